@@ -1,0 +1,50 @@
+# Thin wrapper over CMake; see README.md. Each entry point installs its own Debian packages first.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build build-asan test test-unit format format-check demo bench deb clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh deps/*.txt
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRPI_NETBOOT_SANITIZE=ON $(CMAKE_ARGS)
+
+build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+format:
+	scripts/format.sh fix
+
+format-check: deps
+	scripts/format.sh check
+
+# Every test: formatting, the full suite on the release build, unit and fuzz tests under ASan+UBSan.
+test: format-check build build-asan
+	ctest --test-dir $(ASAN_BUILD) -L 'unit|fuzz' --output-on-failure
+	ctest --test-dir $(BUILD) --output-on-failure
+
+test-unit: build
+	ctest --test-dir $(BUILD) -L unit --output-on-failure
+
+demo: build
+	tests/lab/demo.py --build $(BUILD)
+
+bench: build
+	bench/run.sh --build $(BUILD)
+
+deb: deps
+	scripts/build-debs.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,44 @@
+// Building the exact DHCP packets each Pi boot stage sends (facts section 2), so the probe and the
+// tests can behave like real Pis. BOOTP payload only; the probe adds Ethernet/IP/UDP framing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "rpinetboot/mac.h"
+#include "rpinetboot/serial.h"
+#include "rpinetboot/span.h"
+
+namespace rpinetboot {
+
+// The emulated models, named as the probe's --model takes them.
+enum class PiModel { Rom3, Bootcode, Pi4, Pi5 };
+
+std::optional<PiModel> parsePiModel(std::string_view name);  // "rom3", "bootcode", "pi4", "pi5"
+std::string_view piModelName(PiModel model);
+
+enum class DiscoverShape { A, B, C };
+DiscoverShape shapeOf(PiModel model);
+
+// Whether the model's boot stage ever sends DHCPREQUEST (the Pi 3B ROM never does; no REQUEST has
+// been seen from bootcode.bin either).
+bool sendsRequest(PiModel model);
+
+struct PiIdentity {
+    PiModel model = PiModel::Pi4;
+    MacAddress mac;
+    Serial serial{0};
+    std::uint32_t board_revision = 0;    // shape C only
+    bool fourcc_wire_order_rpi = false;  // shape C: "RPi4" (old EEPROMs) rather than "4iPR"
+    std::uint32_t xid = 0;               // shape C only; A and B use the constant kRomXid
+};
+
+// DHCPDISCOVER: options 53, 55, 93, 94, 97, 60, end; 320 bytes (A) or 322 bytes (B, C).
+Bytes buildDiscover(const PiIdentity& pi);
+
+// DHCPREQUEST (shape C) for an OFFER of `requested_ip` from `server_id` (host order).
+// Layout: the DISCOVER's options with 53 = 3 and options 50 and 54 (RFC 2131 4.3.2) after 53.
+Bytes buildRequest(const PiIdentity& pi, std::uint32_t requested_ip, std::uint32_t server_id);
+
+}  // namespace rpinetboot

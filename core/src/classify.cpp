@@ -1,0 +1,94 @@
+#include "rpinetboot/classify.h"
+
+namespace rpinetboot {
+
+std::string_view className(PiClass cls) {
+    switch (cls) {
+        case PiClass::Rom3:
+            return "RPI_NETBOOT_ROM3";
+        case PiClass::Bootcode:
+            return "RPI_NETBOOT_BOOTCODE";
+        case PiClass::Pi4:
+            return "RPI_NETBOOT_PI4";
+        case PiClass::Pi5:
+            return "RPI_NETBOOT_PI5";
+    }
+    return "RPI_NETBOOT_PI4";
+}
+
+namespace {
+
+// Which boot stage sent it. Option 97's FourCC is the strongest evidence, then the exact order of
+// the request list (shape B appends 1 and 3, shape C puts them first), then option 97's form.
+PiClass stageOf(const Classification& c, std::uint32_t xid) {
+    if (c.option97 && c.option97->form == Option97Form::FourCC) {
+        return c.option97->fourcc_model == 5 ? PiClass::Pi5 : PiClass::Pi4;
+    }
+    switch (c.request_list) {
+        case RequestListMatch::Rom12:
+            return PiClass::Rom3;
+        case RequestListMatch::Bootcode14:
+            return PiClass::Bootcode;
+        case RequestListMatch::Eeprom14:
+            return PiClass::Pi4;  // DHCP_OPTION97=0 or custom magic
+        case RequestListMatch::Unordered14:
+        case RequestListMatch::None:
+            break;
+    }
+    if (c.option97) {
+        switch (c.option97->form) {
+            case Option97Form::RomConstant:
+                return PiClass::Rom3;
+            case Option97Form::SerialRepeated:
+                return PiClass::Bootcode;
+            case Option97Form::CustomMagic:
+                return PiClass::Pi4;
+            case Option97Form::FourCC:
+            case Option97Form::Unknown:
+                break;
+        }
+    }
+    // Shapes A and B use a constant xid; the EEPROM bootloader a random one.
+    return xid == kRomXid ? PiClass::Bootcode : PiClass::Pi4;
+}
+
+}  // namespace
+
+Classification classify(const DhcpRequestView& request, const ClassifierConfig& config) {
+    Classification c;
+    if (!request.vendor_class || *request.vendor_class != kPiVendorClass) {
+        c.reason = "vendor class is not the Pi's";
+        return c;
+    }
+    if (request.option97) {
+        std::string error;
+        c.option97 = parseOption97(*request.option97, request.mac, &error);
+        if (!c.option97) {
+            c.malformed = true;
+            c.reason = "malformed " + error;
+            return c;
+        }
+    }
+    if (request.request_list) c.request_list = matchRequestList(*request.request_list);
+    c.oui_match = config.ouis.contains(request.mac);
+
+    const bool list_signal = c.request_list != RequestListMatch::None;
+    const bool fourcc_signal = c.option97 && c.option97->form == Option97Form::FourCC;
+    if (!list_signal && !fourcc_signal && !c.oui_match) {
+        c.reason = "PXE vendor class without a Pi request list, option 97 or OUI";
+        return c;
+    }
+    if (config.require_oui && !c.oui_match) {
+        c.reason = "Pi signature but the MAC OUI is not a Pi's (require-oui)";
+        return c;
+    }
+    c.is_pi = true;
+    c.pi_class = stageOf(c, request.xid);
+    if (c.option97) c.serial = c.option97->serial;
+    c.reason = std::string("Pi netboot client (") + std::string(className(c.pi_class)) +
+               (list_signal ? ", request list" : "") + (fourcc_signal ? ", option 97" : "") +
+               (c.oui_match ? ", OUI" : "") + ")";
+    return c;
+}
+
+}  // namespace rpinetboot

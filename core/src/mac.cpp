@@ -1,0 +1,51 @@
+#include "rpinetboot/mac.h"
+
+#include <cstdio>
+
+#include "hex.h"
+
+namespace rpinetboot {
+
+std::optional<MacAddress> MacAddress::parse(std::string_view text) {
+    Bytes bytes{};
+    std::size_t pos = 0;
+    const bool separated = text.size() == 17;
+    if (!separated && text.size() != 12) return std::nullopt;
+    const char sep = separated ? text[2] : '\0';
+    if (separated && sep != ':' && sep != '-') return std::nullopt;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (separated && i > 0) {
+            if (text[pos] != sep) return std::nullopt;
+            ++pos;
+        }
+        auto hi = detail::hexDigit(text[pos]);
+        auto lo = detail::hexDigit(text[pos + 1]);
+        if (!hi || !lo) return std::nullopt;
+        bytes[i] = static_cast<std::uint8_t>(*hi << 4 | *lo);
+        pos += 2;
+    }
+    return MacAddress(bytes);
+}
+
+std::uint32_t MacAddress::oui() const {
+    return static_cast<std::uint32_t>(bytes_[0]) << 16 |
+           static_cast<std::uint32_t>(bytes_[1]) << 8 | bytes_[2];
+}
+
+namespace {
+std::string format(const MacAddress::Bytes& b, char sep) {
+    char buf[18];
+    std::snprintf(buf, sizeof buf, "%02x%c%02x%c%02x%c%02x%c%02x%c%02x", b[0], sep, b[1], sep, b[2],
+                  sep, b[3], sep, b[4], sep, b[5]);
+    return buf;
+}
+}  // namespace
+
+std::string MacAddress::str() const {
+    return format(bytes_, ':');
+}
+std::string MacAddress::dashed() const {
+    return format(bytes_, '-');
+}
+
+}  // namespace rpinetboot

@@ -1,0 +1,28 @@
+#include "rpinetboot/serial.h"
+
+#include <cstdio>
+
+#include "hex.h"
+
+namespace rpinetboot {
+
+std::optional<Serial> Serial::parse(std::string_view text) {
+    if (text.size() == 16) {
+        // /proc/cpuinfo prints a 64-bit field; only these high words are known (facts section 2).
+        auto high = detail::parseHex32(text.substr(0, 8));
+        if (!high || (*high != 0x10000000 && *high != 0)) return std::nullopt;
+        text = text.substr(8);
+    }
+    if (text.size() != 8) return std::nullopt;
+    auto value = detail::parseHex32(text);
+    if (!value) return std::nullopt;
+    return Serial(*value);
+}
+
+std::string Serial::str() const {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", value_);
+    return buf;
+}
+
+}  // namespace rpinetboot

@@ -1,0 +1,55 @@
+// Serial, MAC and OUI forms (facts section 2: "Serial strings", "MAC prefix", "MAC OUIs").
+#include <catch2/catch.hpp>
+
+#include "rpinetboot/mac.h"
+#include "rpinetboot/oui.h"
+#include "rpinetboot/serial.h"
+
+using namespace rpinetboot;
+
+TEST_CASE("serials parse in the forms admins copy them in", "[serial]") {
+    CHECK(Serial::parse("bf9fed6f")->value() == 0xbf9fed6f);
+    CHECK(Serial::parse("BF9FED6F")->str() == "bf9fed6f");
+    CHECK(Serial::parse("10000000bf9fed6f")->str() == "bf9fed6f");  // /proc/cpuinfo
+    CHECK(Serial::parse("00000000bf9fed6f")->str() == "bf9fed6f");
+    CHECK(Serial::parse("0000abcd")->str() == "0000abcd");
+}
+
+TEST_CASE("bad serials are rejected", "[serial]") {
+    for (const char* bad : {"", "bf9fed6", "bf9fed6f0", "bf9fed6g", "20000000bf9fed6f", " bf9fed6f",
+                            "bf9f-d6f", "../../et"}) {
+        INFO(bad);
+        CHECK_FALSE(Serial::parse(bad));
+    }
+}
+
+TEST_CASE("MAC addresses parse and print in the Pi's forms", "[mac]") {
+    auto mac = MacAddress::parse("DC:A6:32:01:36:C2");
+    REQUIRE(mac);
+    CHECK(mac->str() == "dc:a6:32:01:36:c2");
+    CHECK(mac->dashed() == "dc-a6-32-01-36-c2");  // TFTP_PREFIX=2 directory
+    CHECK(mac->oui() == 0xdca632);
+    CHECK(MacAddress::parse("dc-a6-32-01-36-c2") == mac);
+    CHECK(MacAddress::parse("dca6320136c2") == mac);
+    for (const char* bad : {"", "dc:a6:32:01:36", "dc:a6-32:01:36:c2", "dc:a6:32:01:36:cg",
+                            "dc.a6.32.01.36.c2", "dca6320136c2ff"}) {
+        INFO(bad);
+        CHECK_FALSE(MacAddress::parse(bad));
+    }
+}
+
+TEST_CASE("the built-in OUI list matches the facts file and is extensible", "[oui]") {
+    OuiSet set;
+    for (const char* oui :
+         {"b8:27:eb", "dc:a6:32", "e4:5f:01", "28:cd:c1", "d8:3a:dd", "2c:cf:67", "88:a2:9e"}) {
+        INFO(oui);
+        CHECK(set.contains(*parseOui(oui)));
+    }
+    CHECK(builtinPiOuis().size() == 7);
+    CHECK_FALSE(set.contains(0x001122));
+    set.add(*parseOui("00-11-22"));
+    CHECK(set.contains(*MacAddress::parse("00:11:22:33:44:55")));
+    CHECK(parseOui("001122") == 0x001122u);
+    CHECK_FALSE(parseOui("00:11-22"));
+    CHECK_FALSE(parseOui("0011"));
+}
