@@ -54,9 +54,10 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query) const {
     DhcpRequestView view;
     view.vendor_class = vendor_text;
     const auto request_list = optionPayload(query, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST);
-    const auto client_id = optionPayload(query, isc::dhcp::DHO_DHCP_CLIENT_IDENTIFIER);
+    // Option 97 is RFC 4578's client machine identifier (Kea: uuid-guid), not option 61.
+    const auto option97 = optionPayload(query, isc::dhcp::DHO_UUID_GUID);
     if (request_list) view.request_list = ByteSpan(*request_list);
-    if (client_id) view.option97 = ByteSpan(*client_id);
+    if (option97) view.option97 = ByteSpan(*option97);
     view.mac = macOf(query);
     view.xid = query.getTransid();
 
