@@ -199,3 +199,49 @@ class KeaServer:
 
     def stop(self):
         return self.proc.stop()
+
+
+def bootp_request(mac, xid, options):
+    """A BOOTREQUEST (RFC 2131 section 2 layout) with the given (code, bytes) options and end."""
+    chaddr = bytes.fromhex(mac.replace(":", ""))
+    head = bytes([1, 1, 6, 0]) + xid.to_bytes(4, "big") + bytes(4) + bytes(16) + chaddr + bytes(10)
+    body = head + bytes(64 + 128) + bytes.fromhex("63825363")
+    for code, value in options:
+        body += bytes([code, len(value)]) + value
+    return (body + b"\xff").hex()
+
+
+# Non-Pi clients. Layouts: RFC 2131/2132; PXE clients per RFC 4578 (options 93, 94, 97) and the
+# PXE 2.1 vendor class "PXEClient:Arch:xxxxx:UNDI:yyyzzz". The request lists are PC-style: they
+# ask for 1, 3 and the rest in a different set and order from any Pi's (facts section 2).
+PXE_BIOS_LIST = bytes([1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51,
+                       54, 58, 59, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135])
+PXE_GUID = bytes.fromhex("00" "4c4c4544004a3510804ab4c04f333232")
+
+
+def linux_discover(mac="52:54:00:12:34:56", xid=0x1a2b3c4d):
+    client_id = b"\x01" + bytes.fromhex(mac.replace(":", ""))
+    return bootp_request(mac, xid, [(53, b"\x01"), (61, client_id), (12, b"host1"),
+                                    (55, bytes([1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42]))])
+
+
+def pxe_discover(mac, xid, arch, undi, vendor):
+    return bootp_request(mac, xid, [(53, b"\x01"), (57, b"\x04\xec"), (93, arch), (94, undi),
+                                    (97, PXE_GUID), (55, PXE_BIOS_LIST), (60, vendor.encode())])
+
+
+def x86_bios_pxe_discover(mac="00:1b:21:aa:bb:cc", xid=0x0badcafe):
+    """The Pi's own vendor class and arch 0 (x86 BIOS), but a PC request list and a PC MAC."""
+    return pxe_discover(mac, xid, b"\x00\x00", b"\x01\x02\x01", "PXEClient:Arch:00000:UNDI:002001")
+
+
+def x86_uefi_pxe_discover(mac="00:1b:21:dd:ee:ff", xid=0x0ddba11):
+    return pxe_discover(mac, xid, b"\x00\x07", b"\x01\x03\x00", "PXEClient:Arch:00007:UNDI:003016")
+
+
+def pi4_discover_with_option97(mac, xid, option97):
+    """Shape C (facts section 2) with a caller-chosen option 97, e.g. a malformed one."""
+    return bootp_request(mac, xid, [(53, b"\x01"),
+                                    (55, bytes.fromhex("01032b3c424380818283848586 87".replace(" ", ""))),
+                                    (93, b"\x00\x00"), (94, b"\x01\x02\x01"), (97, option97),
+                                    (60, b"PXEClient:Arch:00000:UNDI:002001")])
