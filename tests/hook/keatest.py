@@ -60,6 +60,10 @@ class Lab:
             self.server.exec(["ip", "link", "set", self.server_if, "name", server_ifname])
             self.server.exec(["ip", "link", "set", server_ifname, "up"])
             self.server_if = server_ifname
+        # Kea opens no socket on an interface without carrier: wait for both ends.
+        for ns, ifname in ((self.server, self.server_if), (self.client, self.client_if)):
+            netlab.wait_for(lambda: "LOWER_UP" in ns.exec(["ip", "-o", "link", "show", ifname]).stdout,
+                            timeout=10, what=f"carrier on {ifname}")
 
     def close(self):
         self.client.close()
@@ -157,6 +161,8 @@ class KeaServer:
                 raise AssertionError("kea-dhcp4 exited during start-up:\n" + self.log()[-4000:])
             return "DHCP4_STARTED" in self.log() and os.path.exists(self.socket_path)
         netlab.wait_for(ready, timeout=timeout, what="kea-dhcp4 start-up")
+        if "DHCPSRV_OPEN_SOCKET_FAIL" in self.log():
+            raise AssertionError("kea-dhcp4 could not open its sockets:\n" + self.log()[-4000:])
         return self
 
     def wait_exit(self, timeout=15):
