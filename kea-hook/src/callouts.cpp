@@ -121,7 +121,8 @@ int multi_threading_compatible() {
 
 int load(LibraryHandle& handle) {
     try {
-        auto logic = std::make_shared<const NetbootLogic>(HookConfig::parse(handle.getParameters()));
+        auto logic =
+            std::make_shared<const NetbootLogic>(HookConfig::parse(handle.getParameters()));
         stats::reset();
         LOG_INFO(logger, RPI_NETBOOT_LOAD_OK).arg(logic->config().summary());
         g_logic = std::move(logic);

@@ -21,8 +21,8 @@ std::string receivedByClass(PiClass cls) {
 }
 
 std::vector<std::string> all() {
-    std::vector<std::string> names = {kReceived, kAnswered, kNotAllowed,
-                                      kMalformed, kRomHeld, kRomConflict};
+    std::vector<std::string> names = {kReceived,  kAnswered, kNotAllowed,
+                                      kMalformed, kRomHeld,  kRomConflict};
     for (PiClass c : {PiClass::Rom3, PiClass::Bootcode, PiClass::Pi4, PiClass::Pi5}) {
         names.push_back(receivedByClass(c));
     }

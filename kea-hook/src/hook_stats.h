@@ -8,10 +8,10 @@
 
 namespace rpinetboot::kea::stats {
 
-inline const std::string kReceived = "pkt4-rpi-netboot-received";    // queries classified as Pi
-inline const std::string kAnswered = "pkt4-rpi-netboot-answered";    // OFFER/ACK patched
+inline const std::string kReceived = "pkt4-rpi-netboot-received";       // queries classified as Pi
+inline const std::string kAnswered = "pkt4-rpi-netboot-answered";       // OFFER/ACK patched
 inline const std::string kNotAllowed = "pkt4-rpi-netboot-not-allowed";  // refused by allow-lists
-inline const std::string kMalformed = "pkt4-rpi-netboot-malformed";  // bad option 97/55
+inline const std::string kMalformed = "pkt4-rpi-netboot-malformed";     // bad option 97/55
 inline const std::string kRomHeld = "pkt4-rpi-netboot-rom-offers-held";
 inline const std::string kRomConflict = "pkt4-rpi-netboot-rom-offers-dropped";
 

@@ -136,8 +136,9 @@ SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {
     if (type != isc::dhcp::DHCPOFFER && type != isc::dhcp::DHCPACK) return result;
 
     result.option43 = option43For(d.pi_class);
-    replaceOption(response, OptionPtr(new Option(Option::V4, isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS,
-                                                 result.option43.begin(), result.option43.end())));
+    replaceOption(response,
+                  OptionPtr(new Option(Option::V4, isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS,
+                                       result.option43.begin(), result.option43.end())));
     replaceOption(response, OptionPtr(new isc::dhcp::OptionString(
                                 Option::V4, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER,
                                 std::string(kReplyVendorClass))));

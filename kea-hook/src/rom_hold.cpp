@@ -56,7 +56,8 @@ HoldResult holdRomOffer(isc::dhcp::Pkt4& response) {
     auto& leases = LeaseMgrFactory::instance();
     Lease4Ptr existing = leases.getLease4(addr);
     if (!existing) {
-        Lease4Ptr lease(new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), lifetime, now, subnet_id));
+        Lease4Ptr lease(
+            new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), lifetime, now, subnet_id));
         // addLease fails if another thread added this address meanwhile.
         if (!leases.addLease(lease)) {
             result.outcome = HoldOutcome::Conflict;

@@ -97,17 +97,28 @@ int main(int argc, char** argv) {
             return argv[++i];
         };
         try {
-            if (arg == "--interface") interface = value();
-            else if (arg == "--model") model_name = value();
-            else if (arg == "--mac") mac_text = value();
-            else if (arg == "--serial") serial_text = value();
-            else if (arg == "--payload-hex") payload_hex = value();
-            else if (arg == "--xid") xid = static_cast<std::uint32_t>(std::stoul(value(), nullptr, 16));
-            else if (arg == "--no-request") no_request = true;
-            else if (arg == "--request") payload_request = true;
-            else if (arg == "--window-ms") window_ms = std::stol(value());
-            else if (arg == "--expect") expect = std::stoul(value());
-            else return usage("unknown argument " + arg);
+            if (arg == "--interface")
+                interface = value();
+            else if (arg == "--model")
+                model_name = value();
+            else if (arg == "--mac")
+                mac_text = value();
+            else if (arg == "--serial")
+                serial_text = value();
+            else if (arg == "--payload-hex")
+                payload_hex = value();
+            else if (arg == "--xid")
+                xid = static_cast<std::uint32_t>(std::stoul(value(), nullptr, 16));
+            else if (arg == "--no-request")
+                no_request = true;
+            else if (arg == "--request")
+                payload_request = true;
+            else if (arg == "--window-ms")
+                window_ms = std::stol(value());
+            else if (arg == "--expect")
+                expect = std::stoul(value());
+            else
+                return usage("unknown argument " + arg);
         } catch (const std::exception& e) {
             return usage(std::string("bad value for ") + arg + ": " + e.what());
         }

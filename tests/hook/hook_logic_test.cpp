@@ -24,13 +24,12 @@ namespace {
 
 // Option 43 vectors from facts section 3 (dnsmasq's pxe-service=0,"Raspberry Pi Boot"; the Pi 3B
 // ROM's form with three trailing spaces).
-const Bytes kPlain43 = {0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 0x14, 0x00,
-                        0x00, 0x11, 'R',  'a',  's',  'p',  'b',  'e',  'r',  'r',  'y',  ' ',
-                        'P',  'i',  ' ',  'B',  'o',  'o',  't',  0xff};
-const Bytes kPadded43 = {0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 0x17,
-                         0x00, 0x00, 0x14, 'R',  'a',  's',  'p',  'b',  'e',  'r',  'r',
-                         'y',  ' ',  'P',  'i',  ' ',  'B',  'o',  'o',  't',  ' ',  ' ',
-                         ' ',  0xff};
+const Bytes kPlain43 = {0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 0x14,
+                        0x00, 0x00, 0x11, 'R',  'a',  's',  'p',  'b',  'e',  'r',  'r',
+                        'y',  ' ',  'P',  'i',  ' ',  'B',  'o',  'o',  't',  0xff};
+const Bytes kPadded43 = {0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 0x17, 0x00,
+                         0x00, 0x14, 'R',  'a',  's',  'p',  'b',  'e',  'r',  'r',  'y',  ' ',
+                         'P',  'i',  ' ',  'B',  'o',  'o',  't',  ' ',  ' ',  ' ',  0xff};
 
 Pkt4Ptr fromWire(const Bytes& bytes) {
     Pkt4Ptr pkt(new Pkt4(bytes.data(), bytes.size()));
@@ -60,10 +59,9 @@ Pkt4Ptr keaReply(std::uint8_t type, const Pkt4& query) {
     reply->setYiaddr(isc::asiolink::IOAddress("192.0.2.100"));
     reply->addOption(OptionPtr(new Option(Option::V4, 54, Bytes{192, 0, 2, 1})));
     reply->addOption(OptionPtr(new Option(Option::V4, 43, Bytes{1, 2, 3, 4})));
-    reply->addOption(OptionPtr(
-        new isc::dhcp::OptionString(Option::V4, 60, std::string("NotAPi"))));
-    reply->addOption(OptionPtr(
-        new isc::dhcp::OptionString(Option::V4, 66, std::string("198.51.100.99"))));
+    reply->addOption(OptionPtr(new isc::dhcp::OptionString(Option::V4, 60, std::string("NotAPi"))));
+    reply->addOption(
+        OptionPtr(new isc::dhcp::OptionString(Option::V4, 66, std::string("198.51.100.99"))));
     return reply;
 }
 
@@ -85,11 +83,10 @@ Bytes text(const std::string& s) {
 
 TEST_CASE("every Pi stage gets RPI_NETBOOT and exactly its stage class") {
     const NetbootLogic logic(config());
-    const std::pair<PiModel, const char*> stages[] = {
-        {PiModel::Rom3, "RPI_NETBOOT_ROM3"},
-        {PiModel::Bootcode, "RPI_NETBOOT_BOOTCODE"},
-        {PiModel::Pi4, "RPI_NETBOOT_PI4"},
-        {PiModel::Pi5, "RPI_NETBOOT_PI5"}};
+    const std::pair<PiModel, const char*> stages[] = {{PiModel::Rom3, "RPI_NETBOOT_ROM3"},
+                                                      {PiModel::Bootcode, "RPI_NETBOOT_BOOTCODE"},
+                                                      {PiModel::Pi4, "RPI_NETBOOT_PI4"},
+                                                      {PiModel::Pi5, "RPI_NETBOOT_PI5"}};
     for (const auto& [model, cls] : stages) {
         for (bool request : {false, true}) {
             if (request && !sendsRequest(model)) continue;
@@ -187,7 +184,8 @@ TEST_CASE("tftp-server, per-serial clients, menu-text and rom-padding") {
     const NetbootLogic logic(config(R"({"tftp-server": "192.0.2.53", "menu-text": "Lab Boot",
         "rom-padding": "always", "clients": [{"serial": "bf9fed6f", "tftp-server": "192.0.2.54"}]})"));
     Pkt4Ptr listed = fromWire(buildDiscover(identity(PiModel::Pi4)));
-    Pkt4Ptr other = fromWire(buildDiscover(identity(PiModel::Pi5, "2c:cf:67:00:00:05", "5a5a0005")));
+    Pkt4Ptr other =
+        fromWire(buildDiscover(identity(PiModel::Pi5, "2c:cf:67:00:00:05", "5a5a0005")));
     Pkt4Ptr r1 = keaReply(isc::dhcp::DHCPOFFER, *listed);
     Pkt4Ptr r2 = keaReply(isc::dhcp::DHCPOFFER, *other);
     logic.onSend(logic.onReceive(*listed).decision, *r1);
@@ -215,8 +213,8 @@ TEST_CASE("without tftp-server or option 54 no option 66 is invented") {
 }
 
 TEST_CASE("allow-lists and require-oui") {
-    const NetbootLogic logic(config(
-        R"({"allow-serials": ["bf9fed6f"], "allow-macs": ["b8:27:eb:12:34:56"]})"));
+    const NetbootLogic logic(
+        config(R"({"allow-serials": ["bf9fed6f"], "allow-macs": ["b8:27:eb:12:34:56"]})"));
     Pkt4Ptr by_serial = fromWire(buildDiscover(identity(PiModel::Pi4)));
     Pkt4Ptr by_mac = fromWire(buildDiscover(identity(PiModel::Rom3, "b8:27:eb:12:34:56")));
     Pkt4Ptr neither =

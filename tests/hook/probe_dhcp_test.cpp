@@ -39,11 +39,11 @@ TEST_CASE("a ROM3 DISCOVER is framed as the Pi frames it") {
     CHECK(Bytes(frame.begin(), frame.begin() + 6) == Bytes(6, 0xff));
     CHECK(Bytes(frame.begin() + 6, frame.begin() + 12) ==
           Bytes(pi.mac.bytes().begin(), pi.mac.bytes().end()));
-    CHECK(frame[14 + 4] == 0);         // IP id 0 (high byte)
-    CHECK(frame[14 + 5] == 0);         // IP id 0 (low byte)
-    CHECK(frame[14 + 8] == 128);       // ttl 128
+    CHECK(frame[14 + 4] == 0);            // IP id 0 (high byte)
+    CHECK(frame[14 + 5] == 0);            // IP id 0 (low byte)
+    CHECK(frame[14 + 8] == 128);          // ttl 128
     CHECK(ipHeaderSum(frame) == 0xffff);  // valid IP header checksum
-    CHECK(frame[40] == 0);             // UDP checksum 0
+    CHECK(frame[40] == 0);                // UDP checksum 0
     CHECK(frame[41] == 0);
 
     const auto parsed = parseUdpFrame(frame);

@@ -56,8 +56,8 @@ void RawDhcpClient::send(const MacAddress& src_mac, ByteSpan bootp, const Framin
     to.sll_ifindex = ifindex_;
     to.sll_halen = 6;
     for (int i = 0; i < 6; ++i) to.sll_addr[i] = 0xff;
-    const ssize_t n = sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                             sizeof to);
+    const ssize_t n =
+        sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
     if (n < 0) throwErrno("sending on " + interface_);
     if (static_cast<std::size_t>(n) != frame.size()) {
         throw std::system_error(EMSGSIZE, std::generic_category(), "short send on " + interface_);
@@ -85,8 +85,8 @@ std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddres
         if (ready == 0) continue;  // the loop re-checks the deadline
         sockaddr_ll from{};
         socklen_t from_len = sizeof from;
-        const ssize_t n = recvfrom(fd_, buf.data(), buf.size(), 0,
-                                   reinterpret_cast<sockaddr*>(&from), &from_len);
+        const ssize_t n =
+            recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
             throwErrno("receiving on " + interface_);

@@ -107,8 +107,8 @@ std::optional<UdpFrame> parseUdpFrame(ByteSpan frame) {
     if (f.udp_checksum != 0) {
         Bytes copy(udp, udp + udp_len);
         copy[6] = copy[7] = 0;
-        f.udp_checksum_ok = udpChecksum(f.src_ip, f.dst_ip, copy.data(), copy.size()) ==
-                            f.udp_checksum;
+        f.udp_checksum_ok =
+            udpChecksum(f.src_ip, f.dst_ip, copy.data(), copy.size()) == f.udp_checksum;
     }
     f.payload = ByteSpan(udp + kUdpHeader, udp_len - kUdpHeader);
     return f;
