@@ -1,0 +1,209 @@
+// Kea's entry points. Thin: parse parameters, hand packets to NetbootLogic, log and count.
+// No exception may leave a callout: Kea would drop the packet (or worse, for load()).
+#include <dhcp/pkt4.h>
+#include <hooks/hooks.h>
+
+#include <exception>
+#include <memory>
+
+#include "hook_config.h"
+#include "hook_log.h"
+#include "hook_stats.h"
+#include "kea_compat.h"
+#include "netboot_logic.h"
+#include "rom_hold.h"
+#include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/option43.h"
+
+using isc::dhcp::Pkt4Ptr;
+using isc::hooks::CalloutHandle;
+using isc::hooks::LibraryHandle;
+using namespace rpinetboot;
+using namespace rpinetboot::kea;
+
+namespace {
+
+// Set by load(), cleared by unload(); Kea runs no callout concurrently with either.
+std::shared_ptr<const NetbootLogic> g_logic;
+
+const char* const kContextKey = "rpi-netboot";
+
+std::string menuTextOf(const Bytes& option43) {
+    std::string error;
+    const auto decoded = decodeOption43(option43, &error);
+    return decoded && decoded->menu_text ? *decoded->menu_text : std::string("?");
+}
+
+void logReceive(const isc::dhcp::Pkt4& query, const ReceiveResult& r) {
+    const std::string mac = r.decision.mac.str();
+    switch (r.outcome) {
+        case ReceiveOutcome::NotPxe:
+            break;
+        case ReceiveOutcome::NotPi:
+            LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_NOT_PI)
+                .arg(query.getLabel())
+                .arg(mac)
+                .arg(r.reason);
+            break;
+        case ReceiveOutcome::Malformed:
+            stats::add(stats::kMalformed);
+            LOG_WARN(logger, RPI_NETBOOT_MALFORMED).arg(query.getLabel()).arg(mac).arg(r.reason);
+            break;
+        case ReceiveOutcome::NotAllowed:
+            stats::add(stats::kNotAllowed);
+            LOG_WARN(logger, RPI_NETBOOT_NOT_ALLOWED)
+                .arg(query.getLabel())
+                .arg(mac)
+                .arg(r.decision.serial ? r.decision.serial->str() : std::string("unknown"));
+            break;
+        case ReceiveOutcome::Pi:
+            stats::add(stats::kReceived);
+            stats::add(stats::receivedByClass(r.decision.pi_class));
+            LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_CLASSIFIED)
+                .arg(query.getLabel())
+                .arg(mac)
+                .arg(std::string(className(r.decision.pi_class)))
+                .arg(r.reason);
+            break;
+    }
+}
+
+// Returns false when the OFFER must be dropped.
+bool holdIfRom(const NetbootLogic& logic, const PiDecision& d, isc::dhcp::Pkt4& query,
+               isc::dhcp::Pkt4& response) {
+    if (!logic.needsRomHold(d, response)) return true;
+    const std::string addr = response.getYiaddr().toText();
+    try {
+        const HoldResult held = holdRomOffer(response);
+        switch (held.outcome) {
+            case HoldOutcome::Held:
+            case HoldOutcome::Refreshed:
+                stats::add(stats::kRomHeld);
+                LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_ROM_HELD)
+                    .arg(query.getLabel())
+                    .arg(addr)
+                    .arg(d.mac.str())
+                    .arg(held.lifetime);
+                return true;
+            case HoldOutcome::Conflict:
+                stats::add(stats::kRomConflict);
+                LOG_WARN(logger, RPI_NETBOOT_ROM_HOLD_CONFLICT)
+                    .arg(query.getLabel())
+                    .arg(addr)
+                    .arg(d.mac.str());
+                return false;
+            case HoldOutcome::NoSubnet:
+                return true;
+        }
+    } catch (const std::exception& e) {
+        LOG_ERROR(logger, RPI_NETBOOT_ROM_HOLD_FAILED)
+            .arg(query.getLabel())
+            .arg(addr)
+            .arg(d.mac.str())
+            .arg(e.what());
+    }
+    return true;
+}
+
+}  // namespace
+
+extern "C" {
+
+int version() {
+    return KEA_HOOKS_VERSION;
+}
+
+// NetbootLogic is immutable, StatsMgr and the lease manager are thread safe, and per-packet
+// state lives in the packet's own callout context.
+int multi_threading_compatible() {
+    return 1;
+}
+
+int load(LibraryHandle& handle) {
+    try {
+        auto logic =
+            std::make_shared<const NetbootLogic>(HookConfig::parse(handle.getParameters()));
+        stats::reset();
+        LOG_INFO(logger, RPI_NETBOOT_LOAD_OK).arg(logic->config().summary());
+        g_logic = std::move(logic);
+        return 0;
+    } catch (const std::exception& e) {
+        LOG_ERROR(logger, RPI_NETBOOT_LOAD_FAILED).arg(e.what());
+    } catch (...) {
+        LOG_ERROR(logger, RPI_NETBOOT_LOAD_FAILED).arg("unknown error");
+    }
+    return 1;
+}
+
+int unload() {
+    try {
+        g_logic.reset();
+        stats::remove();
+        LOG_INFO(logger, RPI_NETBOOT_UNLOAD);
+    } catch (...) {
+        // Nothing useful to do while unloading.
+    }
+    return 0;
+}
+
+int pkt4_receive(CalloutHandle& handle) {
+    try {
+        const auto logic = g_logic;
+        if (!logic) return 0;
+        Pkt4Ptr query;
+        handle.getArgument("query4", query);
+        if (!query) return 0;
+        const ReceiveResult result = logic->onReceive(*query);
+        handle.setContext(kContextKey, result.decision);
+        logReceive(*query, result);
+    } catch (const std::exception& e) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_receive").arg(e.what());
+    } catch (...) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_receive").arg("unknown error");
+    }
+    return 0;
+}
+
+int pkt4_send(CalloutHandle& handle) {
+    try {
+        const auto logic = g_logic;
+        if (!logic) return 0;
+        PiDecision decision;
+        try {
+            handle.getContext(kContextKey, decision);
+        } catch (const isc::hooks::NoSuchCalloutContext&) {
+            return 0;  // not seen by pkt4_receive (e.g. the hook was loaded in between)
+        }
+        if (!decision.is_pi) return 0;
+        Pkt4Ptr query, response;
+        handle.getArgument("query4", query);
+        handle.getArgument("response4", response);
+        if (!query || !response) return 0;
+        if (!holdIfRom(*logic, decision, *query, *response)) {
+            handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
+            return 0;
+        }
+        const SendResult sent = logic->onSend(decision, *response);
+        if (!sent.patched) return 0;
+        stats::add(stats::kAnswered);
+        if (!sent.tftp_server) {
+            LOG_WARN(logger, RPI_NETBOOT_NO_TFTP_SERVER)
+                .arg(query->getLabel())
+                .arg(response->getName())
+                .arg(decision.mac.str());
+        }
+        LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_REPLY_PATCHED)
+            .arg(query->getLabel())
+            .arg(response->getName())
+            .arg(decision.mac.str())
+            .arg(menuTextOf(sent.option43))
+            .arg(sent.tftp_server ? ipv4ToString(*sent.tftp_server) : std::string("(none)"));
+    } catch (const std::exception& e) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_send").arg(e.what());
+    } catch (...) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_send").arg("unknown error");
+    }
+    return 0;
+}
+
+}  // extern "C"

@@ -1,0 +1,26 @@
+// Statistics kept in Kea's StatsMgr, visible with statistic-get-all.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rpinetboot/classify.h"
+
+namespace rpinetboot::kea::stats {
+
+inline const std::string kReceived = "pkt4-rpi-netboot-received";       // queries classified as Pi
+inline const std::string kAnswered = "pkt4-rpi-netboot-answered";       // OFFER/ACK patched
+inline const std::string kNotAllowed = "pkt4-rpi-netboot-not-allowed";  // refused by allow-lists
+inline const std::string kMalformed = "pkt4-rpi-netboot-malformed";     // bad option 97/55
+inline const std::string kRomHeld = "pkt4-rpi-netboot-rom-offers-held";
+inline const std::string kRomConflict = "pkt4-rpi-netboot-rom-offers-dropped";
+
+// "pkt4-rpi-netboot-rom3-received" etc.: queries per stage class.
+std::string receivedByClass(PiClass cls);
+
+std::vector<std::string> all();
+void reset();   // every statistic to 0 (load)
+void remove();  // (unload)
+void add(const std::string& name);
+
+}  // namespace rpinetboot::kea::stats

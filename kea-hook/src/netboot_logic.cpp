@@ -1,0 +1,160 @@
+#include "netboot_logic.h"
+
+#include <dhcp/dhcp4.h>
+#include <dhcp/option.h>
+#include <dhcp/option_string.h>
+
+#include <utility>
+
+#include "rpinetboot/option43.h"
+
+namespace rpinetboot::kea {
+
+using isc::dhcp::Option;
+using isc::dhcp::OptionPtr;
+using isc::dhcp::Pkt4;
+
+std::optional<Bytes> optionPayload(Pkt4& pkt, std::uint16_t code) {
+    OptionPtr opt = pkt.getOption(code);
+    if (!opt) return std::nullopt;
+    // toBinary packs typed options (option 55 is a uint8 array whose getData() is empty).
+    return opt->toBinary(false);
+}
+
+NetbootLogic::NetbootLogic(HookConfig config) : config_(std::move(config)) {}
+
+namespace {
+
+MacAddress macOf(const Pkt4& pkt) {
+    MacAddress::Bytes bytes{};
+    const auto hw = pkt.getHWAddr();
+    if (hw && hw->hwaddr_.size() == bytes.size()) {
+        std::copy(hw->hwaddr_.begin(), hw->hwaddr_.end(), bytes.begin());
+    }
+    return MacAddress(bytes);
+}
+
+void replaceOption(Pkt4& pkt, const OptionPtr& opt) {
+    // addOption throws when the code is present; a config may even have put it there twice.
+    while (pkt.delOption(opt->getType())) {
+    }
+    pkt.addOption(opt);
+}
+
+}  // namespace
+
+ReceiveResult NetbootLogic::onReceive(Pkt4& query) const {
+    ReceiveResult result;
+    const auto vendor = optionPayload(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER);
+    const std::string vendor_text = vendor ? std::string(vendor->begin(), vendor->end()) : "";
+    if (!vendor || vendor_text != kPiVendorClass) {
+        result.reason = "not the Pi vendor class";
+        return result;
+    }
+    DhcpRequestView view;
+    view.vendor_class = vendor_text;
+    const auto request_list = optionPayload(query, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST);
+    // Option 97 is RFC 4578's client machine identifier (Kea: uuid-guid), not option 61.
+    const auto option97 = optionPayload(query, isc::dhcp::DHO_UUID_GUID);
+    if (request_list) view.request_list = ByteSpan(*request_list);
+    if (option97) view.option97 = ByteSpan(*option97);
+    view.mac = macOf(query);
+    view.xid = query.getTransid();
+
+    PiDecision& d = result.decision;
+    d.mac = view.mac;
+    if (request_list && request_list->empty()) {
+        result.outcome = ReceiveOutcome::Malformed;
+        result.reason = "empty option 55";
+        return result;
+    }
+    const Classification c = classify(view, config_.classifier);
+    result.reason = c.reason;
+    if (c.malformed) {
+        result.outcome = ReceiveOutcome::Malformed;
+        return result;
+    }
+    if (!c.is_pi) {
+        result.outcome = ReceiveOutcome::NotPi;
+        return result;
+    }
+    d.pi_class = c.pi_class;
+    d.serial = c.serial;
+    if (!allowed(d)) {
+        result.outcome = ReceiveOutcome::NotAllowed;
+        return result;
+    }
+    d.is_pi = true;
+    result.outcome = ReceiveOutcome::Pi;
+    query.addClass(std::string(kClassAll));
+    query.addClass(std::string(className(c.pi_class)));
+    return result;
+}
+
+bool NetbootLogic::allowed(const PiDecision& d) const {
+    if (config_.allow_serials.empty() && config_.allow_macs.empty()) return true;
+    if (d.serial && config_.allow_serials.count(*d.serial)) return true;
+    return config_.allow_macs.count(d.mac) != 0;
+}
+
+Bytes NetbootLogic::option43For(PiClass cls) const {
+    bool padded = false;
+    switch (config_.rom_padding) {
+        case RomPadding::Auto:
+            padded = cls == PiClass::Rom3;  // only the Pi 3B ROM miscounts the text length
+            break;
+        case RomPadding::Always:
+            padded = true;
+            break;
+        case RomPadding::Never:
+            padded = false;
+            break;
+    }
+    return encodeOption43(config_.menu_text, padded);
+}
+
+std::optional<std::uint32_t> NetbootLogic::tftpServerFor(const PiDecision& d,
+                                                         Pkt4& response) const {
+    if (d.serial) {
+        auto it = config_.client_tftp_servers.find(*d.serial);
+        if (it != config_.client_tftp_servers.end()) return it->second;
+    }
+    if (config_.tftp_server) return config_.tftp_server;
+    const auto server_id = optionPayload(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER);
+    if (server_id && server_id->size() == 4) {
+        const Bytes& b = *server_id;
+        return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 |
+               std::uint32_t{b[3]};
+    }
+    return std::nullopt;
+}
+
+SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {
+    SendResult result;
+    if (!d.is_pi) return result;
+    const auto type = response.getType();
+    if (type != isc::dhcp::DHCPOFFER && type != isc::dhcp::DHCPACK) return result;
+
+    result.option43 = option43For(d.pi_class);
+    replaceOption(response,
+                  OptionPtr(new Option(Option::V4, isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS,
+                                       result.option43.begin(), result.option43.end())));
+    replaceOption(response, OptionPtr(new isc::dhcp::OptionString(
+                                Option::V4, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER,
+                                std::string(kReplyVendorClass))));
+    result.tftp_server = tftpServerFor(d, response);
+    if (result.tftp_server) {
+        replaceOption(response, OptionPtr(new isc::dhcp::OptionString(
+                                    Option::V4, isc::dhcp::DHO_TFTP_SERVER_NAME,
+                                    tftpServerText(*result.tftp_server))));
+    }
+    result.patched = true;
+    return result;
+}
+
+bool NetbootLogic::needsRomHold(const PiDecision& d, const Pkt4& response) const {
+    return d.is_pi && d.pi_class == PiClass::Rom3 && config_.hold_rom_offers &&
+           response.getType() == isc::dhcp::DHCPOFFER && !response.getYiaddr().isV4Zero();
+}
+
+}  // namespace rpinetboot::kea

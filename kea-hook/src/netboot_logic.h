@@ -1,0 +1,77 @@
+// What the hook does to packets, free of callout glue so unit tests can drive it with Pkt4
+// objects built in memory: classify a query (pkt4_receive) and put the Pi's netboot options into
+// the reply (pkt4_send). Immutable after construction, hence safe with Kea's multi-threading.
+#pragma once
+
+#include <dhcp/pkt4.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "hook_config.h"
+#include "rpinetboot/classify.h"
+#include "rpinetboot/span.h"
+
+namespace rpinetboot::kea {
+
+// What pkt4_receive decided about one query; carried to pkt4_send in the callout context.
+struct PiDecision {
+    bool is_pi = false;  // classified and allowed: classes added, replies patched
+    PiClass pi_class = PiClass::Pi4;
+    std::optional<Serial> serial;
+    MacAddress mac;
+};
+
+enum class ReceiveOutcome {
+    NotPxe,      // no Pi vendor class: not looked at further
+    NotPi,       // Pi vendor class but no Pi signal (x86 PXE) or require-oui failed
+    Malformed,   // Pi vendor class with a malformed option 97 or 55
+    NotAllowed,  // a Pi, but allow-serials/allow-macs do not list it
+    Pi,          // a Pi: classes added
+};
+
+struct ReceiveResult {
+    ReceiveOutcome outcome = ReceiveOutcome::NotPxe;
+    PiDecision decision;
+    std::string reason;  // for the log
+};
+
+struct SendResult {
+    bool patched = false;  // options 43/60/66 written
+    Bytes option43;
+    std::optional<std::uint32_t> tftp_server;  // option 66 written, host order
+};
+
+class NetbootLogic {
+  public:
+    explicit NetbootLogic(HookConfig config);
+
+    const HookConfig& config() const { return config_; }
+
+    // pkt4_receive. For a Pi: adds RPI_NETBOOT and its stage class. Nothing else in the query
+    // changes: Kea sees what the Pi sent.
+    ReceiveResult onReceive(isc::dhcp::Pkt4& query) const;
+
+    // pkt4_send. Writes options 43, 60 and 66 into an OFFER or ACK for a Pi decision, replacing
+    // any Kea put there; touches nothing otherwise.
+    SendResult onSend(const PiDecision& decision, isc::dhcp::Pkt4& response) const;
+
+    // Whether this reply's address must be held in the lease database (a ROM3 OFFER).
+    bool needsRomHold(const PiDecision& decision, const isc::dhcp::Pkt4& response) const;
+
+    // Option 43 for a Pi stage, per rom-padding.
+    Bytes option43For(PiClass cls) const;
+
+  private:
+    bool allowed(const PiDecision& decision) const;
+    std::optional<std::uint32_t> tftpServerFor(const PiDecision& decision,
+                                               isc::dhcp::Pkt4& response) const;
+
+    HookConfig config_;
+};
+
+// An option's payload as sent on the wire (Kea may hold it as a typed option).
+std::optional<Bytes> optionPayload(isc::dhcp::Pkt4& pkt, std::uint16_t code);
+
+}  // namespace rpinetboot::kea

@@ -1,0 +1,52 @@
+// A DHCP client on a raw AF_PACKET socket: sends any BOOTP payload with any source MAC (the
+// emulated Pi's), and collects every reply for one xid and chaddr within a bounded window, since
+// several servers may answer. Needs CAP_NET_RAW.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/mac.h"
+#include "rpinetboot/probe/udp_frame.h"
+#include "rpinetboot/span.h"
+
+namespace rpinetboot::probe {
+
+struct DhcpReply {
+    std::chrono::milliseconds after{0};  // since collect() started
+    MacAddress server_mac;
+    std::uint32_t src_ip = 0, dst_ip = 0;  // host order
+    bool udp_checksum_ok = true;
+    Bytes bootp;  // the whole BOOTP payload as received
+    DhcpPacket packet;
+};
+
+class RawDhcpClient {
+  public:
+    // Opens a socket bound to `interface` in promiscuous mode (replies go to the emulated MAC).
+    // Throws std::system_error naming the interface on failure.
+    explicit RawDhcpClient(const std::string& interface);
+    ~RawDhcpClient();
+    RawDhcpClient(const RawDhcpClient&) = delete;
+    RawDhcpClient& operator=(const RawDhcpClient&) = delete;
+
+    const std::string& interface() const { return interface_; }
+
+    // Broadcasts `bootp` from `src_mac`. Throws std::system_error on failure.
+    void send(const MacAddress& src_mac, ByteSpan bootp, const Framing& framing = {});
+
+    // Collects BOOTREPLYs to UDP port 68 with this xid and chaddr until `window` has passed or
+    // `max_replies` arrived. Frames that are not such replies are skipped.
+    std::vector<DhcpReply> collect(std::uint32_t xid, const MacAddress& chaddr,
+                                   std::chrono::milliseconds window, std::size_t max_replies);
+
+  private:
+    std::string interface_;
+    int fd_ = -1;
+    int ifindex_ = 0;
+};
+
+}  // namespace rpinetboot::probe

@@ -1,0 +1,115 @@
+#include "rpinetboot/probe/raw_dhcp_client.h"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace rpinetboot::probe {
+
+namespace {
+
+[[noreturn]] void throwErrno(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+RawDhcpClient::RawDhcpClient(const std::string& interface) : interface_(interface) {
+    ifindex_ = static_cast<int>(if_nametoindex(interface.c_str()));
+    if (ifindex_ == 0) throwErrno("interface " + interface);
+    fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP));
+    if (fd_ < 0) throwErrno("AF_PACKET socket on " + interface + " (needs CAP_NET_RAW)");
+    sockaddr_ll addr{};
+    addr.sll_family = AF_PACKET;
+    addr.sll_protocol = htons(ETH_P_IP);
+    addr.sll_ifindex = ifindex_;
+    packet_mreq promisc{};
+    promisc.mr_ifindex = ifindex_;
+    promisc.mr_type = PACKET_MR_PROMISC;
+    // Unicast replies go to the emulated MAC, not the interface's: promiscuous mode (dropped
+    // with the socket) lets a real NIC pass them up.
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &promisc, sizeof promisc) != 0) {
+        const int saved = errno;
+        close(fd_);
+        errno = saved;
+        throwErrno("binding to " + interface);
+    }
+}
+
+RawDhcpClient::~RawDhcpClient() {
+    if (fd_ >= 0) close(fd_);
+}
+
+void RawDhcpClient::send(const MacAddress& src_mac, ByteSpan bootp, const Framing& framing) {
+    const Bytes frame = buildClientFrame(src_mac, bootp, framing);
+    sockaddr_ll to{};
+    to.sll_family = AF_PACKET;
+    to.sll_protocol = htons(ETH_P_IP);
+    to.sll_ifindex = ifindex_;
+    to.sll_halen = 6;
+    for (int i = 0; i < 6; ++i) to.sll_addr[i] = 0xff;
+    const ssize_t n =
+        sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    if (n < 0) throwErrno("sending on " + interface_);
+    if (static_cast<std::size_t>(n) != frame.size()) {
+        throw std::system_error(EMSGSIZE, std::generic_category(), "short send on " + interface_);
+    }
+}
+
+std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddress& chaddr,
+                                              std::chrono::milliseconds window,
+                                              std::size_t max_replies) {
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    const auto deadline = start + window;
+    std::vector<DhcpReply> replies;
+    std::vector<std::uint8_t> buf(65536);
+    while (replies.size() < max_replies) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) break;
+        pollfd pfd{fd_, POLLIN, 0};
+        const int ready = poll(&pfd, 1, static_cast<int>(left.count()) + 1);
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            throwErrno("waiting on " + interface_);
+        }
+        if (ready == 0) continue;  // the loop re-checks the deadline
+        sockaddr_ll from{};
+        socklen_t from_len = sizeof from;
+        const ssize_t n =
+            recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            throwErrno("receiving on " + interface_);
+        }
+        if (from.sll_pkttype == PACKET_OUTGOING) continue;  // our own requests
+        const auto frame = parseUdpFrame(ByteSpan(buf.data(), static_cast<std::size_t>(n)));
+        if (!frame || frame->src_port != kDhcpServerPort || frame->dst_port != kDhcpClientPort) {
+            continue;
+        }
+        std::string error;
+        auto packet = parseDhcpPacket(frame->payload, &error);
+        if (!packet || packet->op != 2 || packet->xid != xid || packet->chaddr != chaddr) continue;
+        DhcpReply reply;
+        reply.after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+        reply.server_mac = frame->src_mac;
+        reply.src_ip = frame->src_ip;
+        reply.dst_ip = frame->dst_ip;
+        reply.udp_checksum_ok = frame->udp_checksum_ok;
+        reply.bootp.assign(frame->payload.begin(), frame->payload.end());
+        reply.packet = std::move(*packet);
+        replies.push_back(std::move(reply));
+    }
+    return replies;
+}
+
+}  // namespace rpinetboot::probe

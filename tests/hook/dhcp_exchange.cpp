@@ -1,0 +1,192 @@
+// Test client for the hook's integration tests: behaves like one Pi boot stage (or sends any
+// BOOTP payload) on an interface and prints every reply as one JSON line.
+//
+//   dhcp_exchange --interface IF --model rom3|bootcode|pi4|pi5 --mac MAC --serial SERIAL
+//                 [--xid HEX] [--no-request]
+//   dhcp_exchange --interface IF --payload-hex HEX [--request]
+//   common: [--window-ms N] (per phase, default 3000) [--expect N] (stop a phase after N replies)
+//
+// Pi models send DISCOVER, then REQUEST for the first OFFER if the model sends one (pi4, pi5).
+// Exit status: 0 after the exchange (whatever was received), 2 on bad usage, 1 on errors.
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "rpinetboot/classify.h"
+#include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/discover.h"
+#include "rpinetboot/probe/raw_dhcp_client.h"
+#include "rpinetboot/probe/request_from_discover.h"
+
+using namespace rpinetboot;
+using namespace rpinetboot::probe;
+
+namespace {
+
+std::string hex(ByteSpan bytes) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (std::uint8_t b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
+std::optional<Bytes> unhex(const std::string& text) {
+    if (text.size() % 2) return std::nullopt;
+    Bytes out;
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        unsigned v = 0;
+        if (std::sscanf(text.c_str() + i, "%2x", &v) != 1) return std::nullopt;
+        out.push_back(static_cast<std::uint8_t>(v));
+    }
+    return out;
+}
+
+void printReply(const char* phase, const DhcpReply& r) {
+    const DhcpPacket& p = r.packet;
+    std::ostringstream out;
+    out << "{\"phase\":\"" << phase << "\",\"message_type\":" << int(p.messageType().value_or(0))
+        << ",\"yiaddr\":\"" << ipv4ToString(p.yiaddr) << "\",\"siaddr\":\""
+        << ipv4ToString(p.siaddr) << "\",\"giaddr\":\"" << ipv4ToString(p.giaddr)
+        << "\",\"src_ip\":\"" << ipv4ToString(r.src_ip) << "\",\"dst_ip\":\""
+        << ipv4ToString(r.dst_ip) << "\",\"server_mac\":\"" << r.server_mac.str()
+        << "\",\"udp_checksum_ok\":" << (r.udp_checksum_ok ? "true" : "false")
+        << ",\"has_pad\":" << (p.has_pad ? "true" : "false") << ",\"options\":[";
+    for (std::size_t i = 0; i < p.options.size(); ++i) {
+        out << (i ? "," : "") << "{\"code\":" << int(p.options[i].first) << ",\"hex\":\""
+            << hex(p.options[i].second) << "\"}";
+    }
+    out << "],\"bootp_hex\":\"" << hex(r.bootp) << "\"}";
+    std::cout << out.str() << std::endl;
+}
+
+std::optional<std::uint32_t> serverIdOf(const DhcpPacket& p) {
+    const Bytes* id = p.option(54);
+    if (!id || id->size() != 4) return std::nullopt;
+    return std::uint32_t{(*id)[0]} << 24 | std::uint32_t{(*id)[1]} << 16 |
+           std::uint32_t{(*id)[2]} << 8 | (*id)[3];
+}
+
+int usage(const std::string& why) {
+    std::cerr << "dhcp_exchange: " << why
+              << "\nusage: dhcp_exchange --interface IF (--model M --mac MAC --serial S [--xid "
+                 "HEX] [--no-request] | --payload-hex HEX [--request]) [--window-ms N] "
+                 "[--expect N]\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string interface, model_name, mac_text, serial_text, payload_hex;
+    std::optional<std::uint32_t> xid;
+    bool no_request = false, payload_request = false;
+    long window_ms = 3000;
+    std::size_t expect = 64;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
+            return argv[++i];
+        };
+        try {
+            if (arg == "--interface")
+                interface = value();
+            else if (arg == "--model")
+                model_name = value();
+            else if (arg == "--mac")
+                mac_text = value();
+            else if (arg == "--serial")
+                serial_text = value();
+            else if (arg == "--payload-hex")
+                payload_hex = value();
+            else if (arg == "--xid")
+                xid = static_cast<std::uint32_t>(std::stoul(value(), nullptr, 16));
+            else if (arg == "--no-request")
+                no_request = true;
+            else if (arg == "--request")
+                payload_request = true;
+            else if (arg == "--window-ms")
+                window_ms = std::stol(value());
+            else if (arg == "--expect")
+                expect = std::stoul(value());
+            else
+                return usage("unknown argument " + arg);
+        } catch (const std::exception& e) {
+            return usage(std::string("bad value for ") + arg + ": " + e.what());
+        }
+    }
+    if (interface.empty()) return usage("--interface is required");
+    if (window_ms <= 0 || window_ms > 60000) return usage("--window-ms must be 1..60000");
+    const auto window = std::chrono::milliseconds(window_ms);
+
+    Bytes discover;
+    MacAddress mac;
+    std::optional<PiIdentity> pi;
+    if (!payload_hex.empty()) {
+        auto payload = unhex(payload_hex);
+        std::string error;
+        const auto parsed = payload ? parseDhcpPacket(*payload, &error) : std::nullopt;
+        if (!parsed) return usage("--payload-hex is not a DHCP packet: " + error);
+        discover = *payload;
+        mac = parsed->chaddr;
+        xid = parsed->xid;
+    } else {
+        const auto model = parsePiModel(model_name);
+        const auto m = MacAddress::parse(mac_text);
+        const auto serial = Serial::parse(serial_text);
+        if (!model) return usage("--model must be rom3, bootcode, pi4 or pi5");
+        if (!m) return usage("--mac is not a MAC address");
+        if (!serial) return usage("--serial is not a Pi serial");
+        pi = PiIdentity{};
+        pi->model = *model;
+        pi->mac = *m;
+        pi->serial = *serial;
+        // Board revisions: the facts file's Pi 4 (0x00d03115); a Pi 5 8GB (0x00d04170).
+        pi->board_revision = *model == PiModel::Pi5 ? 0x00d04170 : 0x00d03115;
+        pi->xid = xid ? *xid : std::random_device{}();
+        mac = *m;
+        discover = buildDiscover(*pi);
+        xid = shapeOf(*model) == DiscoverShape::C ? pi->xid : kRomXid;
+    }
+
+    try {
+        RawDhcpClient client(interface);
+        client.send(mac, discover);
+        const auto offers = client.collect(*xid, mac, window, expect);
+        for (const auto& r : offers) printReply("discover", r);
+        const bool wants_request = pi ? (sendsRequest(pi->model) && !no_request) : payload_request;
+        if (!wants_request || offers.empty()) return 0;
+        const DhcpPacket& offer = offers.front().packet;
+        const auto server_id = serverIdOf(offer);
+        if (!server_id) {
+            std::cerr << "dhcp_exchange: OFFER without server identifier; no REQUEST sent\n";
+            return 0;
+        }
+        Bytes request;
+        if (pi) {
+            request = buildRequest(*pi, offer.yiaddr, *server_id);
+        } else {
+            std::string error;
+            auto built = requestFromDiscover(discover, offer.yiaddr, *server_id, &error);
+            if (!built) {
+                std::cerr << "dhcp_exchange: cannot build REQUEST: " << error << "\n";
+                return 1;
+            }
+            request = std::move(*built);
+        }
+        client.send(mac, request);
+        for (const auto& r : client.collect(*xid, mac, window, expect)) printReply("request", r);
+    } catch (const std::exception& e) {
+        std::cerr << "dhcp_exchange: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,246 @@
+// NetbootLogic on isc::dhcp::Pkt4 objects parsed by Kea's own code from the exact bytes each Pi
+// stage sends (core builders, facts section 2); replies checked on the wire after Kea packs them.
+#include <catch2/catch.hpp>
+
+#include <dhcp/dhcp4.h>
+#include <dhcp/option.h>
+#include <dhcp/option_string.h>
+#include <dhcp/pkt4.h>
+
+#include "hook_config.h"
+#include "netboot_logic.h"
+#include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/discover.h"
+#include "rpinetboot/option43.h"
+
+using namespace rpinetboot;
+using namespace rpinetboot::kea;
+using isc::dhcp::Option;
+using isc::dhcp::OptionPtr;
+using isc::dhcp::Pkt4;
+using isc::dhcp::Pkt4Ptr;
+
+namespace {
+
+// Option 43 vectors from facts section 3 (dnsmasq's pxe-service=0,"Raspberry Pi Boot"; the Pi 3B
+// ROM's form with three trailing spaces).
+const Bytes kPlain43 = {0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 0x14,
+                        0x00, 0x00, 0x11, 'R',  'a',  's',  'p',  'b',  'e',  'r',  'r',
+                        'y',  ' ',  'P',  'i',  ' ',  'B',  'o',  'o',  't',  0xff};
+const Bytes kPadded43 = {0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 0x17, 0x00,
+                         0x00, 0x14, 'R',  'a',  's',  'p',  'b',  'e',  'r',  'r',  'y',  ' ',
+                         'P',  'i',  ' ',  'B',  'o',  'o',  't',  ' ',  ' ',  ' ',  0xff};
+
+Pkt4Ptr fromWire(const Bytes& bytes) {
+    Pkt4Ptr pkt(new Pkt4(bytes.data(), bytes.size()));
+    pkt->unpack();
+    return pkt;
+}
+
+PiIdentity identity(PiModel model, const char* mac = "e4:5f:01:98:e0:82",
+                    const char* serial = "bf9fed6f") {
+    PiIdentity pi;
+    pi.model = model;
+    pi.mac = *MacAddress::parse(mac);
+    pi.serial = *Serial::parse(serial);
+    pi.board_revision = 0x00d03115;
+    pi.xid = 0x01020304;
+    return pi;
+}
+
+HookConfig config(const std::string& json = "{}") {
+    return HookConfig::parse(isc::data::Element::fromJSON(json));
+}
+
+// A reply as Kea would have built it, with its own 43/60/66 already in.
+Pkt4Ptr keaReply(std::uint8_t type, const Pkt4& query) {
+    Pkt4Ptr reply(new Pkt4(type, query.getTransid()));
+    reply->setHWAddr(query.getHWAddr());
+    reply->setYiaddr(isc::asiolink::IOAddress("192.0.2.100"));
+    reply->addOption(OptionPtr(new Option(Option::V4, 54, Bytes{192, 0, 2, 1})));
+    reply->addOption(OptionPtr(new Option(Option::V4, 43, Bytes{1, 2, 3, 4})));
+    reply->addOption(OptionPtr(new isc::dhcp::OptionString(Option::V4, 60, std::string("NotAPi"))));
+    reply->addOption(
+        OptionPtr(new isc::dhcp::OptionString(Option::V4, 66, std::string("198.51.100.99"))));
+    return reply;
+}
+
+DhcpPacket onWire(Pkt4& reply) {
+    reply.pack();
+    const auto& buf = reply.getBuffer();
+    const auto* data = static_cast<const std::uint8_t*>(buf.getData());
+    std::string error;
+    auto parsed = parseDhcpPacket(ByteSpan(data, buf.getLength()), &error);
+    REQUIRE(parsed);
+    return *parsed;
+}
+
+Bytes text(const std::string& s) {
+    return Bytes(s.begin(), s.end());
+}
+
+}  // namespace
+
+TEST_CASE("every Pi stage gets RPI_NETBOOT and exactly its stage class") {
+    const NetbootLogic logic(config());
+    const std::pair<PiModel, const char*> stages[] = {{PiModel::Rom3, "RPI_NETBOOT_ROM3"},
+                                                      {PiModel::Bootcode, "RPI_NETBOOT_BOOTCODE"},
+                                                      {PiModel::Pi4, "RPI_NETBOOT_PI4"},
+                                                      {PiModel::Pi5, "RPI_NETBOOT_PI5"}};
+    for (const auto& [model, cls] : stages) {
+        for (bool request : {false, true}) {
+            if (request && !sendsRequest(model)) continue;
+            const PiIdentity pi = identity(model);
+            Pkt4Ptr query =
+                fromWire(request ? buildRequest(pi, 0xc0000264, 0xc0000201) : buildDiscover(pi));
+            const ReceiveResult r = logic.onReceive(*query);
+            INFO(cls << (request ? " REQUEST" : " DISCOVER") << ": " << r.reason);
+            CHECK(r.outcome == ReceiveOutcome::Pi);
+            CHECK(r.decision.is_pi);
+            CHECK(query->inClass("RPI_NETBOOT"));
+            for (const auto& [other_model, other_cls] : stages) {
+                CHECK(query->inClass(other_cls) == (other_model == model));
+            }
+            if (model != PiModel::Rom3) {
+                CHECK(r.decision.serial == Serial::parse("bf9fed6f"));
+            }
+            // The query itself is left as the Pi sent it.
+            CHECK(query->getOption(97));
+        }
+    }
+}
+
+TEST_CASE("non-Pi clients are not classified") {
+    const NetbootLogic logic(config());
+    PiIdentity pi = identity(PiModel::Pi4);
+    Bytes pxe = buildDiscover(pi);
+    // An x86 PXE client: the Pi's vendor class but a PC request list and a non-Pi MAC.
+    pi.mac = *MacAddress::parse("00:1b:21:aa:bb:cc");
+    pxe = buildDiscover(pi);
+    const std::size_t list_at = kBootpFixedLength + 4 + 3;  // after 53
+    REQUIRE(pxe[list_at] == 55);
+    const std::uint8_t pc_list[14] = {1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28};
+    std::copy(pc_list, pc_list + 14, pxe.begin() + static_cast<long>(list_at) + 2);
+    // ...and a PXE UUID in option 97 (no Pi FourCC).
+    const std::size_t uuid_at = list_at + 2 + 14 + 4 + 5 + 3;
+    REQUIRE(pxe[uuid_at - 3] == 97);
+    for (std::size_t i = 0; i < 16; ++i) pxe[uuid_at + i] = static_cast<std::uint8_t>(0xa0 + i);
+    Pkt4Ptr query = fromWire(pxe);
+    CHECK(logic.onReceive(*query).outcome == ReceiveOutcome::NotPi);
+    CHECK_FALSE(query->inClass("RPI_NETBOOT"));
+
+    Pkt4Ptr plain(new Pkt4(isc::dhcp::DHCPDISCOVER, 42));
+    CHECK(logic.onReceive(*plain).outcome == ReceiveOutcome::NotPxe);
+}
+
+TEST_CASE("a malformed option 97 makes a Pi packet a non-Pi one") {
+    const NetbootLogic logic(config());
+    Bytes discover = buildDiscover(identity(PiModel::Pi4));
+    // Option 97's type byte must be 0 (facts section 2).
+    const std::size_t at = kBootpFixedLength + 4 + 3 + 16 + 4 + 5;
+    REQUIRE(discover[at] == 97);
+    discover[at + 2] = 1;
+    Pkt4Ptr query = fromWire(discover);
+    const ReceiveResult r = logic.onReceive(*query);
+    CHECK(r.outcome == ReceiveOutcome::Malformed);
+    CHECK_FALSE(query->inClass("RPI_NETBOOT"));
+}
+
+TEST_CASE("OFFER and ACK get options 43, 60 and 66, replacing Kea's") {
+    const NetbootLogic logic(config());
+    for (PiModel model : {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5}) {
+        Pkt4Ptr query = fromWire(buildDiscover(identity(model)));
+        const PiDecision d = logic.onReceive(*query).decision;
+        for (std::uint8_t type : {isc::dhcp::DHCPOFFER, isc::dhcp::DHCPACK}) {
+            Pkt4Ptr reply = keaReply(type, *query);
+            const SendResult sent = logic.onSend(d, *reply);
+            CHECK(sent.patched);
+            const DhcpPacket wire = onWire(*reply);
+            // rom-padding auto: padded for the Pi 3B ROM only.
+            CHECK(*wire.option(43) == (model == PiModel::Rom3 ? kPadded43 : kPlain43));
+            CHECK(*wire.option(60) == text("PXEClient"));
+            CHECK(*wire.option(66) == text("192.0.2.1"));  // from option 54, no NUL
+            CHECK_FALSE(wire.has_pad);
+        }
+    }
+}
+
+TEST_CASE("replies to non-Pis, and NAKs, are not touched") {
+    const NetbootLogic logic(config());
+    Pkt4Ptr query(new Pkt4(isc::dhcp::DHCPDISCOVER, 7));
+    const PiDecision not_pi = logic.onReceive(*query).decision;
+    Pkt4Ptr reply = keaReply(isc::dhcp::DHCPOFFER, *query);
+    CHECK_FALSE(logic.onSend(not_pi, *reply).patched);
+    CHECK(*onWire(*reply).option(43) == Bytes{1, 2, 3, 4});
+
+    Pkt4Ptr pi_query = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    const PiDecision pi = logic.onReceive(*pi_query).decision;
+    Pkt4Ptr nak = keaReply(isc::dhcp::DHCPNAK, *pi_query);
+    CHECK_FALSE(logic.onSend(pi, *nak).patched);
+    CHECK(*onWire(*nak).option(60) == text("NotAPi"));
+}
+
+TEST_CASE("tftp-server, per-serial clients, menu-text and rom-padding") {
+    const NetbootLogic logic(config(R"({"tftp-server": "192.0.2.53", "menu-text": "Lab Boot",
+        "rom-padding": "always", "clients": [{"serial": "bf9fed6f", "tftp-server": "192.0.2.54"}]})"));
+    Pkt4Ptr listed = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    Pkt4Ptr other =
+        fromWire(buildDiscover(identity(PiModel::Pi5, "2c:cf:67:00:00:05", "5a5a0005")));
+    Pkt4Ptr r1 = keaReply(isc::dhcp::DHCPOFFER, *listed);
+    Pkt4Ptr r2 = keaReply(isc::dhcp::DHCPOFFER, *other);
+    logic.onSend(logic.onReceive(*listed).decision, *r1);
+    logic.onSend(logic.onReceive(*other).decision, *r2);
+    const DhcpPacket w1 = onWire(*r1), w2 = onWire(*r2);
+    CHECK(*w1.option(66) == text("192.0.2.54"));
+    CHECK(*w2.option(66) == text("192.0.2.53"));
+    CHECK(*w1.option(43) == encodeOption43("Lab Boot", true));
+
+    const NetbootLogic never(config(R"({"rom-padding": "never"})"));
+    CHECK(never.option43For(PiClass::Rom3) == kPlain43);
+    CHECK(logic.option43For(PiClass::Pi4) == encodeOption43("Lab Boot", true));
+}
+
+TEST_CASE("without tftp-server or option 54 no option 66 is invented") {
+    const NetbootLogic logic(config());
+    Pkt4Ptr query = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    const PiDecision d = logic.onReceive(*query).decision;
+    Pkt4Ptr reply(new Pkt4(isc::dhcp::DHCPOFFER, query->getTransid()));
+    const SendResult sent = logic.onSend(d, *reply);
+    CHECK(sent.patched);
+    CHECK_FALSE(sent.tftp_server);
+    CHECK_FALSE(reply->getOption(66));
+    CHECK(reply->getOption(43));
+}
+
+TEST_CASE("allow-lists and require-oui") {
+    const NetbootLogic logic(
+        config(R"({"allow-serials": ["bf9fed6f"], "allow-macs": ["b8:27:eb:12:34:56"]})"));
+    Pkt4Ptr by_serial = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    Pkt4Ptr by_mac = fromWire(buildDiscover(identity(PiModel::Rom3, "b8:27:eb:12:34:56")));
+    Pkt4Ptr neither =
+        fromWire(buildDiscover(identity(PiModel::Bootcode, "b8:27:eb:ab:cd:ef", "12abcdef")));
+    CHECK(logic.onReceive(*by_serial).outcome == ReceiveOutcome::Pi);
+    CHECK(logic.onReceive(*by_mac).outcome == ReceiveOutcome::Pi);
+    const ReceiveResult r = logic.onReceive(*neither);
+    CHECK(r.outcome == ReceiveOutcome::NotAllowed);
+    CHECK_FALSE(r.decision.is_pi);
+    CHECK_FALSE(neither->inClass("RPI_NETBOOT"));
+
+    const NetbootLogic oui(config(R"({"require-oui": true, "extra-ouis": ["02:11:22"]})"));
+    Pkt4Ptr extra = fromWire(buildDiscover(identity(PiModel::Pi4, "02:11:22:33:44:55")));
+    Pkt4Ptr unknown = fromWire(buildDiscover(identity(PiModel::Pi4, "0a:00:00:00:00:05")));
+    CHECK(oui.onReceive(*extra).outcome == ReceiveOutcome::Pi);
+    CHECK(oui.onReceive(*unknown).outcome == ReceiveOutcome::NotPi);
+}
+
+TEST_CASE("only ROM3 OFFERs are held, and only with hold-rom-offers") {
+    const NetbootLogic hold(config()), no_hold(config(R"({"hold-rom-offers": false})"));
+    Pkt4Ptr rom = fromWire(buildDiscover(identity(PiModel::Rom3, "b8:27:eb:12:34:56")));
+    Pkt4Ptr pi4 = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    const PiDecision rom_d = hold.onReceive(*rom).decision;
+    const PiDecision pi4_d = hold.onReceive(*pi4).decision;
+    CHECK(hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPOFFER, *rom)));
+    CHECK_FALSE(hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPACK, *rom)));
+    CHECK_FALSE(no_hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPOFFER, *rom)));
+    CHECK_FALSE(hold.needsRomHold(pi4_d, *keaReply(isc::dhcp::DHCPOFFER, *pi4)));
+}

@@ -1,0 +1,253 @@
+"""Harness for the Kea hook's integration tests: a real kea-dhcp4 in a server namespace, a veth to
+a client namespace, and the dhcp_exchange test client sending exact Pi packets from there.
+
+Addresses: the server is 192.0.2.1/24, the client namespace 192.0.2.254/24 (TEST-NET-1 only).
+Each KeaServer has its own temp dir (config, log, control socket, pid and lock dirs), so tests
+run in parallel. Every wait is bounded; every process is stopped by PID (netlab).
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import netlab  # noqa: E402
+
+KEA = "/usr/sbin/kea-dhcp4"
+SERVER_ADDR = "192.0.2.1"
+
+
+def hook_library():
+    return os.path.join(netlab.build_dir(), "kea-hook", "libdhcp_rpi_netboot.so")
+
+
+def exchange_tool():
+    return os.path.join(netlab.build_dir(), "tests", "hook", "dhcp_exchange")
+
+
+def require():
+    netlab.require_root()
+    netlab.require_tools(KEA, hook_library(), exchange_tool())
+
+
+def option43(menu="Raspberry Pi Boot", padded=False):
+    """Option 43 as facts section 3 gives it (dnsmasq's pxe-service=0,"Raspberry Pi Boot"):
+    06 01 03 | 0a 04 00 50 58 45 | 09 len 00 00 textlen text | ff; the Pi 3B ROM needs three
+    trailing spaces ([boot-net] "Known problems")."""
+    text = (menu + ("   " if padded else "")).encode()
+    return (bytes.fromhex("060103" "0a0400505845") + bytes([9, len(text) + 3, 0, 0, len(text)]) +
+            text + b"\xff").hex()
+
+
+ROM_OPTION43 = ("0601030a0400505845091700001452617370626572727920506920426f6f74202020ff")
+PLAIN_OPTION43 = ("0601030a0400505845091400001152617370626572727920506920426f6f74ff")
+assert option43(padded=True) == ROM_OPTION43 and option43() == PLAIN_OPTION43
+
+
+class Lab:
+    """Server and client namespaces joined by a veth pair."""
+
+    def __init__(self, server_ifname=None):
+        self.server = netlab.Netns("kea")
+        self.client = netlab.Netns("pi")
+        self.server_if, self.client_if = netlab.link(self.server, SERVER_ADDR + "/24",
+                                                     self.client, "192.0.2.254/24")
+        if server_ifname:  # e.g. eth0, as examples/kea-dhcp4.conf names it
+            self.server.exec(["ip", "link", "set", self.server_if, "down"])
+            self.server.exec(["ip", "link", "set", self.server_if, "name", server_ifname])
+            self.server.exec(["ip", "link", "set", server_ifname, "up"])
+            self.server_if = server_ifname
+        # Kea opens no socket on an interface without carrier: wait for both ends.
+        for ns, ifname in ((self.server, self.server_if), (self.client, self.client_if)):
+            netlab.wait_for(lambda: "LOWER_UP" in ns.exec(["ip", "-o", "link", "show", ifname]).stdout,
+                            timeout=10, what=f"carrier on {ifname}")
+
+    def close(self):
+        self.client.close()
+        self.server.close()
+
+    def exchange(self, *args, window_ms=3000, expect=1):
+        """Runs dhcp_exchange in the client namespace; returns the replies (dicts)."""
+        argv = [exchange_tool(), "--interface", self.client_if, "--window-ms", str(window_ms),
+                "--expect", str(expect)] + [str(a) for a in args]
+        res = self.client.exec(argv, check=False, timeout=30)
+        if res.returncode != 0:
+            raise AssertionError(f"dhcp_exchange {args} failed ({res.returncode}): {res.stderr}")
+        return [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
+
+    def start_exchange(self, *args, window_ms=3000, expect=1):
+        argv = ["ip", "netns", "exec", self.client.name, exchange_tool(), "--interface",
+                self.client_if, "--window-ms", str(window_ms), "--expect", str(expect)]
+        return subprocess.Popen(argv + [str(a) for a in args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+
+def finish_exchange(popen, timeout=30):
+    out, err = popen.communicate(timeout=timeout)
+    if popen.returncode != 0:
+        raise AssertionError(f"dhcp_exchange failed ({popen.returncode}): {err}")
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def pi(model, mac, serial, **kw):
+    return ["--model", model, "--mac", mac, "--serial", serial] + sum(
+        ([f"--{k.replace('_', '-')}", v] for k, v in kw.items()), [])
+
+
+def options(reply):
+    """{code: hex} of a reply (each code once in Kea's replies)."""
+    return {o["code"]: o["hex"] for o in reply["options"]}
+
+
+def base_config(interface, tmp, hook_params=None, with_hook=True, subnet=None, classes=None,
+                extra=None):
+    cfg = {
+        "interfaces-config": {"interfaces": [interface]},
+        "control-socket": {"socket-type": "unix", "socket-name": os.path.join(tmp, "ctrl.sock")},
+        "lease-database": {"type": "memfile", "persist": False, "lfc-interval": 0},
+        "valid-lifetime": 600,
+        "subnet4": [subnet or {"id": 1, "subnet": "192.0.2.0/24",
+                               "pools": [{"pool": "192.0.2.100 - 192.0.2.199"}]}],
+        "loggers": [{"name": "kea-dhcp4", "severity": "DEBUG", "debuglevel": 55,
+                     "output_options": [{"output": os.path.join(tmp, "kea.log")}]}],
+    }
+    if classes:
+        cfg["client-classes"] = classes
+    if with_hook:
+        entry = {"library": hook_library()}
+        if hook_params is not None:
+            entry["parameters"] = hook_params
+        cfg["hooks-libraries"] = [entry]
+    if extra:
+        cfg.update(extra)
+    return {"Dhcp4": cfg}
+
+
+class KeaServer:
+    """kea-dhcp4 -c CONFIG in the lab's server namespace."""
+
+    def __init__(self, lab, config=None, config_text=None, **config_kw):
+        self.lab = lab
+        self.tmp = tempfile.mkdtemp(prefix="rpinb-kea-")
+        os.chmod(self.tmp, 0o755)
+        if config is None and config_text is None:
+            config = base_config(lab.server_if, self.tmp, **config_kw)
+        self.config_path = os.path.join(self.tmp, "kea-dhcp4.conf")
+        with open(self.config_path, "w") as f:
+            f.write(config_text if config_text is not None else json.dumps(config, indent=2))
+        self.log_path = os.path.join(self.tmp, "kea.log")
+        self.socket_path = os.path.join(self.tmp, "ctrl.sock")
+        for d in ("pid", "lock"):
+            os.makedirs(os.path.join(self.tmp, d), exist_ok=True)
+        env = dict(os.environ, KEA_PIDFILE_DIR=os.path.join(self.tmp, "pid"),
+                   KEA_LOCKFILE_DIR=os.path.join(self.tmp, "lock"))
+        self.proc = lab.server.start([KEA, "-c", self.config_path], env=env, name="kea-dhcp4",
+                                     log=os.path.join(self.tmp, "stdout.log"))
+
+    def log(self):
+        with open(self.proc.log_path, errors="replace") as f:
+            text = f.read()
+        if os.path.exists(self.log_path):
+            with open(self.log_path, errors="replace") as f:
+                text += f.read()
+        return text
+
+    def wait_ready(self, timeout=15):
+        def ready():
+            if not self.proc.alive():
+                raise AssertionError("kea-dhcp4 exited during start-up:\n" + self.log()[-4000:])
+            return "DHCP4_STARTED" in self.log() and os.path.exists(self.socket_path)
+        netlab.wait_for(ready, timeout=timeout, what="kea-dhcp4 start-up")
+        if "DHCPSRV_OPEN_SOCKET_FAIL" in self.log():
+            raise AssertionError("kea-dhcp4 could not open its sockets:\n" + self.log()[-4000:])
+        return self
+
+    def wait_exit(self, timeout=15):
+        """For configurations Kea must refuse: returns (exit code, log text)."""
+        try:
+            self.proc.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.stop()
+            raise AssertionError("kea-dhcp4 did not refuse the configuration:\n" +
+                                 self.log()[-4000:])
+        return self.proc.popen.returncode, self.log()
+
+    def command(self, name, arguments=None, timeout=5):
+        request = {"command": name}
+        if arguments is not None:
+            request["arguments"] = arguments
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(self.socket_path)
+            s.sendall(json.dumps(request).encode())
+            chunks = []
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                try:
+                    return json.loads(b"".join(chunks))
+                except ValueError:
+                    continue
+        return json.loads(b"".join(chunks))
+
+    def statistics(self):
+        res = self.command("statistic-get-all")
+        assert res["result"] == 0, res
+        return {name: samples[0][0] for name, samples in res["arguments"].items()}
+
+    def stop(self):
+        return self.proc.stop()
+
+
+def bootp_request(mac, xid, options):
+    """A BOOTREQUEST (RFC 2131 section 2 layout) with the given (code, bytes) options and end."""
+    chaddr = bytes.fromhex(mac.replace(":", ""))
+    head = bytes([1, 1, 6, 0]) + xid.to_bytes(4, "big") + bytes(4) + bytes(16) + chaddr + bytes(10)
+    body = head + bytes(64 + 128) + bytes.fromhex("63825363")
+    for code, value in options:
+        body += bytes([code, len(value)]) + value
+    return (body + b"\xff").hex()
+
+
+# Non-Pi clients. Layouts: RFC 2131/2132; PXE clients per RFC 4578 (options 93, 94, 97) and the
+# PXE 2.1 vendor class "PXEClient:Arch:xxxxx:UNDI:yyyzzz". The request lists are PC-style: they
+# ask for 1, 3 and the rest in a different set and order from any Pi's (facts section 2).
+PXE_BIOS_LIST = bytes([1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51,
+                       54, 58, 59, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135])
+PXE_GUID = bytes.fromhex("00" "4c4c4544004a3510804ab4c04f333232")
+
+
+def linux_discover(mac="52:54:00:12:34:56", xid=0x1a2b3c4d):
+    client_id = b"\x01" + bytes.fromhex(mac.replace(":", ""))
+    return bootp_request(mac, xid, [(53, b"\x01"), (61, client_id), (12, b"host1"),
+                                    (55, bytes([1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42]))])
+
+
+def pxe_discover(mac, xid, arch, undi, vendor):
+    return bootp_request(mac, xid, [(53, b"\x01"), (57, b"\x04\xec"), (93, arch), (94, undi),
+                                    (97, PXE_GUID), (55, PXE_BIOS_LIST), (60, vendor.encode())])
+
+
+def x86_bios_pxe_discover(mac="00:1b:21:aa:bb:cc", xid=0x0badcafe):
+    """The Pi's own vendor class and arch 0 (x86 BIOS), but a PC request list and a PC MAC."""
+    return pxe_discover(mac, xid, b"\x00\x00", b"\x01\x02\x01", "PXEClient:Arch:00000:UNDI:002001")
+
+
+def x86_uefi_pxe_discover(mac="00:1b:21:dd:ee:ff", xid=0x0ddba11):
+    return pxe_discover(mac, xid, b"\x00\x07", b"\x01\x03\x00", "PXEClient:Arch:00007:UNDI:003016")
+
+
+def pi4_discover_with_option97(mac, xid, option97):
+    """Shape C (facts section 2) with a caller-chosen option 97, e.g. a malformed one."""
+    return bootp_request(mac, xid, [(53, b"\x01"),
+                                    (55, bytes.fromhex("01032b3c424380818283848586 87".replace(" ", ""))),
+                                    (93, b"\x00\x00"), (94, b"\x01\x02\x01"), (97, option97),
+                                    (60, b"PXEClient:Arch:00000:UNDI:002001")])

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Hook parameters as kea-dhcp4 sees them at a real start (kea-dhcp4 -c): each bad parameter makes
+Kea refuse the configuration with a log line naming the parameter and the value (Kea 2.2's -t
+does not call the hook's load(): facts section 8), and examples/kea-dhcp4.conf starts cleanly
+and answers a Pi.
+"""
+
+import ipaddress
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+import keatest
+from keatest import KeaServer, Lab, options, pi
+
+# (test name, parameters, the text the log must contain: parameter name and value)
+BAD = [
+    ("tftp_server_not_an_address", {"tftp-server": "tftp.example"},
+     "parameter 'tftp-server' value \"tftp.example\""),
+    ("tftp_server_broadcast", {"tftp-server": "255.255.255.255"},
+     "parameter 'tftp-server' value \"255.255.255.255\""),
+    ("menu_text_empty", {"menu-text": ""}, "parameter 'menu-text' value \"\""),
+    ("rom_padding_unknown", {"rom-padding": "sometimes"},
+     "parameter 'rom-padding' value \"sometimes\""),
+    ("extra_ouis_bad_entry", {"extra-ouis": ["dc:a6:32", "zz:zz:zz"]},
+     "parameter 'extra-ouis[1]' value \"zz:zz:zz\""),
+    ("require_oui_not_bool", {"require-oui": "yes"}, "parameter 'require-oui' value \"yes\""),
+    ("allow_serials_bad_serial", {"allow-serials": ["bf9fed6"]},
+     "parameter 'allow-serials[0]' value \"bf9fed6\""),
+    ("allow_macs_bad_mac", {"allow-macs": ["b8:27:eb"]},
+     "parameter 'allow-macs[0]' value \"b8:27:eb\""),
+    ("clients_bad_serial", {"clients": [{"serial": "not-a-serial", "tftp-server": "192.0.2.9"}]},
+     "parameter 'clients[0].serial' value \"not-a-serial\""),
+    ("clients_bad_tftp_server",
+     {"clients": [{"serial": "bf9fed6f", "tftp-server": "192.0.2.300"}]},
+     "parameter 'clients[0].tftp-server' value \"192.0.2.300\""),
+    ("clients_unknown_key", {"clients": [{"serial": "bf9fed6f", "tftp": "192.0.2.9"}]},
+     "parameter 'clients[0].tftp' value \"192.0.2.9\""),
+    ("hold_rom_offers_not_bool", {"hold-rom-offers": "no"},
+     "parameter 'hold-rom-offers' value \"no\""),
+    ("unknown_parameter", {"tftp_server": "192.0.2.1"},
+     "parameter 'tftp_server' value \"192.0.2.1\""),
+]
+
+
+class BadParameterTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = Lab()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.close()
+
+    def refuse(self, params, expected):
+        kea = KeaServer(self.lab, hook_params=params)
+        code, log = kea.wait_exit()
+        self.assertNotEqual(code, 0, "kea-dhcp4 accepted a bad parameter")
+        self.assertIn("RPI_NETBOOT_LOAD_FAILED", log)
+        self.assertIn(expected, log)
+        self.assertIn("DHCP4_CONFIG_LOAD_FAIL", log)
+
+
+def _make(params, expected):
+    return lambda self: self.refuse(params, expected)
+
+
+for _name, _params, _expected in BAD:
+    setattr(BadParameterTest, "test_bad_" + _name, _make(_params, _expected))
+
+
+class ExampleConfigTest(unittest.TestCase):
+    def test_example_config_starts_and_answers_a_pi(self):
+        src = os.path.join(keatest.netlab.source_dir(), "examples", "kea-dhcp4.conf")
+        with open(src) as f:
+            text = f.read()
+        lab = Lab(server_ifname="eth0")
+        kea = None
+        try:
+            tmp = tempfile.mkdtemp(prefix="rpinb-example-")
+            # Only host paths change: the hook from this build, and files in a temp dir.
+            for old, new in (("/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_rpi_netboot.so",
+                              keatest.hook_library()),
+                             ("/var/lib/kea/kea-leases4.csv", os.path.join(tmp, "leases4.csv")),
+                             ("/var/log/kea/kea-dhcp4.log", os.path.join(tmp, "kea.log")),
+                             ("/run/kea/kea4-ctrl-socket", os.path.join(tmp, "ctrl.sock"))):
+                self.assertEqual(text.count(old), 1, old)
+                text = text.replace(old, new)
+            kea = KeaServer(lab, config_text=text)
+            kea.log_path, kea.socket_path = os.path.join(tmp, "kea.log"), os.path.join(tmp, "ctrl.sock")
+            kea.wait_ready()
+            replies = lab.exchange(*pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f"))
+            self.assertEqual([r["message_type"] for r in replies], [2, 5], kea.log()[-3000:])
+            for r in replies:
+                self.assertEqual(options(r)[66], "192.0.2.2".encode().hex())  # clients[] entry
+                self.assertEqual(options(r)[43], keatest.PLAIN_OPTION43)
+                addr = ipaddress.ip_address(r["yiaddr"])
+                self.assertTrue(ipaddress.ip_address("192.0.2.100") <= addr <=
+                                ipaddress.ip_address("192.0.2.149"), addr)
+            self.assertNotIn("ERROR", kea.log())
+            self.assertEqual(kea.command("statistic-get", {"name": "pkt4-rpi-netboot-answered"})
+                             ["arguments"]["pkt4-rpi-netboot-answered"][0][0], 2)
+        finally:
+            if kea:
+                kea.stop()
+            lab.close()
+
+
+if __name__ == "__main__":
+    keatest.require()
+    sys.exit(0 if unittest.main(exit=False, verbosity=2).result.wasSuccessful() else 1)

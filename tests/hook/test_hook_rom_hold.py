@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""The Pi 3B boot ROM never sends DHCPREQUEST and uses the OFFERed address (facts section 4,
+raspberrypi/firmware#1303). With hold-rom-offers (default) the hook records each ROM3 OFFER as a
+lease, so a second Pi is never offered an address the first one is using.
+
+A two-address pool makes reuse visible: Pi A and Pi B boot in the same second, A retries, then a
+third Pi C boots. Held: A and B differ, A keeps its address, C gets nothing (both addresses are
+in use, and C's ROM retries later). Not held (hold-rom-offers false): Kea 2.2's iterative
+allocator still gives A and B different addresses, but C is offered an address a Pi is using.
+"""
+
+import sys
+import unittest
+
+import keatest
+from keatest import KeaServer, Lab, finish_exchange, pi
+
+SUBNET = {"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.100 - 192.0.2.101"}]}
+PI_A = pi("rom3", "b8:27:eb:00:00:0a", "0000000a")
+PI_B = pi("rom3", "b8:27:eb:00:00:0b", "0000000b")
+PI_C = pi("rom3", "b8:27:eb:00:00:0c", "0000000c")
+
+
+def boot(hold):
+    lab = Lab()
+    kea = None
+    try:
+        kea = KeaServer(lab, hook_params={"hold-rom-offers": hold}, subnet=SUBNET).wait_ready()
+        # Both DISCOVERs leave within milliseconds of each other.
+        a, b = lab.start_exchange(*PI_A), lab.start_exchange(*PI_B)
+        first = [r["yiaddr"] for r in finish_exchange(a)] + [r["yiaddr"] for r in finish_exchange(b)]
+        retry = [r["yiaddr"] for r in lab.exchange(*PI_A)]
+        third = [r["yiaddr"] for r in lab.exchange(*PI_C, window_ms=1500)]
+        return first, retry, third, kea.statistics(), kea.log()
+    finally:
+        if kea:
+            kea.stop()
+        lab.close()
+
+
+class RomHoldTest(unittest.TestCase):
+    def test_two_rom3_pis_in_the_same_second_get_different_addresses(self):
+        (a, b), retry, third, stats, log = boot(hold=True)
+        self.assertNotEqual(a, b)
+        self.assertEqual(retry, [a], "a retrying ROM keeps its held address")
+        self.assertEqual(third, [], "a third Pi was offered an address in use")
+        self.assertEqual(stats["pkt4-rpi-netboot-rom-offers-held"], 3)
+        self.assertEqual(stats["subnet[1].assigned-addresses"], 2)
+        self.assertIn("RPI_NETBOOT_ROM_HELD", log)
+
+    def test_without_hold_an_address_in_use_is_offered_again(self):
+        (a, b), retry, third, stats, _ = boot(hold=False)
+        self.assertEqual(len(third), 1)
+        self.assertIn(third[0], (a, b), "without the hold Kea re-offers an address a ROM3 Pi uses")
+        self.assertEqual(stats["pkt4-rpi-netboot-rom-offers-held"], 0)
+        self.assertEqual(stats["subnet[1].assigned-addresses"], 0)
+
+
+if __name__ == "__main__":
+    keatest.require()
+    sys.exit(0 if unittest.main(exit=False, verbosity=2).result.wasSuccessful() else 1)
