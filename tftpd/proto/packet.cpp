@@ -98,9 +98,9 @@ std::optional<ErrorPacket> parseError(ByteSpan packet) {
     std::size_t pos = 4;
     // A missing terminator is tolerated: the message is only for logs.
     auto msg = readString(packet, pos);
-    err.message = msg ? *msg
-                      : std::string(reinterpret_cast<const char*>(packet.data() + 4),
-                                    packet.size() - 4);
+    err.message =
+        msg ? *msg
+            : std::string(reinterpret_cast<const char*>(packet.data() + 4), packet.size() - 4);
     return err;
 }
 

@@ -39,8 +39,8 @@ FilePtr FileCache::get(UniqueFd fd, const struct stat& st) {
     data->bytes_.resize(size);
     std::size_t done = 0;
     while (done < size) {
-        auto n = ::pread(fd.get(), data->bytes_.data() + done, size - done,
-                         static_cast<off_t>(done));
+        auto n =
+            ::pread(fd.get(), data->bytes_.data() + done, size - done, static_cast<off_t>(done));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return nullptr;  // shrank while reading: refuse rather than serve garbage
         done += static_cast<std::size_t>(n);
@@ -73,7 +73,11 @@ void FileCache::setLimits(const Limits& limits) {
     evict();
 }
 
-std::uint64_t FileCache::bytesHeld() const { return bytes_; }
-std::size_t FileCache::entries() const { return entries_.size(); }
+std::uint64_t FileCache::bytesHeld() const {
+    return bytes_;
+}
+std::size_t FileCache::entries() const {
+    return entries_.size();
+}
 
 }  // namespace rpinetboot::tftpd

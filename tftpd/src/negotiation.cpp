@@ -48,7 +48,8 @@ Negotiated negotiate(const tftp::Options& asked, const NegotiationLimits& limits
             seenWindow = true;
             auto v = parseDecimal(opt.value, kMaxWindowSize);
             if (!v || *v < 1) continue;
-            auto granted = std::min<std::uint64_t>(*v, std::max<std::uint16_t>(limits.maxWindowSize, 1));
+            auto granted =
+                std::min<std::uint64_t>(*v, std::max<std::uint16_t>(limits.maxWindowSize, 1));
             result.windowSize = static_cast<std::uint16_t>(granted);
             result.oack.push_back({"windowsize", std::to_string(granted)});
         }

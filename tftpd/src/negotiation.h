@@ -10,8 +10,8 @@
 
 namespace rpinetboot::tftpd {
 
-constexpr std::uint16_t kMinBlockSize = 8;      // RFC 2348
-constexpr std::uint16_t kMaxBlockSize = 65464;  // RFC 2348
+constexpr std::uint16_t kMinBlockSize = 8;       // RFC 2348
+constexpr std::uint16_t kMaxBlockSize = 65464;   // RFC 2348
 constexpr std::uint16_t kMaxWindowSize = 65535;  // RFC 7440
 
 struct NegotiationLimits {

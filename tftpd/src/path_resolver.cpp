@@ -38,7 +38,9 @@ int sysOpenat2(int dirfd, const char* path, int flags, std::uint64_t resolve) {
 #endif
 }
 
-bool openat2Missing(int err) { return err == ENOSYS || err == EPERM || err == E2BIG; }
+bool openat2Missing(int err) {
+    return err == ENOSYS || err == EPERM || err == E2BIG;
+}
 
 std::vector<std::string> splitPath(std::string_view path) {
     std::vector<std::string> parts;
@@ -172,8 +174,7 @@ bool validLayout(std::string_view layout, std::string* why) {
     return true;
 }
 
-std::optional<PathResolver> PathResolver::create(const ResolverConfig& config,
-                                                 std::string* error) {
+std::optional<PathResolver> PathResolver::create(const ResolverConfig& config, std::string* error) {
     PathResolver r;
     r.config_ = config;
     auto openRoot = [&](const std::string& dir) -> bool {
@@ -214,12 +215,15 @@ std::optional<PathResolver> PathResolver::create(const ResolverConfig& config,
     return r;
 }
 
+void PathResolver::useOpenat2(bool enabled) {
+    gNoOpenat2.store(!enabled, std::memory_order_relaxed);
+}
+
 const PathResolver::Root* PathResolver::rootFor(const std::string& canonical) const {
     for (const auto& root : roots_) {
-        if (root.path == "/" ||
-            (canonical.size() > root.path.size() &&
-             canonical.compare(0, root.path.size(), root.path) == 0 &&
-             canonical[root.path.size()] == '/')) {
+        if (root.path == "/" || (canonical.size() > root.path.size() &&
+                                 canonical.compare(0, root.path.size(), root.path) == 0 &&
+                                 canonical[root.path.size()] == '/')) {
             return &root;
         }
     }
@@ -336,9 +340,8 @@ ResolveResult PathResolver::resolveUnder(const std::string& baseDir,
         } else if (err == ENOENT || err == ENOTDIR) {
             if (!config_.caseInsensitive) return fail(ResolveError::NotFound, "not found");
         } else if (err == EXDEV || err == ELOOP) {
-            if (roots_.size() == 1) {
-                return fail(ResolveError::AccessViolation, "symlink leaves the root");
-            }
+            // An absolute symlink, or one leaving the root: it may still end in an allowed
+            // root (or inside this one), which the canonical walk below decides.
         } else if (err == EACCES) {
             return fail(ResolveError::AccessViolation, "permission denied");
         } else {
@@ -351,8 +354,7 @@ ResolveResult PathResolver::resolveUnder(const std::string& baseDir,
     return openCanonical(*canonical);
 }
 
-ResolveResult PathResolver::resolve(std::string_view requestName,
-                                    std::string_view clientIp) const {
+ResolveResult PathResolver::resolve(std::string_view requestName, std::string_view clientIp) const {
     const char* reason = "";
     auto parts = splitRequestName(requestName, &reason);
     if (!parts) return fail(ResolveError::AccessViolation, reason);
@@ -362,7 +364,8 @@ ResolveResult PathResolver::resolve(std::string_view requestName,
         if (pin != config_.pins.end()) {
             bool allowed = false;
             for (const auto& ip : pin->second) allowed = allowed || ip == clientIp;
-            if (!allowed) return fail(ResolveError::AccessViolation, "tree pinned to other clients");
+            if (!allowed)
+                return fail(ResolveError::AccessViolation, "tree pinned to other clients");
         }
     }
     if (!layoutRoot_.empty() && parts->size() >= 2) {

@@ -68,6 +68,9 @@ class PathResolver {
 
     ResolveResult resolve(std::string_view requestName, std::string_view clientIp) const;
 
+    // Tests force the O_NOFOLLOW walk used where openat2 is missing (kernels before 5.6).
+    static void useOpenat2(bool enabled);
+
   private:
     struct Root {
         std::string path;  // canonical, no trailing '/'

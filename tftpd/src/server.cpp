@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
-#include <sstream>
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 #include "logging.h"
 #include "negotiation.h"
@@ -107,7 +107,8 @@ bool Server::adoptListener(int fd, std::string& error) {
     }
     listeners_.push_back({std::move(sock), v6});
     setupListener(listeners_.back());
-    LOG4CPLUS_INFO(logger(), "listening on socket-activated " << listeners_.back().socket.local_endpoint());
+    LOG4CPLUS_INFO(logger(),
+                   "listening on socket-activated " << listeners_.back().socket.local_endpoint());
     return true;
 }
 
@@ -172,7 +173,8 @@ void Server::reload() {
     Settings fresh;
     auto parsed = parseSettings(args_, fresh);
     if (parsed.status != ParseStatus::Ok) {
-        LOG4CPLUS_ERROR(logger(), "reload failed, keeping the running configuration: " << parsed.text);
+        LOG4CPLUS_ERROR(logger(),
+                        "reload failed, keeping the running configuration: " << parsed.text);
         return;
     }
     std::string error;
@@ -191,8 +193,8 @@ void Server::reload() {
     cache_.clear();
     cache_.setLimits(cacheLimits(settings_));
     setLogLevel(settings_.logLevel);
-    LOG4CPLUS_INFO(logger(), "configuration reloaded; " << sessions_.size()
-                                                        << " transfers keep running");
+    LOG4CPLUS_INFO(logger(),
+                   "configuration reloaded; " << sessions_.size() << " transfers keep running");
 }
 
 void Server::stop() {
@@ -241,8 +243,8 @@ void Server::drain(Listener& l) {
             const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&from);
             asio::ip::address_v6::bytes_type b;
             std::memcpy(b.data(), &sin6->sin6_addr, 16);
-            origin.client = udp::endpoint(asio::ip::address_v6(b, sin6->sin6_scope_id),
-                                          ntohs(sin6->sin6_port));
+            origin.client =
+                udp::endpoint(asio::ip::address_v6(b, sin6->sin6_scope_id), ntohs(sin6->sin6_port));
         } else {
             continue;
         }
@@ -268,8 +270,7 @@ void Server::drain(Listener& l) {
     waitRead(l);
 }
 
-void Server::replyError(Listener& l, const Origin& origin, tftp::ErrorCode code,
-                        const char* text) {
+void Server::replyError(Listener& l, const Origin& origin, tftp::ErrorCode code, const char* text) {
     // Sent from the listening socket with the request's own destination as source, so the
     // reply leaves from the address the client talked to. Errors are never larger than the
     // request that caused them by more than a few bytes, and the text is fixed: no server paths.
@@ -357,8 +358,8 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     auto st = resolved.file->st;
     FilePtr file = cache_.get(std::move(resolved.file->fd), st);
     if (!file) {
-        LOG4CPLUS_WARN(logger(), "failed \"" << logName << "\" to " << origin.client
-                                             << ": read error");
+        LOG4CPLUS_WARN(logger(),
+                       "failed \"" << logName << "\" to " << origin.client << ": read error");
         replyError(l, origin, tftp::ErrorCode::NotDefined, "Read error");
         return;
     }
@@ -398,7 +399,8 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
                                : ::getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len) == 0;
         if (!ok || mtu <= 0) mtu = 1500;
         const int overhead = clientIp.is_v4() ? kOverheadV4 : kOverheadV6;
-        const int clamp = std::max<int>(kMinBlockSize, std::min<int>(kMaxBlockSize, mtu - overhead));
+        const int clamp =
+            std::max<int>(kMinBlockSize, std::min<int>(kMaxBlockSize, mtu - overhead));
         limits.maxBlockSize = static_cast<std::uint16_t>(std::min<int>(limits.maxBlockSize, clamp));
     }
     auto negotiated = negotiate(req.options, limits, file->size());
@@ -421,8 +423,8 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     order_.push_back(session.get());
     ++perClient_[clientIp];
     LOG4CPLUS_DEBUG(logger(), "start \"" << logName << "\" to " << origin.client << ", "
-                                         << file->size() << " bytes, blksize "
-                                         << params.blockSize << (params.sendOack ? ", OACK" : ""));
+                                         << file->size() << " bytes, blksize " << params.blockSize
+                                         << (params.sendOack ? ", OACK" : ""));
     session->start();
 }
 

@@ -87,9 +87,8 @@ void Session::armTimer() {
     const unsigned generation = ++timerGeneration_;
     timer_.expires_at(deadline);
     auto self = shared_from_this();
-    timer_.async_wait([self, generation](const boost::system::error_code& ec) {
-        self->onTimer(ec, generation);
-    });
+    timer_.async_wait(
+        [self, generation](const boost::system::error_code& ec) { self->onTimer(ec, generation); });
 }
 
 void Session::onTimer(const boost::system::error_code& ec, unsigned generation) {
@@ -146,9 +145,9 @@ void Session::abort(const char* why) {
 void Session::finish(const char* detail) {
     if (done_) return;
     done_ = true;
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        Transfer::Clock::now() - started_)
-                        .count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Transfer::Clock::now() - started_)
+            .count();
     switch (transfer_.status()) {
         case Transfer::Status::Complete:
             LOG4CPLUS_INFO(logger(), "sent \"" << logName_ << "\" to " << client_ << ": "
@@ -159,10 +158,10 @@ void Session::finish(const char* detail) {
             break;
         case Transfer::Status::TimedOut:
             LOG4CPLUS_INFO(logger(), "failed \"" << logName_ << "\" to " << client_
-                                                 << ": timed out after "
-                                                 << transfer_.bytesAcked() << " of "
-                                                 << file_->size() << " bytes, " << ms << " ms, "
-                                                 << transfer_.retransmits() << " retransmits"
+                                                 << ": timed out after " << transfer_.bytesAcked()
+                                                 << " of " << file_->size() << " bytes, " << ms
+                                                 << " ms, " << transfer_.retransmits()
+                                                 << " retransmits"
                                                  << (transfer_.halfOpen() ? " (half-open)" : ""));
             break;
         case Transfer::Status::ClientError:

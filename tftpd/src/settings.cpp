@@ -14,9 +14,9 @@ namespace {
 
 po::options_description describe() {
     po::options_description general("General");
-    general.add_options()                              //
-        ("help,h", "Print this help and exit.")        //
-        ("version", "Print the version and exit.")     //
+    general.add_options()                           //
+        ("help,h", "Print this help and exit.")     //
+        ("version", "Print the version and exit.")  //
         ("config,c", po::value<std::string>(),
          "Read settings from FILE (same keys as the long flags, `key = value`, one per line; "
          "repeatable keys may appear several times). Default: /etc/rpi-netboot/rpi-tftpd.conf "
@@ -69,7 +69,8 @@ po::options_description describe() {
          "else the request gets an ERROR. Default: 1024.")  //
         ("max-per-client", po::value<unsigned>(),
          "Concurrent transfers per client address. Default: 16.")  //
-        ("cache-mb", po::value<unsigned>(), "Memory for cached file contents, MiB. Default: 256.")  //
+        ("cache-mb", po::value<unsigned>(),
+         "Memory for cached file contents, MiB. Default: 256.")  //
         ("max-cached-file-mb", po::value<unsigned>(),
          "Files larger than this (MiB) are streamed from disk instead of cached. Default: 64.")  //
         ("receive-buffer", po::value<unsigned>(),
@@ -96,8 +97,7 @@ bool canonicalIp(const std::string& text, std::string& out) {
 }
 
 template <typename T>
-bool inRange(const po::variables_map& vm, const char* key, T lo, T hi, T& out,
-             std::string& error) {
+bool inRange(const po::variables_map& vm, const char* key, T lo, T hi, T& out, std::string& error) {
     if (!vm.count(key)) return true;
     auto v = vm[key].as<unsigned>();
     if (v < lo || v > hi) {
@@ -203,7 +203,8 @@ ParseResult parseSettings(const std::vector<std::string>& args, Settings& out) {
             return result;
         }
     }
-    if (vm.count("case-insensitive")) s.resolver.caseInsensitive = vm["case-insensitive"].as<bool>();
+    if (vm.count("case-insensitive"))
+        s.resolver.caseInsensitive = vm["case-insensitive"].as<bool>();
     if (vm.count("pin")) {
         for (const auto& pin : vm["pin"].as<std::vector<std::string>>()) {
             auto eq = pin.find('=');

@@ -72,7 +72,7 @@ class Transfer {
 
     Params p_;
     std::uint64_t totalBlocks_;
-    std::uint64_t acked_ = 0;    // highest block acknowledged (0: none, or the OACK)
+    std::uint64_t acked_ = 0;     // highest block acknowledged (0: none, or the OACK)
     std::uint64_t sentUpTo_ = 0;  // highest block sent
     bool oackOutstanding_ = false;
     bool established_ = false;
