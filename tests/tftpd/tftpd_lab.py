@@ -1,0 +1,184 @@
+"""Shared fixtures for rpi-tftpd's integration tests: a boot tree, the daemon, raw packets.
+
+The daemon runs on loopback (127.0.0.0/8 only, as netlab requires) on a free high port, with
+`--config` pointing at the test's own file so the host's /etc is never read.
+"""
+
+import os
+import random
+import socket
+import struct
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import netlab  # noqa: E402
+
+SERIAL = "bf9fed6f"
+SHARED_SERIAL = "1a2b3c4d"     # symlink to shared/ (relative)
+MAC_DIR = "e4-5f-01-98-e0-82"  # a real MAC-named directory
+MAC_LINK = "dc-a6-32-01-36-c2"  # symlink into an --allow-root tree (absolute)
+LAYOUT_SERIAL = "abcdef01"
+
+
+def daemon_path():
+    return os.path.join(netlab.build_dir(), "tftpd", "rpi-tftpd")
+
+
+def client_path():
+    return os.path.join(netlab.build_dir(), "tests", "tftpd", "tftp_pi_client")
+
+
+def free_port(host="127.0.0.1"):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+class Tree:
+    """root/, an --allow-root tree, a layout tree and a secret outside everything."""
+
+    PI4_FILES = {"start4.elf": 2_000_003, "config.txt": 1468 * 3, "fixup4.dat": 5_447,
+                 "bcm2711-rpi-4-b.dtb": 52_593, "cmdline.txt": 512 * 2,
+                 "kernel8.img": 8_000_001, "overlays/overlay_map.dtb": 0}
+    PI3_FILES = {"start.elf": 2_900_000, "config.txt": 1024, "fixup.dat": 7_000,
+                 "bcm2710-rpi-3-b.dtb": 25_000, "cmdline.txt": 120, "kernel8.img": 3_000_000}
+
+    def __init__(self):
+        self.base = tempfile.mkdtemp(prefix="rpinb-tftpd-")
+        netlab._cleanups.append(lambda: os.system(f"rm -rf '{self.base}'"))
+        self.root = os.path.join(self.base, "root")
+        self.allowed = os.path.join(self.base, "trees")
+        self.layout = os.path.join(self.base, "nfs")
+        self.outside = os.path.join(self.base, "outside")
+        rnd = random.Random(1234)
+        self.files = {}
+
+        def put(rel, size):
+            data = rnd.randbytes(size)
+            write(os.path.join(self.base, rel), data)
+            self.files[rel] = data
+
+        put("root/bootcode.bin", 52_000)
+        for name, size in self.PI4_FILES.items():
+            put(f"root/{SERIAL}/{name}", size)
+        for name, size in self.PI3_FILES.items():
+            put(f"root/shared/{name}", size)
+        put(f"root/{MAC_DIR}/start4.elf", 70_000)
+        for name, size in self.PI4_FILES.items():
+            put(f"trees/pi4-common/{name}", size // 3)
+        put(f"nfs/{LAYOUT_SERIAL}/boot/kernel8.img", 300_000)
+        put("outside/secret.txt", 100)
+        os.symlink("shared", os.path.join(self.root, SHARED_SERIAL))
+        os.symlink(os.path.join(self.allowed, "pi4-common"), os.path.join(self.root, MAC_LINK))
+        os.symlink("../outside", os.path.join(self.root, "escape"))
+        os.symlink(self.outside, os.path.join(self.root, "abs-escape"))
+        os.symlink("/etc/passwd", os.path.join(self.root, "shared", "passwd"))
+        os.symlink("../../outside/secret.txt", os.path.join(self.root, "shared", "up"))
+
+    def data(self, rel):
+        return self.files[rel]
+
+    def snapshot(self):
+        """Every path, size and mtime below base: proves nothing was written."""
+        out = {}
+        for d, dirs, files in os.walk(self.base):
+            for n in dirs + files:
+                p = os.path.join(d, n)
+                st = os.lstat(p)
+                out[p] = (st.st_size, st.st_mtime_ns)
+        return out
+
+
+class Daemon:
+    def __init__(self, tree, extra=(), host="127.0.0.1", config_text=None, port=None,
+                 log_level="debug", argv_prefix=(), listen=True):
+        self.tree = tree
+        self.host = host
+        self.port = port or free_port(host)
+        self.config = os.path.join(tree.base, f"rpi-tftpd-{self.port}.conf")
+        with open(self.config, "w") as f:
+            f.write(config_text if config_text is not None else f"root = {tree.root}\n")
+        argv = list(argv_prefix) + [daemon_path(), "--config", self.config,
+                                    "--log-level", log_level]
+        if listen:
+            h = f"[{host}]" if ":" in host else host
+            argv += ["--listen", f"{h}:{self.port}"]
+        argv += list(extra)
+        self.proc = netlab.Proc(argv, name="rpi-tftpd")
+        netlab.wait_for(lambda: "listening on" in self.proc.output() or not self.proc.alive(),
+                        timeout=10, what="rpi-tftpd listening")
+        if not self.proc.alive():
+            raise RuntimeError("rpi-tftpd exited:\n" + self.proc.output())
+
+    def log(self):
+        return self.proc.output()
+
+    def rss_kib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def stop(self):
+        return self.proc.stop()
+
+
+# Raw packets (RFC 1350 / 2347), for requests no real client would send.
+def rrq(name, mode=b"octet", options=(), opcode=1):
+    if isinstance(name, str):
+        name = name.encode()
+    body = struct.pack("!H", opcode) + name + b"\0" + mode + b"\0"
+    for k, v in options:
+        body += (k.encode() if isinstance(k, str) else k) + b"\0"
+        body += (v.encode() if isinstance(v, str) else v) + b"\0"
+    return body
+
+
+def parse_reply(pkt):
+    """Returns (kind, value): ('oack', [(k, v), ...]), ('data', (block, payload)),
+    ('error', (code, text))."""
+    op = struct.unpack("!H", pkt[:2])[0]
+    if op == 6:
+        parts = pkt[2:].split(b"\0")[:-1]
+        return "oack", [(parts[i].decode(), parts[i + 1].decode())
+                        for i in range(0, len(parts) - 1, 2)]
+    if op == 3:
+        return "data", (struct.unpack("!H", pkt[2:4])[0], pkt[4:])
+    if op == 5:
+        return "error", (struct.unpack("!H", pkt[2:4])[0], pkt[4:].split(b"\0")[0].decode())
+    return "other", pkt
+
+
+def ask(daemon, packet, source="127.0.0.1", timeout=2.0):
+    """Sends one packet from a new socket; returns (kind, value, server_addr) or None."""
+    fam = socket.AF_INET6 if ":" in daemon.host else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        if fam == socket.AF_INET:
+            s.bind((source, 0))
+        s.settimeout(timeout)
+        s.sendto(packet, (daemon.host, daemon.port))
+        try:
+            pkt, addr = s.recvfrom(70000)
+        except socket.timeout:
+            return None
+        kind, value = parse_reply(pkt)
+        if kind in ("oack", "data"):
+            # Leave politely so the transfer ends now rather than by timeout.
+            s.sendto(struct.pack("!HH", 5, 0) + b"Early terminate\0", addr)
+        return kind, value, addr
+
+
+def pi_client(daemon, *args, timeout=60):
+    return netlab.run([client_path()] + list(args) + ["--server", daemon.host,
+                                                      "--port", str(daemon.port)],
+                      check=False, timeout=timeout)

@@ -1,0 +1,156 @@
+// The transfer state machine with injected time: retransmit only on timeout, bounded retries
+// with backoff, half-open expiry, early terminate, windows and block-number rollover.
+#include <catch2/catch.hpp>
+
+#include "transfer.h"
+
+using namespace rpinetboot::tftpd;
+using namespace std::chrono_literals;
+
+namespace {
+Transfer::Params params(std::uint64_t size, std::uint16_t blk = 512, bool oack = false,
+                        std::uint16_t window = 1) {
+    Transfer::Params p;
+    p.fileSize = size;
+    p.blockSize = blk;
+    p.sendOack = oack;
+    p.windowSize = window;
+    return p;
+}
+const Transfer::TimePoint t0{};
+}  // namespace
+
+TEST_CASE("a plain transfer sends each block once per ACK", "[transfer]") {
+    Transfer t(params(1000), t0);
+    CHECK(t.totalBlocks() == 2);
+    auto s = t.start(t0);
+    CHECK(s.firstBlock == 1);
+    CHECK(s.count == 1);
+    CHECK(t.blockLength(1) == 512);
+    CHECK(t.halfOpen());
+    s = t.onAck(1, t0 + 1ms);
+    CHECK(s.firstBlock == 2);
+    CHECK(t.blockLength(2) == 488);
+    CHECK_FALSE(t.halfOpen());
+    CHECK(t.onAck(2, t0 + 2ms).empty());
+    CHECK(t.status() == Transfer::Status::Complete);
+    CHECK(t.bytesAcked() == 1000);
+}
+
+TEST_CASE("an exact multiple of the block size ends with an empty block", "[transfer]") {
+    Transfer t(params(1024), t0);
+    CHECK(t.totalBlocks() == 3);
+    CHECK(t.blockLength(3) == 0);
+    Transfer empty(params(0), t0);
+    CHECK(empty.totalBlocks() == 1);
+    CHECK(empty.blockLength(1) == 0);
+}
+
+TEST_CASE("duplicate ACKs never trigger DATA (no Sorcerer's Apprentice)", "[transfer]") {
+    Transfer t(params(5000), t0);
+    t.start(t0);
+    t.onAck(1, t0);
+    CHECK(t.onAck(1, t0 + 1ms).empty());  // duplicate
+    CHECK(t.onAck(0, t0 + 1ms).empty());  // stale
+    CHECK(t.onAck(9, t0 + 1ms).empty());  // from the future
+    CHECK(t.retransmits() == 0);
+}
+
+TEST_CASE("retransmit only on timeout, with backoff and a bounded count", "[transfer]") {
+    auto p = params(5000);
+    p.timeout = 1000ms;
+    p.maxTimeout = 4000ms;
+    p.maxRetries = 3;
+    p.halfOpenTimeout = 60000ms;
+    Transfer t(p, t0);
+    t.start(t0);
+    t.onAck(1, t0);  // established
+    CHECK(t.deadline() == t0 + 1000ms);
+    CHECK(t.onTimer(t0 + 999ms).empty());  // early: nothing
+    auto s = t.onTimer(t0 + 1000ms);
+    CHECK(s.firstBlock == 2);
+    CHECK(t.deadline() == t0 + 3000ms);  // 2 s backoff
+    t.onTimer(t0 + 3000ms);
+    CHECK(t.deadline() == t0 + 7000ms);  // 4 s ceiling
+    t.onTimer(t0 + 7000ms);
+    CHECK(t.deadline() == t0 + 11000ms);
+    CHECK(t.onTimer(t0 + 11000ms).empty());
+    CHECK(t.status() == Transfer::Status::TimedOut);
+    CHECK(t.retransmits() == 3);
+}
+
+TEST_CASE("progress resets the backoff", "[transfer]") {
+    auto p = params(5000);
+    p.halfOpenTimeout = 60000ms;
+    Transfer t(p, t0);
+    t.start(t0);
+    t.onTimer(t0 + 1000ms);  // retransmit DATA 1
+    t.onAck(1, t0 + 1500ms);
+    CHECK(t.deadline() == t0 + 2500ms);
+}
+
+TEST_CASE("a half-open transfer expires within its limit", "[transfer]") {
+    auto p = params(5000, 1468, true);
+    p.halfOpenTimeout = 3000ms;
+    Transfer t(p, t0);
+    CHECK(t.start(t0).oack);
+    CHECK(t.onTimer(t0 + 1000ms).oack);  // OACK re-sent on timeout
+    CHECK(t.deadline() <= t0 + 3000ms);
+    t.onTimer(t0 + 3000ms);
+    CHECK(t.status() == Transfer::Status::TimedOut);
+    CHECK(t.halfOpen());
+}
+
+TEST_CASE("the Pi's early terminate after OACK ends the transfer", "[transfer]") {
+    Transfer t(params(5000, 1468, true), t0);
+    t.start(t0);
+    CHECK(t.onAck(1, t0).empty());  // not an OACK acknowledgement
+    t.onClientError();
+    CHECK(t.status() == Transfer::Status::ClientError);
+    CHECK(t.onAck(0, t0).empty());
+}
+
+TEST_CASE("older firmware: ACK 0, DATA 1, then ERROR", "[transfer]") {
+    Transfer t(params(5000, 1024, true), t0);
+    t.start(t0);
+    auto s = t.onAck(0, t0);
+    CHECK(s.firstBlock == 1);
+    t.onClientError();
+    CHECK(t.status() == Transfer::Status::ClientError);
+    CHECK(t.bytesAcked() == 0);
+}
+
+TEST_CASE("windows: full and partial ACKs", "[transfer]") {
+    Transfer t(params(10 * 512 + 1, 512, true, 4), t0);
+    t.start(t0);
+    auto s = t.onAck(0, t0);
+    CHECK(s.firstBlock == 1);
+    CHECK(s.count == 4);
+    s = t.onAck(2, t0);  // partial: client lost block 3
+    CHECK(s.firstBlock == 3);
+    CHECK(s.count == 4);
+    s = t.onAck(6, t0);
+    CHECK(s.firstBlock == 7);
+    CHECK(s.count == 4);
+    s = t.onAck(10, t0);
+    CHECK(s.firstBlock == 11);
+    CHECK(s.count == 1);
+    t.onAck(11, t0);
+    CHECK(t.status() == Transfer::Status::Complete);
+}
+
+TEST_CASE("block numbers roll over to 0 past 65535", "[transfer]") {
+    const std::uint64_t size = 70000ull * 8;
+    Transfer t(params(size, 8), t0);
+    CHECK(t.needsRollover());
+    t.start(t0);
+    for (std::uint64_t b = 1; b <= 70001; ++b) {
+        auto s = t.onAck(Transfer::wireBlock(b), t0);
+        if (b < 70001) {
+            REQUIRE(s.firstBlock == b + 1);
+        }
+    }
+    CHECK(Transfer::wireBlock(65536) == 0);
+    CHECK(t.status() == Transfer::Status::Complete);
+    CHECK_FALSE(Transfer(params(65534ull * 512), t0).needsRollover());
+}

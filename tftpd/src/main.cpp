@@ -1,0 +1,62 @@
+// rpi-tftpd: a read-only TFTP server for Raspberry Pi network boot trees.
+#include <boost/asio/io_context.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "logging.h"
+#include "privileges.h"
+#include "server.h"
+#include "settings.h"
+
+using namespace rpinetboot::tftpd;
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    Settings settings;
+    auto parsed = parseSettings(args, settings);
+    switch (parsed.status) {
+        case ParseStatus::Help:
+        case ParseStatus::Version:
+            std::cout << parsed.text;
+            return 0;
+        case ParseStatus::Error:
+            std::cerr << "rpi-tftpd: " << parsed.text << "\nTry 'rpi-tftpd --help'.\n";
+            return 2;
+        case ParseStatus::Ok:
+            break;
+    }
+    initLogging();
+    setLogLevel(settings.logLevel);
+    if (!settings.configFile.empty()) {
+        LOG4CPLUS_INFO(logger(), "configuration file " << settings.configFile);
+    }
+    try {
+        boost::asio::io_context io(1);
+        const std::string user = settings.user;
+        Server server(io, std::move(settings), args);
+        std::string error;
+        if (!server.openListeners(error)) {
+            LOG4CPLUS_FATAL(logger(), error);
+            return 1;
+        }
+        if (!user.empty()) {
+            if (!dropPrivileges(user, error)) {
+                LOG4CPLUS_FATAL(logger(), error);
+                return 1;
+            }
+            LOG4CPLUS_INFO(logger(), "running as user " << user);
+        }
+        if (!server.configure(error)) {
+            LOG4CPLUS_FATAL(logger(), error);
+            return 1;
+        }
+        server.start();
+        io.run();
+    } catch (const std::exception& e) {
+        LOG4CPLUS_FATAL(logger(), "fatal: " << e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,442 @@
+#include "server.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+
+#include <algorithm>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "logging.h"
+#include "negotiation.h"
+#include "sanitize.h"
+#include "session.h"
+
+namespace rpinetboot::tftpd {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+namespace {
+
+constexpr std::size_t kMaxDatagram = 65536;
+constexpr int kBatch = 64;  // datagrams read per wake-up before giving transfers a turn
+
+// IPv4 and IPv6 header plus UDP (8) and TFTP DATA (4) headers: MTU 1500 -> blksize 1468 / 1448.
+constexpr int kOverheadV4 = 20 + 8 + 4;
+constexpr int kOverheadV6 = 40 + 8 + 4;
+
+asio::ip::address unmapped(const asio::ip::address& a) {
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+    }
+    return a;
+}
+
+FileCache::Limits cacheLimits(const Settings& s) {
+    return {s.cacheBytes, std::min(s.maxCachedFileBytes, s.cacheBytes)};
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, Settings settings, std::vector<std::string> args)
+    : io_(io),
+      settings_(std::move(settings)),
+      args_(std::move(args)),
+      cache_(cacheLimits(settings_)),
+      rx_(kMaxDatagram),
+      hup_(io, SIGHUP),
+      term_(io, SIGTERM, SIGINT) {}
+
+Server::~Server() = default;
+
+void Server::setupListener(Listener& l) {
+    const int fd = l.socket.native_handle();
+    const int size = settings_.receiveBuffer;
+    // SO_RCVBUFFORCE passes net.core.rmem_max when we are still root; else take what we get.
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    const int on = 1;
+    if (l.v6) {
+        ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+        ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);  // dual-stack sockets
+    } else {
+        ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+    }
+    l.socket.non_blocking(true);
+}
+
+bool Server::addListener(const udp::endpoint& ep, std::string& error) {
+    boost::system::error_code ec;
+    udp::socket sock(io_);
+    sock.open(ep.protocol(), ec);
+    if (!ec && ep.address().is_v6()) sock.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) sock.bind(ep, ec);
+    if (ec) {
+        std::ostringstream msg;
+        msg << "cannot listen on " << ep << ": " << ec.message();
+        error = msg.str();
+        return false;
+    }
+    listeners_.push_back({std::move(sock), ep.address().is_v6()});
+    setupListener(listeners_.back());
+    LOG4CPLUS_INFO(logger(), "listening on " << ep);
+    return true;
+}
+
+bool Server::adoptListener(int fd, std::string& error) {
+    if (sd_is_socket(fd, AF_UNSPEC, SOCK_DGRAM, -1) <= 0) {
+        error = "socket-activated descriptor " + std::to_string(fd) + " is not a UDP socket";
+        return false;
+    }
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    const bool v6 = ss.ss_family == AF_INET6;
+    boost::system::error_code ec;
+    udp::socket sock(io_);
+    sock.assign(v6 ? udp::v6() : udp::v4(), fd, ec);
+    if (ec) {
+        error = "cannot adopt socket-activated descriptor: " + ec.message();
+        return false;
+    }
+    listeners_.push_back({std::move(sock), v6});
+    setupListener(listeners_.back());
+    LOG4CPLUS_INFO(logger(),
+                   "listening on socket-activated " << listeners_.back().socket.local_endpoint());
+    return true;
+}
+
+bool Server::openListeners(std::string& error) {
+    const int n = sd_listen_fds(1);
+    if (n > 0) {
+        for (int i = 0; i < n; ++i) {
+            if (!adoptListener(SD_LISTEN_FDS_START + i, error)) return false;
+        }
+        return true;
+    }
+    if (!settings_.listen.empty()) {
+        for (const auto& spec : settings_.listen) {
+            auto hp = splitListen(spec);
+            if (!addListener(udp::endpoint(asio::ip::make_address(hp->first), hp->second), error)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    // Defaults: IPv4 and IPv6 wildcard; a host without IPv6 still gets IPv4.
+    std::string v6error;
+    const bool v4 = addListener(udp::endpoint(udp::v4(), 69), error);
+    const bool v6 = addListener(udp::endpoint(udp::v6(), 69), v6error);
+    if (v4 && !v6) LOG4CPLUS_WARN(logger(), v6error);
+    if (!v4 && v6) LOG4CPLUS_WARN(logger(), error);
+    if (!v4 && !v6) return false;
+    return true;
+}
+
+bool Server::configure(std::string& error) {
+    auto resolver = PathResolver::create(settings_.resolver, &error);
+    if (!resolver) return false;
+    resolver_ = std::move(resolver);
+    cache_.clear();
+    cache_.setLimits(cacheLimits(settings_));
+    setLogLevel(settings_.logLevel);
+    return true;
+}
+
+void Server::start() {
+    for (auto& l : listeners_) waitRead(l);
+    waitSignals();
+}
+
+void Server::waitSignals() {
+    hup_.async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        reload();
+        hup_.async_wait([this](const boost::system::error_code& e, int) {
+            if (!e) waitSignals();
+        });
+    });
+    term_.async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        LOG4CPLUS_INFO(logger(), "signal " << sig << ": exiting");
+        stop();
+    });
+}
+
+void Server::reload() {
+    Settings fresh;
+    auto parsed = parseSettings(args_, fresh);
+    if (parsed.status != ParseStatus::Ok) {
+        LOG4CPLUS_ERROR(logger(),
+                        "reload failed, keeping the running configuration: " << parsed.text);
+        return;
+    }
+    std::string error;
+    auto resolver = PathResolver::create(fresh.resolver, &error);
+    if (!resolver) {
+        LOG4CPLUS_ERROR(logger(), "reload failed, keeping the running configuration: " << error);
+        return;
+    }
+    if (fresh.listen != settings_.listen || fresh.user != settings_.user) {
+        LOG4CPLUS_WARN(logger(), "reload: listen addresses and --user change only on restart");
+    }
+    fresh.listen = settings_.listen;
+    fresh.user = settings_.user;
+    settings_ = std::move(fresh);
+    resolver_ = std::move(resolver);
+    cache_.clear();
+    cache_.setLimits(cacheLimits(settings_));
+    setLogLevel(settings_.logLevel);
+    LOG4CPLUS_INFO(logger(),
+                   "configuration reloaded; " << sessions_.size() << " transfers keep running");
+}
+
+void Server::stop() {
+    stopping_ = true;
+    boost::system::error_code ignored;
+    for (auto& l : listeners_) l.socket.close(ignored);
+    auto sessions = std::move(sessions_);
+    for (auto& [ep, s] : sessions) s->abort("server exiting");
+    order_.clear();
+    perClient_.clear();
+    hup_.cancel(ignored);
+    term_.cancel(ignored);
+}
+
+void Server::waitRead(Listener& l) {
+    l.socket.async_wait(udp::socket::wait_read, [this, &l](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        drain(l);
+    });
+}
+
+void Server::drain(Listener& l) {
+    const int fd = l.socket.native_handle();
+    for (int i = 0; i < kBatch; ++i) {
+        sockaddr_storage from{};
+        alignas(cmsghdr) char control[256];
+        iovec iov{rx_.data(), rx_.size()};
+        msghdr msg{};
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;  // EAGAIN: drained
+        }
+        Origin origin;
+        if (from.ss_family == AF_INET) {
+            const auto* sin = reinterpret_cast<const sockaddr_in*>(&from);
+            origin.client = udp::endpoint(asio::ip::address_v4(ntohl(sin->sin_addr.s_addr)),
+                                          ntohs(sin->sin_port));
+        } else if (from.ss_family == AF_INET6) {
+            const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&from);
+            asio::ip::address_v6::bytes_type b;
+            std::memcpy(b.data(), &sin6->sin6_addr, 16);
+            origin.client =
+                udp::endpoint(asio::ip::address_v6(b, sin6->sin6_scope_id), ntohs(sin6->sin6_port));
+        } else {
+            continue;
+        }
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                in_pktinfo pi{};
+                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+                origin.local = asio::ip::address_v4(ntohl(pi.ipi_addr.s_addr));
+                origin.ifindex = static_cast<unsigned>(pi.ipi_ifindex);
+            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+                in6_pktinfo pi{};
+                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+                asio::ip::address_v6::bytes_type b;
+                std::memcpy(b.data(), &pi.ipi6_addr, 16);
+                origin.local = asio::ip::address_v6(b);
+                origin.ifindex = pi.ipi6_ifindex;
+            }
+        }
+        handleDatagram(l, origin, ByteSpan(rx_.data(), static_cast<std::size_t>(n)));
+        if (stopping_) return;
+    }
+    // More may be queued: come back after the transfers had their turn.
+    waitRead(l);
+}
+
+void Server::replyError(Listener& l, const Origin& origin, tftp::ErrorCode code, const char* text) {
+    // Sent from the listening socket with the request's own destination as source, so the
+    // reply leaves from the address the client talked to. Errors are never larger than the
+    // request that caused them by more than a few bytes, and the text is fixed: no server paths.
+    auto packet = tftp::buildError(code, text);
+    boost::system::error_code ec;
+    l.socket.send_to(asio::buffer(packet), origin.client, 0, ec);
+}
+
+void Server::handleDatagram(Listener& l, const Origin& origin, ByteSpan packet) {
+    auto op = tftp::peekOpcode(packet);
+    if (!op) return;
+    if (*op == static_cast<std::uint16_t>(tftp::Opcode::Wrq)) {
+        LOG4CPLUS_INFO(logger(), "refused write request from " << origin.client);
+        replyError(l, origin, tftp::ErrorCode::AccessViolation, "Write requests are not accepted");
+        return;
+    }
+    if (*op != static_cast<std::uint16_t>(tftp::Opcode::Rrq)) {
+        // DATA, ACK, ERROR, OACK or garbage on the request port: silently dropped.
+        LOG4CPLUS_TRACE(logger(), "dropped opcode " << *op << " from " << origin.client);
+        return;
+    }
+    auto req = tftp::parseRequest(packet);
+    if (!req) {
+        LOG4CPLUS_INFO(logger(), "malformed read request from " << origin.client);
+        replyError(l, origin, tftp::ErrorCode::IllegalOperation, "Malformed request");
+        return;
+    }
+    handleRead(l, origin, std::move(*req));
+}
+
+bool Server::makeRoom(const asio::ip::address& client) {
+    auto it = perClient_.find(client);
+    if (it != perClient_.end() && it->second >= settings_.maxPerClient) return false;
+    if (sessions_.size() < settings_.maxTransfers) return true;
+    // Full: the oldest half-open transfer (OACK/DATA 1 never acknowledged) gives way, so a
+    // flood of abandoned requests cannot lock legitimate clients out.
+    for (Session* s : order_) {
+        if (s->halfOpen()) {
+            auto key = s->client();
+            auto found = sessions_.find(key);
+            auto keep = found->second;
+            s->abort("evicted: server full");
+            sessionEnded(s);
+            return true;
+        }
+    }
+    return false;
+}
+
+void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
+    const std::string logName = sanitize(req.filename);
+    if (req.mode != "octet") {
+        // netascii is optional (issue 3) and unused by every Pi loader: refused clearly.
+        LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client
+                                             << ": unsupported mode \"" << sanitize(req.mode, 16)
+                                             << "\"");
+        replyError(l, origin, tftp::ErrorCode::IllegalOperation, "Only octet mode is supported");
+        return;
+    }
+    // A new request from an (ip, port) with a live transfer replaces it (ports get reused,
+    // firmware#745, #1041).
+    if (auto it = sessions_.find(origin.client); it != sessions_.end()) {
+        auto old = it->second;
+        old->abort("replaced by a new request from the same port");
+        sessionEnded(old.get());
+    }
+    const auto clientIp = unmapped(origin.client.address());
+    if (!makeRoom(clientIp)) {
+        LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client
+                                             << ": too many transfers");
+        replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
+        return;
+    }
+    auto resolved = resolver_->resolve(req.filename, clientIp.to_string());
+    if (!resolved.file) {
+        const bool denied = resolved.error == ResolveError::AccessViolation;
+        LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client << ": "
+                                             << resolved.reason);
+        replyError(l, origin,
+                   denied ? tftp::ErrorCode::AccessViolation : tftp::ErrorCode::FileNotFound,
+                   denied ? "Access violation" : "File not found");
+        return;
+    }
+    LOG4CPLUS_TRACE(logger(), "\"" << logName << "\" is " << resolved.file->serverPath);
+    auto st = resolved.file->st;
+    FilePtr file = cache_.get(std::move(resolved.file->fd), st);
+    if (!file) {
+        LOG4CPLUS_WARN(logger(),
+                       "failed \"" << logName << "\" to " << origin.client << ": read error");
+        replyError(l, origin, tftp::ErrorCode::NotDefined, "Read error");
+        return;
+    }
+
+    // The transfer's own socket: bound to the address the request reached, connected to the
+    // client, so replies come from where the client sent and strangers are filtered out.
+    boost::system::error_code ec;
+    udp::socket sock(io_);
+    sock.open(origin.client.protocol(), ec);
+    if (!ec && !origin.local.is_unspecified()) {
+        auto local = origin.local;
+        if (local.is_v6() && local.to_v6().is_link_local()) {
+            auto v6 = local.to_v6();
+            v6.scope_id(origin.ifindex);
+            local = v6;
+        }
+        sock.bind(udp::endpoint(local, 0), ec);
+    }
+    if (!ec) sock.connect(origin.client, ec);
+    if (!ec) sock.non_blocking(true, ec);
+    if (ec) {
+        LOG4CPLUS_WARN(logger(), "failed \"" << logName << "\" to " << origin.client
+                                             << ": socket: " << ec.message());
+        replyError(l, origin, tftp::ErrorCode::NotDefined, "Server error");
+        return;
+    }
+
+    NegotiationLimits limits;
+    limits.maxBlockSize = settings_.maxBlockSize;
+    limits.maxWindowSize = settings_.maxWindowSize;
+    if (settings_.mtuClamp) {
+        int mtu = 0;
+        socklen_t len = sizeof mtu;
+        const int fd = sock.native_handle();
+        const bool v6sock = origin.client.address().is_v6();
+        const bool ok = v6sock ? ::getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &len) == 0
+                               : ::getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len) == 0;
+        if (!ok || mtu <= 0) mtu = 1500;
+        const int overhead = clientIp.is_v4() ? kOverheadV4 : kOverheadV6;
+        const int clamp =
+            std::max<int>(kMinBlockSize, std::min<int>(kMaxBlockSize, mtu - overhead));
+        limits.maxBlockSize = static_cast<std::uint16_t>(std::min<int>(limits.maxBlockSize, clamp));
+    }
+    auto negotiated = negotiate(req.options, limits, file->size());
+
+    Transfer::Params params;
+    params.fileSize = file->size();
+    params.blockSize = negotiated.blockSize;
+    params.windowSize = negotiated.windowSize;
+    params.sendOack = !negotiated.oack.empty();
+    params.timeout = negotiated.timeoutSeconds
+                         ? Transfer::Duration(*negotiated.timeoutSeconds * 1000u)
+                         : Transfer::Duration(settings_.timeoutMs);
+    params.maxTimeout = std::max(params.timeout, Transfer::Duration(settings_.maxTimeoutMs));
+    params.maxRetries = settings_.retries;
+    params.halfOpenTimeout = Transfer::Duration(settings_.halfOpenTimeoutMs);
+
+    auto session = std::make_shared<Session>(*this, std::move(sock), origin.client, file, params,
+                                             negotiated.oack, logName);
+    sessions_.emplace(origin.client, session);
+    order_.push_back(session.get());
+    ++perClient_[clientIp];
+    LOG4CPLUS_DEBUG(logger(), "start \"" << logName << "\" to " << origin.client << ", "
+                                         << file->size() << " bytes, blksize " << params.blockSize
+                                         << (params.sendOack ? ", OACK" : ""));
+    session->start();
+}
+
+void Server::sessionEnded(Session* s) {
+    auto it = sessions_.find(s->client());
+    if (it == sessions_.end() || it->second.get() != s) return;
+    auto keep = it->second;  // s stays valid until this function returns
+    sessions_.erase(it);
+    order_.remove(s);
+    auto ip = unmapped(s->client().address());
+    auto pc = perClient_.find(ip);
+    if (pc != perClient_.end() && --pc->second == 0) perClient_.erase(pc);
+}
+
+}  // namespace rpinetboot::tftpd

@@ -1,0 +1,83 @@
+// The Asio glue: listening sockets, one Session per transfer, signals. All protocol decisions
+// live in the logic classes (Transfer, negotiate, PathResolver, FileCache); this file only moves
+// bytes and time between them and the kernel. One io_context, one thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "file_cache.h"
+#include "path_resolver.h"
+#include "rpinetboot/tftp/packet.h"
+#include "settings.h"
+
+namespace rpinetboot::tftpd {
+
+class Session;
+
+class Server {
+  public:
+    Server(boost::asio::io_context& io, Settings settings, std::vector<std::string> args);
+    ~Server();
+
+    // Binds the --listen addresses, or adopts systemd's sockets. Call before dropping privileges.
+    bool openListeners(std::string& error);
+    // Opens the roots and sizes the cache from the current settings.
+    bool configure(std::string& error);
+    void start();
+
+    // SIGHUP: re-read flags and file; on success swap resolver, limits and log level, and drop
+    // the cache. Running transfers keep their open files and parameters.
+    void reload();
+    void stop();
+
+    std::size_t activeTransfers() const { return sessions_.size(); }
+
+  private:
+    friend class Session;
+    struct Listener {
+        boost::asio::ip::udp::socket socket;
+        bool v6 = false;
+    };
+    struct Origin {  // where a request came from and which local address it reached
+        boost::asio::ip::udp::endpoint client;
+        boost::asio::ip::address local;
+        unsigned ifindex = 0;
+    };
+
+    bool addListener(const boost::asio::ip::udp::endpoint& ep, std::string& error);
+    bool adoptListener(int fd, std::string& error);
+    void setupListener(Listener& l);
+    void waitRead(Listener& l);
+    void drain(Listener& l);
+    void handleDatagram(Listener& l, const Origin& origin, ByteSpan packet);
+    void handleRead(Listener& l, const Origin& origin, tftp::Request req);
+    void replyError(Listener& l, const Origin& origin, tftp::ErrorCode code, const char* text);
+    bool makeRoom(const boost::asio::ip::address& client);
+    void sessionEnded(Session* s);
+    void waitSignals();
+
+    boost::asio::io_context& io_;
+    Settings settings_;
+    std::vector<std::string> args_;
+    std::optional<PathResolver> resolver_;
+    FileCache cache_;
+    std::list<Listener> listeners_;
+    std::vector<std::uint8_t> rx_;
+    std::map<boost::asio::ip::udp::endpoint, std::shared_ptr<Session>> sessions_;
+    std::list<Session*> order_;  // creation order, oldest first: eviction of half-open ones
+    std::map<boost::asio::ip::address, unsigned> perClient_;
+    boost::asio::signal_set hup_;
+    boost::asio::signal_set term_;
+    bool stopping_ = false;
+};
+
+}  // namespace rpinetboot::tftpd

@@ -1,0 +1,262 @@
+#include "settings.h"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "negotiation.h"
+
+namespace po = boost::program_options;
+
+namespace rpinetboot::tftpd {
+namespace {
+
+po::options_description describe() {
+    po::options_description general("General");
+    general.add_options()                           //
+        ("help,h", "Print this help and exit.")     //
+        ("version", "Print the version and exit.")  //
+        ("config,c", po::value<std::string>(),
+         "Read settings from FILE (same keys as the long flags, `key = value`, one per line; "
+         "repeatable keys may appear several times). Default: /etc/rpi-netboot/rpi-tftpd.conf "
+         "when it exists. Flags given on the command line win.");
+    po::options_description serve("Serving");
+    serve.add_options()  //
+        ("listen,l", po::value<std::vector<std::string>>(),
+         "Address to listen on, ADDR:PORT, [ADDR6]:PORT or ADDR (port 69). Repeatable. "
+         "Default: 0.0.0.0:69 and [::]:69. Ignored under systemd socket activation.")  //
+        ("root,r", po::value<std::string>(),
+         "Directory served. A request <prefix>/<file> reads <root>/<prefix>/<file>, where "
+         "<prefix> is a serial (bf9fed6f), a MAC (dc-a6-32-01-36-c2) or any custom prefix; "
+         "<prefix> may be a symlink to a shared tree. Required.")  //
+        ("allow-root", po::value<std::vector<std::string>>(),
+         "Extra directory that symlinks in the served trees may point into. Repeatable. "
+         "Nothing outside --root and these directories is ever served.")  //
+        ("layout", po::value<std::string>(),
+         "Map a request <prefix>/<path> to a template such as /srv/rpi/{serial}/boot/{path} "
+         "({prefix} is a synonym of {serial}). When the template directory of a prefix does "
+         "not exist, the request is served from --root. The static directory before the "
+         "placeholder becomes an allowed root.")  //
+        ("case-insensitive", po::value<bool>()->implicit_value(true),
+         "Match file names case-insensitively (trees copied from FAT). Default: false.")  //
+        ("pin", po::value<std::vector<std::string>>(),
+         "PREFIX=IP[,IP...]: serve the tree of PREFIX (a serial, MAC or custom prefix) only to "
+         "these client addresses. Repeatable.");
+    po::options_description proto("Protocol");
+    proto.add_options()  //
+        ("max-blksize", po::value<unsigned>(),
+         "Largest block size granted (8..65464). Default: 65464.")  //
+        ("mtu-clamp", po::value<bool>()->implicit_value(true),
+         "Also clamp the block size to the path MTU minus IP, UDP and TFTP headers (1468 on "
+         "an IPv4 1500-byte MTU, 1448 on IPv6) so that no DATA is fragmented. Default: true.")  //
+        ("max-windowsize", po::value<unsigned>(),
+         "Largest RFC 7440 window granted (1..64). Default: 8.")  //
+        ("timeout-ms", po::value<unsigned>(),
+         "First retransmit timeout in milliseconds (100..10000), doubled on each retry. A "
+         "client's timeout option overrides it. Default: 1000.")  //
+        ("max-timeout-ms", po::value<unsigned>(),
+         "Retransmit backoff ceiling in milliseconds. Default: 4000.")  //
+        ("retries", po::value<unsigned>(),
+         "Retransmits of one window before a transfer fails (1..20). Default: 5.")  //
+        ("half-open-timeout-ms", po::value<unsigned>(),
+         "A transfer whose first OACK or DATA is never acknowledged ends after this many "
+         "milliseconds (500..60000). Default: 3000.");
+    po::options_description ops("Limits and operations");
+    ops.add_options()  //
+        ("max-transfers", po::value<unsigned>(),
+         "Concurrent transfers in total; when full, the oldest half-open transfer makes room, "
+         "else the request gets an ERROR. Default: 1024.")  //
+        ("max-per-client", po::value<unsigned>(),
+         "Concurrent transfers per client address. Default: 16.")  //
+        ("cache-mb", po::value<unsigned>(),
+         "Memory for cached file contents, MiB. Default: 256.")  //
+        ("max-cached-file-mb", po::value<unsigned>(),
+         "Files larger than this (MiB) are streamed from disk instead of cached. Default: 64.")  //
+        ("receive-buffer", po::value<unsigned>(),
+         "Receive buffer of each listening socket, bytes. Default: 8388608.")  //
+        ("user,u", po::value<std::string>(),
+         "Drop privileges to this user (and its groups) after binding the sockets.")  //
+        ("log-level", po::value<std::string>(),
+         "trace, debug, info, warn or error. Probes (a client's early terminate) are logged at "
+         "debug, transfers at info. Default: info.");
+    po::options_description all;
+    all.add(general).add(serve).add(proto).add(ops);
+    return all;
+}
+
+bool canonicalIp(const std::string& text, std::string& out) {
+    boost::system::error_code ec;
+    auto addr = boost::asio::ip::make_address(text, ec);
+    if (ec) return false;
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+        addr = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, addr.to_v6());
+    }
+    out = addr.to_string();
+    return true;
+}
+
+template <typename T>
+bool inRange(const po::variables_map& vm, const char* key, T lo, T hi, T& out, std::string& error) {
+    if (!vm.count(key)) return true;
+    auto v = vm[key].as<unsigned>();
+    if (v < lo || v > hi) {
+        error = std::string("--") + key + " must be between " + std::to_string(lo) + " and " +
+                std::to_string(hi);
+        return false;
+    }
+    out = static_cast<T>(v);
+    return true;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, std::uint16_t>> splitListen(const std::string& spec) {
+    std::string host = spec;
+    std::string port = "69";
+    if (!spec.empty() && spec[0] == '[') {
+        auto close = spec.find(']');
+        if (close == std::string::npos) return std::nullopt;
+        host = spec.substr(1, close - 1);
+        if (close + 1 < spec.size()) {
+            if (spec[close + 1] != ':') return std::nullopt;
+            port = spec.substr(close + 2);
+        }
+    } else if (std::count(spec.begin(), spec.end(), ':') == 1) {
+        auto colon = spec.find(':');
+        host = spec.substr(0, colon);
+        port = spec.substr(colon + 1);
+    }
+    auto p = parseDecimal(port, 65535);
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(host, ec);
+    if (!p || ec) return std::nullopt;
+    return std::make_pair(host, static_cast<std::uint16_t>(*p));
+}
+
+ParseResult parseSettings(const std::vector<std::string>& args, Settings& out) {
+    ParseResult result;
+    auto desc = describe();
+    po::variables_map vm;
+    Settings s;
+    try {
+        po::store(po::command_line_parser(args).options(desc).run(), vm);
+        if (vm.count("help")) {
+            std::ostringstream text;
+            text << "Usage: rpi-tftpd --root DIR [OPTIONS]\n"
+                    "A read-only TFTP server for Raspberry Pi network boot trees.\n"
+                    "SIGHUP reloads the configuration and drops cached files without ending "
+                    "running transfers; SIGTERM exits.\n"
+                 << desc;
+            result.status = ParseStatus::Help;
+            result.text = text.str();
+            return result;
+        }
+        if (vm.count("version")) {
+            result.status = ParseStatus::Version;
+            result.text = "rpi-tftpd " RPI_NETBOOT_VERSION "\n";
+            return result;
+        }
+        std::string file;
+        bool required = false;
+        if (vm.count("config")) {
+            file = vm["config"].as<std::string>();
+            required = true;
+        } else {
+            file = kDefaultConfigFile;
+        }
+        std::ifstream in(file);
+        if (in) {
+            po::store(po::parse_config_file(in, desc), vm);
+            s.configFile = file;
+        } else if (required) {
+            result.text = "cannot read configuration file " + file;
+            return result;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        result.text = e.what();
+        return result;
+    }
+
+    std::string& error = result.text;
+    if (vm.count("listen")) s.listen = vm["listen"].as<std::vector<std::string>>();
+    for (const auto& l : s.listen) {
+        if (!splitListen(l)) {
+            error = "bad --listen value: " + l;
+            return result;
+        }
+    }
+    if (!vm.count("root")) {
+        error = "--root is required";
+        return result;
+    }
+    s.resolver.root = vm["root"].as<std::string>();
+    if (vm.count("allow-root")) {
+        s.resolver.allowRoots = vm["allow-root"].as<std::vector<std::string>>();
+    }
+    if (vm.count("layout")) {
+        s.resolver.layout = vm["layout"].as<std::string>();
+        std::string why;
+        if (!validLayout(s.resolver.layout, &why)) {
+            error = "bad --layout: " + why;
+            return result;
+        }
+    }
+    if (vm.count("case-insensitive"))
+        s.resolver.caseInsensitive = vm["case-insensitive"].as<bool>();
+    if (vm.count("pin")) {
+        for (const auto& pin : vm["pin"].as<std::vector<std::string>>()) {
+            auto eq = pin.find('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == pin.size()) {
+                error = "bad --pin value (PREFIX=IP[,IP...]): " + pin;
+                return result;
+            }
+            auto& ips = s.resolver.pins[canonicalPrefix(pin.substr(0, eq))];
+            std::istringstream list(pin.substr(eq + 1));
+            std::string ip;
+            while (std::getline(list, ip, ',')) {
+                std::string canon;
+                if (!canonicalIp(ip, canon)) {
+                    error = "bad address in --pin: " + ip;
+                    return result;
+                }
+                ips.push_back(canon);
+            }
+        }
+    }
+    if (vm.count("user")) s.user = vm["user"].as<std::string>();
+    if (vm.count("mtu-clamp")) s.mtuClamp = vm["mtu-clamp"].as<bool>();
+    unsigned cacheMb = 256, maxFileMb = 64, rcvbuf = 8u << 20;
+    if (!inRange<std::uint16_t>(vm, "max-blksize", 8, 65464, s.maxBlockSize, error) ||
+        !inRange<std::uint16_t>(vm, "max-windowsize", 1, 64, s.maxWindowSize, error) ||
+        !inRange<unsigned>(vm, "timeout-ms", 100, 10000, s.timeoutMs, error) ||
+        !inRange<unsigned>(vm, "max-timeout-ms", 100, 60000, s.maxTimeoutMs, error) ||
+        !inRange<unsigned>(vm, "retries", 1, 20, s.retries, error) ||
+        !inRange<unsigned>(vm, "half-open-timeout-ms", 500, 60000, s.halfOpenTimeoutMs, error) ||
+        !inRange<unsigned>(vm, "max-transfers", 1, 100000, s.maxTransfers, error) ||
+        !inRange<unsigned>(vm, "max-per-client", 1, 100000, s.maxPerClient, error) ||
+        !inRange<unsigned>(vm, "cache-mb", 0, 1u << 20, cacheMb, error) ||
+        !inRange<unsigned>(vm, "max-cached-file-mb", 0, 1u << 20, maxFileMb, error) ||
+        !inRange<unsigned>(vm, "receive-buffer", 65536, 1u << 30, rcvbuf, error)) {
+        return result;
+    }
+    if (s.maxTimeoutMs < s.timeoutMs) s.maxTimeoutMs = s.timeoutMs;
+    s.cacheBytes = std::uint64_t{cacheMb} << 20;
+    s.maxCachedFileBytes = std::uint64_t{maxFileMb} << 20;
+    s.receiveBuffer = static_cast<int>(rcvbuf);
+    if (vm.count("log-level")) {
+        s.logLevel = vm["log-level"].as<std::string>();
+        static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
+        if (std::find(std::begin(levels), std::end(levels), s.logLevel) == std::end(levels)) {
+            error = "bad --log-level: " + s.logLevel;
+            return result;
+        }
+    }
+    out = std::move(s);
+    result.status = ParseStatus::Ok;
+    result.text.clear();
+    return result;
+}
+
+}  // namespace rpinetboot::tftpd

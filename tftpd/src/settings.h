@@ -1,0 +1,50 @@
+// rpi-tftpd settings: command-line flags and the configuration file share the same keys.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "path_resolver.h"
+
+namespace rpinetboot::tftpd {
+
+constexpr const char* kDefaultConfigFile = "/etc/rpi-netboot/rpi-tftpd.conf";
+
+struct Settings {
+    std::string configFile;  // empty: none (the default file is optional)
+    std::vector<std::string> listen;
+    ResolverConfig resolver;
+    std::string user;
+    std::uint16_t maxBlockSize = 65464;
+    bool mtuClamp = true;
+    std::uint16_t maxWindowSize = 8;
+    unsigned timeoutMs = 1000;
+    unsigned maxTimeoutMs = 4000;
+    unsigned retries = 5;
+    unsigned halfOpenTimeoutMs = 3000;
+    unsigned maxTransfers = 1024;
+    unsigned maxPerClient = 16;
+    std::uint64_t cacheBytes = 256ull << 20;
+    std::uint64_t maxCachedFileBytes = 64ull << 20;
+    int receiveBuffer = 8 << 20;
+    std::string logLevel = "info";
+};
+
+enum class ParseStatus { Ok, Help, Version, Error };
+
+struct ParseResult {
+    ParseStatus status = ParseStatus::Error;
+    std::string text;  // help text, version, or the error
+};
+
+// Flags win over the configuration file (given with --config, else kDefaultConfigFile when it
+// exists). Every value is validated here, so a bad reload changes nothing.
+ParseResult parseSettings(const std::vector<std::string>& args, Settings& out);
+
+// "ADDR:PORT", "[V6]:PORT", "ADDR" (port 69). Returns host and port.
+std::optional<std::pair<std::string, std::uint16_t>> splitListen(const std::string& spec);
+
+}  // namespace rpinetboot::tftpd

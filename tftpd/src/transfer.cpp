@@ -1,0 +1,114 @@
+#include "transfer.h"
+
+#include <algorithm>
+
+namespace rpinetboot::tftpd {
+
+Transfer::Transfer(const Params& params, TimePoint now)
+    : p_(params),
+      // A file that is an exact multiple of the block size ends with an empty block.
+      totalBlocks_(params.fileSize / params.blockSize + 1),
+      startedAt_(now),
+      deadline_(now),
+      currentTimeout_(params.timeout) {
+    if (p_.windowSize == 0) p_.windowSize = 1;
+}
+
+std::uint64_t Transfer::bytesAcked() const {
+    return std::min<std::uint64_t>(acked_ * p_.blockSize, p_.fileSize);
+}
+
+std::uint64_t Transfer::blockOffset(std::uint64_t block) const {
+    return (block - 1) * p_.blockSize;
+}
+
+std::size_t Transfer::blockLength(std::uint64_t block) const {
+    const std::uint64_t offset = blockOffset(block);
+    if (offset >= p_.fileSize) return 0;
+    return static_cast<std::size_t>(std::min<std::uint64_t>(p_.blockSize, p_.fileSize - offset));
+}
+
+void Transfer::arm(TimePoint now) {
+    deadline_ = now + currentTimeout_;
+    if (!established_) deadline_ = std::min(deadline_, startedAt_ + p_.halfOpenTimeout);
+}
+
+Transfer::Send Transfer::start(TimePoint now) {
+    if (p_.sendOack) {
+        oackOutstanding_ = true;
+        arm(now);
+        Send s;
+        s.oack = true;
+        return s;
+    }
+    return nextWindow(now);
+}
+
+Transfer::Send Transfer::nextWindow(TimePoint now) {
+    Send s;
+    s.firstBlock = acked_ + 1;
+    s.count = std::min<std::uint64_t>(p_.windowSize, totalBlocks_ - acked_);
+    sentUpTo_ = acked_ + s.count;
+    arm(now);
+    return s;
+}
+
+Transfer::Send Transfer::onAck(std::uint16_t block, TimePoint now) {
+    if (status_ != Status::Running) return {};
+    if (oackOutstanding_) {
+        // Only ACK 0 acknowledges an OACK; anything else is stale and ignored.
+        if (block != 0) return {};
+        oackOutstanding_ = false;
+        established_ = true;
+        retries_ = 0;
+        currentTimeout_ = p_.timeout;
+        return nextWindow(now);
+    }
+    // Map the 16-bit number onto the outstanding window (acked_, sentUpTo_].
+    const auto delta = static_cast<std::uint16_t>(block - wireBlock(acked_));
+    if (delta == 0 || acked_ + delta > sentUpTo_) {
+        // Duplicate or stale ACK: never answer it with DATA (Sorcerer's Apprentice, RFC 1123
+        // 4.2.3.1; duplicate DATA confuses some start4.elf versions, firmware#1631).
+        return {};
+    }
+    acked_ += delta;
+    established_ = true;
+    retries_ = 0;
+    currentTimeout_ = p_.timeout;
+    if (acked_ >= totalBlocks_) {
+        status_ = Status::Complete;
+        return {};
+    }
+    // A partial window ACK (RFC 7440) restarts the window after the acknowledged block.
+    return nextWindow(now);
+}
+
+void Transfer::onClientError() {
+    if (status_ == Status::Running) status_ = Status::ClientError;
+}
+
+Transfer::Send Transfer::onTimer(TimePoint now) {
+    if (status_ != Status::Running || now < deadline_) return {};
+    if (!established_ && now >= startedAt_ + p_.halfOpenTimeout) {
+        status_ = Status::TimedOut;
+        return {};
+    }
+    if (retries_ >= p_.maxRetries) {
+        status_ = Status::TimedOut;
+        return {};
+    }
+    ++retries_;
+    currentTimeout_ = std::min(currentTimeout_ * 2, p_.maxTimeout);
+    Send s;
+    if (oackOutstanding_) {
+        s.oack = true;
+        ++retransmits_;
+        arm(now);
+        return s;
+    }
+    s = nextWindow(now);
+    retransmits_ += static_cast<unsigned>(s.count);
+    return s;
+}
+
+}  // namespace rpinetboot::tftpd
