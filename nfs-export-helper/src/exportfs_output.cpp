@@ -1,0 +1,89 @@
+#include "rpinetboot/nfs/exportfs_output.h"
+
+#include <cctype>
+#include <sstream>
+
+namespace rpinetboot::nfs {
+
+namespace {
+
+bool allDigits(std::string_view s) {
+    if (s.empty() || s.size() > 9) return false;
+    for (char c : s)
+        if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    return true;
+}
+
+bool knownWarning(std::string_view text) {
+    for (auto w : {"No options for ", "No host name given", "Neither 'subtree_check'"})
+        if (text.find(w) != std::string_view::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+std::vector<ExportfsMessage> parseExportfsOutput(std::string_view output) {
+    std::vector<ExportfsMessage> out;
+    std::istringstream in{std::string(output)};
+    std::string raw;
+    constexpr std::string_view kPrefix = "exportfs: ";
+    while (std::getline(in, raw)) {
+        std::string_view line = raw;
+        if (line.empty()) continue;
+        bool continuation = line.substr(0, kPrefix.size()) != kPrefix ||
+                            (line.size() > kPrefix.size() && line[kPrefix.size()] == '\t');
+        if (continuation) {
+            auto body = line.substr(line.substr(0, kPrefix.size()) == kPrefix ? kPrefix.size() : 0);
+            auto first = body.find_first_not_of(" \t");
+            if (!out.empty() && first != std::string_view::npos)
+                out.back().text += "; " + std::string(body.substr(first));
+            continue;
+        }
+        std::string_view body = line.substr(kPrefix.size());
+        ExportfsMessage m;
+        // "FILE:LINE: text" (error) or "FILE [LINE]: text" (warning); FILE is absolute.
+        if (!body.empty() && body.front() == '/') {
+            auto colon = body.find(':');
+            auto bracket = body.find(" [");
+            if (colon != std::string_view::npos &&
+                (bracket == std::string_view::npos || colon < bracket)) {
+                auto next = body.find(':', colon + 1);
+                if (next != std::string_view::npos &&
+                    allDigits(body.substr(colon + 1, next - colon - 1))) {
+                    m.file = std::string(body.substr(0, colon));
+                    m.line = std::stoi(std::string(body.substr(colon + 1, next - colon - 1)));
+                    auto t = body.substr(next + 1);
+                    m.text = std::string(t.substr(t.find_first_not_of(' ') == std::string_view::npos
+                                                      ? t.size()
+                                                      : t.find_first_not_of(' ')));
+                    m.error = true;
+                    out.push_back(std::move(m));
+                    continue;
+                }
+            }
+            if (bracket != std::string_view::npos) {
+                auto close = body.find("]:", bracket);
+                if (close != std::string_view::npos &&
+                    allDigits(body.substr(bracket + 2, close - bracket - 2))) {
+                    m.file = std::string(body.substr(0, bracket));
+                    m.line = std::stoi(std::string(body.substr(bracket + 2, close - bracket - 2)));
+                    m.text = std::string(body.substr(close + 3));
+                    m.error = false;
+                    out.push_back(std::move(m));
+                    continue;
+                }
+            }
+        }
+        m.text = std::string(body);
+        m.error = !knownWarning(body);
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+std::string describe(const ExportfsMessage& m) {
+    if (m.file.empty()) return m.text;
+    return m.file + ":" + std::to_string(m.line) + ": " + m.text;
+}
+
+}  // namespace rpinetboot::nfs

@@ -1,0 +1,142 @@
+#include "root_tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "files.h"
+
+namespace rpinetboot::nfs {
+
+namespace {
+[[noreturn]] void fail(const std::string& what) {
+    throw SystemError(what + ": " + std::strerror(errno));
+}
+}  // namespace
+
+RootTree::RootTree(const std::string& root) : root_(root) {
+    fd_ = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) fail("open " + root);
+}
+
+RootTree::~RootTree() {
+    if (fd_ >= 0) close(fd_);
+}
+
+int RootTree::openParent(const std::string& rel, std::string& leaf) const {
+    int dir = dup(fd_);
+    if (dir < 0) fail("dup");
+    std::size_t start = 0;
+    while (true) {
+        auto slash = rel.find('/', start);
+        if (slash == std::string::npos) {
+            leaf = rel.substr(start);
+            return dir;
+        }
+        std::string comp = rel.substr(start, slash - start);
+        int next = openat(dir, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int e = errno;
+        close(dir);
+        if (next < 0) {
+            errno = e;
+            if (e == ENOENT) return -1;
+            fail(root_ + "/" + rel.substr(0, slash) +
+                 " (symlinks are not followed inside a Pi root)");
+        }
+        dir = next;
+        start = slash + 1;
+    }
+}
+
+std::optional<std::string> RootTree::read(const std::string& rel) const {
+    std::string leaf;
+    int dir = openParent(rel, leaf);
+    if (dir < 0) return std::nullopt;
+    int fd = openat(dir, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    close(dir);
+    if (fd < 0) {
+        errno = e;
+        if (e == ENOENT) return std::nullopt;
+        fail(root_ + "/" + rel);
+    }
+    std::string out;
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    close(fd);
+    if (n < 0) fail("read " + root_ + "/" + rel);
+    return out;
+}
+
+void RootTree::write(const std::string& rel, const std::string& content) const {
+    std::string leaf;
+    int dir = openParent(rel, leaf);
+    if (dir < 0) throw SystemError(root_ + "/" + rel + ": parent directory is missing");
+    struct stat old;
+    bool had = fstatat(dir, leaf.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0;
+    if (had && !S_ISREG(old.st_mode)) {
+        close(dir);
+        throw SystemError(root_ + "/" + rel + " is not a regular file (a symlink?): not touched");
+    }
+    std::random_device rd;
+    std::string tmp = "." + leaf + ".rpi-nfs-exports." + std::to_string(rd());
+    int fd = openat(dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        close(dir);
+        fail("create " + root_ + "/" + tmp);
+    }
+    bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+    if (ok && had)
+        ok = fchmod(fd, old.st_mode & 07777) == 0 && fchown(fd, old.st_uid, old.st_gid) == 0;
+    if (ok) ok = fsync(fd) == 0;
+    close(fd);
+    if (!ok || renameat(dir, tmp.c_str(), dir, leaf.c_str()) != 0) {
+        int e = errno;
+        unlinkat(dir, tmp.c_str(), 0);
+        close(dir);
+        errno = e;
+        fail("write " + root_ + "/" + rel);
+    }
+    fsync(dir);
+    close(dir);
+}
+
+bool RootTree::remove(const std::string& rel) const {
+    std::string leaf;
+    int dir = openParent(rel, leaf);
+    if (dir < 0) return false;
+    int rc = unlinkat(dir, leaf.c_str(), 0);
+    int e = errno;
+    close(dir);
+    if (rc != 0 && e != ENOENT) {
+        errno = e;
+        fail("remove " + root_ + "/" + rel);
+    }
+    return rc == 0;
+}
+
+std::vector<std::string> RootTree::list(const std::string& rel) const {
+    std::vector<std::string> out;
+    std::string leaf;
+    int dir = openParent(rel + "/.", leaf);
+    if (dir < 0) return out;
+    DIR* d = fdopendir(dir);
+    if (!d) {
+        close(dir);
+        return out;
+    }
+    while (auto* e = readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") out.push_back(n);
+    }
+    closedir(d);
+    return out;
+}
+
+}  // namespace rpinetboot::nfs

@@ -1,0 +1,37 @@
+// exportfs messages as nfs-utils 2.6.2 prints them (captured on Debian 12 in a private namespace).
+#include <catch2/catch.hpp>
+
+#include "rpinetboot/nfs/exportfs_output.h"
+
+using namespace rpinetboot::nfs;
+
+TEST_CASE("exportfs output: errors with file:line, warnings, file-less errors", "[nfs][exportfs]") {
+    const char* captured =
+        "exportfs: No options for /tmp/ovl/a 192.0.2.5: suggest 192.0.2.5(sync) to avoid warning\n"
+        "exportfs: /etc/exports [1]: Neither 'subtree_check' or 'no_subtree_check' specified for "
+        "export \"192.0.2.5:/tmp/ovl/a\".\n"
+        "  Assuming default behaviour ('no_subtree_check').\n"
+        "  NOTE: this default has changed since nfs-utils version 1.0.x\n"
+        "\n"
+        "exportfs: /etc/exports.d/foo.exports:2: unknown keyword \"bogus\"\n"
+        "\n"
+        "exportfs: incompatible duplicated export entries:\n"
+        "exportfs: \t192.0.2.2:/tmp/ovl/a (0x425) [IGNORED]\n"
+        "exportfs: \t192.0.2.2:/tmp/ovl/a (0x424)\n"
+        "exportfs: Failed to stat /nonexist: No such file or directory\n";
+    auto m = parseExportfsOutput(captured);
+    REQUIRE(m.size() == 5);
+    CHECK_FALSE(m[0].error);
+    CHECK_FALSE(m[1].error);
+    CHECK(m[1].file == "/etc/exports");
+    CHECK(m[1].line == 1);
+    CHECK(m[2].error);
+    CHECK(m[2].file == "/etc/exports.d/foo.exports");
+    CHECK(m[2].line == 2);
+    CHECK(describe(m[2]) == "/etc/exports.d/foo.exports:2: unknown keyword \"bogus\"");
+    CHECK(m[3].error);
+    CHECK(m[3].file.empty());
+    CHECK(m[3].text.find("[IGNORED]") != std::string::npos);
+    CHECK(m[4].error);
+    CHECK(m[4].text.find("/nonexist") != std::string::npos);
+}
