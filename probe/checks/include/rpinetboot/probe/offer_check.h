@@ -1,0 +1,30 @@
+// What a Pi makes of a DHCP OFFER (facts sections 1, 3, 4 and 8).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/discover.h"
+#include "rpinetboot/probe/finding.h"
+
+namespace rpinetboot::probe {
+
+struct OfferAssessment {
+    bool netboot = false;  // the Pi would boot from this offer
+    std::uint32_t yiaddr = 0;
+    std::uint32_t server_id = 0;     // option 54, 0 when absent
+    std::uint32_t tftp_server = 0;   // where the Pi will fetch from
+    std::string tftp_server_source;  // "option 66", "option 54" or "source address"
+    std::vector<Finding> findings;
+};
+
+// `source_ip` is the IP source address the OFFER came from (host order).
+OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_t source_ip);
+
+// Picks the offer the Pi would use: the first one that carries a usable option 43
+// (the Pi ignores offers without it); nullptr-like index -1 when none does.
+int chooseOffer(const std::vector<OfferAssessment>& offers);
+
+}  // namespace rpinetboot::probe
