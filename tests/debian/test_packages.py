@@ -294,7 +294,7 @@ class DebianPackages(unittest.TestCase):
         def fetched():
             if os.path.exists(dest):
                 os.unlink(dest)
-            self.assertTrue(proc.alive(), proc.output())
+            self.assertTrue(proc.alive(), read(proc.log_path))
             self._fetch(ns, "1234abcd/config.txt", dest)
             if not os.path.exists(dest):
                 return False
@@ -305,7 +305,7 @@ class DebianPackages(unittest.TestCase):
         proc.signal(signal.SIGHUP)  # what ExecReload does
         time.sleep(0.5)
         netlab.wait_for(fetched, timeout=10, interval=0.2, what="a fetch after SIGHUP")
-        self.assertEqual(proc.stop(), 0, proc.output())
+        self.assertEqual(proc.stop(), 0, read(proc.log_path))
         # Without the capability the unprivileged user cannot bind port 69: the unit needs it.
         bare = self._start_as_unit(ns, root, caps=False)
         netlab.wait_for(lambda: not bare.alive(), timeout=10, what="rpi-tftpd failing without the capability")
