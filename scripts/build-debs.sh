@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds the Debian packages from a clean copy of the tree (tracked files only), offline, with
+# `dpkg-buildpackage -us -uc -b`, then checks them with lintian (no error, no warning allowed).
+# The copy lives in a temporary directory; the source tree and its parent are never written to,
+# except the output directory (default: build-deb/ in the tree, which git ignores).
+#
+# Usage: scripts/build-debs.sh [--out DIR] [--check] [--no-lintian] [--jobs N]
+#   --check       also build and run the unit tests (default: DEB_BUILD_OPTIONS=nocheck)
+#   --no-lintian  skip lintian
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/build-deb
+check=0
+lintian=1
+jobs=$(nproc)
+while [ $# -gt 0 ]; do
+    case $1 in
+        --out) out=$2; shift 2 ;;
+        --check) check=1; shift ;;
+        --no-lintian) lintian=0; shift ;;
+        --jobs) jobs=$2; shift 2 ;;
+        *) echo "usage: $0 [--out DIR] [--check] [--no-lintian] [--jobs N]" >&2; exit 2 ;;
+    esac
+done
+
+for tool in dpkg-buildpackage dpkg-parsechangelog; do
+    command -v "$tool" >/dev/null || { echo "build-debs: $tool missing (make deps installs it)" >&2; exit 1; }
+done
+[ $lintian -eq 0 ] || command -v lintian >/dev/null || { echo "build-debs: lintian missing" >&2; exit 1; }
+
+version=$(dpkg-parsechangelog -l "$root/debian/changelog" -S Version)
+work=$(mktemp -d "${TMPDIR:-/tmp}/rpi-netboot-deb.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+src=$work/rpi-netboot-$version
+mkdir -p "$src"
+
+# The clean copy: git's tracked files as they are in the working tree (so uncommitted edits to
+# tracked files are built, untracked files and build directories are not).
+if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    (cd "$root" && git ls-files -z --cached --deduplicate | while IFS= read -r -d '' f; do
+        # A tracked file deleted in the working tree is left out, as git would.
+        if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
+    done | tar --null --no-recursion -T - -cf -) | tar -xf - -C "$src"
+else
+    (cd "$root" && tar --exclude='./build*' --exclude='./.git' -cf - .) | tar -xf - -C "$src"
+fi
+
+opts="parallel=$jobs"
+[ $check -eq 1 ] || opts="nocheck $opts"
+echo "build-debs: building rpi-netboot $version in $src (DEB_BUILD_OPTIONS='$opts')"
+start=$(date +%s)
+(cd "$src" && DEB_BUILD_OPTIONS="$opts" dpkg-buildpackage -us -uc -b)
+echo "build-debs: dpkg-buildpackage took $(( $(date +%s) - start )) s"
+
+changes=$(ls "$work"/rpi-netboot_"$version"_*.changes)
+if [ $lintian -eq 1 ]; then
+    # --fail-on makes errors and warnings fatal; overrides live in debian/*.lintian-overrides, each
+    # with its reason written above it.
+    echo "build-debs: lintian $changes"
+    lintian --fail-on error,warning --display-level '>=warning' --show-overrides "$changes"
+    echo "build-debs: lintian: no errors, no warnings"
+fi
+
+mkdir -p "$out"
+rm -f "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo
+cp "$work"/*.deb "$changes" "$work"/*.buildinfo "$out"/
+echo "build-debs: packages in $out:"
+(cd "$out" && ls -1 *.deb)
