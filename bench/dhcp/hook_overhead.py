@@ -1,0 +1,362 @@
+#!/usr/bin/python3
+"""Hook overhead (issue 7 item 1): real kea-dhcp4 driven by Kea's perfdhcp, three configurations.
+
+Topology (namespaces made here, TEST-NET addresses only):
+
+    [cli] 192.0.2.2..7 (one address per perfdhcp, each its giaddr) --- 192.0.2.1 [srv: kea-dhcp4]
+
+perfdhcp acts as a relay agent, so each instance sends its template verbatim (template mode,
+facts section 8) with hops 1 and its own address as giaddr; the server has one subnet with those
+relay addresses. The traffic is a mix of instances, one per template: Pi shapes A, B and C (from
+core's exact DISCOVER builders, through rpinetboot-bench-templates) and non-Pi clients (a Linux
+dhclient and an x86 PXE ROM that sends the Pi's vendor class). Pi 4/5 and non-Pi clients do full
+DORA; the Pi 3 ROM and bootcode.bin never send REQUEST, so their instances do DISCOVER/OFFER only.
+
+Per configuration and run: a fresh kea-dhcp4, one OFFER check per template (does the server do
+what the configuration claims?), then two phases with all perfdhcp instances at once:
+- saturation (--rate, far above what one Kea thread answers): DORA-equivalent exchanges per
+  second (answered queries / 2; a DISCOVER/OFFER-only exchange counts half) and the drop ratio;
+- fixed load (--load-rate, below saturation): kea-dhcp4 CPU microseconds per answered query
+  (utime+stime from /proc), the cost measure that stays meaningful on a busy machine.
+Configurations are interleaved within each run; the report takes the median of --runs.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import benchlib  # noqa: E402
+from benchlib import netlab  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kea_configs  # noqa: E402
+
+SERVER = "192.0.2.1"
+CLIENT_BASE = 2  # 192.0.2.2, .3, ... one per perfdhcp instance
+
+# Share of the offered load per template and the number of simulated clients (MACs) of each.
+# Pis are 30% of the traffic; the rest is ordinary hosts and one x86 PXE ROM population.
+MIX = [
+    # name,     weight, clients
+    ("linux", 0.55, 80),
+    ("x86pxe", 0.15, 30),
+    ("pi4", 0.15, 50),
+    ("pi5", 0.05, 30),
+    ("bootcode", 0.05, 20),
+    ("rom3", 0.05, 20),
+]
+PI_TEMPLATES = {"pi4", "pi5", "bootcode", "rom3"}
+MENU_TEXT = b"Raspberry Pi Boot"
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", help="build directory (default: $RPI_NETBOOT_BUILD or ./build)")
+    ap.add_argument("--out", required=True, help="directory for hook_overhead.json and logs")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    ap.add_argument("--rate", type=int, default=12000,
+                    help="saturation phase: offered DISCOVERs per second over all instances")
+    ap.add_argument("--load-rate", type=int, default=1000,
+                    help="fixed-load phase (CPU per answer): offered DISCOVERs per second")
+    ap.add_argument("--configs", default="none,config-only,hook")
+    ap.add_argument("--hook", help="path of libdhcp_rpi_netboot.so (default: found in --build)")
+    ap.add_argument("--hook-parameters", default="{}", help="JSON for the hook's parameters")
+    ap.add_argument("--log-severity", default="WARN",
+                    help="kea-dhcp4 log severity (INFO logs every lease: it measures the logger)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny sizes: one 1-second run per configuration at a low rate")
+    args = ap.parse_args()
+    if args.smoke:
+        args.runs, args.duration, args.rate, args.load_rate = 1, 1.0, 1200, 300
+    if args.runs < 1 or args.duration <= 0 or min(args.rate, args.load_rate) < len(MIX):
+        ap.error("--runs, --duration and --rate must be positive (rate >= number of templates)")
+    return args
+
+
+def find_hook(build, explicit):
+    if explicit:
+        return os.path.abspath(explicit) if os.path.exists(explicit) else None
+    return benchlib.find_binary(build, "kea-hook/libdhcp_rpi_netboot.so",
+                                "kea-hook/src/libdhcp_rpi_netboot.so", "libdhcp_rpi_netboot.so")
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.build = benchlib.build_dir(args.build)
+        self.out = os.path.abspath(args.out)
+        os.makedirs(self.out, exist_ok=True)
+        self.work = tempfile.mkdtemp(prefix="rpinb-hookbench-")
+        self.templates_tool = benchlib.find_binary(self.build, "bench/rpinetboot-bench-templates")
+        if not self.templates_tool:
+            benchlib.fail(f"rpinetboot-bench-templates not built in {self.build}")
+        self.srv = netlab.Netns("hsrv")
+        self.cli = netlab.Netns("hcli")
+        self.addresses = [f"192.0.2.{CLIENT_BASE + i}" for i in range(len(MIX))]
+        self.if_srv, self.if_cli = netlab.link(self.srv, SERVER + "/24", self.cli,
+                                               self.addresses[0] + "/24")
+        for addr in self.addresses[1:]:
+            netlab.check_address(addr)
+            self.cli.exec(["ip", "addr", "add", addr + "/24", "dev", self.if_cli])
+        self.instances = self._make_templates()
+
+    def _make_templates(self):
+        """One template set per instance address (giaddr is in the template)."""
+        instances = []
+        for (name, weight, clients), addr in zip(MIX, self.addresses):
+            d = os.path.join(self.work, f"tpl-{addr}")
+            os.makedirs(d)
+            netlab.run([self.templates_tool, "--giaddr", addr, "--out", d])
+            with open(os.path.join(d, "templates.json")) as f:
+                index = json.load(f)
+            tpl = next(t for t in index["templates"] if t["name"] == name)
+            tpl.update(addr=addr, weight=weight, clients=clients,
+                       xid_offset=index["xid_offset"], random_offset=index["random_offset"])
+            instances.append(tpl)
+        return instances
+
+    def start_kea(self, kind, tag):
+        run_dir = os.path.join(self.work, f"kea-{tag}")
+        os.makedirs(run_dir)
+        hook_params = json.loads(self.args.hook_parameters)
+        cfg = kea_configs.make(kind, self.if_srv, self.addresses,
+                               os.path.join(run_dir, "kea.log"), self.args.log_severity,
+                               self.hook, hook_params)
+        path = os.path.join(run_dir, "kea-dhcp4.conf")
+        with open(path, "w") as f:
+            json.dump(cfg, f, indent=1)
+        env = dict(os.environ, KEA_PIDFILE_DIR=run_dir, KEA_LOCKFILE_DIR=run_dir)
+        proc = self.srv.start(["kea-dhcp4", "-c", path], env=env,
+                              log=os.path.join(run_dir, "kea.out"), name="kea-dhcp4")
+
+        def listening():
+            if not proc.alive():
+                raise RuntimeError(f"kea-dhcp4 ({kind}) exited:\n{proc.output()[-2000:]}")
+            out = self.srv.exec(["ss", "-Hlun", "sport = :67"], check=False).stdout
+            return SERVER in out
+
+        netlab.wait_for(listening, timeout=15, what=f"kea-dhcp4 ({kind}) on port 67")
+        return proc
+
+    def check_offers(self, kind):
+        """One exchange per template: the configuration must do what it claims."""
+        # Every template from the first instance's set: its giaddr is the address we bind.
+        first_dir = os.path.dirname(self.instances[0]["discover"])
+        specs = [f"{t['name']}={os.path.join(first_dir, t['name'] + '-discover.hex')}"
+                 for t in self.instances]
+        out = self.cli.exec([sys.executable, os.path.join(os.path.dirname(__file__),
+                                                           "offer_check.py"),
+                             "--giaddr", self.addresses[0], "--server", SERVER] + specs,
+                            timeout=60).stdout
+        offers = json.loads(out)
+        verdict = {}
+        problems = []
+        for name, o in offers.items():
+            if not o.get("offer"):
+                problems.append(f"{kind}: no OFFER for template {name}")
+                continue
+            opt43 = bytes.fromhex(o["options"].get("43", ""))
+            has_boot = MENU_TEXT in opt43
+            verdict[name] = {"option43": opt43.hex() or None, "pi_boot_menu": has_boot,
+                             "option60": bytes.fromhex(o["options"].get("60", "")).decode(
+                                 "latin-1") or None}
+            pi = name in PI_TEMPLATES
+            if kind == "none" and opt43:
+                problems.append(f"none: template {name} got option 43")
+            if kind != "none" and pi and not has_boot:
+                problems.append(f"{kind}: Pi template {name} got no 'Raspberry Pi Boot' menu")
+            if name == "linux" and opt43:
+                problems.append(f"{kind}: the Linux client got option 43")
+        return verdict, problems
+
+    def perfdhcp_argv(self, inst, rate, duration):
+        argv = ["perfdhcp", "-4", "-l", inst["addr"], "-r", str(rate), "-p", str(duration),
+                "-R", str(inst["clients"]), "-b", "mac=" + inst["base_mac"], "-g", "single",
+                "-T", inst["discover"], "-X", str(inst["xid_offset"]),
+                "-O", str(inst["random_offset"])]
+        if "request" in inst:
+            argv += ["-T", inst["request"], "-X", str(inst["xid_offset"]),
+                     "-O", str(inst["random_offset"]), "-S", str(inst["srvid_offset"]),
+                     "-I", str(inst["reqip_offset"])]
+        else:
+            argv += ["-i"]  # DISCOVER/OFFER only, as the ROM and bootcode.bin behave
+        return argv + [SERVER]
+
+    def measure(self, kind, run_index):
+        """One configuration, one run: a fresh kea-dhcp4, the OFFER check, then two phases."""
+        tag = f"{kind}-{run_index}"
+        kea = self.start_kea(kind, tag)
+        verdict, problems = self.check_offers(kind)
+        if problems:
+            kea.stop()
+            benchlib.fail("; ".join(problems))
+        load = self.phase(kind, f"{tag}-load", kea, self.args.load_rate)
+        saturation = self.phase(kind, f"{tag}-sat", kea, self.args.rate)
+        hwm = benchlib.vm_hwm_kib(kea.pid)
+        kea.stop()
+        return {"config": kind, "run": run_index, "load": load, "saturation": saturation,
+                "kea_vm_hwm_kib": hwm, "offer_check": verdict}
+
+    def phase(self, kind, tag, kea, total_rate):
+        """All perfdhcp instances at once for --duration seconds at `total_rate` DISCOVERs/s."""
+        duration = max(1, int(round(self.args.duration)))
+        procs = []
+        cpu0 = benchlib.cpu_seconds(kea.pid)
+        t0 = time.monotonic()
+        for inst in self.instances:
+            rate = max(1, int(round(total_rate * inst["weight"])))
+            log = os.path.join(self.work, f"perfdhcp-{tag}-{inst['name']}.log")
+            procs.append((inst, self.cli.start(self.perfdhcp_argv(inst, rate, duration), log=log,
+                                               name=f"perfdhcp-{inst['name']}")))
+        for inst, p in procs:
+            netlab.wait_for(lambda p=p: not p.alive(), timeout=duration + 30,
+                            what=f"perfdhcp {inst['name']}")
+        elapsed = time.monotonic() - t0
+        cpu1 = benchlib.cpu_seconds(kea.pid)
+        if not kea.alive():
+            benchlib.fail(f"kea-dhcp4 ({kind}) died during the run:\n{kea.output()[-2000:]}")
+        per_template = {}
+        answered = exchanges = sent = 0
+        for inst, p in procs:
+            stats = parse_perfdhcp(p.output())
+            if stats is None:
+                benchlib.fail(f"perfdhcp {inst['name']} ({kind}) gave no statistics:\n"
+                              f"{p.output()[-2000:]}")
+            do, ra = stats.get("DISCOVER-OFFER"), stats.get("REQUEST-ACK")
+            got = do["received"] + (ra["received"] if ra else 0)
+            if got == 0:
+                benchlib.fail(f"perfdhcp {inst['name']} ({kind}) got no answer at all")
+            answered += got
+            sent += do["sent"] + (ra["sent"] if ra else 0)
+            # A DORA-equivalent exchange is two answered queries (OFFER and ACK).
+            exchanges += got / 2.0
+            per_template[inst["name"]] = {"discover_sent": do["sent"],
+                                          "offers": do["received"],
+                                          "acks": ra["received"] if ra else None,
+                                          "rate_reported": stats.get("rate")}
+        period = float(duration)
+        cpu = (cpu1 - cpu0) if (cpu0 is not None and cpu1 is not None) else None
+        return {
+            "offered_rate": total_rate, "period_s": period, "elapsed_s": round(elapsed, 3),
+            "answered_per_s": answered / period,
+            "exchanges_per_s": exchanges / period,
+            "drop_ratio": (1.0 - answered / sent) if sent else None,
+            "kea_cpu_s": cpu,
+            "kea_cpu_us_per_answer": (cpu * 1e6 / answered) if (cpu and answered) else None,
+            "templates": per_template,
+        }
+
+    def run(self):
+        configs = [c.strip() for c in self.args.configs.split(",") if c.strip()]
+        self.hook = find_hook(self.build, self.args.hook)
+        skipped = {}
+        if "hook" in configs and not self.hook:
+            configs.remove("hook")
+            skipped["hook"] = "libdhcp_rpi_netboot.so not built yet"
+            print("hook_overhead: libdhcp_rpi_netboot.so not found; measuring without it",
+                  file=sys.stderr)
+        results = []
+        # Configurations interleaved within each run, so that a noisy minute hits all of them.
+        for r in range(1, self.args.runs + 1):
+            for kind in configs:
+                res = self.measure(kind, r)
+                sat, load = res["saturation"], res["load"]
+                print(f"hook_overhead: run {r} {kind:12s} {sat['exchanges_per_s']:8.1f} DORA/s "
+                      f"(drops {100 * (sat['drop_ratio'] or 0):.1f}%); at "
+                      f"{load['offered_rate']}/s: kea {fmt(load['kea_cpu_us_per_answer'])} "
+                      f"us/answer (drops {100 * (load['drop_ratio'] or 0):.1f}%)", flush=True)
+                results.append(res)
+        summary = summarize(results, configs)
+        data = {"parameters": {"runs": self.args.runs, "duration_s": self.args.duration,
+                               "offered_rate": self.args.rate,
+                               "load_rate": self.args.load_rate, "mix": MIX,
+                               "log_severity": self.args.log_severity,
+                               "hook": self.hook, "hook_parameters": self.args.hook_parameters,
+                               "smoke": self.args.smoke},
+                "skipped": skipped, "runs": results, "summary": summary}
+        path = benchlib.write_result(self.out, "hook_overhead", data)
+        print(f"hook_overhead: wrote {path}")
+        for kind, s in summary["configs"].items():
+            print(f"hook_overhead: {kind:12s} median {s['exchanges_per_s']:9.1f} DORA/s, "
+                  f"kea {fmt(s['kea_cpu_us_per_answer'])} us/answer")
+        for name, value in summary["ratios"].items():
+            print(f"hook_overhead: {name} = {fmt(value, 3)}")
+        return 0
+
+
+def fmt(value, digits=1):
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def summarize(results, configs):
+    out = {"configs": {}, "ratios": {}}
+    for kind in configs:
+        rows = [r for r in results if r["config"] == kind]
+        sat = [r["saturation"] for r in rows]
+        load = [r["load"] for r in rows]
+        out["configs"][kind] = {
+            "exchanges_per_s": benchlib.median([p["exchanges_per_s"] for p in sat]),
+            "answered_per_s": benchlib.median([p["answered_per_s"] for p in sat]),
+            "drop_ratio": benchlib.median([p["drop_ratio"] for p in sat]),
+            "load_drop_ratio": benchlib.median([p["drop_ratio"] for p in load]),
+            "kea_cpu_us_per_answer": benchlib.median([p["kea_cpu_us_per_answer"] for p in load]),
+            "kea_vm_hwm_kib": benchlib.median([r["kea_vm_hwm_kib"] for r in rows]),
+            "runs": len(rows),
+        }
+    c = out["configs"]
+
+    def ratio(a, b, key):
+        if a in c and b in c and c[a][key] and c[b][key]:
+            return c[a][key] / c[b][key]
+        return None
+
+    out["ratios"] = {
+        "throughput hook/none": ratio("hook", "none", "exchanges_per_s"),
+        "throughput hook/config-only": ratio("hook", "config-only", "exchanges_per_s"),
+        "throughput config-only/none": ratio("config-only", "none", "exchanges_per_s"),
+        "cpu per answer hook/none": ratio("hook", "none", "kea_cpu_us_per_answer"),
+        "cpu per answer hook/config-only": ratio("hook", "config-only", "kea_cpu_us_per_answer"),
+        "cpu per answer config-only/none": ratio("config-only", "none", "kea_cpu_us_per_answer"),
+    }
+    return out
+
+
+_SECTION = re.compile(r"\*\*\*Statistics for: (\S+)\*\*\*")
+
+
+def parse_perfdhcp(text):
+    """perfdhcp's final report: per exchange type sent/received/drops, and the rate line."""
+    stats, current = {}, None
+    for line in text.splitlines():
+        m = _SECTION.search(line)
+        if m:
+            current = stats.setdefault(m.group(1), {})
+            continue
+        m = re.match(r"Rate: ([0-9.]+)", line)
+        if m:
+            stats["rate"] = float(m.group(1))
+            continue
+        if current is not None:
+            m = re.match(r"(sent packets|received packets|drops): (\d+)", line)
+            if m:
+                current[m.group(1).split()[0]] = int(m.group(2))
+    if "DISCOVER-OFFER" not in stats or "received" not in stats["DISCOVER-OFFER"]:
+        return None
+    return stats
+
+
+def main():
+    args = parse_args()
+    netlab.require_root()
+    benchlib.require(["perfdhcp", "kea-dhcp4", "ss"])
+    return Bench(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

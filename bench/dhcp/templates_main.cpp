@@ -1,0 +1,103 @@
+// rpinetboot-bench-templates: writes perfdhcp template files (hex BOOTP payloads) for the hook
+// overhead benchmark, and a JSON index with the offsets perfdhcp needs (-X, -O, -S, -I).
+//
+// Pi templates are core's exact DISCOVER/REQUEST bytes (rpinetboot::buildDiscover/buildRequest),
+// so no Pi packet is written twice. The only changes are the relay fields perfdhcp needs, because
+// it acts as a relay agent: hops = 1 and giaddr = perfdhcp's own address (facts section 8).
+// Non-Pi templates are ordinary clients that share the DHCP server with the Pis: a Linux dhclient
+// and an x86 PXE ROM, which sends the same vendor class as a Pi (PXEClient:Arch:00000:...).
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench_packets.h"
+#include "rpinetboot/dhcp_packet.h"
+
+namespace {
+
+using rpinetboot::Bytes;
+using namespace rpinetboot::bench;
+
+bool writeHex(const std::string& path, const Bytes& packet) {
+    std::ofstream f(path);
+    static const char* digits = "0123456789abcdef";
+    for (std::uint8_t b : packet) f << digits[b >> 4] << digits[b & 15];
+    f << '\n';
+    return static_cast<bool>(f);
+}
+
+int usage() {
+    std::cerr << "usage: rpinetboot-bench-templates --giaddr A.B.C.D --out DIR\n"
+                 "Writes DIR/<name>-discover.hex, DIR/<name>-request.hex and DIR/templates.json.\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::optional<std::uint32_t> giaddr;
+    std::string dir;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--giaddr" && i + 1 < argc) {
+            giaddr = rpinetboot::parseIpv4(argv[++i]);
+            if (!giaddr) {
+                std::cerr << "rpinetboot-bench-templates: bad --giaddr '" << argv[i] << "'\n";
+                return 2;
+            }
+        } else if (arg == "--out" && i + 1 < argc) {
+            dir = argv[++i];
+        } else {
+            return usage();
+        }
+    }
+    if (!giaddr || dir.empty()) return usage();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        std::cerr << "rpinetboot-bench-templates: cannot create " << dir << ": " << ec.message()
+                  << "\n";
+        return 1;
+    }
+
+    std::ofstream index(dir + "/templates.json");
+    index << "{\n  \"xid_offset\": " << kXidOffset << ",\n  \"random_offset\": " << kRandomOffset
+          << ",\n  \"templates\": [";
+    bool first = true;
+    for (Template& t : allTemplates()) {
+        makeRelayed(t.discover, *giaddr);
+        const std::string base = dir + "/" + t.name;
+        if (!writeHex(base + "-discover.hex", t.discover)) {
+            std::cerr << "rpinetboot-bench-templates: cannot write " << base << "-discover.hex\n";
+            return 1;
+        }
+        index << (first ? "\n" : ",\n") << "    {\"name\": \"" << t.name
+              << "\", \"pi\": " << (t.pi ? "true" : "false") << ", \"base_mac\": \"" << t.mac.str()
+              << "\", \"discover\": \"" << base << "-discover.hex\""
+              << ", \"discover_length\": " << t.discover.size();
+        if (t.sends_request) {
+            makeRelayed(t.request, *giaddr);
+            const auto srvid = optionOffset(t.request, 54);
+            const auto reqip = optionOffset(t.request, 50);
+            if (!srvid || !reqip || !writeHex(base + "-request.hex", t.request)) {
+                std::cerr << "rpinetboot-bench-templates: bad request template " << t.name << "\n";
+                return 1;
+            }
+            index << ", \"request\": \"" << base << "-request.hex\", \"srvid_offset\": " << *srvid
+                  << ", \"reqip_offset\": " << *reqip;
+        }
+        index << "}";
+        first = false;
+    }
+    index << "\n  ]\n}\n";
+    if (!index) {
+        std::cerr << "rpinetboot-bench-templates: cannot write " << dir << "/templates.json\n";
+        return 1;
+    }
+    return 0;
+}

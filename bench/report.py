@@ -1,0 +1,333 @@
+#!/usr/bin/python3
+"""Turns the benchmark JSON files of one `make bench` into a Markdown report and PNG plots.
+
+Usage: report.py --raw DIR --md FILE.md [--plots-prefix PREFIX] [--elapsed S] [--readme README.md]
+Reads whichever of micro.json, hook_overhead.json, tftp_compare.json, boot_storm.json exist in
+DIR. With --readme, replaces the text between the README's bench section markers with the
+summary tables (nothing else in the README is touched).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+README_BEGIN = "<!-- section: bench -->"
+README_END = "<!-- end: bench -->"
+
+
+def load(raw, name):
+    path = os.path.join(raw, name + ".json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+CONFIG_ORDER = ["none", "config-only", "hook"]
+
+
+def ordered_configs(summary):
+    configs = summary["configs"]
+    keys = [k for k in CONFIG_ORDER if k in configs] + [k for k in configs if k not in CONFIG_ORDER]
+    return [(k, configs[k]) for k in keys]
+
+
+def num(value, digits=1, unit=""):
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def pct(ratio):
+    return "n/a" if ratio is None else f"{(ratio - 1) * 100:+.1f}%"
+
+
+def machine_line(data):
+    m = (data or {}).get("machine", {})
+    parts = [m.get("Model name", "unknown CPU"), f"{m.get('nproc', '?')} CPUs"]
+    if m.get("Hypervisor vendor"):
+        parts.append(f"{m['Hypervisor vendor']} VM")
+    if m.get("memory_mib"):
+        parts.append(f"{m['memory_mib'] / 1024:.1f} GiB RAM")
+    parts.append(f"Linux {m.get('kernel', '?')}")
+    if m.get("loadavg_at_start"):
+        parts.append(f"load average {m['loadavg_at_start']} at start")
+    return ", ".join(parts)
+
+
+def hook_section(d):
+    s = d["summary"]
+    p = d["parameters"]
+    lines = ["## Hook overhead inside kea-dhcp4", ""]
+    lines.append(f"perfdhcp (template mode) against kea-dhcp4 2.2 in network namespaces; "
+                 f"{p['runs']} runs of {p['duration_s']:g} s per phase, median. Traffic mix: "
+                 + ", ".join(f"{n} {w * 100:.0f}%" for n, w, _ in p["mix"])
+                 + f" (Pis {sum(w for n, w, _ in p['mix'] if n in ('pi4', 'pi5', 'bootcode', 'rom3')) * 100:.0f}%)."
+                 f" Throughput at an offered {p['offered_rate']} DISCOVERs/s (saturation); "
+                 f"server CPU per answered query at {p['load_rate']}/s.")
+    lines.append("")
+    lines.append("| configuration | DORA exchanges/s | drops | vs none | kea-dhcp4 CPU per answer | vs none | peak RSS |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|")
+    base = s["configs"].get("none", {})
+    for kind, c in ordered_configs(s):
+        tp = (c["exchanges_per_s"] / base["exchanges_per_s"]) if base.get("exchanges_per_s") else None
+        cpu = (c["kea_cpu_us_per_answer"] / base["kea_cpu_us_per_answer"]) \
+            if base.get("kea_cpu_us_per_answer") and c["kea_cpu_us_per_answer"] else None
+        lines.append(f"| {kind} | {num(c['exchanges_per_s'])} | "
+                     f"{num((c['drop_ratio'] or 0) * 100, 1, '%')} | {pct(tp)} | "
+                     f"{num(c['kea_cpu_us_per_answer'], 1, ' µs')} | {pct(cpu)} | "
+                     f"{num((c['kea_vm_hwm_kib'] or 0) / 1024, 1, ' MiB')} |")
+    lines.append("")
+    r = s["ratios"]
+    goals = []
+    if r.get("throughput hook/none") is not None:
+        ok = r["throughput hook/none"] >= 0.97
+        goals.append(f"- Goal: hook costs under 3% versus no hook: throughput ratio "
+                     f"{num(r['throughput hook/none'], 3)}, CPU per answer ratio "
+                     f"{num(r['cpu per answer hook/none'], 3)}: **{'met' if ok else 'not met'}**.")
+    if r.get("throughput hook/config-only") is not None:
+        ok = r["throughput hook/config-only"] >= 1.0 or (
+            r.get("cpu per answer hook/config-only") or 2) <= 1.0
+        goals.append(f"- Goal: hook no slower than config-only: throughput ratio "
+                     f"{num(r['throughput hook/config-only'], 3)}, CPU per answer ratio "
+                     f"{num(r['cpu per answer hook/config-only'], 3)}: "
+                     f"**{'met' if ok else 'not met'}**.")
+    if d.get("skipped"):
+        for k, why in d["skipped"].items():
+            goals.append(f"- Not measured: {k} ({why}).")
+    lines += goals
+    # What each configuration actually answered (from the OFFER check before every run).
+    checks = {}
+    for run in d.get("runs", []):
+        checks.setdefault(run["config"], run.get("offer_check", {}))
+    if checks:
+        lines.append("")
+        lines.append("Option 43 in the OFFER per client template (checked before each run):")
+        lines.append("")
+        names = sorted({n for c in checks.values() for n in c})
+        lines.append("| configuration | " + " | ".join(names) + " |")
+        lines.append("|---|" + "---|" * len(names))
+        for kind in [k for k in CONFIG_ORDER if k in checks]:
+            c = checks[kind]
+            cells = []
+            for n in names:
+                v = c.get(n, {})
+                cells.append("Pi menu" if v.get("pi_boot_menu") else ("other 43" if v.get("option43") else "-"))
+            lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def micro_section(d):
+    lines = ["## Per-packet cost (Google Benchmark)", ""]
+    cost = d.get("per_packet_cost", [])
+    hook = [c for c in cost if "kea_only_ns" in c]
+    if hook:
+        lines.append("The hook's added CPU time per query on Kea 2.2 packet objects: parse the "
+                     "DISCOVER, classify (pkt4_receive), build the OFFER, insert options 43/60/66 "
+                     "(pkt4_send), pack; with the hook's calls minus without them.")
+        lines.append("")
+        lines.append("| client | Kea alone ns | Kea + hook ns | hook ns per packet |")
+        lines.append("|---|---:|---:|---:|")
+        for c in hook:
+            lines.append(f"| {c['label']} | {num(c['kea_only_ns'])} | {num(c['with_hook_ns'])} | "
+                         f"{num(c['cpu_ns'])} |")
+        lines.append("")
+    core = d["results"].get("core", {}).get("rows", [])
+    if core:
+        lines.append("Core alone (no Kea objects): classify, and for a Pi encode option 43; "
+                     "\"parse\" adds core's own BOOTP parser.")
+        lines.append("")
+        lines.append("| benchmark | client | CPU ns per packet |")
+        lines.append("|---|---|---:|")
+        for row in core:
+            lines.append(f"| {row['benchmark'].split('/')[0]} | {row['label']} | {num(row['cpu_ns'])} |")
+        lines.append("")
+    if cost:
+        worst = max(c["cpu_ns"] for c in cost)
+        lines.append(f"- Goal: classification + injection under {d['goal_ns'] / 1000:g} µs per "
+                     f"packet ({cost[0]['source']}): worst {num(worst)} ns: "
+                     f"**{'met' if worst < d['goal_ns'] else 'not met'}**.")
+    for m in d.get("missing", []):
+        lines.append(f"- Not built: {m}.")
+    return lines
+
+
+def tftp_section(d):
+    lines = ["## TFTP servers side by side", ""]
+    p = d.get("parameters", {})
+    if p:
+        lines.append(f"Pi-pattern clients over loopback, {p.get('runs', '?')} runs, median; "
+                     f"file {p.get('file_kib', '?')} KiB per transfer. CPU is the server's "
+                     "utime+stime from /proc; latency is RRQ to first answer.")
+        lines.append("")
+    lines.append("| server | Pis | blksize | MB/s | CPU ms/MB | RRQ p50 ms | RRQ p99 ms | failed transfers |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in d["rows"]:
+        lines.append(f"| {r['server']} | {r['pis']} | {r['blksize']} | {num(r['mb_per_s'])} | "
+                     f"{num(r['cpu_ms_per_mb'], 2)} | {num(r['rrq_p50_ms'], 2)} | "
+                     f"{num(r['rrq_p99_ms'], 2)} | {r.get('failures', 0)} |")
+    for k, why in d.get("skipped", {}).items():
+        lines.append(f"- Not measured: {k} ({why}).")
+    return lines
+
+
+def storm_section(d):
+    s = d["summary"]
+    lines = ["## Boot storm", ""]
+    lines.append(f"{s['pis']} emulated Pis ({', '.join(f'{n} {m}' for m, n in sorted(s['models'].items()))}) "
+                 f"send DISCOVER within {num(s['discover_spread_s'], 2)} s to kea-dhcp4 + hook, "
+                 "then walk their TFTP boot sequences against rpi-tftpd.")
+    lines.append("")
+    lines.append("| Pis | leased | distinct addresses | booted | time to last Pi's last file | kea-dhcp4 peak RSS | rpi-tftpd peak RSS |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append(f"| {s['pis']} | {s['leased']} | {s['distinct_addresses']} | {s['booted']} | "
+                 f"{num(s['time_to_last_file_s'], 2, ' s')} | "
+                 f"{num((s.get('kea_vm_hwm_kib') or 0) / 1024, 1, ' MiB')} | "
+                 f"{num((s.get('tftpd_vm_hwm_kib') or 0) / 1024, 1, ' MiB')} |")
+    ok = s["booted"] == s["pis"] and s["distinct_addresses"] == s["pis"]
+    lines.append("")
+    lines.append(f"- All Pis distinct addresses and complete boots (ROM3 included): "
+                 f"**{'yes' if ok else 'no'}**.")
+    return lines
+
+
+def gnuplot(script):
+    try:
+        proc = subprocess.run(["gnuplot"], input=script.encode(), timeout=60,
+                              capture_output=True)
+    except (OSError, subprocess.SubprocessError) as e:
+        print(f"report: gnuplot failed: {e}", file=sys.stderr)
+        return False
+    if proc.returncode != 0 or proc.stderr.strip():
+        print("report: gnuplot: " + proc.stderr.decode(errors="replace")[-500:], file=sys.stderr)
+        return False
+    return True
+
+
+def plots(prefix, hook, tftp, storm):
+    made = []
+    os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="rpinb-plots-")
+    head = "set terminal pngcairo size 900,500 font 'DejaVu Sans,10'\nset grid ytics\n"
+    if hook:
+        dat = os.path.join(tmp, "hook.dat")
+        with open(dat, "w") as f:
+            for kind, c in ordered_configs(hook["summary"]):
+                f.write(f"\"{kind}\" {c['exchanges_per_s'] or 0} {c['kea_cpu_us_per_answer'] or 0}\n")
+        out = prefix + "-hook.png"
+        if gnuplot(head + f"set output '{out}'\nset multiplot layout 1,2\n"
+                   "set style fill solid 0.6\nset boxwidth 0.6\nset yrange [0:*]\n"
+                   "set title 'DORA exchanges/s (higher is better)'\n"
+                   f"plot '{dat}' using 2:xtic(1) with boxes notitle\n"
+                   "set title 'kea-dhcp4 CPU µs per answer (lower is better)'\n"
+                   f"plot '{dat}' using 3:xtic(1) with boxes notitle\nunset multiplot\n"):
+            made.append(out)
+    if tftp and tftp.get("rows"):
+        servers = sorted({r["server"] for r in tftp["rows"]})
+        for metric, title, suffix in (("mb_per_s", "aggregate MB/s", "tftp-throughput"),
+                                      ("rrq_p99_ms", "RRQ latency p99 (ms)", "tftp-latency"),
+                                      ("cpu_ms_per_mb", "server CPU ms per MB", "tftp-cpu")):
+            dat = os.path.join(tmp, suffix + ".dat")
+            cases = sorted({(r["pis"], r["blksize"]) for r in tftp["rows"]})
+            with open(dat, "w") as f:
+                f.write("case " + " ".join(f'"{s}"' for s in servers) + "\n")
+                for pis, blk in cases:
+                    vals = []
+                    for s in servers:
+                        row = next((r for r in tftp["rows"] if r["server"] == s and
+                                    r["pis"] == pis and r["blksize"] == blk), None)
+                        v = row.get(metric) if row else None
+                        vals.append("?" if v is None else str(v))
+                    f.write(f'"{pis} Pis/{blk}" ' + " ".join(vals) + "\n")
+            out = f"{prefix}-{suffix}.png"
+            cols = " , ".join(f"'{dat}' using {i + 2}:xtic(1) title columnhead"
+                              for i in range(len(servers)))
+            logscale = "set logscale y\n" if metric == "rrq_p99_ms" else ""
+            if gnuplot(head + f"set output '{out}'\nset title '{title}'\nset style data histograms\n"
+                       "set style histogram clustered gap 1\nset style fill solid 0.7\n"
+                       f"set key top left\nset datafile missing '?'\n{logscale}plot {cols}\n"):
+                made.append(out)
+    if storm and storm.get("pis"):
+        dat = os.path.join(tmp, "storm.dat")
+        done = sorted(p["done_s"] for p in storm["pis"] if p.get("done_s") is not None)
+        with open(dat, "w") as f:
+            for i, t in enumerate(done, 1):
+                f.write(f"{t} {i}\n")
+        out = prefix + "-storm.png"
+        if done and gnuplot(head + f"set output '{out}'\n"
+                            "set title 'Boot storm: Pis fully booted over time'\n"
+                            "set xlabel 'seconds since the first DISCOVER'\nset ylabel 'Pis'\n"
+                            f"plot '{dat}' using 1:2 with steps lw 2 notitle\n"):
+            made.append(out)
+    return made
+
+
+def update_readme(readme, body):
+    with open(readme) as f:
+        text = f.read()
+    start, end = text.find(README_BEGIN), text.find(README_END)
+    if start < 0 or end < start:
+        print(f"report: no bench section markers in {readme}; not updated", file=sys.stderr)
+        return False
+    new = text[:start + len(README_BEGIN)] + "\n" + body.rstrip() + "\n" + text[end:]
+    with open(readme, "w") as f:
+        f.write(new)
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--md", required=True)
+    ap.add_argument("--plots-prefix")
+    ap.add_argument("--elapsed", type=float)
+    ap.add_argument("--readme")
+    ap.add_argument("--readme-intro", default="")
+    args = ap.parse_args()
+
+    micro, hook = load(args.raw, "micro"), load(args.raw, "hook_overhead")
+    tftp, storm = load(args.raw, "tftp_compare"), load(args.raw, "boot_storm")
+    first = next((d for d in (hook, tftp, storm, micro) if d), None)
+    if first is None:
+        print(f"report: no results in {args.raw}", file=sys.stderr)
+        return 1
+    date = first.get("finished_utc", "")[:10]
+    smoke = any((d or {}).get("smoke") or (d or {}).get("parameters", {}).get("smoke")
+                for d in (micro, hook, tftp, storm))
+    body = []
+    body.append(f"Measured {date} on: {machine_line(first)}."
+                + (f" `make bench` took {args.elapsed / 60:.1f} minutes." if args.elapsed else "")
+                + (" **Smoke sizes: not a measurement.**" if smoke else ""))
+    body.append("")
+    for data, section in ((hook, hook_section), (micro, micro_section), (tftp, tftp_section),
+                          (storm, storm_section)):
+        if data:
+            body += section(data)
+            body.append("")
+    made = plots(args.plots_prefix, hook, tftp, storm) if args.plots_prefix else []
+    md = [f"# rpi-netboot benchmarks, {date}", ""] + body
+    if made:
+        md.append("## Plots")
+        md.append("")
+        for path in made:
+            md.append(f"![{os.path.basename(path)}]({os.path.relpath(path, os.path.dirname(os.path.abspath(args.md)))})")
+        md.append("")
+    os.makedirs(os.path.dirname(os.path.abspath(args.md)), exist_ok=True)
+    with open(args.md, "w") as f:
+        f.write("\n".join(md))
+    print(f"report: wrote {args.md}" + (f" and {len(made)} plots" if made else ""))
+    if args.readme:
+        rel = os.path.relpath(os.path.abspath(args.md), os.path.dirname(os.path.abspath(args.readme)))
+        intro = [args.readme_intro, ""] if args.readme_intro else []
+        readme_body = ["## Benchmarks", ""] + intro + [f"Latest run: [{rel}]({rel}).", ""] + \
+            [line.replace("## ", "### ", 1) if line.startswith("## ") else line for line in body]
+        if update_readme(args.readme, "\n".join(readme_body)):
+            print(f"report: updated the bench section of {args.readme}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

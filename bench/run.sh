@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark of issue 7, then the report (bench/results/<date>.md, PNG plots,
+# and the README's bench section). Needs root (network namespaces) and deps/bench.txt installed.
+#   bench/run.sh [--build DIR] [--smoke] [--out DIR] [--no-readme] [--only LIST]
+# --smoke runs every benchmark with tiny sizes (what the ctest smoke tests do) into --out.
+# --only takes a comma-separated subset of: micro,hook,tftp,storm.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+build="$src/build"
+smoke=0
+out=""
+readme=1
+only="micro,hook,tftp,storm"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --build) build=$(cd "$2" && pwd) || exit 2; shift 2 ;;
+        --smoke) smoke=1; shift ;;
+        --out) out="$2"; shift 2 ;;
+        --no-readme) readme=0; shift ;;
+        --only) only="$2"; shift 2 ;;
+        *) echo "usage: $0 [--build DIR] [--smoke] [--out DIR] [--no-readme] [--only LIST]" >&2; exit 2 ;;
+    esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
+py=/usr/bin/python3
+date=$(date -u +%Y-%m-%d)
+results="$here/results"
+if [ -z "$out" ]; then
+    out="$results/raw/$date"
+    [ $smoke -eq 1 ] && out=$(mktemp -d /tmp/rpinb-bench-smoke.XXXXXX)
+fi
+mkdir -p "$out"
+export RPI_NETBOOT_BUILD="$build" RPI_NETBOOT_SOURCE="$src" PYTHONDONTWRITEBYTECODE=1
+size=()
+[ $smoke -eq 1 ] && size=(--smoke)
+
+start=$(date +%s)
+failed=()
+step() {  # step NAME COMMAND...: runs one benchmark, timing it; a failure does not stop the others
+    local name=$1; shift
+    case ",$only," in *",$name,"*) ;; *) return 0 ;; esac
+    local t0=$(date +%s)
+    echo "== bench: $name"
+    "$@"
+    local rc=$?
+    echo "== bench: $name took $(( $(date +%s) - t0 )) s (exit $rc)"
+    [ $rc -eq 0 ] || failed+=("$name")
+}
+step micro "$py" "$here/micro/micro.py" --build "$build" --out "$out" "${size[@]}"
+step hook "$py" "$here/dhcp/hook_overhead.py" --build "$build" --out "$out" "${size[@]}"
+step tftp "$py" "$here/tftp/tftp_compare.py" --build "$build" --out "$out" "${size[@]}"
+step storm "$py" "$here/storm/boot_storm.py" --build "$build" --out "$out" "${size[@]}"
+elapsed=$(( $(date +%s) - start ))
+
+report=(--raw "$out" --elapsed "$elapsed")
+if [ $smoke -eq 1 ]; then
+    report+=(--md "$out/report.md" --plots-prefix "$out/plot")
+else
+    report+=(--md "$results/$date.md" --plots-prefix "$results/$date")
+    [ $readme -eq 1 ] && report+=(--readme "$src/README.md")
+fi
+"$py" "$here/report.py" "${report[@]}" || failed+=(report)
+echo "bench: took $((elapsed / 60)) min $((elapsed % 60)) s in all; raw results in $out"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "bench: FAILED: ${failed[*]}" >&2
+    exit 1
+fi
