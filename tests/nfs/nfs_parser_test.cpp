@@ -64,6 +64,18 @@ TEST_CASE("parser: backslash-newline continues an entry but separates tokens", "
     CHECK(q.entries[0].clients[0].host == " ace");
 }
 
+TEST_CASE("parser: \\ooo escapes are decoded in every token, as nfs-utils' xgettok does",
+          "[nfs][parser]") {
+    // nfs-utils 2.6 support/nfs/xio.c xgettok() decodes \ooo (< 0400) in each token as it is read,
+    // for hosts as well as paths, before "(" is looked for; a decoded NUL ends the C string.
+    auto p = parseExports("/srv/a 192.0.2.6\\050rw\\051\n/srv/b\\000x 192.0.2.7(ro)\n", "f");
+    REQUIRE(p.entries.size() == 2);
+    REQUIRE(p.entries[0].clients.size() == 1);
+    CHECK(p.entries[0].clients[0].host == "192.0.2.6");
+    CHECK(p.entries[0].clients[0].options == std::vector<std::string>{"rw"});
+    CHECK(p.entries[1].path == "/srv/b");
+}
+
 TEST_CASE("parser: -options are defaults for every client", "[nfs][parser]") {
     auto p = parseExports("/srv/a -ro,sync 192.0.2.1 192.0.2.2(rw)\n", "f");
     REQUIRE(p.entries.size() == 1);
