@@ -68,6 +68,13 @@ def showmount():
     return out
 
 
+def export_check(path, client, server=SERVER):
+    """The probe's API (checkExport in rpinetboot_mount_client) through its test tool."""
+    exe = os.path.join(netlab.build_dir(), "tests", "nfs", "nfs_export_check")
+    r = netlab.run([exe, server, path, client], timeout=30)
+    return r.stdout.split("\t")[0]
+
+
 def snapshot():
     """Bytes of every exports file, our drop-in and etab (dot files included)."""
     files = {"/etc/exports": None, "/var/lib/nfs/etab": None}
@@ -347,12 +354,21 @@ class Knfsd(unittest.TestCase):
     def test_zz_server_not_running_is_reported(self):
         d = pi_dir("deadbeef")
         self.assertOk(tool("add", "deadbeef", "--client", "192.0.2.77"))
+        # The probe's question, all four answers (and a trailing slash is the same path).
+        self.assertEqual(export_check(d, "192.0.2.77"), "exported")
+        self.assertEqual(export_check(d + "/", "192.0.2.77"), "exported")
+        self.assertEqual(export_check(d, "192.0.2.79"), "not-exported")
+        self.assertEqual(export_check(SB.path("srv", "nope"), "192.0.2.77"), "not-exported")
+        self.assertEqual(export_check(d, "192.0.2.77", server="198.51.100.99"),
+                         "server-unreachable")  # no route to it in this namespace
         stop("mountd")
+        self.assertEqual(export_check(d, "192.0.2.77"), "mountd-not-registered")
         r = tool("check")
         self.assertEqual(r.returncode, 7, r.stderr)
         self.assertIn(f"the NFS server is not running on {SERVER}: mountd is not registered",
                       r.stderr)
         stop("rpcbind")
+        self.assertEqual(export_check(d, "192.0.2.77"), "server-unreachable")
         r = tool("check")
         self.assertEqual(r.returncode, 7, r.stderr)
         self.assertIn(f"the NFS server is not running on {SERVER} (no rpcbind answers", r.stderr)
