@@ -29,12 +29,15 @@ def is_inner():
     return INNER_FLAG in sys.argv
 
 
-def run_outer(script, namespaces, timeout):
-    """Creates the network namespace(s), links them (callback), runs `script` inside the first one
-    in a new mount namespace, and returns its exit code. Leftover processes die with the netns."""
+def run_outer(script, namespaces, timeout, links=()):
+    """Creates the network namespace(s) and veth `links` ((i, addr_i, j, addr_j) between
+    namespaces[i] and namespaces[j]), runs `script` inside the first one in a new mount namespace,
+    and returns its exit code. Leftover processes die with the namespaces."""
     netlab.require_root()
     netlab.require_tools("unshare", "nsenter", "mount", tool_path())
     nss = [netlab.Netns(n) for n in namespaces]
+    for i, addr_i, j, addr_j in links:
+        netlab.link(nss[i], addr_i, nss[j], addr_j)
     env = dict(os.environ)
     env["RPI_NFS_TEST_NETNS"] = " ".join(ns.name for ns in nss)
     env["RPI_NFS_TEST_HOST_NS"] = " ".join(os.readlink(f"/proc/self/ns/{k}") for k in ("mnt", "net"))
@@ -91,10 +94,12 @@ class Sandbox:
         _mount("-t", "tmpfs", "-o", "mode=0755", "rpinb-run", "/run")
         netlab.run(["ip", "link", "set", "lo", "up"])
 
-    def in_netns(self, name, argv):
-        """argv run inside another test network namespace (nsenter on the saved handle)."""
-        fd = self.netns_fds[name]
-        return ["nsenter", f"--net=/proc/self/fd/{fd}"] + list(argv), (fd,)
+    def run_in(self, name, argv, timeout=60):
+        """Runs argv to completion inside the other test network namespace whose name ends in
+        -`name` (nsenter on the handle saved before /run was hidden)."""
+        fd = next(f for n, f in self.netns_fds.items() if n.endswith("-" + name))
+        return netlab.run(["nsenter", f"--net=/proc/self/fd/{fd}"] + list(argv), check=False,
+                          timeout=timeout, pass_fds=(fd,))
 
     def path(self, *parts):
         return os.path.join(self.root, *parts)
