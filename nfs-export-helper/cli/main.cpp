@@ -216,8 +216,7 @@ int main(int argc, char** argv) {
         // What the command did not take: global options (once only) and positional arguments.
         auto rest = po::command_line_parser(leftover).options(globalAndArgs).positional(pos).run();
         for (const auto& o : rest.options)
-            if (o.string_key != "args" && vm.count(o.string_key) &&
-                !vm[o.string_key].defaulted()) {
+            if (o.string_key != "args" && vm.count(o.string_key) && !vm[o.string_key].defaulted()) {
                 rep.error("option --" + o.string_key + " is given twice");
                 return kUsage;
             }

@@ -40,8 +40,7 @@ TEST_CASE("exportfs output: lines corrected by our parser, exportfs skips commen
           "[nfs][exportfs]") {
     // Measured (nfs-utils 2.6.2, Debian 12): for this file exportfs printed
     // "/etc/exports.d/a.exports:2: unknown keyword \"bogus\"" although the bad line is line 4.
-    const char* file =
-        "# c\n# c2\n/tmp 192.0.2.1(rw,no_subtree_check)\n/tmp 192.0.2.2(rw,bogus)\n";
+    const char* file = "# c\n# c2\n/tmp 192.0.2.1(rw,no_subtree_check)\n/tmp 192.0.2.2(rw,bogus)\n";
     auto parsed = parseExports(file, "/etc/exports.d/a.exports");
     auto msgs = parseExportfsOutput(
         "exportfs: /etc/exports.d/a.exports:2: unknown keyword \"bogus\"\n"
