@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <map>
-#include <set>
 
 #include "app.h"
 #include "exportfs_runner.h"
@@ -118,7 +117,7 @@ class KnfsdBackend : public Backend {
         if (rc != kOk) return rc;
         if (!cfg_.noReload && geteuid() == 0) {
             auto run = isolated(stagedFiles(current_));
-            if (!run.ok()) return classifyFailure(run, run);
+            if (!run.ok()) return classifyFailure(run, isolated(stagedFiles(std::nullopt)), false);
         }
         return kOk;
     }
@@ -219,35 +218,21 @@ class KnfsdBackend : public Backend {
         }
         // Tell "our entry is bad" from "something else was already broken": run again without it.
         auto baseline = isolated(stagedFiles(current_));
-        return classifyFailure(run, baseline);
+        return classifyFailure(run, baseline, true);
     }
 
-    int classifyFailure(const ExportfsRun& run, const ExportfsRun& baseline) {
-        const std::string ours = stateFile();
-        std::set<std::string> before;
-        for (const auto& m : baseline.errors()) before.insert(describe(m));
-        bool ourFault = false;
-        for (const auto& m : run.errors()) {
-            if (m.file == ours) {
-                rep_.error("our entry is rejected by exportfs: " + describe(m));
-                ourFault = true;
-            } else if (!before.count(describe(m)) || baseline.ok()) {
-                rep_.error("exportfs fails with our change: " + describe(m));
-                ourFault = true;
-            }
-        }
-        if (!baseline.ok()) {
-            for (const auto& m : baseline.errors())
-                rep_.error("foreign exports already broken: " + describe(m) +
-                           (m.file.empty()
-                                ? ""
-                                : " (fix " + m.file + " line " + std::to_string(m.line) + ")"));
-            rep_.error(
-                "nothing changed: exportfs -ra already fails without our change, and "
-                "nfs-utils stops reading a file at its first bad line");
+    // `run` is with our file, `baseline` without it; `changing`: add/remove/apply (not check).
+    int classifyFailure(const ExportfsRun& run, const ExportfsRun& baseline, bool changing) {
+        auto j = judgeExportfs(run.errors(), baseline.errors(), stateFile());
+        for (const auto& m : j.ours) rep_.error(m);
+        if (j.verdict == ExportfsVerdict::ForeignBroken) {
+            for (const auto& m : j.foreign) rep_.error(m);
+            rep_.error(std::string(changing ? "nothing changed: " : "") +
+                       "exportfs -ra fails without our file, and nfs-utils stops reading a file "
+                       "at its first bad line");
             return kForeignBroken;
         }
-        if (!ourFault) rep_.error("exportfs rejects the candidate; nothing changed");
+        if (changing) rep_.error("nothing changed");
         return kConflict;
     }
 

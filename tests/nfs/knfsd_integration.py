@@ -232,6 +232,11 @@ class Knfsd(unittest.TestCase):
         self.assertIn("nothing changed", r.stderr)
         self.assertEqual(snapshot(), before)
         self.assertFalse(os.path.exists(DROPIN))
+        # check says the same about the server's configuration as it stands.
+        r = tool("check", "--no-verify")
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertIn(f"(fix {broken} line 3)", r.stderr)
+        self.assertEqual(snapshot(), before)
 
     def test_twenty_concurrent_adds_lose_nothing(self):
         serials = [f"c0ffee{i:02x}" for i in range(20)]

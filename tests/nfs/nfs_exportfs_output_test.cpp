@@ -53,3 +53,37 @@ TEST_CASE("exportfs output: lines corrected by our parser, exportfs skips commen
     CHECK(msgs[1].line == 7);  // nothing of ours to go by: exportfs's number stays
     CHECK(msgs[2].file.empty());
 }
+
+TEST_CASE("exportfs judgement: our entry bad vs a foreign file already broken", "[nfs][exportfs]") {
+    const std::string ours = "/etc/exports.d/rpi-netboot.exports";
+    auto err = [](std::string file, int line, std::string text) {
+        ExportfsMessage m;
+        m.file = std::move(file);
+        m.line = line;
+        m.text = std::move(text);
+        return m;
+    };
+    CHECK(judgeExportfs({}, {}, ours).verdict == ExportfsVerdict::Ok);
+
+    auto j = judgeExportfs({err(ours, 4, "unknown keyword \"x\"")}, {}, ours);
+    CHECK(j.verdict == ExportfsVerdict::OursRejected);
+    REQUIRE(j.ours.size() == 1);
+    CHECK(j.ours[0] == "our entry is rejected by exportfs: " + ours + ":4: unknown keyword \"x\"");
+
+    // A file-less error that appears only with our file ("incompatible duplicated export
+    // entries") is our change's fault too.
+    j = judgeExportfs({err("", 0, "incompatible duplicated export entries")}, {}, ours);
+    CHECK(j.verdict == ExportfsVerdict::OursRejected);
+    CHECK(j.ours.at(0).find("exportfs fails with our change") == 0);
+
+    // The same foreign error with and without us: someone else's file is broken, and only that
+    // is reported (ours is fine).
+    auto foreign = err("/etc/exports.d/b.exports", 3, "unknown keyword \"bogus\"");
+    j = judgeExportfs({foreign}, {foreign}, ours);
+    CHECK(j.verdict == ExportfsVerdict::ForeignBroken);
+    CHECK(j.ours.empty());
+    REQUIRE(j.foreign.size() == 1);
+    CHECK(j.foreign[0] ==
+          "foreign exports already broken: /etc/exports.d/b.exports:3: unknown keyword "
+          "\"bogus\" (fix /etc/exports.d/b.exports line 3)");
+}

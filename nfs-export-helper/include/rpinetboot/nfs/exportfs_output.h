@@ -27,6 +27,22 @@ std::vector<ExportfsMessage> parseExportfsOutput(std::string_view output);
 void correctExportfsLines(std::vector<ExportfsMessage>& messages,
                           const std::vector<Diagnostic>& ours);
 
+// Whose fault an exportfs failure is, from two runs in a private namespace: with our candidate
+// file and without it (the baseline). Errors only (warnings are not passed in).
+enum class ExportfsVerdict {
+    Ok,             // the candidate run had no error
+    OursRejected,   // the baseline is clean: our file (or its combination with others) fails
+    ForeignBroken,  // the baseline already fails: another file is broken; nothing may change
+};
+struct ExportfsJudgement {
+    ExportfsVerdict verdict = ExportfsVerdict::Ok;
+    std::vector<std::string> ours;     // messages blaming our change
+    std::vector<std::string> foreign;  // messages naming what is already broken, with a fix hint
+};
+ExportfsJudgement judgeExportfs(const std::vector<ExportfsMessage>& withOurs,
+                                const std::vector<ExportfsMessage>& withoutOurs,
+                                const std::string& ourFile);
+
 // "FILE:LINE: text" or "text" for a message, as we print it.
 std::string describe(const ExportfsMessage& message);
 
