@@ -88,6 +88,8 @@ class Sandbox:
         _mount("-t", "overlay", "overlay", "-o",
                f"lowerdir=/etc,upperdir={r}/etc-upper,workdir={r}/etc-work", "/etc")
         os.makedirs("/etc/exports.d", exist_ok=True)  # inside the overlay only
+        if not os.path.exists("/etc/exports"):
+            open("/etc/exports", "w").close()  # a mount point, also only in the overlay
         _mount("--bind", os.path.join(r, "exports.d"), "/etc/exports.d")
         _mount("--bind", self.exports, "/etc/exports")
         _mount("--bind", os.path.join(r, "varlib"), "/var/lib/nfs")
