@@ -1,5 +1,6 @@
 // rpi-nfs-exports: command-line parsing (Boost.program_options) and dispatch. The help text is the
 // source of the man page, so it lists every command, option and exit status.
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <iostream>
 #include <string>
@@ -127,29 +128,30 @@ int main(int argc, char** argv) {
     Reporter rep{std::cout, std::cerr};
     auto global = globalOptions(cfg, verifySeconds);
     po::options_description hidden;
-    hidden.add_options()("command", po::value<std::string>())(
-        "args", po::value<std::vector<std::string>>());
-    po::options_description all;
-    all.add(global).add(hidden);
-    po::positional_options_description pos;
-    pos.add("command", 1).add("args", -1);
-
+    // Global options come before the command, command options after it: the command's own
+    // --server (nfsroot=) must not be taken for the global --server (where RPC goes).
+    int commandAt = 1;
+    while (commandAt < argc) {
+        std::string a = argv[commandAt];
+        if (a.size() < 2 || a[0] != '-') break;
+        ++commandAt;
+        std::string name = a.substr(a.find_first_not_of('-'));
+        if (name.find('=') != std::string::npos) continue;
+        const auto* d = global.find_nothrow(name, false, false, false);
+        if (d != nullptr && d->semantic()->max_tokens() > 0) ++commandAt;  // its value
+    }
     std::string command;
     std::vector<std::string> rest;
     po::variables_map vm;
     try {
-        auto parsed = po::command_line_parser(argc, argv)
-                          .options(all)
-                          .positional(pos)
-                          .allow_unregistered()
-                          .run();
-        po::store(parsed, vm);
+        po::store(po::command_line_parser(std::min(commandAt, argc), argv).options(global).run(),
+                  vm);
         po::notify(vm);
-        rest = po::collect_unrecognized(parsed.options, po::include_positional);
     } catch (const po::error& e) {
         rep.error(e.what());
         return kUsage;
     }
+    for (int i = commandAt; i < argc; ++i) rest.emplace_back(argv[i]);
     if (vm.count("version")) {
         std::cout << "rpi-nfs-exports " << RPI_NETBOOT_VERSION << "\n";
         return kOk;
@@ -159,6 +161,7 @@ int main(int argc, char** argv) {
         rest.erase(rest.begin());
     }
     bool help = vm.count("help") > 0;
+    for (const auto& a : rest) help = help || a == "--help" || a == "-h";
     if (command.empty()) {
         if (help) {
             printHelp(global);
