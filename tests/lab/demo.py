@@ -339,7 +339,11 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
         address, nfiles, nbytes, nfs, codes = pi_outcome(pi)
         ok = as_expected(pi)
         good &= ok
-        diagnosis = "boots" if pi.report and pi.report.get("sound") else ", ".join(codes) or "?"
+        # The first failure is the cause; the ones after it usually follow from it.
+        unique = list(dict.fromkeys(codes))
+        diagnosis = ("boots" if pi.report and pi.report.get("sound") else
+                     (unique[0] + (f" (+{len(unique) - 1} more)" if len(unique) > 1 else ""))
+                     if unique else "?")
         rows.append([pi.name, pi.model, pi.serial, address, classes_from_log(log_text, pi.mac),
                      nfiles, nbytes, nfs, diagnosis, "yes" if ok else "NO"])
     # The non-Pi: an ordinary lease from the general pool, nothing Pi-specific in it.
@@ -357,8 +361,10 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
     say("")
     for pi in PIS:
         if pi.expect != "boots" and pi.report:
+            seen = set()
             for f in pi.report.get("findings") or []:
-                if f.get("verdict") == "fail":
+                if f.get("verdict") == "fail" and f["code"] not in seen:
+                    seen.add(f["code"])
                     say(f"{pi.name}: {f['code']}: {f['message']}")
     try:
         stats = kea_command(lab.srv, control, "statistic-get-all").get("arguments", {})
