@@ -8,6 +8,7 @@ run in parallel. Every wait is bounded; every process is stopped by PID (netlab)
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -170,10 +171,12 @@ class KeaServer:
         try:
             self.proc.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.proc.stop()
-            raise AssertionError("kea-dhcp4 did not refuse the configuration:\n" +
-                                 self.log()[-4000:])
-        return self.proc.popen.returncode, self.log()
+            log = self.log()
+            self.stop()
+            raise AssertionError("kea-dhcp4 did not refuse the configuration:\n" + log[-4000:])
+        log = self.log()
+        self.stop()
+        return self.proc.popen.returncode, log
 
     def command(self, name, arguments=None, timeout=5):
         request = {"command": name}
@@ -204,7 +207,11 @@ class KeaServer:
         return {name: samples[0][0] for name, samples in res["arguments"].items()}
 
     def stop(self):
-        return self.proc.stop()
+        """Stops kea-dhcp4 (by PID) and removes its temp dir; returns the exit code."""
+        try:
+            return self.proc.stop()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def bootp_request(mac, xid, options):

@@ -99,6 +99,12 @@ class PiHookTest(unittest.TestCase):
 
     def test_defaults_every_stage(self):
         kea = self.start(None)
+        # load() registers every statistic at 0, so statistic-get-all lists them before any Pi.
+        names = ["pkt4-rpi-netboot-" + n for n in (
+            "received", "answered", "not-allowed", "malformed", "rom-offers-held",
+            "rom-offers-dropped", "rom3-received", "bootcode-received", "pi4-received",
+            "pi5-received")]
+        self.assertEqual({n: kea.statistics().get(n) for n in names}, {n: 0 for n in names})
         for model in PIS:
             for reply in self.run_pi(model):
                 padded = model == "rom3"  # rom-padding auto: only the Pi 3B ROM
