@@ -82,9 +82,9 @@ void countAssigned(const Placement& where) {
         static_cast<int64_t>(1));
     if (where.pool_id) {
         StatsMgr::instance().addValue(
-            StatsMgr::generateName("subnet", where.subnet_id,
-                                   StatsMgr::generateName("pool", *where.pool_id,
-                                                          "assigned-addresses")),
+            StatsMgr::generateName(
+                "subnet", where.subnet_id,
+                StatsMgr::generateName("pool", *where.pool_id, "assigned-addresses")),
             static_cast<int64_t>(1));
     }
 }
