@@ -158,6 +158,32 @@ class PiHookTest(unittest.TestCase):
         self.assertEqual(stats["pkt4-rpi-netboot-received"], 3)
         self.assertIn("RPI_NETBOOT_NOT_ALLOWED", kea.log())
 
+    def test_relayed_pi4_discover_and_request(self):
+        """Through a DHCP relay (hops 1, giaddr set; RFC 2131 4.1) a Pi 4 is classified and
+        answered the same way; the reply goes to the relay. (The Pi 3B ROM cannot use relays:
+        facts section 4.)"""
+        kea = self.start(None)
+        mac, xid = "e4:5f:01:98:e0:82", 0x4e1a7e01
+        offer = keatest.relay_exchange(self.lab, keatest.pi4_relayed(mac, xid, 1))
+        self.assertIsNotNone(offer, "no OFFER to the relay\n" + kea.log()[-3000:])
+        yiaddr, giaddr, opts = keatest.parse_bootp(offer)
+        self.assertEqual(giaddr, keatest.RELAY_ADDR)
+        ack = keatest.relay_exchange(self.lab, keatest.pi4_relayed(
+            mac, xid, 3, [(50, ipaddress.ip_address(yiaddr).packed), (54, bytes.fromhex(opts[54]))]))
+        self.assertIsNotNone(ack, "no ACK to the relay")
+        ack_yiaddr, _, ack_opts = keatest.parse_bootp(ack)
+        self.assertEqual(ack_yiaddr, yiaddr)
+        for what, o in (("OFFER", opts), ("ACK", ack_opts)):
+            self.assertEqual(o[53], "02" if what == "OFFER" else "05")
+            self.assertEqual(o.get(43), PLAIN_OPTION43, what)
+            self.assertEqual(o.get(60), text("PXEClient"), what)
+            self.assertEqual(o.get(66), text("192.0.2.1"), what)
+            self.assertEqual(o.get(15), text("rpi_netboot_pi4.example"), what)
+        self.assertTrue(PI_POOL[0] <= ipaddress.ip_address(yiaddr) <= PI_POOL[1], yiaddr)
+        stats = kea.statistics()
+        self.assertEqual((stats["pkt4-rpi-netboot-pi4-received"],
+                          stats["pkt4-rpi-netboot-answered"]), (2, 2))
+
     def test_require_oui_and_extra_ouis(self):
         self.start({"require-oui": True, "extra-ouis": ["02:11:22"]})
         for reply in self.run_pi("pi4", mac="02:11:22:33:44:55"):  # an OUI from extra-ouis
