@@ -211,7 +211,8 @@ class KeaServer:
         try:
             return self.proc.stop()
         finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            if not os.environ.get("RPI_NETBOOT_KEEP_TMP"):
+                shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def bootp_request(mac, xid, options, hops=0, giaddr="0.0.0.0"):
