@@ -113,6 +113,53 @@ for _name, _params, _expected in BAD:
     setattr(BadParameterTest, "test_bad_" + _name, _make(_params, _expected))
 
 
+class ControlSocketTest(unittest.TestCase):
+    """config-set over Kea's control socket runs load(): a bad parameter is refused with the same
+    message and the running configuration stays; a good one takes effect. Kea 2.2's config-test,
+    like -t, only opens the library and checks version() (its answer says hook libraries were
+    "sanity checked"): it cannot see hook parameters, which the README states."""
+
+    def test_config_test_and_config_set(self):
+        lab = Lab()
+        kea = None
+        try:
+            kea = KeaServer(lab, hook_params={"tftp-server": "192.0.2.53"}).wait_ready()
+            bad = keatest.base_config(lab.server_if, kea.tmp,
+                                      hook_params={"allow-macs": ["b8:27:eb:12:34"]})
+            expected = "parameter 'allow-macs[0]' value \"b8:27:eb:12:34\""
+            res = kea.command("config-test", bad)
+            self.assertEqual(res["result"], 0, "Kea's config-test now checks hook parameters: "
+                             f"update README section kea-hook: {res}")
+            self.assertNotIn(expected, kea.log())
+            res = kea.command("config-set", bad)
+            self.assertEqual(res["result"], 1, f"config-set accepted a bad parameter: {res}")
+            self.assertIn(expected, kea.log())
+            # config-reload (what SIGHUP and systemctl reload do) re-reads the file: same refusal.
+            with open(kea.config_path, "w") as f:
+                json.dump(keatest.base_config(lab.server_if, kea.tmp,
+                                              hook_params={"rom-padding": "often"}), f)
+            res = kea.command("config-reload")
+            self.assertEqual(res["result"], 1, f"config-reload accepted a bad parameter: {res}")
+            self.assertIn("parameter 'rom-padding' value \"often\"", kea.log())
+            self.assertTrue(kea.proc.alive())
+            pi4 = pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f")
+            for r in lab.exchange(*pi4):  # still the configuration it started with
+                self.assertEqual(options(r)[66], "192.0.2.53".encode().hex())
+            good = keatest.base_config(lab.server_if, kea.tmp,
+                                       hook_params={"tftp-server": "192.0.2.54"})
+            self.assertEqual(kea.command("config-test", good)["result"], 0)
+            res = kea.command("config-set", good)
+            self.assertEqual(res["result"], 0, res)
+            for r in lab.exchange(*pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f", xid="1234abcd")):
+                self.assertEqual(options(r)[66], "192.0.2.54".encode().hex())
+            # The reloaded hook registered its statistics afresh: one Pi 4 DISCOVER + REQUEST.
+            self.assertEqual(kea.statistics()["pkt4-rpi-netboot-answered"], 2)
+        finally:
+            if kea:
+                kea.stop()
+            lab.close()
+
+
 class ExampleConfigTest(unittest.TestCase):
     def test_example_config_starts_and_answers_a_pi(self):
         src = os.path.join(keatest.netlab.source_dir(), "examples", "kea-dhcp4.conf")
