@@ -148,6 +148,7 @@ class PiHookTest(unittest.TestCase):
         self.start({"tftp-server": "192.0.2.53", "rom-padding": "never", "menu-text": "Lab Boot",
                     "clients": [{"serial": "bf9fed6f", "tftp-server": "192.0.2.54"}]})
         lab_boot = keatest.option43("Lab Boot", padded=False)
+        self.assertIn('RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE menu-text "Lab Boot"', self.kea.log())
         self.assertPiReply(self.run_pi("rom3")[0], "rom3", lab_boot, "192.0.2.53")
         for reply in self.run_pi("pi4"):  # serial bf9fed6f: its own TFTP server
             self.assertPiReply(reply, "pi4", lab_boot, "192.0.2.54")
