@@ -165,7 +165,10 @@ class Hostile(unittest.TestCase):
             r = lab.pi_client(self.d, *fetch)
             elapsed = time.monotonic() - t0
             self.assertEqual(r.returncode, 0, r.stdout)
-            self.assertLess(elapsed, 2.0, "legitimate fetch delayed by the flood")
+            # ~8 MB over loopback: well under a second on an idle machine; 3 s leaves room for a
+            # loaded CI box while still catching a server that stops reading (dnsmasq: 27 s).
+            print(f"legitimate 8 MB fetch during the flood: {elapsed:.2f} s")
+            self.assertLess(elapsed, 3.0, "legitimate fetch delayed by the flood")
             # Every flood request was answered (OACK, or ERROR when over a limit): none lost.
             answered = {"oack": 0, "error": 0}
             deadline = time.monotonic() + 5
@@ -183,10 +186,15 @@ class Hostile(unittest.TestCase):
             self.assertEqual(len(pending), 0, f"unanswered flood requests: {len(pending)}")
             self.assertEqual(answered["error"], 24)  # per-client limit
             self.assertEqual(answered["oack"], 576)
-            self.assertIn("evicted", self.d.log())
-            # Half-open transfers expire (2 s here) while their clients are still there.
-            netlab.wait_for(lambda: self.d.log().count("(half-open)") >= 200, timeout=10,
-                            what="half-open expiry")
+            # Every accepted flood transfer ends: evicted when the table is full (the oldest
+            # half-open first), else expired as half-open (2 s here) while its client is still
+            # there. The legitimate fetch took one slot, so evicted + expired = 576 exactly.
+            def ended():
+                log = self.d.log()
+                return log.count("evicted: server full") + log.count("(half-open)")
+            netlab.wait_for(lambda: ended() >= 576, timeout=10, what="half-open expiry")
+            self.assertEqual(ended(), 576)
+            self.assertGreater(self.d.log().count("(half-open)"), 100)
         finally:
             for s in socks:
                 s.close()

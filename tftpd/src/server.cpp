@@ -155,17 +155,20 @@ void Server::start() {
 }
 
 void Server::waitSignals() {
-    hup_.async_wait([this](const boost::system::error_code& ec, int) {
-        if (ec) return;
-        reload();
-        hup_.async_wait([this](const boost::system::error_code& e, int) {
-            if (!e) waitSignals();
-        });
-    });
+    waitHangup();
     term_.async_wait([this](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         LOG4CPLUS_INFO(logger(), "signal " << sig << ": exiting");
         stop();
+    });
+}
+
+void Server::waitHangup() {
+    // Re-armed after every reload, so each SIGHUP reloads once.
+    hup_.async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec || stopping_) return;
+        reload();
+        waitHangup();
     });
 }
 

@@ -64,6 +64,7 @@ class Server {
     bool makeRoom(const boost::asio::ip::address& client);
     void sessionEnded(Session* s);
     void waitSignals();
+    void waitHangup();
 
     boost::asio::io_context& io_;
     Settings settings_;
