@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -63,7 +64,7 @@ struct Pi {
     bool haveTid = false;
     Bytes request;
     Bytes lastAck;
-    Clock::time_point sentAt;     // RRQ send time, for latency
+    double sentAt = 0;            // RRQ send time (CLOCK_REALTIME, µs), for latency
     Clock::time_point lastHeard;  // for the retransmit timeout
     unsigned tries = 0;
     std::uint16_t blksize = 512;
@@ -81,6 +82,12 @@ struct Stats {
     unsigned wrongSize = 0;
     std::map<std::string, unsigned> errors;
 };
+
+double realtimeUs() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);  // the clock of SO_TIMESTAMPNS
+    return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
 
 bool sameAddr(const sockaddr_storage& a, socklen_t al, const sockaddr_storage& b, socklen_t bl) {
     return al == bl && std::memcmp(&a, &b, al) == 0;
@@ -113,12 +120,30 @@ class Generator {
                 Pi& p = pis_[events[i].data.u32];
                 for (int k = 0; k < 64 && p.fd >= 0; ++k) {
                     sockaddr_storage from{};
-                    socklen_t fromLen = sizeof from;
-                    const ssize_t len = ::recvfrom(p.fd, buf.data(), buf.size(), MSG_DONTWAIT,
-                                                   reinterpret_cast<sockaddr*>(&from), &fromLen);
+                    alignas(cmsghdr) char control[128];
+                    iovec iov{buf.data(), buf.size()};
+                    msghdr msg{};
+                    msg.msg_name = &from;
+                    msg.msg_namelen = sizeof from;
+                    msg.msg_iov = &iov;
+                    msg.msg_iovlen = 1;
+                    msg.msg_control = control;
+                    msg.msg_controllen = sizeof control;
+                    const ssize_t len = ::recvmsg(p.fd, &msg, MSG_DONTWAIT);
                     if (len < 0) break;
-                    onPacket(p, ByteSpan(buf.data(), static_cast<std::size_t>(len)), from, fromLen,
-                             now);
+                    // The kernel's arrival time, so that time this loop spends on other Pis
+                    // (it shares a loaded CPU with the server) is not counted as latency.
+                    double arrivedUs = realtimeUs();
+                    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+                        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+                            timespec ts{};
+                            std::memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+                            arrivedUs = static_cast<double>(ts.tv_sec) * 1e6 +
+                                        static_cast<double>(ts.tv_nsec) / 1e3;
+                        }
+                    }
+                    onPacket(p, ByteSpan(buf.data(), static_cast<std::size_t>(len)), from,
+                             msg.msg_namelen, now, arrivedUs);
                 }
             }
             if (now - lastScan > std::chrono::milliseconds(10)) {
@@ -146,6 +171,8 @@ class Generator {
     void openSocket(Pi& p) {
         if (p.fd >= 0) ::close(p.fd);  // a new source port for every request, as the Pi does
         p.fd = ::socket(c_.server.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const int on = 1;
+        ::setsockopt(p.fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
         if (c_.distinctSources && c_.server.ss_family == AF_INET) {
             // Each Pi has its own address, as on a real network (per-client limits apply to
             // addresses): 127.2.0.1, 127.2.0.2, ... all local on loopback.
@@ -162,7 +189,9 @@ class Generator {
     }
 
     void sendRequest(Pi& p, Clock::time_point now) {
-        p.sentAt = now;
+        // The clock is read at the send itself: `now` is when epoll returned, and a busy batch
+        // would otherwise count the generator's own work as server latency.
+        p.sentAt = realtimeUs();
         p.lastHeard = now;
         p.tries = 0;
         ::sendto(p.fd, p.request.data(), p.request.size(), 0,
@@ -198,7 +227,7 @@ class Generator {
     }
 
     void onPacket(Pi& p, ByteSpan pkt, const sockaddr_storage& from, socklen_t fromLen,
-                  Clock::time_point now) {
+                  Clock::time_point now, double arrivedUs) {
         if (p.state == State::Done) return;
         if (p.haveTid && !sameAddr(from, fromLen, p.tid, p.tidLen)) return;  // stray
         const bool first = !p.haveTid;
@@ -206,8 +235,7 @@ class Generator {
             p.tid = from;
             p.tidLen = fromLen;
             p.haveTid = true;
-            stats_.latencyUs.push_back(
-                std::chrono::duration<double, std::micro>(now - p.sentAt).count());
+            stats_.latencyUs.push_back(std::max(0.0, arrivedUs - p.sentAt));
         }
         p.lastHeard = now;
         p.tries = 0;
