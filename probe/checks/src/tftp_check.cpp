@@ -1,5 +1,7 @@
 #include "rpinetboot/probe/tftp_check.h"
 
+#include <algorithm>
+
 namespace rpinetboot::probe {
 
 namespace {
@@ -68,14 +70,27 @@ Finding prefixFallback(const std::string& prefix, const std::string& file) {
                 "directory \"" + prefix + "/\" (or a symlink to a shared tree) in the TFTP root."};
 }
 
-Finding missingOack(PiModel model, const std::string& requested) {
+std::optional<Finding> missingOack(PiModel model, const std::string& requested,
+                                   const TransferObservation& obs) {
+    if (obs.outcome != TransferObservation::Outcome::Found || obs.asked.empty()) {
+        return std::nullopt;
+    }
+    std::string missing;
+    for (const auto& name : obs.asked) {
+        if (std::find(obs.acknowledged.begin(), obs.acknowledged.end(), name) ==
+            obs.acknowledged.end()) {
+            missing += (missing.empty() ? "" : " and ") + name;
+        }
+    }
+    if (missing.empty()) return std::nullopt;
     const bool eeprom = shapeOf(model) == DiscoverShape::C;
-    return {eeprom ? Verdict::Fail : Verdict::Warn, "no-oack",
-            "The TFTP server answered " + quoted(requested) +
-                " without an OACK although the Pi asked for tsize/blksize" +
-                (eeprom ? "; a Pi 4 then silently ignores config.txt (firmware#1012). "
-                        : "; the firmware falls back to 512-byte blocks and no size. ") +
-                "Use a TFTP server that acknowledges tsize and blksize (RFC 2347-2349)."};
+    return Finding{eeprom ? Verdict::Fail : Verdict::Warn, "no-oack",
+                   "The TFTP server answered " + quoted(requested) +
+                       (obs.oack ? " with an OACK that does not acknowledge " + missing
+                                 : " without an OACK although the Pi asked for " + missing) +
+                       (eeprom ? "; a Pi 4 then silently ignores config.txt (firmware#1012). "
+                               : "; the firmware falls back to 512-byte blocks and no size. ") +
+                       "Use a TFTP server that acknowledges tsize and blksize (RFC 2347-2349)."};
 }
 
 std::optional<Finding> blockCounterFinding(PiModel model, const BootStep& step,

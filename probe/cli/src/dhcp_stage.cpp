@@ -148,7 +148,8 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
     client.send(opt.pi.mac, request, framingFor(model));
     report.step("dhcp", "REQUEST", Verdict::Ok,
                 ipv4ToString(best.yiaddr) + " from " + ipv4ToString(server_id));
-    for (const auto& r : client.collect(xid, opt.pi.mac, opt.timeout, kMaxReplies)) {
+    // Only the chosen server answers a REQUEST (RFC 2131 4.3.2): the first reply is enough.
+    for (const auto& r : client.collect(xid, opt.pi.mac, opt.timeout, 1)) {
         const auto type = r.packet.messageType();
         if (type == kDhcpAck && r.packet.yiaddr == best.yiaddr) {
             report.step("dhcp", "ACK from " + ipv4ToString(r.src_ip), Verdict::Ok,

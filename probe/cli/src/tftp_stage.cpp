@@ -18,10 +18,11 @@ constexpr unsigned kRetries = 2;  // three requests per file in all (the Pi re-s
 
 using Outcome = TransferObservation::Outcome;
 
-TransferObservation observe(const TftpResult& r, bool options_asked) {
+TransferObservation observe(const TftpResult& r, const tftp::Options& asked) {
     TransferObservation o;
-    o.options_asked = options_asked;
+    for (const auto& a : asked) o.asked.push_back(a.name);
     o.oack = r.oackReceived;
+    for (const auto& a : r.oack) o.acknowledged.push_back(a.name);
     o.blksize = r.blockSize;
     o.error_message = r.errorMessage;
     switch (r.outcome) {
@@ -53,7 +54,7 @@ TransferObservation observe(const TftpResult& r, bool options_asked) {
 std::string summary(const TftpResult& r) {
     std::string s;
     if (r.oackReceived) {
-        s = "OACK";
+        s = r.oack.empty() ? "empty OACK" : "OACK";
         for (const auto& o : r.oack) s += " " + o.name + "=" + o.value;
     }
     switch (r.outcome) {
@@ -115,12 +116,18 @@ class Walk {
     }
 
   private:
+    static tftp::Options optionsOf(const TftpDialect& dialect) {
+        tftp::Options options;
+        if (dialect.tsize) options.push_back({"tsize", "0"});
+        if (dialect.blksize) options.push_back({"blksize", std::to_string(*dialect.blksize)});
+        return options;
+    }
+
     TftpResult request(const std::string& name, const TftpDialect& dialect, EarlyStop stop,
                        bool keep) {
         TftpRequest req;
         req.filename = name;
-        if (dialect.tsize) req.options.push_back({"tsize", "0"});
-        if (dialect.blksize) req.options.push_back({"blksize", std::to_string(*dialect.blksize)});
+        req.options = optionsOf(dialect);
         req.stop = req.options.empty() ? EarlyStop::None : stop;
         req.packetTimeout = opt_.timeout;
         req.retries = kRetries;
@@ -139,10 +146,11 @@ class Walk {
         } else if (step.kind == StepKind::File) {
             name = prefix_ + step.file;
         }
-        const bool options = step.dialect.tsize || step.dialect.blksize;
+        const tftp::Options asked = optionsOf(step.dialect);
+        const bool options = !asked.empty();
         const bool keep = step.purpose == "config" || step.purpose == "cmdline";
         const TftpResult first = request(name, step.dialect, EarlyStop::AfterOack, keep);
-        const TransferObservation obs = observe(first, options);
+        const TransferObservation obs = observe(first, asked);
         const bool found = obs.outcome == Outcome::Found;
         last_found_ = found;
         const bool quiet_miss = obs.outcome == Outcome::Missing && (!step.required || prefix_probe);
@@ -177,9 +185,11 @@ class Walk {
             }
         }
         if (obs.outcome == Outcome::NoAnswer) return false;
-        if (found && options && !obs.oack && !oack_missing_) {
-            oack_missing_ = true;
-            report_.finding(missingOack(opt_.pi.model, name), "tftp");
+        if (!oack_missing_) {
+            if (auto f = missingOack(opt_.pi.model, name, obs)) {
+                oack_missing_ = true;
+                report_.finding(*f, "tftp");
+            }
         }
         if (!found || prefix_probe) {
             if (!prefix_probe || !found) report_.file({name, false, 0, false});
@@ -198,7 +208,7 @@ class Walk {
         TftpResult fetched = first;
         if (first.outcome != TftpOutcome::Complete) {
             fetched = request(name, step.dialect, EarlyStop::None, keep);
-            const TransferObservation got = observe(fetched, options);
+            const TransferObservation got = observe(fetched, asked);
             report_.step("tftp", "RRQ " + name,
                          got.outcome == Outcome::Found ? Verdict::Ok : Verdict::Fail,
                          summary(fetched));

@@ -23,11 +23,12 @@ struct TransferObservation {
         ProtocolError,  // an answer that breaks RFC 1350/2347
     };
     Outcome outcome = Outcome::NoAnswer;
-    bool options_asked = false;  // the RRQ carried tsize/blksize
-    bool oack = false;
-    std::optional<std::uint64_t> size;  // tsize from the OACK, or the bytes fetched
-    std::uint16_t blksize = 512;        // in effect
-    std::string error_message;          // the server's ERROR text or what went wrong
+    std::vector<std::string> asked;         // option names the RRQ carried (tsize, blksize)
+    bool oack = false;                      // an OACK came back
+    std::vector<std::string> acknowledged;  // option names in that OACK
+    std::optional<std::uint64_t> size;      // tsize from the OACK, or the bytes fetched
+    std::uint16_t blksize = 512;            // in effect
+    std::string error_message;              // the server's ERROR text or what went wrong
 };
 
 // Findings for one requested file. `server` names the TFTP server in messages. Does not judge
@@ -41,8 +42,10 @@ std::optional<Finding> unreachable(const TransferObservation& first, const std::
 // `<prefix>/<file>` was not found: the firmware falls back to the TFTP root.
 Finding prefixFallback(const std::string& prefix, const std::string& file);
 
-// Options asked but no OACK: the Pi 4 (and CM4) silently ignore config.txt then (firmware#1012).
-Finding missingOack(PiModel model, const std::string& requested);
+// Options asked but no OACK, or an OACK without them: the Pi 4 (and CM4) silently ignore
+// config.txt then (firmware#1012). nullopt when every asked option was acknowledged.
+std::optional<Finding> missingOack(PiModel model, const std::string& requested,
+                                   const TransferObservation& obs);
 
 // A file of `size` bytes needs more than 65535 blocks: bootloaders before 2025-09-23 cannot roll
 // the block counter over (rpi-eeprom#720, #375). Pi 2/3 firmware uses 512-byte blocks, so their
