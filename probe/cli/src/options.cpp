@@ -107,7 +107,9 @@ MacAddress defaultMac(PiModel model, Serial serial) {
 ParseOutcome parseOptions(const std::vector<std::string>& args) {
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(args).options(describe()).run(), vm);
+        // No positional arguments: a stray word is a mistake, not something to ignore.
+        const po::positional_options_description none;
+        po::store(po::command_line_parser(args).options(describe()).positional(none).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         return usageError(e.what());

@@ -30,7 +30,7 @@ void Report::printText(std::ostream& out) const {
         << serial << " on " << interface << "\n\n";
     for (const auto& e : timeline_) {
         out << std::fixed << std::setprecision(1) << std::setw(9) << e.t_ms << " ms  " << std::left
-            << std::setw(5) << e.stage << std::setw(6) << verdictName(e.verdict) << e.step
+            << std::setw(8) << e.stage << std::setw(6) << verdictName(e.verdict) << e.step
             << (e.detail.empty() ? "" : ": ") << e.detail << std::right << "\n";
     }
     out << "\n";
