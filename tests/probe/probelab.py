@@ -69,11 +69,48 @@ class Pi:
         return ["--model", self.model, "--serial", self.serial, "--mac", self.mac]
 
 
+class BridgedLab:
+    """Two DHCP servers on one Pi segment: srv (192.0.2.1) and srv2 (192.0.2.2) each reach the
+    Pi namespace through a veth enslaved to a bridge there, which carries 192.0.2.254. A third
+    veth leads from the Pi namespace to an empty namespace (198.51.100.0/24): an interface the
+    probe may be pointed at, where no server is. Same attributes as keatest.Lab."""
+
+    def __init__(self):
+        self.server = netlab.Netns("srv")
+        self.server2 = netlab.Netns("srv2")
+        self.client = netlab.Netns("pi")
+        self.lonely = netlab.Netns("lonely")
+        # netlab.link wants an address on both ends; the bridge ports drop theirs at once.
+        self.server_if, pi1 = netlab.link(self.server, SERVER + "/24", self.client,
+                                          "192.0.2.251/32")
+        self.server2_if, pi2 = netlab.link(self.server2, "192.0.2.2/24", self.client,
+                                           "192.0.2.252/32")
+        self.other_if, _ = netlab.link(self.client, "198.51.100.254/24", self.lonely,
+                                       "198.51.100.1/24")
+        self.client_if = "br0"
+        self.client.exec(["ip", "link", "add", "br0", "type", "bridge", "stp_state", "0",
+                          "forward_delay", "0"])
+        for port in (pi1, pi2):
+            self.client.exec(["ip", "addr", "flush", "dev", port])
+            self.client.exec(["ip", "link", "set", port, "master", "br0"])
+        self.client.exec(["ip", "addr", "add", CLIENT + "/24", "dev", "br0"])
+        self.client.exec(["ip", "link", "set", "br0", "up"])
+        for ns, ifname in ((self.server, self.server_if), (self.server2, self.server2_if),
+                           (self.client, "br0")):
+            netlab.wait_for(
+                lambda: "LOWER_UP" in ns.exec(["ip", "-o", "link", "show", ifname]).stdout,
+                timeout=10, what=f"carrier on {ifname}")
+
+    def close(self):
+        for ns in (self.client, self.lonely, self.server2, self.server):
+            ns.close()
+
+
 class Setup:
     """The whole server side; `start_*` methods add the daemons a test class needs."""
 
-    def __init__(self):
-        self.lab = keatest.Lab()
+    def __init__(self, lab=None):
+        self.lab = lab or keatest.Lab()
         self.base = tempfile.mkdtemp(prefix="rpinb-probe-")
         os.chmod(self.base, 0o755)
         netlab._cleanups.append(lambda: shutil.rmtree(self.base, ignore_errors=True))
@@ -166,6 +203,23 @@ class Setup:
                         timeout=10, what=f"{kind} listening")
         if not proc.alive():
             raise RuntimeError(f"{kind} exited:\n" + proc.output())
+        return proc
+
+    def start_dnsmasq(self):
+        """A second, ordinary DHCP server (no PXE options) on srv2 of a BridgedLab."""
+        lab = self.lab
+        leases = os.path.join(self.base, "dnsmasq.leases")
+        proc = lab.server2.start(["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
+                                  f"--interface={lab.server2_if}", "--bind-interfaces", "--no-ping",
+                                  "--dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,10m",
+                                  f"--dhcp-leasefile={leases}", "--log-dhcp",
+                                  f"--pid-file={os.path.join(self.base, 'dnsmasq.pid')}"],
+                                 name="dnsmasq")
+        self.procs.append(proc)
+        netlab.wait_for(lambda: "DHCP, IP range" in proc.output() or not proc.alive(), timeout=10,
+                        what="dnsmasq")
+        if not proc.alive():
+            raise RuntimeError("dnsmasq exited:\n" + proc.output())
         return proc
 
     def _udp_listening(self, addr, port):

@@ -242,6 +242,64 @@ class BrokenDhcp(unittest.TestCase):
         self.diagnose(self.PI4, "option66-binary")
 
 
+class SeveralServers(unittest.TestCase):
+    """Kea with the hook and a plain dnsmasq answer on the same segment; a second interface of
+    the Pi namespace leads nowhere."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.setup = probelab.Setup(probelab.BridgedLab())
+        cls.setup.add_pi(LOCAL_ROOT)
+        cls.setup.start_tftpd()
+        cls.setup.start_dnsmasq()
+        cls.setup.start_kea([LOCAL_ROOT])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.setup.close()
+
+    def test_pi_takes_the_offer_with_option_43(self):
+        rc, result, res = self.setup.probe(*LOCAL_ROOT.args())
+        context = f"rc={rc}\n{res.stdout}\n{res.stderr}"
+        self.assertEqual(rc, 0, context)
+        by_server = {o["server"]: o for o in result["offers"]}
+        self.assertEqual(set(by_server), {"192.0.2.1", "192.0.2.2"}, context)
+        self.assertTrue(by_server["192.0.2.1"]["chosen"], context)
+        self.assertFalse(by_server["192.0.2.2"]["chosen"], context)
+        self.assertFalse(by_server["192.0.2.2"]["netboot"], context)
+        self.assertEqual(result["address"], LOCAL_ROOT.ip, context)
+        ignored = [f for f in result["findings"] if f["code"] == "offer-ignored"]
+        self.assertEqual(len(ignored), 1, context)
+        self.assertIn("192.0.2.2", ignored[0]["message"])
+        self.assertIn("no-option-43", ignored[0]["message"])
+
+    def test_sends_only_on_the_named_interface(self):
+        stats = self.setup.kea.statistics()
+        self.assertIn("pkt4-received", stats)
+        kea_before = stats["pkt4-received"]
+        dnsmasq = self.setup.procs[1]
+        dnsmasq_before = dnsmasq.output().count("DHCPDISCOVER")
+        rc, result, res = self.setup.probe(*LOCAL_ROOT.args(),
+                                           interface=self.setup.lab.other_if)
+        context = f"rc={rc}\n{res.stdout}\n{res.stderr}"
+        self.assertEqual(rc, 1, context)
+        self.assertEqual(codes(result, "fail"), ["no-offer"], context)
+        # Neither server saw the DISCOVERs: they left through the other interface only.
+        self.assertEqual(self.setup.kea.statistics()["pkt4-received"], kea_before)
+        self.assertEqual(dnsmasq.output().count("DHCPDISCOVER"), dnsmasq_before)
+
+    def test_tftp_only_refuses_a_server_routed_elsewhere(self):
+        tftpd = self.setup.procs[0]
+        before = tftpd.output().count("RRQ")
+        rc, result, res = self.setup.probe(*LOCAL_ROOT.args(), "--tftp-only", probelab.SERVER,
+                                           interface=self.setup.lab.other_if)
+        context = f"rc={rc}\n{res.stdout}\n{res.stderr}"
+        self.assertEqual(rc, 1, context)
+        self.assertEqual(codes(result, "fail"), ["route-elsewhere"], context)
+        self.assertEqual(result["files"], [], context)
+        self.assertEqual(tftpd.output().count("RRQ"), before, context)
+
+
 class Usage(unittest.TestCase):
     """Exit codes 2 and 3 need no servers."""
 
