@@ -112,9 +112,10 @@ EXPORT {{
 %include "{p['include']}"
 """)
     open(p["include"], "w").close()
-    nfs_ns.start_rpcbind()
+    nfs_ns.start_rpcbind(SB)
     GANESHA = netlab.Proc(["ganesha.nfsd", "-F", "-f", p["conf"], "-L", p["log"], "-p", p["pid"],
-                           "-N", "NIV_EVENT"], name="ganesha")
+                           "-N", "NIV_EVENT"], name="ganesha",
+                          log=nfs_ns.log_path(SB, "ganesha-stdout"))
     try:
         netlab.wait_for(lambda: nfs_ns.registered(100003) and nfs_ns.registered(100005)
                         and os.path.exists(p["pid"]), timeout=30, what="ganesha to register")

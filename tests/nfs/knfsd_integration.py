@@ -28,9 +28,10 @@ DAEMONS = {}
 
 def start_daemons():
     if "rpcbind" not in DAEMONS or not DAEMONS["rpcbind"].alive():
-        DAEMONS["rpcbind"] = nfs_ns.start_rpcbind()
+        DAEMONS["rpcbind"] = nfs_ns.start_rpcbind(SB)
     if "mountd" not in DAEMONS or not DAEMONS["mountd"].alive():
-        DAEMONS["mountd"] = netlab.Proc(["rpc.mountd", "-F"], name="mountd")
+        DAEMONS["mountd"] = netlab.Proc(["rpc.mountd", "-F"], name="mountd",
+                                        log=nfs_ns.log_path(SB, "mountd"))
         netlab.wait_for(lambda: nfs_ns.registered(100005), timeout=10, what="mountd registered")
 
 

@@ -108,11 +108,19 @@ class Sandbox:
 
     def close(self):
         # The mounts vanish with this mount namespace; the directory is ours to remove.
+        if os.environ.get("RPI_NFS_TEST_KEEP"):
+            print(f"RPI_NFS_TEST_KEEP: left {self.root} (daemon logs, files)", file=sys.stderr)
+            return
         netlab.run(["rm", "-rf", "--one-file-system", self.root], check=False)
 
 
-def start_rpcbind():
-    proc = netlab.Proc(["rpcbind", "-f"], name="rpcbind")
+def log_path(sandbox, name):
+    """Daemon logs live in the sandbox, so they go when it goes (printed on failure by callers)."""
+    return sandbox.path(f"{name}.log")
+
+
+def start_rpcbind(sandbox):
+    proc = netlab.Proc(["rpcbind", "-f"], name="rpcbind", log=log_path(sandbox, "rpcbind"))
     netlab.wait_for(lambda: netlab.run(["rpcinfo", "-p", "127.0.0.1"], check=False).returncode == 0,
                     timeout=10, what="rpcbind to answer")
     return proc
