@@ -43,10 +43,10 @@ def paths():
             "pid": os.path.join(g, "ganesha.pid"), "log": os.path.join(g, "ganesha.log")}
 
 
-def tool(*args, pid_file=None, timeout=120):
+def tool(*args, pid_file=None, conf=None, timeout=120):
     p = paths()
     argv = [nfs_ns.tool_path(), "--backend", "ganesha", "--base", SB.path("srv", "pi"),
-            "--ganesha-config", p["conf"], "--ganesha-include", p["include"],
+            "--ganesha-config", conf or p["conf"], "--ganesha-include", p["include"],
             "--ganesha-pid-file", pid_file or p["pid"], "--verify-timeout", "30"] + list(args)
     return netlab.run(argv, check=False, timeout=timeout)
 
@@ -242,6 +242,13 @@ class Ganesha(unittest.TestCase):
         r = tool("add", "0badc0de", "--client", "*")
         self.assertEqual(r.returncode, 2)
         self.assertIn("refusing no_root_squash", r.stderr)
+        # A ganesha.conf that does not %include our file: refused, with the line to add.
+        lone = SB.path("ganesha", "lone.conf")
+        with open(paths()["conf"]) as f, open(lone, "w") as g:
+            g.write("".join(l for l in f if not l.startswith("%include")))
+        r = tool("add", "0badc0de", "--client", "192.0.2.12", conf=lone)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn(f'add the line: %include "{paths()["include"]}"', r.stderr)
         r = tool("check", pid_file=SB.path("ganesha", "none.pid"))
         self.assertEqual(r.returncode, 7, r.stderr)
         self.assertIn("nfs-ganesha is not running", r.stderr)
