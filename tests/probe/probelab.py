@@ -43,7 +43,9 @@ def no_oack_server():
 
 
 def probe_path():
-    return os.path.join(netlab.build_dir(), "probe", "cli", "rpi-netboot-probe")
+    # RPI_NETBOOT_PROBE: another build of the probe (e.g. the ASan one) against these servers.
+    return os.environ.get("RPI_NETBOOT_PROBE") or os.path.join(netlab.build_dir(), "probe",
+                                                                "cli", "rpi-netboot-probe")
 
 
 def tftpd_path():
