@@ -305,3 +305,13 @@ TEST_CASE("a proxyDHCP reply gives the boot options, another OFFER the address",
     CHECK(normal.address == 1);
     CHECK(chooseOffers({plain}).boot == -1);
 }
+
+TEST_CASE("an OFFER without option 54 is flagged", "[probe]") {
+    auto p = offer({{43, vectors::option43Unpadded()}, {66, vectors::text("192.0.2.5")}});
+    p.options.erase(p.options.begin() + 1);  // option 54
+    auto a = assessOffer(p, PiModel::Pi4, kServer);
+    CHECK(has(a, "no-option-54", Verdict::Warn));
+    CHECK(a.netboot);
+    CHECK_FALSE(has(assessOffer(offer({{43, vectors::option43Unpadded()}}), PiModel::Pi4, kServer),
+                    "no-option-54", Verdict::Warn));
+}

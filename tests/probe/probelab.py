@@ -33,7 +33,7 @@ TFTP_DOWN = "192.0.2.9"             # an address of the server where no TFTP ser
 TFTP_NO_OACK = "192.0.2.10"         # a TFTP server without option negotiation
 IN_TFTPD = "/usr/sbin/in.tftpd"  # tftpd-hpa, or atftpd where that package owns the name
 TOOLS = ["/usr/sbin/kea-dhcp4", "/usr/sbin/rpcbind", "/usr/sbin/rpc.mountd", "/usr/sbin/exportfs",
-         IN_TFTPD, "unshare", "ss"]
+         IN_TFTPD, "dnsmasq", "unshare", "setpriv", "ss"]
 
 
 def no_oack_server():

@@ -149,6 +149,15 @@ class GoodServers(unittest.TestCase):
         self.assertIs(result["nfs_exported"], False, context)
         self.assertIn("192.0.2.77", result["findings"][-1]["message"], context)
 
+    def test_nfs_server_option_and_unreachable_mountd(self):
+        # --nfs-server asks another host: the Pi namespace's own address, where no rpcbind runs
+        # (every address of the server namespace reaches its rpcbind).
+        result, context = self.run_probe(GOOD["pi4"], "--nfs-server", probelab.CLIENT,
+                                         expect_rc=1)
+        self.assertEqual(codes(result, "fail"), ["nfs-unreachable"], context)
+        self.assertIsNone(result["nfs_exported"], context)
+        self.assertIn(probelab.CLIENT, result["findings"][-1]["message"], context)
+
     def test_tftp_only_skips_dhcp(self):
         rc, result, res = self.setup.probe(*LOCAL_ROOT.args(), "--tftp-only", probelab.SERVER)
         context = f"rc={rc}\n{res.stdout}\n{res.stderr}"
@@ -361,6 +370,15 @@ class Usage(unittest.TestCase):
         res = self.probe("--interface", "rpinb-none0", "--model", "pi4")
         self.assertEqual(res.returncode, 3, res.stderr)
         self.assertIn("rpinb-none0", res.stderr)
+
+    def test_no_raw_socket_permission_is_local_error(self):
+        # As nobody without capabilities the raw socket cannot be opened; nothing is sent.
+        res = probelab.netlab.run(["setpriv", "--reuid", "nobody", "--regid", "nogroup",
+                                   "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                                   probelab.probe_path(), "--interface", "lo", "--model", "pi4"],
+                                  check=False)
+        self.assertEqual(res.returncode, 3, res.stdout + res.stderr)
+        self.assertIn("CAP_NET_RAW", res.stderr)
 
     def test_help_lists_every_option(self):
         res = self.probe("--help")

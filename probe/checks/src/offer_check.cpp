@@ -99,6 +99,12 @@ OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_
             add(a, Verdict::Ok, "option-43", "Option 43 carries \"" + menu + "\".");
         }
     }
+    if (a.server_id == 0) {
+        add(a, Verdict::Warn, "no-option-54",
+            "The OFFER from " + ipv4ToString(source_ip) +
+                " has no server identifier (option 54), which RFC 2131 requires; a Pi 4 or 5 "
+                "names it in its DHCPREQUEST and, without option 66, fetches from it.");
+    }
     if (!offer.option(kOptionVendorClass)) {
         add(a, Verdict::Warn, "no-option-60",
             "The OFFER has no option 60 \"PXEClient\"; dnsmasq and the Pi documentation send it.");
