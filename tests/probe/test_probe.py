@@ -125,6 +125,10 @@ class GoodServers(unittest.TestCase):
         result, context = self.run_probe(NO_OACK, expect_rc=1)
         self.assertEqual(result["tftp_server"], probelab.TFTP_NO_OACK, context)
         self.assertIn("no-oack", codes(result, "fail"), context)
+        # ...and walks on as the Pi 4 would: config.txt ignored, default kernel, no initramfs.
+        self.assertTrue(any(e["step"] == "config.txt ignored" for e in result["timeline"]),
+                        context)
+        self.assertFalse(any(f["path"].endswith("initramfs8") for f in result["files"]), context)
 
     def test_file_unreadable(self):
         result, context = self.run_probe(UNREADABLE, expect_rc=1)

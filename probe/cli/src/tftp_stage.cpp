@@ -92,6 +92,9 @@ class Walk {
                 // A Pi 4 that got no OACK ignores config.txt (firmware#1012): so does the walk.
                 if (!(oack_missing_ && shapeOf(model) == DiscoverShape::C)) {
                     config = parseConfigTxt(*last_data_, model);
+                } else {
+                    report_.step("tftp", "config.txt ignored", Verdict::Warn,
+                                 "no OACK: the firmware boots with its defaults");
                 }
             }
             if (step.purpose == "cmdline" && last_data_) out.cmdline = last_data_;
