@@ -355,6 +355,90 @@ class ProxyDhcp(unittest.TestCase):
         self.assertIn("no-rom-padding", codes(result, "fail"), context)
 
 
+class WireFormat(unittest.TestCase):
+    """What the probe puts on the wire, captured in the server namespace (no DHCP server), against
+    facts section 2: options 53, 55, 93, 94, 97, 60 in that order, the 55 lists, 93 = 00 00,
+    94 = 01 02 01, the option 97 layouts, the constant xid and IP ttl 128 / id 0 / UDP checksum 0
+    of shapes A and B, BOOTP lengths 320 / 322."""
+
+    LIST_55 = {"rom3": "2b3c43808182838485868742", "bootcode": "2b3c438081828384858687420103",
+               "pi4": "01032b3c42438081828384858687"}
+    VENDOR = b"PXEClient:Arch:00000:UNDI:002001"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = probelab.keatest.Lab()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.close()
+
+    def capture(self, pi):
+        cap = self.lab.server.start([sys.executable, os.path.join(os.path.dirname(__file__),
+                                                                  "capture_dhcp.py"),
+                                     self.lab.server_if, "2.5"], name="capture")
+        probelab.netlab.wait_for(lambda: "capturing" in cap.output(), timeout=10,
+                                 what="capture")
+        argv = [probelab.probe_path(), "--interface", self.lab.client_if, "--timeout-ms", "300",
+                "--json"] + pi.args()
+        res = self.lab.client.exec(argv, check=False, timeout=60)
+        self.assertEqual(res.returncode, 1, res.stdout + res.stderr)  # no-offer
+        cap.popen.wait(timeout=15)
+        frames = [bytes.fromhex(line) for line in cap.output().split() if len(line) > 100]
+        self.assertEqual(len(frames), 2, cap.output())  # the DISCOVER and its repeat
+        return frames[0]
+
+    def parse(self, frame):
+        ip = frame[14:34]
+        udp = frame[34:42]
+        bootp = frame[42:]
+        opts, i = [], 240
+        while bootp[i] != 255:
+            opts.append((bootp[i], bootp[i + 2:i + 2 + bootp[i + 1]]))
+            i += 2 + bootp[i + 1]
+        return ip, udp, bootp, opts
+
+    def check_common(self, pi, frame, length):
+        ip, udp, bootp, opts = self.parse(frame)
+        self.assertEqual(frame[6:12].hex(":"), pi.mac)  # Ethernet source: the Pi's MAC
+        self.assertEqual(bootp[28:34].hex(":"), pi.mac)  # chaddr
+        self.assertEqual(len(bootp), length)
+        self.assertEqual(bootp[10:12], b"\0\0")  # flags: no broadcast bit
+        self.assertEqual([c for c, _ in opts], [53, 55, 93, 94, 97, 60])
+        d = dict(opts)
+        self.assertEqual(d[53], b"\x01")
+        self.assertEqual(d[55].hex(), self.LIST_55[pi.model])
+        self.assertEqual(d[93], b"\0\0")
+        self.assertEqual(d[94], bytes([1, 2, 1]))
+        self.assertEqual(d[60], self.VENDOR)
+        return ip, udp, bootp, d
+
+    def test_rom3_discover_is_shape_a(self):
+        pi = GOOD["rom3"]
+        ip, udp, bootp, d = self.check_common(pi, self.capture(pi), 320)
+        self.assertEqual(ip[8], 128)  # ttl
+        self.assertEqual(ip[4:6], b"\0\0")  # IP id
+        self.assertEqual(udp[6:8], b"\0\0")  # UDP checksum
+        self.assertEqual(bootp[4:8].hex(), "26f30339")
+        self.assertEqual(d[97], b"\0" + b"\x44" * 16)
+
+    def test_bootcode_discover_is_shape_b(self):
+        pi = GOOD["bootcode"]  # serial 00ab0302
+        ip, udp, bootp, d = self.check_common(pi, self.capture(pi), 322)
+        self.assertEqual((ip[8], ip[4:6], udp[6:8]), (128, b"\0\0", b"\0\0"))
+        self.assertEqual(bootp[4:8].hex(), "26f30339")
+        self.assertEqual(d[97], b"\0" + bytes.fromhex("0203ab00") * 4)  # le32(serial) x 4
+
+    def test_pi4_discover_is_shape_c(self):
+        pi = GOOD["pi4"]  # serial bf9fed6f, MAC dc:a6:32:01:36:c2
+        ip, udp, bootp, d = self.check_common(pi, self.capture(pi), 322)
+        self.assertEqual(len(d[97]), 17)
+        self.assertEqual(d[97][0], 0)
+        self.assertIn(d[97][1:5], (b"RPi4", b"4iPR"))  # magic, either byte order
+        self.assertEqual(d[97][9:13], bytes.fromhex("320136c2"))  # MAC 2..5
+        self.assertEqual(d[97][13:17], bytes.fromhex("6fed9fbf"))  # le32(serial)
+
+
 class Usage(unittest.TestCase):
     """Exit codes 2 and 3 need no servers."""
 
