@@ -140,6 +140,12 @@ class Walk {
 
     // One file: probe, judge, fetch. False when the walk cannot go on (server gone).
     bool fileStep(const BootStep& step) {
+        if (gone_) return false;  // the server stopped answering: no more waiting
+        gone_ = !fileStepOnce(step);
+        return !gone_;
+    }
+
+    bool fileStepOnce(const BootStep& step) {
         last_data_.reset();
         last_found_ = false;
         const bool prefix_probe = step.kind == StepKind::PrefixProbe;
@@ -234,6 +240,7 @@ class Walk {
     bool contacted_ = false;
     bool oack_missing_ = false;
     bool last_found_ = false;
+    bool gone_ = false;
     std::optional<std::string> last_data_;
 };
 
