@@ -280,3 +280,38 @@ TEST_CASE("the block counter limit fails old firmware and warns EEPROMs", "[prob
     CHECK(initrd->code == "file-too-many-blocks");
     CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 1, 0));
 }
+
+TEST_CASE("a proxyDHCP reply gives the boot options, another OFFER the address", "[probe]") {
+    auto proxy_packet =
+        offer({{43, vectors::option43Unpadded()}, {60, vectors::text("PXEClient")}});
+    proxy_packet.yiaddr = 0;
+    const std::uint32_t proxy_server = *parseIpv4("192.0.2.2");
+    auto proxy = assessOffer(proxy_packet, PiModel::Pi4, proxy_server);
+    CHECK(proxy.proxy);
+    CHECK(proxy.netboot);
+    CHECK(has(proxy, "proxy-offer", Verdict::Info));
+    auto plain = assessOffer(offer({}), PiModel::Pi4, kServer);  // the router: address only
+    CHECK_FALSE(plain.proxy);
+
+    auto both = chooseOffers({plain, proxy});
+    CHECK(both.boot == 1);
+    CHECK(both.address == 0);
+    auto alone = chooseOffers({proxy});
+    CHECK(alone.boot == 0);
+    CHECK(alone.address == -1);
+    auto full = assessOffer(offer({{43, vectors::option43Unpadded()}}), PiModel::Pi4, kServer);
+    auto normal = chooseOffers({plain, full});
+    CHECK(normal.boot == 1);
+    CHECK(normal.address == 1);
+    CHECK(chooseOffers({plain}).boot == -1);
+}
+
+TEST_CASE("an OFFER without option 54 is flagged", "[probe]") {
+    auto p = offer({{43, vectors::option43Unpadded()}, {66, vectors::text("192.0.2.5")}});
+    p.options.erase(p.options.begin() + 1);  // option 54
+    auto a = assessOffer(p, PiModel::Pi4, kServer);
+    CHECK(has(a, "no-option-54", Verdict::Warn));
+    CHECK(a.netboot);
+    CHECK_FALSE(has(assessOffer(offer({{43, vectors::option43Unpadded()}}), PiModel::Pi4, kServer),
+                    "no-option-54", Verdict::Warn));
+}

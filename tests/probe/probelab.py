@@ -33,7 +33,7 @@ TFTP_DOWN = "192.0.2.9"             # an address of the server where no TFTP ser
 TFTP_NO_OACK = "192.0.2.10"         # a TFTP server without option negotiation
 IN_TFTPD = "/usr/sbin/in.tftpd"  # tftpd-hpa, or atftpd where that package owns the name
 TOOLS = ["/usr/sbin/kea-dhcp4", "/usr/sbin/rpcbind", "/usr/sbin/rpc.mountd", "/usr/sbin/exportfs",
-         IN_TFTPD, "unshare", "ss"]
+         IN_TFTPD, "dnsmasq", "unshare", "setpriv", "ss"]
 
 
 def no_oack_server():
@@ -43,7 +43,9 @@ def no_oack_server():
 
 
 def probe_path():
-    return os.path.join(netlab.build_dir(), "probe", "cli", "rpi-netboot-probe")
+    # RPI_NETBOOT_PROBE: another build of the probe (e.g. the ASan one) against these servers.
+    return os.environ.get("RPI_NETBOOT_PROBE") or os.path.join(netlab.build_dir(), "probe",
+                                                                "cli", "rpi-netboot-probe")
 
 
 def tftpd_path():
@@ -205,18 +207,24 @@ class Setup:
             raise RuntimeError(f"{kind} exited:\n" + proc.output())
         return proc
 
-    def start_dnsmasq(self):
-        """A second, ordinary DHCP server (no PXE options) on srv2 of a BridgedLab."""
+    def start_dnsmasq(self, proxy=False):
+        """A second DHCP server on srv2 of a BridgedLab: an ordinary one (addresses, no PXE
+        options), or with `proxy` the proxyDHCP + TFTP set-up of raspberrypi/documentation's
+        Pi 3 network boot tutorial (`dhcp-range=...,proxy`, `pxe-service=0,"Raspberry Pi
+        Boot"`, `enable-tftp`), serving this setup's TFTP tree."""
         lab = self.lab
-        leases = os.path.join(self.base, "dnsmasq.leases")
-        proc = lab.server2.start(["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
-                                  f"--interface={lab.server2_if}", "--bind-interfaces", "--no-ping",
-                                  "--dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,10m",
-                                  f"--dhcp-leasefile={leases}", "--log-dhcp",
-                                  f"--pid-file={os.path.join(self.base, 'dnsmasq.pid')}"],
-                                 name="dnsmasq")
+        argv = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
+                f"--interface={lab.server2_if}", "--bind-interfaces", "--no-ping", "--log-dhcp",
+                f"--dhcp-leasefile={os.path.join(self.base, 'dnsmasq.leases')}",
+                f"--pid-file={os.path.join(self.base, 'dnsmasq.pid')}"]
+        if proxy:
+            argv += ["--dhcp-range=192.0.2.0,proxy", "--pxe-service=0,Raspberry Pi Boot",
+                     "--enable-tftp", f"--tftp-root={self.tftp_root}"]
+        else:
+            argv += ["--dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,10m"]
+        proc = lab.server2.start(argv, name="dnsmasq")
         self.procs.append(proc)
-        netlab.wait_for(lambda: "DHCP, IP range" in proc.output() or not proc.alive(), timeout=10,
+        netlab.wait_for(lambda: "DHCP, " in proc.output() or not proc.alive(), timeout=10,
                         what="dnsmasq")
         if not proc.alive():
             raise RuntimeError("dnsmasq exited:\n" + proc.output())

@@ -125,6 +125,10 @@ class GoodServers(unittest.TestCase):
         result, context = self.run_probe(NO_OACK, expect_rc=1)
         self.assertEqual(result["tftp_server"], probelab.TFTP_NO_OACK, context)
         self.assertIn("no-oack", codes(result, "fail"), context)
+        # ...and walks on as the Pi 4 would: config.txt ignored, default kernel, no initramfs.
+        self.assertTrue(any(e["step"] == "config.txt ignored" for e in result["timeline"]),
+                        context)
+        self.assertFalse(any(f["path"].endswith("initramfs8") for f in result["files"]), context)
 
     def test_file_unreadable(self):
         result, context = self.run_probe(UNREADABLE, expect_rc=1)
@@ -148,6 +152,15 @@ class GoodServers(unittest.TestCase):
         self.assertEqual(codes(result, "fail"), ["nfs-not-exported"], context)
         self.assertIs(result["nfs_exported"], False, context)
         self.assertIn("192.0.2.77", result["findings"][-1]["message"], context)
+
+    def test_nfs_server_option_and_unreachable_mountd(self):
+        # --nfs-server asks another host: the Pi namespace's own address, where no rpcbind runs
+        # (every address of the server namespace reaches its rpcbind).
+        result, context = self.run_probe(GOOD["pi4"], "--nfs-server", probelab.CLIENT,
+                                         expect_rc=1)
+        self.assertEqual(codes(result, "fail"), ["nfs-unreachable"], context)
+        self.assertIsNone(result["nfs_exported"], context)
+        self.assertIn(probelab.CLIENT, result["findings"][-1]["message"], context)
 
     def test_tftp_only_skips_dhcp(self):
         rc, result, res = self.setup.probe(*LOCAL_ROOT.args(), "--tftp-only", probelab.SERVER)
@@ -300,6 +313,132 @@ class SeveralServers(unittest.TestCase):
         self.assertEqual(tftpd.output().count("RRQ"), before, context)
 
 
+class ProxyDhcp(unittest.TestCase):
+    """The router's DHCP server (Kea, no hook) gives the address; dnsmasq in proxy mode gives
+    the boot options and serves TFTP, as raspberrypi/documentation's Pi 3 network boot tutorial
+    sets it up."""
+
+    LOCAL_ROM3 = Pi("rom3", "0000ab0c", "b8:27:eb:00:ab:0c", "192.0.2.29", cmdline="stock")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.setup = probelab.Setup(probelab.BridgedLab())
+        for pi in (LOCAL_ROOT, cls.LOCAL_ROM3):
+            cls.setup.add_pi(pi)
+        cls.setup.start_dnsmasq(proxy=True)
+        cls.setup.start_kea([LOCAL_ROOT, cls.LOCAL_ROM3], with_hook=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.setup.close()
+
+    def test_pi4_boots_from_a_proxy_reply_with_the_routers_address(self):
+        rc, result, res = self.setup.probe(*LOCAL_ROOT.args())
+        context = f"rc={rc}\n{res.stdout}\n{res.stderr}"
+        self.assertEqual(rc, 0, context)
+        self.assertEqual(result["address"], LOCAL_ROOT.ip, context)  # Kea's reservation
+        self.assertEqual(result["tftp_server"], "192.0.2.2", context)  # the proxy (option 54)
+        by_server = {o["server"]: o for o in result["offers"]}
+        self.assertEqual(by_server["192.0.2.2"]["address"], "0.0.0.0", context)
+        self.assertTrue(by_server["192.0.2.2"]["chosen"] and by_server["192.0.2.1"]["chosen"])
+        self.assertIn("proxy-offer", codes(result), context)
+        self.assertIn("address-offer", codes(result), context)
+        self.assertEqual(result["prefix"], LOCAL_ROOT.serial + "/", context)
+        self.assertTrue(any(e["step"] == "ACK from 192.0.2.1" for e in result["timeline"]))
+
+    def test_rom3_needs_padding_that_the_tutorial_lacks(self):
+        # pxe-service=0,"Raspberry Pi Boot" is unpadded: the Pi 3B ROM needs three spaces
+        # (facts section 3, [boot-net] "Known problems").
+        rc, result, res = self.setup.probe(*self.LOCAL_ROM3.args())
+        context = f"rc={rc}\n{res.stdout}\n{res.stderr}"
+        self.assertEqual(rc, 1, context)
+        self.assertIn("no-rom-padding", codes(result, "fail"), context)
+
+
+class WireFormat(unittest.TestCase):
+    """What the probe puts on the wire, captured in the server namespace (no DHCP server), against
+    facts section 2: options 53, 55, 93, 94, 97, 60 in that order, the 55 lists, 93 = 00 00,
+    94 = 01 02 01, the option 97 layouts, the constant xid and IP ttl 128 / id 0 / UDP checksum 0
+    of shapes A and B, BOOTP lengths 320 / 322."""
+
+    LIST_55 = {"rom3": "2b3c43808182838485868742", "bootcode": "2b3c438081828384858687420103",
+               "pi4": "01032b3c42438081828384858687"}
+    VENDOR = b"PXEClient:Arch:00000:UNDI:002001"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.lab = probelab.keatest.Lab()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.lab.close()
+
+    def capture(self, pi):
+        cap = self.lab.server.start([sys.executable, os.path.join(os.path.dirname(__file__),
+                                                                  "capture_dhcp.py"),
+                                     self.lab.server_if, "2.5"], name="capture")
+        probelab.netlab.wait_for(lambda: "capturing" in cap.output(), timeout=10,
+                                 what="capture")
+        argv = [probelab.probe_path(), "--interface", self.lab.client_if, "--timeout-ms", "300",
+                "--json"] + pi.args()
+        res = self.lab.client.exec(argv, check=False, timeout=60)
+        self.assertEqual(res.returncode, 1, res.stdout + res.stderr)  # no-offer
+        cap.popen.wait(timeout=15)
+        frames = [bytes.fromhex(line) for line in cap.output().split() if len(line) > 100]
+        self.assertEqual(len(frames), 2, cap.output())  # the DISCOVER and its repeat
+        return frames[0]
+
+    def parse(self, frame):
+        ip = frame[14:34]
+        udp = frame[34:42]
+        bootp = frame[42:]
+        opts, i = [], 240
+        while bootp[i] != 255:
+            opts.append((bootp[i], bootp[i + 2:i + 2 + bootp[i + 1]]))
+            i += 2 + bootp[i + 1]
+        return ip, udp, bootp, opts
+
+    def check_common(self, pi, frame, length):
+        ip, udp, bootp, opts = self.parse(frame)
+        self.assertEqual(frame[6:12].hex(":"), pi.mac)  # Ethernet source: the Pi's MAC
+        self.assertEqual(bootp[28:34].hex(":"), pi.mac)  # chaddr
+        self.assertEqual(len(bootp), length)
+        self.assertEqual(bootp[10:12], b"\0\0")  # flags: no broadcast bit
+        self.assertEqual([c for c, _ in opts], [53, 55, 93, 94, 97, 60])
+        d = dict(opts)
+        self.assertEqual(d[53], b"\x01")
+        self.assertEqual(d[55].hex(), self.LIST_55[pi.model])
+        self.assertEqual(d[93], b"\0\0")
+        self.assertEqual(d[94], bytes([1, 2, 1]))
+        self.assertEqual(d[60], self.VENDOR)
+        return ip, udp, bootp, d
+
+    def test_rom3_discover_is_shape_a(self):
+        pi = GOOD["rom3"]
+        ip, udp, bootp, d = self.check_common(pi, self.capture(pi), 320)
+        self.assertEqual(ip[8], 128)  # ttl
+        self.assertEqual(ip[4:6], b"\0\0")  # IP id
+        self.assertEqual(udp[6:8], b"\0\0")  # UDP checksum
+        self.assertEqual(bootp[4:8].hex(), "26f30339")
+        self.assertEqual(d[97], b"\0" + b"\x44" * 16)
+
+    def test_bootcode_discover_is_shape_b(self):
+        pi = GOOD["bootcode"]  # serial 00ab0302
+        ip, udp, bootp, d = self.check_common(pi, self.capture(pi), 322)
+        self.assertEqual((ip[8], ip[4:6], udp[6:8]), (128, b"\0\0", b"\0\0"))
+        self.assertEqual(bootp[4:8].hex(), "26f30339")
+        self.assertEqual(d[97], b"\0" + bytes.fromhex("0203ab00") * 4)  # le32(serial) x 4
+
+    def test_pi4_discover_is_shape_c(self):
+        pi = GOOD["pi4"]  # serial bf9fed6f, MAC dc:a6:32:01:36:c2
+        ip, udp, bootp, d = self.check_common(pi, self.capture(pi), 322)
+        self.assertEqual(len(d[97]), 17)
+        self.assertEqual(d[97][0], 0)
+        self.assertIn(d[97][1:5], (b"RPi4", b"4iPR"))  # magic, either byte order
+        self.assertEqual(d[97][9:13], bytes.fromhex("320136c2"))  # MAC 2..5
+        self.assertEqual(d[97][13:17], bytes.fromhex("6fed9fbf"))  # le32(serial)
+
+
 class Usage(unittest.TestCase):
     """Exit codes 2 and 3 need no servers."""
 
@@ -319,6 +458,15 @@ class Usage(unittest.TestCase):
         res = self.probe("--interface", "rpinb-none0", "--model", "pi4")
         self.assertEqual(res.returncode, 3, res.stderr)
         self.assertIn("rpinb-none0", res.stderr)
+
+    def test_no_raw_socket_permission_is_local_error(self):
+        # As nobody without capabilities the raw socket cannot be opened; nothing is sent.
+        res = probelab.netlab.run(["setpriv", "--reuid", "nobody", "--regid", "nogroup",
+                                   "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                                   probelab.probe_path(), "--interface", "lo", "--model", "pi4"],
+                                  check=False)
+        self.assertEqual(res.returncode, 3, res.stdout + res.stderr)
+        self.assertIn("CAP_NET_RAW", res.stderr)
 
     def test_help_lists_every_option(self):
         res = self.probe("--help")

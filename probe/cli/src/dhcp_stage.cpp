@@ -114,19 +114,30 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
                        "dhcp");
         return std::nullopt;
     }
-    const int chosen = chooseOffer(offers);
+    const OfferChoice choice = chooseOffers(offers);
+    const int chosen = choice.boot;
     for (std::size_t i = 0; i < offers.size(); ++i) {
         const auto& a = offers[i];
         const std::string server = ipv4ToString(offer_replies[i]->src_ip);
-        const bool is_chosen = static_cast<int>(i) == chosen;
+        const bool is_boot = static_cast<int>(i) == chosen;
+        const bool is_address = static_cast<int>(i) == choice.address;
+        const bool is_chosen = is_boot || is_address;
         report.step("dhcp", "OFFER from " + server,
                     is_chosen ? Verdict::Ok : (a.netboot ? Verdict::Warn : Verdict::Fail),
-                    describeOffer(a) + (is_chosen ? ", chosen" : ""));
+                    describeOffer(a) + (is_boot && is_address ? ", chosen"
+                                        : is_boot             ? ", chosen for booting"
+                                        : is_address          ? ", chosen for the address"
+                                                              : ""));
         report.offer({server, ipv4ToString(a.yiaddr),
                       a.tftp_server ? ipv4ToString(a.tftp_server) : "", a.tftp_server_source,
                       a.netboot, is_chosen});
-        if (is_chosen || chosen < 0) {
+        if (is_boot || chosen < 0) {
             for (const auto& f : a.findings) report.finding(f, "dhcp");
+        } else if (is_address) {
+            report.finding({Verdict::Info, "address-offer",
+                            "The Pi takes its address " + ipv4ToString(a.yiaddr) + " from " +
+                                server + " and its boot options from the proxyDHCP reply."},
+                           "dhcp");
         } else {
             const std::string why = firstFailure(a);
             report.finding({Verdict::Info, "offer-ignored",
@@ -139,8 +150,17 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
     }
     if (chosen < 0) return std::nullopt;
     const OfferAssessment& best = offers[static_cast<std::size_t>(chosen)];
-    DhcpOutcome out{best.yiaddr, best.tftp_server};
-    report.address = ipv4ToString(best.yiaddr);
+    if (choice.address < 0) {
+        report.finding({Verdict::Fail, "proxy-without-address",
+                        "Only a proxyDHCP server answered (boot options, no address); no DHCP "
+                        "server offered the Pi an address."},
+                       "dhcp");
+        return std::nullopt;
+    }
+    const auto address_index = static_cast<std::size_t>(choice.address);
+    const OfferAssessment& lease = offers[address_index];
+    DhcpOutcome out{lease.yiaddr, best.tftp_server};
+    report.address = ipv4ToString(lease.yiaddr);
     report.tftp_server = ipv4ToString(best.tftp_server);
 
     if (!sendsRequest(model)) {
@@ -148,16 +168,17 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
                     std::string(piModelName(model)) + " uses the OFFER directly");
         return out;
     }
+    // The REQUEST goes to the server whose address the Pi takes (RFC 2131 4.3.2).
     const std::uint32_t server_id =
-        best.server_id ? best.server_id : offer_replies[static_cast<std::size_t>(chosen)]->src_ip;
-    const Bytes request = buildRequest(opt.pi, best.yiaddr, server_id);
+        lease.server_id ? lease.server_id : offer_replies[address_index]->src_ip;
+    const Bytes request = buildRequest(opt.pi, lease.yiaddr, server_id);
     client.send(opt.pi.mac, request, framingFor(model));
     report.step("dhcp", "REQUEST", Verdict::Ok,
-                ipv4ToString(best.yiaddr) + " from " + ipv4ToString(server_id));
+                ipv4ToString(lease.yiaddr) + " from " + ipv4ToString(server_id));
     // Only the chosen server answers a REQUEST (RFC 2131 4.3.2): the first reply is enough.
     for (const auto& r : client.collect(xid, opt.pi.mac, opt.timeout, 1)) {
         const auto type = r.packet.messageType();
-        if (type == kDhcpAck && r.packet.yiaddr == best.yiaddr) {
+        if (type == kDhcpAck && r.packet.yiaddr == lease.yiaddr) {
             report.step("dhcp", "ACK from " + ipv4ToString(r.src_ip), Verdict::Ok,
                         "address " + ipv4ToString(r.packet.yiaddr));
             return out;
@@ -166,7 +187,7 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
             report.step("dhcp", "NAK from " + ipv4ToString(r.src_ip), Verdict::Fail, "");
             report.finding({Verdict::Fail, "dhcp-nak",
                             "The server " + ipv4ToString(r.src_ip) + " refused (DHCPNAK) the " +
-                                "address " + ipv4ToString(best.yiaddr) + " it had offered."},
+                                "address " + ipv4ToString(lease.yiaddr) + " it had offered."},
                            "dhcp");
             return std::nullopt;
         }
@@ -174,7 +195,7 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
     report.step("dhcp", "ACK", Verdict::Fail, "none within the window");
     report.finding(
         {Verdict::Fail, "no-ack",
-         "The server " + ipv4ToString(server_id) + " offered " + ipv4ToString(best.yiaddr) +
+         "The server " + ipv4ToString(server_id) + " offered " + ipv4ToString(lease.yiaddr) +
              " but did not acknowledge the Pi's DHCPREQUEST; the Pi retries and does "
              "not boot."},
         "dhcp");

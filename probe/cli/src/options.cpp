@@ -50,11 +50,13 @@ constexpr const char* kEpilogue =
     "Example: rpi-netboot-probe --interface eth1 --model pi4 --serial bf9fed6f\n";
 
 po::options_description describe() {
+    // Boost.PO pads names to 23 columns: a longer one would touch its description, and
+    // help2man (the man page is made from this text) needs two spaces between them.
     po::options_description d("Options");
     d.add_options()                                 //
         ("help,h", "Print this help and exit.")     //
         ("version", "Print the version and exit.")  //
-        ("interface,i", po::value<std::string>()->value_name("IF"),
+        ("interface", po::value<std::string>()->value_name("IF"),
          "Network interface to behave as a Pi on (required). Needs CAP_NET_RAW.")  //
         ("model,m", po::value<std::string>()->value_name("MODEL"),
          "Pi boot stage to emulate: rom3, bootcode, pi4 or pi5 (required).")  //

@@ -92,6 +92,9 @@ class Walk {
                 // A Pi 4 that got no OACK ignores config.txt (firmware#1012): so does the walk.
                 if (!(oack_missing_ && shapeOf(model) == DiscoverShape::C)) {
                     config = parseConfigTxt(*last_data_, model);
+                } else {
+                    report_.step("tftp", "config.txt ignored", Verdict::Warn,
+                                 "no OACK: the firmware boots with its defaults");
                 }
             }
             if (step.purpose == "cmdline" && last_data_) out.cmdline = last_data_;
@@ -137,6 +140,12 @@ class Walk {
 
     // One file: probe, judge, fetch. False when the walk cannot go on (server gone).
     bool fileStep(const BootStep& step) {
+        if (gone_) return false;  // the server stopped answering: no more waiting
+        gone_ = !fileStepOnce(step);
+        return !gone_;
+    }
+
+    bool fileStepOnce(const BootStep& step) {
         last_data_.reset();
         last_found_ = false;
         const bool prefix_probe = step.kind == StepKind::PrefixProbe;
@@ -231,6 +240,7 @@ class Walk {
     bool contacted_ = false;
     bool oack_missing_ = false;
     bool last_found_ = false;
+    bool gone_ = false;
     std::optional<std::string> last_data_;
 };
 
