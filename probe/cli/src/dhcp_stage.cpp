@@ -91,15 +91,12 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
         offers.push_back(assessOffer(r.packet, model, r.src_ip));
         offer_replies.push_back(&r);
         if (!r.udp_checksum_ok && shapeOf(model) == DiscoverShape::C) {
-            // A warning, not a failure: on veth, bridges and VMs the kernel leaves checksums
-            // to offload, so a packet socket can see an unfinished one that the wire never
-            // carries. The raw client cannot tell the two apart yet (PACKET_AUXDATA).
-            report.finding({Verdict::Warn, "bad-udp-checksum",
+            // Checksums left to offload (veth, local senders) are recognised through
+            // PACKET_AUXDATA and not counted here: this one was wrong on the wire.
+            report.finding({Verdict::Fail, "bad-udp-checksum",
                             "The OFFER from " + ipv4ToString(r.src_ip) +
-                                " arrived with a wrong UDP checksum; the Pi 4 EEPROM drops such "
-                                "replies. (On virtual or offloading interfaces this can be an "
-                                "artefact of checksum offload: check with a capture on the "
-                                "wire.)"},
+                                " arrived with a wrong UDP checksum; the Pi 4 EEPROM "
+                                "bootloader drops such replies."},
                            "dhcp");
         }
     }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
 namespace rpinetboot::probe {
@@ -17,6 +18,17 @@ namespace {
 
 [[noreturn]] void throwErrno(const std::string& what) {
     throw std::system_error(errno, std::generic_category(), what);
+}
+
+bool checksumLeftToOffload(msghdr& msg) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+            tpacket_auxdata aux{};
+            std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+            return (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+        }
+    }
+    return false;
 }
 
 }  // namespace
@@ -35,8 +47,12 @@ RawDhcpClient::RawDhcpClient(const std::string& interface) : interface_(interfac
     promisc.mr_type = PACKET_MR_PROMISC;
     // Unicast replies go to the emulated MAC, not the interface's: promiscuous mode (dropped
     // with the socket) lets a real NIC pass them up.
+    // Auxiliary data says when a checksum is left to offload (veth, local senders): such a frame
+    // carries a partial checksum that is not an error.
+    const int on = 1;
     if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &promisc, sizeof promisc) != 0) {
+        setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &promisc, sizeof promisc) != 0 ||
+        setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &on, sizeof on) != 0) {
         const int saved = errno;
         close(fd_);
         errno = saved;
@@ -84,9 +100,16 @@ std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddres
         }
         if (ready == 0) continue;  // the loop re-checks the deadline
         sockaddr_ll from{};
-        socklen_t from_len = sizeof from;
-        const ssize_t n =
-            recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata))];
+        iovec iov{buf.data(), buf.size()};
+        msghdr msg{};
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        const ssize_t n = recvmsg(fd_, &msg, 0);
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
             throwErrno("receiving on " + interface_);
@@ -104,7 +127,8 @@ std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddres
         reply.server_mac = frame->src_mac;
         reply.src_ip = frame->src_ip;
         reply.dst_ip = frame->dst_ip;
-        reply.udp_checksum_ok = frame->udp_checksum_ok;
+        reply.udp_checksum_offloaded = checksumLeftToOffload(msg);
+        reply.udp_checksum_ok = frame->udp_checksum_ok || reply.udp_checksum_offloaded;
         reply.bootp.assign(frame->payload.begin(), frame->payload.end());
         reply.packet = std::move(*packet);
         replies.push_back(std::move(reply));

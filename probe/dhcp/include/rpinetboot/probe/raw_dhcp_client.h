@@ -19,8 +19,9 @@ struct DhcpReply {
     std::chrono::milliseconds after{0};  // since collect() started
     MacAddress server_mac;
     std::uint32_t src_ip = 0, dst_ip = 0;  // host order
-    bool udp_checksum_ok = true;
-    Bytes bootp;  // the whole BOOTP payload as received
+    bool udp_checksum_ok = true;           // correct, absent, or left to offload
+    bool udp_checksum_offloaded = false;   // the sender's kernel had not filled it in yet
+    Bytes bootp;                           // the whole BOOTP payload as received
     DhcpPacket packet;
 };
 
