@@ -1,10 +1,14 @@
 #include "rpinetboot/nfs/mount_client.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <rpc/rpc.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 extern "C" {
@@ -49,10 +53,67 @@ RpcStatus classify(enum clnt_stat stat) {
     }
 }
 
+// A TCP socket connected to `to` within `timeout`, sent only through `device` when one is named
+// (SO_BINDTODEVICE), for callers that must not talk through any other interface. -1 on failure,
+// with errno set.
+int connectedSocket(const sockaddr_in& to, const std::string& device,
+                    std::chrono::milliseconds timeout) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    auto fail = [fd] {
+        const int saved = errno;
+        ::close(fd);
+        errno = saved;
+        return -1;
+    };
+    if (!device.empty() && ::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(),
+                                        static_cast<socklen_t>(device.size())) != 0)
+        return fail();
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
+        if (errno != EINPROGRESS) return fail();
+        pollfd p{fd, POLLOUT, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+        if (ready <= 0) {
+            errno = ready == 0 ? ETIMEDOUT : errno;
+            return fail();
+        }
+        int soerr = 0;
+        socklen_t len = sizeof soerr;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+        if (soerr != 0) {
+            errno = soerr;
+            return fail();
+        }
+    }
+    // The RPC library does blocking I/O with its own timeouts.
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+// clnttcp_create over `to`: the library's own socket, or one bound to `device`. The returned
+// client owns its socket either way (CLSET_FD_CLOSE).
+CLIENT* tcpClient(const sockaddr_in& to, std::uint32_t program, std::uint32_t version,
+                  const std::string& device, std::chrono::milliseconds timeout) {
+    int sock = RPC_ANYSOCK;
+    if (!device.empty()) {
+        sock = connectedSocket(to, device, timeout);
+        if (sock < 0) {
+            rpc_createerr.cf_stat = RPC_SYSTEMERROR;
+            rpc_createerr.cf_error.re_errno = errno;
+            return nullptr;
+        }
+    }
+    sockaddr_in addr = to;
+    CLIENT* c = clnttcp_create(&addr, program, version, &sock, 0, 0);
+    if (c == nullptr && !device.empty()) ::close(sock);
+    if (c != nullptr && !device.empty()) clnt_control(c, CLSET_FD_CLOSE, nullptr);
+    return c;
+}
+
 // Connects a TCP client; on failure fills status/error.
 CLIENT* connect(const std::string& server, std::uint32_t program, std::uint32_t version,
-                std::chrono::milliseconds timeout, std::uint16_t port, RpcStatus& status,
-                std::string& error) {
+                std::chrono::milliseconds timeout, std::uint16_t port, const std::string& device,
+                RpcStatus& status, std::string& error) {
     struct sockaddr_in addr;
     std::memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
@@ -67,8 +128,7 @@ CLIENT* connect(const std::string& server, std::uint32_t program, std::uint32_t 
         struct timeval tv = toTimeval(timeout);
         struct sockaddr_in pm = addr;
         pm.sin_port = htons(111);
-        int sock = RPC_ANYSOCK;
-        CLIENT* pmc = clnttcp_create(&pm, PMAPPROG, PMAPVERS, &sock, 0, 0);
+        CLIENT* pmc = tcpClient(pm, PMAPPROG, PMAPVERS, device, timeout);
         if (pmc == nullptr) {
             status = RpcStatus::NoRpcbind;
             error = "no rpcbind on " + server + ":111 (" +
@@ -97,8 +157,7 @@ CLIENT* connect(const std::string& server, std::uint32_t program, std::uint32_t 
         }
         addr.sin_port = htons(static_cast<std::uint16_t>(found));
     }
-    int sock = RPC_ANYSOCK;
-    CLIENT* c = clnttcp_create(&addr, program, version, &sock, 0, 0);
+    CLIENT* c = tcpClient(addr, program, version, device, timeout);
     if (c == nullptr) {
         status = classify(rpc_createerr.cf_stat);
         error = std::string(clnt_spcreateerror(server.c_str()));
@@ -129,9 +188,10 @@ const char* rpcStatusName(RpcStatus status) {
 }
 
 ExportListResult listExports(const std::string& server, std::chrono::milliseconds timeout,
-                             std::uint16_t port) {
+                             std::uint16_t port, const std::string& device) {
     ExportListResult result;
-    CLIENT* c = connect(server, MOUNTPROG, kMountV3, timeout, port, result.status, result.error);
+    CLIENT* c =
+        connect(server, MOUNTPROG, kMountV3, timeout, port, device, result.status, result.error);
     if (c == nullptr) return result;
     exports list = nullptr;
     auto rc = clnt_call(c, MOUNTPROC_EXPORT, xdrProc(xdr_void), nullptr, xdrProc(xdr_exports),
@@ -158,7 +218,7 @@ ExportListResult listExports(const std::string& server, std::chrono::millisecond
 PingResult pingProgram(const std::string& server, std::uint32_t program, std::uint32_t version,
                        std::chrono::milliseconds timeout, std::uint16_t port) {
     PingResult result;
-    CLIENT* c = connect(server, program, version, timeout, port, result.status, result.error);
+    CLIENT* c = connect(server, program, version, timeout, port, {}, result.status, result.error);
     if (c == nullptr) return result;
     auto rc = clnt_call(c, NULLPROC, xdrProc(xdr_void), nullptr, xdrProc(xdr_void), nullptr,
                         toTimeval(timeout));

@@ -37,7 +37,7 @@ void runNfs(const ProbeOptions& opt, const InterfaceInfo& iface, const NfsRoot& 
                        "nfs");
         return;
     }
-    const auto listed = nfs::listExports(server, opt.timeout);
+    const auto listed = nfs::listExports(server, opt.timeout, 0, opt.interface);
     if (listed.status != nfs::RpcStatus::Ok) {
         report.step("nfs", "MOUNT EXPORT " + server, Verdict::Fail,
                     std::string(nfs::rpcStatusName(listed.status)) + ": " + listed.error);

@@ -135,6 +135,7 @@ class Walk {
         req.packetTimeout = opt_.timeout;
         req.retries = kRetries;
         req.keepData = keep;
+        req.device = opt_.interface;  // the probe talks through the named interface only
         return tftpFetch(server_, req);
     }
 

@@ -140,6 +140,12 @@ TftpResult tftpFetch(const TftpServer& server, const TftpRequest& request) {
 
     Socket sock(server.addr.ss_family);
     if (sock.fd() < 0) return done(TftpOutcome::SocketError, std::strerror(errno));
+    if (!request.device.empty() &&
+        ::setsockopt(sock.fd(), SOL_SOCKET, SO_BINDTODEVICE, request.device.c_str(),
+                     static_cast<socklen_t>(request.device.size())) != 0) {
+        return done(TftpOutcome::SocketError,
+                    "binding to " + request.device + ": " + std::strerror(errno));
+    }
     {
         // Bind now so the source port is known before sending, and stays for the transfer.
         sockaddr_storage any{};

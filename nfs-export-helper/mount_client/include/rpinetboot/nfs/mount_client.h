@@ -39,10 +39,11 @@ struct PingResult {
 constexpr std::uint32_t kMountProgram = 100005;
 constexpr std::uint32_t kNfsProgram = 100003;
 
-// `server` is a dotted-quad IPv4 address; `port` 0 asks the server's rpcbind.
+// `server` is a dotted-quad IPv4 address; `port` 0 asks the server's rpcbind. A non-empty
+// `device` sends everything through that interface only (SO_BINDTODEVICE; needs CAP_NET_RAW).
 ExportListResult listExports(const std::string& server,
                              std::chrono::milliseconds timeout = std::chrono::seconds(3),
-                             std::uint16_t port = 0);
+                             std::uint16_t port = 0, const std::string& device = {});
 
 PingResult pingProgram(const std::string& server, std::uint32_t program, std::uint32_t version,
                        std::chrono::milliseconds timeout = std::chrono::seconds(3),

@@ -41,6 +41,8 @@ struct TftpRequest {
     std::chrono::milliseconds fileTimeout{30000};
     bool keepData = true;
     std::uint64_t maxBytes = 1ull << 32;  // refuse to receive more than this
+    // When set, the socket sends and receives only through this interface (SO_BINDTODEVICE).
+    std::string device;
 };
 
 enum class TftpOutcome {
