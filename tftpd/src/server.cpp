@@ -344,8 +344,18 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     }
     // A new request from an (ip, port) with a live transfer replaces it (ports get reused,
     // firmware#745, #1041).
+    std::string key = req.filename + '\0' + req.mode;
+    for (const auto& o : req.options) key += '\0' + o.name + '\0' + o.value;
     if (auto it = sessions_.find(origin.client); it != sessions_.end()) {
         auto old = it->second;
+        if (old->halfOpen() && old->requestKey() == key) {
+            // The client re-sent its request before our answer reached it: the live transfer
+            // already answered (and its timer re-sends), so replacing it would leave the client
+            // talking to a closed port when it takes the first answer.
+            LOG4CPLUS_DEBUG(logger(), "\"" << logName << "\" from " << origin.client
+                                           << ": repeated request, transfer kept");
+            return;
+        }
         old->abort("replaced by a new request from the same port");
         sessionEnded(old.get());
     }
@@ -431,6 +441,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
 
     auto session = std::make_shared<Session>(*this, std::move(sock), origin.client, file, params,
                                              negotiated.oack, logName);
+    session->setRequestKey(std::move(key));
     sessions_.emplace(origin.client, session);
     order_.push_back(session.get());
     ++perClient_[clientIp];
