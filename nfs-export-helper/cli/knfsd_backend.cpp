@@ -77,6 +77,7 @@ class KnfsdBackend : public Backend {
         if (changed) replaceFile(cfg_.exportsDir, cfg_.fileName, candidate);
         if (cfg_.noReload) return kOk;
         auto run = runExportfsLive(cfg_.exportfs);
+        correctLines(run, liveFiles());
         if (run.ok()) {
             warnAll(run);
             return kOk;
@@ -116,8 +117,7 @@ class KnfsdBackend : public Backend {
         }
         if (rc != kOk) return rc;
         if (!cfg_.noReload && geteuid() == 0) {
-            auto files = stagedFiles(current_);
-            auto run = runExportfsIsolated(cfg_.exportfs, cfg_.exportsDir, files);
+            auto run = isolated(stagedFiles(current_));
             if (!run.ok()) return classifyFailure(run, run);
         }
         return kOk;
@@ -176,6 +176,34 @@ class KnfsdBackend : public Backend {
         return files;
     }
 
+    // exportfs in a private mount namespace over `files`, its line numbers made right.
+    ExportfsRun isolated(const std::map<std::string, std::string>& files) {
+        auto run = runExportfsIsolated(cfg_.exportfs, cfg_.exportsDir, files);
+        std::map<std::string, std::string> byPath;
+        for (const auto& [name, text] : files) byPath[cfg_.exportsDir + "/" + name] = text;
+        if (auto main = readFileIfExists(cfg_.exportsFile)) byPath[cfg_.exportsFile] = *main;
+        correctLines(run, byPath);
+        return run;
+    }
+
+    std::map<std::string, std::string> liveFiles() {
+        std::map<std::string, std::string> byPath;
+        for (const auto& [name, text] : stagedFiles(readFileIfExists(stateFile())))
+            byPath[cfg_.exportsDir + "/" + name] = text;
+        if (auto main = readFileIfExists(cfg_.exportsFile)) byPath[cfg_.exportsFile] = *main;
+        return byPath;
+    }
+
+    // exportfs skips comment lines when it counts (see correctExportfsLines): use our parser's.
+    static void correctLines(ExportfsRun& run, const std::map<std::string, std::string>& files) {
+        std::vector<Diagnostic> ours;
+        for (const auto& [path, text] : files) {
+            auto parsed = parseExports(text, path);
+            ours.insert(ours.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+        }
+        correctExportfsLines(run.messages, ours);
+    }
+
     int validateIsolated(const std::string& candidate) {
         if (geteuid() != 0) {
             rep_.error(
@@ -183,14 +211,14 @@ class KnfsdBackend : public Backend {
                 "use --no-reload to only write the file");
             return kSystem;
         }
-        auto run = runExportfsIsolated(cfg_.exportfs, cfg_.exportsDir, stagedFiles(candidate));
+        auto run = isolated(stagedFiles(candidate));
         if (run.ok()) return kOk;
         if (run.process.exitCode == 126 || run.process.exitCode == 127 || run.process.timedOut) {
             rep_.error("cannot run exportfs for validation: " + run.process.error);
             return kSystem;
         }
         // Tell "our entry is bad" from "something else was already broken": run again without it.
-        auto baseline = runExportfsIsolated(cfg_.exportfs, cfg_.exportsDir, stagedFiles(current_));
+        auto baseline = isolated(stagedFiles(current_));
         return classifyFailure(run, baseline);
     }
 

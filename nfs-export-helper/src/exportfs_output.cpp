@@ -81,6 +81,18 @@ std::vector<ExportfsMessage> parseExportfsOutput(std::string_view output) {
     return out;
 }
 
+void correctExportfsLines(std::vector<ExportfsMessage>& messages,
+                          const std::vector<Diagnostic>& ours) {
+    for (auto& m : messages) {
+        if (!m.error || m.file.empty()) continue;
+        const Diagnostic* best = nullptr;
+        for (const auto& d : ours)
+            if (d.error && d.file == m.file && d.line >= m.line && (!best || d.line < best->line))
+                best = &d;
+        if (best) m.line = best->line;
+    }
+}
+
 std::string describe(const ExportfsMessage& m) {
     if (m.file.empty()) return m.text;
     return m.file + ":" + std::to_string(m.line) + ": " + m.text;

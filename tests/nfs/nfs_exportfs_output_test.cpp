@@ -35,3 +35,21 @@ TEST_CASE("exportfs output: errors with file:line, warnings, file-less errors", 
     CHECK(m[4].error);
     CHECK(m[4].text.find("/nonexist") != std::string::npos);
 }
+
+TEST_CASE("exportfs output: lines corrected by our parser, exportfs skips comment lines",
+          "[nfs][exportfs]") {
+    // Measured (nfs-utils 2.6.2, Debian 12): for this file exportfs printed
+    // "/etc/exports.d/a.exports:2: unknown keyword \"bogus\"" although the bad line is line 4.
+    const char* file = "# c\n# c2\n/tmp 192.0.2.1(rw,no_subtree_check)\n/tmp 192.0.2.2(rw,bogus)\n";
+    auto parsed = parseExports(file, "/etc/exports.d/a.exports");
+    auto msgs = parseExportfsOutput(
+        "exportfs: /etc/exports.d/a.exports:2: unknown keyword \"bogus\"\n"
+        "exportfs: /etc/exports.d/other.exports:7: unknown keyword \"x\"\n"
+        "exportfs: Failed to stat /srv/x: No such file or directory\n");
+    correctExportfsLines(msgs, parsed.diagnostics);
+    REQUIRE(msgs.size() == 3);
+    CHECK(msgs[0].line == 4);
+    CHECK(describe(msgs[0]) == "/etc/exports.d/a.exports:4: unknown keyword \"bogus\"");
+    CHECK(msgs[1].line == 7);  // nothing of ours to go by: exportfs's number stays
+    CHECK(msgs[2].file.empty());
+}

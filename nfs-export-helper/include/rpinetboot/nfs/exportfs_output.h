@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rpinetboot/nfs/exports_parser.h"
+
 namespace rpinetboot::nfs {
 
 struct ExportfsMessage {
@@ -16,6 +18,14 @@ struct ExportfsMessage {
 };
 
 std::vector<ExportfsMessage> parseExportfsOutput(std::string_view output);
+
+// exportfs does not count comment lines in its "FILE:LINE:" errors (measured with nfs-utils 2.6.2:
+// two comment lines before a bad line 4 give "FILE:2:"), so its line can only be too small. For
+// each error naming a file, takes the line of our own parser's first error in that file at or after
+// it
+// (`ours`: parseExports diagnostics of the files exportfs read); exportfs's text is kept.
+void correctExportfsLines(std::vector<ExportfsMessage>& messages,
+                          const std::vector<Diagnostic>& ours);
 
 // "FILE:LINE: text" or "text" for a message, as we print it.
 std::string describe(const ExportfsMessage& message);
