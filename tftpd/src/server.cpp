@@ -62,6 +62,15 @@ void Server::setupListener(Listener& l) {
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     }
+    int got = 0;
+    socklen_t len = sizeof got;
+    // The kernel reports twice the usable size; a short buffer loses request bursts.
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 && got / 2 < size) {
+        LOG4CPLUS_WARN(logger(), "listening socket receive buffer is "
+                                     << got / 2 << " bytes, not " << size
+                                     << ": raise net.core.rmem_max "
+                                        "or start as root");
+    }
     const int on = 1;
     if (l.v6) {
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
