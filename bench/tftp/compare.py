@@ -251,7 +251,9 @@ def markdown(data):
              f"{p['runs']} run(s), median; each Pi fetches a {p['file_kib']} KiB file "
              f"({p['rounds']}) after a tsize probe; loopback inside a network namespace. "
              "MB = 10^6 bytes of file data; CPU = server CPU (cpuacct cgroup: the daemon and "
-             "every process it forks) per MB; RRQ latency = request to first answer.", "",
+             "every process it forks) per MB; RRQ latency = request to first answer (kernel "
+             "timestamps). The client re-sends after 1 s, 5 times, then counts the fetch as "
+             "failed. Every server gets the same warm-up before each run.", "",
              f"Machine: {m.get('Model name', '?')}, {m.get('nproc')} CPUs, "
              f"{m.get('memory_mib', '?')} MiB, kernel {m.get('kernel')}; load average "
              f"{data['loadavg_before']} before, {data['loadavg_after']} after"
@@ -333,6 +335,7 @@ def main():
         benchlib.fail("rpi-tftpd not built")
 
     loadavg_before = open("/proc/loadavg").read().split()[0]
+    machine = benchlib.machine()  # before the runs: its load average is the starting one
     results = {}
     t0 = time.monotonic()
     for run in range(runs):
@@ -360,7 +363,7 @@ def main():
         "loadavg_after": open("/proc/loadavg").read().split()[0],
         "elapsed_s": round(time.monotonic() - t0, 1),
     }
-    data["machine"] = benchlib.machine()
+    data["machine"] = machine
     os.makedirs(args.out, exist_ok=True)
     path = benchlib.write_result(args.out, "tftp_compare", data)
     md = os.path.join(args.out, "tftp_compare.md")

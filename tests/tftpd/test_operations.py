@@ -231,6 +231,28 @@ class Operations(unittest.TestCase):
         self.assertTrue(a2.finish() == self.tree.data(FILE_REL))
         self.assertTrue(fresh.finish() == self.tree.data(FILE_REL))
 
+    def test_repeated_request_keeps_transfer_new_request_replaces(self):
+        d = self.daemon()
+        c = lab.RawClient(d)
+        self.assertEqual(c.request(FILE, (("tsize", "0"),))[0], "oack")
+        first = c.tid
+        # The same RRQ again from the same port (the client's answer was slow): no new transfer.
+        c.sock.sendto(lab.rrq(FILE, options=(("tsize", "0"),)), c.server)
+        netlab.wait_for(lambda: "repeated request, transfer kept" in d.log(), timeout=5,
+                        what="repeated request")
+        c.step()  # ACK 0 to the first answer's port: DATA 1 comes from there
+        self.assertEqual(c.block, 1)
+        self.assertEqual(c.tid, first)
+        # A different request from the same (ip, port) replaces the live transfer (ports get
+        # reused by Pi firmware, facts section 5).
+        c.sock.sendto(lab.rrq("bootcode.bin"), c.server)
+        while True:
+            pkt, addr = c.sock.recvfrom(70000)
+            if addr != first:
+                break
+        self.assertEqual(lab.parse_reply(pkt)[0], "data")
+        self.assertIn("replaced by a new request from the same port", d.log())
+
     # --- trees -------------------------------------------------------------------------------
 
     def test_layout_template_and_root_fallback(self):

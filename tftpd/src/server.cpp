@@ -62,6 +62,15 @@ void Server::setupListener(Listener& l) {
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     }
+    int got = 0;
+    socklen_t len = sizeof got;
+    // The kernel reports twice the usable size; a short buffer loses request bursts.
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 && got / 2 < size) {
+        LOG4CPLUS_WARN(logger(), "listening socket receive buffer is "
+                                     << got / 2 << " bytes, not " << size
+                                     << ": raise net.core.rmem_max "
+                                        "or start as root");
+    }
     const int on = 1;
     if (l.v6) {
         ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
@@ -344,8 +353,18 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     }
     // A new request from an (ip, port) with a live transfer replaces it (ports get reused,
     // firmware#745, #1041).
+    std::string key = req.filename + '\0' + req.mode;
+    for (const auto& o : req.options) key += '\0' + o.name + '\0' + o.value;
     if (auto it = sessions_.find(origin.client); it != sessions_.end()) {
         auto old = it->second;
+        if (old->halfOpen() && old->requestKey() == key) {
+            // The client re-sent its request before our answer reached it: the live transfer
+            // already answered (and its timer re-sends), so replacing it would leave the client
+            // talking to a closed port when it takes the first answer.
+            LOG4CPLUS_DEBUG(logger(), "\"" << logName << "\" from " << origin.client
+                                           << ": repeated request, transfer kept");
+            return;
+        }
         old->abort("replaced by a new request from the same port");
         sessionEnded(old.get());
     }
@@ -431,6 +450,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
 
     auto session = std::make_shared<Session>(*this, std::move(sock), origin.client, file, params,
                                              negotiated.oack, logName);
+    session->setRequestKey(std::move(key));
     sessions_.emplace(origin.client, session);
     order_.push_back(session.get());
     ++perClient_[clientIp];

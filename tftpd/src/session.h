@@ -28,6 +28,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
     const boost::asio::ip::udp::endpoint& client() const { return client_; }
     bool halfOpen() const { return transfer_.halfOpen(); }
+    // The request that started this transfer, to recognise a client's retransmitted RRQ.
+    void setRequestKey(std::string key) { requestKey_ = std::move(key); }
+    const std::string& requestKey() const { return requestKey_; }
 
   private:
     void receive();
@@ -46,6 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Transfer::Params params_;
     Bytes oack_;
     std::string logName_;  // sanitised request name
+    std::string requestKey_;
     std::array<std::uint8_t, 516> rx_{};
     std::vector<std::uint8_t> scratch_;  // only for files streamed from disk
     Transfer::TimePoint started_;
