@@ -59,6 +59,7 @@ ACCEPTED_EXPOSURE = ("PERFECT", "SAFE", "OK", "MEDIUM")
 TEST_ONLY_DEPS = {
     "libclang-rt-14-dev": "sanitizer and libFuzzer runtimes of the clang test builds",
     "dpkg-dev": "a tool, not a library; build-essential (implied by every Debian build) has it",
+    "libbenchmark-dev": "bench/ only (make bench, optional even there); the packages neither build nor ship it",
 }
 BUILD_TOOLS = {"cmake", "pkg-config", "rpcsvc-proto", "help2man", "kea-dev"}
 
