@@ -66,6 +66,7 @@ void checkTftpServer(OfferAssessment& a, const DhcpPacket& offer, std::uint32_t 
 OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_t source_ip) {
     OfferAssessment a;
     a.yiaddr = offer.yiaddr;
+    a.proxy = offer.yiaddr == 0;
     if (const Bytes* sid = offer.option(kServerIdentifier); sid && sid->size() == 4) {
         a.server_id = static_cast<std::uint32_t>((*sid)[0]) << 24 | (*sid)[1] << 16 |
                       (*sid)[2] << 8 | (*sid)[3];
@@ -102,6 +103,12 @@ OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_
         add(a, Verdict::Warn, "no-option-60",
             "The OFFER has no option 60 \"PXEClient\"; dnsmasq and the Pi documentation send it.");
     }
+    if (a.proxy) {
+        add(a, Verdict::Info, "proxy-offer",
+            "The OFFER from " + ipv4ToString(source_ip) +
+                " carries no address (a proxyDHCP reply); the Pi needs another server's OFFER "
+                "for its address.");
+    }
     checkTftpServer(a, offer, source_ip);
     if (offer.siaddr != 0 && a.tftp_server != 0 && offer.siaddr != a.tftp_server) {
         add(a, Verdict::Warn, "siaddr-ignored",
@@ -122,6 +129,23 @@ int chooseOffer(const std::vector<OfferAssessment>& offers) {
         if (offers[i].netboot && sound(offers[i].findings)) return static_cast<int>(i);
     }
     return -1;
+}
+
+OfferChoice chooseOffers(const std::vector<OfferAssessment>& offers) {
+    OfferChoice choice;
+    choice.boot = chooseOffer(offers);
+    if (choice.boot < 0) return choice;
+    if (!offers[static_cast<std::size_t>(choice.boot)].proxy) {
+        choice.address = choice.boot;
+        return choice;
+    }
+    for (std::size_t i = 0; i < offers.size(); ++i) {
+        if (!offers[i].proxy && offers[i].yiaddr != 0) {
+            choice.address = static_cast<int>(i);
+            break;
+        }
+    }
+    return choice;
 }
 
 }  // namespace rpinetboot::probe
