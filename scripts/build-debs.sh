@@ -48,17 +48,7 @@ fi
 
 opts="parallel=$jobs"
 [ $check -eq 1 ] || opts="nocheck $opts"
-profiles=${DEB_BUILD_PROFILES:-}
-# A tree without the probe's program (probe/cli) can still package the other three components; the
-# profile says so openly instead of failing on the missing binary. The tests expect the probe package
-# whenever probe/cli is there.
-if [ ! -f "$src/probe/cli/CMakeLists.txt" ]; then
-    echo "build-debs: NOTE: probe/cli is not in this tree: building without rpi-netboot-probe" \
-        "(profile pkg.rpi-netboot.noprobe)"
-    profiles="${profiles:+$profiles }pkg.rpi-netboot.noprobe"
-fi
-echo "build-debs: building rpi-netboot $version in $src (DEB_BUILD_OPTIONS='$opts'," \
-    "DEB_BUILD_PROFILES='$profiles')"
+echo "build-debs: building rpi-netboot $version in $src (DEB_BUILD_OPTIONS='$opts')"
 # Offline means offline: as root the build runs in a new network namespace that has only a down
 # loopback, so a build step that reached for the network would fail here, not at a user's site.
 isolate=()
@@ -69,8 +59,7 @@ else
     echo "build-debs: NOTE: cannot unshare the network (not root): the build is not isolated"
 fi
 start=$(date +%s)
-(cd "$src" && DEB_BUILD_OPTIONS="$opts" DEB_BUILD_PROFILES="$profiles" \
-    "${isolate[@]}" dpkg-buildpackage -us -uc -b)
+(cd "$src" && DEB_BUILD_OPTIONS="$opts" "${isolate[@]}" dpkg-buildpackage -us -uc -b)
 echo "build-debs: dpkg-buildpackage took $(( $(date +%s) - start )) s"
 
 changes=$(ls "$work"/rpi-netboot_"$version"_*.changes)

@@ -19,10 +19,6 @@ after it ends (failures, errors and SIGTERM included): it purges its own package
 `autopkgtest-satdep` (the dummy package autopkgtest installs to pull in test dependencies, left behind
 when an autopkgtest run is interrupted) if that depends on one of them. Any other package that depends
 on ours is not touched: the test fails and names it.
-
-Until probe/cli is in the tree, the probe package cannot be built: build-debs.sh then uses the build
-profile pkg.rpi-netboot.noprobe and this test expects the other three packages (it says so in its
-output). Once probe/cli is there, all four are required.
 """
 
 import atexit
@@ -41,11 +37,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import netlab  # noqa: E402
 
 SOURCE = netlab.source_dir()
-HAVE_PROBE = os.path.isfile(os.path.join(SOURCE, "probe", "cli", "CMakeLists.txt"))
-PACKAGES = ["kea-hook-rpi-netboot", "rpi-tftpd", "rpi-netboot-nfs"] + (["rpi-netboot-probe"] if HAVE_PROBE else [])
-PROGRAMS = {"rpi-tftpd": "rpi-tftpd", "rpi-nfs-exports": "rpi-netboot-nfs"}
-if HAVE_PROBE:
-    PROGRAMS["rpi-netboot-probe"] = "rpi-netboot-probe"
+PACKAGES = ["kea-hook-rpi-netboot", "rpi-tftpd", "rpi-netboot-nfs", "rpi-netboot-probe"]
+PROGRAMS = {"rpi-tftpd": "rpi-tftpd", "rpi-nfs-exports": "rpi-netboot-nfs",
+            "rpi-netboot-probe": "rpi-netboot-probe"}
 # The dummy package autopkgtest installs (and purges) around each test to pull in its Depends.
 SATDEP = "autopkgtest-satdep"
 UNIT = "/lib/systemd/system/rpi-tftpd.service"
@@ -175,8 +169,6 @@ class DebianPackages(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="rpinb-debian-")
         os.chmod(cls.tmp, 0o755)
         cls.out = os.path.join(cls.tmp, "debs")
-        log(f"packages expected: {PACKAGES}" + ("" if HAVE_PROBE else
-            " (probe/cli is not in this tree: rpi-netboot-probe is left out, profile pkg.rpi-netboot.noprobe)"))
         purge_ours()  # leftovers of an earlier, interrupted run
         parent = os.path.dirname(SOURCE)
         parent_before = tracked_listing(parent)
@@ -291,8 +283,6 @@ class DebianPackages(unittest.TestCase):
         names = re.findall(r"^Tests:\s*(.+)$", control, re.M)
         names = [n for line in names for n in line.split()]
         self.assertGreaterEqual(len(names), 3)
-        skipped = [] if HAVE_PROBE else ["probe-help-and-man"]  # its Depends cannot be installed
-        expected = [n for n in names if n not in skipped]
         # apt-get (which autopkgtest runs to install test Depends) waits for a dpkg run of another
         # process instead of failing at once; APT_CONFIG is read in addition to /etc/apt.
         aptconf = os.path.join(self.tmp, "apt.conf")
@@ -304,7 +294,7 @@ class DebianPackages(unittest.TestCase):
             for attempt in range(3):
                 outdir = os.path.join(self.tmp, f"autopkgtest-out{attempt}")
                 cmd = ["autopkgtest", "--no-built-binaries", "--output-dir", outdir]
-                cmd += [f"--skip-test={n}" for n in skipped] + [src, "--", "null"]
+                cmd += [src, "--", "null"]
                 rc, out = run_group(cmd, timeout=600, env=env)
                 if installed(SATDEP):
                     leftover.append(f"attempt {attempt}: {field(SATDEP, 'Depends')}")
@@ -320,7 +310,7 @@ class DebianPackages(unittest.TestCase):
             os.path.join(outdir, "summary")) else ""
         log("autopkgtest summary:\n" + summary)
         self.assertEqual(rc, 0, f"autopkgtest failed:\n{out[-10000:]}")
-        for name in expected:
+        for name in names:
             self.assertRegex(summary, rf"(?m)^{re.escape(name)}\s+PASS", f"autopkgtest {name}")
         self.assertEqual(leftover, [], f"autopkgtest left {SATDEP} installed")
 
