@@ -63,11 +63,18 @@ def log(msg):
 
 
 def dpkg(args, timeout=600):
-    """dpkg, waiting (bounded) while another apt/dpkg run on this machine holds the lock."""
+    """dpkg, waiting (bounded) while another apt/dpkg run on this machine holds the lock. A dpkg run
+    killed earlier (an interrupted test) makes dpkg refuse until `dpkg --configure -a`: run it once."""
+    configured = False
     for _ in range(60):
         r = netlab.run(["dpkg"] + args, check=False, timeout=timeout)
         if r.returncode != 0 and "lock" in r.stderr and "locked" in r.stderr:
             time.sleep(5)
+            continue
+        if r.returncode != 0 and "dpkg --configure -a" in r.stderr and not configured:
+            log("dpkg was interrupted earlier: dpkg --configure -a")
+            configured = True
+            netlab.run(["dpkg", "--configure", "-a"], check=False, timeout=timeout)
             continue
         return r
     raise TimeoutError("dpkg lock held for 5 minutes")
@@ -78,17 +85,42 @@ def installed(pkg):
     return r.returncode == 0 and r.stdout.strip() not in ("", "not-installed")
 
 
+_groups = []  # process groups run_group() started and that may still run
+
+
+def stop_group(pgid):
+    """Ends a process group this test started, by its id: SIGTERM, then SIGKILL after 10 s."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+
+
 def run_group(cmd, timeout, **kw):
-    """Runs cmd in its own process group; on timeout kills that group (by its id), so that no dpkg,
-    apt-get or compiler it started keeps running. Returns (returncode, combined output)."""
+    """Runs cmd in its own process group; on timeout, or when the test is ended (cleanup_machine),
+    that group is stopped by its id, so that no dpkg, apt-get or compiler it started keeps running.
+    Returns (returncode or None on timeout, combined output)."""
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          start_new_session=True, **kw)
+    _groups.append(p.pid)
     try:
         out, _ = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
+        stop_group(p.pid)
         out, _ = p.communicate()
-        return None, out + f"\n[killed after {timeout} s]"
+        return None, out + f"\n[stopped after {timeout} s]"
+    finally:
+        # The group may outlive its leader (a daemon it left): stop what remains.
+        stop_group(p.pid)
+        _groups.remove(p.pid)
     return p.returncode, out
 
 
@@ -138,6 +170,8 @@ def cleanup_machine():
     if _cleaned[0]:
         return
     _cleaned[0] = True
+    for pgid in list(_groups):  # a build or autopkgtest still running when the test is ended
+        stop_group(pgid)
     purge_ours()
 
 
