@@ -163,6 +163,7 @@ def purge_ours_satdep():
 
 
 _cleaned = [False]
+_tmpdirs = []  # removed by cleanup_machine, after the purge
 
 
 def cleanup_machine():
@@ -170,9 +171,13 @@ def cleanup_machine():
     if _cleaned[0]:
         return
     _cleaned[0] = True
-    for pgid in list(_groups):  # a build or autopkgtest still running when the test is ended
-        stop_group(pgid)
-    purge_ours()
+    try:
+        for pgid in list(_groups):  # a build or autopkgtest still running when the test is ended
+            stop_group(pgid)
+        purge_ours()
+    finally:
+        for path in _tmpdirs:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def field(pkg, name):
@@ -201,6 +206,7 @@ class DebianPackages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="rpinb-debian-")
+        _tmpdirs.append(cls.tmp)
         os.chmod(cls.tmp, 0o755)
         cls.out = os.path.join(cls.tmp, "debs")
         purge_ours()  # leftovers of an earlier, interrupted run
@@ -228,10 +234,7 @@ class DebianPackages(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            cleanup_machine()
-        finally:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
+        cleanup_machine()
 
     # 1. build and lintian -------------------------------------------------------------------
     def test_01_build_and_lintian(self):
