@@ -49,8 +49,17 @@ fi
 opts="parallel=$jobs"
 [ $check -eq 1 ] || opts="nocheck $opts"
 echo "build-debs: building rpi-netboot $version in $src (DEB_BUILD_OPTIONS='$opts')"
+# Offline means offline: as root the build runs in a new network namespace that has only a down
+# loopback, so a build step that reached for the network would fail here, not at a user's site.
+isolate=()
+if unshare --net true 2>/dev/null; then
+    isolate=(unshare --net)
+    echo "build-debs: building offline (unshare --net: no network interface)"
+else
+    echo "build-debs: NOTE: cannot unshare the network (not root): the build is not isolated"
+fi
 start=$(date +%s)
-(cd "$src" && DEB_BUILD_OPTIONS="$opts" dpkg-buildpackage -us -uc -b)
+(cd "$src" && DEB_BUILD_OPTIONS="$opts" "${isolate[@]}" dpkg-buildpackage -us -uc -b)
 echo "build-debs: dpkg-buildpackage took $(( $(date +%s) - start )) s"
 
 changes=$(ls "$work"/rpi-netboot_"$version"_*.changes)

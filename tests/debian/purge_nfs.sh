@@ -6,6 +6,7 @@ set -eu
 base=$1 dropin=$2 lock=$3
 root="$base/1234abcd"
 state=$(mktemp -d)
+trap 'rm -rf "$state"' EXIT
 cp -a /var/lib/nfs/. "$state/"
 mount -t tmpfs tmpfs /etc/exports.d
 mount --bind "$state" /var/lib/nfs
@@ -26,13 +27,17 @@ stale="$(dirname "$dropin")/.$(basename "$dropin").tmp.AbC123"
 : > "$stale"
 
 echo "== dpkg --purge rpi-netboot-nfs"
-# Another apt/dpkg run on this machine may hold the lock for a while: wait for it, bounded.
+# Another apt/dpkg run on this machine may hold the lock for a while: wait for it, bounded. Any other
+# failure fails at once.
 tries=0
-until dpkg --purge rpi-netboot-nfs; do
+until out=$(dpkg --purge rpi-netboot-nfs 2>&1); do
+    echo "$out"
+    echo "$out" | grep -q "lock" || { echo "FAIL: dpkg --purge rpi-netboot-nfs failed"; exit 1; }
     tries=$((tries + 1))
-    [ $tries -lt 60 ] || { echo "FAIL: dpkg --purge kept failing"; exit 1; }
+    [ $tries -lt 40 ] || { echo "FAIL: the dpkg lock stayed held for 200 s"; exit 1; }
     sleep 5
 done
+echo "$out"
 test ! -e "$dropin" || { echo "FAIL: purge left $dropin"; exit 1; }
 test ! -e "$lock" || { echo "FAIL: purge left $lock"; exit 1; }
 test ! -e "$stale" || { echo "FAIL: purge left the stale temp file $stale"; exit 1; }

@@ -14,9 +14,14 @@
 6. Purging rpi-netboot-nfs (in a private mount namespace, so this machine's exports stay untouched)
    removes the helper's drop-in and lock and re-applies the exports; purging the rest leaves nothing.
 
-Installing packages changes this machine: the test purges its packages before and after (by name).
+Installing packages changes this machine, so the test cleans up by package name, before it starts and
+after it ends (failures, errors and SIGTERM included): it purges its own packages and a leftover
+`autopkgtest-satdep` (the dummy package autopkgtest installs to pull in test dependencies, left behind
+when an autopkgtest run is interrupted) if that depends on one of them. Any other package that depends
+on ours is not touched: the test fails and names it.
 """
 
+import atexit
 import glob
 import os
 import re
@@ -31,9 +36,12 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import netlab  # noqa: E402
 
+SOURCE = netlab.source_dir()
 PACKAGES = ["kea-hook-rpi-netboot", "rpi-tftpd", "rpi-netboot-nfs", "rpi-netboot-probe"]
 PROGRAMS = {"rpi-tftpd": "rpi-tftpd", "rpi-nfs-exports": "rpi-netboot-nfs",
             "rpi-netboot-probe": "rpi-netboot-probe"}
+# The dummy package autopkgtest installs (and purges) around each test to pull in its Depends.
+SATDEP = "autopkgtest-satdep"
 UNIT = "/lib/systemd/system/rpi-tftpd.service"
 CONFFILE = "/etc/rpi-netboot/rpi-tftpd.conf"
 DROPIN = "/etc/exports.d/rpi-netboot.exports"
@@ -45,10 +53,9 @@ ACCEPTED_EXPOSURE = ("PERFECT", "SAFE", "OK", "MEDIUM")
 TEST_ONLY_DEPS = {
     "libclang-rt-14-dev": "sanitizer and libFuzzer runtimes of the clang test builds",
     "dpkg-dev": "a tool, not a library; build-essential (implied by every Debian build) has it",
+    "libbenchmark-dev": "bench/ only (make bench, optional even there); the packages neither build nor ship it",
 }
 BUILD_TOOLS = {"cmake", "pkg-config", "rpcsvc-proto", "help2man", "kea-dev"}
-
-SOURCE = netlab.source_dir()
 
 
 def log(msg):
@@ -56,11 +63,18 @@ def log(msg):
 
 
 def dpkg(args, timeout=600):
-    """dpkg, waiting (bounded) while another apt/dpkg run on this machine holds the lock."""
+    """dpkg, waiting (bounded) while another apt/dpkg run on this machine holds the lock. A dpkg run
+    killed earlier (an interrupted test) makes dpkg refuse until `dpkg --configure -a`: run it once."""
+    configured = False
     for _ in range(60):
         r = netlab.run(["dpkg"] + args, check=False, timeout=timeout)
         if r.returncode != 0 and "lock" in r.stderr and "locked" in r.stderr:
             time.sleep(5)
+            continue
+        if r.returncode != 0 and "dpkg --configure -a" in r.stderr and not configured:
+            log("dpkg was interrupted earlier: dpkg --configure -a")
+            configured = True
+            netlab.run(["dpkg", "--configure", "-a"], check=False, timeout=timeout)
             continue
         return r
     raise TimeoutError("dpkg lock held for 5 minutes")
@@ -71,12 +85,99 @@ def installed(pkg):
     return r.returncode == 0 and r.stdout.strip() not in ("", "not-installed")
 
 
+_groups = []  # process groups run_group() started and that may still run
+
+
+def stop_group(pgid):
+    """Ends a process group this test started, by its id: SIGTERM, then SIGKILL after 10 s."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+
+
+def run_group(cmd, timeout, **kw):
+    """Runs cmd in its own process group; on timeout, or when the test is ended (cleanup_machine),
+    that group is stopped by its id, so that no dpkg, apt-get or compiler it started keeps running.
+    Returns (returncode or None on timeout, combined output)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True, **kw)
+    _groups.append(p.pid)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_group(p.pid)
+        out, _ = p.communicate()
+        return None, out + f"\n[stopped after {timeout} s]"
+    finally:
+        # The group may outlive its leader (a daemon it left): stop what remains.
+        stop_group(p.pid)
+        _groups.remove(p.pid)
+    return p.returncode, out
+
+
+def dependents_of_ours():
+    """Installed packages (not ours) whose Depends or Pre-Depends name one of our packages."""
+    r = netlab.run(["dpkg-query", "-W", "-f=${Package}\t${db:Status-Status}\t${Depends}, ${Pre-Depends}\n"])
+    found = []
+    for line in r.stdout.splitlines():
+        pkg, status, deps = (line.split("\t") + ["", ""])[:3]
+        if pkg in PACKAGES or status in ("", "not-installed", "config-files"):
+            continue
+        names = {re.split(r"[\s(:]", alt.strip())[0] for dep in deps.split(",") for alt in dep.split("|")}
+        if names & set(PACKAGES):
+            found.append(pkg)
+    return found
+
+
 def purge_ours():
-    present = [p for p in PACKAGES if installed(p)]
+    """Purges our packages and a leftover autopkgtest-satdep that depends on them, in one dpkg run.
+    Refuses (AssertionError) to remove any other package that depends on ours."""
+    dependents = dependents_of_ours()
+    foreign = [p for p in dependents if p != SATDEP]
+    if foreign:
+        raise AssertionError(f"packages not made by this test depend on ours: {foreign}; "
+                             "remove them by hand, the test will not")
+    present = dependents + [p for p in PACKAGES if installed(p)]
     if present:
+        log(f"purging {present}")
         r = dpkg(["--purge"] + present)
         if r.returncode != 0:
             raise AssertionError(f"dpkg --purge {present} failed:\n{r.stdout}\n{r.stderr}")
+
+
+def purge_ours_satdep():
+    """Purges autopkgtest-satdep if it is installed and depends on one of our packages."""
+    if SATDEP in dependents_of_ours():
+        r = dpkg(["--purge", SATDEP])
+        if r.returncode != 0:
+            raise AssertionError(f"dpkg --purge {SATDEP} failed:\n{r.stdout}\n{r.stderr}")
+
+
+_cleaned = [False]
+_tmpdirs = []  # removed by cleanup_machine, after the purge
+
+
+def cleanup_machine():
+    """What tearDownClass and exit (SIGTERM included, through netlab's handler) both run, once."""
+    if _cleaned[0]:
+        return
+    _cleaned[0] = True
+    try:
+        for pgid in list(_groups):  # a build or autopkgtest still running when the test is ended
+            stop_group(pgid)
+        purge_ours()
+    finally:
+        for path in _tmpdirs:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def field(pkg, name):
@@ -105,19 +206,22 @@ class DebianPackages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="rpinb-debian-")
+        _tmpdirs.append(cls.tmp)
         os.chmod(cls.tmp, 0o755)
         cls.out = os.path.join(cls.tmp, "debs")
-        purge_ours()
+        purge_ours()  # leftovers of an earlier, interrupted run
         parent = os.path.dirname(SOURCE)
         parent_before = tracked_listing(parent)
         debian_before = tracked_listing(os.path.join(SOURCE, "debian"))
         log("building the packages (scripts/build-debs.sh --jobs 2)")
         start = time.monotonic()
-        cls.build = subprocess.run([os.path.join(SOURCE, "scripts", "build-debs.sh"), "--out", cls.out,
-                                    "--jobs", "2"], text=True, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, timeout=1500)
+        cls.build_rc, cls.build_log = run_group([os.path.join(SOURCE, "scripts", "build-debs.sh"), "--out",
+                                                 cls.out, "--jobs", "2"], timeout=900)
         cls.build_seconds = time.monotonic() - start
-        log(f"build + lintian took {cls.build_seconds:.0f} s, exit {cls.build.returncode}")
+        log(f"build + lintian took {cls.build_seconds:.0f} s, exit {cls.build_rc}")
+        for line in cls.build_log.splitlines():
+            if line.startswith("build-debs:") or re.match(r"^[EWIN]: ", line):
+                print("    " + line, flush=True)
         cls.littered = ([f for f in tracked_listing(parent) if f not in parent_before] +
                         [f"debian/{f}" for f in tracked_listing(os.path.join(SOURCE, "debian"))
                          if f not in debian_before])
@@ -130,16 +234,14 @@ class DebianPackages(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            purge_ours()
-        finally:
-            shutil.rmtree(cls.tmp, ignore_errors=True)
+        cleanup_machine()
 
     # 1. build and lintian -------------------------------------------------------------------
     def test_01_build_and_lintian(self):
-        self.assertEqual(self.build.returncode, 0, f"build-debs.sh failed:\n{self.build.stdout[-6000:]}")
-        self.assertIn("build-debs: lintian: no errors, no warnings", self.build.stdout)
-        tags = [line for line in self.build.stdout.splitlines() if re.match(r"^[EW]: ", line)]
+        self.assertEqual(self.build_rc, 0, f"build-debs.sh failed:\n{self.build_log[-6000:]}")
+        self.assertIn("build-debs: building offline (unshare --net", self.build_log)
+        self.assertIn("build-debs: lintian: no errors, no warnings", self.build_log)
+        tags = [line for line in self.build_log.splitlines() if re.match(r"^[EW]: ", line)]
         self.assertEqual(tags, [], "lintian reported errors or warnings")
         self.assertEqual(sorted(self.debs), sorted(PACKAGES), "a package is missing")
         self.assertEqual(self.littered, [], "the build wrote into the source tree or its parent")
@@ -218,20 +320,36 @@ class DebianPackages(unittest.TestCase):
         names = re.findall(r"^Tests:\s*(.+)$", control, re.M)
         names = [n for line in names for n in line.split()]
         self.assertGreaterEqual(len(names), 3)
-        for attempt in range(3):
-            outdir = os.path.join(self.tmp, f"autopkgtest-out{attempt}")
-            r = netlab.run(["autopkgtest", "--no-built-binaries", "--output-dir", outdir, src, "--",
-                            "null"], check=False, timeout=900)
-            if r.returncode != 0 and "lock" in (r.stdout + r.stderr) and "Could not get lock" in r.stderr:
-                time.sleep(10)
-                continue
-            break
+        # apt-get (which autopkgtest runs to install test Depends) waits for a dpkg run of another
+        # process instead of failing at once; APT_CONFIG is read in addition to /etc/apt.
+        aptconf = os.path.join(self.tmp, "apt.conf")
+        with open(aptconf, "w") as f:
+            f.write('DPkg::Lock::Timeout "300";\n')
+        env = dict(os.environ, APT_CONFIG=aptconf)
+        leftover = []
+        try:
+            for attempt in range(3):
+                outdir = os.path.join(self.tmp, f"autopkgtest-out{attempt}")
+                cmd = ["autopkgtest", "--no-built-binaries", "--output-dir", outdir]
+                cmd += [src, "--", "null"]
+                rc, out = run_group(cmd, timeout=600, env=env)
+                if installed(SATDEP):
+                    leftover.append(f"attempt {attempt}: {field(SATDEP, 'Depends')}")
+                    purge_ours_satdep()
+                if rc != 0 and re.search(r"Could not get lock|frontend lock|lock was locked", out):
+                    log(f"autopkgtest attempt {attempt}: the dpkg lock was held; retrying")
+                    time.sleep(10)
+                    continue
+                break
+        finally:
+            purge_ours_satdep()
         summary = read(os.path.join(outdir, "summary")) if os.path.exists(
             os.path.join(outdir, "summary")) else ""
         log("autopkgtest summary:\n" + summary)
-        self.assertEqual(r.returncode, 0, f"autopkgtest failed:\n{r.stdout[-8000:]}\n{r.stderr[-4000:]}")
+        self.assertEqual(rc, 0, f"autopkgtest failed:\n{out[-10000:]}")
         for name in names:
             self.assertRegex(summary, rf"(?m)^{re.escape(name)}\s+PASS", f"autopkgtest {name}")
+        self.assertEqual(leftover, [], f"autopkgtest left {SATDEP} installed")
 
     # 4. systemd ---------------------------------------------------------------------------
     def test_30_systemd_verify(self):
@@ -263,7 +381,27 @@ class DebianPackages(unittest.TestCase):
                 settings.setdefault(key, value)
         return settings
 
-    def _start_as_unit(self, ns, root, caps):
+    def _sample_config(self, root):
+        """The installed conffile with every example setting switched on, pointed at this test's tree
+        and loopback: the daemon must accept each key the comments offer."""
+        shared = os.path.join(self.tmp, "shared")
+        os.makedirs(shared, exist_ok=True)
+        values = {"root": root, "listen": "127.0.0.1:69", "allow-root": shared, "pin": "1234abcd=127.0.0.1"}
+        lines, keys = [], []
+        for line in read(CONFFILE).splitlines():
+            m = re.match(r"^#([a-z][a-z-]*) = (.+)$", line)
+            if m:
+                keys.append(m.group(1))
+                line = f"{m.group(1)} = {values.get(m.group(1), m.group(2))}"
+            lines.append(line)
+        self.assertIn("root", keys, "the conffile must show how to set root")
+        path = os.path.join(self.tmp, "rpi-tftpd.conf")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(path, 0o644)
+        return path
+
+    def _start_as_unit(self, ns, config, caps):
         unit = self._unit()
         cmd = ["setpriv", f"--reuid={unit['User']}", f"--regid={unit['Group']}", "--clear-groups",
                "--no-new-privs"]
@@ -272,7 +410,8 @@ class DebianPackages(unittest.TestCase):
             cmd += [f"--inh-caps=-all,+{cap}", f"--ambient-caps=-all,+{cap}", f"--bounding-set=-all,+{cap}"]
         else:
             cmd += ["--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all"]
-        cmd += unit["ExecStart"].split() + ["--root", root, "--listen", "127.0.0.1:69"]
+        # ExecStart as written, with the example configuration in place of the conffile.
+        cmd += unit["ExecStart"].replace(CONFFILE, config).split()
         return ns.start(cmd, name="rpi-tftpd")
 
     def _fetch(self, ns, name, dest):
@@ -287,8 +426,13 @@ class DebianPackages(unittest.TestCase):
             f.write(content)
         for d in (root, os.path.join(root, "1234abcd")):
             os.chmod(d, 0o755)
+        # As shipped, every setting is commented out: the daemon reads the file and asks for a root.
+        r = netlab.run(self._unit()["ExecStart"].split(), check=False, timeout=10)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--root is required", r.stdout + r.stderr)
+        config = self._sample_config(root)
         ns = netlab.Netns("deb")
-        proc = self._start_as_unit(ns, root, caps=True)
+        proc = self._start_as_unit(ns, config, caps=True)
         dest = os.path.join(self.tmp, "fetched.txt")
 
         def fetched():
@@ -307,7 +451,7 @@ class DebianPackages(unittest.TestCase):
         netlab.wait_for(fetched, timeout=10, interval=0.2, what="a fetch after SIGHUP")
         self.assertEqual(proc.stop(), 0, read(proc.log_path))
         # Without the capability the unprivileged user cannot bind port 69: the unit needs it.
-        bare = self._start_as_unit(ns, root, caps=False)
+        bare = self._start_as_unit(ns, config, caps=False)
         netlab.wait_for(lambda: not bare.alive(), timeout=10, what="rpi-tftpd failing without the capability")
         self.assertNotEqual(bare.stop(), 0)
         ns.close()
@@ -363,6 +507,7 @@ class DebianPackages(unittest.TestCase):
 
 if __name__ == "__main__":
     netlab.require_root()
+    atexit.register(cleanup_machine)  # also on SIGTERM: netlab's handler exits through sys.exit
     netlab.require_tools("dpkg-buildpackage", "lintian", "autopkgtest", "systemd-analyze", "help2man",
                          "tftp", "curl", "kea-dhcp4", "exportfs", "setpriv", "unshare", "man")
     result = unittest.main(verbosity=2, exit=False, failfast=False).result
