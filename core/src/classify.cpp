@@ -16,6 +16,10 @@ std::string_view className(PiClass cls) {
     return "RPI_NETBOOT_PI4";
 }
 
+bool usesOfferDirectly(PiClass cls) {
+    return cls == PiClass::Rom3 || cls == PiClass::Bootcode;
+}
+
 namespace {
 
 // Which boot stage sent it. Option 97's FourCC is the strongest evidence, then the exact order of

@@ -153,7 +153,7 @@ SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {
 }
 
 bool NetbootLogic::needsRomHold(const PiDecision& d, const Pkt4& response) const {
-    return d.is_pi && d.pi_class == PiClass::Rom3 && config_.hold_rom_offers &&
+    return d.is_pi && usesOfferDirectly(d.pi_class) && config_.hold_rom_offers &&
            response.getType() == isc::dhcp::DHCPOFFER && !response.getYiaddr().isV4Zero();
 }
 

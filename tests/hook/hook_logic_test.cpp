@@ -246,7 +246,7 @@ TEST_CASE("allow-lists and require-oui") {
     CHECK(oui.onReceive(*unknown).outcome == ReceiveOutcome::NotPi);
 }
 
-TEST_CASE("only ROM3 OFFERs are held, and only with hold-rom-offers") {
+TEST_CASE("only OFFERs to stages that never REQUEST are held, and only with hold-rom-offers") {
     const NetbootLogic hold(config()), no_hold(config(R"({"hold-rom-offers": false})"));
     Pkt4Ptr rom = fromWire(buildDiscover(identity(PiModel::Rom3, "b8:27:eb:12:34:56")));
     Pkt4Ptr pi4 = fromWire(buildDiscover(identity(PiModel::Pi4)));
@@ -256,4 +256,9 @@ TEST_CASE("only ROM3 OFFERs are held, and only with hold-rom-offers") {
     CHECK_FALSE(hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPACK, *rom)));
     CHECK_FALSE(no_hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPOFFER, *rom)));
     CHECK_FALSE(hold.needsRomHold(pi4_d, *keaReply(isc::dhcp::DHCPOFFER, *pi4)));
+    // bootcode.bin sends no REQUEST either (facts section 2): its OFFER is held too.
+    Pkt4Ptr bootcode = fromWire(buildDiscover(identity(PiModel::Bootcode, "b8:27:eb:12:34:57")));
+    const PiDecision bootcode_d = hold.onReceive(*bootcode).decision;
+    REQUIRE(bootcode_d.pi_class == PiClass::Bootcode);
+    CHECK(hold.needsRomHold(bootcode_d, *keaReply(isc::dhcp::DHCPOFFER, *bootcode)));
 }

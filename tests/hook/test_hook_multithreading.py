@@ -58,7 +58,7 @@ class MultiThreadingTest(unittest.TestCase):
                         "pkt4-rpi-netboot-rom3-received": 3,
                         "pkt4-rpi-netboot-bootcode-received": 1,
                         "pkt4-rpi-netboot-pi4-received": 4, "pkt4-rpi-netboot-pi5-received": 4,
-                        "pkt4-rpi-netboot-rom-offers-held": 3,
+                        "pkt4-rpi-netboot-rom-offers-held": 4,  # 3 ROM3 + 1 bootcode
                         "pkt4-rpi-netboot-rom-offers-dropped": 0, "pkt4-rpi-netboot-malformed": 0}
             self.assertEqual({k: stats.get(k) for k in expected}, expected)
             self.assertNotIn("RPI_NETBOOT_CALLOUT_ERROR", kea.log())

@@ -136,7 +136,8 @@ class PiHookTest(unittest.TestCase):
                     "pkt4-rpi-netboot-rom3-received": 1, "pkt4-rpi-netboot-bootcode-received": 1,
                     "pkt4-rpi-netboot-pi4-received": 2, "pkt4-rpi-netboot-pi5-received": 2,
                     "pkt4-rpi-netboot-malformed": 1, "pkt4-rpi-netboot-not-allowed": 0,
-                    "pkt4-rpi-netboot-rom-offers-held": 1}
+                    # the ROM3 and the bootcode.bin OFFER (neither stage sends REQUEST)
+                    "pkt4-rpi-netboot-rom-offers-held": 2}
         self.assertEqual({k: stats.get(k) for k in expected}, expected)
         log = kea.log()
         self.assertIn("RPI_NETBOOT_LOAD_OK", log)

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The Pi 3B boot ROM never sends DHCPREQUEST and uses the OFFERed address (facts section 4,
-raspberrypi/firmware#1303). With hold-rom-offers (default) the hook records each ROM3 OFFER as a
-lease, so a second Pi is never offered an address the first one is using.
+raspberrypi/firmware#1303); neither does bootcode.bin (facts section 2). With hold-rom-offers
+(default) the hook records each ROM3 and BOOTCODE OFFER as a lease, so a second Pi is never
+offered an address the first one is using.
 
-A two-address pool makes reuse visible: Pi A and Pi B boot in the same second, A retries, then a
+A two-address pool makes reuse visible: Pi A (ROM) and Pi B (bootcode.bin) boot in the same second, A retries, then a
 third Pi C boots. Held: A and B differ, A keeps its address, C gets nothing (both addresses are
 in use, and C's ROM retries later). Not held (hold-rom-offers false): Kea 2.2's iterative
 allocator still gives A and B different addresses, but C is offered an address a Pi is using.
@@ -17,7 +18,8 @@ from keatest import KeaServer, Lab, finish_exchange, pi
 
 SUBNET = {"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.100 - 192.0.2.101"}]}
 PI_A = pi("rom3", "b8:27:eb:00:00:0a", "0000000a")
-PI_B = pi("rom3", "b8:27:eb:00:00:0b", "0000000b")
+# bootcode.bin (a 3B+, or a 3B with bootcode.bin on an SD card) never sends REQUEST either.
+PI_B = pi("bootcode", "b8:27:eb:00:00:0b", "0000000b")
 PI_C = pi("rom3", "b8:27:eb:00:00:0c", "0000000c")
 
 

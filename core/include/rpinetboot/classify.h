@@ -24,6 +24,10 @@ inline constexpr std::string_view kClassAll = "RPI_NETBOOT";
 // "RPI_NETBOOT_ROM3", "RPI_NETBOOT_BOOTCODE", "RPI_NETBOOT_PI4", "RPI_NETBOOT_PI5"
 std::string_view className(PiClass cls);
 
+// True for the stages that never send DHCPREQUEST and use the OFFERed address as it is: the Pi 3B
+// boot ROM and bootcode.bin (facts section 2, "Sends REQUEST?"). A server must hold their offers.
+bool usesOfferDirectly(PiClass cls);
+
 // What the classifier looks at, borrowed from the packet.
 struct DhcpRequestView {
     std::optional<std::string_view> vendor_class;  // option 60
