@@ -144,8 +144,17 @@ class Bench:
         netlab.wait_for(listening, timeout=15, what=f"kea-dhcp4 ({kind}) on port 67")
         return proc
 
+    def decode43(self, hex_payload):
+        """Core's option 43 decoder (through rpinetboot-bench-templates), as the probe uses it."""
+        res = netlab.run([self.templates_tool, "--decode-option43", hex_payload])
+        return json.loads(res.stdout)
+
     def check_offers(self, kind):
-        """One exchange per template: the configuration must do what it claims."""
+        """One exchange per template: the configuration must do what it claims. A Pi template's
+        OFFER must be one a Pi boots from (facts sections 1 and 3): option 43 decoding to
+        discovery control 3, menu prompt {0, "PXE"} and a boot menu holding "Raspberry Pi Boot",
+        and option 60 "PXEClient". Whether the menu carries the three spaces the Pi 3B ROM needs
+        is recorded (the hook pads it; the published config-only class cannot tell a ROM apart)."""
         # Every template from the first instance's set: its giaddr is the address we bind.
         first_dir = os.path.dirname(self.instances[0]["discover"])
         specs = [f"{t['name']}={os.path.join(first_dir, t['name'] + '-discover.hex')}"
@@ -161,18 +170,32 @@ class Bench:
             if not o.get("offer"):
                 problems.append(f"{kind}: no OFFER for template {name}")
                 continue
-            opt43 = bytes.fromhex(o["options"].get("43", ""))
-            has_boot = MENU_TEXT in opt43
-            verdict[name] = {"option43": opt43.hex() or None, "pi_boot_menu": has_boot,
+            opt43 = o["options"].get("43", "")
+            d = self.decode43(opt43) if opt43 else {"ok": False}
+            menu = d.get("menu_text") or ""
+            bootable = bool(d.get("ok") and d.get("discovery_control") == 3 and
+                            MENU_TEXT.decode() in menu and
+                            d.get("suboptions", {}).get("10") == "00505845" and
+                            bytes.fromhex(o["options"].get("60", "")) == b"PXEClient")
+            verdict[name] = {"option43": opt43 or None, "pi_boot_menu": bootable,
+                             "menu_text": d.get("menu_text"),
+                             "rom_padded": menu.endswith("   ") if menu else None,
                              "option60": bytes.fromhex(o["options"].get("60", "")).decode(
+                                 "latin-1") or None,
+                             "option66": bytes.fromhex(o["options"].get("66", "")).decode(
                                  "latin-1") or None}
             pi = name in PI_TEMPLATES
             if kind == "none" and opt43:
                 problems.append(f"none: template {name} got option 43")
-            if kind != "none" and pi and not has_boot:
-                problems.append(f"{kind}: Pi template {name} got no 'Raspberry Pi Boot' menu")
+            if kind != "none" and pi and not bootable:
+                problems.append(f"{kind}: Pi template {name} got an OFFER no Pi boots from: "
+                                f"43={opt43 or 'none'} decoded {d}")
+            if kind == "hook" and name == "rom3" and not verdict[name]["rom_padded"]:
+                problems.append("hook: the Pi 3B ROM got the unpadded menu it miscounts")
             if name == "linux" and opt43:
                 problems.append(f"{kind}: the Linux client got option 43")
+            if kind == "hook" and name == "x86pxe" and opt43:
+                problems.append("hook: the x86 PXE client got the Pi's option 43")
         return verdict, problems
 
     def perfdhcp_argv(self, inst, rate, duration):
