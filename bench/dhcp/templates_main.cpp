@@ -88,7 +88,8 @@ int decodeOption43(const std::string& hex) {
     bool first = true;
     for (const auto& [code, value] : decoded->suboptions) {
         std::cout << (first ? "" : ", ") << "\"" << int(code) << "\": \"";
-        for (std::uint8_t b : value) std::cout << "0123456789abcdef"[b >> 4] << "0123456789abcdef"[b & 15];
+        for (std::uint8_t b : value)
+            std::cout << "0123456789abcdef"[b >> 4] << "0123456789abcdef"[b & 15];
         std::cout << "\"";
         first = false;
     }

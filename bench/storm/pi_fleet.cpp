@@ -9,10 +9,10 @@ namespace rpinetboot::bench {
 namespace {
 
 MacAddress macOf(std::uint32_t oui, std::uint32_t low24) {
-    return MacAddress(MacAddress::Bytes{
-        static_cast<std::uint8_t>(oui >> 16), static_cast<std::uint8_t>(oui >> 8),
-        static_cast<std::uint8_t>(oui), static_cast<std::uint8_t>(low24 >> 16),
-        static_cast<std::uint8_t>(low24 >> 8), static_cast<std::uint8_t>(low24)});
+    return MacAddress(
+        MacAddress::Bytes{static_cast<std::uint8_t>(oui >> 16), static_cast<std::uint8_t>(oui >> 8),
+                          static_cast<std::uint8_t>(oui), static_cast<std::uint8_t>(low24 >> 16),
+                          static_cast<std::uint8_t>(low24 >> 8), static_cast<std::uint8_t>(low24)});
 }
 
 constexpr PiModel kOrder[] = {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5};
@@ -67,8 +67,7 @@ std::vector<probe::PiBootStep> bootSequence(PiModel model) {
             auto steps = probe::pi4BootSequence(probe::PiTftpClient::Pi4Eeprom2022);
             steps.erase(std::remove_if(steps.begin(), steps.end(),
                                        [](const probe::PiBootStep& s) {
-                                           return s.file == "start4.elf" ||
-                                                  s.file == "fixup4.dat";
+                                           return s.file == "start4.elf" || s.file == "fixup4.dat";
                                        }),
                         steps.end());
             return steps;

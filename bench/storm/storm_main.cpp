@@ -100,8 +100,8 @@ std::optional<std::uint32_t> be32Option(const DhcpPacket& p, std::uint8_t code) 
 // Sends `packet` and waits for a reply of `type`, re-sending up to `attempts` times (the ROM
 // retries DHCP every few seconds). A DHCPNAK ends the wait.
 std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiIdentity& pi,
-                                         const Bytes& packet, std::uint8_t type,
-                                         const Options& o, PiOutcome& out) {
+                                         const Bytes& packet, std::uint8_t type, const Options& o,
+                                         PiOutcome& out) {
     // Shapes A and B use the ROM's constant xid, shape C its own (facts section 2).
     const std::uint32_t xid = shapeOf(pi.model) == DiscoverShape::C ? pi.xid : kRomXid;
     for (unsigned attempt = 0; attempt < o.dhcp_attempts; ++attempt) {
@@ -122,8 +122,8 @@ std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiI
     return std::nullopt;
 }
 
-void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0,
-             Clock::time_point slot, PiOutcome& out) {
+void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock::time_point slot,
+             PiOutcome& out) {
     std::this_thread::sleep_until(slot);
     // Opened at the slot, not before: a raw socket queues every frame on the link, and one that
     // waited through the others' DISCOVERs would start full and drop this Pi's own OFFER.
@@ -205,7 +205,8 @@ int fleet(const Options& o) {
     for (unsigned i = 0; i < pis.size(); ++i) {
         std::cout << identityJson(i, pis[i]) << ",\"files\":[";
         const auto files = bench::requiredFiles(pis[i].model);
-        for (std::size_t f = 0; f < files.size(); ++f) std::cout << (f ? "," : "") << json(files[f]);
+        for (std::size_t f = 0; f < files.size(); ++f)
+            std::cout << (f ? "," : "") << json(files[f]);
         std::cout << "]}\n";
     }
     return 0;
@@ -239,8 +240,8 @@ int run(const Options& o) {
         if (r.done_ms) last_ms = std::max(last_ms, *r.done_ms);
         std::cout << identityJson(i, pis[i]) << ",\"discover_ms\":" << num(r.discover_ms)
                   << ",\"discovers\":" << r.discovers << ",\"offer_ms\":" << num(r.offer_ms)
-                  << ",\"ack_ms\":" << num(r.ack_ms) << ",\"yiaddr\":"
-                  << (r.offer_ms ? json(ipv4ToString(r.yiaddr)) : "null")
+                  << ",\"ack_ms\":" << num(r.ack_ms)
+                  << ",\"yiaddr\":" << (r.offer_ms ? json(ipv4ToString(r.yiaddr)) : "null")
                   << ",\"boot_menu\":" << (r.boot_menu ? "true" : "false") << ",\"tftp_server\":"
                   << (r.tftp_server ? json(ipv4ToString(r.tftp_server)) : "null")
                   << ",\"files\":" << r.files << ",\"bytes\":" << r.bytes
@@ -303,7 +304,8 @@ int main(int argc, char** argv) {
                                   : arg == "--dhcp-window-ms" ? 30000
                                                               : 0;
         if (max == 0) return usage("unknown option " + arg);
-        if (!parseUnsigned(value, max, n)) return usage("bad value '" + std::string(value) + "' for " + arg);
+        if (!parseUnsigned(value, max, n))
+            return usage("bad value '" + std::string(value) + "' for " + arg);
         if (arg == "--pis") o.pis = static_cast<unsigned>(n);
         if (arg == "--seed") o.seed = static_cast<std::uint32_t>(n);
         if (arg == "--tftp-port") o.tftp_port = static_cast<std::uint16_t>(n);
