@@ -17,6 +17,33 @@ import subprocess
 import sys
 import tempfile
 
+README_INTRO = """\
+`make bench` (root: network namespaces) runs every benchmark of issue 7 side by side and prints
+how long it took; `bench/run.sh --only micro,hook,tftp,storm` runs a subset. Results go to
+`bench/results/<date>.md` with PNG plots (gnuplot), the raw JSON to `bench/results/raw/<date>/`,
+and the tables below are rewritten by `bench/report.py`. The benchmarks are not part of
+`make test`; a smoke run of each with tiny sizes is (`ctest -L bench-smoke`:
+`bench_smoke_hook_overhead`, `bench_smoke_micro`, `bench_smoke_storm`), so they cannot rot.
+
+- **Hook overhead** (`bench/dhcp/hook_overhead.py`): Kea's `perfdhcp` in template mode sends
+  core's exact Pi DISCOVERs/REQUESTs mixed with Linux and x86 PXE clients to a real `kea-dhcp4`
+  in three configurations, interleaved in the same run: no hook; our hook; and the config-only
+  class that Pi-on-Kea guides publish (option 60 test, `vendor-encapsulated-options-space`
+  option-defs 6/9/10). Before every run each configuration's OFFERs are decoded with core's
+  option 43 decoder, so a configuration that would not boot a Pi is never measured.
+- **Per-packet cost** (`bench/micro/`, Google Benchmark): the hook's logic class on Kea `Pkt4`
+  objects, classification (pkt4_receive) + injection (pkt4_send).
+- **TFTP** (`bench/tftp/compare.py`, written with rpi-tftpd): rpi-tftpd against tftpd-hpa,
+  dnsmasq and atftpd.
+- **Boot storm** (`bench/storm/`): emulated Pis of all four boot stages (C++ load generator on
+  probe/dhcp and probe/tftp) DHCP against kea-dhcp4 + hook and walk their TFTP boots against
+  rpi-tftpd.
+
+The machine these numbers come from is a shared 2-core VM on which up to seven other agents were
+building and testing at the same time (the load average is printed below): absolute numbers are
+pessimistic and noisy, the side-by-side ratios within one run are what to read.
+"""
+
 README_BEGIN = "<!-- section: bench -->"
 README_END = "<!-- end: bench -->"
 
@@ -421,7 +448,7 @@ def main():
     print(f"report: wrote {args.md}" + (f" and {len(made)} plots" if made else ""))
     if args.readme:
         rel = os.path.relpath(os.path.abspath(args.md), os.path.dirname(os.path.abspath(args.readme)))
-        intro = [args.readme_intro, ""] if args.readme_intro else []
+        intro = [README_INTRO] + ([args.readme_intro, ""] if args.readme_intro else [])
         readme_body = ["## Benchmarks", ""] + intro + [f"Latest run: [{rel}]({rel}).", ""] + \
             [line.replace("## ", "### ", 1) if line.startswith("## ") else line for line in body]
         if update_readme(args.readme, "\n".join(readme_body)):

@@ -58,8 +58,8 @@ def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", help="build directory (default: $RPI_NETBOOT_BUILD or ./build)")
     ap.add_argument("--out", required=True, help="directory for hook_overhead.json and logs")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
     ap.add_argument("--rate", type=int, default=12000,
                     help="saturation phase: offered DISCOVERs per second over all instances")
     ap.add_argument("--load-rate", type=int, default=1000,
