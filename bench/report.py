@@ -37,7 +37,10 @@ and the tables below are rewritten by `bench/report.py`. The benchmarks are not 
   dnsmasq and atftpd.
 - **Boot storm** (`bench/storm/`): emulated Pis of all four boot stages (C++ load generator on
   probe/dhcp and probe/tftp) DHCP against kea-dhcp4 + hook and walk their TFTP boots against
-  rpi-tftpd.
+  rpi-tftpd. Its files are scaled to a quarter of a Raspberry Pi OS boot partition's by default
+  (`boot_storm.py --scale 1` for full size): the 200 emulated lock-step clients run on the same
+  machine as the daemons, and at full size (2.5 GB in all) a trial on 2026-11-23 had 0 of 200 Pis
+  booted, every one stopped by the Pi's 30-second per-file limit at about 17 MB/s aggregate.
 
 The machine these numbers come from is a shared 2-core VM on which up to seven other agents were
 building and testing at the same time (the load average is printed below): absolute numbers are
