@@ -237,6 +237,15 @@ class Storm:
         cpu["load generator"] = gen_summary.get("cpu_s")
         data["summary"]["cpu_s"] = cpu
         data["summary"]["kea_statistics"] = kea_stats
+        # Kea's own counters must match what the Pis sent: nothing lost, and no REQUEST from a
+        # ROM3 or bootcode.bin Pi (the generator counts per Pi; Kea counts what arrived).
+        sent = {"pkt4-discover-received": sum(p["discovers"] for p in pis),
+                "pkt4-request-received": sum(p["requests"] for p in pis)}
+        for name, count in sent.items():
+            got = (kea_stats or {}).get(name, 0)
+            if got != count:
+                data["summary"]["problems"].append(f"Kea counted {got} for {name}, the Pis "
+                                                   f"sent {count}")
         if data["summary"]["time_to_last_file_s"]:
             data["summary"]["aggregate_mb_per_s"] = (data["summary"]["bytes_served"] / 1e6 /
                                                      data["summary"]["time_to_last_file_s"])
@@ -274,7 +283,7 @@ class Storm:
                                 f"{p['error']}")
             else:
                 leased.setdefault(got, []).append(p)
-            if need_ack is False and p["ack_ms"] is not None:
+            if not need_ack and p["requests"]:
                 problems.append(f"Pi {p['index']} ({p['model']}) sent a REQUEST")
             if p["offer_ms"] is not None and not p["boot_menu"]:
                 problems.append(f"Pi {p['index']} ({p['model']}) OFFER lacks the boot menu")
@@ -309,6 +318,8 @@ class Storm:
             "time_to_last_file_s": (max(done) - t_first) / 1000 if done else None,
             "bytes_served": sum(p["bytes"] for p in pis),
             "dhcp_retries": sum(max(0, p["discovers"] - 1) for p in pis),
+            "requests_from_rom3_bootcode": sum(p["requests"] for p in pis
+                                               if p["model"] in ("rom3", "bootcode")),
             "kea_vm_hwm_kib": kea_hwm,
             "tftpd_vm_hwm_kib": tftpd_hwm,
             "wall_s": wall,

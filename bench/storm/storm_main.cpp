@@ -53,6 +53,7 @@ struct Options {
 struct PiOutcome {
     std::optional<double> discover_ms, offer_ms, ack_ms, done_ms;
     unsigned discovers = 0;
+    unsigned requests = 0;
     std::uint32_t yiaddr = 0;
     std::uint32_t tftp_server = 0;
     bool boot_menu = false;
@@ -106,7 +107,7 @@ std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiI
     const std::uint32_t xid = shapeOf(pi.model) == DiscoverShape::C ? pi.xid : kRomXid;
     for (unsigned attempt = 0; attempt < o.dhcp_attempts; ++attempt) {
         client.send(pi.mac, packet);
-        if (type == 2) ++out.discovers;
+        ++(type == 2 ? out.discovers : out.requests);
         const auto replies =
             client.collect(xid, pi.mac, std::chrono::milliseconds(o.dhcp_window_ms), 1);
         for (const auto& r : replies) {
@@ -239,8 +240,8 @@ int run(const Options& o) {
         booted += r.booted ? 1 : 0;
         if (r.done_ms) last_ms = std::max(last_ms, *r.done_ms);
         std::cout << identityJson(i, pis[i]) << ",\"discover_ms\":" << num(r.discover_ms)
-                  << ",\"discovers\":" << r.discovers << ",\"offer_ms\":" << num(r.offer_ms)
-                  << ",\"ack_ms\":" << num(r.ack_ms)
+                  << ",\"discovers\":" << r.discovers << ",\"requests\":" << r.requests
+                  << ",\"offer_ms\":" << num(r.offer_ms) << ",\"ack_ms\":" << num(r.ack_ms)
                   << ",\"yiaddr\":" << (r.offer_ms ? json(ipv4ToString(r.yiaddr)) : "null")
                   << ",\"boot_menu\":" << (r.boot_menu ? "true" : "false") << ",\"tftp_server\":"
                   << (r.tftp_server ? json(ipv4ToString(r.tftp_server)) : "null")
