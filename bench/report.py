@@ -13,6 +13,7 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -387,6 +388,7 @@ def plots(prefix, hook, tftp, storm):
                               "set ylabel 'Pis booted'\nset key top left\n"
                               "plot " + ", ".join(plots_) + "\n"):
             made.append(out)
+    shutil.rmtree(tmp, ignore_errors=True)
     return made
 
 

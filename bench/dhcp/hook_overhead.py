@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -308,6 +309,7 @@ class Bench:
                   f"kea {fmt(s['kea_cpu_us_per_answer'])} us/answer")
         for name, value in summary["ratios"].items():
             print(f"hook_overhead: {name} = {fmt(value, 3)}")
+        shutil.rmtree(self.work, ignore_errors=True)  # kept only when something failed
         return 0
 
 

@@ -25,6 +25,7 @@ import collections
 import json
 import os
 import random
+import shutil
 import socket
 import sys
 import tempfile
@@ -268,6 +269,7 @@ class Storm:
             for p in problems[:20]:
                 print(f"boot_storm: {p}", file=sys.stderr)
             benchlib.fail(f"{len(problems)} problem(s) in the storm; logs in {self.work}")
+        shutil.rmtree(self.work, ignore_errors=True)  # kept only when something failed
         return 0
 
     @staticmethod
