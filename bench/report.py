@@ -160,7 +160,9 @@ def hook_section(d):
             cells = []
             for n in names:
                 v = c.get(n, {})
-                if v.get("pi_boot_menu"):
+                if v.get("pi_boot_menu") and n == "rom3" and not v.get("rom_padded"):
+                    cells.append("Pi menu unpadded: the 3B ROM miscounts it")
+                elif v.get("pi_boot_menu"):
                     cells.append("boots a Pi" + (" (ROM padding)" if v.get("rom_padded") else ""))
                 else:
                     cells.append("other 43" if v.get("option43") else "-")
