@@ -19,6 +19,7 @@
 
 #include "bench_packets.h"
 #include "hook_config.h"
+#include "hook_stats.h"
 #include "netboot_logic.h"
 
 namespace {
@@ -26,6 +27,7 @@ namespace {
 using isc::dhcp::Pkt4;
 using isc::dhcp::Pkt4Ptr;
 using rpinetboot::bench::Template;
+namespace stats = rpinetboot::kea::stats;
 
 const std::vector<Template>& templates() {
     static const std::vector<Template> all = rpinetboot::bench::allTemplates();
@@ -90,7 +92,7 @@ void BM_KeaWithHook(benchmark::State& state) {
 // part runs on each pair. The per-packet time is the batch time over the batch size; pausing the
 // clock once per batch keeps its own cost out of the result. BM_HookOnly times classification
 // (onReceive) + injection (onSend), what the goal is about; the two others split it.
-enum class Part { Both, Receive, Send };
+enum class Part { Both, Receive, Send, BothAndStats };
 
 template <Part part>
 void hookOnly(benchmark::State& state) {
@@ -108,6 +110,19 @@ void hookOnly(benchmark::State& state) {
         }
         state.ResumeTiming();
         for (std::size_t i = 0; i < kBatch; ++i) {
+            if (part == Part::BothAndStats) {
+                // What the callouts add around the logic: Kea's StatsMgr counters, three per Pi
+                // query (received, received per stage, answered), as callouts.cpp counts them.
+                const auto received = hook.onReceive(*queries[i]);
+                if (received.outcome == rpinetboot::kea::ReceiveOutcome::Pi) {
+                    stats::add(stats::kReceived);
+                    stats::add(stats::receivedByClass(received.decision.pi_class));
+                }
+                if (hook.onSend(received.decision, *offers[i]).patched) {
+                    stats::add(stats::kAnswered);
+                }
+                continue;
+            }
             if (part != Part::Send) decisions[i] = hook.onReceive(*queries[i]).decision;
             if (part != Part::Receive) {
                 benchmark::DoNotOptimize(hook.onSend(decisions[i], *offers[i]).patched);
@@ -129,6 +144,9 @@ void BM_HookReceive(benchmark::State& state) {
 void BM_HookSend(benchmark::State& state) {
     hookOnly<Part::Send>(state);
 }
+void BM_HookWithStats(benchmark::State& state) {
+    hookOnly<Part::BothAndStats>(state);
+}
 
 void allTemplates(benchmark::internal::Benchmark* b) {
     for (std::size_t i = 0; i < templates().size(); ++i) b->Arg(static_cast<int64_t>(i));
@@ -142,6 +160,7 @@ constexpr benchmark::IterationCount kBatches = 64;
 BENCHMARK(BM_HookOnly)->Apply(allTemplates)->Iterations(kBatches);
 BENCHMARK(BM_HookReceive)->Apply(allTemplates)->Iterations(kBatches);
 BENCHMARK(BM_HookSend)->Apply(allTemplates)->Iterations(kBatches);
+BENCHMARK(BM_HookWithStats)->Apply(allTemplates)->Iterations(kBatches);
 
 // The hook must decide right, or its cost is not the cost of the real thing.
 bool decisionsAreRight() {
@@ -164,6 +183,7 @@ bool decisionsAreRight() {
 
 int main(int argc, char** argv) {
     try {
+        stats::reset();  // registers the hook's statistics, as load() does
         if (!decisionsAreRight()) return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "hook_bench: %s\n", e.what());

@@ -65,12 +65,13 @@ def per_packet_cost(results):
             return {r["label"]: r for r in rows if r["benchmark"].startswith(prefix + "/")}
 
         only, both, direct = by("BM_KeaOnly"), by("BM_KeaWithHook"), by("BM_HookOnly")
-        recv, send = by("BM_HookReceive"), by("BM_HookSend")
+        recv, send, stats = by("BM_HookReceive"), by("BM_HookSend"), by("BM_HookWithStats")
         out = []
         for label, r in direct.items():
             out.append({"source": "hook on Kea packets", "label": label, "cpu_ns": r["cpu_ns"],
                         "receive_ns": recv.get(label, {}).get("cpu_ns"),
                         "send_ns": send.get(label, {}).get("cpu_ns"),
+                        "with_stats_ns": stats.get(label, {}).get("cpu_ns"),
                         "kea_only_ns": only.get(label, {}).get("cpu_ns"),
                         "with_hook_ns": both.get(label, {}).get("cpu_ns"),
                         "difference_ns": (both[label]["cpu_ns"] - only[label]["cpu_ns"])
