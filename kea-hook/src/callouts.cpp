@@ -125,6 +125,9 @@ int load(LibraryHandle& handle) {
             std::make_shared<const NetbootLogic>(HookConfig::parse(handle.getParameters()));
         stats::reset();
         LOG_INFO(logger, RPI_NETBOOT_LOAD_OK).arg(logic->config().summary());
+        if (logic->config().menu_text.find(kDefaultMenuText) == std::string::npos) {
+            LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menu_text);
+        }
         g_logic = std::move(logic);
         return 0;
     } catch (const std::exception& e) {

@@ -2,6 +2,8 @@
 // flow: lock, read state, check, write safely, reload with rollback, verify live.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <chrono>
 #include <iosfwd>
 #include <memory>
@@ -75,7 +77,7 @@ class Backend {
     // check: state vs foreign configuration (exportfs/includes), without live verification.
     virtual int checkConfiguration(const std::vector<PiExport>& records) = 0;
     // Extra JSON members for a record ("export_id" for ganesha).
-    virtual std::string jsonExtra(const PiExport&) const { return ""; }
+    virtual void jsonExtra(const PiExport&, nlohmann::json&) const {}
 };
 
 std::unique_ptr<Backend> makeKnfsdBackend(const Config& cfg, const Reporter& rep);
@@ -103,7 +105,5 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
 
 // Builds and validates a record from command-line text (exit code and message on failure).
 int buildRecord(const Config& cfg, const Reporter& rep, const AddRequest& req, PiExport& out);
-
-std::string jsonString(const std::string& s);
 
 }  // namespace rpinetboot::nfs

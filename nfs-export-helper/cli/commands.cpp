@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ostream>
 
+#include <nlohmann/json.hpp>
+
 #include "app.h"
 #include "files.h"
 #include "rpinetboot/nfs/dropin.h"
@@ -17,35 +19,6 @@ void Reporter::warn(const std::string& m) const {
 }
 void Reporter::info(const std::string& m) const {
     out << m << "\n";
-}
-
-std::string jsonString(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
 }
 
 namespace {
@@ -187,18 +160,17 @@ int cmdList(const Config& cfg, const Reporter& rep, bool json) {
         std::vector<PiExport> records;
         if (int rc = backend->load(records); rc != kOk) return rc;
         if (json) {
-            rep.out << "[";
-            for (std::size_t i = 0; i < records.size(); ++i) {
-                const auto& r = records[i];
-                std::string opts;
-                for (const auto& o : r.options) opts += (opts.empty() ? "" : ",") + jsonString(o);
-                rep.out << (i ? ",\n " : "\n ") << "{\"serial\": " << jsonString(r.serial.str())
-                        << ", \"path\": " << jsonString(r.path)
-                        << ", \"client\": " << jsonString(r.clientText()) << ", \"options\": ["
-                        << opts << "], \"nfs_version\": " << r.nfsVersion << backend->jsonExtra(r)
-                        << "}";
+            auto list = nlohmann::json::array();
+            for (const auto& r : records) {
+                nlohmann::json j = {{"serial", r.serial.str()},
+                                    {"path", r.path},
+                                    {"client", r.clientText()},
+                                    {"options", r.options},
+                                    {"nfs_version", r.nfsVersion}};
+                backend->jsonExtra(r, j);
+                list.push_back(std::move(j));
             }
-            rep.out << (records.empty() ? "]\n" : "\n]\n");
+            rep.out << list.dump(1) << "\n";
         } else {
             for (const auto& r : records) {
                 std::string opts;

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "app.h"
+
+#include <nlohmann/json.hpp>
 #include "files.h"
 #include "ganesha_control.h"
 #include "rpinetboot/nfs/conflicts.h"
@@ -177,11 +179,9 @@ class GaneshaBackend : public Backend {
         return rc;
     }
 
-    std::string jsonExtra(const PiExport& r) const override {
+    void jsonExtra(const PiExport& r, nlohmann::json& j) const override {
         for (const auto& e : entries_)
-            if (e.record.serial == r.serial)
-                return ", \"export_id\": " + std::to_string(e.exportId);
-        return "";
+            if (e.record.serial == r.serial) j["export_id"] = e.exportId;
     }
 
   private:

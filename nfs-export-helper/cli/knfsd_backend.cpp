@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <map>
-#include <set>
 
 #include "app.h"
 #include "exportfs_runner.h"
@@ -77,6 +76,7 @@ class KnfsdBackend : public Backend {
         if (changed) replaceFile(cfg_.exportsDir, cfg_.fileName, candidate);
         if (cfg_.noReload) return kOk;
         auto run = runExportfsLive(cfg_.exportfs);
+        correctLines(run, liveFiles());
         if (run.ok()) {
             warnAll(run);
             return kOk;
@@ -116,9 +116,8 @@ class KnfsdBackend : public Backend {
         }
         if (rc != kOk) return rc;
         if (!cfg_.noReload && geteuid() == 0) {
-            auto files = stagedFiles(current_);
-            auto run = runExportfsIsolated(cfg_.exportfs, cfg_.exportsDir, files);
-            if (!run.ok()) return classifyFailure(run, run);
+            auto run = isolated(stagedFiles(current_));
+            if (!run.ok()) return classifyFailure(run, isolated(stagedFiles(std::nullopt)), false);
         }
         return kOk;
     }
@@ -176,6 +175,34 @@ class KnfsdBackend : public Backend {
         return files;
     }
 
+    // exportfs in a private mount namespace over `files`, its line numbers made right.
+    ExportfsRun isolated(const std::map<std::string, std::string>& files) {
+        auto run = runExportfsIsolated(cfg_.exportfs, cfg_.exportsDir, files);
+        std::map<std::string, std::string> byPath;
+        for (const auto& [name, text] : files) byPath[cfg_.exportsDir + "/" + name] = text;
+        if (auto main = readFileIfExists(cfg_.exportsFile)) byPath[cfg_.exportsFile] = *main;
+        correctLines(run, byPath);
+        return run;
+    }
+
+    std::map<std::string, std::string> liveFiles() {
+        std::map<std::string, std::string> byPath;
+        for (const auto& [name, text] : stagedFiles(readFileIfExists(stateFile())))
+            byPath[cfg_.exportsDir + "/" + name] = text;
+        if (auto main = readFileIfExists(cfg_.exportsFile)) byPath[cfg_.exportsFile] = *main;
+        return byPath;
+    }
+
+    // exportfs skips comment lines when it counts (see correctExportfsLines): use our parser's.
+    static void correctLines(ExportfsRun& run, const std::map<std::string, std::string>& files) {
+        std::vector<Diagnostic> ours;
+        for (const auto& [path, text] : files) {
+            auto parsed = parseExports(text, path);
+            ours.insert(ours.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+        }
+        correctExportfsLines(run.messages, ours);
+    }
+
     int validateIsolated(const std::string& candidate) {
         if (geteuid() != 0) {
             rep_.error(
@@ -183,43 +210,29 @@ class KnfsdBackend : public Backend {
                 "use --no-reload to only write the file");
             return kSystem;
         }
-        auto run = runExportfsIsolated(cfg_.exportfs, cfg_.exportsDir, stagedFiles(candidate));
+        auto run = isolated(stagedFiles(candidate));
         if (run.ok()) return kOk;
         if (run.process.exitCode == 126 || run.process.exitCode == 127 || run.process.timedOut) {
             rep_.error("cannot run exportfs for validation: " + run.process.error);
             return kSystem;
         }
         // Tell "our entry is bad" from "something else was already broken": run again without it.
-        auto baseline = runExportfsIsolated(cfg_.exportfs, cfg_.exportsDir, stagedFiles(current_));
-        return classifyFailure(run, baseline);
+        auto baseline = isolated(stagedFiles(current_));
+        return classifyFailure(run, baseline, true);
     }
 
-    int classifyFailure(const ExportfsRun& run, const ExportfsRun& baseline) {
-        const std::string ours = stateFile();
-        std::set<std::string> before;
-        for (const auto& m : baseline.errors()) before.insert(describe(m));
-        bool ourFault = false;
-        for (const auto& m : run.errors()) {
-            if (m.file == ours) {
-                rep_.error("our entry is rejected by exportfs: " + describe(m));
-                ourFault = true;
-            } else if (!before.count(describe(m)) || baseline.ok()) {
-                rep_.error("exportfs fails with our change: " + describe(m));
-                ourFault = true;
-            }
-        }
-        if (!baseline.ok()) {
-            for (const auto& m : baseline.errors())
-                rep_.error("foreign exports already broken: " + describe(m) +
-                           (m.file.empty()
-                                ? ""
-                                : " (fix " + m.file + " line " + std::to_string(m.line) + ")"));
-            rep_.error(
-                "nothing changed: exportfs -ra already fails without our change, and "
-                "nfs-utils stops reading a file at its first bad line");
+    // `run` is with our file, `baseline` without it; `changing`: add/remove/apply (not check).
+    int classifyFailure(const ExportfsRun& run, const ExportfsRun& baseline, bool changing) {
+        auto j = judgeExportfs(run.errors(), baseline.errors(), stateFile());
+        for (const auto& m : j.ours) rep_.error(m);
+        if (j.verdict == ExportfsVerdict::ForeignBroken) {
+            for (const auto& m : j.foreign) rep_.error(m);
+            rep_.error(std::string(changing ? "nothing changed: " : "") +
+                       "exportfs -ra fails without our file, and nfs-utils stops reading a file "
+                       "at its first bad line");
             return kForeignBroken;
         }
-        if (!ourFault) rep_.error("exportfs rejects the candidate; nothing changed");
+        if (changing) rep_.error("nothing changed");
         return kConflict;
     }
 

@@ -31,6 +31,8 @@ const char* kUsageText =
     "                      cmdline.txt for an NFS root, disable SD-card fstab lines, clear\n"
     "                      machine-id and SSH host keys, set the hostname, then add it\n"
     "\n"
+    "Global options may also follow the command, unless the command has an option of the\n"
+    "same name: after `provision`, --server is the address written into nfsroot=.\n"
     "Run `rpi-nfs-exports COMMAND --help` for the options of one command.\n";
 
 const char* kExitCodes =
@@ -119,6 +121,20 @@ void printHelp(const po::options_description& global) {
                  "  rpi-nfs-exports remove bf9fed6f\n";
 }
 
+// Index in args of the command: the first token that is neither a global option nor the value of
+// one ("--base /srv" takes two tokens, "--base=/srv" one). args.size() if there is none.
+std::size_t findCommand(const std::vector<std::string>& args, const po::options_description& g) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.size() < 2 || a.front() != '-') return i;
+        if (a.find('=') != std::string::npos) continue;
+        auto name = a.substr(a.find_first_not_of('-'));
+        const auto* d = g.find_nothrow(name, false);
+        if (d && d->semantic()->max_tokens() > 0) ++i;
+    }
+    return args.size();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,25 +143,24 @@ int main(int argc, char** argv) {
     Reporter rep{std::cout, std::cerr};
     auto global = globalOptions(cfg, verifySeconds);
     po::options_description hidden;
-    hidden.add_options()("command", po::value<std::string>())(
-        "args", po::value<std::vector<std::string>>());
-    po::options_description all;
-    all.add(global).add(hidden);
+    hidden.add_options()("args", po::value<std::vector<std::string>>());
+    po::options_description globalAndArgs;
+    globalAndArgs.add(global).add(hidden);
     po::positional_options_description pos;
-    pos.add("command", 1).add("args", -1);
+    pos.add("args", -1);
 
-    std::string command;
-    std::vector<std::string> rest;
+    // Global options go before the command; after it, the command's own options come first (so
+    // that provision's --server, the address for nfsroot=, is not the global --server), and the
+    // remaining options are global ones again.
+    std::vector<std::string> all(argv + 1, argv + argc);
+    std::size_t at = findCommand(all, global);
+    std::vector<std::string> before(all.begin(), all.begin() + static_cast<long>(at));
+    std::string command = at < all.size() ? all[at] : "";
+    std::vector<std::string> after;
+    if (at < all.size()) after.assign(all.begin() + static_cast<long>(at) + 1, all.end());
     po::variables_map vm;
     try {
-        auto parsed = po::command_line_parser(argc, argv)
-                          .options(all)
-                          .positional(pos)
-                          .allow_unregistered()
-                          .run();
-        po::store(parsed, vm);
-        po::notify(vm);
-        rest = po::collect_unrecognized(parsed.options, po::include_positional);
+        po::store(po::command_line_parser(before).options(global).run(), vm);
     } catch (const po::error& e) {
         rep.error(e.what());
         return kUsage;
@@ -153,10 +168,6 @@ int main(int argc, char** argv) {
     if (vm.count("version")) {
         std::cout << "rpi-nfs-exports " << RPI_NETBOOT_VERSION << "\n";
         return kOk;
-    }
-    if (!rest.empty()) {
-        command = rest.front();
-        rest.erase(rest.begin());
     }
     bool help = vm.count("help") > 0;
     if (command.empty()) {
@@ -167,16 +178,6 @@ int main(int argc, char** argv) {
         rep.error("no command given (add, remove, list, check, apply, provision); see --help");
         return kUsage;
     }
-    if (cfg.backend != "knfsd" && cfg.backend != "ganesha") {
-        rep.error("--backend must be knfsd or ganesha");
-        return kUsage;
-    }
-    if (verifySeconds < 0 || verifySeconds > 3600) {
-        rep.error("--verify-timeout must be 0..3600 seconds");
-        return kUsage;
-    }
-    cfg.verifyTimeout = std::chrono::seconds(verifySeconds);
-
     AddRequest add;
     ProvisionRequest prov;
     bool json = false;
@@ -206,6 +207,37 @@ int main(int argc, char** argv) {
         rep.error("unknown command \"" + command + "\"; see --help");
         return kUsage;
     }
+    std::vector<std::string> args;
+    try {
+        po::variables_map cvm;
+        auto parsed = po::command_line_parser(after).options(opts).allow_unregistered().run();
+        auto leftover = po::collect_unrecognized(parsed.options, po::include_positional);
+        po::store(parsed, cvm);
+        // What the command did not take: global options (once only) and positional arguments.
+        auto rest = po::command_line_parser(leftover).options(globalAndArgs).positional(pos).run();
+        for (const auto& o : rest.options)
+            if (o.string_key != "args" && vm.count(o.string_key) && !vm[o.string_key].defaulted()) {
+                rep.error("option --" + o.string_key + " is given twice");
+                return kUsage;
+            }
+        po::store(rest, vm);
+        po::notify(vm);
+        if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
+        if (vm.count("help")) help = true;
+        if (!help) po::notify(cvm);
+    } catch (const po::error& e) {
+        rep.error(command + ": " + e.what() + "; see " + command + " --help");
+        return kUsage;
+    }
+    if (cfg.backend != "knfsd" && cfg.backend != "ganesha") {
+        rep.error("--backend must be knfsd or ganesha");
+        return kUsage;
+    }
+    if (verifySeconds < 0 || verifySeconds > 3600) {
+        rep.error("--verify-timeout must be 0..3600 seconds");
+        return kUsage;
+    }
+    cfg.verifyTimeout = std::chrono::seconds(verifySeconds);
     if (help) {
         std::cout << "Usage: rpi-nfs-exports [GLOBAL OPTIONS] " << command;
         for (const auto& p : positional) std::cout << " " << p;
@@ -213,23 +245,6 @@ int main(int argc, char** argv) {
                   << opts << "\nSee rpi-nfs-exports --help for global options "
                   << "and exit codes.\n";
         return kOk;
-    }
-    std::vector<std::string> args;
-    try {
-        po::variables_map cvm;
-        auto parsed = po::command_line_parser(rest).options(opts).allow_unregistered().run();
-        args = po::collect_unrecognized(parsed.options, po::include_positional);
-        for (const auto& a : args)
-            if (!a.empty() && a.front() == '-') {
-                rep.error("unknown option " + a + " for " + command + "; see " + command +
-                          " --help");
-                return kUsage;
-            }
-        po::store(parsed, cvm);
-        po::notify(cvm);
-    } catch (const po::error& e) {
-        rep.error(command + ": " + e.what());
-        return kUsage;
     }
     if (args.size() != positional.size()) {
         rep.error(command + " takes " +

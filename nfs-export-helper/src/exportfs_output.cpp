@@ -1,6 +1,7 @@
 #include "rpinetboot/nfs/exportfs_output.h"
 
 #include <cctype>
+#include <set>
 #include <sstream>
 
 namespace rpinetboot::nfs {
@@ -79,6 +80,44 @@ std::vector<ExportfsMessage> parseExportfsOutput(std::string_view output) {
         out.push_back(std::move(m));
     }
     return out;
+}
+
+void correctExportfsLines(std::vector<ExportfsMessage>& messages,
+                          const std::vector<Diagnostic>& ours) {
+    for (auto& m : messages) {
+        if (!m.error || m.file.empty()) continue;
+        const Diagnostic* best = nullptr;
+        for (const auto& d : ours)
+            if (d.error && d.file == m.file && d.line >= m.line && (!best || d.line < best->line))
+                best = &d;
+        if (best) m.line = best->line;
+    }
+}
+
+ExportfsJudgement judgeExportfs(const std::vector<ExportfsMessage>& withOurs,
+                                const std::vector<ExportfsMessage>& withoutOurs,
+                                const std::string& ourFile) {
+    ExportfsJudgement j;
+    if (withOurs.empty()) return j;
+    std::set<std::string> before;
+    for (const auto& m : withoutOurs) before.insert(describe(m));
+    for (const auto& m : withOurs) {
+        if (m.file == ourFile)
+            j.ours.push_back("our entry is rejected by exportfs: " + describe(m));
+        else if (!before.count(describe(m)))
+            j.ours.push_back("exportfs fails with our change: " + describe(m));
+    }
+    if (withoutOurs.empty()) {
+        j.verdict = ExportfsVerdict::OursRejected;
+        if (j.ours.empty()) j.ours.push_back("exportfs rejects the candidate");
+        return j;
+    }
+    j.verdict = ExportfsVerdict::ForeignBroken;
+    for (const auto& m : withoutOurs)
+        j.foreign.push_back(
+            "foreign exports already broken: " + describe(m) +
+            (m.file.empty() ? "" : " (fix " + m.file + " line " + std::to_string(m.line) + ")"));
+    return j;
 }
 
 std::string describe(const ExportfsMessage& m) {

@@ -17,7 +17,10 @@ bool isOctal(char c) {
 }
 
 // Splits the file into logical lines of tokens: whitespace and backslash-newline separate tokens,
-// double quotes toggle quoting (and are dropped), '#' outside quotes starts a comment.
+// double quotes toggle quoting (and are dropped), '#' outside quotes starts a comment. Like
+// nfs-utils' xgettok (support/nfs/xio.c), a \ooo escape below 0400 is decoded as soon as its
+// fourth character is read, in EVERY token (hosts too, not only paths), and a decoded NUL ends
+// the token as it ends nfs-utils' C string.
 std::vector<std::vector<Token>> tokenize(std::string_view text) {
     std::vector<std::vector<Token>> lines;
     std::vector<Token> current;
@@ -25,7 +28,7 @@ std::vector<std::vector<Token>> tokenize(std::string_view text) {
     bool inTok = false, quoted = false;
     int line = 1, tokLine = 1;
     auto endToken = [&] {
-        if (inTok) current.push_back({tok, tokLine});
+        if (inTok) current.push_back({tok.substr(0, tok.find('\0')), tokLine});
         tok.clear();
         inTok = false;
     };
@@ -65,6 +68,15 @@ std::vector<std::vector<Token>> tokenize(std::string_view text) {
         if (!inTok) tokLine = line;
         inTok = true;
         tok += c;
+        auto n = tok.size();
+        if (n >= 4 && tok[n - 4] == '\\' && isOctal(tok[n - 3]) && isOctal(tok[n - 2]) &&
+            isOctal(tok[n - 1])) {
+            int v = (tok[n - 3] - '0') * 64 + (tok[n - 2] - '0') * 8 + (tok[n - 1] - '0');
+            if (v < 256) {
+                tok.resize(n - 4);
+                tok += static_cast<char>(v);
+            }
+        }
     }
     endLine();
     return lines;
@@ -183,7 +195,7 @@ ParsedExports parseExports(std::string_view text, const std::string& fileName) {
         ExportEntry entry;
         entry.file = fileName;
         entry.line = toks.front().line;
-        entry.path = unescapeOctal(toks.front().text);
+        entry.path = toks.front().text;  // already unescaped by the tokenizer
         if (entry.path.empty() || entry.path.front() != '/') {
             diag(entry.line, "export path \"" + entry.path + "\" is not absolute");
             continue;

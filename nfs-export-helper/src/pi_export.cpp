@@ -38,14 +38,25 @@ std::string checkValued(std::string_view opt) {
     if (name == "anonuid=" || name == "anongid=") {
         if (!allDigits(value)) return "option " + std::string(opt) + ": needs a number";
     } else if (name == "fsid=") {
-        if (value == "0" || value == "root")
+        // nfs-utils reads a number with strtoul(base 0), so "00" is the pseudo-root too, and a
+        // UUID as exactly 32 hex digits with any other characters ignored (valid_uuid()).
+        if (value == "root" || (allDigits(value) && std::stoull(std::string(value)) == 0))
             return "option " + std::string(opt) +
                    ": a Pi root must not be the NFSv4 pseudo-root (fsid=0)";
-        bool uuid = value.size() >= 32 && std::all_of(value.begin(), value.end(), [](char c) {
-                        return std::isxdigit(static_cast<unsigned char>(c)) || c == '-' || c == ':';
-                    });
-        if (!allDigits(value) && !uuid)
-            return "option " + std::string(opt) + ": needs a number or a UUID";
+        if (allDigits(value)) {
+            if (std::stoull(std::string(value)) > 0xffffffffULL)
+                return "option " + std::string(opt) + ": the number is larger than 4294967295";
+        } else {
+            auto hex = std::count_if(value.begin(), value.end(), [](char c) {
+                return std::isxdigit(static_cast<unsigned char>(c));
+            });
+            bool onlyUuidChars = std::all_of(value.begin(), value.end(), [](char c) {
+                return std::isxdigit(static_cast<unsigned char>(c)) || c == '-' || c == ':';
+            });
+            if (hex != 32 || !onlyUuidChars)
+                return "option " + std::string(opt) +
+                       ": needs a decimal number or a UUID of exactly 32 hex digits";
+        }
     } else if (name == "sec=") {
         std::string v(value);
         std::size_t start = 0;

@@ -146,6 +146,19 @@ TEST_CASE("a malformed option 97 makes a Pi packet a non-Pi one") {
     CHECK_FALSE(query->inClass("RPI_NETBOOT"));
 }
 
+TEST_CASE("an empty option 55 makes a Pi packet a non-Pi one") {
+    // Kea 2.2 drops such a packet while parsing it, but the hook must not rely on that.
+    const NetbootLogic logic(config());
+    Pkt4Ptr query = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    REQUIRE(query->delOption(55));
+    query->addOption(OptionPtr(new Option(Option::V4, 55)));
+    const ReceiveResult r = logic.onReceive(*query);
+    CHECK(r.outcome == ReceiveOutcome::Malformed);
+    CHECK(r.reason == "empty option 55");
+    CHECK_FALSE(r.decision.is_pi);
+    CHECK_FALSE(query->inClass("RPI_NETBOOT"));
+}
+
 TEST_CASE("OFFER and ACK get options 43, 60 and 66, replacing Kea's") {
     const NetbootLogic logic(config());
     for (PiModel model : {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5}) {

@@ -8,6 +8,7 @@ run in parallel. Every wait is bounded; every process is stopped by PID (netlab)
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -170,10 +171,12 @@ class KeaServer:
         try:
             self.proc.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.proc.stop()
-            raise AssertionError("kea-dhcp4 did not refuse the configuration:\n" +
-                                 self.log()[-4000:])
-        return self.proc.popen.returncode, self.log()
+            log = self.log()
+            self.stop()
+            raise AssertionError("kea-dhcp4 did not refuse the configuration:\n" + log[-4000:])
+        log = self.log()
+        self.stop()
+        return self.proc.popen.returncode, log
 
     def command(self, name, arguments=None, timeout=5):
         request = {"command": name}
@@ -204,13 +207,20 @@ class KeaServer:
         return {name: samples[0][0] for name, samples in res["arguments"].items()}
 
     def stop(self):
-        return self.proc.stop()
+        """Stops kea-dhcp4 (by PID) and removes its temp dir; returns the exit code."""
+        try:
+            return self.proc.stop()
+        finally:
+            if not os.environ.get("RPI_NETBOOT_KEEP_TMP"):
+                shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def bootp_request(mac, xid, options):
-    """A BOOTREQUEST (RFC 2131 section 2 layout) with the given (code, bytes) options and end."""
+def bootp_request(mac, xid, options, hops=0, giaddr="0.0.0.0"):
+    """A BOOTREQUEST (RFC 2131 section 2 layout) with the given (code, bytes) options and end.
+    hops and giaddr as a relay agent sets them (RFC 2131 section 4.1)."""
     chaddr = bytes.fromhex(mac.replace(":", ""))
-    head = bytes([1, 1, 6, 0]) + xid.to_bytes(4, "big") + bytes(4) + bytes(16) + chaddr + bytes(10)
+    head = (bytes([1, 1, 6, hops]) + xid.to_bytes(4, "big") + bytes(4) + bytes(12) +
+            socket.inet_aton(giaddr) + chaddr + bytes(10))
     body = head + bytes(64 + 128) + bytes.fromhex("63825363")
     for code, value in options:
         body += bytes([code, len(value)]) + value
@@ -251,3 +261,56 @@ def pi4_discover_with_option97(mac, xid, option97):
                                     (55, bytes.fromhex("01032b3c424380818283848586 87".replace(" ", ""))),
                                     (93, b"\x00\x00"), (94, b"\x01\x02\x01"), (97, option97),
                                     (60, b"PXEClient:Arch:00000:UNDI:002001")])
+
+
+RELAY_ADDR = "192.0.2.254"  # the client namespace's address, acting as a DHCP relay agent
+
+_RELAY_SCRIPT = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 67))
+s.settimeout(float(sys.argv[4]))
+s.sendto(bytes.fromhex(sys.argv[3]), (sys.argv[2], 67))
+try:
+    print(s.recv(4096).hex())
+except socket.timeout:
+    pass
+"""
+
+
+def relay_exchange(lab, payload_hex, timeout=3.0):
+    """Sends a relayed BOOTREQUEST from RELAY_ADDR:67 to the server's port 67, as a relay agent
+    forwards it, and returns the server's reply to the relay (bytes) or None."""
+    res = lab.client.exec([sys.executable, "-c", _RELAY_SCRIPT, RELAY_ADDR, SERVER_ADDR,
+                           payload_hex, str(timeout)], timeout=timeout + 10)
+    out = res.stdout.strip()
+    return bytes.fromhex(out) if out else None
+
+
+def parse_bootp(reply):
+    """(yiaddr, giaddr, {code: hex}) of a BOOTREPLY; each option code once (Kea's replies)."""
+    assert reply[:1] == b"\x02" and reply[236:240] == bytes.fromhex("63825363"), reply.hex()
+    opts, i = {}, 240
+    while i < len(reply) and reply[i] != 255:
+        if reply[i] == 0:
+            i += 1
+            continue
+        code, length = reply[i], reply[i + 1]
+        opts[code] = reply[i + 2:i + 2 + length].hex()
+        i += 2 + length
+    return socket.inet_ntoa(reply[16:20]), socket.inet_ntoa(reply[24:28]), opts
+
+
+# Option 97 of the facts file's Pi 4 (serial bf9fed6f, MAC e4:5f:01:98:e0:82), section 2.
+PI4_OPTION97 = bytes.fromhex("00346950521531d000" "0198e0826fed9fbf")
+PI4_REQUEST_LIST = bytes.fromhex("01032b3c424380818283848586" "87")
+
+
+def pi4_relayed(mac, xid, message_type, extra=()):
+    """A shape C (Pi 4) DISCOVER or REQUEST as a relay forwards it: hops 1, giaddr the relay."""
+    return bootp_request(mac, xid, [(53, bytes([message_type])), *extra, (55, PI4_REQUEST_LIST),
+                                    (93, b"\x00\x00"), (94, b"\x01\x02\x01"),
+                                    (97, PI4_OPTION97),
+                                    (60, b"PXEClient:Arch:00000:UNDI:002001")],
+                         hops=1, giaddr=RELAY_ADDR)

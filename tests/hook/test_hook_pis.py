@@ -12,6 +12,7 @@ import sys
 import unittest
 
 import keatest
+from keatest import netlab
 from keatest import KeaServer, Lab, PLAIN_OPTION43, ROM_OPTION43, options, pi
 
 PIS = {  # model: (MAC, serial); Pi 4 values are the facts file's (serial bf9fed6f)
@@ -99,6 +100,12 @@ class PiHookTest(unittest.TestCase):
 
     def test_defaults_every_stage(self):
         kea = self.start(None)
+        # load() registers every statistic at 0, so statistic-get-all lists them before any Pi.
+        names = ["pkt4-rpi-netboot-" + n for n in (
+            "received", "answered", "not-allowed", "malformed", "rom-offers-held",
+            "rom-offers-dropped", "rom3-received", "bootcode-received", "pi4-received",
+            "pi5-received")]
+        self.assertEqual({n: kea.statistics().get(n) for n in names}, {n: 0 for n in names})
         for model in PIS:
             for reply in self.run_pi(model):
                 padded = model == "rom3"  # rom-padding auto: only the Pi 3B ROM
@@ -116,6 +123,14 @@ class PiHookTest(unittest.TestCase):
         replies = self.lab.exchange("--payload-hex", bad97)
         self.assertEqual(len(replies), 1)
         self.assertNotPiReply(replies[0], "malformed option 97")
+        # A Pi 4 (Pi OUI, Pi option 97) whose option 55 is empty: Kea 2.2 itself drops it while
+        # parsing (DHCP4_PACKET_DROP_0001 "option 55 empty"), before any callout; the hook's own
+        # check for that case is unit-tested (kea_hook_test). Nothing breaks, nothing is counted.
+        empty55 = keatest.bootp_request("dc:a6:32:00:00:55", 0x55555555, [
+            (53, b"\x01"), (55, b""), (93, b"\x00\x00"), (94, b"\x01\x02\x01"),
+            (97, keatest.PI4_OPTION97), (60, b"PXEClient:Arch:00000:UNDI:002001")])
+        self.assertEqual(self.lab.exchange("--payload-hex", empty55, window_ms=1000), [])
+        netlab.wait_for(lambda: "option 55 empty" in kea.log(), timeout=5, what="Kea's drop")
         stats = kea.statistics()
         expected = {"pkt4-rpi-netboot-received": 6, "pkt4-rpi-netboot-answered": 6,
                     "pkt4-rpi-netboot-rom3-received": 1, "pkt4-rpi-netboot-bootcode-received": 1,
@@ -126,12 +141,14 @@ class PiHookTest(unittest.TestCase):
         log = kea.log()
         self.assertIn("RPI_NETBOOT_LOAD_OK", log)
         self.assertIn("RPI_NETBOOT_MALFORMED", log)
+        self.assertNotIn("RPI_NETBOOT_CALLOUT_ERROR", log)
         self.assertIn("RPI_NETBOOT_CLASSIFIED", log)
 
     def test_tftp_server_menu_text_padding_and_per_serial_override(self):
         self.start({"tftp-server": "192.0.2.53", "rom-padding": "never", "menu-text": "Lab Boot",
                     "clients": [{"serial": "bf9fed6f", "tftp-server": "192.0.2.54"}]})
         lab_boot = keatest.option43("Lab Boot", padded=False)
+        self.assertIn('RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE menu-text "Lab Boot"', self.kea.log())
         self.assertPiReply(self.run_pi("rom3")[0], "rom3", lab_boot, "192.0.2.53")
         for reply in self.run_pi("pi4"):  # serial bf9fed6f: its own TFTP server
             self.assertPiReply(reply, "pi4", lab_boot, "192.0.2.54")
@@ -151,6 +168,32 @@ class PiHookTest(unittest.TestCase):
         self.assertEqual(stats["pkt4-rpi-netboot-not-allowed"], 3)  # bootcode 1, pi5 2
         self.assertEqual(stats["pkt4-rpi-netboot-received"], 3)
         self.assertIn("RPI_NETBOOT_NOT_ALLOWED", kea.log())
+
+    def test_relayed_pi4_discover_and_request(self):
+        """Through a DHCP relay (hops 1, giaddr set; RFC 2131 4.1) a Pi 4 is classified and
+        answered the same way; the reply goes to the relay. (The Pi 3B ROM cannot use relays:
+        facts section 4.)"""
+        kea = self.start(None)
+        mac, xid = "e4:5f:01:98:e0:82", 0x4e1a7e01
+        offer = keatest.relay_exchange(self.lab, keatest.pi4_relayed(mac, xid, 1))
+        self.assertIsNotNone(offer, "no OFFER to the relay\n" + kea.log()[-3000:])
+        yiaddr, giaddr, opts = keatest.parse_bootp(offer)
+        self.assertEqual(giaddr, keatest.RELAY_ADDR)
+        ack = keatest.relay_exchange(self.lab, keatest.pi4_relayed(
+            mac, xid, 3, [(50, ipaddress.ip_address(yiaddr).packed), (54, bytes.fromhex(opts[54]))]))
+        self.assertIsNotNone(ack, "no ACK to the relay")
+        ack_yiaddr, _, ack_opts = keatest.parse_bootp(ack)
+        self.assertEqual(ack_yiaddr, yiaddr)
+        for what, o in (("OFFER", opts), ("ACK", ack_opts)):
+            self.assertEqual(o[53], "02" if what == "OFFER" else "05")
+            self.assertEqual(o.get(43), PLAIN_OPTION43, what)
+            self.assertEqual(o.get(60), text("PXEClient"), what)
+            self.assertEqual(o.get(66), text("192.0.2.1"), what)
+            self.assertEqual(o.get(15), text("rpi_netboot_pi4.example"), what)
+        self.assertTrue(PI_POOL[0] <= ipaddress.ip_address(yiaddr) <= PI_POOL[1], yiaddr)
+        stats = kea.statistics()
+        self.assertEqual((stats["pkt4-rpi-netboot-pi4-received"],
+                          stats["pkt4-rpi-netboot-answered"]), (2, 2))
 
     def test_require_oui_and_extra_ouis(self):
         self.start({"require-oui": True, "extra-ouis": ["02:11:22"]})

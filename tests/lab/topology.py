@@ -38,6 +38,7 @@ class Lab:
                                                        CLIENT_B + "/24")
             self.relay.exec(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
             self.srv.exec(["ip", "route", "add", SUBNET_B, "via", RELAY_UPLINK])
+            self.relay.exec(["ip", "route", "add", SUBNET_A, "via", SERVER_UPLINK])
             self.pib.exec(["ip", "route", "add", "default", "via", RELAY_B])
             self.pia.exec(["ip", "route", "add", SERVER_UPLINK + "/32", "via", SERVER_A])
 

@@ -126,7 +126,8 @@ class Proc:
         return self.popen.returncode
 
     def output(self):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         with open(self.log_path, errors="replace") as f:
             return f.read()
 

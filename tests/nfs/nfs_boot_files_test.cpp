@@ -1,8 +1,9 @@
 // cmdline.txt and fstab rewriting against Raspberry Pi OS's stock forms. Sources:
 // - RPi-Distro/pi-gen stage1/00-boot-files/files/cmdline.txt: "console=serial0,115200 console=tty1
-//   root=ROOTDEV rootfstype=ext4 fsck.repair=yes rootwait resize" (current), and the Bookworm images'
-//   "... rootwait quiet init=/usr/lib/raspberrypi-sys-mods/firstboot" (as published images ship it);
-//   ROOTDEV becomes PARTUUID=<disk id>-02 when the image is exported.
+//   root=ROOTDEV rootfstype=ext4 fsck.repair=yes rootwait resize" (current), and the Bookworm
+//   images'
+//   "... rootwait quiet init=/usr/lib/raspberrypi-sys-mods/firstboot" (as published images ship
+//   it); ROOTDEV becomes PARTUUID=<disk id>-02 when the image is exported.
 // - RPi-Distro/pi-gen stage1/01-sys-tweaks/files/fstab: proc, BOOTDEV /boot[/firmware] vfat,
 //   ROOTDEV / ext4 defaults,noatime; BOOTDEV/ROOTDEV become PARTUUID=<disk id>-01/-02.
 // Target form: facts section 1 step 3 (root=/dev/nfs nfsroot=SERVER:/path,vers=N,tcp rw ip=dhcp).
@@ -82,6 +83,8 @@ TEST_CASE("fstab: SD-card lines disabled, everything else byte for byte", "[nfs]
           "192.0.2.1:/srv/shared /mnt/shared nfs defaults 0 0");
     CHECK(rewriteFstab(out) == out);
     // Older images mount the boot partition on /boot, some setups use /dev/mmcblk0p*.
-    CHECK(rewriteFstab("/dev/mmcblk0p1 /boot vfat defaults 0 2\n").rfind("# rpi-nfs-exports", 0) == 0);
-    CHECK(rewriteFstab("UUID=1234 /data ext4 defaults 0 2\n") == "UUID=1234 /data ext4 defaults 0 2\n");
+    CHECK(rewriteFstab("/dev/mmcblk0p1 /boot vfat defaults 0 2\n").rfind("# rpi-nfs-exports", 0) ==
+          0);
+    CHECK(rewriteFstab("UUID=1234 /data ext4 defaults 0 2\n") ==
+          "UUID=1234 /data ext4 defaults 0 2\n");
 }

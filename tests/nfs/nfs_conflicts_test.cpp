@@ -40,7 +40,8 @@ TEST_CASE("conflicts: an overlapping client on the same path shadows", "[nfs][co
     // The space-before-paren world export is caught too.
     CHECK(findConflicts(cand(), foreign("/srv/nfs/pi/bf9fed6f 192.0.2.99 (rw)\n"), {}).fatal());
     // A different host on the same path is not our business.
-    CHECK_FALSE(findConflicts(cand(), foreign("/srv/nfs/pi/bf9fed6f 192.0.2.11(ro)\n"), {}).fatal());
+    CHECK_FALSE(
+        findConflicts(cand(), foreign("/srv/nfs/pi/bf9fed6f 192.0.2.11(ro)\n"), {}).fatal());
     // Names cannot be judged: a warning.
     auto named = findConflicts(cand(), foreign("/srv/nfs/pi/bf9fed6f pi.example(ro)\n"), {});
     CHECK_FALSE(named.fatal());

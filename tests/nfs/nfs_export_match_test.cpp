@@ -28,3 +28,14 @@ TEST_CASE("export match: host, CIDR, dotted mask, world; names never", "[nfs][mo
     CHECK(isExportedTo(list, "/srv/f", ip("198.51.100.9")));
     CHECK_FALSE(isExportedTo(list, "/srv/zzz", ip("192.0.2.10")));
 }
+
+TEST_CASE("export check: bad arguments are an Error before any RPC", "[nfs][mount]") {
+    auto r = checkExport("192.0.2.1", "/srv/a", "pi.example.org", std::chrono::milliseconds(10));
+    CHECK(r.status == ExportCheck::Error);
+    CHECK(r.detail.find("not an IPv4 address") != std::string::npos);
+    CHECK(checkExport("server", "/srv/a", "192.0.2.10").status == ExportCheck::Error);
+    CHECK(checkExport("192.0.2.1", "srv/a", "192.0.2.10").status == ExportCheck::Error);
+    CHECK(std::string(exportCheckName(ExportCheck::MountdNotRegistered)) ==
+          "mountd-not-registered");
+    CHECK(std::string(exportCheckName(ExportCheck::ServerUnreachable)) == "server-unreachable");
+}

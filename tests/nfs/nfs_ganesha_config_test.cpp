@@ -29,8 +29,9 @@ TEST_CASE("ganesha: Export_Id scan ignores comments and is case-insensitive", "[
 }
 
 TEST_CASE("ganesha: %include targets", "[nfs][ganesha]") {
-    auto inc = scanIncludes("%include \"/etc/ganesha/rpi-netboot.conf\"\n  %include other.conf\n"
-                            "# %include \"/nope\"\n");
+    auto inc = scanIncludes(
+        "%include \"/etc/ganesha/rpi-netboot.conf\"\n  %include other.conf\n"
+        "# %include \"/nope\"\n");
     CHECK(inc == std::vector<std::string>{"/etc/ganesha/rpi-netboot.conf", "other.conf"});
 }
 

@@ -1,5 +1,6 @@
-// exports(5) parser. Behaviour reference: nfs-utils 2.6.2 as measured on Debian 12 (facts section 7)
-// and exports(5): quoting, \ooo escapes, "-options" defaults, and "host (opts)" exporting to the world.
+// exports(5) parser. Behaviour reference: nfs-utils 2.6.2 as measured on Debian 12 (facts section
+// 7) and exports(5): quoting, \ooo escapes, "-options" defaults, and "host (opts)" exporting to the
+// world.
 #include <catch2/catch.hpp>
 
 #include "rpinetboot/nfs/exports_parser.h"
@@ -13,7 +14,8 @@ TEST_CASE("parser: Debian's stock /etc/exports has only comments", "[nfs][parser
         "#\t\tto NFS clients.  See exports(5).\n"
         "#\n"
         "# Example for NFSv2 and NFSv3:\n"
-        "# /srv/homes       hostname1(rw,sync,no_subtree_check) hostname2(ro,sync,no_subtree_check)\n"
+        "# /srv/homes       hostname1(rw,sync,no_subtree_check) "
+        "hostname2(ro,sync,no_subtree_check)\n"
         "#\n"
         "# Example for NFSv4:\n"
         "# /srv/nfs4        gss/krb5i(rw,sync,fsid=0,crossmnt,no_subtree_check)\n";
@@ -40,7 +42,8 @@ TEST_CASE("parser: hosts with options, several per line, line numbers", "[nfs][p
 TEST_CASE("parser: quoted paths and octal escapes", "[nfs][parser]") {
     // Measured: exportfs exports "/tmp/sp ace" for both spellings, and "ha#sh" in quotes.
     auto p = parseExports(
-        "\"/srv/sp ace\" 192.0.2.2(rw)\n/srv/sp\\040ace 192.0.2.3(rw)\n\"/srv/ha#sh\" 192.0.2.4(rw)\n"
+        "\"/srv/sp ace\" 192.0.2.2(rw)\n/srv/sp\\040ace 192.0.2.3(rw)\n\"/srv/ha#sh\" "
+        "192.0.2.4(rw)\n"
         "\"/srv/q\\042uote\" 192.0.2.5(rw)\n",
         "f");
     REQUIRE(p.entries.size() == 4);
@@ -62,6 +65,18 @@ TEST_CASE("parser: backslash-newline continues an entry but separates tokens", "
     REQUIRE(q.entries.size() == 1);
     CHECK(q.entries[0].path == "/srv/sp");
     CHECK(q.entries[0].clients[0].host == " ace");
+}
+
+TEST_CASE("parser: \\ooo escapes are decoded in every token, as nfs-utils' xgettok does",
+          "[nfs][parser]") {
+    // nfs-utils 2.6 support/nfs/xio.c xgettok() decodes \ooo (< 0400) in each token as it is read,
+    // for hosts as well as paths, before "(" is looked for; a decoded NUL ends the C string.
+    auto p = parseExports("/srv/a 192.0.2.6\\050rw\\051\n/srv/b\\000x 192.0.2.7(ro)\n", "f");
+    REQUIRE(p.entries.size() == 2);
+    REQUIRE(p.entries[0].clients.size() == 1);
+    CHECK(p.entries[0].clients[0].host == "192.0.2.6");
+    CHECK(p.entries[0].clients[0].options == std::vector<std::string>{"rw"});
+    CHECK(p.entries[1].path == "/srv/b");
 }
 
 TEST_CASE("parser: -options are defaults for every client", "[nfs][parser]") {
@@ -88,9 +103,10 @@ TEST_CASE("parser: a space before ( exports to the world", "[nfs][parser]") {
 }
 
 TEST_CASE("parser: errors name file and line, later lines are still read", "[nfs][parser]") {
-    auto p = parseExports("/srv/a 192.0.2.1(rw,bogus)\n/srv/b 192.0.2.2(rw\nrelative 192.0.2.3(rw)\n"
-                          "/srv/c 192.0.2.4(rw)\n",
-                          "/etc/exports.d/x.exports");
+    auto p = parseExports(
+        "/srv/a 192.0.2.1(rw,bogus)\n/srv/b 192.0.2.2(rw\nrelative 192.0.2.3(rw)\n"
+        "/srv/c 192.0.2.4(rw)\n",
+        "/etc/exports.d/x.exports");
     CHECK(p.hasErrors());
     REQUIRE(p.diagnostics.size() == 3);
     CHECK(p.diagnostics[0].line == 1);

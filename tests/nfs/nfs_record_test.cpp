@@ -40,6 +40,14 @@ TEST_CASE("options: explicit defaults, whitelist, contradictions", "[nfs][record
     CHECK(buildOptions("subtree_check").error.find("no_subtree_check") != std::string::npos);
     CHECK_FALSE(buildOptions("fsid=0").error.empty());
     CHECK_FALSE(buildOptions("fsid=root").error.empty());
+    // nfs-utils 2.6 exports.c: fsid is strtoul(value, 0) ("00" is 0, the pseudo-root) or a UUID
+    // that valid_uuid() accepts: exactly 32 hex digits, other characters ignored.
+    CHECK_FALSE(buildOptions("fsid=00").error.empty());
+    CHECK_FALSE(buildOptions("fsid=4294967296").error.empty());
+    CHECK(buildOptions("fsid=4294967295").error.empty());
+    CHECK(buildOptions("fsid=0123abcd-0123-abcd-0123-0123456789ab").error.empty());
+    CHECK_FALSE(buildOptions("fsid=0123abcd-0123-abcd-0123-0123456789abc").error.empty());
+    CHECK_FALSE(buildOptions("fsid=0123abcd-0123-abcd-0123-0123456789a").error.empty());
     CHECK_FALSE(buildOptions("rw,ro").error.empty());
     CHECK_FALSE(buildOptions("root_squash,no_root_squash").error.empty());
     CHECK_FALSE(buildOptions("bogus").error.empty());

@@ -9,6 +9,7 @@
 #include "rpinetboot/probe/boot_plan.h"
 #include "rpinetboot/probe/cmdline_check.h"
 #include "rpinetboot/probe/offer_check.h"
+#include "rpinetboot/probe/tftp_check.h"
 #include "vectors.h"
 
 using namespace rpinetboot;
@@ -165,4 +166,117 @@ TEST_CASE("cmdline.txt NFS root checks", "[probe]") {
     auto sd = assessCmdline("console=tty1 root=PARTUUID=abcd-02 rootfstype=ext4 rootwait");
     CHECK(has(sd, "not-nfs-root"));
     CHECK_FALSE(sd.nfsroot);
+}
+
+namespace {
+
+TransferObservation seen(TransferObservation::Outcome outcome, std::string message = "") {
+    TransferObservation o;
+    o.outcome = outcome;
+    o.error_message = std::move(message);
+    return o;
+}
+
+bool hasCode(const std::vector<Finding>& fs, const std::string& code, Verdict v) {
+    return std::any_of(fs.begin(), fs.end(),
+                       [&](const Finding& f) { return f.code == code && f.verdict == v; });
+}
+
+const BootStep kKernel{StepKind::File, "kernel8.img", true, {true, 1468}, "kernel"};
+const BootStep kOverlayMap{
+    StepKind::File, "overlays/overlay_map.dtb", false, {true, 1468}, "overlays"};
+
+}  // namespace
+
+TEST_CASE("TFTP answers map to the Pi's diagnoses", "[probe][tftp]") {
+    using O = TransferObservation::Outcome;
+    CHECK(assessTransfer(kKernel, "s/kernel8.img", seen(O::Found), "192.0.2.1").empty());
+    // A missing required file fails; a missing optional one is normal (the firmware probes).
+    CHECK(hasCode(assessTransfer(kKernel, "s/kernel8.img", seen(O::Missing, "1"), "192.0.2.1"),
+                  "file-missing", Verdict::Fail));
+    CHECK(assessTransfer(kOverlayMap, "s/overlays/overlay_map.dtb", seen(O::Missing), "x").empty());
+    // ERROR 2 (access violation) is a file the daemon may not read, required or not.
+    auto denied =
+        assessTransfer(kOverlayMap, "s/o", seen(O::Denied, "2 \"Access violation\""), "192.0.2.1");
+    CHECK(hasCode(denied, "file-unreadable", Verdict::Fail));
+    CHECK(denied.front().message.find("Access violation") != std::string::npos);
+    CHECK(hasCode(assessTransfer(kKernel, "k", seen(O::NoAnswer), "x"), "tftp-timeout",
+                  Verdict::Fail));
+    CHECK(hasCode(assessTransfer(kKernel, "k", seen(O::ProtocolError), "x"), "tftp-protocol",
+                  Verdict::Fail));
+    CHECK(hasCode(assessTransfer(kOverlayMap, "o", seen(O::OtherError), "x"), "tftp-error",
+                  Verdict::Warn));
+}
+
+TEST_CASE("only silence on the first request means the TFTP server is unreachable",
+          "[probe][tftp]") {
+    using O = TransferObservation::Outcome;
+    auto f = unreachable(seen(O::NoAnswer, "no answer"), "192.0.2.9");
+    REQUIRE(f);
+    CHECK(f->code == "tftp-unreachable");
+    CHECK(f->verdict == Verdict::Fail);
+    CHECK(f->message.find("192.0.2.9") != std::string::npos);
+    CHECK_FALSE(unreachable(seen(O::Missing), "192.0.2.9"));
+    CHECK_FALSE(unreachable(seen(O::Found), "192.0.2.9"));
+}
+
+TEST_CASE("a missing serial directory is the root fallback", "[probe][tftp]") {
+    auto f = prefixFallback("bf9fed6f", "start4.elf");
+    CHECK(f.code == "serial-dir-missing");
+    CHECK(f.verdict == Verdict::Fail);
+    CHECK(f.message.find("bf9fed6f/start4.elf") != std::string::npos);
+}
+
+TEST_CASE("tsize and blksize must both come back in an OACK", "[probe][tftp]") {
+    // Facts section 5: always OACK blksize and tsize when asked (firmware#1012).
+    TransferObservation o = seen(TransferObservation::Outcome::Found);
+    o.asked = {"tsize", "blksize"};
+    o.oack = true;
+    o.acknowledged = {"tsize", "blksize"};
+    CHECK_FALSE(missingOack(PiModel::Pi4, "s/start4.elf", o));
+
+    o.acknowledged = {"tsize"};  // blksize dropped
+    auto partial = missingOack(PiModel::Pi4, "s/start4.elf", o);
+    REQUIRE(partial);
+    CHECK(partial->code == "no-oack");
+    CHECK(partial->message.find("does not acknowledge blksize") != std::string::npos);
+
+    o.oack = false;  // plain DATA: no OACK at all
+    o.acknowledged.clear();
+    auto none = missingOack(PiModel::Pi5, "config.txt", o);
+    REQUIRE(none);
+    CHECK(none->verdict == Verdict::Fail);
+    CHECK(none->message.find("config.txt") != std::string::npos);
+
+    // bootcode.bin asks tsize only; without it the firmware goes on: a warning.
+    o.asked = {"tsize"};
+    auto old = missingOack(PiModel::Bootcode, "s/start.elf", o);
+    REQUIRE(old);
+    CHECK(old->verdict == Verdict::Warn);
+
+    // The Pi 3 ROM asks nothing, so nothing can be missing; nor for files that are absent.
+    o.asked.clear();
+    CHECK_FALSE(missingOack(PiModel::Rom3, "bootcode.bin", o));
+    TransferObservation gone = seen(TransferObservation::Outcome::Missing);
+    gone.asked = {"tsize"};
+    CHECK_FALSE(missingOack(PiModel::Pi4, "x", gone));
+}
+
+TEST_CASE("the block counter limit fails old firmware and warns EEPROMs", "[probe][tftp]") {
+    const BootStep rom_kernel{StepKind::File, "kernel8.img", true, {true, std::nullopt}, "kernel"};
+    CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 65534ull * 512, 512));
+    auto big = blockCounterFinding(PiModel::Rom3, rom_kernel, "s/kernel8.img", 40ull << 20, 512);
+    REQUIRE(big);
+    CHECK(big->code == "kernel-too-many-blocks");
+    CHECK(big->verdict == Verdict::Fail);
+    CHECK(big->message.find("81920 blocks") != std::string::npos);
+    auto eeprom = blockCounterFinding(PiModel::Pi4, kKernel, "k", 200ull << 20, 1468);
+    REQUIRE(eeprom);
+    CHECK(eeprom->verdict == Verdict::Warn);
+    auto initrd =
+        blockCounterFinding(PiModel::Bootcode, {StepKind::File, "initrd", true, {}, "initramfs"},
+                            "i", 64ull << 20, 512);
+    REQUIRE(initrd);
+    CHECK(initrd->code == "file-too-many-blocks");
+    CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 1, 0));
 }

@@ -100,10 +100,11 @@ class Tree:
 
 class Daemon:
     def __init__(self, tree, extra=(), host="127.0.0.1", config_text=None, port=None,
-                 log_level="debug", argv_prefix=(), listen=True):
+                 log_level="debug", argv_prefix=(), listen=True, netns=None, ready="listening on"):
         self.tree = tree
         self.host = host
-        self.port = port or free_port(host)
+        self.netns = netns
+        self.port = port or (69 if netns else free_port(host))
         self.config = os.path.join(tree.base, f"rpi-tftpd-{self.port}.conf")
         with open(self.config, "w") as f:
             f.write(config_text if config_text is not None else f"root = {tree.root}\n")
@@ -113,14 +114,17 @@ class Daemon:
             h = f"[{host}]" if ":" in host else host
             argv += ["--listen", f"{h}:{self.port}"]
         argv += list(extra)
-        self.proc = netlab.Proc(argv, name="rpi-tftpd")
-        netlab.wait_for(lambda: "listening on" in self.proc.output() or not self.proc.alive(),
+        self.proc = netlab.Proc(argv, name="rpi-tftpd", netns=netns)
+        # Listening is logged per socket; roots are opened after that, so wait for the last
+        # socket's line and then for a moment of quiet start-up (or an exit).
+        netlab.wait_for(lambda: ready in self.proc.output() or not self.proc.alive(),
                         timeout=10, what="rpi-tftpd listening")
         if not self.proc.alive():
             raise RuntimeError("rpi-tftpd exited:\n" + self.proc.output())
 
     def log(self):
-        return self.proc.output()
+        with open(self.proc.log_path, errors="replace") as f:  # also after stop()
+            return f.read()
 
     def rss_kib(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -178,7 +182,68 @@ def ask(daemon, packet, source="127.0.0.1", timeout=2.0):
         return kind, value, addr
 
 
-def pi_client(daemon, *args, timeout=60):
-    return netlab.run([client_path()] + list(args) + ["--server", daemon.host,
-                                                      "--port", str(daemon.port)],
+def pi_client(daemon, *args, timeout=60, netns=None, host=None):
+    ns = ["ip", "netns", "exec", netns] if netns else []
+    return netlab.run(ns + [client_path()] + list(args) + ["--server", host or daemon.host,
+                                                           "--port", str(daemon.port)],
                       check=False, timeout=timeout)
+
+
+class RawClient:
+    """A hand-driven read transfer: RRQ, then ACKs one block at a time when the test says so.
+    Lets a test hold a transfer open across a reload, a signal or a limit."""
+
+    def __init__(self, daemon, source="127.0.0.1", host=None, timeout=3.0):
+        host = host or daemon.host
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.server = (host, daemon.port)
+        self.sock = socket.socket(fam, socket.SOCK_DGRAM)
+        self.sock.bind((source, 0))
+        self.sock.settimeout(timeout)
+        self.tid = None
+        self.data = b""
+        self.block = 0
+        self.blksize = 512
+        netlab._cleanups.append(self.close)
+
+    def close(self):
+        self.sock.close()
+
+    def request(self, name, options=()):
+        """Sends the RRQ; returns the first reply as (kind, value)."""
+        self.sock.sendto(rrq(name, options=options), self.server)
+        pkt, self.tid = self.sock.recvfrom(70000)
+        kind, value = parse_reply(pkt)
+        if kind == "oack":
+            self.blksize = int(dict(value).get("blksize", 512))
+        elif kind == "data":
+            self._take(value)
+        return kind, value
+
+    def _take(self, value):
+        block, payload = value
+        if block == (self.block + 1) & 0xffff:
+            self.block += 1
+            self.data += payload
+        return len(payload) < self.blksize
+
+    def step(self):
+        """ACKs the last block received and takes the next DATA; True when the file is done."""
+        self.sock.sendto(struct.pack("!HH", 4, self.block & 0xffff), self.tid)
+        while True:
+            pkt, addr = self.sock.recvfrom(70000)
+            kind, value = parse_reply(pkt)
+            if kind == "error":
+                raise RuntimeError(f"server error {value}")
+            if kind == "data":
+                return self._take(value)
+
+    def finish(self, max_blocks=1_000_000):
+        for _ in range(max_blocks):
+            if self.step():
+                self.sock.sendto(struct.pack("!HH", 4, self.block & 0xffff), self.tid)
+                return self.data
+        raise RuntimeError("file too long")
+
+    def abort(self):
+        self.sock.sendto(struct.pack("!HH", 5, 0) + b"Early terminate\0", self.tid)

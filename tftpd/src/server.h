@@ -57,13 +57,19 @@ class Server {
     bool adoptListener(int fd, std::string& error);
     void setupListener(Listener& l);
     void waitRead(Listener& l);
-    void drain(Listener& l);
+    // Reads up to kBatch queued datagrams; `rearm` waits for more afterwards (the listener's own
+    // wake-up) while a poll from a busy transfer leaves the pending wait in place.
+    void drain(Listener& l, bool rearm = true);
+    // Called by sessions after each client packet: every few of them the listening sockets are
+    // read too, so that new requests do not wait behind a full round of busy transfers.
+    void pollListeners();
     void handleDatagram(Listener& l, const Origin& origin, ByteSpan packet);
     void handleRead(Listener& l, const Origin& origin, tftp::Request req);
     void replyError(Listener& l, const Origin& origin, tftp::ErrorCode code, const char* text);
     bool makeRoom(const boost::asio::ip::address& client);
     void sessionEnded(Session* s);
     void waitSignals();
+    void waitHangup();
 
     boost::asio::io_context& io_;
     Settings settings_;
@@ -78,6 +84,7 @@ class Server {
     boost::asio::signal_set hup_;
     boost::asio::signal_set term_;
     bool stopping_ = false;
+    unsigned eventsSincePoll_ = 0;
 };
 
 }  // namespace rpinetboot::tftpd

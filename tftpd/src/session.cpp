@@ -75,6 +75,7 @@ void Session::onReceive(const boost::system::error_code& ec, std::size_t n) {
     }
     // Anything else from the client is ignored (not answered: no reflection).
     receive();
+    server_.pollListeners();  // last: it may start, replace or end sessions (this one too)
 }
 
 void Session::armTimer() {

@@ -30,7 +30,7 @@ void Report::printText(std::ostream& out) const {
         << serial << " on " << interface << "\n\n";
     for (const auto& e : timeline_) {
         out << std::fixed << std::setprecision(1) << std::setw(9) << e.t_ms << " ms  " << std::left
-            << std::setw(5) << e.stage << std::setw(6) << verdictName(e.verdict) << e.step
+            << std::setw(8) << e.stage << std::setw(6) << verdictName(e.verdict) << e.step
             << (e.detail.empty() ? "" : ": ") << e.detail << std::right << "\n";
     }
     out << "\n";
@@ -60,6 +60,15 @@ void Report::printJson(std::ostream& out) const {
     j["nfs_root"] = opt(nfs_root);
     j["nfs_exported"] = nfs_exported ? json(*nfs_exported) : json(nullptr);
     j["sound"] = sound();
+    j["offers"] = json::array();
+    for (const auto& o : offers_) {
+        j["offers"].push_back({{"server", o.server},
+                               {"address", o.address},
+                               {"tftp_server", o.tftp_server},
+                               {"tftp_source", o.tftp_source},
+                               {"netboot", o.netboot},
+                               {"chosen", o.chosen}});
+    }
     j["timeline"] = json::array();
     for (const auto& e : timeline_) {
         j["timeline"].push_back({{"t_ms", e.t_ms},

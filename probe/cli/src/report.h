@@ -20,6 +20,16 @@ struct TimelineEntry {
     std::string detail;
 };
 
+// One DHCP reply as the Pi judged it.
+struct OfferSummary {
+    std::string server;       // IP source of the reply
+    std::string address;      // yiaddr
+    std::string tftp_server;  // where the Pi would fetch from ("" when unknown)
+    std::string tftp_source;  // "option 66", "option 54" or "source address"
+    bool netboot = false;     // carries a usable option 43
+    bool chosen = false;      // the one the Pi would take
+};
+
 struct FileResult {
     std::string path;  // as requested, prefix included
     bool found = false;
@@ -35,6 +45,8 @@ class Report {
               const std::string& detail);
     void finding(const Finding& f, const std::string& stage);
     void file(FileResult f) { files_.push_back(std::move(f)); }
+    void offer(OfferSummary o) { offers_.push_back(std::move(o)); }
+    const std::vector<FileResult>& files() const { return files_; }
 
     // Facts about the emulated Pi and what it got.
     std::string model, mac, serial, interface;
@@ -50,6 +62,7 @@ class Report {
     std::vector<TimelineEntry> timeline_;
     std::vector<std::pair<std::string, Finding>> findings_;  // (stage, finding)
     std::vector<FileResult> files_;
+    std::vector<OfferSummary> offers_;
 };
 
 }  // namespace rpinetboot::probe

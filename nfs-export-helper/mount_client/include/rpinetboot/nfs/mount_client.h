@@ -56,4 +56,31 @@ const char* rpcStatusName(RpcStatus status);
 bool isExportedTo(const std::vector<RemoteExport>& exports, const std::string& path,
                   std::uint32_t clientAddress);
 
+// The question rpi-netboot-probe asks: "is PATH exported to ADDR by SERVER's mountd?". Stable API:
+// values are only ever added, never renumbered or removed.
+enum class ExportCheck {
+    Exported,             // mountd lists PATH with a group that admits ADDR
+    NotExported,          // mountd answered, and PATH is not exported to ADDR
+    ServerUnreachable,    // no rpcbind answers on SERVER:111 (host down, refused, timed out)
+    MountdNotRegistered,  // rpcbind answers but MOUNT v3 (100005) is not registered: no mountd
+    Error,                // bad arguments, or an RPC failure other than the above (see detail)
+};
+
+struct ExportCheckResult {
+    ExportCheck status = ExportCheck::Error;
+    std::string detail;               // one line for a human: why, or what matched
+    std::vector<std::string> groups;  // PATH's groups as mountd listed them (empty if unlisted)
+};
+
+// `server` and `clientAddress` are dotted-quad IPv4 addresses; `path` is compared with the
+// server's export paths after dropping trailing slashes ("/srv/nfs/pi/x/" == "/srv/nfs/pi/x").
+// Never throws; bounded by `timeout` per RPC (at most two: rpcbind, then mountd).
+ExportCheckResult checkExport(const std::string& server, const std::string& path,
+                              const std::string& clientAddress,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(3),
+                              std::uint16_t port = 0);
+
+// "exported", "not-exported", "server-unreachable", "mountd-not-registered", "error".
+const char* exportCheckName(ExportCheck check);
+
 }  // namespace rpinetboot::nfs

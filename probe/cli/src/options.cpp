@@ -1,0 +1,185 @@
+#include "options.h"
+
+#include <boost/program_options.hpp>
+#include <random>
+#include <sstream>
+
+#include "rpinetboot/dhcp_packet.h"
+
+namespace po = boost::program_options;
+
+namespace rpinetboot::probe {
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: rpi-netboot-probe --interface IF --model rom3|bootcode|pi4|pi5 [options]\n"
+    "\n"
+    "Behaves like one network-booting Raspberry Pi on interface IF and tells why it would or\n"
+    "would not boot. It broadcasts the model's exact DHCPDISCOVER, collects every OFFER (several\n"
+    "servers may answer), checks each as the Pi would (option 43 \"Raspberry Pi Boot\" text and\n"
+    "ROM padding, option 66 as text, option 54), sends the DHCPREQUEST where the model does\n"
+    "(Pi 4 and Pi 5; the Pi 3 boot ROM and bootcode.bin never do), then walks the model's TFTP\n"
+    "boot: the <serial>/ prefix probe, config.txt, firmware, device tree, cmdline.txt, kernel\n"
+    "and initramfs, each probed with tsize/blksize and early terminate, then fetched. When\n"
+    "cmdline.txt names an NFS root it asks that server's mountd whether the path is exported to\n"
+    "the address the Pi got. Packets leave only through IF.\n"
+    "\n"
+    "Models: rom3 (Pi 3B boot ROM), bootcode (bootcode.bin on Pi 1/2/3/Zero, Pi 3B+ ROM),\n"
+    "pi4 (Pi 4/400/CM4 EEPROM), pi5 (Pi 5/500/CM5 EEPROM).\n";
+
+constexpr const char* kEpilogue =
+    "\n"
+    "Defaults: --serial 12345678; the MAC is built from the model's Raspberry Pi OUI\n"
+    "(b8:27:eb for rom3 and bootcode, dc:a6:32 for pi4, 2c:cf:67 for pi5) and the serial's low\n"
+    "three bytes, as on real Pi 1-3 boards. For rom3 and bootcode a --mac without --serial\n"
+    "gives the serial 00 + the MAC's low three bytes.\n"
+    "\n"
+    "Output: a timeline (time since start, stage, verdict, step) and a diagnosis in plain\n"
+    "words; with --json the same as one JSON object (keys model, mac, serial, interface,\n"
+    "address, tftp_server, prefix, nfs_root, nfs_exported, sound, offers, timeline, files,\n"
+    "findings). Every diagnosis has a stable code, for example no-offer, no-option-43,\n"
+    "no-pi-boot-text, no-rom-padding, option66-binary, tftp-unreachable, serial-dir-missing,\n"
+    "no-oack, file-missing, file-unreadable, kernel-too-many-blocks, cmdline-no-vers,\n"
+    "nfs-not-exported (all codes: README, section rpi-netboot-probe).\n"
+    "\n"
+    "Exit status: 0 the whole boot path is sound; 1 the Pi would not boot (the findings say\n"
+    "why); 2 usage error or bad input; 3 local error (interface missing, no permission for\n"
+    "raw sockets: run as root or with CAP_NET_RAW).\n"
+    "\n"
+    "Example: rpi-netboot-probe --interface eth1 --model pi4 --serial bf9fed6f\n";
+
+po::options_description describe() {
+    po::options_description d("Options");
+    d.add_options()                                 //
+        ("help,h", "Print this help and exit.")     //
+        ("version", "Print the version and exit.")  //
+        ("interface,i", po::value<std::string>()->value_name("IF"),
+         "Network interface to behave as a Pi on (required). Needs CAP_NET_RAW.")  //
+        ("model,m", po::value<std::string>()->value_name("MODEL"),
+         "Pi boot stage to emulate: rom3, bootcode, pi4 or pi5 (required).")  //
+        ("serial,s", po::value<std::string>()->value_name("S"),
+         "Board serial, 8 hex digits (\"bf9fed6f\"; the /proc/cpuinfo form "
+         "\"10000000bf9fed6f\" is accepted). Names the TFTP prefix and goes into option 97 "
+         "(bootcode, pi4, pi5).")  //
+        ("mac", po::value<std::string>()->value_name("M"),
+         "MAC address to send from (chaddr and Ethernet source), e.g. dc:a6:32:01:36:c2.")  //
+        ("json", "Print the result as one JSON object instead of text.")                    //
+        ("tftp-only", po::value<std::string>()->value_name("SERVER"),
+         "Skip DHCP and walk the TFTP boot against SERVER (an IPv4 address). The NFS check "
+         "then uses IF's own address as the Pi's.")  //
+        ("timeout-ms", po::value<long>()->value_name("N"),
+         "How long to wait for each answer, in milliseconds (100..60000): the OFFER window "
+         "(the DISCOVER is sent twice if nothing answers), the ACK, each TFTP packet (sent "
+         "three times in all). Default: 3000.")  //
+        ("nfs-server", po::value<std::string>()->value_name("ADDR"),
+         "Ask the mountd on ADDR whether the NFS root is exported, instead of the server "
+         "named in cmdline.txt's nfsroot=.");
+    return d;
+}
+
+std::string helpText() {
+    std::ostringstream out;
+    out << kUsage << "\n" << describe() << kEpilogue;
+    return out.str();
+}
+
+ParseOutcome usageError(const std::string& why) {
+    ParseOutcome o;
+    o.exit_code = 2;
+    o.message = "rpi-netboot-probe: " + why + "\nTry 'rpi-netboot-probe --help'.";
+    return o;
+}
+
+MacAddress defaultMac(PiModel model, Serial serial) {
+    std::uint32_t oui = 0xb827eb;
+    if (model == PiModel::Pi4) oui = 0xdca632;
+    if (model == PiModel::Pi5) oui = 0x2ccf67;
+    const std::uint32_t low = serial.value();
+    return MacAddress(
+        MacAddress::Bytes{static_cast<std::uint8_t>(oui >> 16), static_cast<std::uint8_t>(oui >> 8),
+                          static_cast<std::uint8_t>(oui), static_cast<std::uint8_t>(low >> 16),
+                          static_cast<std::uint8_t>(low >> 8), static_cast<std::uint8_t>(low)});
+}
+
+}  // namespace
+
+ParseOutcome parseOptions(const std::vector<std::string>& args) {
+    po::variables_map vm;
+    try {
+        // No positional arguments: a stray word is a mistake, not something to ignore.
+        const po::positional_options_description none;
+        po::store(po::command_line_parser(args).options(describe()).positional(none).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        return usageError(e.what());
+    }
+    if (vm.count("help")) {
+        ParseOutcome o;
+        o.message = helpText();
+        return o;
+    }
+    if (vm.count("version")) {
+        ParseOutcome o;
+        o.message = std::string("rpi-netboot-probe ") + RPI_NETBOOT_VERSION;
+        return o;
+    }
+    ProbeOptions opt;
+    if (!vm.count("interface") || vm["interface"].as<std::string>().empty()) {
+        return usageError("--interface is required");
+    }
+    opt.interface = vm["interface"].as<std::string>();
+    if (opt.interface.size() >= 16) return usageError("--interface: name too long");
+    if (!vm.count("model")) return usageError("--model is required (rom3, bootcode, pi4, pi5)");
+    const auto model = parsePiModel(vm["model"].as<std::string>());
+    if (!model) {
+        return usageError("--model \"" + vm["model"].as<std::string>() +
+                          "\" is not one of rom3, bootcode, pi4, pi5");
+    }
+    opt.pi.model = *model;
+    std::optional<MacAddress> mac;
+    if (vm.count("mac")) {
+        mac = MacAddress::parse(vm["mac"].as<std::string>());
+        if (!mac) return usageError("--mac \"" + vm["mac"].as<std::string>() + "\" is not a MAC");
+    }
+    std::optional<Serial> serial;
+    if (vm.count("serial")) {
+        serial = Serial::parse(vm["serial"].as<std::string>());
+        if (!serial) {
+            return usageError("--serial \"" + vm["serial"].as<std::string>() +
+                              "\" is not a Pi serial (8 hex digits, e.g. bf9fed6f)");
+        }
+    } else if (mac && shapeOf(*model) != DiscoverShape::C) {
+        // Pi 1-3: the MAC's low three bytes are the serial's (facts section 2).
+        const auto& b = mac->bytes();
+        serial = Serial(std::uint32_t{b[3]} << 16 | std::uint32_t{b[4]} << 8 | b[5]);
+    } else {
+        serial = Serial(0x12345678);
+    }
+    opt.pi.serial = *serial;
+    opt.pi.mac = mac ? *mac : defaultMac(*model, *serial);
+    // Board revisions: the facts file's Pi 4 (0x00d03115); a Pi 5 8GB (0x00d04170).
+    opt.pi.board_revision = *model == PiModel::Pi5 ? 0x00d04170 : 0x00d03115;
+    opt.pi.xid = std::random_device{}();
+    opt.json = vm.count("json") > 0;
+    if (vm.count("tftp-only")) {
+        const std::string s = vm["tftp-only"].as<std::string>();
+        if (!parseIpv4(s)) return usageError("--tftp-only \"" + s + "\" is not an IPv4 address");
+        opt.tftp_only = s;
+    }
+    if (vm.count("nfs-server")) {
+        const std::string s = vm["nfs-server"].as<std::string>();
+        if (!parseIpv4(s)) return usageError("--nfs-server \"" + s + "\" is not an IPv4 address");
+        opt.nfs_server = s;
+    }
+    if (vm.count("timeout-ms")) {
+        const long ms = vm["timeout-ms"].as<long>();
+        if (ms < 100 || ms > 60000) return usageError("--timeout-ms must be 100..60000");
+        opt.timeout = std::chrono::milliseconds(ms);
+    }
+    ParseOutcome o;
+    o.options = opt;
+    return o;
+}
+
+}  // namespace rpinetboot::probe

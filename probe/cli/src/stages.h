@@ -1,0 +1,36 @@
+// The probe's three stages, in the order a Pi boots. Each writes its steps and findings into
+// the report; local errors (no such interface, no permission) are thrown as std::system_error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "interface_route.h"
+#include "options.h"
+#include "report.h"
+#include "rpinetboot/probe/cmdline_check.h"
+
+namespace rpinetboot::probe {
+
+struct DhcpOutcome {
+    std::uint32_t address = 0;      // yiaddr of the chosen OFFER
+    std::uint32_t tftp_server = 0;  // where the Pi will fetch from
+};
+
+// DISCOVER, OFFERs, REQUEST/ACK. nullopt when the Pi would not get as far as TFTP.
+std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report);
+
+struct TftpWalkOutcome {
+    bool reached = false;                // the server answered at all
+    std::optional<std::string> cmdline;  // cmdline.txt as fetched
+};
+
+TftpWalkOutcome runTftp(const ProbeOptions& opt, const InterfaceInfo& iface, std::uint32_t server,
+                        Report& report);
+
+// Asks mountd whether `root` is exported to `pi_address`.
+void runNfs(const ProbeOptions& opt, const InterfaceInfo& iface, const NfsRoot& root,
+            std::uint32_t pi_address, Report& report);
+
+}  // namespace rpinetboot::probe

@@ -1,0 +1,251 @@
+// The model's TFTP boot walk (probe/checks boot_plan): the prefix probe, then every file probed
+// with the model's options and early terminate, then fetched, as the firmware does; config.txt
+// picks the kernel, device tree and initramfs; cmdline.txt is handed back for the NFS check.
+#include <cstdint>
+#include <string>
+
+#include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/probe/boot_plan.h"
+#include "rpinetboot/probe/tftp_check.h"
+#include "rpinetboot/probe/tftp_client.h"
+#include "stages.h"
+
+namespace rpinetboot::probe {
+
+namespace {
+
+constexpr unsigned kRetries = 2;  // three requests per file in all (the Pi re-sends every 2 s)
+
+using Outcome = TransferObservation::Outcome;
+
+TransferObservation observe(const TftpResult& r, const tftp::Options& asked) {
+    TransferObservation o;
+    for (const auto& a : asked) o.asked.push_back(a.name);
+    o.oack = r.oackReceived;
+    for (const auto& a : r.oack) o.acknowledged.push_back(a.name);
+    o.blksize = r.blockSize;
+    o.error_message = r.errorMessage;
+    switch (r.outcome) {
+        case TftpOutcome::Complete:
+            o.outcome = Outcome::Found;
+            o.size = r.bytes;
+            break;
+        case TftpOutcome::EarlyTerminated:
+            o.outcome = Outcome::Found;
+            o.size = r.tsize;
+            break;
+        case TftpOutcome::ServerError:
+            o.outcome = r.errorCode == 1   ? Outcome::Missing
+                        : r.errorCode == 2 ? Outcome::Denied
+                                           : Outcome::OtherError;
+            o.error_message = std::to_string(r.errorCode) + " \"" + r.errorMessage + "\"";
+            break;
+        case TftpOutcome::Timeout:
+            o.outcome = Outcome::NoAnswer;
+            break;
+        case TftpOutcome::ProtocolError:
+        case TftpOutcome::SocketError:
+            o.outcome = Outcome::ProtocolError;
+            break;
+    }
+    return o;
+}
+
+std::string summary(const TftpResult& r) {
+    std::string s;
+    if (r.oackReceived) {
+        s = r.oack.empty() ? "empty OACK" : "OACK";
+        for (const auto& o : r.oack) s += " " + o.name + "=" + o.value;
+    }
+    switch (r.outcome) {
+        case TftpOutcome::Complete:
+            return s + (s.empty() ? "" : ", ") + std::to_string(r.bytes) + " bytes in blocks of " +
+                   std::to_string(r.blockSize);
+        case TftpOutcome::EarlyTerminated:
+            return s + (s.empty() ? "" : ", ") + "early terminate";
+        case TftpOutcome::ServerError:
+            return "ERROR " + std::to_string(r.errorCode) + " \"" + r.errorMessage + "\"";
+        default:
+            return std::string(toString(r.outcome)) +
+                   (r.errorMessage.empty() ? "" : ": " + r.errorMessage);
+    }
+}
+
+class Walk {
+  public:
+    Walk(const ProbeOptions& opt, std::uint32_t server, Report& report)
+        : opt_(opt), report_(report), server_text_(ipv4ToString(server)) {
+        server_ = *TftpServer::parse(server_text_);
+    }
+
+    TftpWalkOutcome run() {
+        TftpWalkOutcome out;
+        const PiModel model = opt_.pi.model;
+        BootConfig config;
+        TftpDialect dialect;
+        for (BootStep step : bootPlan(model)) {
+            dialect = step.dialect;
+            if (step.purpose == "dtb" && config.device_tree) step.file = *config.device_tree;
+            if (!fileStep(step)) return out;
+            out.reached = true;
+            if (step.purpose == "config" && last_data_) {
+                // A Pi 4 that got no OACK ignores config.txt (firmware#1012): so does the walk.
+                if (!(oack_missing_ && shapeOf(model) == DiscoverShape::C)) {
+                    config = parseConfigTxt(*last_data_, model);
+                }
+            }
+            if (step.purpose == "cmdline" && last_data_) out.cmdline = last_data_;
+        }
+        // The kernel named in config.txt, or the first default name that exists.
+        BootStep kernel{StepKind::File, "", true, dialect, "kernel"};
+        if (config.kernel) {
+            kernel.file = *config.kernel;
+            fileStep(kernel);
+        } else {
+            const auto names = defaultKernels(model);
+            for (std::size_t i = 0; i < names.size(); ++i) {
+                kernel.file = names[i];
+                kernel.required = i + 1 == names.size();
+                if (fileStep(kernel) && last_found_) break;
+            }
+        }
+        if (config.initramfs) {
+            fileStep({StepKind::File, *config.initramfs, true, dialect, "initramfs"});
+        }
+        return out;
+    }
+
+  private:
+    static tftp::Options optionsOf(const TftpDialect& dialect) {
+        tftp::Options options;
+        if (dialect.tsize) options.push_back({"tsize", "0"});
+        if (dialect.blksize) options.push_back({"blksize", std::to_string(*dialect.blksize)});
+        return options;
+    }
+
+    TftpResult request(const std::string& name, const TftpDialect& dialect, EarlyStop stop,
+                       bool keep) {
+        TftpRequest req;
+        req.filename = name;
+        req.options = optionsOf(dialect);
+        req.stop = req.options.empty() ? EarlyStop::None : stop;
+        req.packetTimeout = opt_.timeout;
+        req.retries = kRetries;
+        req.keepData = keep;
+        return tftpFetch(server_, req);
+    }
+
+    // One file: probe, judge, fetch. False when the walk cannot go on (server gone).
+    bool fileStep(const BootStep& step) {
+        last_data_.reset();
+        last_found_ = false;
+        const bool prefix_probe = step.kind == StepKind::PrefixProbe;
+        std::string name = step.file;
+        if (prefix_probe) {
+            name = opt_.pi.serial.str() + "/" + step.file;
+        } else if (step.kind == StepKind::File) {
+            name = prefix_ + step.file;
+        }
+        const tftp::Options asked = optionsOf(step.dialect);
+        const bool options = !asked.empty();
+        const bool keep = step.purpose == "config" || step.purpose == "cmdline";
+        const TftpResult first = request(name, step.dialect, EarlyStop::AfterOack, keep);
+        const TransferObservation obs = observe(first, asked);
+        const bool found = obs.outcome == Outcome::Found;
+        last_found_ = found;
+        const bool quiet_miss = obs.outcome == Outcome::Missing && (!step.required || prefix_probe);
+        report_.step("tftp", "RRQ " + name + (options ? " (probe)" : ""),
+                     found || quiet_miss ? Verdict::Ok : Verdict::Fail, summary(first));
+        if (!contacted_) {
+            contacted_ = true;
+            if (auto f = unreachable(obs, server_text_)) {
+                report_.finding(*f, "tftp");
+                report_.file({name, false, 0, false});
+                return false;
+            }
+        }
+        if (prefix_probe) {
+            if (found) {
+                prefix_ = opt_.pi.serial.str() + "/";
+                report_.prefix = prefix_;
+            } else {
+                prefix_.clear();
+                report_.prefix = "";
+                if (obs.outcome == Outcome::Missing) {
+                    report_.finding(prefixFallback(opt_.pi.serial.str(), step.file), "tftp");
+                } else {
+                    for (const auto& f : assessTransfer(step, name, obs, server_text_)) {
+                        report_.finding(f, "tftp");
+                    }
+                }
+            }
+        } else {
+            for (const auto& f : assessTransfer(step, name, obs, server_text_)) {
+                report_.finding(f, "tftp");
+            }
+        }
+        if (obs.outcome == Outcome::NoAnswer) return false;
+        if (!oack_missing_) {
+            if (auto f = missingOack(opt_.pi.model, name, obs)) {
+                oack_missing_ = true;
+                report_.finding(*f, "tftp");
+            }
+        }
+        if (!found || prefix_probe) {
+            if (!prefix_probe || !found) report_.file({name, false, 0, false});
+            return true;
+        }
+        if (obs.size) {
+            if (auto f = blockCounterFinding(opt_.pi.model, step, name, *obs.size, obs.blksize)) {
+                report_.finding(*f, "tftp");
+                if (f->verdict == Verdict::Fail) {
+                    // The firmware stops at block 65535; fetching the rest proves nothing.
+                    report_.file({name, true, *obs.size, obs.oack});
+                    return true;
+                }
+            }
+        }
+        TftpResult fetched = first;
+        if (first.outcome != TftpOutcome::Complete) {
+            fetched = request(name, step.dialect, EarlyStop::None, keep);
+            const TransferObservation got = observe(fetched, asked);
+            report_.step("tftp", "RRQ " + name,
+                         got.outcome == Outcome::Found ? Verdict::Ok : Verdict::Fail,
+                         summary(fetched));
+            for (const auto& f : assessTransfer(step, name, got, server_text_)) {
+                report_.finding(f, "tftp");
+            }
+            if (got.outcome == Outcome::NoAnswer) return false;
+        }
+        const bool complete = fetched.outcome == TftpOutcome::Complete;
+        report_.file({name, complete, fetched.bytes, first.oackReceived});
+        if (complete && keep) last_data_ = std::string(fetched.data.begin(), fetched.data.end());
+        return true;
+    }
+
+    const ProbeOptions& opt_;
+    Report& report_;
+    std::string server_text_;
+    TftpServer server_;
+    std::string prefix_;
+    bool contacted_ = false;
+    bool oack_missing_ = false;
+    bool last_found_ = false;
+    std::optional<std::string> last_data_;
+};
+
+}  // namespace
+
+TftpWalkOutcome runTftp(const ProbeOptions& opt, const InterfaceInfo& iface, std::uint32_t server,
+                        Report& report) {
+    report.tftp_server = ipv4ToString(server);
+    if (auto problem = routeProblem(iface, server)) {
+        report.step("tftp", "route", Verdict::Fail, *problem);
+        report.finding({Verdict::Fail, "route-elsewhere", "Not probing TFTP: " + *problem + "."},
+                       "tftp");
+        return {};
+    }
+    return Walk(opt, server, report).run();
+}
+
+}  // namespace rpinetboot::probe

@@ -1,0 +1,394 @@
+#!/usr/bin/python3
+"""`make demo`: the whole product on an embedded lab, one emulated Pi of each model.
+
+    [pia] --- 192.0.2.0/25 --- [srv] --- 192.0.2.128/30 --- [relay] --- 198.51.100.0/24 --- [pib]
+
+srv runs the real kea-dhcp4 with the rpi-netboot hook, rpi-tftpd serving each Pi's NFS root /boot
+(layout template), and rpcbind + rpc.mountd with exports written by rpi-nfs-exports, inside a private
+mount namespace so the host's /etc/exports and /var/lib/nfs are never touched. rpi-netboot-probe then
+boots each emulated Pi: Pi 3B (boot ROM) and 3B+ on the direct subnet, Pi 4 and Pi 5 through ISC
+dhcrelay, plus a non-Pi (udhcpc) and two misconfigured Pis whose failures must be diagnosed.
+
+Exit code 0 when every row behaved as expected, 1 otherwise, 2 when the lab could not be set up.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, HERE)
+import netlab  # noqa: E402
+import boot_files  # noqa: E402
+import kea_config  # noqa: E402
+import topology as topo  # noqa: E402
+
+
+class Pi:
+    def __init__(self, name, model, serial, mac, subnet, ip, expect, tree=True, allowed=True):
+        self.name, self.model, self.serial, self.mac = name, model, serial, mac
+        self.subnet, self.ip, self.expect = subnet, ip, expect
+        self.tree, self.allowed = tree, allowed
+        self.report = None
+        self.exit_code = None
+
+
+# Serials and MACs follow each model's habits: Pi 3 MACs end in the serial's low 24 bits.
+PIS = [
+    Pi("Pi 3B (boot ROM)", "rom3", "1a2b3c01", "b8:27:eb:2b:3c:01", "a", "192.0.2.10", "boots"),
+    Pi("Pi 3B+", "bootcode", "1a2b3c02", "b8:27:eb:2b:3c:02", "a", "192.0.2.11", "boots"),
+    Pi("Pi 4 (relayed)", "pi4", "1a2b3c04", "dc:a6:32:2b:3c:04", "b", "198.51.100.10", "boots"),
+    Pi("Pi 5 (relayed)", "pi5", "1a2b3c05", "2c:cf:67:2b:3c:05", "b", "198.51.100.11", "boots"),
+    Pi("Pi 4, no tree", "pi4", "1a2b3c06", "dc:a6:32:2b:3c:06", "a", "192.0.2.12",
+       "serial-dir-missing", tree=False),
+    Pi("Pi 4, not allowed", "pi4", "1a2b3c07", "dc:a6:32:2b:3c:07", "a", None,
+       "no-option-43", allowed=False),
+]
+NON_PI_EXPECT = "no Pi classes"
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+class ServerMounts:
+    """A private mount namespace inside srv: /etc (overlay), /var/lib/nfs and /run are the lab's.
+
+    `ip netns exec` gives every command a fresh mount namespace, so a holder process keeps this one
+    alive and commands join it with nsenter (mount and network namespaces of the holder).
+    """
+
+    SETUP = """set -e
+mount -t tmpfs tmpfs "$1"
+mkdir -p "$1/upper" "$1/work"
+mount -t overlay overlay -o lowerdir=/etc,upperdir="$1/upper",workdir="$1/work" /etc
+mkdir -p /etc/exports.d
+printf '# lab: the host /etc/exports is not visible here\\n' > /etc/exports
+mount -t tmpfs tmpfs /var/lib/nfs
+touch /var/lib/nfs/etab /var/lib/nfs/rmtab
+mount -t tmpfs tmpfs /run
+mkdir -p /run/rpcbind
+exec sleep 3600
+"""
+
+    def __init__(self, srv, workdir):
+        self.overlay = os.path.join(workdir, "etc-overlay")
+        os.makedirs(self.overlay)
+        script = os.path.join(workdir, "mounts.sh")
+        with open(script, "w") as f:
+            f.write(self.SETUP)
+        self.holder = srv.start(["unshare", "--mount", "--propagation", "private", "sh", script,
+                                 self.overlay], name="mount-holder")
+        netlab.wait_for(lambda: self._ready(), timeout=10, what="private mount namespace")
+
+    def _ready(self):
+        if not self.holder.alive():
+            raise RuntimeError("mount namespace set-up failed: " + self.holder.output())
+        # The holder becomes `sleep` once everything is mounted.
+        try:
+            with open(f"/proc/{self.holder.pid}/comm") as f:
+                return f.read().strip() == "sleep"
+        except FileNotFoundError:
+            return False
+
+    def argv(self, argv):
+        return ["nsenter", "-t", str(self.holder.pid), "-m", "-n", "--"] + list(argv)
+
+    def run(self, argv, check=True, timeout=60):
+        return netlab.run(self.argv(argv), check=check, timeout=timeout)
+
+    def start(self, argv, name):
+        return netlab.Proc(self.argv(argv), name=name)
+
+
+def port_open(ns, port, proto):
+    flag = "-lun" if proto == "udp" else "-ltn"
+    out = ns.exec(["ss", "-H", flag, f"sport = :{port}"], check=False).stdout
+    return bool(out.strip())
+
+
+def kea_command(ns, sock_path, command):
+    """One command on Kea's control socket (a UNIX socket, so no namespace needed)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(sock_path)
+        s.sendall(json.dumps({"command": command}).encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)
+
+
+def classes_from_log(log_text, mac):
+    mac = mac.lower()
+    for line in log_text.splitlines():
+        if mac not in line.lower():
+            continue
+        if "RPI_NETBOOT_CLASSIFIED" in line:
+            # "... classes RPI_NETBOOT and RPI_NETBOOT_PI4 (...)"
+            part = line.split("classes ", 1)[1]
+            stage = part.split(" and ", 1)[1].split(" ", 1)[0]
+            return "RPI_NETBOOT+" + stage.replace("RPI_NETBOOT_", "")
+        if "RPI_NETBOOT_NOT_ALLOWED" in line:
+            return "(not allowed)"
+    return "-"
+
+
+def run_probe(args, ns, iface, pi, workdir):
+    argv = [args.probe, "--interface", iface, "--model", pi.model, "--serial", pi.serial, "--mac",
+            pi.mac, "--json"]
+    r = ns.exec(argv, check=False, timeout=120)
+    pi.exit_code = r.returncode
+    with open(os.path.join(workdir, f"probe-{pi.serial}.json"), "w") as f:
+        f.write(r.stdout)
+    try:
+        pi.report = json.loads(r.stdout)
+    except json.JSONDecodeError:
+        pi.report = None
+        say(f"  probe for {pi.name} gave no JSON (exit {r.returncode}): {r.stderr.strip()[:300]}")
+
+
+def run_non_pi(ns, iface, workdir):
+    """BusyBox udhcpc: a plain client; its script records what it was given."""
+    env_file = os.path.join(workdir, "udhcpc.env")
+    script = os.path.join(workdir, "udhcpc.sh")
+    with open(script, "w") as f:
+        f.write(f'#!/bin/sh\n[ "$1" = bound ] && env > {env_file}\nexit 0\n')
+    os.chmod(script, 0o755)
+    ns.exec(["udhcpc", "-i", iface, "-f", "-q", "-n", "-t", "4", "-T", "1", "-s", script,
+             "-O", "43", "-O", "66"], check=False, timeout=30)
+    got = {}
+    if os.path.exists(env_file):
+        with open(env_file) as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition("=")
+                got[k] = v
+    return got
+
+
+def pi_outcome(pi):
+    """(address, files, bytes, nfs, diagnosis codes) from the probe's JSON."""
+    r = pi.report or {}
+    files = r.get("files") or []
+    fetched = [f for f in files if f.get("found")]
+    nbytes = sum(int(f.get("bytes") or 0) for f in fetched)
+    if r.get("nfs_exported") is True:
+        nfs = "exported"
+    elif r.get("nfs_exported") is False:
+        nfs = "NOT exported"
+    else:
+        nfs = "-"
+    codes = [f["code"] for f in r.get("findings") or [] if f.get("verdict") == "fail"]
+    return r.get("address") or "-", f"{len(fetched)}/{len(files)}", nbytes, nfs, codes
+
+
+def as_expected(pi):
+    if pi.report is None:
+        return False
+    codes = pi_outcome(pi)[4]
+    if pi.expect == "boots":
+        return pi.exit_code == 0 and pi.report.get("sound") is True and not codes
+    return pi.exit_code == 1 and pi.expect in codes
+
+
+def print_table(rows):
+    headers = ["Pi", "model", "serial", "address", "classes", "TFTP files", "bytes", "NFS",
+               "diagnosis", "as expected"]
+    widths = [max(len(str(r[i])) for r in rows + [headers]) for i in range(len(headers))]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    say(line)
+    say("  ".join("-" * w for w in widths))
+    for r in rows:
+        say("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+
+
+def find_tool(build, rel, name):
+    path = os.path.join(build, rel)
+    if not os.access(path, os.X_OK):
+        raise SystemExit(f"demo: {name} not built at {path}; run `make build` first")
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build", help="CMake build directory")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (logs, trees)")
+    ap.add_argument("--probe", help="rpi-netboot-probe to use (default: the one in --build)")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    if os.geteuid() != 0 and "RPI_NETBOOT_BUILD" in os.environ:
+        netlab.require_root()  # as a ctest: skip, or fail under CI=true
+    if os.geteuid() != 0:
+        say("demo: needs root (network namespaces, mounts, raw sockets); run it as root")
+        return 2
+    netlab.require_tools("kea-dhcp4", "dhcrelay", "udhcpc", "rpcbind", "rpc.mountd", "exportfs",
+                         "nsenter", "unshare", "ss")
+    hook = find_tool(build, "kea-hook/libdhcp_rpi_netboot.so", "the Kea hook")
+    tftpd = find_tool(build, "tftpd/rpi-tftpd", "rpi-tftpd")
+    nfs_tool = find_tool(build, "nfs-export-helper/rpi-nfs-exports", "rpi-nfs-exports")
+    args.probe = args.probe or find_tool(build, "probe/cli/rpi-netboot-probe", "rpi-netboot-probe")
+
+    started = time.monotonic()
+    workdir = tempfile.mkdtemp(prefix="rpi-netboot-demo-")
+    os.chmod(workdir, 0o755)
+    say(f"rpi-netboot demo: work directory {workdir}")
+    try:
+        return run_lab(args, build, hook, tftpd, nfs_tool, workdir, started)
+    finally:
+        netlab._cleanup_all()
+        if args.keep:
+            say(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
+    say("[1/6] network: namespaces srv, pia, relay, pib and their veth links")
+    lab = topo.Lab(relay=True)
+
+    say("[2/6] NFS: private mounts, rpcbind, rpc.mountd; per-Pi roots provisioned and exported")
+    mounts = ServerMounts(lab.srv, workdir)
+    rpcbind = mounts.start(["rpcbind", "-f", "-w"], name="rpcbind")
+    netlab.wait_for(lambda: port_open(lab.srv, 111, "tcp"), timeout=10, what="rpcbind")
+    mountd = mounts.start(["rpc.mountd", "-F", "-N", "2"], name="rpc.mountd")
+    netlab.wait_for(lambda: "mountd" in mounts.run(["rpcinfo", "-p", "127.0.0.1"],
+                                                   check=False).stdout,
+                    timeout=10, what="rpc.mountd registered")
+    nfs_base = os.path.join(workdir, "nfs")
+    bases = os.path.join(workdir, "base")
+    os.makedirs(nfs_base)
+    nfs_common = [nfs_tool, "--base", nfs_base]
+    for pi in PIS:
+        if not pi.tree or not pi.allowed:
+            continue
+        base = os.path.join(bases, pi.model)
+        if not os.path.isdir(base):
+            boot_files.base_root(base, pi.model)
+        r = mounts.run(nfs_common + ["provision", pi.serial, "--from", base, "--client", pi.ip,
+                                     "--server", topo.SERVER_A], check=False, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError(f"provision {pi.serial} failed ({r.returncode}):\n{r.stdout}"
+                               f"{r.stderr}")
+    exports = mounts.run(nfs_common + ["list"], check=False).stdout
+    for line in exports.strip().splitlines():
+        say("      " + line)
+
+    say("[3/6] TFTP: rpi-tftpd serving each Pi's NFS root /boot, bootcode.bin at the root")
+    tftp_root = os.path.join(workdir, "tftp")
+    boot_files.rom_files(tftp_root)
+    tftp = lab.srv.start([tftpd, "--root", tftp_root, "--layout",
+                          os.path.join(nfs_base, "{serial}", "boot", "{path}"),
+                          "--listen", "0.0.0.0:69", "--log-level", "info"], name="rpi-tftpd")
+    netlab.wait_for(lambda: port_open(lab.srv, 69, "udp") or not tftp.alive(), timeout=10,
+                    what="rpi-tftpd listening")
+    if not tftp.alive():
+        raise RuntimeError("rpi-tftpd exited: " + tftp.output())
+
+    say("[4/6] DHCP: kea-dhcp4 with libdhcp_rpi_netboot.so, dhcrelay for the second subnet")
+    control = os.path.join(workdir, "kea.sock")
+    allowed = [pi for pi in PIS if pi.allowed]
+    config = kea_config.kea_config(
+        workdir, hook, [lab.if_srv_a, lab.if_srv_up],
+        [{"mac": pi.mac, "ip": pi.ip, "subnet": pi.subnet} for pi in PIS if pi.ip],
+        hook_params={"allow-serials": [pi.serial for pi in allowed if pi.model != "rom3"],
+                     # The Pi 3 ROM sends no serial (option 97 is constant): allow it by MAC.
+                     "allow-macs": [pi.mac for pi in allowed if pi.model == "rom3"]},
+        control_socket=control)
+    kea_conf = os.path.join(workdir, "kea-dhcp4.conf")
+    with open(kea_conf, "w") as f:
+        f.write(config)
+    env = dict(os.environ, KEA_PIDFILE_DIR=workdir, KEA_LOCKFILE_DIR=workdir)
+    kea = lab.srv.start(["kea-dhcp4", "-c", kea_conf], env=env, name="kea-dhcp4")
+    kea_log = os.path.join(workdir, "kea-dhcp4.log")
+
+    def kea_ready():
+        if not kea.alive():
+            raise RuntimeError("kea-dhcp4 exited:\n" + kea.output()[-2000:])
+        return os.path.exists(control) and port_open(lab.srv, 67, "udp")
+    netlab.wait_for(kea_ready, timeout=20, what="kea-dhcp4 serving")
+    relay = lab.start_relay()
+    netlab.wait_for(lambda: port_open(lab.relay, 67, "udp") or not relay.alive(), timeout=10,
+                    what="dhcrelay")
+
+    say("[5/6] booting the emulated Pis with rpi-netboot-probe")
+    for pi in PIS:
+        ns, iface = (lab.pia, lab.if_pia) if pi.subnet == "a" else (lab.pib, lab.if_pib)
+        t0 = time.monotonic()
+        run_probe(args, ns, iface, pi, workdir)
+        say(f"      {pi.name:<20} exit {pi.exit_code}  ({time.monotonic() - t0:.1f} s)")
+    t0 = time.monotonic()
+    non_pi = run_non_pi(lab.pia, lab.if_pia, workdir)
+    say(f"      {'non-Pi (udhcpc)':<20} {'bound' if non_pi.get('ip') else 'no lease'}"
+        f"  ({time.monotonic() - t0:.1f} s)")
+
+    say("[6/6] results")
+    with open(kea_log, errors="replace") as f:
+        log_text = f.read()
+    rows, good = [], True
+    for pi in PIS:
+        address, nfiles, nbytes, nfs, codes = pi_outcome(pi)
+        ok = as_expected(pi)
+        good &= ok
+        # The first failure is the cause; the ones after it usually follow from it.
+        unique = list(dict.fromkeys(codes))
+        diagnosis = ("boots" if pi.report and pi.report.get("sound") else
+                     (unique[0] + (f" (+{len(unique) - 1} more)" if len(unique) > 1 else ""))
+                     if unique else "?")
+        rows.append([pi.name, pi.model, pi.serial, address, classes_from_log(log_text, pi.mac),
+                     nfiles, nbytes, nfs, diagnosis, "yes" if ok else "NO"])
+    # The non-Pi: an ordinary lease from the general pool, nothing Pi-specific in it.
+    ip = non_pi.get("ip", "-")
+    pi_bits = [k for k in ("opt43", "tftp", "opt66") if non_pi.get(k)]
+    mac = lab.pia.exec(["cat", f"/sys/class/net/{lab.if_pia}/address"]).stdout.strip()
+    non_pi_ok = ip.startswith("192.0.2.12") and not pi_bits and classes_from_log(
+        log_text, mac) == "-"
+    good &= non_pi_ok
+    rows.append(["non-Pi (udhcpc)", "-", "-", ip, classes_from_log(log_text, mac), "-", "-", "-",
+                 "plain lease" + (" with " + ",".join(pi_bits) if pi_bits else ""),
+                 "yes" if non_pi_ok else "NO"])
+    say("")
+    print_table(rows)
+    say("")
+    for pi in PIS:
+        if pi.expect != "boots" and pi.report:
+            seen = set()
+            for f in pi.report.get("findings") or []:
+                if f.get("verdict") == "fail" and f["code"] not in seen:
+                    seen.add(f["code"])
+                    say(f"{pi.name}: {f['code']}: {f['message']}")
+    try:
+        stats = kea_command(lab.srv, control, "statistic-get-all").get("arguments", {})
+        names = sorted(k for k in stats if "rpi-netboot" in k)
+        if names:
+            say("")
+            say("Kea statistics: " + ", ".join(f"{k}={stats[k][0][0]}" for k in names))
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        say(f"Kea statistics unavailable: {e}")
+    for proc in (relay, kea, tftp, mountd, rpcbind, mounts.holder):
+        proc.stop()
+    elapsed = time.monotonic() - started
+    say("")
+    say(f"demo {'PASSED' if good else 'FAILED'}: every row as expected: {'yes' if good else 'no'}"
+        f" ({elapsed:.0f} s)")
+    if not good:
+        say(f"logs: {workdir} (rerun with --keep to keep them)")
+    return 0 if good else 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except (RuntimeError, subprocess.SubprocessError, OSError) as e:
+        print(f"demo: the lab could not be set up: {e}", file=sys.stderr)
+        netlab._cleanup_all()
+        sys.exit(2)
