@@ -264,6 +264,16 @@ def tftp_section(t):
         lines.append(f"| {r['server']} | {r['pis']} | {r['blksize']} | {num(r['mb_per_s'])} | "
                      f"{num(r.get('cpu_ms_per_mb'), 2)} | {num(r.get('rrq_p50_ms'), 2)} | "
                      f"{num(r.get('rrq_p99_ms'), 2)} | {r.get('failures', 0)} |")
+    t = d.get("targets") or {}
+    if t:
+        lines.append("")
+        lines.append("rpi-tftpd against dnsmasq at 128 Pis, blksize 1468 (issue 3's targets): "
+                     f"throughput x{num(t.get('throughput_x_dnsmasq'), 2)} "
+                     f"(goal >= x1.5: **{'met' if t.get('throughput_met') else 'not met'}**), "
+                     f"CPU per MB x{num(t.get('cpu_x_dnsmasq'), 2)} "
+                     f"(goal <= x0.5: **{'met' if t.get('cpu_met') else 'not met'}**), "
+                     f"RRQ p99 {num(t.get('rrq_p99_ms'), 2)} ms "
+                     f"(goal < 10 ms: **{'met' if t.get('p99_met') else 'not met'}**).")
     for k, why in d.get("skipped", {}).items():
         lines.append(f"- Not measured: {k} ({why}).")
     return lines
