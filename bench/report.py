@@ -24,7 +24,8 @@ how long it took; `bench/run.sh --only micro,hook,tftp,storm` runs a subset. Res
 `bench/results/<date>.md` with PNG plots (gnuplot), the raw JSON to `bench/results/raw/<date>/`,
 and the tables below are rewritten by `bench/report.py`. The benchmarks are not part of
 `make test`; a smoke run of each with tiny sizes is (`ctest -L bench-smoke`:
-`bench_smoke_hook_overhead`, `bench_smoke_micro`, `bench_smoke_storm`), so they cannot rot.
+`bench_smoke_hook_overhead`, `bench_smoke_micro`, `bench_smoke_tftp`, `bench_smoke_storm`),
+so they cannot rot.
 
 - **Hook overhead** (`bench/dhcp/hook_overhead.py`): Kea's `perfdhcp` in template mode sends
   core's exact Pi DISCOVERs/REQUESTs mixed with Linux and x86 PXE clients to a real `kea-dhcp4`
