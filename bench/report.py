@@ -89,7 +89,13 @@ def machine_line(data):
         parts.append(f"{m['memory_mib'] / 1024:.1f} GiB RAM")
     parts.append(f"Linux {m.get('kernel', '?')}")
     if m.get("loadavg_at_start"):
-        parts.append(f"load average {m['loadavg_at_start']} at start")
+        end = ""
+        try:
+            with open("/proc/loadavg") as f:
+                end = f", {f.read().split()[0]} when the report was written"
+        except OSError:
+            pass
+        parts.append(f"load average {m['loadavg_at_start']} at the first benchmark's start{end}")
     return ", ".join(parts)
 
 
