@@ -440,7 +440,7 @@ def main():
 
     micro, hook = load(args.raw, "micro"), load(args.raw, "hook_overhead")
     tftp, storm = load_tftp(args.raw), load(args.raw, "boot_storm")
-    first = next((d for d in (hook, storm, micro, (tftp or {}).get("json")) if d), None)
+    first = next((d for d in (micro, hook, (tftp or {}).get("json"), storm) if d), None)
     if first is None:
         print(f"report: no results in {args.raw}", file=sys.stderr)
         return 1
