@@ -121,6 +121,20 @@ def hook_section(d):
                      f"{num((c['drop_ratio'] or 0) * 100, 1, '%')} | {pct(tp)} | "
                      f"{num(c['kea_cpu_us_per_answer'], 1, ' µs')} | {pct(cpu)} | "
                      f"{num((c['kea_vm_hwm_kib'] or 0) / 1024, 1, ' MiB')} |")
+    runs = d.get("runs", [])
+    if len(runs) > 1:
+        spread = []
+        for kind, _ in ordered_configs(s):
+            tp = [x["saturation"]["exchanges_per_s"] for x in runs if x["config"] == kind]
+            cpu = [x["load"]["kea_cpu_us_per_answer"] for x in runs
+                   if x["config"] == kind and x["load"]["kea_cpu_us_per_answer"]]
+            if tp and cpu:
+                spread.append(f"{kind} {num(min(tp), 0)}-{num(max(tp), 0)} DORA/s, "
+                              f"{num(min(cpu), 0)}-{num(max(cpu), 0)} µs")
+        lines.append("")
+        lines.append("Run-to-run range (min-max over the runs): " + "; ".join(spread) + ". When "
+                     "these ranges are wider than the differences between configurations, the "
+                     "machine's load, not the configuration, decided the ratios below.")
     lines.append("")
     r = s["ratios"]
     goals = []
