@@ -2,17 +2,52 @@
 """Turns the benchmark JSON files of one `make bench` into a Markdown report and PNG plots.
 
 Usage: report.py --raw DIR --md FILE.md [--plots-prefix PREFIX] [--elapsed S] [--readme README.md]
-Reads whichever of micro.json, hook_overhead.json, tftp_compare.json, boot_storm.json exist in
-DIR. With --readme, replaces the text between the README's bench section markers with the
+Reads whichever of micro.json, hook_overhead.json, boot_storm.json exist in DIR, and the TFTP
+comparison that bench/tftp/compare.py (rpi-tftpd's) wrote into DIR/tftp: its JSON when it has the
+rows this report knows (server, pis, blksize, mb_per_s, cpu_ms_per_mb, rrq_p50_ms, rrq_p99_ms),
+otherwise its own Markdown, included as it is. With --readme, replaces the text between the README's bench section markers with the
 summary tables (nothing else in the README is touched).
 """
 
 import argparse
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+
+README_INTRO = """\
+`make bench` (root: network namespaces) runs every benchmark of issue 7 side by side and prints
+how long it took; `bench/run.sh --only micro,hook,tftp,storm` runs a subset. Results go to
+`bench/results/<date>.md` with PNG plots (gnuplot), the raw JSON to `bench/results/raw/<date>/`,
+and the tables below are rewritten by `bench/report.py`. The benchmarks are not part of
+`make test`; a smoke run of each with tiny sizes is (`ctest -L bench-smoke`:
+`bench_smoke_hook_overhead`, `bench_smoke_micro`, `bench_smoke_tftp`, `bench_smoke_storm`),
+so they cannot rot.
+
+- **Hook overhead** (`bench/dhcp/hook_overhead.py`): Kea's `perfdhcp` in template mode sends
+  core's exact Pi DISCOVERs/REQUESTs mixed with Linux and x86 PXE clients to a real `kea-dhcp4`
+  in three configurations, interleaved in the same run: no hook; our hook; and the config-only
+  class that Pi-on-Kea guides publish (option 60 test, `vendor-encapsulated-options-space`
+  option-defs 6/9/10). Before every run each configuration's OFFERs are decoded with core's
+  option 43 decoder, so a configuration that would not boot a Pi is never measured.
+- **Per-packet cost** (`bench/micro/`, Google Benchmark): the hook's logic class on Kea `Pkt4`
+  objects, classification (pkt4_receive) + injection (pkt4_send).
+- **TFTP** (`bench/tftp/compare.py`, written with rpi-tftpd): rpi-tftpd against tftpd-hpa,
+  dnsmasq and atftpd.
+- **Boot storm** (`bench/storm/`): emulated Pis of all four boot stages (C++ load generator on
+  probe/dhcp and probe/tftp) DHCP against kea-dhcp4 + hook and walk their TFTP boots against
+  rpi-tftpd. Its files are scaled to a quarter of a Raspberry Pi OS boot partition's by default
+  (`boot_storm.py --scale 1` for full size): the 200 emulated lock-step clients run on the same
+  machine as the daemons, and at full size (2.5 GB in all) a trial on 2026-11-23 had 0 of 200 Pis
+  booted, every one stopped by the Pi's 30-second per-file limit at about 17 MB/s aggregate.
+
+The machine these numbers come from is a shared 2-core VM on which up to seven other agents were
+building and testing at the same time (the load average is printed below): absolute numbers are
+pessimistic and noisy, the side-by-side ratios within one run are what to read.
+"""
 
 README_BEGIN = "<!-- section: bench -->"
 README_END = "<!-- end: bench -->"
@@ -54,7 +89,13 @@ def machine_line(data):
         parts.append(f"{m['memory_mib'] / 1024:.1f} GiB RAM")
     parts.append(f"Linux {m.get('kernel', '?')}")
     if m.get("loadavg_at_start"):
-        parts.append(f"load average {m['loadavg_at_start']} at start")
+        end = ""
+        try:
+            with open("/proc/loadavg") as f:
+                end = f", {f.read().split()[0]} when the report was written"
+        except OSError:
+            pass
+        parts.append(f"load average {m['loadavg_at_start']} at the first benchmark's start{end}")
     return ", ".join(parts)
 
 
@@ -80,21 +121,42 @@ def hook_section(d):
                      f"{num((c['drop_ratio'] or 0) * 100, 1, '%')} | {pct(tp)} | "
                      f"{num(c['kea_cpu_us_per_answer'], 1, ' µs')} | {pct(cpu)} | "
                      f"{num((c['kea_vm_hwm_kib'] or 0) / 1024, 1, ' MiB')} |")
+    runs = d.get("runs", [])
+    if len(runs) > 1:
+        spread = []
+        for kind, _ in ordered_configs(s):
+            tp = [x["saturation"]["exchanges_per_s"] for x in runs if x["config"] == kind]
+            cpu = [x["load"]["kea_cpu_us_per_answer"] for x in runs
+                   if x["config"] == kind and x["load"]["kea_cpu_us_per_answer"]]
+            if tp and cpu:
+                spread.append(f"{kind} {num(min(tp), 0)}-{num(max(tp), 0)} DORA/s, "
+                              f"{num(min(cpu), 0)}-{num(max(cpu), 0)} µs")
+        lines.append("")
+        lines.append("Run-to-run range (min-max over the runs): " + "; ".join(spread) + ". When "
+                     "these ranges are wider than the differences between configurations, the "
+                     "machine's load, not the configuration, decided the ratios below.")
     lines.append("")
     r = s["ratios"]
     goals = []
+
+    def verdict(value, limit, higher_is_better):
+        if value is None:
+            return "n/a"
+        ok = value >= limit if higher_is_better else value <= limit
+        return "met" if ok else "not met"
+
     if r.get("throughput hook/none") is not None:
-        ok = r["throughput hook/none"] >= 0.97
-        goals.append(f"- Goal: hook costs under 3% versus no hook: throughput ratio "
-                     f"{num(r['throughput hook/none'], 3)}, CPU per answer ratio "
-                     f"{num(r['cpu per answer hook/none'], 3)}: **{'met' if ok else 'not met'}**.")
+        goals.append(f"- Goal: the hook costs under 3% versus no hook. Throughput ratio "
+                     f"{num(r['throughput hook/none'], 3)} (goal >= 0.970): "
+                     f"**{verdict(r['throughput hook/none'], 0.97, True)}**; kea-dhcp4 CPU per "
+                     f"answer ratio {num(r['cpu per answer hook/none'], 3)} (goal <= 1.030): "
+                     f"**{verdict(r['cpu per answer hook/none'], 1.03, False)}**.")
     if r.get("throughput hook/config-only") is not None:
-        ok = r["throughput hook/config-only"] >= 1.0 or (
-            r.get("cpu per answer hook/config-only") or 2) <= 1.0
-        goals.append(f"- Goal: hook no slower than config-only: throughput ratio "
-                     f"{num(r['throughput hook/config-only'], 3)}, CPU per answer ratio "
-                     f"{num(r['cpu per answer hook/config-only'], 3)}: "
-                     f"**{'met' if ok else 'not met'}**.")
+        goals.append(f"- Goal: the hook no slower than config-only. Throughput ratio "
+                     f"{num(r['throughput hook/config-only'], 3)} (goal >= 1.000): "
+                     f"**{verdict(r['throughput hook/config-only'], 1.0, True)}**; CPU per "
+                     f"answer ratio {num(r['cpu per answer hook/config-only'], 3)} (goal <= 1.000):"
+                     f" **{verdict(r['cpu per answer hook/config-only'], 1.0, False)}**.")
     if d.get("skipped"):
         for k, why in d["skipped"].items():
             goals.append(f"- Not measured: {k} ({why}).")
@@ -105,7 +167,11 @@ def hook_section(d):
         checks.setdefault(run["config"], run.get("offer_check", {}))
     if checks:
         lines.append("")
-        lines.append("Option 43 in the OFFER per client template (checked before each run):")
+        lines.append("What each configuration OFFERs per client template, checked before every "
+                     "run with core's option 43 decoder (\"boots a Pi\": discovery control 3, "
+                     "prompt {0, PXE}, a boot menu holding \"Raspberry Pi Boot\", option 60 "
+                     "PXEClient; the Pi 3B ROM needs the menu padded with three spaces, facts "
+                     "section 3). A non-Pi that gets it is misclassified:")
         lines.append("")
         names = sorted({n for c in checks.values() for n in c})
         lines.append("| configuration | " + " | ".join(names) + " |")
@@ -115,7 +181,12 @@ def hook_section(d):
             cells = []
             for n in names:
                 v = c.get(n, {})
-                cells.append("Pi menu" if v.get("pi_boot_menu") else ("other 43" if v.get("option43") else "-"))
+                if v.get("pi_boot_menu") and n == "rom3" and not v.get("rom_padded"):
+                    cells.append("Pi menu unpadded: the 3B ROM miscounts it")
+                elif v.get("pi_boot_menu"):
+                    cells.append("boots a Pi" + (" (ROM padding)" if v.get("rom_padded") else ""))
+                else:
+                    cells.append("other 43" if v.get("option43") else "-")
             lines.append(f"| {kind} | " + " | ".join(cells) + " |")
     return lines
 
@@ -125,15 +196,22 @@ def micro_section(d):
     cost = d.get("per_packet_cost", [])
     hook = [c for c in cost if "kea_only_ns" in c]
     if hook:
-        lines.append("The hook's added CPU time per query on Kea 2.2 packet objects: parse the "
-                     "DISCOVER, classify (pkt4_receive), build the OFFER, insert options 43/60/66 "
-                     "(pkt4_send), pack; with the hook's calls minus without them.")
+        lines.append("CPU time of the hook's logic class on Kea 2.2 `Pkt4` objects, per query: "
+                     "classification (`onReceive`, pkt4_receive) + injection of options 43/60/66 "
+                     "(`onSend`, pkt4_send), timed directly on batches of fresh packets. Kea's own "
+                     "per-query work (parse the DISCOVER, build and pack the OFFER) is beside it, "
+                     "and the difference (Kea + hook) - (Kea alone) as a cross-check; "
+                     "\"+ StatsMgr counters\" adds the three Kea statistics the callouts update "
+                     "per Pi query.")
         lines.append("")
-        lines.append("| client | Kea alone ns | Kea + hook ns | hook ns per packet |")
-        lines.append("|---|---:|---:|---:|")
+        lines.append("| client | hook: classify + inject ns | classify ns | inject ns | "
+                     "+ StatsMgr counters ns | Kea alone ns | Kea + hook ns | difference ns |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
         for c in hook:
-            lines.append(f"| {c['label']} | {num(c['kea_only_ns'])} | {num(c['with_hook_ns'])} | "
-                         f"{num(c['cpu_ns'])} |")
+            lines.append(f"| {c['label']} | **{num(c['cpu_ns'])}** | {num(c.get('receive_ns'))} | "
+                         f"{num(c.get('send_ns'))} | {num(c.get('with_stats_ns'))} | "
+                         f"{num(c['kea_only_ns'])} | "
+                         f"{num(c['with_hook_ns'])} | {num(c.get('difference_ns'))} |")
         lines.append("")
     core = d["results"].get("core", {}).get("rows", [])
     if core:
@@ -155,20 +233,68 @@ def micro_section(d):
     return lines
 
 
-def tftp_section(d):
+TFTP_ROW_KEYS = ("server", "pis", "blksize", "mb_per_s")
+
+
+def load_tftp(raw):
+    """compare.py's results: {"json": data or None, "md": text or None}; None when absent."""
+    d = os.path.join(raw, "tftp")
+    data = md = None
+    for path in sorted(glob.glob(os.path.join(d, "*.json"))) + \
+            [os.path.join(raw, "tftp_compare.json")]:
+        if not os.path.exists(path):
+            continue
+        try:
+            with open(path) as f:
+                candidate = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if isinstance(candidate, dict) and isinstance(candidate.get("rows"), list):
+            data = candidate
+            break
+    mds = sorted(glob.glob(os.path.join(d, "*.md")))
+    if mds:
+        with open(mds[0]) as f:
+            md = f.read()
+    if data is None and md is None:
+        return None
+    return {"json": data, "md": md}
+
+
+def tftp_rows_known(t):
+    rows = (t.get("json") or {}).get("rows") or []
+    return rows and all(all(k in r for k in TFTP_ROW_KEYS) for r in rows)
+
+
+def tftp_section(t):
     lines = ["## TFTP servers side by side", ""]
+    if not tftp_rows_known(t):
+        # compare.py's own Markdown, its headings moved under this section.
+        for line in (t.get("md") or "compare.py wrote no table.").splitlines():
+            lines.append("##" + line if line.startswith("#") else line)
+        return lines
+    d = t["json"]
     p = d.get("parameters", {})
     if p:
-        lines.append(f"Pi-pattern clients over loopback, {p.get('runs', '?')} runs, median; "
-                     f"file {p.get('file_kib', '?')} KiB per transfer. CPU is the server's "
-                     "utime+stime from /proc; latency is RRQ to first answer.")
+        lines.append("Pi-pattern clients, " + ", ".join(f"{k} {v}" for k, v in p.items()
+                                                        if not isinstance(v, (dict, list))) + ".")
         lines.append("")
     lines.append("| server | Pis | blksize | MB/s | CPU ms/MB | RRQ p50 ms | RRQ p99 ms | failed transfers |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in d["rows"]:
         lines.append(f"| {r['server']} | {r['pis']} | {r['blksize']} | {num(r['mb_per_s'])} | "
-                     f"{num(r['cpu_ms_per_mb'], 2)} | {num(r['rrq_p50_ms'], 2)} | "
-                     f"{num(r['rrq_p99_ms'], 2)} | {r.get('failures', 0)} |")
+                     f"{num(r.get('cpu_ms_per_mb'), 2)} | {num(r.get('rrq_p50_ms'), 2)} | "
+                     f"{num(r.get('rrq_p99_ms'), 2)} | {r.get('failures', 0)} |")
+    t = d.get("targets") or {}
+    if t:
+        lines.append("")
+        lines.append("rpi-tftpd against dnsmasq at 128 Pis, blksize 1468 (issue 3's targets): "
+                     f"throughput x{num(t.get('throughput_x_dnsmasq'), 2)} "
+                     f"(goal >= x1.5: **{'met' if t.get('throughput_met') else 'not met'}**), "
+                     f"CPU per MB x{num(t.get('cpu_x_dnsmasq'), 2)} "
+                     f"(goal <= x0.5: **{'met' if t.get('cpu_met') else 'not met'}**), "
+                     f"RRQ p99 {num(t.get('rrq_p99_ms'), 2)} ms "
+                     f"(goal < 10 ms: **{'met' if t.get('p99_met') else 'not met'}**).")
     for k, why in d.get("skipped", {}).items():
         lines.append(f"- Not measured: {k} ({why}).")
     return lines
@@ -176,21 +302,46 @@ def tftp_section(d):
 
 def storm_section(d):
     s = d["summary"]
+    p = d.get("parameters", {})
     lines = ["## Boot storm", ""]
-    lines.append(f"{s['pis']} emulated Pis ({', '.join(f'{n} {m}' for m, n in sorted(s['models'].items()))}) "
-                 f"send DISCOVER within {num(s['discover_spread_s'], 2)} s to kea-dhcp4 + hook, "
-                 "then walk their TFTP boot sequences against rpi-tftpd.")
+    models = ", ".join(f"{n} {m}" for m, n in sorted(s["models"].items()))
+    lines.append(f"{s['pis']} emulated Pis ({models}; distinct MACs and serials) send their exact "
+                 f"DISCOVERs within {num(s['discover_spread_s'], 2)} s to kea-dhcp4 + hook; Pi 4/5 "
+                 "REQUEST, ROM3 and bootcode.bin use the OFFER as it is. Each then walks its TFTP "
+                 "boot (probes, early terminates, re-fetches) against rpi-tftpd under its serial "
+                 f"prefix. Files at {num(p.get('scale', 1) * 100, 0)}% of a Raspberry Pi OS boot "
+                 f"partition's sizes ({num(s.get('bytes_served', 0) / 1e6, 0)} MB served in all).")
     lines.append("")
-    lines.append("| Pis | leased | distinct addresses | booted | time to last Pi's last file | kea-dhcp4 peak RSS | rpi-tftpd peak RSS |")
-    lines.append("|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("| Pis | leased | distinct addresses | booted | time to last Pi's last file | "
+                 "OFFER p50 / p99 | kea-dhcp4 peak RSS | rpi-tftpd peak RSS |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
     lines.append(f"| {s['pis']} | {s['leased']} | {s['distinct_addresses']} | {s['booted']} | "
-                 f"{num(s['time_to_last_file_s'], 2, ' s')} | "
+                 f"**{num(s['time_to_last_file_s'], 2, ' s')}** | "
+                 f"{num(s.get('offer_latency_p50_ms'), 1)} / "
+                 f"{num(s.get('offer_latency_p99_ms'), 1)} ms | "
                  f"{num((s.get('kea_vm_hwm_kib') or 0) / 1024, 1, ' MiB')} | "
                  f"{num((s.get('tftpd_vm_hwm_kib') or 0) / 1024, 1, ' MiB')} |")
-    ok = s["booted"] == s["pis"] and s["distinct_addresses"] == s["pis"]
+    ok = s["booted"] == s["pis"] and s["distinct_addresses"] == s["pis"] == s["leased"]
     lines.append("")
-    lines.append(f"- All Pis distinct addresses and complete boots (ROM3 included): "
+    lines.append(f"- All Pis leased distinct addresses and completed their boots (ROM3 included: "
+                 f"{s.get('rom3_distinct', '?')} distinct ROM3 addresses): "
                  f"**{'yes' if ok else 'no'}**.")
+    cpu = s.get("cpu_s") or {}
+    if cpu:
+        lines.append("- CPU seconds during the storm: " + ", ".join(
+            f"{k} {num(v, 1)}" for k, v in cpu.items() if v is not None) +
+            (f"; aggregate {num(s.get('aggregate_mb_per_s'), 1)} MB/s." if
+             s.get("aggregate_mb_per_s") else "."))
+    stats = s.get("kea_statistics") or {}
+    if stats:
+        lines.append(f"- Kea counted {stats.get('pkt4-discover-received', 0)} DISCOVERs, "
+                     f"{stats.get('pkt4-offer-sent', 0)} OFFERs, "
+                     f"{stats.get('pkt4-request-received', 0)} REQUESTs, "
+                     f"{stats.get('pkt4-ack-sent', 0)} ACKs, "
+                     f"{stats.get('pkt4-receive-drop', 0)} dropped; the hook held "
+                     f"{stats.get('pkt4-rpi-netboot-rom-offers-held', 0)} ROM3 OFFERs.")
+    for problem in s.get("problems", [])[:10]:
+        lines.append(f"- Problem: {problem}")
     return lines
 
 
@@ -225,7 +376,8 @@ def plots(prefix, hook, tftp, storm):
                    "set title 'kea-dhcp4 CPU µs per answer (lower is better)'\n"
                    f"plot '{dat}' using 3:xtic(1) with boxes notitle\nunset multiplot\n"):
             made.append(out)
-    if tftp and tftp.get("rows"):
+    if tftp and tftp_rows_known(tftp):
+        tftp = tftp["json"]
         servers = sorted({r["server"] for r in tftp["rows"]})
         for metric, title, suffix in (("mb_per_s", "aggregate MB/s", "tftp-throughput"),
                                       ("rrq_p99_ms", "RRQ latency p99 (ms)", "tftp-latency"),
@@ -251,17 +403,28 @@ def plots(prefix, hook, tftp, storm):
                        f"set key top left\nset datafile missing '?'\n{logscale}plot {cols}\n"):
                 made.append(out)
     if storm and storm.get("pis"):
-        dat = os.path.join(tmp, "storm.dat")
-        done = sorted(p["done_s"] for p in storm["pis"] if p.get("done_s") is not None)
-        with open(dat, "w") as f:
-            for i, t in enumerate(done, 1):
-                f.write(f"{t} {i}\n")
+        models = sorted({p["model"] for p in storm["pis"]})
+        plots_ = []
+        for m in ["all"] + models:
+            done = sorted(p["done_s"] for p in storm["pis"] if p.get("done_s") is not None
+                          and m in ("all", p["model"]))
+            if not done:
+                continue
+            dat = os.path.join(tmp, f"storm-{m}.dat")
+            with open(dat, "w") as f:
+                f.write("0 0\n")
+                for i, t in enumerate(done, 1):
+                    f.write(f"{t} {i}\n")
+            plots_.append(f"'{dat}' using 1:2 with steps lw {3 if m == 'all' else 2} "
+                          f"title '{m}'")
         out = prefix + "-storm.png"
-        if done and gnuplot(head + f"set output '{out}'\n"
-                            "set title 'Boot storm: Pis fully booted over time'\n"
-                            "set xlabel 'seconds since the first DISCOVER'\nset ylabel 'Pis'\n"
-                            f"plot '{dat}' using 1:2 with steps lw 2 notitle\n"):
+        if plots_ and gnuplot(head + f"set output '{out}'\n"
+                              "set title 'Boot storm: Pis fully booted over time'\n"
+                              "set xlabel 'seconds since the first DISCOVER'\n"
+                              "set ylabel 'Pis booted'\nset key top left\n"
+                              "plot " + ", ".join(plots_) + "\n"):
             made.append(out)
+    shutil.rmtree(tmp, ignore_errors=True)
     return made
 
 
@@ -286,17 +449,18 @@ def main():
     ap.add_argument("--elapsed", type=float)
     ap.add_argument("--readme")
     ap.add_argument("--readme-intro", default="")
+    ap.add_argument("--not-run", default="", help="benchmarks run.sh could not run, and why")
     args = ap.parse_args()
 
     micro, hook = load(args.raw, "micro"), load(args.raw, "hook_overhead")
-    tftp, storm = load(args.raw, "tftp_compare"), load(args.raw, "boot_storm")
-    first = next((d for d in (hook, tftp, storm, micro) if d), None)
+    tftp, storm = load_tftp(args.raw), load(args.raw, "boot_storm")
+    first = next((d for d in (micro, hook, (tftp or {}).get("json"), storm) if d), None)
     if first is None:
         print(f"report: no results in {args.raw}", file=sys.stderr)
         return 1
     date = first.get("finished_utc", "")[:10]
     smoke = any((d or {}).get("smoke") or (d or {}).get("parameters", {}).get("smoke")
-                for d in (micro, hook, tftp, storm))
+                for d in (micro, hook, (tftp or {}).get("json"), storm))
     body = []
     body.append(f"Measured {date} on: {machine_line(first)}."
                 + (f" `make bench` took {args.elapsed / 60:.1f} minutes." if args.elapsed else "")
@@ -307,6 +471,10 @@ def main():
         if data:
             body += section(data)
             body.append("")
+    if "tftp" in args.not_run.split() and not tftp:
+        body += ["## TFTP servers side by side", "",
+                 "Not run: bench/tftp/compare.py (written with rpi-tftpd) is not in this tree yet.",
+                 ""]
     made = plots(args.plots_prefix, hook, tftp, storm) if args.plots_prefix else []
     md = [f"# rpi-netboot benchmarks, {date}", ""] + body
     if made:
@@ -321,7 +489,7 @@ def main():
     print(f"report: wrote {args.md}" + (f" and {len(made)} plots" if made else ""))
     if args.readme:
         rel = os.path.relpath(os.path.abspath(args.md), os.path.dirname(os.path.abspath(args.readme)))
-        intro = [args.readme_intro, ""] if args.readme_intro else []
+        intro = [README_INTRO] + ([args.readme_intro, ""] if args.readme_intro else [])
         readme_body = ["## Benchmarks", ""] + intro + [f"Latest run: [{rel}]({rel}).", ""] + \
             [line.replace("## ", "### ", 1) if line.startswith("## ") else line for line in body]
         if update_readme(args.readme, "\n".join(readme_body)):

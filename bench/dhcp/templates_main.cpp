@@ -1,5 +1,7 @@
 // rpinetboot-bench-templates: writes perfdhcp template files (hex BOOTP payloads) for the hook
 // overhead benchmark, and a JSON index with the offsets perfdhcp needs (-X, -O, -S, -I).
+// `--decode-option43 HEX` instead prints core's decoding of a reply's option 43 as JSON, so the
+// benchmark checks OFFERs with the same decoder the probe uses.
 //
 // Pi templates are core's exact DISCOVER/REQUEST bytes (rpinetboot::buildDiscover/buildRequest),
 // so no Pi packet is written twice. The only changes are the relay fields perfdhcp needs, because
@@ -17,6 +19,7 @@
 
 #include "bench_packets.h"
 #include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/option43.h"
 
 namespace {
 
@@ -33,13 +36,71 @@ bool writeHex(const std::string& path, const Bytes& packet) {
 
 int usage() {
     std::cerr << "usage: rpinetboot-bench-templates --giaddr A.B.C.D --out DIR\n"
-                 "Writes DIR/<name>-discover.hex, DIR/<name>-request.hex and DIR/templates.json.\n";
+                 "Writes DIR/<name>-discover.hex, DIR/<name>-request.hex and DIR/templates.json.\n"
+                 "       rpinetboot-bench-templates --decode-option43 HEX\n"
+                 "Prints core's decoding of an option 43 payload as JSON.\n";
     return 2;
+}
+
+std::string jsonString(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c >= 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + "\"";
+}
+
+int decodeOption43(const std::string& hex) {
+    Bytes data;
+    if (hex.size() % 2 != 0) {
+        std::cerr << "rpinetboot-bench-templates: odd-length hex\n";
+        return 2;
+    }
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        unsigned v = 0;
+        if (std::sscanf(hex.c_str() + i, "%2x", &v) != 1) {
+            std::cerr << "rpinetboot-bench-templates: bad hex at " << i << "\n";
+            return 2;
+        }
+        data.push_back(static_cast<std::uint8_t>(v));
+    }
+    std::string error;
+    const auto decoded = rpinetboot::decodeOption43(data, &error);
+    if (!decoded) {
+        std::cout << "{\"ok\": false, \"error\": " << jsonString(error) << "}\n";
+        return 0;
+    }
+    std::cout << "{\"ok\": true, \"discovery_control\": "
+              << (decoded->discovery_control ? std::to_string(*decoded->discovery_control) : "null")
+              << ", \"menu_text\": "
+              << (decoded->menu_text ? jsonString(*decoded->menu_text) : "null")
+              << ", \"has_end\": " << (decoded->has_end ? "true" : "false")
+              << ", \"suboptions\": {";
+    bool first = true;
+    for (const auto& [code, value] : decoded->suboptions) {
+        std::cout << (first ? "" : ", ") << "\"" << int(code) << "\": \"";
+        for (std::uint8_t b : value)
+            std::cout << "0123456789abcdef"[b >> 4] << "0123456789abcdef"[b & 15];
+        std::cout << "\"";
+        first = false;
+    }
+    std::cout << "}}\n";
+    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 3 && std::string(argv[1]) == "--decode-option43") return decodeOption43(argv[2]);
     std::optional<std::uint32_t> giaddr;
     std::string dir;
     for (int i = 1; i < argc; ++i) {

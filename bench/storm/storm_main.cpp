@@ -1,0 +1,329 @@
+// rpinetboot-bench-storm: the boot storm's load generator (issue 7 item 3). One process, one
+// thread per emulated Pi: each sends its DISCOVER at its slot within --spread-ms, takes the OFFER
+// (and, for Pi 4/5, REQUESTs and takes the ACK) through probe/dhcp's RawDhcpClient, checks that
+// the OFFER would make a real Pi boot (option 43 with the boot menu), then walks its TFTP boot
+// against the server the OFFER names (option 66, else the server id) with probe/tftp's
+// Pi-pattern client.
+//
+//   rpinetboot-bench-storm fleet --pis N [--seed S]
+//       one JSON line per Pi: model, MAC, serial and the files its walk needs (to build a tree)
+//   rpinetboot-bench-storm run --interface IF --pis N [--seed S] [--spread-ms 1000]
+//       [--dhcp-window-ms 4000] [--dhcp-attempts 3] [--tftp-port 69]
+//       one JSON line per Pi, then one summary line; exit 0 when every Pi booted, 1 otherwise
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pi_fleet.h"
+#include "rpinetboot/classify.h"
+#include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/discover.h"
+#include "rpinetboot/option43.h"
+#include "rpinetboot/probe/pi_tftp.h"
+#include "rpinetboot/probe/raw_dhcp_client.h"
+
+using namespace rpinetboot;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr unsigned kMaxPis = 4096;  // bounded: one thread and one raw socket each
+
+struct Options {
+    std::string interface;
+    unsigned pis = 0;
+    std::uint32_t seed = 7;
+    unsigned spread_ms = 1000;
+    unsigned dhcp_window_ms = 4000;
+    unsigned dhcp_attempts = 3;
+    std::uint16_t tftp_port = 69;
+};
+
+struct PiOutcome {
+    std::optional<double> discover_ms, offer_ms, ack_ms, done_ms;
+    unsigned discovers = 0;
+    unsigned requests = 0;
+    std::uint32_t yiaddr = 0;
+    std::uint32_t tftp_server = 0;
+    bool boot_menu = false;
+    bool booted = false;
+    std::uint64_t bytes = 0;
+    unsigned files = 0;
+    std::string error;
+};
+
+double msSince(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::string json(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c >= 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            out += buf;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + "\"";
+}
+
+std::string num(const std::optional<double>& v) {
+    if (!v) return "null";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", *v);
+    return buf;
+}
+
+std::optional<std::uint32_t> be32Option(const DhcpPacket& p, std::uint8_t code) {
+    const Bytes* v = p.option(code);
+    if (!v || v->size() != 4) return std::nullopt;
+    return std::uint32_t{(*v)[0]} << 24 | std::uint32_t{(*v)[1]} << 16 |
+           std::uint32_t{(*v)[2]} << 8 | (*v)[3];
+}
+
+// Sends `packet` and waits for a reply of `type`, re-sending up to `attempts` times (the ROM
+// retries DHCP every few seconds). A DHCPNAK ends the wait.
+std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiIdentity& pi,
+                                         const Bytes& packet, std::uint8_t type, const Options& o,
+                                         PiOutcome& out) {
+    // Shapes A and B use the ROM's constant xid, shape C its own (facts section 2).
+    const std::uint32_t xid = shapeOf(pi.model) == DiscoverShape::C ? pi.xid : kRomXid;
+    for (unsigned attempt = 0; attempt < o.dhcp_attempts; ++attempt) {
+        client.send(pi.mac, packet);
+        ++(type == 2 ? out.discovers : out.requests);
+        const auto replies =
+            client.collect(xid, pi.mac, std::chrono::milliseconds(o.dhcp_window_ms), 1);
+        for (const auto& r : replies) {
+            const auto t = r.packet.messageType();
+            if (t == type) return r;
+            if (t == 6) {
+                out.error = "DHCPNAK";
+                return std::nullopt;
+            }
+        }
+    }
+    out.error = type == 2 ? "no DHCPOFFER" : "no DHCPACK";
+    return std::nullopt;
+}
+
+void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock::time_point slot,
+             PiOutcome& out) {
+    std::this_thread::sleep_until(slot);
+    // Opened at the slot, not before: a raw socket queues every frame on the link, and one that
+    // waited through the others' DISCOVERs would start full and drop this Pi's own OFFER.
+    std::optional<probe::RawDhcpClient> client;
+    client.emplace(o.interface);
+    out.discover_ms = msSince(t0);
+    const auto offer = exchange(*client, pi, buildDiscover(pi), 2, o, out);
+    if (!offer) return;
+    out.offer_ms = msSince(t0);
+    out.yiaddr = offer->packet.yiaddr;
+    // A Pi only network-boots from an OFFER whose option 43 carries the boot menu (facts 1, 3).
+    if (const Bytes* o43 = offer->packet.option(kOptionVendorEncapsulated)) {
+        const auto decoded = decodeOption43(*o43, nullptr);
+        out.boot_menu = decoded && decoded->discovery_control == 3 && decoded->menu_text &&
+                        decoded->menu_text->find(kDefaultMenuText) != std::string::npos;
+    }
+    if (!out.boot_menu) {
+        out.error = "OFFER without the Raspberry Pi boot menu in option 43";
+        return;
+    }
+    // Option 66 as dotted-quad text, else the server that offered (facts section 1).
+    std::optional<std::uint32_t> server;
+    if (const Bytes* o66 = offer->packet.option(kOptionTftpServerName)) {
+        server = parseIpv4(std::string(o66->begin(), o66->end()));
+    }
+    const auto server_id = be32Option(offer->packet, 54);
+    if (!server) server = server_id ? server_id : std::optional<std::uint32_t>(offer->src_ip);
+    out.tftp_server = *server;
+    if (sendsRequest(pi.model)) {
+        if (!server_id) {
+            out.error = "OFFER without a server identifier";
+            return;
+        }
+        const auto ack =
+            exchange(*client, pi, buildRequest(pi, offer->packet.yiaddr, *server_id), 5, o, out);
+        if (!ack) return;
+        out.ack_ms = msSince(t0);
+        if (ack->packet.yiaddr != out.yiaddr) {
+            out.error = "ACK for " + ipv4ToString(ack->packet.yiaddr) + " after an OFFER of " +
+                        ipv4ToString(out.yiaddr);
+            return;
+        }
+    }
+    client.reset();  // the raw socket copies every frame: close it before the TFTP stream
+
+    const auto tftp = probe::TftpServer::parse(ipv4ToString(*server), o.tftp_port);
+    if (!tftp) {
+        out.error = "bad TFTP server " + ipv4ToString(*server);
+        return;
+    }
+    probe::PiBootOptions boot;
+    boot.prefix = pi.serial.str();
+    boot.keepData = false;
+    const auto walk = probe::runPiBoot(*tftp, bench::bootSequence(pi.model), boot);
+    for (const auto& step : walk.steps) {
+        if (step.fetched) {
+            out.bytes += step.fetch.bytes;
+            ++out.files;
+        }
+        if (!step.ok && out.error.empty()) {
+            const auto& r = step.fetched ? step.fetch : step.probe;
+            out.error = "TFTP " + step.requested + ": " + r.describe();
+        }
+    }
+    out.done_ms = msSince(t0);
+    out.booted = walk.ok && walk.prefix == pi.serial.str() + "/";
+    if (walk.ok && !out.booted) out.error = "TFTP walk fell back to the root, not " + boot.prefix;
+}
+
+std::string identityJson(unsigned i, const PiIdentity& pi) {
+    std::ostringstream s;
+    s << "{\"index\":" << i << ",\"model\":" << json(std::string(piModelName(pi.model)))
+      << ",\"mac\":" << json(pi.mac.str()) << ",\"serial\":" << json(pi.serial.str());
+    return s.str();
+}
+
+int fleet(const Options& o) {
+    const auto pis = bench::makeFleet(o.pis, o.seed);
+    for (unsigned i = 0; i < pis.size(); ++i) {
+        std::cout << identityJson(i, pis[i]) << ",\"files\":[";
+        const auto files = bench::requiredFiles(pis[i].model);
+        for (std::size_t f = 0; f < files.size(); ++f)
+            std::cout << (f ? "," : "") << json(files[f]);
+        std::cout << "]}\n";
+    }
+    return 0;
+}
+
+int run(const Options& o) {
+    const auto pis = bench::makeFleet(o.pis, o.seed);
+    std::vector<PiOutcome> outcomes(pis.size());
+    // Threads start before the first slot, so the spread is the DISCOVERs'.
+    const auto t0 = Clock::now() + std::chrono::milliseconds(300 + pis.size() * 2);
+    std::vector<std::thread> threads;
+    threads.reserve(pis.size());
+    for (unsigned i = 0; i < pis.size(); ++i) {
+        const auto slot =
+            t0 + std::chrono::microseconds(std::uint64_t{o.spread_ms} * 1000u * i / pis.size());
+        threads.emplace_back([&, i, slot] {
+            try {
+                bootOne(pis[i], o, t0, slot, outcomes[i]);
+            } catch (const std::exception& e) {
+                outcomes[i].error = e.what();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+
+    unsigned booted = 0;
+    double last_ms = 0;
+    for (unsigned i = 0; i < pis.size(); ++i) {
+        const PiOutcome& r = outcomes[i];
+        booted += r.booted ? 1 : 0;
+        if (r.done_ms) last_ms = std::max(last_ms, *r.done_ms);
+        std::cout << identityJson(i, pis[i]) << ",\"discover_ms\":" << num(r.discover_ms)
+                  << ",\"discovers\":" << r.discovers << ",\"requests\":" << r.requests
+                  << ",\"offer_ms\":" << num(r.offer_ms) << ",\"ack_ms\":" << num(r.ack_ms)
+                  << ",\"yiaddr\":" << (r.offer_ms ? json(ipv4ToString(r.yiaddr)) : "null")
+                  << ",\"boot_menu\":" << (r.boot_menu ? "true" : "false") << ",\"tftp_server\":"
+                  << (r.tftp_server ? json(ipv4ToString(r.tftp_server)) : "null")
+                  << ",\"files\":" << r.files << ",\"bytes\":" << r.bytes
+                  << ",\"done_ms\":" << num(r.done_ms)
+                  << ",\"booted\":" << (r.booted ? "true" : "false")
+                  << ",\"error\":" << json(r.error) << "}\n";
+    }
+    // The generator's own CPU (all threads): it shares the machine with the daemons it measures.
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    std::cout << "{\"summary\":true,\"pis\":" << pis.size() << ",\"booted\":" << booted
+              << ",\"last_done_ms\":" << num(last_ms) << ",\"cpu_s\":" << num(cpu_s) << "}"
+              << std::endl;
+    return booted == pis.size() ? 0 : 1;
+}
+
+int usage(const std::string& why) {
+    std::cerr << "rpinetboot-bench-storm: " << why
+              << "\nusage: rpinetboot-bench-storm fleet --pis N [--seed S]\n"
+                 "       rpinetboot-bench-storm run --interface IF --pis N [--seed S] "
+                 "[--spread-ms MS] [--dhcp-window-ms MS] [--dhcp-attempts N] [--tftp-port P]\n";
+    return 2;
+}
+
+bool parseUnsigned(const char* text, unsigned long max, unsigned long& out) {
+    try {
+        std::size_t used = 0;
+        const std::string s(text);
+        if (s.empty() || s[0] == '-') return false;
+        out = std::stoul(s, &used, 10);
+        return used == s.size() && out <= max;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return usage("missing command");
+    const std::string command = argv[1];
+    if (command != "fleet" && command != "run") return usage("unknown command '" + command + "'");
+    Options o;
+    for (int i = 2; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (i + 1 >= argc) return usage("missing value for " + arg);
+        const char* value = argv[++i];
+        unsigned long n = 0;
+        if (arg == "--interface") {
+            o.interface = value;
+            continue;
+        }
+        const unsigned long max = arg == "--pis"              ? kMaxPis
+                                  : arg == "--seed"           ? 0xffffffffUL
+                                  : arg == "--tftp-port"      ? 65535
+                                  : arg == "--dhcp-attempts"  ? 10
+                                  : arg == "--spread-ms"      ? 60000
+                                  : arg == "--dhcp-window-ms" ? 30000
+                                                              : 0;
+        if (max == 0) return usage("unknown option " + arg);
+        if (!parseUnsigned(value, max, n))
+            return usage("bad value '" + std::string(value) + "' for " + arg);
+        if (arg == "--pis") o.pis = static_cast<unsigned>(n);
+        if (arg == "--seed") o.seed = static_cast<std::uint32_t>(n);
+        if (arg == "--tftp-port") o.tftp_port = static_cast<std::uint16_t>(n);
+        if (arg == "--dhcp-attempts") o.dhcp_attempts = static_cast<unsigned>(n);
+        if (arg == "--spread-ms") o.spread_ms = static_cast<unsigned>(n);
+        if (arg == "--dhcp-window-ms") o.dhcp_window_ms = static_cast<unsigned>(n);
+    }
+    if (o.pis == 0) return usage("--pis must be 1.." + std::to_string(kMaxPis));
+    if (command == "fleet") return fleet(o);
+    if (o.interface.empty()) return usage("run needs --interface");
+    if (o.dhcp_attempts == 0 || o.dhcp_window_ms == 0 || o.tftp_port == 0) {
+        return usage("--dhcp-attempts, --dhcp-window-ms and --tftp-port must be positive");
+    }
+    try {
+        return run(o);
+    } catch (const std::exception& e) {
+        std::cerr << "rpinetboot-bench-storm: " << e.what() << "\n";
+        return 1;
+    }
+}
