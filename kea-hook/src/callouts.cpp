@@ -199,7 +199,7 @@ int pkt4_send(CalloutHandle& handle) {
             .arg(query->getLabel())
             .arg(response->getName())
             .arg(decision.mac.str())
-            .arg(menuTextOf(sent.option43))
+            .arg(menuTextOf(*sent.option43))
             .arg(sent.tftp_server ? ipv4ToString(*sent.tftp_server) : std::string("(none)"));
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_send").arg(e.what());

@@ -21,7 +21,35 @@ std::optional<Bytes> optionPayload(Pkt4& pkt, std::uint16_t code) {
     return opt->toBinary(false);
 }
 
-NetbootLogic::NetbootLogic(HookConfig config) : config_(std::move(config)) {}
+namespace {
+
+OptionPtr rawOption(std::uint16_t code, const Bytes& payload) {
+    return OptionPtr(new Option(Option::V4, code, payload.begin(), payload.end()));
+}
+
+OptionPtr textOption(std::uint16_t code, const std::string& text) {
+    return OptionPtr(new isc::dhcp::OptionString(Option::V4, code, text));
+}
+
+}  // namespace
+
+NetbootLogic::NetbootLogic(HookConfig config)
+    : config_(std::move(config)),
+      option43_plain_(encodeOption43(config_.menu_text, false)),
+      option43_padded_(encodeOption43(config_.menu_text, true)),
+      option43_plain_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_plain_)),
+      option43_padded_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_padded_)),
+      option60_(
+          textOption(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, std::string(kReplyVendorClass))) {
+    if (config_.tftp_server) {
+        option66_default_ =
+            textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(*config_.tftp_server));
+    }
+    for (const auto& [serial, server] : config_.client_tftp_servers) {
+        option66_clients_[serial] =
+            textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(server));
+    }
+}
 
 namespace {
 
@@ -97,20 +125,20 @@ bool NetbootLogic::allowed(const PiDecision& d) const {
     return config_.allow_macs.count(d.mac) != 0;
 }
 
-Bytes NetbootLogic::option43For(PiClass cls) const {
-    bool padded = false;
+bool NetbootLogic::padded(PiClass cls) const {
     switch (config_.rom_padding) {
         case RomPadding::Auto:
-            padded = cls == PiClass::Rom3;  // only the Pi 3B ROM miscounts the text length
-            break;
+            return cls == PiClass::Rom3;  // only the Pi 3B ROM miscounts the text length
         case RomPadding::Always:
-            padded = true;
-            break;
+            return true;
         case RomPadding::Never:
-            padded = false;
-            break;
+            return false;
     }
-    return encodeOption43(config_.menu_text, padded);
+    return false;
+}
+
+Bytes NetbootLogic::option43For(PiClass cls) const {
+    return padded(cls) ? option43_padded_ : option43_plain_;
 }
 
 std::optional<std::uint32_t> NetbootLogic::tftpServerFor(const PiDecision& d,
@@ -135,21 +163,23 @@ SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {
     const auto type = response.getType();
     if (type != isc::dhcp::DHCPOFFER && type != isc::dhcp::DHCPACK) return result;
 
-    result.option43 = option43For(d.pi_class);
-    replaceOption(response,
-                  OptionPtr(new Option(Option::V4, isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS,
-                                       result.option43.begin(), result.option43.end())));
-    replaceOption(response, OptionPtr(new isc::dhcp::OptionString(
-                                Option::V4, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER,
-                                std::string(kReplyVendorClass))));
+    const bool pad = padded(d.pi_class);
+    result.option43 = pad ? &option43_padded_ : &option43_plain_;
+    replaceOption(response, pad ? option43_padded_opt_ : option43_plain_opt_);
+    replaceOption(response, option60_);
     result.tftp_server = tftpServerFor(d, response);
-    if (result.tftp_server) {
-        replaceOption(response, OptionPtr(new isc::dhcp::OptionString(
-                                    Option::V4, isc::dhcp::DHO_TFTP_SERVER_NAME,
-                                    tftpServerText(*result.tftp_server))));
-    }
+    if (result.tftp_server) replaceOption(response, option66For(d, *result.tftp_server));
     result.patched = true;
     return result;
+}
+
+OptionPtr NetbootLogic::option66For(const PiDecision& d, std::uint32_t server) const {
+    if (d.serial) {
+        auto it = option66_clients_.find(*d.serial);
+        if (it != option66_clients_.end()) return it->second;
+    }
+    if (option66_default_ && config_.tftp_server == server) return option66_default_;
+    return textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(server));  // from option 54
 }
 
 bool NetbootLogic::needsRomHold(const PiDecision& d, const Pkt4& response) const {

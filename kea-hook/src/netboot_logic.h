@@ -6,6 +6,7 @@
 #include <dhcp/pkt4.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -38,8 +39,8 @@ struct ReceiveResult {
 };
 
 struct SendResult {
-    bool patched = false;  // options 43/60/66 written
-    Bytes option43;
+    bool patched = false;                      // options 43/60/66 written
+    const Bytes* option43 = nullptr;           // what was written, owned by the NetbootLogic
     std::optional<std::uint32_t> tftp_server;  // option 66 written, host order
 };
 
@@ -65,10 +66,17 @@ class NetbootLogic {
 
   private:
     bool allowed(const PiDecision& decision) const;
+    bool padded(PiClass cls) const;
     std::optional<std::uint32_t> tftpServerFor(const PiDecision& decision,
                                                isc::dhcp::Pkt4& response) const;
+    isc::dhcp::OptionPtr option66For(const PiDecision& decision, std::uint32_t server) const;
 
     HookConfig config_;
+    // The replies' options are the same for every Pi of a kind: built once here and shared by
+    // every reply, as Kea shares its configured option-data (options are only read after this).
+    Bytes option43_plain_, option43_padded_;
+    isc::dhcp::OptionPtr option43_plain_opt_, option43_padded_opt_, option60_, option66_default_;
+    std::map<Serial, isc::dhcp::OptionPtr> option66_clients_;
 };
 
 // An option's payload as sent on the wire (Kea may hold it as a typed option).
