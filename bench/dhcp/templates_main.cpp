@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bench_packets.h"
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/option43.h"
@@ -42,23 +44,6 @@ int usage() {
     return 2;
 }
 
-std::string jsonString(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c >= 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "\"";
-}
-
 int decodeOption43(const std::string& hex) {
     Bytes data;
     if (hex.size() % 2 != 0) {
@@ -73,27 +58,31 @@ int decodeOption43(const std::string& hex) {
         }
         data.push_back(static_cast<std::uint8_t>(v));
     }
+    using json = nlohmann::ordered_json;
     std::string error;
     const auto decoded = rpinetboot::decodeOption43(data, &error);
+    json out;
     if (!decoded) {
-        std::cout << "{\"ok\": false, \"error\": " << jsonString(error) << "}\n";
-        return 0;
+        out = {{"ok", false}, {"error", error}};
+    } else {
+        json suboptions = json::object();
+        for (const auto& [code, value] : decoded->suboptions) {
+            std::string hexValue;
+            for (std::uint8_t b : value) {
+                hexValue += "0123456789abcdef"[b >> 4];
+                hexValue += "0123456789abcdef"[b & 15];
+            }
+            suboptions[std::to_string(code)] = hexValue;
+        }
+        out = {{"ok", true},
+               {"discovery_control",
+                decoded->discovery_control ? json(*decoded->discovery_control) : json(nullptr)},
+               {"menu_text", decoded->menu_text ? json(*decoded->menu_text) : json(nullptr)},
+               {"has_end", decoded->has_end},
+               {"suboptions", suboptions}};
     }
-    std::cout << "{\"ok\": true, \"discovery_control\": "
-              << (decoded->discovery_control ? std::to_string(*decoded->discovery_control) : "null")
-              << ", \"menu_text\": "
-              << (decoded->menu_text ? jsonString(*decoded->menu_text) : "null")
-              << ", \"has_end\": " << (decoded->has_end ? "true" : "false")
-              << ", \"suboptions\": {";
-    bool first = true;
-    for (const auto& [code, value] : decoded->suboptions) {
-        std::cout << (first ? "" : ", ") << "\"" << int(code) << "\": \"";
-        for (std::uint8_t b : value)
-            std::cout << "0123456789abcdef"[b >> 4] << "0123456789abcdef"[b & 15];
-        std::cout << "\"";
-        first = false;
-    }
-    std::cout << "}}\n";
+    // A menu text may hold any bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
+    std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
     return 0;
 }
 

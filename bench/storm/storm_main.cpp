@@ -15,15 +15,15 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
 #include <exception>
 #include <iostream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "pi_fleet.h"
 #include "rpinetboot/classify.h"
@@ -67,28 +67,15 @@ double msSince(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-std::string json(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c >= 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "\"";
+using json = nlohmann::ordered_json;
+
+// Error texts may hold any bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
+std::string line(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string num(const std::optional<double>& v) {
-    if (!v) return "null";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", *v);
-    return buf;
+json optional(const std::optional<double>& v) {
+    return v ? json(*v) : json(nullptr);
 }
 
 std::optional<std::uint32_t> be32Option(const DhcpPacket& p, std::uint8_t code) {
@@ -194,21 +181,19 @@ void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock
     if (walk.ok && !out.booted) out.error = "TFTP walk fell back to the root, not " + boot.prefix;
 }
 
-std::string identityJson(unsigned i, const PiIdentity& pi) {
-    std::ostringstream s;
-    s << "{\"index\":" << i << ",\"model\":" << json(std::string(piModelName(pi.model)))
-      << ",\"mac\":" << json(pi.mac.str()) << ",\"serial\":" << json(pi.serial.str());
-    return s.str();
+json identityJson(unsigned i, const PiIdentity& pi) {
+    return {{"index", i},
+            {"model", std::string(piModelName(pi.model))},
+            {"mac", pi.mac.str()},
+            {"serial", pi.serial.str()}};
 }
 
 int fleet(const Options& o) {
     const auto pis = bench::makeFleet(o.pis, o.seed);
     for (unsigned i = 0; i < pis.size(); ++i) {
-        std::cout << identityJson(i, pis[i]) << ",\"files\":[";
-        const auto files = bench::requiredFiles(pis[i].model);
-        for (std::size_t f = 0; f < files.size(); ++f)
-            std::cout << (f ? "," : "") << json(files[f]);
-        std::cout << "]}\n";
+        json j = identityJson(i, pis[i]);
+        j["files"] = bench::requiredFiles(pis[i].model);
+        std::cout << line(j) << "\n";
     }
     return 0;
 }
@@ -239,24 +224,32 @@ int run(const Options& o) {
         const PiOutcome& r = outcomes[i];
         booted += r.booted ? 1 : 0;
         if (r.done_ms) last_ms = std::max(last_ms, *r.done_ms);
-        std::cout << identityJson(i, pis[i]) << ",\"discover_ms\":" << num(r.discover_ms)
-                  << ",\"discovers\":" << r.discovers << ",\"requests\":" << r.requests
-                  << ",\"offer_ms\":" << num(r.offer_ms) << ",\"ack_ms\":" << num(r.ack_ms)
-                  << ",\"yiaddr\":" << (r.offer_ms ? json(ipv4ToString(r.yiaddr)) : "null")
-                  << ",\"boot_menu\":" << (r.boot_menu ? "true" : "false") << ",\"tftp_server\":"
-                  << (r.tftp_server ? json(ipv4ToString(r.tftp_server)) : "null")
-                  << ",\"files\":" << r.files << ",\"bytes\":" << r.bytes
-                  << ",\"done_ms\":" << num(r.done_ms)
-                  << ",\"booted\":" << (r.booted ? "true" : "false")
-                  << ",\"error\":" << json(r.error) << "}\n";
+        json j = identityJson(i, pis[i]);
+        j["discover_ms"] = optional(r.discover_ms);
+        j["discovers"] = r.discovers;
+        j["requests"] = r.requests;
+        j["offer_ms"] = optional(r.offer_ms);
+        j["ack_ms"] = optional(r.ack_ms);
+        j["yiaddr"] = r.offer_ms ? json(ipv4ToString(r.yiaddr)) : json(nullptr);
+        j["boot_menu"] = r.boot_menu;
+        j["tftp_server"] = r.tftp_server ? json(ipv4ToString(r.tftp_server)) : json(nullptr);
+        j["files"] = r.files;
+        j["bytes"] = r.bytes;
+        j["done_ms"] = optional(r.done_ms);
+        j["booted"] = r.booted;
+        j["error"] = r.error;
+        std::cout << line(j) << "\n";
     }
     // The generator's own CPU (all threads): it shares the machine with the daemons it measures.
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-    std::cout << "{\"summary\":true,\"pis\":" << pis.size() << ",\"booted\":" << booted
-              << ",\"last_done_ms\":" << num(last_ms) << ",\"cpu_s\":" << num(cpu_s) << "}"
+    std::cout << line({{"summary", true},
+                       {"pis", pis.size()},
+                       {"booted", booted},
+                       {"last_done_ms", last_ms},
+                       {"cpu_s", cpu_s}})
               << std::endl;
     return booted == pis.size() ? 0 : 1;
 }

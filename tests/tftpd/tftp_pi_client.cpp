@@ -4,11 +4,11 @@
 //                       [--probe-style oack|data1] [--out DIR]
 //   tftp_pi_client fetch --server IP --port N --file NAME [--option name=value]...
 //                        [--stop none|oack|data1] [--timeout-ms N] [--retries N] [--out FILE]
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "rpinetboot/probe/pi_tftp.h"
@@ -18,40 +18,29 @@ using namespace rpinetboot::probe;
 
 namespace {
 
-std::string json(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20 || c >= 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "\"";
+using json = nlohmann::ordered_json;  // keys in the order written (OACK order matters)
+
+// Server error texts may hold any bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
+std::string line(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string resultJson(const TftpResult& r) {
-    std::string oack = "{";
-    for (std::size_t i = 0; i < r.oack.size(); ++i) {
-        oack += (i ? "," : "") + json(r.oack[i].name) + ":" + json(r.oack[i].value);
-    }
-    oack += "}";
-    return std::string("{\"outcome\":") + json(toString(r.outcome)) +
-           ",\"bytes\":" + std::to_string(r.bytes) +
-           ",\"tsize\":" + (r.tsize ? std::to_string(*r.tsize) : "null") +
-           ",\"blksize\":" + std::to_string(r.blockSize) +
-           ",\"oack_received\":" + (r.oackReceived ? "true" : "false") + ",\"oack\":" + oack +
-           ",\"error_code\":" + std::to_string(r.errorCode) + ",\"error\":" + json(r.errorMessage) +
-           ",\"local_port\":" + std::to_string(r.localPort) +
-           ",\"requests\":" + std::to_string(r.requestsSent) +
-           ",\"duplicates\":" + std::to_string(r.duplicateData) +
-           ",\"first_reply_us\":" + std::to_string(r.firstReply.count()) +
-           ",\"elapsed_us\":" + std::to_string(r.elapsed.count()) + "}";
+json resultJson(const TftpResult& r) {
+    json oack = json::object();
+    for (const auto& o : r.oack) oack[o.name] = o.value;
+    return {{"outcome", toString(r.outcome)},
+            {"bytes", r.bytes},
+            {"tsize", r.tsize ? json(*r.tsize) : json(nullptr)},
+            {"blksize", r.blockSize},
+            {"oack_received", r.oackReceived},
+            {"oack", oack},
+            {"error_code", r.errorCode},
+            {"error", r.errorMessage},
+            {"local_port", r.localPort},
+            {"requests", r.requestsSent},
+            {"duplicates", r.duplicateData},
+            {"first_reply_us", r.firstReply.count()},
+            {"elapsed_us", r.elapsed.count()}};
 }
 
 int usage() {
@@ -97,7 +86,7 @@ int main(int argc, char** argv) {
             req.retries = static_cast<unsigned>(std::stoi(args["--retries"]));
         req.fileTimeout = std::chrono::milliseconds(20000);
         auto r = tftpFetch(*server, req);
-        std::cout << resultJson(r) << std::endl;
+        std::cout << line(resultJson(r)) << std::endl;
         if (args.count("--out")) {
             std::ofstream(args["--out"], std::ios::binary)
                 .write(reinterpret_cast<const char*>(r.data.data()),
@@ -127,12 +116,13 @@ int main(int argc, char** argv) {
     opts.retries = 3;
     const std::string outDir = args["--out"];
     opts.onStep = [&](const PiBootStepResult& s) {
-        std::cout << "{\"file\":" << json(s.step.file) << ",\"requested\":" << json(s.requested)
-                  << ",\"client\":" << json(toString(s.step.client))
-                  << ",\"ok\":" << (s.ok ? "true" : "false");
-        if (s.probed) std::cout << ",\"probe\":" << resultJson(s.probe);
-        if (s.fetched) std::cout << ",\"fetch\":" << resultJson(s.fetch);
-        std::cout << "}" << std::endl;
+        json j = {{"file", s.step.file},
+                  {"requested", s.requested},
+                  {"client", toString(s.step.client)},
+                  {"ok", s.ok}};
+        if (s.probed) j["probe"] = resultJson(s.probe);
+        if (s.fetched) j["fetch"] = resultJson(s.fetch);
+        std::cout << line(j) << std::endl;
         if (!outDir.empty() && s.fetched && s.fetch.outcome == TftpOutcome::Complete) {
             std::string name = s.requested;
             for (auto& c : name) c = c == '/' ? '_' : c;
@@ -142,7 +132,6 @@ int main(int argc, char** argv) {
         }
     };
     auto walk = runPiBoot(*server, steps, opts);
-    std::cout << "{\"done\":true,\"ok\":" << (walk.ok ? "true" : "false")
-              << ",\"prefix\":" << json(walk.prefix) << "}" << std::endl;
+    std::cout << line({{"done", true}, {"ok", walk.ok}, {"prefix", walk.prefix}}) << std::endl;
     return walk.ok ? 0 : 1;
 }
