@@ -42,12 +42,14 @@ NetbootLogic::NetbootLogic(HookConfig config)
       option60_(
           textOption(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, std::string(kReplyVendorClass))) {
     if (config_.tftp_server) {
-        option66_default_ =
-            textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(*config_.tftp_server));
+        default_tftp_server_ = TftpServer{
+            *config_.tftp_server,
+            textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(*config_.tftp_server))};
     }
     for (const auto& [serial, server] : config_.client_tftp_servers) {
-        option66_clients_[serial] =
-            textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(server));
+        client_tftp_servers_.emplace(serial,
+                                     TftpServer{server, textOption(isc::dhcp::DHO_TFTP_SERVER_NAME,
+                                                                   tftpServerText(server))});
     }
 }
 
@@ -141,18 +143,20 @@ Bytes NetbootLogic::option43For(PiClass cls) const {
     return padded(cls) ? option43_padded_ : option43_plain_;
 }
 
-std::optional<std::uint32_t> NetbootLogic::tftpServerFor(const PiDecision& d,
-                                                         Pkt4& response) const {
+std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDecision& d,
+                                                                    Pkt4& response) const {
     if (d.serial) {
-        auto it = config_.client_tftp_servers.find(*d.serial);
-        if (it != config_.client_tftp_servers.end()) return it->second;
+        auto it = client_tftp_servers_.find(*d.serial);
+        if (it != client_tftp_servers_.end()) return it->second;
     }
-    if (config_.tftp_server) return config_.tftp_server;
+    if (default_tftp_server_) return default_tftp_server_;
     const auto server_id = optionPayload(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER);
     if (server_id && server_id->size() == 4) {
         const Bytes& b = *server_id;
-        return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 |
-               std::uint32_t{b[3]};
+        const std::uint32_t address = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 |
+                                      std::uint32_t{b[2]} << 8 | std::uint32_t{b[3]};
+        return TftpServer{address,
+                          textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(address))};
     }
     return std::nullopt;
 }
@@ -167,19 +171,12 @@ SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {
     result.option43 = pad ? &option43_padded_ : &option43_plain_;
     replaceOption(response, pad ? option43_padded_opt_ : option43_plain_opt_);
     replaceOption(response, option60_);
-    result.tftp_server = tftpServerFor(d, response);
-    if (result.tftp_server) replaceOption(response, option66For(d, *result.tftp_server));
+    if (const auto server = tftpServerFor(d, response)) {
+        result.tftp_server = server->address;
+        replaceOption(response, server->option66);
+    }
     result.patched = true;
     return result;
-}
-
-OptionPtr NetbootLogic::option66For(const PiDecision& d, std::uint32_t server) const {
-    if (d.serial) {
-        auto it = option66_clients_.find(*d.serial);
-        if (it != option66_clients_.end()) return it->second;
-    }
-    if (option66_default_ && config_.tftp_server == server) return option66_default_;
-    return textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(server));  // from option 54
 }
 
 bool NetbootLogic::needsRomHold(const PiDecision& d, const Pkt4& response) const {

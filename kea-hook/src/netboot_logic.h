@@ -67,16 +67,21 @@ class NetbootLogic {
   private:
     bool allowed(const PiDecision& decision) const;
     bool padded(PiClass cls) const;
-    std::optional<std::uint32_t> tftpServerFor(const PiDecision& decision,
-                                               isc::dhcp::Pkt4& response) const;
-    isc::dhcp::OptionPtr option66For(const PiDecision& decision, std::uint32_t server) const;
+    struct TftpServer {
+        std::uint32_t address;  // host order
+        isc::dhcp::OptionPtr option66;
+    };
+    // A per-serial override, else tftp-server, else the reply's own option 54.
+    std::optional<TftpServer> tftpServerFor(const PiDecision& decision,
+                                            isc::dhcp::Pkt4& response) const;
 
     HookConfig config_;
     // The replies' options are the same for every Pi of a kind: built once here and shared by
     // every reply, as Kea shares its configured option-data (options are only read after this).
     Bytes option43_plain_, option43_padded_;
-    isc::dhcp::OptionPtr option43_plain_opt_, option43_padded_opt_, option60_, option66_default_;
-    std::map<Serial, isc::dhcp::OptionPtr> option66_clients_;
+    isc::dhcp::OptionPtr option43_plain_opt_, option43_padded_opt_, option60_;
+    std::optional<TftpServer> default_tftp_server_;
+    std::map<Serial, TftpServer> client_tftp_servers_;
 };
 
 // An option's payload as sent on the wire (Kea may hold it as a typed option).
