@@ -26,7 +26,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import benchlib  # noqa: E402
 from benchlib import netlab  # noqa: E402
+import kea_control  # noqa: E402  (tests/lib, on the path through benchlib)
 
 DHCP_SERVER, DHCP_CLIENT = "192.0.2.1", "192.0.2.254"
 TFTP_SERVER, TFTP_CLIENT = "198.51.100.1", "198.51.100.2"
@@ -159,21 +159,10 @@ class Storm:
         """Kea's own counters (statistic-get-all over its control socket): what it received,
         sent and dropped, and the hook's counters. None when the socket does not answer."""
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.settimeout(5)
-                s.connect(os.path.join(self.work, "kea.sock"))
-                s.sendall(json.dumps({"command": "statistic-get-all"}).encode())
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-            res = json.loads(data)
+            stats = kea_control.statistics(os.path.join(self.work, "kea.sock"))
         except (OSError, ValueError) as e:
             print(f"boot_storm: no Kea statistics: {e}", file=sys.stderr)
             return None
-        stats = {name: samples[0][0] for name, samples in res.get("arguments", {}).items()}
         return {k: v for k, v in stats.items()
                 if k.startswith("pkt4-") and not k.startswith("subnet") and v}
 

@@ -15,6 +15,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import kea_control  # noqa: E402
 import netlab  # noqa: E402
 
 KEA = "/usr/sbin/kea-dhcp4"
@@ -179,32 +180,10 @@ class KeaServer:
         return self.proc.popen.returncode, log
 
     def command(self, name, arguments=None, timeout=5):
-        request = {"command": name}
-        if arguments is not None:
-            request["arguments"] = arguments
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(timeout)
-            s.connect(self.socket_path)
-            s.sendall(json.dumps(request).encode())
-            chunks = []
-            while True:
-                try:
-                    chunk = s.recv(65536)
-                except socket.timeout:
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                try:
-                    return json.loads(b"".join(chunks))
-                except ValueError:
-                    continue
-        return json.loads(b"".join(chunks))
+        return kea_control.command(self.socket_path, name, arguments, timeout)
 
     def statistics(self):
-        res = self.command("statistic-get-all")
-        assert res["result"] == 0, res
-        return {name: samples[0][0] for name, samples in res["arguments"].items()}
+        return kea_control.statistics(self.socket_path)
 
     def stop(self):
         """Stops kea-dhcp4 (by PID) and removes its temp dir; returns the exit code."""

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
+import kea_control  # noqa: E402
 import netlab  # noqa: E402
 import boot_files  # noqa: E402
 import kea_config  # noqa: E402
@@ -112,21 +112,6 @@ def port_open(ns, port, proto):
     flag = "-lun" if proto == "udp" else "-ltn"
     out = ns.exec(["ss", "-H", flag, f"sport = :{port}"], check=False).stdout
     return bool(out.strip())
-
-
-def kea_command(ns, sock_path, command):
-    """One command on Kea's control socket (a UNIX socket, so no namespace needed)."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(5)
-        s.connect(sock_path)
-        s.sendall(json.dumps({"command": command}).encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return json.loads(data)
 
 
 def classes_from_log(log_text, mac):
@@ -367,11 +352,11 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
                     seen.add(f["code"])
                     say(f"{pi.name}: {f['code']}: {f['message']}")
     try:
-        stats = kea_command(lab.srv, control, "statistic-get-all").get("arguments", {})
+        stats = kea_control.statistics(control)
         names = sorted(k for k in stats if "rpi-netboot" in k)
         if names:
             say("")
-            say("Kea statistics: " + ", ".join(f"{k}={stats[k][0][0]}" for k in names))
+            say("Kea statistics: " + ", ".join(f"{k}={stats[k]}" for k in names))
     except (OSError, ValueError, KeyError, IndexError) as e:
         say(f"Kea statistics unavailable: {e}")
     for proc in (relay, kea, tftp, mountd, rpcbind, mounts.holder):
