@@ -194,6 +194,7 @@ def one_run(ns, name, argv, gen, base, pis, blksize, rounds, size, max_seconds):
             meter.close()
     mb = result["bytes"] / 1e6
     cpu = (cpu1 - cpu0) if cpu0 is not None and cpu1 is not None else None
+    gen_cpu = result.get("cpu_user_s", 0) + result.get("cpu_system_s", 0)
     user_share = None
     if None not in us0 + us1 and (us1[0] + us1[1]) - (us0[0] + us0[1]) > 0:
         user_share = (us1[0] - us0[0]) / ((us1[0] + us1[1]) - (us0[0] + us0[1]))
@@ -208,13 +209,17 @@ def one_run(ns, name, argv, gen, base, pis, blksize, rounds, size, max_seconds):
         "errors": result["errors"],
         "seconds": result["seconds"],
         "cpu_user_share": user_share,
+        # The load generator's own CPU: near a full core per second of run, it (not the server)
+        # may be what limits MB/s.
+        "loadgen_cpu_ms_per_mb": gen_cpu * 1000 / mb if mb > 0 else None,
+        "loadgen_cpu_share": gen_cpu / result["seconds"] if result["seconds"] > 0 else None,
     }
 
 
 def median_row(name, pis, blksize, runs):
     row = {"server": name, "pis": pis, "blksize": blksize, "runs": len(runs)}
     for key in ("mb_per_s", "cpu_ms_per_mb", "rrq_p50_ms", "rrq_p99_ms", "seconds",
-                "cpu_user_share"):
+                "cpu_user_share", "loadgen_cpu_ms_per_mb", "loadgen_cpu_share"):
         value = benchlib.median([r[key] for r in runs])
         row[key] = round(value, 3) if value is not None else None
     row["failures"] = sum(r["failures"] for r in runs)
@@ -347,7 +352,9 @@ def main():
                 print(f"run {run + 1}/{runs} {name:10} {pis:3} Pis blksize {blksize:4}: "
                       f"{r['mb_per_s'] or 0:7.1f} MB/s, {r['cpu_ms_per_mb'] or 0:6.2f} ms/MB, "
                       f"p50 {r['rrq_p50_ms']:.2f} p99 {r['rrq_p99_ms']:.2f} ms, "
-                      f"{r['failures']} failed, user share {r['cpu_user_share'] or 0:.2f}",
+                      f"{r['failures']} failed, user share {r['cpu_user_share'] or 0:.2f}, "
+                      f"loadgen {r['loadgen_cpu_ms_per_mb'] or 0:.2f} ms/MB "
+                      f"({r['loadgen_cpu_share'] or 0:.2f} of a core)",
                       flush=True)
     rows = [median_row(name, pis, blksize, results[(name, pis, blksize)])
             for pis, blksize in cases for name in available]

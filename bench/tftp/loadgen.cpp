@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -314,6 +315,17 @@ class Generator {
     Stats stats_;
 };
 
+// User and system CPU seconds of this process so far, so that a run can show whether the
+// generator itself was what limited it.
+std::pair<double, double> cpuSeconds() {
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    auto sec = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return {sec(ru.ru_utime), sec(ru.ru_stime)};
+}
+
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -389,15 +401,18 @@ int main(int argc, char** argv) {
     const unsigned pis = c.pis, blksize = c.blksize, rounds = c.rounds;
     Generator gen(std::move(c));
     double seconds = 0;
+    const auto cpu0 = cpuSeconds();
     Stats s = gen.run(seconds);
+    const auto cpu1 = cpuSeconds();
     std::printf(
         "{\"pis\":%u,\"blksize\":%u,\"rounds\":%u,\"seconds\":%.6f,\"bytes\":%llu,"
         "\"fetches_ok\":%u,\"failures\":%u,\"retransmits\":%u,\"duplicates\":%u,"
         "\"wrong_size\":%u,\"rrq_count\":%zu,\"rrq_p50_us\":%.1f,\"rrq_p99_us\":%.1f,"
-        "\"rrq_max_us\":%.1f,\"errors\":{",
+        "\"rrq_max_us\":%.1f,\"cpu_user_s\":%.3f,\"cpu_system_s\":%.3f,\"errors\":{",
         pis, blksize, rounds, seconds, static_cast<unsigned long long>(s.bytes), s.fetchesOk,
         s.failures, s.retransmits, s.duplicates, s.wrongSize, s.latencyUs.size(),
-        percentile(s.latencyUs, 50), percentile(s.latencyUs, 99), percentile(s.latencyUs, 100));
+        percentile(s.latencyUs, 50), percentile(s.latencyUs, 99), percentile(s.latencyUs, 100),
+        cpu1.first - cpu0.first, cpu1.second - cpu0.second);
     bool firstErr = true;
     for (const auto& [why, count] : s.errors) {
         std::printf("%s\"%s\":%u", firstErr ? "" : ",", why.c_str(), count);
