@@ -1,43 +1,62 @@
-// rpi-tftp-loadgen: N simulated Pis fetching over TFTP at once, single-threaded (epoll), so
-// the client side costs little CPU next to the server being measured.
+// rpi-tftp-loadgen: N simulated Pis fetching over TFTP at once, single-threaded, with batched
+// I/O so that the client side costs little CPU next to the server being measured.
 //
 // Each Pi repeats, `--rounds` times, what Pi firmware does for a file (facts section 5): a probe
 // RRQ (tsize 0 [blksize B]) answered by OACK and ended with ERROR 0 "Early terminate", then the
 // same RRQ from a new source port, ACK 0 and the whole file, one block per ACK. Blksize 512 is
 // sent as the Pi 3's tsize-only request (512 is the default). Every RRQ's time to the first
-// answer is recorded. Unanswered packets are re-sent after --timeout-ms (RRQ again, or the last
-// ACK), at most --retries times; then the fetch counts as failed.
+// answer is recorded (send time read just before the send, arrival from the kernel's stamp).
+// Unanswered packets are re-sent after --timeout-ms (RRQ again, or the last ACK), at most
+// --retries times; then the fetch counts as failed.
 //
 //   rpi-tftp-loadgen --server IP --port N --pis N --blksize B --file NAME[,NAME...]
 //                    [--rounds R] [--expect-size BYTES] [--timeout-ms MS] [--retries N]
 //                    [--max-seconds S] [--distinct-sources 1]
 // --distinct-sources 1 (IPv4 loopback server only) gives Pi i the source address 127.2.x.y.
-// Prints one JSON object. Exit 0 when every fetch completed with the expected size.
+// Prints one JSON object (with the generator's own CPU seconds). Exit 0 when every fetch
+// completed with the expected size.
+//
+// I/O (udp_batch.h): on a paravirtualised guest every syscall costs more than a packet's work,
+// so one epoll_wait, then per readable socket one recvmmsg of up to 64 datagrams and one
+// sendmmsg of every ACK it calls for. With --distinct-sources 1 all Pis share a pool of 8
+// wildcard-bound sockets: Pi i's request number j goes out from pool socket (i + j) mod 8, so
+// the probe and the fetch come from different (address, port) pairs as a Pi's do; its
+// 127.2.x.y source is set per datagram (IP_PKTINFO) and the Pi an answer is for is told by the
+// answer's destination address. Otherwise (IPv6, or one source address for all) each Pi has
+// two sockets of its own and alternates between them. A transfer is known by (Pi, local
+// socket) and locks onto the first server (address, port) that answers; anything else is
+// stray and ignored, so a server may answer every transfer from one port.
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <iostream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "rpinetboot/tftp/packet.h"
+#include "udp_batch.h"
 
 using namespace rpinetboot;
+using loadgen::Datagram;
+using loadgen::UdpBatch;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+constexpr unsigned kPoolSockets = 8;   // shared sockets with --distinct-sources 1
+constexpr unsigned kBatch = 64;        // datagrams per recvmmsg
+constexpr unsigned kReadsPerWake = 4;  // full batches read from one socket before the others
+constexpr std::uint32_t kFirstSource = (127u << 24) | (2u << 16) | 1u;  // 127.2.0.1
 
 struct Config {
     sockaddr_storage server{};
@@ -57,13 +76,15 @@ enum class State { Probe, FetchFirst, Data, Done };
 
 struct Pi {
     unsigned id = 0;
-    State state = State::Probe;
-    int fd = -1;
+    State state = State::Done;
     unsigned round = 0;
+    unsigned requests = 0;  // RRQs started: picks the socket of the next one
+    unsigned sock = 0;      // the socket of the current request
+    in_addr source{};       // with distinct sources: 127.2.x.y; else 0 (the kernel's choice)
     sockaddr_storage tid{};
     socklen_t tidLen = 0;
     bool haveTid = false;
-    Bytes request;
+    Bytes request;  // built once: queued sends may point into it
     Bytes lastAck;
     double sentAt = 0;            // RRQ send time (CLOCK_REALTIME, µs), for latency
     Clock::time_point lastHeard;  // for the retransmit timeout
@@ -81,14 +102,9 @@ struct Stats {
     unsigned retransmits = 0;
     unsigned duplicates = 0;
     unsigned wrongSize = 0;
+    unsigned sendErrors = 0;
     std::map<std::string, unsigned> errors;
 };
-
-double realtimeUs() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_REALTIME, &ts);  // the clock of SO_TIMESTAMPNS
-    return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
 
 bool sameAddr(const sockaddr_storage& a, socklen_t al, const sockaddr_storage& b, socklen_t bl) {
     return al == bl && std::memcmp(&a, &b, al) == 0;
@@ -96,55 +112,48 @@ bool sameAddr(const sockaddr_storage& a, socklen_t al, const sockaddr_storage& b
 
 class Generator {
   public:
-    explicit Generator(Config c) : c_(std::move(c)), pis_(c_.pis) {
-        ep_ = ::epoll_create1(EPOLL_CLOEXEC);
-        for (unsigned i = 0; i < c_.pis; ++i) pis_[i].id = i;
-    }
-    ~Generator() {
-        for (auto& p : pis_)
-            if (p.fd >= 0) ::close(p.fd);
-        ::close(ep_);
+    explicit Generator(Config c)
+        : c_(std::move(c)),
+          shared_(c_.distinctSources && c_.server.ss_family == AF_INET),
+          io_(std::max(c_.blksize, 512u) + tftp::kHeaderSize + 64, kBatch),
+          pis_(c_.pis),
+          earlyTerminate_(tftp::buildError(tftp::ErrorCode::NotDefined, "Early terminate")) {
+        // Room for a DATA packet (and its kernel overhead) of every Pi on a socket, twice.
+        const unsigned perSocket = shared_ ? (c_.pis + kPoolSockets - 1) / kPoolSockets : 1;
+        const auto rcvbuf = static_cast<int>(std::min<std::uint64_t>(
+            64u << 20,
+            std::max<std::uint64_t>(256u << 10, 2ull * perSocket * 2 * (c_.blksize + 1024))));
+        const unsigned sockets = shared_ ? kPoolSockets : 2 * c_.pis;
+        for (unsigned i = 0; i < sockets; ++i) io_.open(c_.server.ss_family, rcvbuf);
+        tftp::Options o{{"tsize", "0"}};
+        if (c_.blksize != 512) o.push_back({"blksize", std::to_string(c_.blksize)});
+        for (unsigned i = 0; i < c_.pis; ++i) {
+            Pi& p = pis_[i];
+            p.id = i;
+            if (shared_) p.source.s_addr = htonl(kFirstSource + i);
+            p.request =
+                tftp::buildRequest(tftp::Opcode::Rrq, c_.files[i % c_.files.size()], "octet", o);
+        }
     }
 
     Stats run(double& seconds) {
         const auto t0 = Clock::now();
         for (auto& p : pis_) startRound(p, t0);
+        io_.flush();
         const auto limit = t0 + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(c_.maxSeconds));
-        std::vector<std::uint8_t> buf(70000);
-        epoll_event events[256];
+        std::vector<unsigned> ready;
         auto lastScan = t0;
         while (active_ > 0) {
-            const int n = ::epoll_wait(ep_, events, 256, 20);
+            io_.wait(20, ready);
             const auto now = Clock::now();
-            for (int i = 0; i < n; ++i) {
-                Pi& p = pis_[events[i].data.u32];
-                for (int k = 0; k < 64 && p.fd >= 0; ++k) {
-                    sockaddr_storage from{};
-                    alignas(cmsghdr) char control[128];
-                    iovec iov{buf.data(), buf.size()};
-                    msghdr msg{};
-                    msg.msg_name = &from;
-                    msg.msg_namelen = sizeof from;
-                    msg.msg_iov = &iov;
-                    msg.msg_iovlen = 1;
-                    msg.msg_control = control;
-                    msg.msg_controllen = sizeof control;
-                    const ssize_t len = ::recvmsg(p.fd, &msg, MSG_DONTWAIT);
-                    if (len < 0) break;
-                    // The kernel's arrival time, so that time this loop spends on other Pis
-                    // (it shares a loaded CPU with the server) is not counted as latency.
-                    double arrivedUs = realtimeUs();
-                    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-                        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-                            timespec ts{};
-                            std::memcpy(&ts, CMSG_DATA(cm), sizeof ts);
-                            arrivedUs = static_cast<double>(ts.tv_sec) * 1e6 +
-                                        static_cast<double>(ts.tv_nsec) / 1e3;
-                        }
-                    }
-                    onPacket(p, ByteSpan(buf.data(), static_cast<std::size_t>(len)), from,
-                             msg.msg_namelen, now, arrivedUs);
+            for (unsigned s : ready) {
+                for (unsigned k = 0; k < kReadsPerWake; ++k) {
+                    const auto& batch = io_.receive(s);
+                    for (const Datagram& d : batch) dispatch(s, d, now);
+                    // ACKs out before the next read, so that the server is not kept waiting.
+                    io_.flush();
+                    if (batch.size() < io_.batch()) break;  // drained
                 }
             }
             if (now - lastScan > std::chrono::milliseconds(10)) {
@@ -157,61 +166,59 @@ class Generator {
                     if (p.state != State::Done) fail(p, "run time limit", now);
                 }
             }
+            io_.flush();
         }
         seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        stats_.sendErrors = io_.sendErrors();
         return std::move(stats_);
     }
 
   private:
-    tftp::Options options() const {
-        tftp::Options o{{"tsize", "0"}};
-        if (c_.blksize != 512) o.push_back({"blksize", std::to_string(c_.blksize)});
-        return o;
-    }
-
-    void openSocket(Pi& p) {
-        if (p.fd >= 0) ::close(p.fd);  // a new source port for every request, as the Pi does
-        p.fd = ::socket(c_.server.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        const int on = 1;
-        ::setsockopt(p.fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-        if (c_.distinctSources && c_.server.ss_family == AF_INET) {
-            // Each Pi has its own address, as on a real network (per-client limits apply to
-            // addresses): 127.2.0.1, 127.2.0.2, ... all local on loopback.
-            sockaddr_in src{};
-            src.sin_family = AF_INET;
-            src.sin_addr.s_addr = htonl((127u << 24) | (2u << 16) | (p.id + 1));
-            ::bind(p.fd, reinterpret_cast<const sockaddr*>(&src), sizeof src);
+    // Which Pi a datagram read from socket s is for, or nullptr (stray).
+    Pi* owner(unsigned s, const Datagram& d) {
+        if (d.truncated) return nullptr;  // larger than the block size asked for
+        unsigned id = 0;
+        if (shared_) {
+            if (!d.haveDst) return nullptr;
+            const std::uint32_t dst = ntohl(d.dst.s_addr);
+            if (dst < kFirstSource || dst - kFirstSource >= c_.pis) return nullptr;
+            id = dst - kFirstSource;
+        } else {
+            id = s / 2;
         }
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.u32 = p.id;
-        ::epoll_ctl(ep_, EPOLL_CTL_ADD, p.fd, &ev);
-        p.haveTid = false;
+        Pi& p = pis_[id];
+        // An answer to an earlier request of this Pi (another socket) is stray too.
+        return p.sock == s && p.state != State::Done ? &p : nullptr;
     }
 
+    void dispatch(unsigned s, const Datagram& d, Clock::time_point now) {
+        if (Pi* p = owner(s, d))
+            onPacket(*p, ByteSpan(d.data, d.size), *d.from, d.fromLen, now, d.arrivedUs);
+    }
+
+    // A new request: the next socket (a new source port, as the Pi uses), first send timed.
     void sendRequest(Pi& p, Clock::time_point now) {
-        // The clock is read at the send itself: `now` is when epoll returned, and a busy batch
-        // would otherwise count the generator's own work as server latency.
-        p.sentAt = realtimeUs();
+        p.sock = shared_ ? (p.id + p.requests) % kPoolSockets : 2 * p.id + p.requests % 2;
+        ++p.requests;
+        p.haveTid = false;
         p.lastHeard = now;
         p.tries = 0;
-        ::sendto(p.fd, p.request.data(), p.request.size(), 0,
-                 reinterpret_cast<const sockaddr*>(&c_.server), c_.serverLen);
+        io_.queue(p.sock, c_.server, c_.serverLen, p.request.data(), p.request.size(), p.source,
+                  &p.sentAt);
+    }
+
+    void sendTo(Pi& p, const Bytes& pkt) {
+        io_.queue(p.sock, p.tid, p.tidLen, pkt.data(), pkt.size(), p.source, nullptr);
     }
 
     void startRound(Pi& p, Clock::time_point now) {
         ++active_;
-        const auto& file = c_.files[p.id % c_.files.size()];
-        p.request = tftp::buildRequest(tftp::Opcode::Rrq, file, "octet", options());
         p.state = State::Probe;
-        openSocket(p);
         sendRequest(p, now);
     }
 
     void endRound(Pi& p, Clock::time_point now) {
         --active_;
-        ::close(p.fd);
-        p.fd = -1;
         p.state = State::Done;
         if (++p.round < c_.rounds && !stopping_) startRound(p, now);
     }
@@ -222,14 +229,8 @@ class Generator {
         endRound(p, now);
     }
 
-    void sendTo(Pi& p, const Bytes& pkt) {
-        ::sendto(p.fd, pkt.data(), pkt.size(), 0, reinterpret_cast<const sockaddr*>(&p.tid),
-                 p.tidLen);
-    }
-
     void onPacket(Pi& p, ByteSpan pkt, const sockaddr_storage& from, socklen_t fromLen,
                   Clock::time_point now, double arrivedUs) {
-        if (p.state == State::Done) return;
         if (p.haveTid && !sameAddr(from, fromLen, p.tid, p.tidLen)) return;  // stray
         const bool first = !p.haveTid;
         if (first) {
@@ -247,9 +248,8 @@ class Generator {
         if (p.state == State::Probe) {
             if (!first) return;
             // OACK (or DATA 1 from a server ignoring options): the probe ends here.
-            sendTo(p, tftp::buildError(tftp::ErrorCode::NotDefined, "Early terminate"));
+            sendTo(p, earlyTerminate_);
             p.state = State::FetchFirst;
-            openSocket(p);
             sendRequest(p, now);
             return;
         }
@@ -300,16 +300,19 @@ class Generator {
         ++stats_.retransmits;
         p.lastHeard = now;
         if (!p.haveTid) {
-            ::sendto(p.fd, p.request.data(), p.request.size(), 0,
-                     reinterpret_cast<const sockaddr*>(&c_.server), c_.serverLen);
+            // The same request from the same port; its latency still counts from the first.
+            io_.queue(p.sock, c_.server, c_.serverLen, p.request.data(), p.request.size(), p.source,
+                      nullptr);
         } else if (!p.lastAck.empty() && p.state == State::Data) {
             sendTo(p, p.lastAck);
         }
     }
 
     Config c_;
+    bool shared_;
+    UdpBatch io_;
     std::vector<Pi> pis_;
-    int ep_ = -1;
+    const Bytes earlyTerminate_;
     unsigned active_ = 0;
     bool stopping_ = false;
     Stats stats_;
@@ -399,20 +402,33 @@ int main(int argc, char** argv) {
         return usage();
     }
     const unsigned pis = c.pis, blksize = c.blksize, rounds = c.rounds;
-    Generator gen(std::move(c));
+    // Without distinct sources every Pi has two sockets of its own.
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 2 * c.pis + 64) {
+        files.rlim_cur = std::min<rlim_t>(files.rlim_max, 2 * c.pis + 64);
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
     double seconds = 0;
     const auto cpu0 = cpuSeconds();
-    Stats s = gen.run(seconds);
+    Stats s;
+    try {
+        Generator gen(std::move(c));
+        s = gen.run(seconds);
+    } catch (const std::system_error& e) {
+        std::cerr << "rpi-tftp-loadgen: " << e.what() << "\n";
+        return 1;
+    }
     const auto cpu1 = cpuSeconds();
     std::printf(
         "{\"pis\":%u,\"blksize\":%u,\"rounds\":%u,\"seconds\":%.6f,\"bytes\":%llu,"
         "\"fetches_ok\":%u,\"failures\":%u,\"retransmits\":%u,\"duplicates\":%u,"
         "\"wrong_size\":%u,\"rrq_count\":%zu,\"rrq_p50_us\":%.1f,\"rrq_p99_us\":%.1f,"
-        "\"rrq_max_us\":%.1f,\"cpu_user_s\":%.3f,\"cpu_system_s\":%.3f,\"errors\":{",
+        "\"rrq_max_us\":%.1f,\"cpu_user_s\":%.3f,\"cpu_system_s\":%.3f,\"send_errors\":%u,"
+        "\"errors\":{",
         pis, blksize, rounds, seconds, static_cast<unsigned long long>(s.bytes), s.fetchesOk,
         s.failures, s.retransmits, s.duplicates, s.wrongSize, s.latencyUs.size(),
         percentile(s.latencyUs, 50), percentile(s.latencyUs, 99), percentile(s.latencyUs, 100),
-        cpu1.first - cpu0.first, cpu1.second - cpu0.second);
+        cpu1.first - cpu0.first, cpu1.second - cpu0.second, s.sendErrors);
     bool firstErr = true;
     for (const auto& [why, count] : s.errors) {
         std::printf("%s\"%s\":%u", firstErr ? "" : ",", why.c_str(), count);
