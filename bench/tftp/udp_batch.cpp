@@ -61,7 +61,12 @@ unsigned UdpBatch::open(int family, int rcvbuf) {
     if (fd < 0) throwErrno("socket");
     const int on = 1;
     bool ok = ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0;
-    if (family == AF_INET) ok = ok && ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) == 0;
+    if (family == AF_INET) {
+        ok = ok && ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) == 0;
+        // DF on our (small) datagrams: the kernel then skips hashing a fresh IP ID for each.
+        const int df = IP_PMTUDISC_DO;
+        ok = ok && ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &df, sizeof df) == 0;
+    }
     // A shared socket holds a DATA packet of every Pi it serves: the default buffer would drop
     // some at a few hundred Pis. FORCE needs CAP_NET_ADMIN; otherwise up to rmem_max.
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
