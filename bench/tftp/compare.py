@@ -7,12 +7,15 @@ Every server serves the same tree on 127.0.0.1:69 inside a network namespace mad
 (dnsmasq cannot listen on another port), started in the foreground and stopped by PID; none
 runs as a system service. rpi-tftp-loadgen (bench/tftp/loadgen.cpp) then plays N Pis at once,
 each with its own 127.2.x.y source address: probe RRQ with tsize (+ blksize), early terminate,
-re-request from a new port, whole file (facts section 5).
+re-request from a new port, whole file (facts section 5). Its I/O is batched (recvmmsg and
+sendmmsg on a pool of shared sockets) so that it needs far less CPU per MB than the servers.
 
 Measured per (server, Pis, blksize), median of --runs runs (servers interleaved per run):
 aggregate MB/s (10^6 bytes of file data received / wall time), server CPU ms per MB (cpuacct
 cgroup of the server and every process it forks, else /proc utime+stime of it and its reaped
-children), RRQ latency p50/p99 (RRQ to first answer, probes and fetches, retries included).
+children), RRQ latency p50/p99 (RRQ to first answer, probes and fetches, retries included),
+and the load generator's own CPU per MB and share of a core: near 1.0, the generator rather
+than the server limited the run.
 
 Writes OUT/tftp_compare.json (rows as bench/report.py reads them) and OUT/tftp_compare.md.
 --smoke: a 64 KiB file, 1 and 4 Pis, blksize 1468, one run (ctest bench_smoke_tftp).
@@ -258,20 +261,25 @@ def markdown(data):
              "MB = 10^6 bytes of file data; CPU = server CPU (cpuacct cgroup: the daemon and "
              "every process it forks) per MB; RRQ latency = request to first answer (kernel "
              "timestamps). The client re-sends after 1 s, 5 times, then counts the fetch as "
-             "failed. Every server gets the same warm-up before each run.", "",
+             "failed. Every server gets the same warm-up before each run. Loadgen CPU = the "
+             "load generator's own CPU per MB (and share of one core: near 1, it was the limit).",
+             "",
              f"Machine: {m.get('Model name', '?')}, {m.get('nproc')} CPUs, "
              f"{m.get('memory_mib', '?')} MiB, kernel {m.get('kernel')}; load average "
              f"{data['loadavg_before']} before, {data['loadavg_after']} after"
              " (shared with other jobs: absolute numbers are noisy, ratios less so).", "",
-             "| server | Pis | blksize | MB/s | CPU ms/MB | RRQ p50 ms | RRQ p99 ms | failed |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| server | Pis | blksize | MB/s | CPU ms/MB | RRQ p50 ms | RRQ p99 ms | failed "
+             "| loadgen CPU ms/MB (share of a core) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
 
     def num(v, digits=1):
         return "n/a" if v is None else f"{v:.{digits}f}"
     for r in data["rows"]:
         lines.append(f"| {r['server']} | {r['pis']} | {r['blksize']} | {num(r['mb_per_s'])} | "
                      f"{num(r['cpu_ms_per_mb'], 2)} | {num(r['rrq_p50_ms'], 2)} | "
-                     f"{num(r['rrq_p99_ms'], 2)} | {r['failures']} |")
+                     f"{num(r['rrq_p99_ms'], 2)} | {r['failures']} | "
+                     f"{num(r.get('loadgen_cpu_ms_per_mb'), 2)} "
+                     f"({num(r.get('loadgen_cpu_share'), 2)}) |")
     for k, why in data.get("skipped", {}).items():
         lines.append(f"- Not measured: {k} ({why}).")
     t = data.get("targets")
