@@ -28,8 +28,7 @@ double realtimeUs() {
 }  // namespace
 
 UdpBatch::UdpBatch(std::size_t maxDatagram, unsigned batch)
-    : maxDatagram_(maxDatagram),
-      batch_(batch),
+    : batch_(batch),
       buffers_(maxDatagram * batch),
       names_(batch),
       rxIov_(batch),

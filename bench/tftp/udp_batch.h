@@ -81,7 +81,6 @@ class UdpBatch {
     void flushSocket(unsigned s);
 
     int ep_ = -1;
-    std::size_t maxDatagram_;
     unsigned batch_;
     std::vector<Sock> socks_;
     std::vector<unsigned> dirty_;
