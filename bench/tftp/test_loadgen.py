@@ -99,8 +99,7 @@ class LoadgenPattern(unittest.TestCase):
         build = netlab.build_dir()
         cls.gen = os.path.join(build, "bench", "tftp", "rpi-tftp-loadgen")
         if not os.path.exists(cls.gen):
-            raise unittest.SkipTest("rpi-tftp-loadgen not built") if not netlab.in_ci() else \
-                AssertionError("rpi-tftp-loadgen not built")
+            netlab.skip_or_fail(f"{cls.gen} not built (target rpi-tftp-loadgen)")
         cls.ns = netlab.Netns("loadgen")
 
     def run_pattern(self, distinct):
