@@ -7,6 +7,18 @@ namespace rpinetboot::tftpd {
 
 namespace asio = boost::asio;
 
+std::size_t EndpointHash::operator()(const asio::ip::udp::endpoint& ep) const noexcept {
+    const auto a = ep.address();
+    std::size_t h = ep.port();
+    if (a.is_v4())
+        return std::hash<std::uint64_t>()((std::uint64_t{a.to_v4().to_uint()} << 16) | h);
+    const auto b = a.to_v6().to_bytes();
+    std::uint64_t hi = 0, lo = 0;
+    std::memcpy(&hi, b.data(), 8);
+    std::memcpy(&lo, b.data() + 8, 8);
+    return std::hash<std::uint64_t>()(hi ^ (lo * 0x9e3779b97f4a7c15ull) ^ h);
+}
+
 void enablePacketInfo(int fd, bool v6) {
     const int on = 1;
     if (v6) {

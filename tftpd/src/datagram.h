@@ -11,6 +11,7 @@
 
 #include <boost/asio/ip/udp.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,11 @@ struct Origin {
     boost::asio::ip::udp::endpoint client;
     boost::asio::ip::address local;
     unsigned ifindex = 0;
+};
+
+// For the transfer table, looked up once per client datagram.
+struct EndpointHash {
+    std::size_t operator()(const boost::asio::ip::udp::endpoint& ep) const noexcept;
 };
 
 // Asks the kernel for the destination address of every datagram read from `fd`.

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "datagram.h"
@@ -87,7 +88,8 @@ class Server {
     FileCache cache_;
     std::list<Listener> listeners_;
     std::vector<std::uint8_t> rx_;  // one request at a time: requests may be 64 KiB
-    std::map<boost::asio::ip::udp::endpoint, std::shared_ptr<Session>> sessions_;
+    std::unordered_map<boost::asio::ip::udp::endpoint, std::shared_ptr<Session>, EndpointHash>
+        sessions_;
     std::list<Session*> order_;  // creation order, oldest first: eviction of half-open ones
     std::map<boost::asio::ip::address, unsigned> perClient_;
     boost::asio::signal_set hup_;
