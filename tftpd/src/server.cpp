@@ -15,6 +15,7 @@
 #include "negotiation.h"
 #include "sanitize.h"
 #include "session.h"
+#include "unique_fd.h"
 
 namespace rpinetboot::tftpd {
 
@@ -24,8 +25,10 @@ using asio::ip::udp;
 namespace {
 
 constexpr std::size_t kMaxDatagram = 65536;
-constexpr int kBatch = 64;           // datagrams read per wake-up before giving transfers a turn
+constexpr int kBatch = 64;           // requests read per wake-up before giving transfers a turn
+constexpr int kTransferRounds = 4;   // full batches of client packets per wake-up, likewise
 constexpr unsigned kPollEvery = 16;  // client packets between extra reads of the listeners
+constexpr int kPortsPerListener = 2;
 
 // IPv4 and IPv6 header plus UDP (8) and TFTP DATA (4) headers: MTU 1500 -> blksize 1468 / 1448.
 constexpr int kOverheadV4 = 20 + 8 + 4;
@@ -36,6 +39,37 @@ asio::ip::address unmapped(const asio::ip::address& a) {
         return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
     }
     return a;
+}
+
+// The route's MTU towards a client, from the kernel (IP_MTU needs a connected socket: a
+// short-lived one per request that asks for large blocks). 1500 when it cannot be learnt.
+int pathMtu(const Origin& origin) {
+    const bool v6 = origin.client.address().is_v6();
+    UniqueFd fd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd) return 1500;
+    if (!origin.local.is_unspecified()) {
+        auto local = origin.local;
+        if (local.is_v6() && local.to_v6().is_link_local()) {
+            auto a = local.to_v6();
+            a.scope_id(origin.ifindex);
+            local = a;
+        }
+        if (v6 && local.is_v4())
+            local = asio::ip::make_address_v6(asio::ip::v4_mapped, local.to_v4());
+        const udp::endpoint bindTo(local, 0);
+        if (::bind(fd.get(), bindTo.data(), static_cast<socklen_t>(bindTo.size())) != 0) {
+            return 1500;
+        }
+    }
+    if (::connect(fd.get(), origin.client.data(), static_cast<socklen_t>(origin.client.size())) !=
+        0) {
+        return 1500;
+    }
+    int mtu = 0;
+    socklen_t len = sizeof mtu;
+    const bool ok = v6 ? ::getsockopt(fd.get(), IPPROTO_IPV6, IPV6_MTU, &mtu, &len) == 0
+                       : ::getsockopt(fd.get(), IPPROTO_IP, IP_MTU, &mtu, &len) == 0;
+    return ok && mtu > 0 ? mtu : 1500;
 }
 
 FileCache::Limits cacheLimits(const Settings& s) {
@@ -55,7 +89,7 @@ Server::Server(asio::io_context& io, Settings settings, std::vector<std::string>
 
 Server::~Server() = default;
 
-void Server::setupListener(Listener& l) {
+bool Server::setupListener(Listener& l, std::string& error) {
     const int fd = l.socket.native_handle();
     const int size = settings_.receiveBuffer;
     // SO_RCVBUFFORCE passes net.core.rmem_max when we are still root; else take what we get.
@@ -71,14 +105,20 @@ void Server::setupListener(Listener& l) {
                                      << ": raise net.core.rmem_max "
                                         "or start as root");
     }
-    const int on = 1;
-    if (l.v6) {
-        ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
-        ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);  // dual-stack sockets
-    } else {
-        ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
-    }
+    enablePacketInfo(fd, l.v6);
     l.socket.non_blocking(true);
+    int v6only = 1;
+    len = sizeof v6only;
+    if (l.v6) ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len);
+    boost::system::error_code ec;
+    for (int i = 0; i < kPortsPerListener; ++i) {
+        auto port = TransferPort::open(io_, l.socket.local_endpoint(ec), v6only != 0, size, error);
+        if (!port) return false;
+        LOG4CPLUS_DEBUG(logger(), "transfers for " << l.socket.local_endpoint(ec) << " use "
+                                                   << port->localEndpoint());
+        l.ports.push_back(std::move(port));
+    }
+    return true;
 }
 
 bool Server::addListener(const udp::endpoint& ep, std::string& error) {
@@ -93,8 +133,8 @@ bool Server::addListener(const udp::endpoint& ep, std::string& error) {
         error = msg.str();
         return false;
     }
-    listeners_.push_back({std::move(sock), ep.address().is_v6()});
-    setupListener(listeners_.back());
+    listeners_.push_back({std::move(sock), ep.address().is_v6(), {}, 0});
+    if (!setupListener(listeners_.back(), error)) return false;
     LOG4CPLUS_INFO(logger(), "listening on " << ep);
     return true;
 }
@@ -115,8 +155,8 @@ bool Server::adoptListener(int fd, std::string& error) {
         error = "cannot adopt socket-activated descriptor: " + ec.message();
         return false;
     }
-    listeners_.push_back({std::move(sock), v6});
-    setupListener(listeners_.back());
+    listeners_.push_back({std::move(sock), v6, {}, 0});
+    if (!setupListener(listeners_.back(), error)) return false;
     LOG4CPLUS_INFO(logger(),
                    "listening on socket-activated " << listeners_.back().socket.local_endpoint());
     return true;
@@ -160,7 +200,10 @@ bool Server::configure(std::string& error) {
 }
 
 void Server::start() {
-    for (auto& l : listeners_) waitRead(l);
+    for (auto& l : listeners_) {
+        waitRead(l);
+        for (auto& port : l.ports) waitTransfers(*port);
+    }
     waitSignals();
 }
 
@@ -213,7 +256,10 @@ void Server::reload() {
 void Server::stop() {
     stopping_ = true;
     boost::system::error_code ignored;
-    for (auto& l : listeners_) l.socket.close(ignored);
+    for (auto& l : listeners_) {
+        l.socket.close(ignored);
+        for (auto& port : l.ports) port->socket().close(ignored);
+    }
     auto sessions = std::move(sessions_);
     for (auto& [ep, s] : sessions) s->abort("server exiting");
     order_.clear();
@@ -229,17 +275,19 @@ void Server::waitRead(Listener& l) {
     });
 }
 
-void Server::pollListeners() {
+void Server::pollListeners(unsigned packets) {
     // One non-blocking read per listener every kPollEvery client packets: a small fraction of a
     // syscall per DATA block, for RRQ latency that stays low while hundreds of transfers run.
-    if (++eventsSincePoll_ < kPollEvery || stopping_) return;
+    eventsSincePoll_ += packets;
+    if (eventsSincePoll_ < kPollEvery || stopping_) return;
     eventsSincePoll_ = 0;
     for (auto& l : listeners_) drain(l, false);
 }
 
 void Server::drain(Listener& l, bool rearm) {
     const int fd = l.socket.native_handle();
-    for (int i = 0; i < kBatch; ++i) {
+    int i = 0;
+    for (; i < kBatch && !stopping_; ++i) {
         sockaddr_storage from{};
         alignas(cmsghdr) char control[256];
         iovec iov{rx_.data(), rx_.size()};
@@ -256,39 +304,80 @@ void Server::drain(Listener& l, bool rearm) {
             break;  // EAGAIN: drained
         }
         Origin origin;
-        if (from.ss_family == AF_INET) {
-            const auto* sin = reinterpret_cast<const sockaddr_in*>(&from);
-            origin.client = udp::endpoint(asio::ip::address_v4(ntohl(sin->sin_addr.s_addr)),
-                                          ntohs(sin->sin_port));
-        } else if (from.ss_family == AF_INET6) {
-            const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&from);
-            asio::ip::address_v6::bytes_type b;
-            std::memcpy(b.data(), &sin6->sin6_addr, 16);
-            origin.client =
-                udp::endpoint(asio::ip::address_v6(b, sin6->sin6_scope_id), ntohs(sin6->sin6_port));
-        } else {
+        if (!readOrigin(msg, origin)) continue;
+        handleDatagram(l, origin, ByteSpan(rx_.data(), static_cast<std::size_t>(n)));
+    }
+    flushAll();  // the OACKs and first blocks of the transfers just started
+    if (!rearm || stopping_) return;
+    if (i < kBatch) {
+        waitRead(l);
+        return;
+    }
+    // More may be queued. The socket is edge-triggered, so waiting would strand those until
+    // the next request arrives: come back right after the transfers had their turn.
+    asio::post(io_, [this, &l] {
+        if (!stopping_) drain(l);
+    });
+}
+
+void Server::waitTransfers(TransferPort& port) {
+    port.socket().async_wait(udp::socket::wait_read,
+                             [this, &port](const boost::system::error_code& ec) {
+                                 if (ec || stopping_) return;
+                                 drainTransfers(port);
+                             });
+}
+
+void Server::drainTransfers(TransferPort& port) {
+    RecvBatch& in = port.received();
+    for (int round = 0; round < kTransferRounds; ++round) {
+        const int n = in.receive(port.fd());
+        if (n < 0) {
+            // A queued ICMP error (IP_RECVERR) is reported once as the receive's error.
+            dropUnreachable(port);
+            if (stopping_) return;
             continue;
         }
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-                in_pktinfo pi{};
-                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-                origin.local = asio::ip::address_v4(ntohl(pi.ipi_addr.s_addr));
-                origin.ifindex = static_cast<unsigned>(pi.ipi_ifindex);
-            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-                in6_pktinfo pi{};
-                std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
-                asio::ip::address_v6::bytes_type b;
-                std::memcpy(b.data(), &pi.ipi6_addr, 16);
-                origin.local = asio::ip::address_v6(b);
-                origin.ifindex = pi.ipi6_ifindex;
-            }
+        const auto now = Transfer::Clock::now();
+        Origin origin;
+        for (int i = 0; i < n; ++i) {
+            if (!in.origin(static_cast<std::size_t>(i), origin)) continue;
+            // The transfer is the client's (ip, port) on this port; from anyone else the
+            // datagram is dropped, unanswered.
+            auto it = sessions_.find(origin.client);
+            if (it == sessions_.end() || &it->second->port() != &port) continue;
+            auto session = it->second;  // it may end, and leave the map, while handling this
+            session->onPacket(in.data(static_cast<std::size_t>(i)), now);
         }
-        handleDatagram(l, origin, ByteSpan(rx_.data(), static_cast<std::size_t>(n)));
+        port.outgoing().flush();
+        pollListeners(static_cast<unsigned>(n));
         if (stopping_) return;
+        if (static_cast<std::size_t>(n) < in.capacity()) {
+            waitTransfers(port);  // drained: the next datagram wakes us
+            return;
+        }
     }
-    // More may be queued: come back after the transfers had their turn.
-    if (rearm) waitRead(l);
+    // Still busy after a few full batches: let timers and listeners run, then continue.
+    asio::post(io_, [this, &port] {
+        if (!stopping_) drainTransfers(port);
+    });
+}
+
+void Server::dropUnreachable(TransferPort& port) {
+    for (const auto& client : port.unreachableClients()) {
+        auto it = sessions_.find(client);
+        if (it == sessions_.end() || &it->second->port() != &port) continue;
+        auto session = it->second;
+        session->onUnreachable();
+    }
+}
+
+void Server::flushAll() {
+    for (auto& l : listeners_) {
+        for (auto& port : l.ports) {
+            if (port->outgoing().pending() > 0) port->outgoing().flush();
+        }
+    }
 }
 
 void Server::replyError(Listener& l, const Origin& origin, tftp::ErrorCode code, const char* text) {
@@ -355,6 +444,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     // firmware#745, #1041).
     std::string key = req.filename + '\0' + req.mode;
     for (const auto& o : req.options) key += '\0' + o.name + '\0' + o.value;
+    const TransferPort* replaced = nullptr;
     if (auto it = sessions_.find(origin.client); it != sessions_.end()) {
         auto old = it->second;
         if (old->halfOpen() && old->requestKey() == key) {
@@ -367,6 +457,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         }
         old->abort("replaced by a new request from the same port");
         sessionEnded(old.get());
+        replaced = &old->port();
     }
     const auto clientIp = unmapped(origin.client.address());
     if (!makeRoom(clientIp)) {
@@ -395,44 +486,27 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         return;
     }
 
-    // The transfer's own socket: bound to the address the request reached, connected to the
-    // client, so replies come from where the client sent and strangers are filtered out.
-    boost::system::error_code ec;
-    udp::socket sock(io_);
-    sock.open(origin.client.protocol(), ec);
-    if (!ec && !origin.local.is_unspecified()) {
-        auto local = origin.local;
-        if (local.is_v6() && local.to_v6().is_link_local()) {
-            auto v6 = local.to_v6();
-            v6.scope_id(origin.ifindex);
-            local = v6;
-        }
-        sock.bind(udp::endpoint(local, 0), ec);
-    }
-    if (!ec) sock.connect(origin.client, ec);
-    if (!ec) sock.non_blocking(true, ec);
-    if (ec) {
-        LOG4CPLUS_WARN(logger(), "failed \"" << logName << "\" to " << origin.client
-                                             << ": socket: " << ec.message());
-        replyError(l, origin, tftp::ErrorCode::NotDefined, "Server error");
-        return;
-    }
+    // Replies leave the listener's transfer port from the address the request reached (with
+    // its interface for an IPv6 link-local address).
+    SendBatch::Route route;
+    route.to = origin.client;
+    route.from = origin.local;
+    if (origin.local.is_v6() && origin.local.to_v6().is_link_local())
+        route.ifindex = origin.ifindex;
 
     NegotiationLimits limits;
     limits.maxBlockSize = settings_.maxBlockSize;
     limits.maxWindowSize = settings_.maxWindowSize;
     if (settings_.mtuClamp) {
-        int mtu = 0;
-        socklen_t len = sizeof mtu;
-        const int fd = sock.native_handle();
-        const bool v6sock = origin.client.address().is_v6();
-        const bool ok = v6sock ? ::getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &len) == 0
-                               : ::getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len) == 0;
-        if (!ok || mtu <= 0) mtu = 1500;
         const int overhead = clientIp.is_v4() ? kOverheadV4 : kOverheadV6;
-        const int clamp =
-            std::max<int>(kMinBlockSize, std::min<int>(kMaxBlockSize, mtu - overhead));
-        limits.maxBlockSize = static_cast<std::uint16_t>(std::min<int>(limits.maxBlockSize, clamp));
+        // Blocks that fit the smallest MTU IP allows (576, IPv6 1280) need no route lookup.
+        const int alwaysFits = (clientIp.is_v4() ? 576 : 1280) - overhead;
+        if (negotiate(req.options, limits, file->size()).blockSize > alwaysFits) {
+            const int clamp = std::max<int>(
+                kMinBlockSize, std::min<int>(kMaxBlockSize, pathMtu(origin) - overhead));
+            limits.maxBlockSize =
+                static_cast<std::uint16_t>(std::min<int>(limits.maxBlockSize, clamp));
+        }
     }
     auto negotiated = negotiate(req.options, limits, file->size());
 
@@ -448,8 +522,11 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     params.maxRetries = settings_.retries;
     params.halfOpenTimeout = Transfer::Duration(settings_.halfOpenTimeoutMs);
 
-    auto session = std::make_shared<Session>(*this, std::move(sock), origin.client, file, params,
-                                             negotiated.oack, logName);
+    // Transfers take the listener's ports in turn; one replacing another takes a different one.
+    TransferPort* port = l.ports[l.nextPort++ % l.ports.size()].get();
+    if (port == replaced) port = l.ports[l.nextPort++ % l.ports.size()].get();
+    auto session =
+        std::make_shared<Session>(*this, *port, route, file, params, negotiated.oack, logName);
     session->setRequestKey(std::move(key));
     sessions_.emplace(origin.client, session);
     order_.push_back(session.get());

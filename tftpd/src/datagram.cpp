@@ -1,0 +1,193 @@
+#include "datagram.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace rpinetboot::tftpd {
+
+namespace asio = boost::asio;
+
+std::size_t EndpointHash::operator()(const asio::ip::udp::endpoint& ep) const noexcept {
+    const auto a = ep.address();
+    std::size_t h = ep.port();
+    if (a.is_v4())
+        return std::hash<std::uint64_t>()((std::uint64_t{a.to_v4().to_uint()} << 16) | h);
+    const auto b = a.to_v6().to_bytes();
+    std::uint64_t hi = 0, lo = 0;
+    std::memcpy(&hi, b.data(), 8);
+    std::memcpy(&lo, b.data() + 8, 8);
+    return std::hash<std::uint64_t>()(hi ^ (lo * 0x9e3779b97f4a7c15ull) ^ h);
+}
+
+void enablePacketInfo(int fd, bool v6) {
+    const int on = 1;
+    if (v6) {
+        ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+        ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);  // dual-stack sockets
+    } else {
+        ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+    }
+}
+
+bool readOrigin(const msghdr& msg, Origin& origin) {
+    const auto* from = static_cast<const sockaddr_storage*>(msg.msg_name);
+    if (from->ss_family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(from);
+        origin.client = asio::ip::udp::endpoint(asio::ip::address_v4(ntohl(sin->sin_addr.s_addr)),
+                                                ntohs(sin->sin_port));
+    } else if (from->ss_family == AF_INET6) {
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(from);
+        asio::ip::address_v6::bytes_type b;
+        std::memcpy(b.data(), &sin6->sin6_addr, 16);
+        origin.client = asio::ip::udp::endpoint(asio::ip::address_v6(b, sin6->sin6_scope_id),
+                                                ntohs(sin6->sin6_port));
+    } else {
+        return false;
+    }
+    origin.local = asio::ip::address();
+    origin.ifindex = 0;
+    // CMSG_NXTHDR takes a non-const header; the walk does not modify it.
+    auto* m = const_cast<msghdr*>(&msg);
+    for (cmsghdr* c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            in_pktinfo pi{};
+            std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+            origin.local = asio::ip::address_v4(ntohl(pi.ipi_addr.s_addr));
+            origin.ifindex = static_cast<unsigned>(pi.ipi_ifindex);
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            in6_pktinfo pi{};
+            std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+            asio::ip::address_v6::bytes_type b;
+            std::memcpy(b.data(), &pi.ipi6_addr, 16);
+            origin.local = asio::ip::address_v6(b);
+            origin.ifindex = pi.ipi6_ifindex;
+        }
+    }
+    return true;
+}
+
+RecvBatch::RecvBatch(std::size_t slots, std::size_t slotBytes)
+    : slotBytes_(slotBytes),
+      buffer_(slots * slotBytes),
+      names_(slots),
+      control_(slots),
+      iov_(slots),
+      msgs_(slots) {
+    for (std::size_t i = 0; i < slots; ++i) {
+        iov_[i] = {buffer_.data() + i * slotBytes_, slotBytes_};
+        msgs_[i] = {};
+        msgs_[i].msg_hdr.msg_name = &names_[i];
+        msgs_[i].msg_hdr.msg_iov = &iov_[i];
+        msgs_[i].msg_hdr.msg_iovlen = 1;
+        msgs_[i].msg_hdr.msg_control = control_[i].bytes;
+    }
+}
+
+int RecvBatch::receive(int fd) {
+    for (auto& m : msgs_) {  // the kernel shrinks these to what it wrote
+        m.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+        m.msg_hdr.msg_controllen = sizeof(Control::bytes);
+        m.msg_hdr.msg_flags = 0;
+    }
+    const int n =
+        ::recvmmsg(fd, msgs_.data(), static_cast<unsigned>(msgs_.size()), MSG_DONTWAIT, nullptr);
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    return n;
+}
+
+ByteSpan RecvBatch::data(std::size_t i) const {
+    return ByteSpan(buffer_.data() + i * slotBytes_, msgs_[i].msg_len);
+}
+
+SendBatch::SendBatch(int fd, bool v6, std::size_t slots)
+    : fd_(fd), v6_(v6), slots_(slots), msgs_(slots) {}
+
+SendBatch::Slot& SendBatch::next(const Route& route) {
+    if (count_ == slots_.size()) flush();
+    Slot& s = slots_[count_];
+    mmsghdr& m = msgs_[count_];
+    ++count_;
+    m = {};
+    std::memcpy(&s.name, route.to.data(), route.to.size());
+    m.msg_hdr.msg_name = &s.name;
+    m.msg_hdr.msg_namelen = static_cast<socklen_t>(route.to.size());
+    m.msg_hdr.msg_iov = s.iov;
+    if (route.from.is_unspecified()) return s;
+    // The source address: the one the client's request reached, as a connected socket bound
+    // to it would use.
+    m.msg_hdr.msg_control = s.control;
+    cmsghdr* c = reinterpret_cast<cmsghdr*>(s.control);
+    if (v6_) {
+        in6_pktinfo pi{};
+        asio::ip::address_v6::bytes_type b =
+            route.from.is_v4()
+                ? asio::ip::make_address_v6(asio::ip::v4_mapped, route.from.to_v4()).to_bytes()
+                : route.from.to_v6().to_bytes();
+        std::memcpy(&pi.ipi6_addr, b.data(), 16);
+        pi.ipi6_ifindex = route.ifindex;
+        m.msg_hdr.msg_controllen = CMSG_SPACE(sizeof pi);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof pi);
+        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    } else {
+        in_pktinfo pi{};
+        pi.ipi_spec_dst.s_addr = htonl(route.from.to_v4().to_uint());
+        m.msg_hdr.msg_controllen = CMSG_SPACE(sizeof pi);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof pi);
+        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    }
+    return s;
+}
+
+void SendBatch::add(const Route& route, const std::uint8_t* header, std::size_t headerLen,
+                    const std::uint8_t* payload, std::size_t payloadLen, FilePtr keep) {
+    Slot& s = next(route);
+    std::memcpy(s.header, header, headerLen);
+    s.iov[0] = {s.header, headerLen};
+    s.iov[1] = {const_cast<std::uint8_t*>(payload), payloadLen};
+    s.keep = std::move(keep);
+    msgs_[&s - slots_.data()].msg_hdr.msg_iovlen = payloadLen > 0 ? 2 : 1;
+}
+
+std::uint8_t* SendBatch::addOwned(const Route& route, std::size_t len) {
+    Slot& s = next(route);
+    s.owned.resize(len);
+    s.iov[0] = {s.owned.data(), len};
+    s.keep.reset();
+    msgs_[&s - slots_.data()].msg_hdr.msg_iovlen = 1;
+    return s.owned.data();
+}
+
+std::size_t SendBatch::flush() {
+    std::size_t off = 0, sent = 0;
+    bool retried = false;
+    // Bounded: every pass sends at least one datagram, drops one, or stops.
+    while (off < count_) {
+        const int n =
+            ::sendmmsg(fd_, &msgs_[off], static_cast<unsigned>(count_ - off), MSG_DONTWAIT);
+        if (n > 0) {
+            off += static_cast<std::size_t>(n);
+            sent += static_cast<std::size_t>(n);
+            retried = false;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) break;
+        // A pending ICMP error of an earlier datagram (IP_RECVERR) fails the next send once:
+        // try that datagram again; if it fails a second time it is the one refused.
+        if (!retried) {
+            retried = true;
+            continue;
+        }
+        ++off;
+        retried = false;
+    }
+    for (std::size_t i = 0; i < count_; ++i) slots_[i].keep.reset();
+    count_ = 0;
+    ++generation_;
+    return sent;
+}
+
+}  // namespace rpinetboot::tftpd

@@ -1,0 +1,116 @@
+// Batched UDP I/O for the daemon's sockets: many datagrams per syscall in both directions.
+//
+// A syscall costs far more than the work on one 1.5 KB block (on virtual machines most of all),
+// so the transfer path reads every queued ACK with one recvmmsg and answers them with one
+// sendmmsg. Each received datagram carries where it came from and which local address it
+// reached (IP_PKTINFO), and each queued one says which local address it must leave from.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <boost/asio/ip/udp.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "file_cache.h"
+#include "rpinetboot/tftp/packet.h"
+
+namespace rpinetboot::tftpd {
+
+// Where a datagram came from and which local address (and interface) it reached.
+struct Origin {
+    boost::asio::ip::udp::endpoint client;
+    boost::asio::ip::address local;
+    unsigned ifindex = 0;
+};
+
+// For the transfer table, looked up once per client datagram.
+struct EndpointHash {
+    std::size_t operator()(const boost::asio::ip::udp::endpoint& ep) const noexcept;
+};
+
+// Asks the kernel for the destination address of every datagram read from `fd`.
+void enablePacketInfo(int fd, bool v6);
+
+// Fills `origin` from a received message (source address and IP_PKTINFO / IPV6_PKTINFO).
+// False for an address family other than IPv4/IPv6.
+bool readOrigin(const msghdr& msg, Origin& origin);
+
+class RecvBatch {
+  public:
+    // `slots` datagrams of at most `slotBytes` each per call; longer ones are marked truncated.
+    RecvBatch(std::size_t slots, std::size_t slotBytes);
+
+    // One recvmmsg without blocking: the number of datagrams read (0 when none was queued), or
+    // -1 with errno set for an error other than EAGAIN.
+    int receive(int fd);
+
+    std::size_t capacity() const { return msgs_.size(); }
+    ByteSpan data(std::size_t i) const;
+    bool truncated(std::size_t i) const { return (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0; }
+    bool origin(std::size_t i, Origin& out) const { return readOrigin(msgs_[i].msg_hdr, out); }
+
+  private:
+    struct Control {
+        alignas(cmsghdr) char bytes[128];
+    };
+    std::size_t slotBytes_;
+    std::vector<std::uint8_t> buffer_;
+    std::vector<sockaddr_storage> names_;
+    std::vector<Control> control_;
+    std::vector<iovec> iov_;
+    std::vector<mmsghdr> msgs_;
+};
+
+// Outgoing datagrams of one socket, sent together by flush(). Everything a queued datagram
+// refers to is owned by the batch (or, for cached file contents, kept alive by it), so a
+// transfer may end before its last packets leave.
+class SendBatch {
+  public:
+    SendBatch(int fd, bool v6, std::size_t slots);
+
+    // Destination and the local address it must leave from (unspecified: the kernel chooses).
+    struct Route {
+        boost::asio::ip::udp::endpoint to;
+        boost::asio::ip::address from;
+        unsigned ifindex = 0;
+    };
+
+    // header + payload, the payload a view into `keep` (a cached file; may be null when the
+    // payload is empty). Flushes first when the batch is full.
+    void add(const Route& route, const std::uint8_t* header, std::size_t headerLen,
+             const std::uint8_t* payload, std::size_t payloadLen, FilePtr keep);
+    // A datagram whose bytes are written by the caller into the returned buffer of `len` bytes
+    // (OACKs, blocks read from disk). Valid until the next add/flush.
+    std::uint8_t* addOwned(const Route& route, std::size_t len);
+
+    // Sends everything queued. A datagram the kernel refuses (full send queue, unreachable) is
+    // lost, as on the wire: the transfer's retransmit timer recovers. Returns datagrams sent.
+    std::size_t flush();
+    std::size_t pending() const { return count_; }
+    // Incremented by every flush: a transfer reusing a buffer checks it was sent.
+    std::uint64_t generation() const { return generation_; }
+
+  private:
+    struct Slot {
+        sockaddr_storage name{};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))];
+        std::uint8_t header[8];
+        std::vector<std::uint8_t> owned;
+        FilePtr keep;
+        iovec iov[2];
+    };
+    Slot& next(const Route& route);
+
+    int fd_;
+    bool v6_;
+    std::vector<Slot> slots_;
+    std::vector<mmsghdr> msgs_;
+    std::size_t count_ = 0;
+    std::uint64_t generation_ = 0;
+};
+
+}  // namespace rpinetboot::tftpd
