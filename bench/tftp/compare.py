@@ -43,6 +43,8 @@ WARM_SIZE = 100  # bytes: a one-block file for the warm-up burst
 TARGET_THROUGHPUT_X = 1.5
 TARGET_CPU_X = 0.5
 TARGET_P99_MS = 10.0
+# The generator's share of one core above which it, not the server, may have set the pace.
+LOADGEN_LIMIT_SHARE = 0.9
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -282,6 +284,11 @@ def markdown(data):
                      f"({num(r.get('loadgen_cpu_share'), 2)}) |")
     for k, why in data.get("skipped", {}).items():
         lines.append(f"- Not measured: {k} ({why}).")
+    limited = [f"{r['server']} at {r['pis']} Pis, blksize {r['blksize']}" for r in data["rows"]
+               if (r.get("loadgen_cpu_share") or 0) >= LOADGEN_LIMIT_SHARE]
+    if limited:
+        lines.append(f"- The load generator used >= {LOADGEN_LIMIT_SHARE:g} of a core for "
+                     f"{'; '.join(limited)}: there MB/s is a lower bound for the server.")
     t = data.get("targets")
     if t:
         lines.append("")

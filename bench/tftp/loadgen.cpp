@@ -423,7 +423,7 @@ int main(int argc, char** argv) {
         "{\"pis\":%u,\"blksize\":%u,\"rounds\":%u,\"seconds\":%.6f,\"bytes\":%llu,"
         "\"fetches_ok\":%u,\"failures\":%u,\"retransmits\":%u,\"duplicates\":%u,"
         "\"wrong_size\":%u,\"rrq_count\":%zu,\"rrq_p50_us\":%.1f,\"rrq_p99_us\":%.1f,"
-        "\"rrq_max_us\":%.1f,\"cpu_user_s\":%.3f,\"cpu_system_s\":%.3f,\"send_errors\":%u,"
+        "\"rrq_max_us\":%.1f,\"cpu_user_s\":%.6f,\"cpu_system_s\":%.6f,\"send_errors\":%u,"
         "\"errors\":{",
         pis, blksize, rounds, seconds, static_cast<unsigned long long>(s.bytes), s.fetchesOk,
         s.failures, s.retransmits, s.duplicates, s.wrongSize, s.latencyUs.size(),
