@@ -2,8 +2,11 @@
 
 #include <dhcp/dhcp4.h>
 #include <dhcp/option.h>
+#include <dhcp/option_int_array.h>
 #include <dhcp/option_string.h>
 
+#include <string_view>
+#include <typeinfo>
 #include <utility>
 
 #include "rpinetboot/option43.h"
@@ -19,6 +22,25 @@ std::optional<Bytes> optionPayload(Pkt4& pkt, std::uint16_t code) {
     if (!opt) return std::nullopt;
     // toBinary packs typed options (option 55 is a uint8 array whose getData() is empty).
     return opt->toBinary(false);
+}
+
+std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch) {
+    const OptionPtr opt = pkt.getOption(code);
+    if (!opt) return std::nullopt;
+    // Exact types only: a subclass may pack something else than what it stores. These three
+    // pack their header, then exactly getData() (raw, string) or getValues() (uint8 array),
+    // then their sub-options.
+    if (opt->getOptions().empty()) {
+        const std::type_info& type = typeid(*opt);
+        if (type == typeid(Option) || type == typeid(isc::dhcp::OptionString)) {
+            return ByteSpan(opt->getData());
+        }
+        if (type == typeid(isc::dhcp::OptionUint8Array)) {
+            return ByteSpan(static_cast<const isc::dhcp::OptionUint8Array&>(*opt).getValues());
+        }
+    }
+    scratch = opt->toBinary(false);
+    return ByteSpan(scratch);
 }
 
 namespace {
@@ -39,8 +61,12 @@ NetbootLogic::NetbootLogic(HookConfig config)
       option43_padded_(encodeOption43(config_.menu_text, true)),
       option43_plain_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_plain_)),
       option43_padded_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_padded_)),
-      option60_(
-          textOption(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, std::string(kReplyVendorClass))) {
+      option60_(textOption(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, std::string(kReplyVendorClass))),
+      class_all_(kClassAll),
+      class_rom3_(className(PiClass::Rom3)),
+      class_bootcode_(className(PiClass::Bootcode)),
+      class_pi4_(className(PiClass::Pi4)),
+      class_pi5_(className(PiClass::Pi5)) {
     if (config_.tftp_server) {
         default_tftp_server_ = TftpServer{
             *config_.tftp_server,
@@ -73,21 +99,26 @@ void replaceOption(Pkt4& pkt, const OptionPtr& opt) {
 
 }  // namespace
 
-ReceiveResult NetbootLogic::onReceive(Pkt4& query) const {
+ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool explain) const {
     ReceiveResult result;
-    const auto vendor = optionPayload(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER);
-    const std::string vendor_text = vendor ? std::string(vendor->begin(), vendor->end()) : "";
+    // Views into the query's options where Kea's storage allows it: this runs for every query.
+    Bytes vendor_buf, list_buf, option97_buf;
+    const auto vendor = optionView(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, vendor_buf);
+    const std::string_view vendor_text =
+        vendor ? std::string_view(reinterpret_cast<const char*>(vendor->data()), vendor->size())
+               : std::string_view();
     if (!vendor || vendor_text != kPiVendorClass) {
-        result.reason = "not the Pi vendor class";
+        if (explain) result.reason = "not the Pi vendor class";
         return result;
     }
     DhcpRequestView view;
     view.vendor_class = vendor_text;
-    const auto request_list = optionPayload(query, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST);
+    const auto request_list =
+        optionView(query, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST, list_buf);
     // Option 97 is RFC 4578's client machine identifier (Kea: uuid-guid), not option 61.
-    const auto option97 = optionPayload(query, isc::dhcp::DHO_UUID_GUID);
-    if (request_list) view.request_list = ByteSpan(*request_list);
-    if (option97) view.option97 = ByteSpan(*option97);
+    const auto option97 = optionView(query, isc::dhcp::DHO_UUID_GUID, option97_buf);
+    view.request_list = request_list;
+    view.option97 = option97;
     view.mac = macOf(query);
     view.xid = query.getTransid();
 
@@ -98,8 +129,8 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query) const {
         result.reason = "empty option 55";
         return result;
     }
-    const Classification c = classify(view, config_.classifier);
-    result.reason = c.reason;
+    Classification c = classify(view, config_.classifier, explain);
+    result.reason = std::move(c.reason);
     if (c.malformed) {
         result.outcome = ReceiveOutcome::Malformed;
         return result;
@@ -116,9 +147,23 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query) const {
     }
     d.is_pi = true;
     result.outcome = ReceiveOutcome::Pi;
-    query.addClass(std::string(kClassAll));
-    query.addClass(std::string(className(c.pi_class)));
+    query.addClass(class_all_);
+    query.addClass(classOf(c.pi_class));
     return result;
+}
+
+const std::string& NetbootLogic::classOf(PiClass cls) const {
+    switch (cls) {
+        case PiClass::Rom3:
+            return class_rom3_;
+        case PiClass::Bootcode:
+            return class_bootcode_;
+        case PiClass::Pi4:
+            return class_pi4_;
+        case PiClass::Pi5:
+            return class_pi5_;
+    }
+    return class_pi4_;
 }
 
 bool NetbootLogic::allowed(const PiDecision& d) const {

@@ -51,8 +51,9 @@ class NetbootLogic {
     const HookConfig& config() const { return config_; }
 
     // pkt4_receive. For a Pi: adds RPI_NETBOOT and its stage class. Nothing else in the query
-    // changes: Kea sees what the Pi sent.
-    ReceiveResult onReceive(isc::dhcp::Pkt4& query) const;
+    // changes: Kea sees what the Pi sent. With `explain` false, ReceiveResult::reason is set only
+    // for a malformed query (the callout logs the other reasons at debug level only).
+    ReceiveResult onReceive(isc::dhcp::Pkt4& query, bool explain = true) const;
 
     // pkt4_send. Writes options 43, 60 and 66 into an OFFER or ACK for a Pi decision, replacing
     // any Kea put there; touches nothing otherwise.
@@ -82,9 +83,18 @@ class NetbootLogic {
     isc::dhcp::OptionPtr option43_plain_opt_, option43_padded_opt_, option60_;
     std::optional<TftpServer> default_tftp_server_;
     std::map<Serial, TftpServer> client_tftp_servers_;
+    // Kea's addClass takes a std::string: made once, not per packet.
+    std::string class_all_;
+    std::string class_rom3_, class_bootcode_, class_pi4_, class_pi5_;
+    const std::string& classOf(PiClass cls) const;
 };
 
 // An option's payload as sent on the wire (Kea may hold it as a typed option).
 std::optional<Bytes> optionPayload(isc::dhcp::Pkt4& pkt, std::uint16_t code);
+
+// The same bytes, borrowed from the option where its storage holds exactly what it packs
+// (raw, string and uint8-array options without sub-options); otherwise packed into `scratch`.
+// Valid while the packet's option and `scratch` live.
+std::optional<ByteSpan> optionView(isc::dhcp::Pkt4& pkt, std::uint16_t code, Bytes& scratch);
 
 }  // namespace rpinetboot::kea
