@@ -5,6 +5,7 @@
 #include <dhcp/option_int_array.h>
 #include <dhcp/option_string.h>
 
+#include <mutex>
 #include <string_view>
 #include <typeinfo>
 #include <utility>
@@ -17,15 +18,43 @@ using isc::dhcp::Option;
 using isc::dhcp::OptionPtr;
 using isc::dhcp::Pkt4;
 
+namespace {
+
+// Kea turns option copying on for the packets it hands to callouts, so that a hook changing an
+// option cannot change one shared with the configuration: every getOption() then clones the
+// option. The helpers below only read, so they look options up without the clone.
+class ReadOnlyLookup {
+  public:
+    explicit ReadOnlyLookup(Pkt4& pkt) : pkt_(pkt), copying_(pkt.isCopyRetrievedOptions()) {
+        if (copying_) pkt_.setCopyRetrievedOptions(false);
+    }
+    ~ReadOnlyLookup() {
+        if (copying_) pkt_.setCopyRetrievedOptions(true);
+    }
+    ReadOnlyLookup(const ReadOnlyLookup&) = delete;
+    ReadOnlyLookup& operator=(const ReadOnlyLookup&) = delete;
+
+  private:
+    Pkt4& pkt_;
+    bool copying_;
+};
+
+OptionPtr readOption(Pkt4& pkt, std::uint16_t code) {
+    const ReadOnlyLookup no_clone(pkt);
+    return pkt.getOption(code);
+}
+
+}  // namespace
+
 std::optional<Bytes> optionPayload(Pkt4& pkt, std::uint16_t code) {
-    OptionPtr opt = pkt.getOption(code);
+    OptionPtr opt = readOption(pkt, code);
     if (!opt) return std::nullopt;
     // toBinary packs typed options (option 55 is a uint8 array whose getData() is empty).
     return opt->toBinary(false);
 }
 
 std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch) {
-    const OptionPtr opt = pkt.getOption(code);
+    const OptionPtr opt = readOption(pkt, code);
     if (!opt) return std::nullopt;
     // Exact types only: a subclass may pack something else than what it stores. These three
     // pack their header, then exactly getData() (raw, string) or getValues() (uint8 array),
@@ -195,15 +224,27 @@ std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDeci
         if (it != client_tftp_servers_.end()) return it->second;
     }
     if (default_tftp_server_) return default_tftp_server_;
-    const auto server_id = optionPayload(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER);
+    Bytes scratch;
+    const auto server_id = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
     if (server_id && server_id->size() == 4) {
-        const Bytes& b = *server_id;
+        const ByteSpan& b = *server_id;
         const std::uint32_t address = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 |
                                       std::uint32_t{b[2]} << 8 | std::uint32_t{b[3]};
-        return TftpServer{address,
-                          textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(address))};
+        return TftpServer{address, serverOption66(address)};
     }
     return std::nullopt;
+}
+
+isc::dhcp::OptionPtr NetbootLogic::serverOption66(std::uint32_t address) const {
+    {
+        const std::lock_guard<std::mutex> lock(server_option66_mutex_);
+        const auto it = server_option66_.find(address);
+        if (it != server_option66_.end()) return it->second;
+    }
+    OptionPtr opt = textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(address));
+    const std::lock_guard<std::mutex> lock(server_option66_mutex_);
+    if (server_option66_.size() < kMaxServerOptions66) server_option66_.emplace(address, opt);
+    return opt;
 }
 
 SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {
