@@ -84,12 +84,14 @@ def parse_args():
     ap.add_argument("--instr-discovers", type=int, default=300,
                     help="instruction phases: DISCOVERs per counted phase (0: no instruction "
                          "counts)")
+    ap.add_argument("--instr-classes", default="mix,pi,non-pi",
+                    help="instruction phases: traffic classes counted, of mix,pi,non-pi")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny sizes: one 1-second run per configuration at a low rate")
     args = ap.parse_args()
     if args.smoke:
         args.runs, args.duration, args.rate, args.load_rate = 1, 1.0, 1200, 300
-        args.instr_warmup, args.instr_discovers = 20, 40
+        args.instr_warmup, args.instr_discovers, args.instr_classes = 20, 40, "mix"
     if args.runs < 0 or args.duration <= 0 or min(args.rate, args.load_rate) < len(MIX):
         ap.error("--runs must be >= 0, --duration and --rate positive (rate >= number of templates)")
     return args
@@ -228,11 +230,11 @@ class Bench:
 
     def perfdhcp_argv(self, inst, rate, duration=None, count=None):
         """Runs for `duration` seconds, or sends `count` DISCOVERs and waits for the last answers
-        (-W 2 s for DORA; perfdhcp rejects -W with -i, where its drop time of 1 s applies)."""
+        (-W 0.5 s for DORA; perfdhcp rejects -W with -i, where its drop time of 1 s applies)."""
         if count is None:
             limit = ["-p", str(duration)]
         else:
-            limit = ["-n", str(count)] + (["-W", "2000000"] if "request" in inst else [])
+            limit = ["-n", str(count)] + (["-W", "500000"] if "request" in inst else [])
         argv = ["perfdhcp", "-4", "-l", inst["addr"], "-r", str(rate)] + limit + [
                 "-R", str(inst["clients"]), "-b", "mac=" + inst["base_mac"], "-g", "single",
                 "-T", inst["discover"], "-X", str(inst["xid_offset"]),
@@ -335,7 +337,8 @@ class Bench:
             wait_idle(kea.pid)
             callgrind_counts.dump(kea.pid, out_file)
             phases = {}
-            for cls, names in self.CLASSES:
+            classes = [c.strip() for c in self.args.instr_classes.split(",")]
+            for cls, names in [c for c in self.CLASSES if c[0] in classes]:
                 insts = [i for i in self.instances if names is None or i["name"] in names]
                 ph = self.counted_phase(kind, f"{tag}-{cls}", insts, self.args.instr_discovers)
                 ph["settle_s"] = wait_idle(kea.pid)
@@ -435,7 +438,8 @@ class Bench:
                                "smoke": self.args.smoke,
                                "instr_rate": self.args.instr_rate,
                                "instr_warmup": self.args.instr_warmup,
-                               "instr_discovers": self.args.instr_discovers},
+                               "instr_discovers": self.args.instr_discovers,
+                               "instr_classes": self.args.instr_classes},
                 "skipped": skipped, "runs": results, "instruction_runs": instr,
                 "summary": summary}
         path = benchlib.write_result(self.out, "hook_overhead", data)

@@ -45,9 +45,12 @@ const rpinetboot::kea::NetbootLogic& logic() {
 // configuration's WARN) has it off, so the timed calls do not ask either.
 constexpr bool kExplain = false;
 
+// Kea hands packets to callouts with option copying on (ScopedEnableOptionsCopy, so that a hook
+// cannot change options shared with the configuration): the packets here are set up the same way.
 Pkt4Ptr unpacked(const Template& t) {
     Pkt4Ptr query(new Pkt4(t.discover.data(), t.discover.size()));
     query->unpack();
+    query->setCopyRetrievedOptions(true);
     return query;
 }
 
@@ -60,6 +63,7 @@ Pkt4Ptr offerFor(const Pkt4& query) {
         isc::dhcp::Option::V4, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, 0xc0000201)));
     offer->addOption(isc::dhcp::OptionPtr(new isc::dhcp::OptionInt<std::uint32_t>(
         isc::dhcp::Option::V4, isc::dhcp::DHO_DHCP_LEASE_TIME, 86400)));
+    offer->setCopyRetrievedOptions(true);
     return offer;
 }
 
