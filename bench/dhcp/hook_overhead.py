@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -347,6 +348,9 @@ class Bench:
                 # Replies counted where Kea sends them (calls of IfaceMgr::send in the dump):
                 # exact even when perfdhcp gave up on a late answer.
                 ph["kea_replies"] = callgrind_counts.call_count(path)
+                if not ph["kea_replies"] or not ph["instructions"]:
+                    benchlib.fail(f"kea-dhcp4 ({kind}) under callgrind sent no reply in the "
+                                  f"{cls} phase (or its dump {path} has no totals)")
                 ph["exchanges_kea"] = ph["kea_replies"] / 2.0
                 ph["instructions_per_exchange"] = (ph["instructions"] / ph["exchanges_kea"]
                                                    if ph["exchanges_kea"] else None)
@@ -363,6 +367,8 @@ class Bench:
                       f"{fmt(ph['instructions_per_exchange'], 0)} per DORA "
                       f"({ph['exchanges_kea']:.1f} exchanges by Kea's replies, "
                       f"{ph['exchanges']:.1f} by perfdhcp's)", flush=True)
+        except (subprocess.SubprocessError, RuntimeError) as e:
+            benchlib.fail(f"callgrind counts of kea-dhcp4 ({kind}) failed: {e}")
         finally:
             kea.stop(timeout=30)
         return {"config": kind, "warmup": warm, "phases": phases}

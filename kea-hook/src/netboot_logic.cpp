@@ -59,13 +59,14 @@ std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch
     // Exact types only: a subclass may pack something else than what it stores. These three
     // pack their header, then exactly getData() (raw, string) or getValues() (uint8 array),
     // then their sub-options.
-    if (opt->getOptions().empty()) {
-        const std::type_info& type = typeid(*opt);
+    const Option& option = *opt;
+    if (option.getOptions().empty()) {
+        const std::type_info& type = typeid(option);
         if (type == typeid(Option) || type == typeid(isc::dhcp::OptionString)) {
-            return ByteSpan(opt->getData());
+            return ByteSpan(option.getData());
         }
         if (type == typeid(isc::dhcp::OptionUint8Array)) {
-            return ByteSpan(static_cast<const isc::dhcp::OptionUint8Array&>(*opt).getValues());
+            return ByteSpan(static_cast<const isc::dhcp::OptionUint8Array&>(option).getValues());
         }
     }
     scratch = opt->toBinary(false);
