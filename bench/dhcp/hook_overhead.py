@@ -18,7 +18,12 @@ what the configuration claims?), then two phases with all perfdhcp instances at 
   second (answered queries / 2; a DISCOVER/OFFER-only exchange counts half) and the drop ratio;
 - fixed load (--load-rate, below saturation): kea-dhcp4 CPU microseconds per answered query
   (utime+stime from /proc), the cost measure that stays meaningful on a busy machine.
-Configurations are interleaved within each run; the report takes the median of --runs.
+Configurations are interleaved within each run (their order rotating), kea-dhcp4 and perfdhcp
+pinned to different CPUs (--pin); the report takes the median of --runs, the ratios paired by run
+and the spread. On a shared VM that spread is wider than a few percent, so beside it:
+- instructions (callgrind_counts.py): per configuration, one kea-dhcp4 under callgrind at a low
+  fixed rate; user-space instructions per DORA exchange for the mix and its Pi and non-Pi parts,
+  which do not depend on the machine's load, and the Kea and hook functions they go to.
 """
 
 import argparse
