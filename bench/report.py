@@ -136,11 +136,20 @@ def hook_section(d):
                 spread.append(f"{kind} {num(min(tp), 0)}-{num(max(tp), 0)} DORA/s "
                               f"({num((max(tp) - min(tp)) / c['exchanges_per_s'] * 100, 0)}% of "
                               f"the median), {num(min(cpu), 0)}-{num(max(cpu), 0)} µs")
+        busy = []
+        for kind, _ in ordered_configs(s):
+            b = [x["saturation"].get("kea_cpu_busy") for x in runs if x["config"] == kind]
+            b = [v for v in b if v is not None]
+            if b:
+                busy.append(f"{kind} {num(min(b) * 100, 0)}-{num(max(b) * 100, 0)}%")
+        busy_text = ("kea-dhcp4's CPU busy share during the saturation phases (near 100%: Kea, "
+                     "not perfdhcp, set the pace): " + ", ".join(busy) + ". ") if busy else ""
         lines.append("")
         pin = p.get("pin")
         lines.append("Run-to-run range (min-max over the runs): " + "; ".join(spread) + ". When "
                      "these ranges are wider than the differences between configurations, the "
                      "machine's load, not the configuration, decided the ratios below. "
+                     + busy_text
                      + (f"kea-dhcp4 was pinned to CPU {pin['kea']} and perfdhcp to CPU "
                         f"{pin['clients']} (taskset); " if pin else "")
                      + "the configurations ran interleaved, their order rotating from run to run.")
