@@ -70,7 +70,7 @@ def parse_args():
                     help="runs per configuration, interleaved (more, shorter runs: the load "
                          "of the machine changes within seconds)")
     ap.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
-    ap.add_argument("--rate", type=int, default=30000,
+    ap.add_argument("--rate", type=int, default=18000,
                     help="saturation phase: offered DISCOVERs per second over all instances (far "
                          "above what one pinned Kea thread answers; see kea_cpu_busy)")
     ap.add_argument("--load-rate", type=int, default=1000,
