@@ -18,7 +18,12 @@ what the configuration claims?), then two phases with all perfdhcp instances at 
   second (answered queries / 2; a DISCOVER/OFFER-only exchange counts half) and the drop ratio;
 - fixed load (--load-rate, below saturation): kea-dhcp4 CPU microseconds per answered query
   (utime+stime from /proc), the cost measure that stays meaningful on a busy machine.
-Configurations are interleaved within each run; the report takes the median of --runs.
+Configurations are interleaved within each run (their order rotating), kea-dhcp4 and perfdhcp
+pinned to different CPUs (--pin); the report takes the median of --runs, the ratios paired by run
+and the spread. On a shared VM that spread is wider than a few percent, so beside it:
+- instructions (callgrind_counts.py): per configuration, one kea-dhcp4 under callgrind at a low
+  fixed rate; user-space instructions per DORA exchange for the mix and its Pi and non-Pi parts,
+  which do not depend on the machine's load, and the Kea and hook functions they go to.
 """
 
 import argparse
@@ -26,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +41,7 @@ import benchlib  # noqa: E402
 from benchlib import netlab  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import callgrind_counts  # noqa: E402
 import kea_configs  # noqa: E402
 
 SERVER = "192.0.2.1"
@@ -59,10 +66,13 @@ def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", help="build directory (default: $RPI_NETBOOT_BUILD or ./build)")
     ap.add_argument("--out", required=True, help="directory for hook_overhead.json and logs")
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--duration", type=float, default=8.0, help="seconds per measurement")
-    ap.add_argument("--rate", type=int, default=12000,
-                    help="saturation phase: offered DISCOVERs per second over all instances")
+    ap.add_argument("--runs", type=int, default=8,
+                    help="runs per configuration, interleaved (more, shorter runs: the load "
+                         "of the machine changes within seconds)")
+    ap.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
+    ap.add_argument("--rate", type=int, default=18000,
+                    help="saturation phase: offered DISCOVERs per second over all instances (far "
+                         "above what one pinned Kea thread answers; see kea_cpu_busy)")
     ap.add_argument("--load-rate", type=int, default=1000,
                     help="fixed-load phase (CPU per answer): offered DISCOVERs per second")
     ap.add_argument("--configs", default="none,config-only,hook")
@@ -70,13 +80,27 @@ def parse_args():
     ap.add_argument("--hook-parameters", default="{}", help="JSON for the hook's parameters")
     ap.add_argument("--log-severity", default="WARN",
                     help="kea-dhcp4 log severity (INFO logs every lease: it measures the logger)")
+    ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
+                    help="taskset: kea-dhcp4 on the last CPU, perfdhcp on the others "
+                         "(throughput phases)")
+    ap.add_argument("--instr-rate", type=int, default=25,
+                    help="instruction phases: DISCOVERs per second (low: kea-dhcp4 runs under "
+                         "callgrind, some 50 times slower)")
+    ap.add_argument("--instr-warmup", type=int, default=150,
+                    help="instruction phases: warm-up DISCOVERs (leases created) before counting")
+    ap.add_argument("--instr-discovers", type=int, default=300,
+                    help="instruction phases: DISCOVERs per counted phase (0: no instruction "
+                         "counts)")
+    ap.add_argument("--instr-classes", default="mix,pi,non-pi",
+                    help="instruction phases: traffic classes counted, of mix,pi,non-pi")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny sizes: one 1-second run per configuration at a low rate")
     args = ap.parse_args()
     if args.smoke:
         args.runs, args.duration, args.rate, args.load_rate = 1, 1.0, 1200, 300
-    if args.runs < 1 or args.duration <= 0 or min(args.rate, args.load_rate) < len(MIX):
-        ap.error("--runs, --duration and --rate must be positive (rate >= number of templates)")
+        args.instr_warmup, args.instr_discovers, args.instr_classes = 20, 40, "mix"
+    if args.runs < 0 or args.duration <= 0 or min(args.rate, args.load_rate) < len(MIX):
+        ap.error("--runs must be >= 0, --duration and --rate positive (rate >= number of templates)")
     return args
 
 
@@ -106,6 +130,9 @@ class Bench:
             netlab.check_address(addr)
             self.cli.exec(["ip", "addr", "add", addr + "/24", "dev", self.if_cli])
         self.instances = self._make_templates()
+        n = os.cpu_count() or 1
+        self.cpus = ({"kea": str(n - 1), "clients": f"0-{n - 2}" if n > 2 else "0"}
+                     if args.pin and n >= 2 else None)
 
     def _make_templates(self):
         """One template set per instance address (giaddr is in the template)."""
@@ -122,7 +149,15 @@ class Bench:
             instances.append(tpl)
         return instances
 
-    def start_kea(self, kind, tag):
+    def pinned(self, role, argv):
+        """With --pin: kea-dhcp4 on the last CPU, the perfdhcp instances on the others, so the
+        load generator does not take the server's CPU away in the middle of a run."""
+        if not self.cpus:
+            return list(argv)
+        cpus = self.cpus["kea"] if role == "kea" else self.cpus["clients"]
+        return ["taskset", "-c", cpus] + list(argv)
+
+    def start_kea(self, kind, tag, wrapper=(), start_timeout=15):
         run_dir = os.path.join(self.work, f"kea-{tag}")
         os.makedirs(run_dir)
         hook_params = json.loads(self.args.hook_parameters)
@@ -133,7 +168,8 @@ class Bench:
         with open(path, "w") as f:
             json.dump(cfg, f, indent=1)
         env = dict(os.environ, KEA_PIDFILE_DIR=run_dir, KEA_LOCKFILE_DIR=run_dir)
-        proc = self.srv.start(["kea-dhcp4", "-c", path], env=env,
+        argv = list(wrapper) + ["kea-dhcp4", "-c", path]
+        proc = self.srv.start(self.pinned("kea", argv) if not wrapper else argv, env=env,
                               log=os.path.join(run_dir, "kea.out"), name="kea-dhcp4")
 
         def listening():
@@ -142,7 +178,7 @@ class Bench:
             out = self.srv.exec(["ss", "-Hlun", "sport = :67"], check=False).stdout
             return SERVER in out
 
-        netlab.wait_for(listening, timeout=15, what=f"kea-dhcp4 ({kind}) on port 67")
+        netlab.wait_for(listening, timeout=start_timeout, what=f"kea-dhcp4 ({kind}) on port 67")
         return proc
 
     def decode43(self, hex_payload):
@@ -199,8 +235,14 @@ class Bench:
                 problems.append("hook: the x86 PXE client got the Pi's option 43")
         return verdict, problems
 
-    def perfdhcp_argv(self, inst, rate, duration):
-        argv = ["perfdhcp", "-4", "-l", inst["addr"], "-r", str(rate), "-p", str(duration),
+    def perfdhcp_argv(self, inst, rate, duration=None, count=None):
+        """Runs for `duration` seconds, or sends `count` DISCOVERs and waits for the last answers
+        (-W 0.5 s for DORA; perfdhcp rejects -W with -i, where its drop time of 1 s applies)."""
+        if count is None:
+            limit = ["-p", str(duration)]
+        else:
+            limit = ["-n", str(count)] + (["-W", "500000"] if "request" in inst else [])
+        argv = ["perfdhcp", "-4", "-l", inst["addr"], "-r", str(rate)] + limit + [
                 "-R", str(inst["clients"]), "-b", "mac=" + inst["base_mac"], "-g", "single",
                 "-T", inst["discover"], "-X", str(inst["xid_offset"]),
                 "-O", str(inst["random_offset"])]
@@ -225,6 +267,7 @@ class Bench:
         hwm = benchlib.vm_hwm_kib(kea.pid)
         kea.stop()
         return {"config": kind, "run": run_index, "load": load, "saturation": saturation,
+                "kea_log": log_counts(os.path.join(self.work, f"kea-{tag}", "kea.log")),
                 "kea_vm_hwm_kib": hwm, "offer_check": verdict}
 
     def phase(self, kind, tag, kea, total_rate):
@@ -236,7 +279,8 @@ class Bench:
         for inst in self.instances:
             rate = max(1, int(round(total_rate * inst["weight"])))
             log = os.path.join(self.work, f"perfdhcp-{tag}-{inst['name']}.log")
-            procs.append((inst, self.cli.start(self.perfdhcp_argv(inst, rate, duration), log=log,
+            argv = self.pinned("clients", self.perfdhcp_argv(inst, rate, duration))
+            procs.append((inst, self.cli.start(argv, log=log,
                                                name=f"perfdhcp-{inst['name']}")))
         for inst, p in procs:
             netlab.wait_for(lambda p=p: not p.alive(), timeout=duration + 30,
@@ -273,8 +317,103 @@ class Bench:
             "drop_ratio": (1.0 - answered / sent) if sent else None,
             "kea_cpu_s": cpu,
             "kea_cpu_us_per_answer": (cpu * 1e6 / answered) if (cpu and answered) else None,
+            # Near 1.0 in the saturation phase: Kea, not perfdhcp, was the bottleneck.
+            "kea_cpu_busy": (cpu / elapsed) if (cpu is not None and elapsed) else None,
             "templates": per_template,
         }
+
+    # --- instructions per DORA (callgrind) --------------------------------------------------
+
+    # Traffic classes of the instruction phases: the whole mix, and its Pi and non-Pi parts.
+    CLASSES = [("mix", None), ("pi", PI_TEMPLATES),
+               ("non-pi", {name for name, _, _ in MIX} - PI_TEMPLATES)]
+
+    def instructions(self, kind):
+        """kea-dhcp4 under callgrind at a low fixed rate: a warm-up of W DISCOVERs (the mix),
+        then N DISCOVERs per traffic class, the counts dumped after each phase. The warm-up's
+        dump holds startup and configuration; each later dump holds exactly one phase, i.e.
+        I(N2) - I(N1) for the cumulative count I, so per exchange it is (I(N2) - I(N1)) /
+        (N2 - N1) with startup cancelled. An exchange is a DORA (a DISCOVER/OFFER-only exchange
+        of the ROM and bootcode.bin counts half, as in the throughput phase)."""
+        tag = f"{kind}-instr"
+        out_file = os.path.join(self.work, f"callgrind-{kind}.out")
+        kea = self.start_kea(kind, tag, wrapper=callgrind_counts.wrapper(out_file),
+                             start_timeout=120)
+        try:
+            callgrind_counts.dump(kea.pid, out_file)  # startup and configuration
+            warm = self.counted_phase(kind, f"{tag}-warmup", self.instances,
+                                      self.args.instr_warmup)
+            wait_idle(kea.pid)
+            callgrind_counts.dump(kea.pid, out_file)
+            phases = {}
+            classes = [c.strip() for c in self.args.instr_classes.split(",")]
+            for cls, names in [c for c in self.CLASSES if c[0] in classes]:
+                insts = [i for i in self.instances if names is None or i["name"] in names]
+                ph = self.counted_phase(kind, f"{tag}-{cls}", insts, self.args.instr_discovers)
+                ph["settle_s"] = wait_idle(kea.pid)
+                path = callgrind_counts.dump(kea.pid, out_file)
+                ph["instructions"] = callgrind_counts.total_instructions(path)
+                # Replies counted where Kea sends them (calls of IfaceMgr::send in the dump):
+                # exact even when perfdhcp gave up on a late answer.
+                ph["kea_replies"] = callgrind_counts.call_count(path)
+                if not ph["kea_replies"] or not ph["instructions"]:
+                    benchlib.fail(f"kea-dhcp4 ({kind}) under callgrind sent no reply in the "
+                                  f"{cls} phase (or its dump {path} has no totals)")
+                ph["exchanges_kea"] = ph["kea_replies"] / 2.0
+                ph["instructions_per_exchange"] = (ph["instructions"] / ph["exchanges_kea"]
+                                                   if ph["exchanges_kea"] else None)
+                ph["dump"] = os.path.basename(path)
+                # Where they go: inclusive counts of named Kea and hook functions; the dump is
+                # kept for callgrind_annotate.
+                if ph["exchanges_kea"]:
+                    ph["hotspots_per_exchange"] = {
+                        k: v / ph["exchanges_kea"]
+                        for k, v in callgrind_counts.hotspots(path).items()}
+                shutil.copyfile(path, os.path.join(self.out, f"callgrind-{kind}-{cls}.out"))
+                phases[cls] = ph
+                print(f"hook_overhead: instructions {kind:12s} {cls:7s} "
+                      f"{fmt(ph['instructions_per_exchange'], 0)} per DORA "
+                      f"({ph['exchanges_kea']:.1f} exchanges by Kea's replies, "
+                      f"{ph['exchanges']:.1f} by perfdhcp's)", flush=True)
+        except (subprocess.SubprocessError, RuntimeError) as e:
+            benchlib.fail(f"callgrind counts of kea-dhcp4 ({kind}) failed: {e}")
+        finally:
+            kea.stop(timeout=30)
+        return {"config": kind, "warmup": warm, "phases": phases}
+
+    def counted_phase(self, kind, tag, instances, discovers):
+        """Instances at their mix weights (renormalised over `instances`) send `discovers`
+        DISCOVERs in all at --instr-rate; waits for every perfdhcp to finish."""
+        total_w = sum(i["weight"] for i in instances)
+        procs = []
+        for inst in instances:
+            share = inst["weight"] / total_w
+            count = max(1, int(round(discovers * share)))
+            rate = max(1, int(round(self.args.instr_rate * share)))
+            log = os.path.join(self.work, f"perfdhcp-{tag}-{inst['name']}.log")
+            procs.append((inst, self.cli.start(self.perfdhcp_argv(inst, rate, count=count),
+                                               log=log, name=f"perfdhcp-{inst['name']}")))
+        limit = discovers / max(1, self.args.instr_rate) + 60
+        for inst, p in procs:
+            netlab.wait_for(lambda p=p: not p.alive(), timeout=limit,
+                            what=f"perfdhcp {inst['name']} ({kind}, {tag})")
+        answered = sent = 0
+        exchanges = 0.0
+        per_template = {}
+        for inst, p in procs:
+            stats = parse_perfdhcp(p.output())
+            if stats is None:
+                benchlib.fail(f"perfdhcp {inst['name']} ({kind}, {tag}) gave no statistics:\n"
+                              f"{p.output()[-2000:]}")
+            do, ra = stats.get("DISCOVER-OFFER"), stats.get("REQUEST-ACK")
+            got = do["received"] + (ra["received"] if ra else 0)
+            answered += got
+            sent += do["sent"] + (ra["sent"] if ra else 0)
+            exchanges += got / 2.0
+            per_template[inst["name"]] = {"discover_sent": do["sent"], "offers": do["received"],
+                                          "acks": ra["received"] if ra else None}
+        return {"answered": answered, "sent": sent, "drops": sent - answered,
+                "exchanges": exchanges, "templates": per_template}
 
     def run(self):
         configs = [c.strip() for c in self.args.configs.split(",") if c.strip()]
@@ -284,31 +423,51 @@ class Bench:
             # Without the hook there is no comparison to make: skip (fail under CI=true).
             netlab.skip_or_fail(f"libdhcp_rpi_netboot.so not built in {self.build}")
         results = []
-        # Configurations interleaved within each run, so that a noisy minute hits all of them.
+        # Configurations interleaved within each run, so that a noisy minute hits all of them;
+        # the order rotates from run to run so that none is always first after a pause.
         for r in range(1, self.args.runs + 1):
-            for kind in configs:
+            shift = (r - 1) % len(configs)
+            for kind in configs[shift:] + configs[:shift]:
                 res = self.measure(kind, r)
                 sat, load = res["saturation"], res["load"]
                 print(f"hook_overhead: run {r} {kind:12s} {sat['exchanges_per_s']:8.1f} DORA/s "
-                      f"(drops {100 * (sat['drop_ratio'] or 0):.1f}%); at "
+                      f"(drops {100 * (sat['drop_ratio'] or 0):.1f}%, kea busy "
+                      f"{100 * (sat['kea_cpu_busy'] or 0):.0f}%); at "
                       f"{load['offered_rate']}/s: kea {fmt(load['kea_cpu_us_per_answer'])} "
                       f"us/answer (drops {100 * (load['drop_ratio'] or 0):.1f}%)", flush=True)
                 results.append(res)
+        instr = []
+        if self.args.instr_discovers > 0:
+            if not callgrind_counts.available():
+                netlab.skip_or_fail("valgrind (callgrind_control) not installed: no instruction "
+                                    "counts (deps/bench.txt)")
+            else:
+                instr = [self.instructions(kind) for kind in configs]
         summary = summarize(results, configs)
+        summary["instructions"] = summarize_instructions(instr)
         data = {"parameters": {"runs": self.args.runs, "duration_s": self.args.duration,
                                "offered_rate": self.args.rate,
                                "load_rate": self.args.load_rate, "mix": MIX,
-                               "log_severity": self.args.log_severity,
+                               "log_severity": self.args.log_severity, "pin": self.cpus,
                                "hook": self.hook, "hook_parameters": self.args.hook_parameters,
-                               "smoke": self.args.smoke},
-                "skipped": skipped, "runs": results, "summary": summary}
+                               "smoke": self.args.smoke,
+                               "instr_rate": self.args.instr_rate,
+                               "instr_warmup": self.args.instr_warmup,
+                               "instr_discovers": self.args.instr_discovers,
+                               "instr_classes": self.args.instr_classes},
+                "skipped": skipped, "runs": results, "instruction_runs": instr,
+                "summary": summary}
         path = benchlib.write_result(self.out, "hook_overhead", data)
         print(f"hook_overhead: wrote {path}")
         for kind, s in summary["configs"].items():
+            if s["exchanges_per_s"] is None:
+                continue
             print(f"hook_overhead: {kind:12s} median {s['exchanges_per_s']:9.1f} DORA/s, "
                   f"kea {fmt(s['kea_cpu_us_per_answer'])} us/answer")
         for name, value in summary["ratios"].items():
             print(f"hook_overhead: {name} = {fmt(value, 3)}")
+        for name, value in summary["instructions"].get("ratios", {}).items():
+            print(f"hook_overhead: instructions per DORA {name} = {fmt(value, 4)}")
         shutil.rmtree(self.work, ignore_errors=True)  # kept only when something failed
         return 0
 
@@ -347,7 +506,81 @@ def summarize(results, configs):
         "cpu per answer hook/config-only": ratio("hook", "config-only", "kea_cpu_us_per_answer"),
         "cpu per answer config-only/none": ratio("config-only", "none", "kea_cpu_us_per_answer"),
     }
+    # Paired by run: configurations of one run ran within seconds of each other, so the ratio
+    # within a run cancels the slow drift of the machine's load; its spread over the runs is
+    # what the load's fast changes leave.
+    paired = {}
+    by_run = {}
+    for r in results:
+        by_run.setdefault(r["run"], {})[r["config"]] = r
+    for a, b in (("hook", "none"), ("hook", "config-only"), ("config-only", "none")):
+        for key, phase, name in (("exchanges_per_s", "saturation", "throughput"),
+                                 ("kea_cpu_us_per_answer", "load", "cpu per answer")):
+            values = [run[a][phase][key] / run[b][phase][key] for run in by_run.values()
+                      if a in run and b in run and run[a][phase][key] and run[b][phase][key]]
+            if values:
+                paired[f"{name} {a}/{b}"] = {"median": benchlib.median(values),
+                                             "min": min(values), "max": max(values),
+                                             "n": len(values)}
+    out["paired_ratios"] = paired
+    # Spread of each configuration over its runs, relative to its median.
+    for kind, c in out["configs"].items():
+        tp = [r["saturation"]["exchanges_per_s"] for r in results if r["config"] == kind]
+        if tp and c["exchanges_per_s"]:
+            c["throughput_range"] = [min(tp), max(tp)]
+            c["throughput_spread"] = (max(tp) - min(tp)) / c["exchanges_per_s"]
+        logs = [r.get("kea_log") for r in results if r["config"] == kind and r.get("kea_log")]
+        c["kea_log_lines_max"] = max((sum(x.values()) for x in logs), default=0)
     return out
+
+
+_SEVERITY = re.compile(r"\b(FATAL|ERROR|WARN|INFO|DEBUG)\b")
+
+
+def log_counts(path):
+    """Lines per severity in one kea-dhcp4 log: every configuration must log alike (a
+    configuration logging per packet would measure its logger)."""
+    counts = {}
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                m = _SEVERITY.search(line)
+                key = m.group(1) if m else "other"
+                counts[key] = counts.get(key, 0) + 1
+    except OSError:
+        return None
+    return counts
+
+
+def wait_idle(pid, quiet_s=0.5, timeout=60):
+    """Waits until a process has used no CPU for `quiet_s` (kea-dhcp4 under callgrind may still
+    be answering queued queries when perfdhcp is done); returns the seconds waited."""
+    t0 = time.monotonic()
+    last, since = benchlib.cpu_seconds(pid), time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        time.sleep(0.1)
+        now = benchlib.cpu_seconds(pid)
+        if now is None:
+            break
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            break
+    return round(time.monotonic() - t0, 2)
+
+
+def summarize_instructions(instr):
+    """Instructions per DORA per configuration and traffic class, and the ratios."""
+    per = {r["config"]: {cls: ph["instructions_per_exchange"] for cls, ph in r["phases"].items()}
+           for r in instr}
+    drops = {r["config"]: sum(ph["drops"] for ph in r["phases"].values()) for r in instr}
+    ratios = {}
+    for a, b in (("hook", "none"), ("hook", "config-only"), ("config-only", "none")):
+        for cls in ("mix", "pi", "non-pi"):
+            x, y = per.get(a, {}).get(cls), per.get(b, {}).get(cls)
+            if x and y:
+                ratios[f"{a}/{b} {cls}"] = x / y
+    return {"per_exchange": per, "drops": drops, "ratios": ratios}
 
 
 _SECTION = re.compile(r"\*\*\*Statistics for: (\S+)\*\*\*")

@@ -58,10 +58,11 @@ PiClass stageOf(const Classification& c, std::uint32_t xid) {
 
 }  // namespace
 
-Classification classify(const DhcpRequestView& request, const ClassifierConfig& config) {
+Classification classify(const DhcpRequestView& request, const ClassifierConfig& config,
+                        bool explain) {
     Classification c;
     if (!request.vendor_class || *request.vendor_class != kPiVendorClass) {
-        c.reason = "vendor class is not the Pi's";
+        if (explain) c.reason = "vendor class is not the Pi's";
         return c;
     }
     if (request.option97) {
@@ -79,16 +80,17 @@ Classification classify(const DhcpRequestView& request, const ClassifierConfig& 
     const bool list_signal = c.request_list != RequestListMatch::None;
     const bool fourcc_signal = c.option97 && c.option97->form == Option97Form::FourCC;
     if (!list_signal && !fourcc_signal && !c.oui_match) {
-        c.reason = "PXE vendor class without a Pi request list, option 97 or OUI";
+        if (explain) c.reason = "PXE vendor class without a Pi request list, option 97 or OUI";
         return c;
     }
     if (config.require_oui && !c.oui_match) {
-        c.reason = "Pi signature but the MAC OUI is not a Pi's (require-oui)";
+        if (explain) c.reason = "Pi signature but the MAC OUI is not a Pi's (require-oui)";
         return c;
     }
     c.is_pi = true;
     c.pi_class = stageOf(c, request.xid);
     if (c.option97) c.serial = c.option97->serial;
+    if (!explain) return c;
     c.reason = std::string("Pi netboot client (") + std::string(className(c.pi_class)) +
                (list_signal ? ", request list" : "") + (fourcc_signal ? ", option 97" : "") +
                (c.oui_match ? ", OUI" : "") + ")";

@@ -34,26 +34,30 @@ std::string menuTextOf(const Bytes& option43) {
     return decoded && decoded->menu_text ? *decoded->menu_text : std::string("?");
 }
 
+// Log arguments are built only inside LOG_* (each checks its severity first): this runs per query.
 void logReceive(const isc::dhcp::Pkt4& query, const ReceiveResult& r) {
-    const std::string mac = r.decision.mac.str();
+    const MacAddress& mac = r.decision.mac;
     switch (r.outcome) {
         case ReceiveOutcome::NotPxe:
             break;
         case ReceiveOutcome::NotPi:
             LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_NOT_PI)
                 .arg(query.getLabel())
-                .arg(mac)
+                .arg(mac.str())
                 .arg(r.reason);
             break;
         case ReceiveOutcome::Malformed:
             stats::add(stats::kMalformed);
-            LOG_WARN(logger, RPI_NETBOOT_MALFORMED).arg(query.getLabel()).arg(mac).arg(r.reason);
+            LOG_WARN(logger, RPI_NETBOOT_MALFORMED)
+                .arg(query.getLabel())
+                .arg(mac.str())
+                .arg(r.reason);
             break;
         case ReceiveOutcome::NotAllowed:
             stats::add(stats::kNotAllowed);
             LOG_WARN(logger, RPI_NETBOOT_NOT_ALLOWED)
                 .arg(query.getLabel())
-                .arg(mac)
+                .arg(mac.str())
                 .arg(r.decision.serial ? r.decision.serial->str() : std::string("unknown"));
             break;
         case ReceiveOutcome::Pi:
@@ -61,7 +65,7 @@ void logReceive(const isc::dhcp::Pkt4& query, const ReceiveResult& r) {
             stats::add(stats::receivedByClass(r.decision.pi_class));
             LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_CLASSIFIED)
                 .arg(query.getLabel())
-                .arg(mac)
+                .arg(mac.str())
                 .arg(std::string(className(r.decision.pi_class)))
                 .arg(r.reason);
             break;
@@ -156,7 +160,9 @@ int pkt4_receive(CalloutHandle& handle) {
         Pkt4Ptr query;
         handle.getArgument("query4", query);
         if (!query) return 0;
-        const ReceiveResult result = logic->onReceive(*query);
+        // The reason is logged at debug level only (but for a malformed query, which is always
+        // explained): not built per packet when that level is off.
+        const ReceiveResult result = logic->onReceive(*query, logger.isDebugEnabled(kDebugPacket));
         handle.setContext(kContextKey, result.decision);
         logReceive(*query, result);
     } catch (const std::exception& e) {

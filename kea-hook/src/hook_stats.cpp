@@ -6,18 +6,22 @@
 
 namespace rpinetboot::kea::stats {
 
-std::string receivedByClass(PiClass cls) {
+const std::string& receivedByClass(PiClass cls) {
+    static const std::string rom3 = "pkt4-rpi-netboot-rom3-received";
+    static const std::string bootcode = "pkt4-rpi-netboot-bootcode-received";
+    static const std::string pi4 = "pkt4-rpi-netboot-pi4-received";
+    static const std::string pi5 = "pkt4-rpi-netboot-pi5-received";
     switch (cls) {
         case PiClass::Rom3:
-            return "pkt4-rpi-netboot-rom3-received";
+            return rom3;
         case PiClass::Bootcode:
-            return "pkt4-rpi-netboot-bootcode-received";
+            return bootcode;
         case PiClass::Pi4:
-            return "pkt4-rpi-netboot-pi4-received";
+            return pi4;
         case PiClass::Pi5:
-            return "pkt4-rpi-netboot-pi5-received";
+            return pi5;
     }
-    return "pkt4-rpi-netboot-pi4-received";
+    return pi4;
 }
 
 std::vector<std::string> all() {

@@ -2,8 +2,12 @@
 
 #include <dhcp/dhcp4.h>
 #include <dhcp/option.h>
+#include <dhcp/option_int_array.h>
 #include <dhcp/option_string.h>
 
+#include <mutex>
+#include <string_view>
+#include <typeinfo>
 #include <utility>
 
 #include "rpinetboot/option43.h"
@@ -14,11 +18,59 @@ using isc::dhcp::Option;
 using isc::dhcp::OptionPtr;
 using isc::dhcp::Pkt4;
 
+namespace {
+
+// Kea turns option copying on for the packets it hands to callouts, so that a hook changing an
+// option cannot change one shared with the configuration: every getOption() then clones the
+// option. The helpers below only read, so they look options up without the clone.
+class ReadOnlyLookup {
+  public:
+    explicit ReadOnlyLookup(Pkt4& pkt) : pkt_(pkt), copying_(pkt.isCopyRetrievedOptions()) {
+        if (copying_) pkt_.setCopyRetrievedOptions(false);
+    }
+    ~ReadOnlyLookup() {
+        if (copying_) pkt_.setCopyRetrievedOptions(true);
+    }
+    ReadOnlyLookup(const ReadOnlyLookup&) = delete;
+    ReadOnlyLookup& operator=(const ReadOnlyLookup&) = delete;
+
+  private:
+    Pkt4& pkt_;
+    bool copying_;
+};
+
+OptionPtr readOption(Pkt4& pkt, std::uint16_t code) {
+    const ReadOnlyLookup no_clone(pkt);
+    return pkt.getOption(code);
+}
+
+}  // namespace
+
 std::optional<Bytes> optionPayload(Pkt4& pkt, std::uint16_t code) {
-    OptionPtr opt = pkt.getOption(code);
+    OptionPtr opt = readOption(pkt, code);
     if (!opt) return std::nullopt;
     // toBinary packs typed options (option 55 is a uint8 array whose getData() is empty).
     return opt->toBinary(false);
+}
+
+std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch) {
+    const OptionPtr opt = readOption(pkt, code);
+    if (!opt) return std::nullopt;
+    // Exact types only: a subclass may pack something else than what it stores. These three
+    // pack their header, then exactly getData() (raw, string) or getValues() (uint8 array),
+    // then their sub-options.
+    const Option& option = *opt;
+    if (option.getOptions().empty()) {
+        const std::type_info& type = typeid(option);
+        if (type == typeid(Option) || type == typeid(isc::dhcp::OptionString)) {
+            return ByteSpan(option.getData());
+        }
+        if (type == typeid(isc::dhcp::OptionUint8Array)) {
+            return ByteSpan(static_cast<const isc::dhcp::OptionUint8Array&>(option).getValues());
+        }
+    }
+    scratch = opt->toBinary(false);
+    return ByteSpan(scratch);
 }
 
 namespace {
@@ -39,8 +91,12 @@ NetbootLogic::NetbootLogic(HookConfig config)
       option43_padded_(encodeOption43(config_.menu_text, true)),
       option43_plain_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_plain_)),
       option43_padded_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_padded_)),
-      option60_(
-          textOption(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, std::string(kReplyVendorClass))) {
+      option60_(textOption(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, std::string(kReplyVendorClass))),
+      class_all_(kClassAll),
+      class_rom3_(className(PiClass::Rom3)),
+      class_bootcode_(className(PiClass::Bootcode)),
+      class_pi4_(className(PiClass::Pi4)),
+      class_pi5_(className(PiClass::Pi5)) {
     if (config_.tftp_server) {
         default_tftp_server_ = TftpServer{
             *config_.tftp_server,
@@ -73,21 +129,26 @@ void replaceOption(Pkt4& pkt, const OptionPtr& opt) {
 
 }  // namespace
 
-ReceiveResult NetbootLogic::onReceive(Pkt4& query) const {
+ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool explain) const {
     ReceiveResult result;
-    const auto vendor = optionPayload(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER);
-    const std::string vendor_text = vendor ? std::string(vendor->begin(), vendor->end()) : "";
+    // Views into the query's options where Kea's storage allows it: this runs for every query.
+    Bytes vendor_buf, list_buf, option97_buf;
+    const auto vendor = optionView(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, vendor_buf);
+    const std::string_view vendor_text =
+        vendor ? std::string_view(reinterpret_cast<const char*>(vendor->data()), vendor->size())
+               : std::string_view();
     if (!vendor || vendor_text != kPiVendorClass) {
-        result.reason = "not the Pi vendor class";
+        if (explain) result.reason = "not the Pi vendor class";
         return result;
     }
     DhcpRequestView view;
     view.vendor_class = vendor_text;
-    const auto request_list = optionPayload(query, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST);
+    const auto request_list =
+        optionView(query, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST, list_buf);
     // Option 97 is RFC 4578's client machine identifier (Kea: uuid-guid), not option 61.
-    const auto option97 = optionPayload(query, isc::dhcp::DHO_UUID_GUID);
-    if (request_list) view.request_list = ByteSpan(*request_list);
-    if (option97) view.option97 = ByteSpan(*option97);
+    const auto option97 = optionView(query, isc::dhcp::DHO_UUID_GUID, option97_buf);
+    view.request_list = request_list;
+    view.option97 = option97;
     view.mac = macOf(query);
     view.xid = query.getTransid();
 
@@ -98,8 +159,8 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query) const {
         result.reason = "empty option 55";
         return result;
     }
-    const Classification c = classify(view, config_.classifier);
-    result.reason = c.reason;
+    Classification c = classify(view, config_.classifier, explain);
+    result.reason = std::move(c.reason);
     if (c.malformed) {
         result.outcome = ReceiveOutcome::Malformed;
         return result;
@@ -116,9 +177,23 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query) const {
     }
     d.is_pi = true;
     result.outcome = ReceiveOutcome::Pi;
-    query.addClass(std::string(kClassAll));
-    query.addClass(std::string(className(c.pi_class)));
+    query.addClass(class_all_);
+    query.addClass(classOf(c.pi_class));
     return result;
+}
+
+const std::string& NetbootLogic::classOf(PiClass cls) const {
+    switch (cls) {
+        case PiClass::Rom3:
+            return class_rom3_;
+        case PiClass::Bootcode:
+            return class_bootcode_;
+        case PiClass::Pi4:
+            return class_pi4_;
+        case PiClass::Pi5:
+            return class_pi5_;
+    }
+    return class_pi4_;
 }
 
 bool NetbootLogic::allowed(const PiDecision& d) const {
@@ -150,15 +225,27 @@ std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDeci
         if (it != client_tftp_servers_.end()) return it->second;
     }
     if (default_tftp_server_) return default_tftp_server_;
-    const auto server_id = optionPayload(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER);
+    Bytes scratch;
+    const auto server_id = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
     if (server_id && server_id->size() == 4) {
-        const Bytes& b = *server_id;
+        const ByteSpan& b = *server_id;
         const std::uint32_t address = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 |
                                       std::uint32_t{b[2]} << 8 | std::uint32_t{b[3]};
-        return TftpServer{address,
-                          textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(address))};
+        return TftpServer{address, serverOption66(address)};
     }
     return std::nullopt;
+}
+
+isc::dhcp::OptionPtr NetbootLogic::serverOption66(std::uint32_t address) const {
+    {
+        const std::lock_guard<std::mutex> lock(server_option66_mutex_);
+        const auto it = server_option66_.find(address);
+        if (it != server_option66_.end()) return it->second;
+    }
+    OptionPtr opt = textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(address));
+    const std::lock_guard<std::mutex> lock(server_option66_mutex_);
+    if (server_option66_.size() < kMaxServerOptions66) server_option66_.emplace(address, opt);
+    return opt;
 }
 
 SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {

@@ -1,12 +1,14 @@
 // What the hook does to packets, free of callout glue so unit tests can drive it with Pkt4
 // objects built in memory: classify a query (pkt4_receive) and put the Pi's netboot options into
-// the reply (pkt4_send). Immutable after construction, hence safe with Kea's multi-threading.
+// the reply (pkt4_send). Immutable after construction but for a mutex-guarded cache of option 66,
+// hence safe with Kea's multi-threading.
 #pragma once
 
 #include <dhcp/pkt4.h>
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -51,8 +53,9 @@ class NetbootLogic {
     const HookConfig& config() const { return config_; }
 
     // pkt4_receive. For a Pi: adds RPI_NETBOOT and its stage class. Nothing else in the query
-    // changes: Kea sees what the Pi sent.
-    ReceiveResult onReceive(isc::dhcp::Pkt4& query) const;
+    // changes: Kea sees what the Pi sent. With `explain` false, ReceiveResult::reason is set only
+    // for a malformed query (the callout logs the other reasons at debug level only).
+    ReceiveResult onReceive(isc::dhcp::Pkt4& query, bool explain = true) const;
 
     // pkt4_send. Writes options 43, 60 and 66 into an OFFER or ACK for a Pi decision, replacing
     // any Kea put there; touches nothing otherwise.
@@ -74,6 +77,13 @@ class NetbootLogic {
     // A per-serial override, else tftp-server, else the reply's own option 54.
     std::optional<TftpServer> tftpServerFor(const PiDecision& decision,
                                             isc::dhcp::Pkt4& response) const;
+    // Option 66 naming a reply's own server (no tftp-server configured): built once per server
+    // address and shared, like the options above. A server has few addresses; past the bound
+    // (never reached in practice) it is built per reply instead.
+    isc::dhcp::OptionPtr serverOption66(std::uint32_t address) const;
+    static constexpr std::size_t kMaxServerOptions66 = 64;
+    mutable std::mutex server_option66_mutex_;
+    mutable std::map<std::uint32_t, isc::dhcp::OptionPtr> server_option66_;
 
     HookConfig config_;
     // The replies' options are the same for every Pi of a kind: built once here and shared by
@@ -82,9 +92,19 @@ class NetbootLogic {
     isc::dhcp::OptionPtr option43_plain_opt_, option43_padded_opt_, option60_;
     std::optional<TftpServer> default_tftp_server_;
     std::map<Serial, TftpServer> client_tftp_servers_;
+    // Kea's addClass takes a std::string: made once, not per packet.
+    std::string class_all_;
+    std::string class_rom3_, class_bootcode_, class_pi4_, class_pi5_;
+    const std::string& classOf(PiClass cls) const;
 };
 
-// An option's payload as sent on the wire (Kea may hold it as a typed option).
+// An option's payload as sent on the wire (Kea may hold it as a typed option). Read-only: the
+// option is looked up without the clone Kea makes for callouts (the packet is left as it was).
 std::optional<Bytes> optionPayload(isc::dhcp::Pkt4& pkt, std::uint16_t code);
+
+// The same bytes, borrowed from the option where its storage holds exactly what it packs
+// (raw, string and uint8-array options without sub-options); otherwise packed into `scratch`.
+// Valid while the packet's option and `scratch` live.
+std::optional<ByteSpan> optionView(isc::dhcp::Pkt4& pkt, std::uint16_t code, Bytes& scratch);
 
 }  // namespace rpinetboot::kea

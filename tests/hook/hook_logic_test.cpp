@@ -4,6 +4,7 @@
 
 #include <dhcp/dhcp4.h>
 #include <dhcp/option.h>
+#include <dhcp/option_int.h>
 #include <dhcp/option_string.h>
 #include <dhcp/pkt4.h>
 
@@ -261,4 +262,68 @@ TEST_CASE("only OFFERs to stages that never REQUEST are held, and only with hold
     const PiDecision bootcode_d = hold.onReceive(*bootcode).decision;
     REQUIRE(bootcode_d.pi_class == PiClass::Bootcode);
     CHECK(hold.needsRomHold(bootcode_d, *keaReply(isc::dhcp::DHCPOFFER, *bootcode)));
+}
+
+TEST_CASE("with Kea's option copying on (as in callouts) decisions are the same, flag kept") {
+    // Kea sets copy-retrieved-options on the packets it hands to callouts; the hook reads the
+    // options without the clone and must leave the flag as Kea set it.
+    const NetbootLogic logic(config());
+    for (PiModel model : {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5}) {
+        Pkt4Ptr plain = fromWire(buildDiscover(identity(model)));
+        Pkt4Ptr copying = fromWire(buildDiscover(identity(model)));
+        copying->setCopyRetrievedOptions(true);
+        const ReceiveResult a = logic.onReceive(*plain);
+        const ReceiveResult b = logic.onReceive(*copying);
+        CHECK(copying->isCopyRetrievedOptions());
+        CHECK_FALSE(plain->isCopyRetrievedOptions());
+        CHECK(a.outcome == b.outcome);
+        CHECK(a.decision.pi_class == b.decision.pi_class);
+        CHECK(a.decision.serial == b.decision.serial);
+        CHECK(a.reason == b.reason);
+        Pkt4Ptr reply = keaReply(isc::dhcp::DHCPOFFER, *copying);
+        reply->setCopyRetrievedOptions(true);
+        CHECK(logic.onSend(b.decision, *reply).tftp_server == 0xc0000201u);
+        CHECK(reply->isCopyRetrievedOptions());
+        CHECK(*onWire(*reply).option(66) == text("192.0.2.1"));
+    }
+}
+
+TEST_CASE("without explain only a malformed query has a reason; the decision is the same") {
+    const NetbootLogic logic(config());
+    Pkt4Ptr a = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    Pkt4Ptr b = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    const ReceiveResult full = logic.onReceive(*a, true);
+    const ReceiveResult quiet = logic.onReceive(*b, false);
+    CHECK_FALSE(full.reason.empty());
+    CHECK(quiet.reason.empty());
+    CHECK(quiet.outcome == full.outcome);
+    CHECK(quiet.decision.pi_class == full.decision.pi_class);
+    CHECK(quiet.decision.serial == full.decision.serial);
+    CHECK(b->inClass("RPI_NETBOOT_PI4"));
+    Pkt4Ptr empty55 = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    REQUIRE(empty55->delOption(55));
+    empty55->addOption(OptionPtr(new Option(Option::V4, 55)));
+    CHECK(logic.onReceive(*empty55, false).reason == "empty option 55");
+}
+
+TEST_CASE("option 66 from option 54: one per server address, each naming its own server") {
+    const NetbootLogic logic(config());
+    Pkt4Ptr query = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    const PiDecision d = logic.onReceive(*query).decision;
+    auto replyFrom = [&](const Bytes& server_id) {
+        Pkt4Ptr reply(new Pkt4(isc::dhcp::DHCPOFFER, query->getTransid()));
+        // Kea builds option 54 as a typed option: the hook reads it through toBinary then.
+        reply->addOption(OptionPtr(new isc::dhcp::OptionInt<std::uint32_t>(
+            Option::V4, 54,
+            std::uint32_t{server_id[0]} << 24 | std::uint32_t{server_id[1]} << 16 |
+                std::uint32_t{server_id[2]} << 8 | server_id[3])));
+        logic.onSend(d, *reply);
+        return reply;
+    };
+    Pkt4Ptr r1 = replyFrom({192, 0, 2, 1}), r2 = replyFrom({198, 51, 100, 7}),
+            r3 = replyFrom({192, 0, 2, 1});
+    CHECK(*onWire(*r1).option(66) == text("192.0.2.1"));
+    CHECK(*onWire(*r2).option(66) == text("198.51.100.7"));
+    CHECK(*onWire(*r3).option(66) == text("192.0.2.1"));
+    CHECK(r1->getOption(66) == r3->getOption(66));  // shared, as the other prebuilt options
 }

@@ -16,14 +16,14 @@ struct Req {
     std::string mac = "dc:a6:32:01:36:c2";
     std::uint32_t xid = 0x12345678;
 
-    Classification run(const ClassifierConfig& config = {}) const {
+    Classification run(const ClassifierConfig& config = {}, bool explain = true) const {
         DhcpRequestView v;
         v.vendor_class = vendor;
         if (!list.empty()) v.request_list = ByteSpan(list);
         if (!opt97.empty()) v.option97 = ByteSpan(opt97);
         v.mac = *MacAddress::parse(mac);
         v.xid = xid;
-        return classify(v, config);
+        return classify(v, config, explain);
     }
 };
 
@@ -128,4 +128,33 @@ TEST_CASE("malformed option 97 makes the packet non-Pi, with the reason", "[clas
     CHECK_FALSE(c.is_pi);
     CHECK(c.malformed);
     CHECK(c.reason.find("option 97") != std::string::npos);
+}
+
+TEST_CASE("without explain: the same decision, a reason only for a malformed request",
+          "[classify]") {
+    ClassifierConfig strict;
+    strict.require_oui = true;
+    const std::pair<Req, ClassifierConfig> cases[] = {
+        {{kPxe, vectors::kList55A, encodeOption97Rom(), "b8:27:eb:01:02:03", kRomXid}, {}},
+        {{kPxe, vectors::kList55C, vectors::kPi4Option97, vectors::kPi4Mac}, {}},
+        {{kPxe, kPcList, Bytes{}, "00:1b:21:aa:bb:cc"}, {}},
+        {{"MSFT 5.0", vectors::kList55C, vectors::kPi4Option97, vectors::kPi4Mac}, {}},
+        {{kPxe, vectors::kList55C, vectors::kPi4Option97, "02:00:00:98:e0:82"}, strict},
+    };
+    for (const auto& [req, config] : cases) {
+        const Classification full = req.run(config, true);
+        const Classification quiet = req.run(config, false);
+        INFO(full.reason);
+        CHECK_FALSE(full.reason.empty());
+        CHECK(quiet.reason.empty());
+        CHECK(quiet.is_pi == full.is_pi);
+        CHECK(quiet.malformed == full.malformed);
+        CHECK(quiet.pi_class == full.pi_class);
+        CHECK(quiet.serial == full.serial);
+        CHECK(quiet.request_list == full.request_list);
+        CHECK(quiet.oui_match == full.oui_match);
+        CHECK(quiet.option97.has_value() == full.option97.has_value());
+    }
+    Req bad{kPxe, vectors::kList55C, Bytes{0, 1, 2}, vectors::kPi4Mac};
+    CHECK(bad.run({}, false).reason == bad.run({}, true).reason);
 }

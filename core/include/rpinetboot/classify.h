@@ -50,9 +50,12 @@ struct Classification {
     std::optional<Option97> option97;
     RequestListMatch request_list = RequestListMatch::None;
     bool oui_match = false;
-    std::string reason;  // one line, for logs: why it is or is not a Pi
+    std::string reason;  // one line, for logs: why it is or is not a Pi (see `explain`)
 };
 
-Classification classify(const DhcpRequestView& request, const ClassifierConfig& config);
+// With `explain` false the reason is left empty except for a malformed request (whose reason is
+// logged as a warning): a caller that logs it only at debug level skips building it per packet.
+Classification classify(const DhcpRequestView& request, const ClassifierConfig& config,
+                        bool explain = true);
 
 }  // namespace rpinetboot
