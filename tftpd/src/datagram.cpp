@@ -19,6 +19,12 @@ std::size_t EndpointHash::operator()(const asio::ip::udp::endpoint& ep) const no
     return std::hash<std::uint64_t>()(hi ^ (lo * 0x9e3779b97f4a7c15ull) ^ h);
 }
 
+void setBuffer(int fd, int forceOpt, int opt, int bytes) {
+    if (::setsockopt(fd, SOL_SOCKET, forceOpt, &bytes, sizeof bytes) != 0) {
+        ::setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof bytes);
+    }
+}
+
 void enablePacketInfo(int fd, bool v6) {
     const int on = 1;
     if (v6) {
@@ -161,8 +167,8 @@ std::uint8_t* SendBatch::addOwned(const Route& route, std::size_t len) {
     return s.owned.data();
 }
 
-std::size_t SendBatch::flush() {
-    std::size_t off = 0, sent = 0;
+void SendBatch::flush() {
+    std::size_t off = 0;
     bool retried = false;
     // Bounded: every pass sends at least one datagram, drops one, or stops.
     while (off < count_) {
@@ -170,7 +176,6 @@ std::size_t SendBatch::flush() {
             ::sendmmsg(fd_, &msgs_[off], static_cast<unsigned>(count_ - off), MSG_DONTWAIT);
         if (n > 0) {
             off += static_cast<std::size_t>(n);
-            sent += static_cast<std::size_t>(n);
             retried = false;
             continue;
         }
@@ -186,8 +191,6 @@ std::size_t SendBatch::flush() {
     }
     for (std::size_t i = 0; i < count_; ++i) slots_[i].keep.reset();
     count_ = 0;
-    ++generation_;
-    return sent;
 }
 
 }  // namespace rpinetboot::tftpd

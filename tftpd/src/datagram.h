@@ -32,6 +32,10 @@ struct EndpointHash {
     std::size_t operator()(const boost::asio::ip::udp::endpoint& ep) const noexcept;
 };
 
+// Sets a socket buffer size: the FORCE option (SO_RCVBUFFORCE, SO_SNDBUFFORCE) passes
+// net.core.[rw]mem_max while the daemon is still root; else it takes what the kernel grants.
+void setBuffer(int fd, int forceOpt, int opt, int bytes);
+
 // Asks the kernel for the destination address of every datagram read from `fd`.
 void enablePacketInfo(int fd, bool v6);
 
@@ -50,7 +54,6 @@ class RecvBatch {
 
     std::size_t capacity() const { return msgs_.size(); }
     ByteSpan data(std::size_t i) const;
-    bool truncated(std::size_t i) const { return (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0; }
     bool origin(std::size_t i, Origin& out) const { return readOrigin(msgs_[i].msg_hdr, out); }
 
   private:
@@ -88,11 +91,9 @@ class SendBatch {
     std::uint8_t* addOwned(const Route& route, std::size_t len);
 
     // Sends everything queued. A datagram the kernel refuses (full send queue, unreachable) is
-    // lost, as on the wire: the transfer's retransmit timer recovers. Returns datagrams sent.
-    std::size_t flush();
+    // lost, as on the wire: the transfer's retransmit timer recovers.
+    void flush();
     std::size_t pending() const { return count_; }
-    // Incremented by every flush: a transfer reusing a buffer checks it was sent.
-    std::uint64_t generation() const { return generation_; }
 
   private:
     struct Slot {
@@ -110,7 +111,6 @@ class SendBatch {
     std::vector<Slot> slots_;
     std::vector<mmsghdr> msgs_;
     std::size_t count_ = 0;
-    std::uint64_t generation_ = 0;
 };
 
 }  // namespace rpinetboot::tftpd

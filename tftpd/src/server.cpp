@@ -83,7 +83,7 @@ Server::Server(asio::io_context& io, Settings settings, std::vector<std::string>
       settings_(std::move(settings)),
       args_(std::move(args)),
       cache_(cacheLimits(settings_)),
-      rx_(kMaxDatagram),
+      requests_(1, kMaxDatagram),
       hup_(io, SIGHUP),
       term_(io, SIGTERM, SIGINT) {}
 
@@ -92,10 +92,7 @@ Server::~Server() = default;
 bool Server::setupListener(Listener& l, std::string& error) {
     const int fd = l.socket.native_handle();
     const int size = settings_.receiveBuffer;
-    // SO_RCVBUFFORCE passes net.core.rmem_max when we are still root; else take what we get.
-    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-    }
+    setBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, size);
     int got = 0;
     socklen_t len = sizeof got;
     // The kernel reports twice the usable size; a short buffer loses request bursts.
@@ -288,24 +285,12 @@ void Server::drain(Listener& l, bool rearm) {
     const int fd = l.socket.native_handle();
     int i = 0;
     for (; i < kBatch && !stopping_; ++i) {
-        sockaddr_storage from{};
-        alignas(cmsghdr) char control[256];
-        iovec iov{rx_.data(), rx_.size()};
-        msghdr msg{};
-        msg.msg_name = &from;
-        msg.msg_namelen = sizeof from;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;  // EAGAIN: drained
-        }
+        const int n = requests_.receive(fd);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // drained
         Origin origin;
-        if (!readOrigin(msg, origin)) continue;
-        handleDatagram(l, origin, ByteSpan(rx_.data(), static_cast<std::size_t>(n)));
+        if (!requests_.origin(0, origin)) continue;
+        handleDatagram(l, origin, requests_.data(0));
     }
     flushAll();  // the OACKs and first blocks of the transfers just started
     if (!rearm || stopping_) return;
@@ -342,12 +327,11 @@ void Server::drainTransfers(TransferPort& port) {
         Origin origin;
         for (int i = 0; i < n; ++i) {
             if (!in.origin(static_cast<std::size_t>(i), origin)) continue;
-            // The transfer is the client's (ip, port) on this port; from anyone else the
-            // datagram is dropped, unanswered.
-            auto it = sessions_.find(origin.client);
-            if (it == sessions_.end() || &it->second->port() != &port) continue;
-            auto session = it->second;  // it may end, and leave the map, while handling this
-            session->onPacket(in.data(static_cast<std::size_t>(i)), now);
+            // From anyone but a transfer's client the datagram is dropped, unanswered. The
+            // reference keeps the transfer alive if it ends, and leaves the map, meanwhile.
+            if (auto session = transferOf(port, origin.client)) {
+                session->onPacket(in.data(static_cast<std::size_t>(i)), now);
+            }
         }
         port.outgoing().flush();
         pollListeners(static_cast<unsigned>(n));
@@ -365,11 +349,15 @@ void Server::drainTransfers(TransferPort& port) {
 
 void Server::dropUnreachable(TransferPort& port) {
     for (const auto& client : port.unreachableClients()) {
-        auto it = sessions_.find(client);
-        if (it == sessions_.end() || &it->second->port() != &port) continue;
-        auto session = it->second;
-        session->onUnreachable();
+        if (auto session = transferOf(port, client)) session->onUnreachable();
     }
+}
+
+std::shared_ptr<Session> Server::transferOf(const TransferPort& port,
+                                            const udp::endpoint& client) const {
+    auto it = sessions_.find(client);
+    if (it == sessions_.end() || &it->second->port() != &port) return nullptr;
+    return it->second;
 }
 
 void Server::flushAll() {

@@ -72,6 +72,9 @@ class Server {
     // transfer, and sends what they release together.
     void drainTransfers(TransferPort& port);
     void dropUnreachable(TransferPort& port);
+    // The transfer of `client` on `port`, if it has one there.
+    std::shared_ptr<Session> transferOf(const TransferPort& port,
+                                        const boost::asio::ip::udp::endpoint& client) const;
     void flushAll();
     void handleDatagram(Listener& l, const Origin& origin, ByteSpan packet);
     void handleRead(Listener& l, const Origin& origin, tftp::Request req);
@@ -87,7 +90,7 @@ class Server {
     std::optional<PathResolver> resolver_;
     FileCache cache_;
     std::list<Listener> listeners_;
-    std::vector<std::uint8_t> rx_;  // one request at a time: requests may be 64 KiB
+    RecvBatch requests_;  // one request at a time: requests may be 64 KiB
     std::unordered_map<boost::asio::ip::udp::endpoint, std::shared_ptr<Session>, EndpointHash>
         sessions_;
     std::list<Session*> order_;  // creation order, oldest first: eviction of half-open ones

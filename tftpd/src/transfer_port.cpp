@@ -19,18 +19,10 @@ constexpr std::size_t kBatch = 64;
 // Clients send ACKs and ERRORs; an ERROR's text beyond this is cut, which is harmless.
 constexpr std::size_t kMaxClientDatagram = 1024;
 
-void setBuffer(int fd, int forceOpt, int opt, int bytes) {
-    // The FORCE variants pass net.core.[rw]mem_max while still root; else take what we get.
-    if (::setsockopt(fd, SOL_SOCKET, forceOpt, &bytes, sizeof bytes) != 0) {
-        ::setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof bytes);
-    }
-}
-
 }  // namespace
 
 TransferPort::TransferPort(udp::socket socket, bool v6)
     : socket_(std::move(socket)),
-      v6_(v6),
       rx_(kBatch, kMaxClientDatagram),
       tx_(socket_.native_handle(), v6, kBatch) {}
 

@@ -25,7 +25,6 @@ class TransferPort {
 
     boost::asio::ip::udp::socket& socket() { return socket_; }
     int fd() { return socket_.native_handle(); }
-    bool v6() const { return v6_; }
     RecvBatch& received() { return rx_; }
     SendBatch& outgoing() { return tx_; }
     boost::asio::ip::udp::endpoint localEndpoint() const;
@@ -38,7 +37,6 @@ class TransferPort {
     TransferPort(boost::asio::ip::udp::socket socket, bool v6);
 
     boost::asio::ip::udp::socket socket_;
-    bool v6_;
     RecvBatch rx_;
     SendBatch tx_;
 };
