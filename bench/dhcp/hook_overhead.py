@@ -289,25 +289,7 @@ class Bench:
         cpu1 = benchlib.cpu_seconds(kea.pid)
         if not kea.alive():
             benchlib.fail(f"kea-dhcp4 ({kind}) died during the run:\n{kea.output()[-2000:]}")
-        per_template = {}
-        answered = exchanges = sent = 0
-        for inst, p in procs:
-            stats = parse_perfdhcp(p.output())
-            if stats is None:
-                benchlib.fail(f"perfdhcp {inst['name']} ({kind}) gave no statistics:\n"
-                              f"{p.output()[-2000:]}")
-            do, ra = stats.get("DISCOVER-OFFER"), stats.get("REQUEST-ACK")
-            got = do["received"] + (ra["received"] if ra else 0)
-            if got == 0:
-                benchlib.fail(f"perfdhcp {inst['name']} ({kind}) got no answer at all")
-            answered += got
-            sent += do["sent"] + (ra["sent"] if ra else 0)
-            # A DORA-equivalent exchange is two answered queries (OFFER and ACK).
-            exchanges += got / 2.0
-            per_template[inst["name"]] = {"discover_sent": do["sent"],
-                                          "offers": do["received"],
-                                          "acks": ra["received"] if ra else None,
-                                          "rate_reported": stats.get("rate")}
+        answered, sent, exchanges, per_template = tally(procs, kind, need_answers=True)
         period = float(duration)
         cpu = (cpu1 - cpu0) if (cpu0 is not None and cpu1 is not None) else None
         return {
@@ -397,21 +379,7 @@ class Bench:
         for inst, p in procs:
             netlab.wait_for(lambda p=p: not p.alive(), timeout=limit,
                             what=f"perfdhcp {inst['name']} ({kind}, {tag})")
-        answered = sent = 0
-        exchanges = 0.0
-        per_template = {}
-        for inst, p in procs:
-            stats = parse_perfdhcp(p.output())
-            if stats is None:
-                benchlib.fail(f"perfdhcp {inst['name']} ({kind}, {tag}) gave no statistics:\n"
-                              f"{p.output()[-2000:]}")
-            do, ra = stats.get("DISCOVER-OFFER"), stats.get("REQUEST-ACK")
-            got = do["received"] + (ra["received"] if ra else 0)
-            answered += got
-            sent += do["sent"] + (ra["sent"] if ra else 0)
-            exchanges += got / 2.0
-            per_template[inst["name"]] = {"discover_sent": do["sent"], "offers": do["received"],
-                                          "acks": ra["received"] if ra else None}
+        answered, sent, exchanges, per_template = tally(procs, f"{kind}, {tag}")
         return {"answered": answered, "sent": sent, "drops": sent - answered,
                 "exchanges": exchanges, "templates": per_template}
 
@@ -584,6 +552,32 @@ def summarize_instructions(instr):
 
 
 _SECTION = re.compile(r"\*\*\*Statistics for: (\S+)\*\*\*")
+
+
+def tally(procs, label, need_answers=False):
+    """Sums the perfdhcp instances' statistics: (answered queries, sent queries, DORA-equivalent
+    exchanges, per-template counts). Fails when one gave none (or, with need_answers, got no
+    answer at all)."""
+    answered = sent = 0
+    exchanges = 0.0
+    per_template = {}
+    for inst, p in procs:
+        stats = parse_perfdhcp(p.output())
+        if stats is None:
+            benchlib.fail(f"perfdhcp {inst['name']} ({label}) gave no statistics:\n"
+                          f"{p.output()[-2000:]}")
+        do, ra = stats.get("DISCOVER-OFFER"), stats.get("REQUEST-ACK")
+        got = do["received"] + (ra["received"] if ra else 0)
+        if need_answers and got == 0:
+            benchlib.fail(f"perfdhcp {inst['name']} ({label}) got no answer at all")
+        answered += got
+        sent += do["sent"] + (ra["sent"] if ra else 0)
+        # A DORA-equivalent exchange is two answered queries (OFFER and ACK).
+        exchanges += got / 2.0
+        per_template[inst["name"]] = {"discover_sent": do["sent"], "offers": do["received"],
+                                      "acks": ra["received"] if ra else None,
+                                      "rate_reported": stats.get("rate")}
+    return answered, sent, exchanges, per_template
 
 
 def parse_perfdhcp(text):
