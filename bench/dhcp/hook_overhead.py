@@ -171,14 +171,7 @@ class Bench:
         argv = list(wrapper) + ["kea-dhcp4", "-c", path]
         proc = self.srv.start(self.pinned("kea", argv) if not wrapper else argv, env=env,
                               log=os.path.join(run_dir, "kea.out"), name="kea-dhcp4")
-
-        def listening():
-            if not proc.alive():
-                raise RuntimeError(f"kea-dhcp4 ({kind}) exited:\n{proc.output()[-2000:]}")
-            out = self.srv.exec(["ss", "-Hlun", "sport = :67"], check=False).stdout
-            return SERVER in out
-
-        netlab.wait_for(listening, timeout=start_timeout, what=f"kea-dhcp4 ({kind}) on port 67")
+        self.srv.wait_udp(proc, SERVER, 67, timeout=start_timeout, label=f"kea-dhcp4 ({kind})")
         return proc
 
     def decode43(self, hex_payload):

@@ -146,14 +146,14 @@ class Storm:
         env = dict(os.environ, KEA_PIDFILE_DIR=self.work, KEA_LOCKFILE_DIR=self.work)
         kea = self.srv.start(["kea-dhcp4", "-c", path], env=env, name="kea-dhcp4",
                              log=os.path.join(self.work, "kea.out"))
-
-        def ready():
-            if not kea.alive():
-                benchlib.fail(f"kea-dhcp4 exited:\n{kea.output()[-2000:]}")
-            return DHCP_SERVER in self.srv.exec(["ss", "-Hlun", "sport = :67"]).stdout
-
-        netlab.wait_for(ready, timeout=20, what="kea-dhcp4 on port 67")
+        self.wait_udp(kea, DHCP_SERVER, 67)
         return kea
+
+    def wait_udp(self, proc, addr, port):
+        try:
+            self.srv.wait_udp(proc, addr, port, timeout=20)
+        except RuntimeError as e:
+            benchlib.fail(str(e))
 
     def kea_statistics(self):
         """Kea's own counters (statistic-get-all over its control socket): what it received,
@@ -173,13 +173,7 @@ class Storm:
         tftpd = self.srv.start([self.tftpd, "--config", conf, "--listen", f"{TFTP_SERVER}:69",
                                 "--max-per-client", "1024", "--log-level", "warn"],
                                name="rpi-tftpd", log=os.path.join(self.work, "rpi-tftpd.log"))
-
-        def ready():
-            if not tftpd.alive():
-                benchlib.fail(f"rpi-tftpd exited:\n{tftpd.output()[-2000:]}")
-            return TFTP_SERVER in self.srv.exec(["ss", "-Hlun", "sport = :69"]).stdout
-
-        netlab.wait_for(ready, timeout=20, what="rpi-tftpd on port 69")
+        self.wait_udp(tftpd, TFTP_SERVER, 69)
         return tftpd
 
     def run(self):

@@ -156,15 +156,6 @@ def make_tree(size):
     return base, tree
 
 
-def wait_listening(ns, proc):
-    def bound():
-        if not proc.alive():
-            raise RuntimeError(f"{proc.name} exited:\n{proc.output()[-2000:]}")
-        out = ns.exec(["ss", "-Hlun", "sport = :69"], check=False).stdout
-        return "127.0.0.1:69" in out
-    netlab.wait_for(bound, timeout=10, what=f"{proc.name} on port 69")
-
-
 def loadgen(ns, binary, pis, blksize, rounds, size, max_seconds, name="kernel8.img"):
     files = ",".join(f"{s}/{name}" for s in SERIALS)
     r = ns.exec([binary, "--server", "127.0.0.1", "--port", "69", "--pis", str(pis),
@@ -182,7 +173,7 @@ def one_run(ns, name, argv, gen, base, pis, blksize, rounds, size, max_seconds):
     proc = netlab.Proc(argv, netns=ns.name, name=name, log=log + ".out")
     meter = None
     try:
-        wait_listening(ns, proc)
+        ns.wait_udp(proc, "127.0.0.1", 69)
         # Warm-up, the same for every server, so that the run measures a daemon that has been
         # up for a while (as in production) rather than its first-ever burst: every file read
         # once, then a burst of as many Pis as measured fetching a one-block file.

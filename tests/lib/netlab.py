@@ -147,6 +147,19 @@ class Netns:
     def start(self, argv, **kw):
         return Proc(argv, netns=self.name, **kw)
 
+    def wait_udp(self, proc, addr, port, timeout=10.0, label=None):
+        """Waits until `proc` listens on UDP addr:port in this namespace; RuntimeError with its
+        output if it exits first."""
+        label = label or proc.name
+
+        def bound():
+            if not proc.alive():
+                raise RuntimeError(f"{label} exited:\n{proc.output()[-2000:]}")
+            out = self.exec(["ss", "-Hlun", f"sport = :{port}"], check=False).stdout
+            return f"{addr}:{port}" in out
+
+        wait_for(bound, timeout=timeout, what=f"{label} on {addr}:{port}")
+
     def close(self):
         if self.name:
             # Kill anything left in the namespace (by PID), then delete it.
