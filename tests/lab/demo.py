@@ -274,10 +274,7 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
     tftp = lab.srv.start([tftpd, "--root", tftp_root, "--layout",
                           os.path.join(nfs_base, "{serial}", "boot", "{path}"),
                           "--listen", "0.0.0.0:69", "--log-level", "info"], name="rpi-tftpd")
-    netlab.wait_for(lambda: port_open(lab.srv, 69, "udp") or not tftp.alive(), timeout=10,
-                    what="rpi-tftpd listening")
-    if not tftp.alive():
-        raise RuntimeError("rpi-tftpd exited: " + tftp.output())
+    tftp.wait_ready(lambda: port_open(lab.srv, 69, "udp"), what="rpi-tftpd listening")
 
     say("[4/6] DHCP: kea-dhcp4 with libdhcp_rpi_netboot.so, dhcrelay for the second subnet")
     control = os.path.join(workdir, "kea.sock")

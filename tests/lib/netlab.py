@@ -108,6 +108,14 @@ class Proc:
     def alive(self):
         return self.popen.poll() is None
 
+    def wait_ready(self, ready, timeout=10.0, what=None, label=None):
+        """Waits until ready() holds; RuntimeError with the output if the process exits first
+        (ready() may also raise that itself)."""
+        label = label or self.name
+        wait_for(lambda: ready() or not self.alive(), timeout=timeout, what=what or label)
+        if not self.alive():
+            raise RuntimeError(f"{label} exited:\n{self.output()}")
+
     def signal(self, sig):
         if self.alive():
             os.kill(self.pid, sig)
@@ -153,12 +161,10 @@ class Netns:
         label = label or proc.name
 
         def bound():
-            if not proc.alive():
-                raise RuntimeError(f"{label} exited:\n{proc.output()[-2000:]}")
             out = self.exec(["ss", "-Hlun", f"sport = :{port}"], check=False).stdout
             return f"{addr}:{port}" in out
 
-        wait_for(bound, timeout=timeout, what=f"{label} on {addr}:{port}")
+        proc.wait_ready(bound, timeout=timeout, what=f"{label} on {addr}:{port}", label=label)
 
     def close(self):
         if self.name:

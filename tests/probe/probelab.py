@@ -180,10 +180,7 @@ class Setup:
                                       "--user", "nobody", "--log-level", "debug"],
                                      name="rpi-tftpd")
         self.procs.append(proc)
-        netlab.wait_for(lambda: "listening on" in proc.output() or not proc.alive(), timeout=10,
-                        what="rpi-tftpd listening")
-        if not proc.alive():
-            raise RuntimeError("rpi-tftpd exited:\n" + proc.output())
+        proc.wait_ready(lambda: "listening on" in proc.output(), what="rpi-tftpd listening")
         return proc
 
     def start_no_oack_tftpd(self):
@@ -201,10 +198,7 @@ class Setup:
                     "--logfile", "-", self.tftp_root]
         proc = self.lab.server.start(argv, name=kind)
         self.procs.append(proc)
-        netlab.wait_for(lambda: self._udp_listening(TFTP_NO_OACK, 69) or not proc.alive(),
-                        timeout=10, what=f"{kind} listening")
-        if not proc.alive():
-            raise RuntimeError(f"{kind} exited:\n" + proc.output())
+        self.lab.server.wait_udp(proc, TFTP_NO_OACK, 69)
         return proc
 
     def start_dnsmasq(self, proxy=False):
@@ -224,15 +218,8 @@ class Setup:
             argv += ["--dhcp-range=192.0.2.200,192.0.2.210,255.255.255.0,10m"]
         proc = lab.server2.start(argv, name="dnsmasq")
         self.procs.append(proc)
-        netlab.wait_for(lambda: "DHCP, " in proc.output() or not proc.alive(), timeout=10,
-                        what="dnsmasq")
-        if not proc.alive():
-            raise RuntimeError("dnsmasq exited:\n" + proc.output())
+        proc.wait_ready(lambda: "DHCP, " in proc.output(), what="dnsmasq")
         return proc
-
-    def _udp_listening(self, addr, port):
-        out = self.lab.server.exec(["ss", "-Hlun"], check=False).stdout
-        return f"{addr}:{port}" in out
 
     def start_nfs(self, pis):
         """rpcbind, exportfs -ra and rpc.mountd in a private mount namespace."""
@@ -249,10 +236,8 @@ class Setup:
         proc = self.lab.server.start(["unshare", "-m", "--propagation", "private", "sh", script,
                                       self.base], name="nfs")
         self.procs.append(proc)
-        netlab.wait_for(lambda: "mountd-ready" in proc.output() or not proc.alive(), timeout=15,
-                        what="rpc.mountd")
-        if not proc.alive():
-            raise RuntimeError("NFS server script exited:\n" + proc.output())
+        proc.wait_ready(lambda: "mountd-ready" in proc.output(), timeout=15, what="rpc.mountd",
+                        label="NFS server script")
         return proc
 
     def close(self):

@@ -117,10 +117,7 @@ class Daemon:
         self.proc = netlab.Proc(argv, name="rpi-tftpd", netns=netns)
         # Listening is logged per socket; roots are opened after that, so wait for the last
         # socket's line and then for a moment of quiet start-up (or an exit).
-        netlab.wait_for(lambda: ready in self.proc.output() or not self.proc.alive(),
-                        timeout=10, what="rpi-tftpd listening")
-        if not self.proc.alive():
-            raise RuntimeError("rpi-tftpd exited:\n" + self.proc.output())
+        self.proc.wait_ready(lambda: ready in self.proc.output(), what="rpi-tftpd listening")
 
     def log(self):
         with open(self.proc.log_path, errors="replace") as f:  # also after stop()
