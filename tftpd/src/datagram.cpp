@@ -1,5 +1,6 @@
 #include "datagram.h"
 
+#include <boost/asio/ip/v6_only.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -17,6 +18,17 @@ std::size_t EndpointHash::operator()(const asio::ip::udp::endpoint& ep) const no
     std::memcpy(&hi, b.data(), 8);
     std::memcpy(&lo, b.data() + 8, 8);
     return std::hash<std::uint64_t>()(hi ^ (lo * 0x9e3779b97f4a7c15ull) ^ h);
+}
+
+std::optional<std::string> bindUdp(asio::ip::udp::socket& sock, const asio::ip::udp::endpoint& ep,
+                                   bool v6only) {
+    boost::system::error_code ec;
+    sock.open(ep.protocol(), ec);
+    if (!ec && ep.address().is_v6()) sock.set_option(asio::ip::v6_only(v6only), ec);
+    if (!ec) sock.bind(ep, ec);
+    if (!ec) sock.non_blocking(true, ec);
+    if (ec) return ec.message();
+    return std::nullopt;
 }
 
 void setBuffer(int fd, int forceOpt, int opt, int bytes) {

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "file_cache.h"
@@ -31,6 +33,11 @@ struct Origin {
 struct EndpointHash {
     std::size_t operator()(const boost::asio::ip::udp::endpoint& ep) const noexcept;
 };
+
+// Opens `sock` for `ep`'s protocol, non-blocking, and binds it there; an IPv6 socket is
+// IPv6-only or dual-stack as asked. Returns the system's reason on failure, nothing on success.
+std::optional<std::string> bindUdp(boost::asio::ip::udp::socket& sock,
+                                   const boost::asio::ip::udp::endpoint& ep, bool v6only);
 
 // Sets a socket buffer size: the FORCE option (SO_RCVBUFFORCE, SO_SNDBUFFORCE) passes
 // net.core.[rw]mem_max while the daemon is still root; else it takes what the kernel grants.

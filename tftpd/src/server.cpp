@@ -5,7 +5,6 @@
 #include <systemd/sd-daemon.h>
 
 #include <algorithm>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
@@ -119,14 +118,10 @@ bool Server::setupListener(Listener& l, std::string& error) {
 }
 
 bool Server::addListener(const udp::endpoint& ep, std::string& error) {
-    boost::system::error_code ec;
     udp::socket sock(io_);
-    sock.open(ep.protocol(), ec);
-    if (!ec && ep.address().is_v6()) sock.set_option(asio::ip::v6_only(true), ec);
-    if (!ec) sock.bind(ep, ec);
-    if (ec) {
+    if (auto why = bindUdp(sock, ep, true)) {
         std::ostringstream msg;
-        msg << "cannot listen on " << ep << ": " << ec.message();
+        msg << "cannot listen on " << ep << ": " << *why;
         error = msg.str();
         return false;
     }

@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 
-#include <boost/asio/ip/v6_only.hpp>
 #include <cstring>
 #include <sstream>
 
@@ -29,16 +28,11 @@ TransferPort::TransferPort(udp::socket socket, bool v6)
 std::unique_ptr<TransferPort> TransferPort::open(asio::io_context& io,
                                                  const udp::endpoint& listener, bool v6only,
                                                  int bufferBytes, std::string& error) {
-    boost::system::error_code ec;
     udp::socket sock(io);
     const bool v6 = listener.address().is_v6();
-    sock.open(listener.protocol(), ec);
-    if (!ec && v6) sock.set_option(asio::ip::v6_only(v6only), ec);
-    if (!ec) sock.bind(udp::endpoint(listener.address(), 0), ec);
-    if (!ec) sock.non_blocking(true, ec);
-    if (ec) {
+    if (auto why = bindUdp(sock, udp::endpoint(listener.address(), 0), v6only)) {
         std::ostringstream msg;
-        msg << "cannot open the transfer port for " << listener << ": " << ec.message();
+        msg << "cannot open the transfer port for " << listener << ": " << *why;
         error = msg.str();
         return nullptr;
     }
