@@ -1,6 +1,7 @@
 #include "transfer_port.h"
 
 #include <linux/errqueue.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 
@@ -79,8 +80,8 @@ std::vector<udp::endpoint> TransferPort::unreachableClients() {
             const bool portUnreachable =
                 (ee.ee_origin == SO_EE_ORIGIN_ICMP && ee.ee_type == ICMP_DEST_UNREACH &&
                  ee.ee_code == ICMP_PORT_UNREACH) ||
-                (ee.ee_origin == SO_EE_ORIGIN_ICMP6 && ee.ee_type == 1 /* dst unreachable */ &&
-                 ee.ee_code == 4 /* port unreachable */);
+                (ee.ee_origin == SO_EE_ORIGIN_ICMP6 && ee.ee_type == ICMP6_DST_UNREACH &&
+                 ee.ee_code == ICMP6_DST_UNREACH_NOPORT);
             if (!portUnreachable || msg.msg_namelen == 0) continue;
             udp::endpoint ep;
             if (msg.msg_namelen > ep.capacity()) continue;
