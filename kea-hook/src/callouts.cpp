@@ -162,8 +162,11 @@ int pkt4_receive(CalloutHandle& handle) {
         if (!query) return 0;
         // The reason is logged at debug level only (but for a malformed query, which is always
         // explained): not built per packet when that level is off.
-        const ReceiveResult result = logic->onReceive(*query, logger.isDebugEnabled(kDebugPacket));
-        handle.setContext(kContextKey, result.decision);
+        const ReceiveResult result = logic->onReceive(
+            *query, +[] { return logger.isDebugEnabled(kDebugPacket); });
+        // Only a Pi's reply is patched, so only a Pi's decision travels to pkt4_send: the other
+        // queries (most of them) cost Kea no callout context.
+        if (result.decision.is_pi) handle.setContext(kContextKey, result.decision);
         logReceive(*query, result);
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_receive").arg(e.what());
@@ -177,17 +180,19 @@ int pkt4_send(CalloutHandle& handle) {
     try {
         const auto logic = g_logic;
         if (!logic) return 0;
+        Pkt4Ptr query, response;
+        handle.getArgument("query4", query);
+        if (!query || !logic->taggedPi(*query)) return 0;
         PiDecision decision;
         try {
             handle.getContext(kContextKey, decision);
         } catch (const isc::hooks::NoSuchCalloutContext&) {
-            return 0;  // not seen by pkt4_receive (e.g. the hook was loaded in between)
+            // Tagged but not by pkt4_receive: the hook was loaded in between, or the
+            // configuration itself assigns our class name.
+            return 0;
         }
-        if (!decision.is_pi) return 0;
-        Pkt4Ptr query, response;
-        handle.getArgument("query4", query);
         handle.getArgument("response4", response);
-        if (!query || !response) return 0;
+        if (!response) return 0;
         if (!holdIfRom(*logic, decision, *query, *response)) {
             handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
             return 0;

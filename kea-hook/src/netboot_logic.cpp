@@ -130,6 +130,11 @@ void replaceOption(Pkt4& pkt, const OptionPtr& opt) {
 }  // namespace
 
 ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool explain) const {
+    return onReceive(
+        query, explain ? +[] { return true; } : +[] { return false; });
+}
+
+ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
     ReceiveResult result;
     // Views into the query's options where Kea's storage allows it: this runs for every query.
     Bytes vendor_buf, list_buf, option97_buf;
@@ -137,10 +142,8 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool explain) const {
     const std::string_view vendor_text =
         vendor ? std::string_view(reinterpret_cast<const char*>(vendor->data()), vendor->size())
                : std::string_view();
-    if (!vendor || vendor_text != kPiVendorClass) {
-        if (explain) result.reason = "not the Pi vendor class";
-        return result;
-    }
+    if (!vendor || vendor_text != kPiVendorClass) return result;  // NotPxe: says it all
+    const bool explain = explain_fn();
     DhcpRequestView view;
     view.vendor_class = vendor_text;
     const auto request_list =

@@ -37,7 +37,7 @@ enum class ReceiveOutcome {
 struct ReceiveResult {
     ReceiveOutcome outcome = ReceiveOutcome::NotPxe;
     PiDecision decision;
-    std::string reason;  // for the log
+    std::string reason;  // for the log (empty for NotPxe: the outcome says it all)
 };
 
 struct SendResult {
@@ -56,6 +56,13 @@ class NetbootLogic {
     // changes: Kea sees what the Pi sent. With `explain` false, ReceiveResult::reason is set only
     // for a malformed query (the callout logs the other reasons at debug level only).
     ReceiveResult onReceive(isc::dhcp::Pkt4& query, bool explain = true) const;
+    // The same, asking `explain` only once the query carries the Pi's vendor class: most queries
+    // are not PXE at all, and asking Kea's logger its level costs more than ruling them out.
+    ReceiveResult onReceive(isc::dhcp::Pkt4& query, bool (*explain)()) const;
+
+    // Whether onReceive tagged this query as a Pi (RPI_NETBOOT): pkt4_send's first, cheap test,
+    // so that a non-Pi reply costs one class lookup and no callout context.
+    bool taggedPi(isc::dhcp::Pkt4& query) const { return query.inClass(class_all_); }
 
     // pkt4_send. Writes options 43, 60 and 66 into an OFFER or ACK for a Pi decision, replacing
     // any Kea put there; touches nothing otherwise.

@@ -288,7 +288,7 @@ TEST_CASE("with Kea's option copying on (as in callouts) decisions are the same,
     }
 }
 
-TEST_CASE("without explain only a malformed query has a reason; the decision is the same") {
+TEST_CASE("without explain only a malformed query has a reason, and the decision is the same") {
     const NetbootLogic logic(config());
     Pkt4Ptr a = fromWire(buildDiscover(identity(PiModel::Pi4)));
     Pkt4Ptr b = fromWire(buildDiscover(identity(PiModel::Pi4)));

@@ -52,7 +52,7 @@ TEST_CASE("cmdline: Bullseye init_resize, splash and extra tokens kept in order"
                       "root=/dev/nfs") != std::string::npos);
 }
 
-TEST_CASE("cmdline: rewriting twice is stable; bad specs refused", "[nfs][boot]") {
+TEST_CASE("cmdline: rewriting twice is stable, and bad specs are refused", "[nfs][boot]") {
     auto once = rewriteCmdline("console=tty1 root=/dev/mmcblk0p2 rw rootwait", kSpec);
     auto twice = rewriteCmdline(once.text, kSpec);
     CHECK(once.text == twice.text);

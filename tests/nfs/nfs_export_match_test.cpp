@@ -8,7 +8,7 @@
 
 using namespace rpinetboot::nfs;
 
-TEST_CASE("export match: host, CIDR, dotted mask, world; names never", "[nfs][mount]") {
+TEST_CASE("export match: host, CIDR, dotted mask, world, but never names", "[nfs][mount]") {
     std::vector<RemoteExport> list{
         {"/srv/a", {"192.0.2.10"}},
         {"/srv/b", {"192.0.2.0/24"}},

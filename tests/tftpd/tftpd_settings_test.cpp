@@ -46,7 +46,7 @@ TEST_CASE("flags parse and validate", "[settings]") {
     }
 }
 
-TEST_CASE("the configuration file uses the same keys; flags win", "[settings]") {
+TEST_CASE("the configuration file uses the same keys, and flags win", "[settings]") {
     char path[] = "/tmp/rpinb-conf-XXXXXX";
     int fd = ::mkstemp(path);
     REQUIRE(fd >= 0);
