@@ -41,7 +41,9 @@ void logReceive(const isc::dhcp::Pkt4& query, const ReceiveResult& r) {
         case ReceiveOutcome::NotPxe:
             break;
         case ReceiveOutcome::NotPi:
-            LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_NOT_PI)
+            // r.explained: onReceive asked the logger already (LOG_DEBUG would ask again).
+            if (!r.explained) break;
+            logger.debug(kDebugPacket, RPI_NETBOOT_NOT_PI)
                 .arg(query.getLabel())
                 .arg(mac.str())
                 .arg(r.reason);
@@ -63,7 +65,8 @@ void logReceive(const isc::dhcp::Pkt4& query, const ReceiveResult& r) {
         case ReceiveOutcome::Pi:
             stats::add(stats::kReceived);
             stats::add(stats::receivedByClass(r.decision.pi_class));
-            LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_CLASSIFIED)
+            if (!r.explained) break;
+            logger.debug(kDebugPacket, RPI_NETBOOT_CLASSIFIED)
                 .arg(query.getLabel())
                 .arg(mac.str())
                 .arg(std::string(className(r.decision.pi_class)))
@@ -76,7 +79,8 @@ void logReceive(const isc::dhcp::Pkt4& query, const ReceiveResult& r) {
 bool holdIfRom(const NetbootLogic& logic, const PiDecision& d, isc::dhcp::Pkt4& query,
                isc::dhcp::Pkt4& response) {
     if (!logic.needsRomHold(d, response)) return true;
-    const std::string addr = response.getYiaddr().toText();
+    // Only for the log: Kea's address text is built when a message is.
+    const auto addr = [&response] { return response.getYiaddr().toText(); };
     try {
         const HoldResult held = holdRomOffer(response);
         switch (held.outcome) {
@@ -85,7 +89,7 @@ bool holdIfRom(const NetbootLogic& logic, const PiDecision& d, isc::dhcp::Pkt4& 
                 stats::add(stats::kRomHeld);
                 LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_ROM_HELD)
                     .arg(query.getLabel())
-                    .arg(addr)
+                    .arg(addr())
                     .arg(d.mac.str())
                     .arg(held.lifetime);
                 return true;
@@ -93,7 +97,7 @@ bool holdIfRom(const NetbootLogic& logic, const PiDecision& d, isc::dhcp::Pkt4& 
                 stats::add(stats::kRomConflict);
                 LOG_WARN(logger, RPI_NETBOOT_ROM_HOLD_CONFLICT)
                     .arg(query.getLabel())
-                    .arg(addr)
+                    .arg(addr())
                     .arg(d.mac.str());
                 return false;
             case HoldOutcome::NoSubnet:
@@ -102,7 +106,7 @@ bool holdIfRom(const NetbootLogic& logic, const PiDecision& d, isc::dhcp::Pkt4& 
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_ROM_HOLD_FAILED)
             .arg(query.getLabel())
-            .arg(addr)
+            .arg(addr())
             .arg(d.mac.str())
             .arg(e.what());
     }

@@ -144,6 +144,7 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
                : std::string_view();
     if (!vendor || vendor_text != kPiVendorClass) return result;  // NotPxe: says it all
     const bool explain = explain_fn();
+    result.explained = explain;
     DhcpRequestView view;
     view.vendor_class = vendor_text;
     const auto request_list =

@@ -37,7 +37,8 @@ enum class ReceiveOutcome {
 struct ReceiveResult {
     ReceiveOutcome outcome = ReceiveOutcome::NotPxe;
     PiDecision decision;
-    std::string reason;  // for the log (empty for NotPxe: the outcome says it all)
+    std::string reason;      // for the log (empty for NotPxe: the outcome says it all)
+    bool explained = false;  // the reason was asked for (explain was true)
 };
 
 struct SendResult {

@@ -67,8 +67,9 @@ TEST_CASE("parser: backslash-newline continues an entry but separates tokens", "
     CHECK(q.entries[0].clients[0].host == " ace");
 }
 
-TEST_CASE("parser: octal escapes (backslash ooo) are decoded in every token, as nfs-utils' xgettok does",
-          "[nfs][parser]") {
+TEST_CASE(
+    "parser: octal escapes (backslash ooo) are decoded in every token, as nfs-utils' xgettok does",
+    "[nfs][parser]") {
     // nfs-utils 2.6 support/nfs/xio.c xgettok() decodes \ooo (< 0400) in each token as it is read,
     // for hosts as well as paths, before "(" is looked for; a decoded NUL ends the C string.
     auto p = parseExports("/srv/a 192.0.2.6\\050rw\\051\n/srv/b\\000x 192.0.2.7(ro)\n", "f");
