@@ -99,6 +99,7 @@ TEST_CASE("every Pi stage gets RPI_NETBOOT and exactly its stage class") {
             CHECK(r.outcome == ReceiveOutcome::Pi);
             CHECK(r.decision.is_pi);
             CHECK(query->inClass("RPI_NETBOOT"));
+            CHECK(logic.taggedPi(*query));  // what pkt4_send tests first
             for (const auto& [other_model, other_cls] : stages) {
                 CHECK(query->inClass(other_cls) == (other_model == model));
             }
@@ -129,9 +130,16 @@ TEST_CASE("non-Pi clients are not classified") {
     Pkt4Ptr query = fromWire(pxe);
     CHECK(logic.onReceive(*query).outcome == ReceiveOutcome::NotPi);
     CHECK_FALSE(query->inClass("RPI_NETBOOT"));
+    CHECK_FALSE(logic.taggedPi(*query));
 
     Pkt4Ptr plain(new Pkt4(isc::dhcp::DHCPDISCOVER, 42));
-    CHECK(logic.onReceive(*plain).outcome == ReceiveOutcome::NotPxe);
+    // Most queries end here, before the logger is asked for its level.
+    static int asked = 0;
+    CHECK(logic
+              .onReceive(
+                  *plain, +[] { return ++asked > 0; })
+              .outcome == ReceiveOutcome::NotPxe);
+    CHECK(asked == 0);
 }
 
 TEST_CASE("a malformed option 97 makes a Pi packet a non-Pi one") {
@@ -296,6 +304,8 @@ TEST_CASE("without explain only a malformed query has a reason, and the decision
     const ReceiveResult quiet = logic.onReceive(*b, false);
     CHECK_FALSE(full.reason.empty());
     CHECK(quiet.reason.empty());
+    CHECK(full.explained);
+    CHECK_FALSE(quiet.explained);
     CHECK(quiet.outcome == full.outcome);
     CHECK(quiet.decision.pi_class == full.decision.pi_class);
     CHECK(quiet.decision.serial == full.decision.serial);
