@@ -4,6 +4,10 @@
 #   bench/run.sh [--build DIR] [--smoke] [--out DIR] [--no-readme] [--only LIST]
 # --smoke runs every benchmark with tiny sizes (what the ctest smoke tests do) into --out.
 # --only takes a comma-separated subset of: micro,hook,tftp,storm.
+# Only a full default run (no --smoke, --only or --out) writes the published results:
+# bench/results/<date>.md, its plots, bench/results/raw/<date>/ and README.md's bench section.
+# With --smoke, --only or --out the raw JSON, report.md and plots go into --out (default: a new
+# directory under /tmp) and nothing under bench/results/ or README.md is touched.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
@@ -12,23 +16,33 @@ smoke=0
 out=""
 readme=1
 only="micro,hook,tftp,storm"
+partial=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --build) build=$(cd "$2" && pwd) || exit 2; shift 2 ;;
         --smoke) smoke=1; shift ;;
-        --out) out="$2"; shift 2 ;;
+        --out) out="$2"; partial=1; shift 2 ;;
         --no-readme) readme=0; shift ;;
-        --only) only="$2"; shift 2 ;;
+        --only) only="$2"; partial=1; shift 2 ;;
         *) echo "usage: $0 [--build DIR] [--smoke] [--out DIR] [--no-readme] [--only LIST]" >&2; exit 2 ;;
     esac
+done
+for name in ${only//,/ }; do
+    case "$name" in micro|hook|tftp|storm) ;; *) echo "bench: --only: unknown benchmark '$name' (micro,hook,tftp,storm)" >&2; exit 2 ;; esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
 py=/usr/bin/python3
 date=$(date -u +%Y-%m-%d)
 results="$here/results"
+[ $smoke -eq 1 ] && partial=1
 if [ -z "$out" ]; then
-    out="$results/raw/$date"
-    [ $smoke -eq 1 ] && out=$(mktemp -d /tmp/rpinb-bench-smoke.XXXXXX)
+    if [ $partial -eq 1 ]; then
+        kind=partial
+        [ $smoke -eq 1 ] && kind=smoke
+        out=$(mktemp -d /tmp/rpinb-bench-$kind.XXXXXX)
+    else
+        out="$results/raw/$date"
+    fi
 fi
 mkdir -p "$out"
 export RPI_NETBOOT_BUILD="$build" RPI_NETBOOT_SOURCE="$src" PYTHONDONTWRITEBYTECODE=1
@@ -65,7 +79,7 @@ elapsed=$(( $(date +%s) - start ))
 
 report=(--raw "$out" --elapsed "$elapsed")
 [ ${#skipped[@]} -eq 0 ] || report+=(--not-run "${skipped[*]}")
-if [ $smoke -eq 1 ]; then
+if [ $partial -eq 1 ]; then
     report+=(--md "$out/report.md" --plots-prefix "$out/plot")
 else
     report+=(--md "$results/$date.md" --plots-prefix "$results/$date")
@@ -73,6 +87,7 @@ else
 fi
 "$py" "$here/report.py" "${report[@]}" || failed+=(report)
 echo "bench: took $((elapsed / 60)) min $((elapsed % 60)) s in all; raw results in $out"
+[ $partial -eq 0 ] || echo "bench: report in $out/report.md (bench/results/ and README.md untouched)"
 [ ${#skipped[@]} -eq 0 ] || echo "bench: not run: ${skipped[*]}"
 if [ ${#failed[@]} -gt 0 ]; then
     echo "bench: FAILED: ${failed[*]}" >&2

@@ -24,6 +24,10 @@ and the spread. On a shared VM that spread is wider than a few percent, so besid
 - instructions (callgrind_counts.py): per configuration, one kea-dhcp4 under callgrind at a low
   fixed rate; user-space instructions per DORA exchange for the mix and its Pi and non-Pi parts,
   which do not depend on the machine's load, and the Kea and hook functions they go to.
+  These phases also run a fourth configuration, empty-hook (--instr-configs): a library whose
+  pkt4_receive/pkt4_send callouts do nothing. empty-hook/none is Kea's own floor for calling any
+  library at those points; with the growth of Kea's packing of the reply (Pkt4::pack) that the
+  three options a Pi needs cause, it splits hook/none into what Kea costs and what is ours.
 """
 
 import argparse
@@ -59,6 +63,10 @@ MIX = [
     ("rom3", 0.05, 20),
 ]
 PI_TEMPLATES = {"pi4", "pi5", "bootcode", "rom3"}
+CONFIGS = ("none", "empty-hook", "config-only", "hook")
+# The callgrind hotspot that grows with the options the hook adds (callgrind_counts.HOTSPOTS).
+PACK_HOTSPOT = "pack reply (Pkt4::pack)"
+DISPATCH_HOTSPOT = "hook dispatch + callouts (HooksManager::callCallouts)"
 MENU_TEXT = b"Raspberry Pi Boot"
 
 
@@ -75,7 +83,11 @@ def parse_args():
                          "above what one pinned Kea thread answers; see kea_cpu_busy)")
     ap.add_argument("--load-rate", type=int, default=1000,
                     help="fixed-load phase (CPU per answer): offered DISCOVERs per second")
-    ap.add_argument("--configs", default="none,config-only,hook")
+    ap.add_argument("--configs", default="none,config-only,hook",
+                    help="throughput phases: configurations, of " + ",".join(CONFIGS))
+    ap.add_argument("--instr-configs", default="none,empty-hook,config-only,hook",
+                    help="instruction phases: configurations (empty-hook: the control whose "
+                         "callouts do nothing, i.e. Kea's floor)")
     ap.add_argument("--hook", help="path of libdhcp_rpi_netboot.so (default: found in --build)")
     ap.add_argument("--hook-parameters", default="{}", help="JSON for the hook's parameters")
     ap.add_argument("--log-severity", default="WARN",
@@ -101,7 +113,17 @@ def parse_args():
         args.instr_warmup, args.instr_discovers, args.instr_classes = 20, 40, "mix"
     if args.runs < 0 or args.duration <= 0 or min(args.rate, args.load_rate) < len(MIX):
         ap.error("--runs must be >= 0, --duration and --rate positive (rate >= number of templates)")
+    for opt in ("configs", "instr_configs"):
+        names = config_list(getattr(args, opt))
+        unknown = [c for c in names if c not in CONFIGS]
+        if unknown or len(set(names)) != len(names):
+            ap.error(f"--{opt.replace('_', '-')}: {getattr(args, opt)!r}: each of "
+                     f"{','.join(CONFIGS)} at most once")
     return args
+
+
+def config_list(text):
+    return [c.strip() for c in text.split(",") if c.strip()]
 
 
 def find_hook(build, explicit):
@@ -109,6 +131,10 @@ def find_hook(build, explicit):
         return os.path.abspath(explicit) if os.path.exists(explicit) else None
     return benchlib.find_binary(build, "kea-hook/libdhcp_rpi_netboot.so",
                                 "kea-hook/src/libdhcp_rpi_netboot.so", "libdhcp_rpi_netboot.so")
+
+
+def find_empty_hook(build):
+    return benchlib.find_binary(build, "bench/libdhcp_rpinb_empty_hook.so")
 
 
 class Bench:
@@ -163,7 +189,7 @@ class Bench:
         hook_params = json.loads(self.args.hook_parameters)
         cfg = kea_configs.make(kind, self.if_srv, self.addresses,
                                os.path.join(run_dir, "kea.log"), self.args.log_severity,
-                               self.hook, hook_params)
+                               self.hook, hook_params, self.empty_hook)
         path = os.path.join(run_dir, "kea-dhcp4.conf")
         with open(path, "w") as f:
             json.dump(cfg, f, indent=1)
@@ -215,9 +241,10 @@ class Bench:
                              "option66": bytes.fromhex(o["options"].get("66", "")).decode(
                                  "latin-1") or None}
             pi = name in PI_TEMPLATES
-            if kind == "none" and opt43:
-                problems.append(f"none: template {name} got option 43")
-            if kind != "none" and pi and not bootable:
+            pi_support = kind not in ("none", "empty-hook")
+            if not pi_support and opt43:
+                problems.append(f"{kind}: template {name} got option 43")
+            if pi_support and pi and not bootable:
                 problems.append(f"{kind}: Pi template {name} got an OFFER no Pi boots from: "
                                 f"43={opt43 or 'none'} decoded {d}")
             if kind == "hook" and name == "rom3" and not verdict[name]["rom_padded"]:
@@ -344,6 +371,12 @@ class Bench:
                     ph["hotspots_per_exchange"] = {
                         k: v / ph["exchanges_kea"]
                         for k, v in callgrind_counts.hotspots(path).items()}
+                # A library configuration whose callouts Kea never called would pass for Kea's
+                # floor (empty-hook equal to none): the dispatch must show in the counts.
+                dispatch = ph.get("hotspots_per_exchange", {}).get(DISPATCH_HOTSPOT, 0)
+                if kind in ("hook", "empty-hook") and not dispatch:
+                    benchlib.fail(f"kea-dhcp4 ({kind}) under callgrind never dispatched to the "
+                                  f"library in the {cls} phase (no {DISPATCH_HOTSPOT} in {path})")
                 shutil.copyfile(path, os.path.join(self.out, f"callgrind-{kind}-{cls}.out"))
                 phases[cls] = ph
                 print(f"hook_overhead: instructions {kind:12s} {cls:7s} "
@@ -377,12 +410,20 @@ class Bench:
                 "exchanges": exchanges, "templates": per_template}
 
     def run(self):
-        configs = [c.strip() for c in self.args.configs.split(",") if c.strip()]
+        configs = config_list(self.args.configs)
+        instr_configs = config_list(self.args.instr_configs) if self.args.instr_discovers > 0 \
+            else []
+        used = set(configs) | set(instr_configs)
         self.hook = find_hook(self.build, self.args.hook)
+        self.empty_hook = find_empty_hook(self.build)
         skipped = {}
-        if "hook" in configs and not self.hook:
+        if "hook" in used and not self.hook:
             # Without the hook there is no comparison to make: skip (fail under CI=true).
             netlab.skip_or_fail(f"libdhcp_rpi_netboot.so not built in {self.build}")
+        if "empty-hook" in used and not self.empty_hook:
+            # Without the control, Kea's floor cannot be told from the hook's own cost.
+            netlab.skip_or_fail(f"libdhcp_rpinb_empty_hook.so (Kea's floor, the empty-hook "
+                                f"configuration) not built in {self.build}")
         results = []
         # Configurations interleaved within each run, so that a noisy minute hits all of them;
         # the order rotates from run to run so that none is always first after a pause.
@@ -398,19 +439,22 @@ class Bench:
                       f"us/answer (drops {100 * (load['drop_ratio'] or 0):.1f}%)", flush=True)
                 results.append(res)
         instr = []
-        if self.args.instr_discovers > 0:
+        if instr_configs:
             if not callgrind_counts.available():
                 netlab.skip_or_fail("valgrind (callgrind_control) not installed: no instruction "
                                     "counts (deps/bench.txt)")
             else:
-                instr = [self.instructions(kind) for kind in configs]
+                instr = [self.instructions(kind) for kind in instr_configs]
         summary = summarize(results, configs)
         summary["instructions"] = summarize_instructions(instr)
         data = {"parameters": {"runs": self.args.runs, "duration_s": self.args.duration,
                                "offered_rate": self.args.rate,
                                "load_rate": self.args.load_rate, "mix": MIX,
                                "log_severity": self.args.log_severity, "pin": self.cpus,
+                               "kea_version": kea_version(),
+                               "configs": configs, "instr_configs": instr_configs,
                                "hook": self.hook, "hook_parameters": self.args.hook_parameters,
+                               "empty_hook": self.empty_hook,
                                "smoke": self.args.smoke,
                                "instr_rate": self.args.instr_rate,
                                "instr_warmup": self.args.instr_warmup,
@@ -429,12 +473,34 @@ class Bench:
             print(f"hook_overhead: {name} = {fmt(value, 3)}")
         for name, value in summary["instructions"].get("ratios", {}).items():
             print(f"hook_overhead: instructions per DORA {name} = {fmt(value, 4)}")
+        for cls, d in summary["instructions"].get("decomposition", {}).items():
+            print(f"hook_overhead: {cls}: hook/none {fmt(d['hook/none'], 4)} = Kea floor "
+                  f"{pct_of_none(d.get('kea floor'))} + Pi options pack "
+                  f"{pct_share(d.get('pi options pack'))} + ours {pct_share(d.get('ours'))}")
         shutil.rmtree(self.work, ignore_errors=True)  # kept only when something failed
         return 0
 
 
 def fmt(value, digits=1):
     return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def pct_of_none(ratio):
+    return "n/a" if ratio is None else f"{(ratio - 1) * 100:+.2f}%"
+
+
+def pct_share(part):
+    return "n/a" if not part or part.get("share_of_none") is None else \
+        f"{part['share_of_none'] * 100:+.2f}%"
+
+
+def kea_version():
+    """kea-dhcp4 -v (e.g. "2.2.0"): the floor measured is this Kea's."""
+    try:
+        out = subprocess.run(["kea-dhcp4", "-v"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def summarize(results, configs):
@@ -531,17 +597,58 @@ def wait_idle(pid, quiet_s=0.5, timeout=60):
 
 
 def summarize_instructions(instr):
-    """Instructions per DORA per configuration and traffic class, and the ratios."""
+    """Instructions per DORA per configuration and traffic class, the ratios, and per class the
+    decomposition of hook/none (decompose)."""
     per = {r["config"]: {cls: ph["instructions_per_exchange"] for cls, ph in r["phases"].items()}
            for r in instr}
+    pack = {r["config"]: {cls: (ph.get("hotspots_per_exchange") or {}).get(PACK_HOTSPOT)
+                          for cls, ph in r["phases"].items()} for r in instr}
     drops = {r["config"]: sum(ph["drops"] for ph in r["phases"].values()) for r in instr}
     ratios = {}
-    for a, b in (("hook", "none"), ("hook", "config-only"), ("config-only", "none")):
+    for a, b in (("hook", "none"), ("hook", "config-only"), ("config-only", "none"),
+                 ("empty-hook", "none"), ("hook", "empty-hook")):
         for cls in ("mix", "pi", "non-pi"):
             x, y = per.get(a, {}).get(cls), per.get(b, {}).get(cls)
             if x and y:
                 ratios[f"{a}/{b} {cls}"] = x / y
-    return {"per_exchange": per, "drops": drops, "ratios": ratios}
+    decomposition = {}
+    for cls in ("mix", "pi", "non-pi"):
+        d = decompose({k: v.get(cls) for k, v in per.items()},
+                      {k: v.get(cls) for k, v in pack.items()})
+        if d:
+            decomposition[cls] = d
+    return {"per_exchange": per, "drops": drops, "ratios": ratios,
+            "decomposition": decomposition}
+
+
+def decompose(per, pack):
+    """Splits hook/none for one traffic class, from instructions per DORA `per` and the Pkt4::pack
+    hotspot per DORA `pack` ({config: value}):
+    - kea floor = empty-hook/none: Kea calling any library at pkt4_receive + pkt4_send;
+    - hook over floor = hook/empty-hook: our callouts and the options they add;
+    - pi options pack = hook's Pkt4::pack minus none's, per DORA and as a share of none's
+      instructions per DORA: Kea packing the three options a Pi needs into the reply;
+    - ours = the rest of hook - none, per DORA and as a share of none's.
+    None without the hook and none; the floor parts are None without the empty hook."""
+    hook, none, empty = per.get("hook"), per.get("none"), per.get("empty-hook")
+    if not hook or not none:
+        return None
+    out = {"hook/none": hook / none, "kea floor": empty / none if empty else None,
+           "hook over floor": hook / empty if empty else None}
+    if pack.get("hook") is not None and pack.get("none") is not None:
+        extra = pack["hook"] - pack["none"]
+        out["pi options pack"] = {"per_exchange": extra, "share_of_none": extra / none}
+    else:
+        out["pi options pack"] = None
+    if empty and out["pi options pack"]:
+        ours = hook - empty - out["pi options pack"]["per_exchange"]
+        out["ours"] = {"per_exchange": ours, "share_of_none": ours / none}
+        # What no library at these hook points avoids under this Kea: the floor plus the packing
+        # of the options a Pi needs, as a share of none's instructions per DORA.
+        out["floor share of none"] = (empty - none) / none + out["pi options pack"]["share_of_none"]
+    else:
+        out["ours"] = out["floor share of none"] = None
+    return out
 
 
 _SECTION = re.compile(r"\*\*\*Statistics for: (\S+)\*\*\*")

@@ -1,11 +1,14 @@
 """kea-dhcp4 configurations compared by the hook overhead benchmark (issue 7 item 1).
 
-All three share one subnet, selected by the relay address perfdhcp puts in giaddr; they differ only
-in how Pis get their netboot options:
+All share one subnet, selected by the relay address perfdhcp puts in giaddr; they differ only in
+how Pis get their netboot options:
 - none:        no Pi support at all (the baseline);
 - config-only: what Pi-on-Kea guides publish: a client class on option 60 with option-defs in
                vendor-encapsulated-options-space (exactly as issue 7 spells it);
-- hook:        our libdhcp_rpi_netboot.so.
+- hook:        our libdhcp_rpi_netboot.so;
+- empty-hook:  a control, not a way to boot Pis: libdhcp_rpinb_empty_hook.so, whose pkt4_receive
+               and pkt4_send callouts do nothing, so that it costs what Kea costs for calling any
+               library at those two hook points (measured in the instruction phases only).
 """
 
 SUBNET = "198.51.100.0/24"
@@ -58,7 +61,7 @@ def config_only_additions():
 
 
 def make(kind, interface, relay_addresses, log_path, severity="WARN", hook_library=None,
-         hook_parameters=None):
+         hook_parameters=None, empty_hook_library=None):
     cfg = base(interface, relay_addresses, log_path, severity)
     if kind == "config-only":
         cfg.update(config_only_additions())
@@ -69,6 +72,10 @@ def make(kind, interface, relay_addresses, log_path, severity="WARN", hook_libra
         if hook_parameters:
             entry["parameters"] = hook_parameters
         cfg["hooks-libraries"] = [entry]
+    elif kind == "empty-hook":
+        if not empty_hook_library:
+            raise ValueError("the empty-hook configuration needs the empty hook library's path")
+        cfg["hooks-libraries"] = [{"library": empty_hook_library}]
     elif kind != "none":
         raise ValueError(f"unknown configuration {kind!r}")
     return {"Dhcp4": cfg}
