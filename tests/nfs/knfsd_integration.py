@@ -28,11 +28,9 @@ DAEMONS = {}
 
 def start_daemons():
     if "rpcbind" not in DAEMONS or not DAEMONS["rpcbind"].alive():
-        DAEMONS["rpcbind"] = nfs_ns.start_rpcbind(SB)
+        DAEMONS["rpcbind"] = SB.nfs.start_rpcbind(log=nfs_ns.log_path(SB, "rpcbind"))
     if "mountd" not in DAEMONS or not DAEMONS["mountd"].alive():
-        DAEMONS["mountd"] = netlab.Proc(["rpc.mountd", "-F"], name="mountd",
-                                        log=nfs_ns.log_path(SB, "mountd"))
-        netlab.wait_for(lambda: nfs_ns.registered(100005), timeout=10, what="mountd registered")
+        DAEMONS["mountd"] = SB.nfs.start_mountd(log=nfs_ns.log_path(SB, "mountd"))
 
 
 def stop(name):
