@@ -83,7 +83,8 @@ class Sandbox:
         os.mkdir(private)
         self.holder = netns.start(["unshare", "--mount", "--propagation", "private", "sh", "-c",
                                    _SETUP, "nfs-sandbox", private,
-                                   os.readlink("/proc/self/ns/mnt"), initial], name="nfs-sandbox")
+                                   os.readlink("/proc/self/ns/mnt"), initial], name="nfs-sandbox",
+                                  log=os.path.join(self.state, "holder.log"))
         self.holder.wait_ready(self._mounted, timeout=10, what="the private NFS mounts",
                                label="NFS sandbox set-up")
         check_private(self.holder.pid)
