@@ -4,10 +4,11 @@
     [pia] --- 192.0.2.0/25 --- [srv] --- 192.0.2.128/30 --- [relay] --- 198.51.100.0/24 --- [pib]
 
 srv runs the real kea-dhcp4 with the rpi-netboot hook, rpi-tftpd serving each Pi's NFS root /boot
-(layout template), and rpcbind + rpc.mountd with exports written by rpi-nfs-exports, inside a private
-mount namespace so the host's /etc/exports and /var/lib/nfs are never touched. rpi-netboot-probe then
-boots each emulated Pi: Pi 3B (boot ROM) and 3B+ on the direct subnet, Pi 4 and Pi 5 through ISC
-dhcrelay, plus a non-Pi (udhcpc) and two misconfigured Pis whose failures must be diagnosed.
+(layout template), and rpcbind + rpc.mountd with exports written by rpi-nfs-exports, inside the NFS
+sandbox (tests/lib/nfs_sandbox.py) so the host's /etc/exports and /var/lib/nfs are never touched.
+rpi-netboot-probe then boots each emulated Pi: Pi 3B (boot ROM) and 3B+ on the direct subnet, Pi 4
+and Pi 5 through ISC dhcrelay, plus a non-Pi (udhcpc) and two misconfigured Pis whose failures must
+be diagnosed.
 
 Exit code 0 when every row behaved as expected, 1 otherwise, 2 when the lab could not be set up.
 """
@@ -26,6 +27,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 import kea_control  # noqa: E402
 import netlab  # noqa: E402
+import nfs_sandbox  # noqa: E402
 import boot_files  # noqa: E402
 import kea_config  # noqa: E402
 import topology as topo  # noqa: E402
@@ -56,56 +58,6 @@ NON_PI_EXPECT = "no Pi classes"
 
 def say(msg):
     print(msg, flush=True)
-
-
-class ServerMounts:
-    """A private mount namespace inside srv: /etc (overlay), /var/lib/nfs and /run are the lab's.
-
-    `ip netns exec` gives every command a fresh mount namespace, so a holder process keeps this one
-    alive and commands join it with nsenter (mount and network namespaces of the holder).
-    """
-
-    SETUP = """set -e
-mount -t tmpfs tmpfs "$1"
-mkdir -p "$1/upper" "$1/work"
-mount -t overlay overlay -o lowerdir=/etc,upperdir="$1/upper",workdir="$1/work" /etc
-mkdir -p /etc/exports.d
-printf '# lab: the host /etc/exports is not visible here\\n' > /etc/exports
-mount -t tmpfs tmpfs /var/lib/nfs
-touch /var/lib/nfs/etab /var/lib/nfs/rmtab
-mount -t tmpfs tmpfs /run
-mkdir -p /run/rpcbind
-exec sleep 3600
-"""
-
-    def __init__(self, srv, workdir):
-        self.overlay = os.path.join(workdir, "etc-overlay")
-        os.makedirs(self.overlay)
-        script = os.path.join(workdir, "mounts.sh")
-        with open(script, "w") as f:
-            f.write(self.SETUP)
-        self.holder = srv.start(["unshare", "--mount", "--propagation", "private", "sh", script,
-                                 self.overlay], name="mount-holder")
-        netlab.wait_for(lambda: self._ready(), timeout=10, what="private mount namespace")
-
-    def _ready(self):
-        if not self.holder.alive():
-            raise RuntimeError("mount namespace set-up failed: " + self.holder.output())
-        # The holder becomes `sleep` once everything is mounted.
-        try:
-            with open(f"/proc/{self.holder.pid}/comm") as f:
-                return f.read().strip() == "sleep"
-        except FileNotFoundError:
-            return False
-
-    def argv(self, argv):
-        return ["nsenter", "-t", str(self.holder.pid), "-m", "-n", "--"] + list(argv)
-
-    def run(self, argv, check=True, timeout=60):
-        return netlab.run(self.argv(argv), check=check, timeout=timeout)
-
-    def start(self, argv, name):
-        return netlab.Proc(self.argv(argv), name=name)
 
 
 def port_open(ns, port, proto):
@@ -242,13 +194,8 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
     lab = topo.Lab(relay=True)
 
     say("[2/6] NFS: private mounts, rpcbind, rpc.mountd; per-Pi roots provisioned and exported")
-    mounts = ServerMounts(lab.srv, workdir)
-    rpcbind = mounts.start(["rpcbind", "-f", "-w"], name="rpcbind")
-    netlab.wait_for(lambda: port_open(lab.srv, 111, "tcp"), timeout=10, what="rpcbind")
-    mountd = mounts.start(["rpc.mountd", "-F", "-N", "2"], name="rpc.mountd")
-    netlab.wait_for(lambda: "mountd" in mounts.run(["rpcinfo", "-p", "127.0.0.1"],
-                                                   check=False).stdout,
-                    timeout=10, what="rpc.mountd registered")
+    mounts = nfs_sandbox.Sandbox(lab.srv)
+    nfs_daemons = mounts.start_server("-N", "2")
     nfs_base = os.path.join(workdir, "nfs")
     bases = os.path.join(workdir, "base")
     os.makedirs(nfs_base)
@@ -356,8 +303,9 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
             say("Kea statistics: " + ", ".join(f"{k}={stats[k]}" for k in names))
     except (OSError, ValueError, KeyError, IndexError) as e:
         say(f"Kea statistics unavailable: {e}")
-    for proc in (relay, kea, tftp, mountd, rpcbind, mounts.holder):
+    for proc in [relay, kea, tftp] + nfs_daemons[::-1]:
         proc.stop()
+    mounts.close()
     elapsed = time.monotonic() - started
     say("")
     say(f"demo {'PASSED' if good else 'FAILED'}: every row as expected: {'yes' if good else 'no'}"

@@ -112,12 +112,12 @@ EXPORT {{
 %include "{p['include']}"
 """)
     open(p["include"], "w").close()
-    nfs_ns.start_rpcbind(SB)
+    SB.nfs.start_rpcbind(log=nfs_ns.log_path(SB, "rpcbind"))
     GANESHA = netlab.Proc(["ganesha.nfsd", "-F", "-f", p["conf"], "-L", p["log"], "-p", p["pid"],
                            "-N", "NIV_EVENT"], name="ganesha",
                           log=nfs_ns.log_path(SB, "ganesha-stdout"))
     try:
-        netlab.wait_for(lambda: nfs_ns.registered(100003) and nfs_ns.registered(100005)
+        netlab.wait_for(lambda: SB.nfs.registered(100003) and SB.nfs.registered(100005)
                         and os.path.exists(p["pid"]), timeout=30, what="ganesha to register")
     except TimeoutError:
         with open(p["log"], errors="replace") as f:

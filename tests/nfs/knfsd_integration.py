@@ -2,10 +2,11 @@
 """rpi-nfs-exports, knfsd backend, against the real exportfs, rpc.mountd and rpcbind (issue 4).
 
 Runs in a private mount and network namespace (nfs_ns.py): /etc/exports, /etc/exports.d and
-/var/lib/nfs are test directories, rpcbind and mountd listen only inside the test's network
-namespace at 192.0.2.1. The kernel NFS server is not needed (facts section 7: exportfs and mountd
-run without it); its absence is what the nfsd NULL ping must report. Independent oracles: the
-files' bytes, `showmount -e` (nfs-common's MOUNT client) and exportfs's own etab.
+/var/lib/nfs are the test's own (tests/lib/nfs_sandbox.py), rpcbind and mountd listen only inside
+the test's network namespace at 192.0.2.1. The kernel NFS server is not needed (facts section 7:
+exportfs and mountd run without it); its absence is what the nfsd NULL ping must report.
+Independent oracles: the files' bytes, `showmount -e` (nfs-common's MOUNT client) and exportfs's
+own etab.
 """
 
 import json
@@ -28,11 +29,9 @@ DAEMONS = {}
 
 def start_daemons():
     if "rpcbind" not in DAEMONS or not DAEMONS["rpcbind"].alive():
-        DAEMONS["rpcbind"] = nfs_ns.start_rpcbind(SB)
+        DAEMONS["rpcbind"] = SB.nfs.start_rpcbind(log=nfs_ns.log_path(SB, "rpcbind"))
     if "mountd" not in DAEMONS or not DAEMONS["mountd"].alive():
-        DAEMONS["mountd"] = netlab.Proc(["rpc.mountd", "-F"], name="mountd",
-                                        log=nfs_ns.log_path(SB, "mountd"))
-        netlab.wait_for(lambda: nfs_ns.registered(100005), timeout=10, what="mountd registered")
+        DAEMONS["mountd"] = SB.nfs.start_mountd(log=nfs_ns.log_path(SB, "mountd"))
 
 
 def stop(name):

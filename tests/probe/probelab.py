@@ -7,8 +7,9 @@ with, in the server namespace:
   `nobody` so that file modes matter as they do in production;
 - tftpd-hpa --refuse tsize/blksize (or atftpd --no-tsize --no-blksize) on 192.0.2.10:69: a
   TFTP server that never acknowledges the Pi's options;
-- rpcbind + exportfs + rpc.mountd in a private mount namespace (tmpfs over /var/lib/nfs and /run,
-  the test's own exports file bound over /etc/exports), so the host's NFS state is untouched;
+- rpcbind + exportfs + rpc.mountd in the NFS sandbox (tests/lib/nfs_sandbox.py: a private mount
+  namespace with the test's own /etc/exports, /etc/exports.d, /var/lib/nfs and /run), so the
+  host's NFS state is untouched and need not exist;
 - 192.0.2.9 on the server with nothing listening: a TFTP server that is down.
 Only TEST-NET-1 addresses; every process is stopped by PID (netlab).
 """
@@ -26,6 +27,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lab"))
 import boot_files  # noqa: E402
 import keatest  # noqa: E402
 import netlab  # noqa: E402
+import nfs_sandbox  # noqa: E402
 
 SERVER = keatest.SERVER_ADDR        # 192.0.2.1: DHCP, rpi-tftpd, mountd
 CLIENT = "192.0.2.254"              # the probe's own address (keatest.Lab)
@@ -33,7 +35,7 @@ TFTP_DOWN = "192.0.2.9"             # an address of the server where no TFTP ser
 TFTP_NO_OACK = "192.0.2.10"         # a TFTP server without option negotiation
 IN_TFTPD = "/usr/sbin/in.tftpd"  # tftpd-hpa, or atftpd where that package owns the name
 TOOLS = ["/usr/sbin/kea-dhcp4", "/usr/sbin/rpcbind", "/usr/sbin/rpc.mountd", "/usr/sbin/exportfs",
-         IN_TFTPD, "dnsmasq", "unshare", "setpriv", "ss"]
+         IN_TFTPD, "dnsmasq", "unshare", "nsenter", "setpriv", "ss"]
 
 
 def no_oack_server():
@@ -222,23 +224,14 @@ class Setup:
         return proc
 
     def start_nfs(self, pis):
-        """rpcbind, exportfs -ra and rpc.mountd in a private mount namespace."""
-        exports = os.path.join(self.base, "exports")
-        with open(exports, "w") as f:
-            for i, pi in enumerate(pis):
-                path = os.path.join(self.nfs_root, pi.serial)
-                f.write(f"{path} {pi.export_to}(rw,no_root_squash,no_subtree_check,"
-                        f"fsid={100 + i})\n")
-        os.makedirs(os.path.join(self.base, "exports.d"), exist_ok=True)
-        script = os.path.join(self.base, "nfs.sh")
-        with open(script, "w") as f:
-            f.write(NFS_SCRIPT)
-        proc = self.lab.server.start(["unshare", "-m", "--propagation", "private", "sh", script,
-                                      self.base], name="nfs")
-        self.procs.append(proc)
-        proc.wait_ready(lambda: "mountd-ready" in proc.output(), timeout=15, what="rpc.mountd",
-                        label="NFS server script")
-        return proc
+        """rpcbind, exportfs -ra and rpc.mountd in the server's NFS sandbox (nfs_sandbox.py)."""
+        exports = "".join(f"{os.path.join(self.nfs_root, pi.serial)} {pi.export_to}(rw,"
+                          f"no_root_squash,no_subtree_check,fsid={100 + i})\n"
+                          for i, pi in enumerate(pis))
+        sandbox = nfs_sandbox.Sandbox(self.lab.server, exports=exports)
+        self.procs.append(sandbox.holder)
+        self.procs += sandbox.start_server("-N", "2")
+        return sandbox
 
     def close(self):
         self.stop_kea()
@@ -255,35 +248,6 @@ class Setup:
         if json_output and res.stdout.strip():
             result = json.loads(res.stdout)
         return res.returncode, result, res
-
-
-# Runs in the server namespace under `unshare -m`: nothing it mounts is seen outside.
-NFS_SCRIPT = r"""set -e
-W=$1
-mount -t tmpfs tmpfs /var/lib/nfs
-mkdir -p /var/lib/nfs/rpc_pipefs /var/lib/nfs/v4recovery
-touch /var/lib/nfs/etab /var/lib/nfs/rmtab
-mount -t tmpfs tmpfs /run
-mkdir -p /run/rpcbind
-mount --bind "$W/exports" /etc/exports
-if [ -d /etc/exports.d ]; then mount --bind "$W/exports.d" /etc/exports.d; fi
-rpcbind -f -w &
-RB=$!
-trap 'kill $RB $MD 2>/dev/null' TERM INT
-i=0
-while ! rpcinfo -p 127.0.0.1 >/dev/null 2>&1; do
-    i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05
-done
-exportfs -ra
-rpc.mountd -F -N 2 &
-MD=$!
-i=0
-while ! rpcinfo -p 127.0.0.1 2>/dev/null | grep -q mountd; do
-    i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05
-done
-echo mountd-ready
-wait $MD
-"""
 
 
 def codes(result, verdict=None):
