@@ -520,7 +520,8 @@ def storm_section(d):
                      f"{stats.get('pkt4-request-received', 0)} REQUESTs, "
                      f"{stats.get('pkt4-ack-sent', 0)} ACKs, "
                      f"{stats.get('pkt4-receive-drop', 0)} dropped; the hook held "
-                     f"{stats.get('pkt4-rpi-netboot-rom-offers-held', 0)} OFFERs to the Pi 3B ROM and bootcode.bin (they never send REQUEST).")
+                     f"{stats.get('pkt4-rpi-netboot-rom-offers-held', 0)} OFFERs to the "
+                     "Pi 3B ROM and bootcode.bin (they never send REQUEST).")
     for problem in s.get("problems", [])[:10]:
         lines.append(f"- Problem: {problem}")
     return lines
