@@ -33,7 +33,10 @@ version=$(dpkg-parsechangelog -l "$root/debian/changelog" -S Version)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rpi-netboot-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 src=$work/rpi-netboot-$version
-mkdir -p "$src"
+mkdir -p "$src" "$work/tmp"
+# The build's and lintian's temporary files go under $work and go with it: lintian leaves
+# mldbm-elf-* files behind in $TMPDIR, which would otherwise pile up in /tmp.
+export TMPDIR="$work/tmp"
 
 # The clean copy: git's tracked files as they are in the working tree (so uncommitted edits to
 # tracked files are built, untracked files and build directories are not).
