@@ -251,8 +251,9 @@ def hook_section(d):
         lines.append("What each configuration OFFERs per client template, checked before every "
                      "run with core's option 43 decoder (\"boots a Pi\": discovery control 3, "
                      "prompt {0, PXE}, a boot menu holding \"Raspberry Pi Boot\", option 60 "
-                     "PXEClient; the Pi 3B ROM needs the menu padded with three spaces, facts "
-                     "section 3). A non-Pi that gets it is misclassified:")
+                     "PXEClient; the Pi 3B ROM needs the menu padded with three spaces, "
+                     "docs/protocol/dhcp.md \"The reply a Pi needs\"). A non-Pi that gets it is "
+                     "misclassified:")
         lines.append("")
         names = sorted({n for c in checks.values() for n in c})
         lines.append("| configuration | " + " | ".join(names) + " |")

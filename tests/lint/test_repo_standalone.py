@@ -55,6 +55,22 @@ def scan_line(line):
     return found
 
 
+_WORTH_A_LOOK = re.compile(r"facts|issue|pi-netboot", re.I)
+_HEAD = re.compile(r'^\s*(?://+|#+|/?\*+|"+|\'+)?\s*')
+_TAIL = re.compile(r'\s*"?\s*\)?\s*$')
+
+
+def scan_pair(line, next_line):
+    """Problems that only show when a line is read with the next one ("facts" / "section 3")."""
+    tail = _TAIL.sub("", line[-48:])[-40:]
+    head = _HEAD.sub("", next_line[:80], count=1)[:40]
+    joined = tail + " " + head
+    if not _WORTH_A_LOOK.search(joined):  # most pairs: one cheap search instead of six
+        return []
+    seen = {m for _, m in scan_line(tail) + scan_line(head)}
+    return [(r, m) for r, m in scan_line(joined) if m not in seen and r != "bare #N"]
+
+
 # Mirrors .gitignore, for a tree that is not a git checkout (e.g. a Debian package build).
 _SKIP_DIRS = re.compile(r"^(?:\.git|\.cache|\.pc|__pycache__|build.*|obj-.*)$")
 _SKIP_PATHS = ("debian/.debhelper", "debian/tmp", "bench/results/tmp")
@@ -151,6 +167,13 @@ class RulesTest(unittest.TestCase):
             with self.subTest(line=line):
                 self.assertEqual(scan_line(line), [])
 
+    def test_citations_split_over_two_lines(self):
+        self.assertTrue(scan_pair('  "padded with three spaces, facts "', '  "section 3). A non-Pi"'))
+        self.assertTrue(scan_pair("// as the shared notes' facts", "// section 2 say"))
+        self.assertTrue(scan_pair("# see issue", "# 7 for the goal"))
+        self.assertEqual(scan_pair("// Pi 4 and Pi 5 (issue", "// tracker of rpi-eeprom)"), [])
+        self.assertEqual(scan_pair("// firmware#745,", "// #1041"), [])
+
     def test_every_bare_number_of_a_list_is_judged(self):
         # One qualified reference does not excuse an unrelated "#N" later in the line.
         self.assertEqual([m for _, m in scan_line("firmware#801 is fixed; see #7")], ["#7"])
@@ -167,9 +190,13 @@ class RepositoryTest(unittest.TestCase):
             text = read_text(path)
             if text is None:
                 continue
-            for number, line in enumerate(text.splitlines(), 1):
+            lines = text.splitlines()
+            for number, line in enumerate(lines, 1):
                 for rule, match in scan_line(line):
                     problems.append(f"{path}:{number}: {rule}: {match!r}: {line.strip()[:100]}")
+                if number < len(lines):
+                    for rule, match in scan_pair(line, lines[number]):
+                        problems.append(f"{path}:{number}-{number + 1}: {rule}: {match!r}")
         self.assertEqual(problems, [], "\n" + "\n".join(problems))
 
 
