@@ -1,4 +1,4 @@
-// Option 97 forms (docs/protocol/dhcp.md, "Option 97: client identifier").
+// Option 97 forms (docs/protocol/dhcp.md, "Option 97: client machine identifier").
 #include <catch2/catch.hpp>
 
 #include "rpinetboot/option97.h"
