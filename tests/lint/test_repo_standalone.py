@@ -88,9 +88,14 @@ def _debian_packages():
 def tracked_files():
     """Repository files, relative to ROOT: git's list, or a walk that skips build products."""
     try:
-        out = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], check=True,
-                             capture_output=True, timeout=60).stdout
-        return [p for p in out.decode().split("\0") if p]
+        # Only when ROOT is itself the top of a checkout: a copy of the tree inside some other
+        # repository (a package build under a checkout) would list none of our files.
+        top = subprocess.run(["git", "-C", ROOT, "rev-parse", "--show-toplevel"], check=True,
+                             capture_output=True, timeout=60).stdout.decode().strip()
+        if os.path.realpath(top) == ROOT:
+            out = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], check=True,
+                                 capture_output=True, timeout=60).stdout
+            return [p for p in out.decode().split("\0") if p]
     except (OSError, subprocess.SubprocessError):
         pass
     staged = {"debian/" + p for p in _debian_packages()}
