@@ -19,7 +19,7 @@ import sys
 import tempfile
 
 README_INTRO = """\
-`make bench` (root: network namespaces) runs every benchmark of issue 7 side by side and prints
+`make bench` (root: network namespaces) runs every benchmark side by side and prints
 how long it took; `bench/run.sh --only micro,hook,tftp,storm` runs a subset. Results go to
 `bench/results/<date>.md` with PNG plots (gnuplot), the raw JSON to `bench/results/raw/<date>/`,
 and the tables below are rewritten by `bench/report.py`. The benchmarks are not part of
@@ -69,7 +69,7 @@ def load(raw, name):
 
 
 CONFIG_ORDER = ["none", "empty-hook", "config-only", "hook"]
-GOAL_OVER_NONE = 0.03  # issue 7: the hook costs under 3% versus no hook
+GOAL_OVER_NONE = 0.03  # goal: the hook costs under 3% versus no hook
 
 
 def ordered_configs(summary):
@@ -251,8 +251,9 @@ def hook_section(d):
         lines.append("What each configuration OFFERs per client template, checked before every "
                      "run with core's option 43 decoder (\"boots a Pi\": discovery control 3, "
                      "prompt {0, PXE}, a boot menu holding \"Raspberry Pi Boot\", option 60 "
-                     "PXEClient; the Pi 3B ROM needs the menu padded with three spaces, facts "
-                     "section 3). A non-Pi that gets it is misclassified:")
+                     "PXEClient; the Pi 3B ROM needs the menu padded with three spaces, "
+                     "docs/protocol/dhcp.md \"The reply a Pi needs\"). A non-Pi that gets it is "
+                     "misclassified:")
         lines.append("")
         names = sorted({n for c in checks.values() for n in c})
         lines.append("| configuration | " + " | ".join(names) + " |")
@@ -469,7 +470,7 @@ def tftp_section(t):
     t = d.get("targets") or {}
     if t:
         lines.append("")
-        lines.append("rpi-tftpd against dnsmasq at 128 Pis, blksize 1468 (issue 3's targets): "
+        lines.append("rpi-tftpd against dnsmasq at 128 Pis, blksize 1468 (the daemon's design targets): "
                      f"throughput x{num(t.get('throughput_x_dnsmasq'), 2)} "
                      f"(goal >= x1.5: **{'met' if t.get('throughput_met') else 'not met'}**), "
                      f"CPU per MB x{num(t.get('cpu_x_dnsmasq'), 2)} "

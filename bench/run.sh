@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: every benchmark of issue 7, then the report (bench/results/<date>.md, PNG plots,
+# `make bench`: every benchmark, then the report (bench/results/<date>.md, PNG plots,
 # and the README's bench section). Needs root (network namespaces) and deps/bench.txt installed.
 #   bench/run.sh [--build DIR] [--smoke] [--out DIR] [--no-readme] [--only LIST]
 # --smoke runs every benchmark with tiny sizes (what the ctest smoke tests do) into --out.

@@ -113,7 +113,7 @@ Bytes x86PxePacket(const MacAddress& mac, bool request) {
 std::vector<Template> allTemplates() {
     std::vector<Template> out;
     {
-        // The Pi 4 from facts section 2 (serial bf9fed6f, MAC e4:5f:01:98:e0:82).
+        // The Pi 4 of docs/protocol/dhcp.md "Option 97" (serial bf9fed6f, MAC e4:5f:01:98:e0:82).
         PiIdentity pi;
         pi.model = PiModel::Pi4;
         pi.mac = *MacAddress::parse("e4:5f:01:98:e0:82");
@@ -132,7 +132,7 @@ std::vector<Template> allTemplates() {
         out.push_back(piTemplate("pi5", pi));
     }
     {
-        // Pi 1-3: the MAC's low three bytes are the serial's (facts section 2).
+        // Pi 1-3: the MAC's low three bytes are the serial's (docs/protocol/dhcp.md).
         PiIdentity pi;
         pi.model = PiModel::Bootcode;
         pi.mac = *MacAddress::parse("b8:27:eb:12:34:56");

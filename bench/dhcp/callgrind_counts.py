@@ -1,4 +1,5 @@
-"""User-space instruction counts of a process running under valgrind's callgrind (issue 7 item 1).
+"""User-space instruction counts of a process running under valgrind's callgrind, for the hook
+overhead benchmark (instructions per DORA).
 
 Why instructions: on a shared, paravirtualised VM wall-clock throughput and CPU time move by tens
 of percent from run to run, and hardware counters are not available; the number of instructions a

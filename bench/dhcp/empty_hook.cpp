@@ -1,4 +1,4 @@
-// libdhcp_rpinb_empty_hook.so: a control library for the hook overhead benchmark (issue 7).
+// libdhcp_rpinb_empty_hook.so: a control library for the hook overhead benchmark.
 //
 // Kea charges every packet for dispatching to any library registered at pkt4_receive and
 // pkt4_send (a CalloutHandle per packet, its argument map, a Stopwatch per callout), whatever the

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""Hook overhead (issue 7 item 1): real kea-dhcp4 driven by Kea's perfdhcp, three configurations.
+"""Hook overhead: real kea-dhcp4 driven by Kea's perfdhcp, three configurations.
 
 Topology (namespaces made here, TEST-NET addresses only):
 
     [cli] 192.0.2.2..7 (one address per perfdhcp, each its giaddr) --- 192.0.2.1 [srv: kea-dhcp4]
 
 perfdhcp acts as a relay agent, so each instance sends its template verbatim (template mode,
-facts section 8) with hops 1 and its own address as giaddr; the server has one subnet with those
+docs/kea.md) with hops 1 and its own address as giaddr; the server has one subnet with those
 relay addresses. The traffic is a mix of instances, one per template: Pi shapes A, B and C (from
 core's exact DISCOVER builders, through rpinetboot-bench-templates) and non-Pi clients (a Linux
 dhclient and an x86 PXE ROM that sends the Pi's vendor class). Pi 4/5 and non-Pi clients do full
@@ -207,7 +207,7 @@ class Bench:
 
     def check_offers(self, kind):
         """One exchange per template: the configuration must do what it claims. A Pi template's
-        OFFER must be one a Pi boots from (facts sections 1 and 3): option 43 decoding to
+        OFFER must be one a Pi boots from (docs/protocol/dhcp.md): option 43 decoding to
         discovery control 3, menu prompt {0, "PXE"} and a boot menu holding "Raspberry Pi Boot",
         and option 60 "PXEClient". Whether the menu carries the three spaces the Pi 3B ROM needs
         is recorded (the hook pads it; the published config-only class cannot tell a ROM apart)."""

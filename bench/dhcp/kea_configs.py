@@ -1,10 +1,10 @@
-"""kea-dhcp4 configurations compared by the hook overhead benchmark (issue 7 item 1).
+"""kea-dhcp4 configurations compared by the hook overhead benchmark.
 
 All share one subnet, selected by the relay address perfdhcp puts in giaddr; they differ only in
 how Pis get their netboot options:
 - none:        no Pi support at all (the baseline);
 - config-only: what Pi-on-Kea guides publish: a client class on option 60 with option-defs in
-               vendor-encapsulated-options-space (exactly as issue 7 spells it);
+               vendor-encapsulated-options-space (as those guides write it);
 - hook:        our libdhcp_rpi_netboot.so;
 - empty-hook:  a control, not a way to boot Pis: libdhcp_rpinb_empty_hook.so, whose pkt4_receive
                and pkt4_send callouts do nothing, so that it costs what Kea costs for calling any

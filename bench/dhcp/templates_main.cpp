@@ -5,7 +5,7 @@
 //
 // Pi templates are core's exact DISCOVER/REQUEST bytes (rpinetboot::buildDiscover/buildRequest),
 // so no Pi packet is written twice. The only changes are the relay fields perfdhcp needs, because
-// it acts as a relay agent: hops = 1 and giaddr = perfdhcp's own address (facts section 8).
+// it acts as a relay agent: hops = 1 and giaddr = perfdhcp's own address (docs/kea.md).
 // Non-Pi templates are ordinary clients that share the DHCP server with the Pis: a Linux dhclient
 // and an x86 PXE ROM, which sends the same vendor class as a Pi (PXEClient:Arch:00000:...).
 #include <cstdint>

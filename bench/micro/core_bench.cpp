@@ -1,6 +1,6 @@
 // Per-packet cost of the Pi decision in core (Google Benchmark): classify a request and encode
 // the option 43 a Pi gets. The packets are the benchmarks' templates (core's exact Pi DISCOVERs
-// and two non-Pi clients); the goal of issue 7 is under 1 microsecond per packet.
+// and two non-Pi clients); the goal is under 1 microsecond per packet.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>

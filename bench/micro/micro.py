@@ -3,7 +3,7 @@
 
 Binaries: rpinetboot-bench-core (core's classify + option 43 encoding) and, once the Kea hook is
 built, rpinetboot-bench-hook (the hook's logic class on Kea packets). Each is run with 3
-repetitions and the median is kept (issue 7 goal: classification + injection under 1 us/packet).
+repetitions and the median is kept (goal: classification + injection under 1 us/packet).
 """
 
 import argparse

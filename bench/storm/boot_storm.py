@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Boot storm (issue 7 item 3): many emulated Pis boot at once against kea-dhcp4 + hook and rpi-tftpd.
+"""Boot storm: many emulated Pis boot at once against kea-dhcp4 + hook and rpi-tftpd.
 
 Topology (namespaces made here, TEST-NET addresses only):
 
@@ -49,7 +49,7 @@ FULL_SIZES = {
 }
 # The whole emulated fleet (200 lock-step TFTP clients) runs on the same machine as the daemons.
 # At full sizes (2.5 GB in all) a shared 2-core box cannot move the data before the Pis' 30-second
-# per-file limit (facts section 5) and the run measures the box, not the daemons; so the full run
+# per-file limit (docs/protocol/tftp.md) and the run measures the box, not the daemons; so the run
 # scales every file to a quarter by default (--scale 1 for the real sizes). Smoke: 2%.
 DEFAULT_SCALE = 0.25
 SMOKE_SCALE = 0.02

@@ -37,7 +37,7 @@ std::vector<PiIdentity> makeFleet(unsigned count, std::uint32_t seed) {
             case PiModel::Pi4:
                 pi.serial = Serial(0x4b000000u | (rng() & 0x00ff0000u) | low16);
                 pi.mac = macOf(0xdca632, 0xb00000u | low16);
-                pi.board_revision = 0x00d03115;  // the facts' Pi 4 capture
+                pi.board_revision = 0x00d03115;  // docs/protocol/dhcp.md's Pi 4
                 pi.fourcc_wire_order_rpi = (i / 4) % 2 == 1;
                 break;
             case PiModel::Pi5:

@@ -1,6 +1,6 @@
 // The boot storm's fleet: distinct identities that core itself recognises as the intended Pis,
-// and the TFTP walks the storm expects of each stage. Facts section 2 (MACs, serials, shapes),
-// sections 1 and 5 (walks).
+// and the TFTP walks the storm expects of each stage. docs/protocol/dhcp.md (MACs, serials, shapes)
+// and docs/protocol/tftp.md (walks).
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -52,7 +52,7 @@ TEST_CASE("a 200-Pi fleet has distinct MACs and serials, 50 of each stage") {
     }
 }
 
-TEST_CASE("fleet MACs follow the facts: Pi 1-3 MACs end in the serial's low three bytes") {
+TEST_CASE("fleet MACs: Pi 1-3 MACs end in the serial's low three bytes (docs/protocol/dhcp.md)") {
     for (const auto& pi : bench::makeFleet(40, 3)) {
         switch (pi.model) {
             case PiModel::Rom3:
@@ -83,7 +83,7 @@ TEST_CASE("core classifies every fleet DISCOVER as the intended stage, with its 
         REQUIRE(c.is_pi);
         CHECK(c.pi_class == expected.at(pi.model));
         if (pi.model == PiModel::Rom3) {
-            CHECK_FALSE(c.serial);  // shape A carries no serial (facts section 2)
+            CHECK_FALSE(c.serial);  // shape A carries no serial (docs/protocol/dhcp.md)
         } else {
             REQUIRE(c.serial);
             CHECK(*c.serial == pi.serial);

@@ -1,4 +1,4 @@
-// rpinetboot-bench-storm: the boot storm's load generator (issue 7 item 3). One process, one
+// rpinetboot-bench-storm: the boot storm's load generator. One process, one
 // thread per emulated Pi: each sends its DISCOVER at its slot within --spread-ms, takes the OFFER
 // (and, for Pi 4/5, REQUESTs and takes the ACK) through probe/dhcp's RawDhcpClient, checks that
 // the OFFER would make a real Pi boot (option 43 with the boot menu), then walks its TFTP boot
@@ -90,7 +90,7 @@ std::optional<std::uint32_t> be32Option(const DhcpPacket& p, std::uint8_t code) 
 std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiIdentity& pi,
                                          const Bytes& packet, std::uint8_t type, const Options& o,
                                          PiOutcome& out) {
-    // Shapes A and B use the ROM's constant xid, shape C its own (facts section 2).
+    // Shapes A and B use the ROM's constant xid, shape C its own (docs/protocol/dhcp.md).
     const std::uint32_t xid = shapeOf(pi.model) == DiscoverShape::C ? pi.xid : kRomXid;
     for (unsigned attempt = 0; attempt < o.dhcp_attempts; ++attempt) {
         client.send(pi.mac, packet);
@@ -122,7 +122,7 @@ void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock
     if (!offer) return;
     out.offer_ms = msSince(t0);
     out.yiaddr = offer->packet.yiaddr;
-    // A Pi only network-boots from an OFFER whose option 43 carries the boot menu (facts 1, 3).
+    // A Pi only network-boots from an OFFER with the option 43 boot menu (docs/protocol/dhcp.md).
     if (const Bytes* o43 = offer->packet.option(kOptionVendorEncapsulated)) {
         const auto decoded = decodeOption43(*o43, nullptr);
         out.boot_menu = decoded && decoded->discovery_control == 3 && decoded->menu_text &&
@@ -132,7 +132,8 @@ void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock
         out.error = "OFFER without the Raspberry Pi boot menu in option 43";
         return;
     }
-    // Option 66 as dotted-quad text, else the server that offered (facts section 1).
+    // Option 66 as dotted-quad text, else the server that offered (firmware#801,
+    // docs/protocol/dhcp.md).
     std::optional<std::uint32_t> server;
     if (const Bytes* o66 = offer->packet.option(kOptionTftpServerName)) {
         server = parseIpv4(std::string(o66->begin(), o66->end()));

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""rpi-tftpd side by side with tftpd-hpa, dnsmasq and atftpd (issue 3, item 5).
+"""rpi-tftpd side by side with tftpd-hpa, dnsmasq and atftpd.
 
     bench/tftp/compare.py --build DIR --out DIR [--smoke] [--runs N] [--servers LIST]
 
@@ -7,7 +7,7 @@ Every server serves the same tree on 127.0.0.1:69 inside a network namespace mad
 (dnsmasq cannot listen on another port), started in the foreground and stopped by PID; none
 runs as a system service. rpi-tftp-loadgen (bench/tftp/loadgen.cpp) then plays N Pis at once,
 each with its own 127.2.x.y source address: probe RRQ with tsize (+ blksize), early terminate,
-re-request from a new port, whole file (facts section 5). Its I/O is batched (recvmmsg and
+re-request from a new port, whole file (docs/protocol/tftp.md). Its I/O is batched (recvmmsg and
 sendmmsg on a pool of shared sockets) so that it needs far less CPU per MB than the servers.
 
 Measured per (server, Pis, blksize), median of --runs runs (servers interleaved per run):
@@ -39,7 +39,7 @@ SERIALS = ["bf9fed6f", "1a2b3c4d", "e45f0198", "0badc0de"]
 CGROUP_ROOT = "/sys/fs/cgroup/cpuacct"
 WARM_SIZE = 100  # bytes: a one-block file for the warm-up burst
 
-# Targets of issue 3, against dnsmasq at 128 Pis with blksize 1468.
+# rpi-tftpd's design targets, against dnsmasq at 128 Pis with blksize 1468.
 TARGET_THROUGHPUT_X = 1.5
 TARGET_CPU_X = 0.5
 TARGET_P99_MS = 10.0

@@ -1,7 +1,7 @@
 // rpi-tftp-loadgen: N simulated Pis fetching over TFTP at once, single-threaded, with batched
 // I/O so that the client side costs little CPU next to the server being measured.
 //
-// Each Pi repeats, `--rounds` times, what Pi firmware does for a file (facts section 5): a probe
+// Each Pi repeats, `--rounds` times, what firmware does for a file (docs/protocol/tftp.md): a probe
 // RRQ (tsize 0 [blksize B]) answered by OACK and ended with ERROR 0 "Early terminate", then the
 // same RRQ from a new source port, ACK 0 and the whole file, one block per ACK. Blksize 512 is
 // sent as the Pi 3's tsize-only request (512 is the default). Every RRQ's time to the first

@@ -5,7 +5,7 @@ A scripted TFTP responder in a network namespace answers every transfer from its
 (127.0.0.1:69, as a server with a shared transfer socket does) and records what it sees. It
 also sends what a generator keyed wrongly would accept: a short DATA from another port (a stray
 TID), a short DATA to the Pi's previous port (the probe's), and every DATA 3 twice. Checked:
-each RRQ (tsize 0, blksize B: facts section 5) comes from the Pi's own 127.2.x.y with
+each RRQ (tsize 0, blksize B: docs/protocol/tftp.md) comes from the Pi's own 127.2.x.y with
 --distinct-sources 1, probe and fetch from different ports, the probe ended with ERROR 0
 "Early terminate" from the probe's port, every fetch complete and of the right size despite
 the decoys, and each duplicate counted. Without distinct sources (the per-Pi socket fallback)

@@ -7,7 +7,7 @@
 namespace rpinetboot {
 
 const std::vector<std::uint32_t>& builtinPiOuis() {
-    // Facts section 2 ("MAC OUIs"): b8:27:eb is Pi 1-3, 2c:cf:67 is Pi 5.
+    // docs/protocol/dhcp.md, "MAC OUIs": b8:27:eb is Pi 1-3, 2c:cf:67 is Pi 5.
     static const std::vector<std::uint32_t> ouis = {0xb827eb, 0xdca632, 0xe45f01, 0x28cdc1,
                                                     0xd83add, 0x2ccf67, 0x88a29e};
     return ouis;

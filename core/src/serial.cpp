@@ -8,7 +8,7 @@ namespace rpinetboot {
 
 std::optional<Serial> Serial::parse(std::string_view text) {
     if (text.size() == 16) {
-        // /proc/cpuinfo prints a 64-bit field; only these high words are known (facts section 2).
+        // /proc/cpuinfo prints 64 bits; only these high words are known (docs/protocol/dhcp.md).
         auto high = detail::parseHex32(text.substr(0, 8));
         if (!high || (*high != 0x10000000 && *high != 0)) return std::nullopt;
         text = text.substr(8);

@@ -6,9 +6,9 @@
 // Only Kea 2.2 (Debian 12) is build-tested. The differences below come from Kea's ChangeLog and
 // headers (entry numbers in parentheses) and are handled as follows; README "kea-hook" lists them.
 // Guarded in code:
-// - Kea 2.2.0 installs no dhcpsrv/cfg_globals.h (fixed in 2.4.0, #2148): kea-hook/CMakeLists.txt
+// - Kea 2.2.0 installs no dhcpsrv/cfg_globals.h (fixed in 2.4.0, 2148): kea-hook/CMakeLists.txt
 //   adds kea-hook/compat only when the header is missing.
-// - 2.3.8 added per-pool statistics and Lease::pool_id_ (#2143, #2156): rom_hold.cpp also counts a
+// - 2.3.8 added per-pool statistics and Lease::pool_id_ (2143, 2156): rom_hold.cpp also counts a
 //   held lease in subnet[S].pool[P].assigned-addresses when RPI_NETBOOT_KEA_HOOKS_VERSION >= 20400,
 //   detecting the Pool id getter and the lease field by name.
 // - KEA_HOOKS_VERSION carries the patch level (2.4.1 = 20401): the range check below allows it.
@@ -22,12 +22,12 @@
 //   getParameters(), CalloutHandle get/setContext and setStatus(NEXT_STEP_DROP), LeaseMgr
 //   getLease4/addLease/updateLease4, Lease4's constructor and StatsMgr addValue/setValue/del keep
 //   their 2.2 signatures through 3.0; isc::log's LOG_* macros and MessageInitializer too.
-// - 2.3.5 turned multi-threading on by default (#2103): the hook is multi-threading compatible.
-// - 2.3.6 added offer-lifetime (#2115) and 2.5.4 the lease4_offer hook point (#2177): with
+// - 2.3.5 turned multi-threading on by default (2103): the hook is multi-threading compatible.
+// - 2.3.6 added offer-lifetime (2115) and 2.5.4 the lease4_offer hook point (2177): with
 //   offer-lifetime Kea itself stores the OFFER's lease, which the ROM hold then finds as the
 //   Pi's own lease and leaves as it is (HoldOutcome::Refreshed); the hold works without them.
-// - 2.3.6 added kea-dhcp4 -T, which (unlike -t) calls load() and so checks hook parameters (#2114).
-// - 2.3.8: a callout that throws now makes Kea drop the packet (#2128): no callout here throws.
+// - 2.3.6 added kea-dhcp4 -T, which (unlike -t) calls load() and so checks hook parameters (2114).
+// - 2.3.8: a callout that throws now makes Kea drop the packet (2128): no callout here throws.
 // - 2.7.9 loads hooks only from the hooks directory: the package installs the hook there.
 #pragma once
 

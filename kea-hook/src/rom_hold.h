@@ -1,5 +1,5 @@
 // Holding the address offered to a Pi 3B boot ROM. The ROM never sends DHCPREQUEST and uses the
-// OFFER as if it were an ACK (facts section 4, firmware#1303), so Kea 2.2 never records a lease
+// OFFER as if it were an ACK (firmware#1303, docs/protocol/dhcp.md), so Kea 2.2 records no lease
 // and would offer the same address to the next client. The hold records the offer as the lease
 // the ROM in effect took: bound to the Pi's MAC, for the lease time the OFFER announced, in Kea's
 // own lease database, where Kea's allocator honours it and Kea's reclamation expires it.

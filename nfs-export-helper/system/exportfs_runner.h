@@ -1,5 +1,5 @@
 // Running the real exportfs: live, and side-effect free inside a private mount namespace where the
-// exports directory is replaced by a staged copy holding the candidate file (facts section 7).
+// exports directory is replaced by a staged copy holding the candidate file (docs/nfs.md).
 #pragma once
 
 #include <map>

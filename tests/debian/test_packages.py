@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The Debian packages end to end (issue 6), on this machine, as root.
+"""The Debian packages end to end, on this machine, as root.
 
 1. scripts/build-debs.sh builds every package from a clean copy of the tracked files in a temporary
    directory (dpkg-buildpackage -us -uc -b, DEB_BUILD_OPTIONS=nocheck) and runs lintian on them:
@@ -47,7 +47,7 @@ CONFFILE = "/etc/rpi-netboot/rpi-tftpd.conf"
 DROPIN = "/etc/exports.d/rpi-netboot.exports"
 LOCK = "/etc/exports.d/.rpi-netboot.exports.lock"
 SERVICE_USER = "_rpi-tftpd"
-# Exposure levels of systemd-analyze security, best first; the issue allows up to MEDIUM.
+# Exposure levels of systemd-analyze security, best first; the packaging goal is MEDIUM or better.
 ACCEPTED_EXPOSURE = ("PERFECT", "SAFE", "OK", "MEDIUM")
 # deps/*.txt packages that look like build dependencies but are needed only by tests, with the reason.
 TEST_ONLY_DEPS = {

@@ -1,5 +1,5 @@
 // NetbootLogic on isc::dhcp::Pkt4 objects parsed by Kea's own code from the exact bytes each Pi
-// stage sends (core builders, facts section 2); replies checked on the wire after Kea packs them.
+// stage sends (core builders, docs/protocol/dhcp.md); replies checked on the wire after packing.
 #include <catch2/catch.hpp>
 
 #include <dhcp/dhcp4.h>
@@ -23,7 +23,7 @@ using isc::dhcp::Pkt4Ptr;
 
 namespace {
 
-// Option 43 vectors from facts section 3 (dnsmasq's pxe-service=0,"Raspberry Pi Boot"; the Pi 3B
+// Option 43 of docs/protocol/dhcp.md (dnsmasq's pxe-service=0,"Raspberry Pi Boot"; the Pi 3B
 // ROM's form with three trailing spaces).
 const Bytes kPlain43 = {0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 0x14,
                         0x00, 0x00, 0x11, 'R',  'a',  's',  'p',  'b',  'e',  'r',  'r',
@@ -145,7 +145,7 @@ TEST_CASE("non-Pi clients are not classified") {
 TEST_CASE("a malformed option 97 makes a Pi packet a non-Pi one") {
     const NetbootLogic logic(config());
     Bytes discover = buildDiscover(identity(PiModel::Pi4));
-    // Option 97's type byte must be 0 (facts section 2).
+    // Option 97's type byte must be 0 (docs/protocol/dhcp.md).
     const std::size_t at = kBootpFixedLength + 4 + 3 + 16 + 4 + 5;
     REQUIRE(discover[at] == 97);
     discover[at + 2] = 1;
@@ -265,7 +265,7 @@ TEST_CASE("only OFFERs to stages that never REQUEST are held, and only with hold
     CHECK_FALSE(hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPACK, *rom)));
     CHECK_FALSE(no_hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPOFFER, *rom)));
     CHECK_FALSE(hold.needsRomHold(pi4_d, *keaReply(isc::dhcp::DHCPOFFER, *pi4)));
-    // bootcode.bin sends no REQUEST either (facts section 2): its OFFER is held too.
+    // bootcode.bin sends no REQUEST either (docs/protocol/dhcp.md): its OFFER is held too.
     Pkt4Ptr bootcode = fromWire(buildDiscover(identity(PiModel::Bootcode, "b8:27:eb:12:34:57")));
     const PiDecision bootcode_d = hold.onReceive(*bootcode).decision;
     REQUIRE(bootcode_d.pi_class == PiClass::Bootcode);

@@ -36,7 +36,7 @@ def require():
 
 
 def option43(menu="Raspberry Pi Boot", padded=False):
-    """Option 43 as facts section 3 gives it (dnsmasq's pxe-service=0,"Raspberry Pi Boot"):
+    """Option 43 as docs/protocol/dhcp.md gives it (dnsmasq's pxe-service=0,"Raspberry Pi Boot"):
     06 01 03 | 0a 04 00 50 58 45 | 09 len 00 00 textlen text | ff; the Pi 3B ROM needs three
     trailing spaces ([boot-net] "Known problems")."""
     text = (menu + ("   " if padded else "")).encode()
@@ -208,7 +208,7 @@ def bootp_request(mac, xid, options, hops=0, giaddr="0.0.0.0"):
 
 # Non-Pi clients. Layouts: RFC 2131/2132; PXE clients per RFC 4578 (options 93, 94, 97) and the
 # PXE 2.1 vendor class "PXEClient:Arch:xxxxx:UNDI:yyyzzz". The request lists are PC-style: they
-# ask for 1, 3 and the rest in a different set and order from any Pi's (facts section 2).
+# ask for 1, 3 and the rest in a different set and order from any Pi's (docs/protocol/dhcp.md).
 PXE_BIOS_LIST = bytes([1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51,
                        54, 58, 59, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135])
 PXE_GUID = bytes.fromhex("00" "4c4c4544004a3510804ab4c04f333232")
@@ -235,7 +235,7 @@ def x86_uefi_pxe_discover(mac="00:1b:21:dd:ee:ff", xid=0x0ddba11):
 
 
 def pi4_discover_with_option97(mac, xid, option97):
-    """Shape C (facts section 2) with a caller-chosen option 97, e.g. a malformed one."""
+    """Shape C (docs/protocol/dhcp.md) with a caller-chosen option 97, e.g. a malformed one."""
     return bootp_request(mac, xid, [(53, b"\x01"),
                                     (55, bytes.fromhex("01032b3c424380818283848586 87".replace(" ", ""))),
                                     (93, b"\x00\x00"), (94, b"\x01\x02\x01"), (97, option97),
@@ -281,7 +281,7 @@ def parse_bootp(reply):
     return socket.inet_ntoa(reply[16:20]), socket.inet_ntoa(reply[24:28]), opts
 
 
-# Option 97 of the facts file's Pi 4 (serial bf9fed6f, MAC e4:5f:01:98:e0:82), section 2.
+# Option 97 of docs/protocol/dhcp.md's Pi 4 (serial bf9fed6f, MAC e4:5f:01:98:e0:82).
 PI4_OPTION97 = bytes.fromhex("00346950521531d000" "0198e0826fed9fbf")
 PI4_REQUEST_LIST = bytes.fromhex("01032b3c424380818283848586" "87")
 

@@ -33,7 +33,7 @@ TEST_CASE("a ROM3 DISCOVER is framed as the Pi frames it") {
     PiIdentity pi = pi4();
     pi.model = PiModel::Rom3;
     const Bytes bootp = buildDiscover(pi);
-    REQUIRE(bootp.size() == 320);  // facts section 2, shape A
+    REQUIRE(bootp.size() == 320);  // docs/protocol/dhcp.md, shape A
     const Bytes frame = buildClientFrame(pi.mac, bootp, Framing{});
     REQUIRE(frame.size() == 14 + 20 + 8 + 320);
     CHECK(Bytes(frame.begin(), frame.begin() + 6) == Bytes(6, 0xff));

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hook parameters as kea-dhcp4 sees them at a real start (kea-dhcp4 -c): each bad parameter makes
 Kea refuse the configuration with a log line naming the parameter and the value (Kea 2.2's -t
-does not call the hook's load(): facts section 8), and examples/kea-dhcp4.conf starts cleanly
+does not call the hook's load(): docs/kea.md), and examples/kea-dhcp4.conf starts cleanly
 and answers a Pi.
 """
 

@@ -2,9 +2,9 @@
 """Pis inside a real kea-dhcp4 with the hook: classes, options 43/60/66 byte for byte, padding,
 parameters, allow-lists, per-serial overrides, statistics.
 
-Expected bytes: option 43 from facts section 3 (dnsmasq's pxe-service=0,"Raspberry Pi Boot" and
+Expected bytes: option 43 of docs/protocol/dhcp.md (dnsmasq's pxe-service=0,"Raspberry Pi Boot" and
 the Pi 3B ROM's padded form, [boot-net] "Known problems"); option 66 as dotted-quad text without
-NUL (facts section 3); requests as each boot stage sends them (facts section 2, core builders).
+NUL (firmware#871); requests as each boot stage sends them (docs/protocol/dhcp.md, core builders).
 """
 
 import ipaddress
@@ -15,7 +15,7 @@ import keatest
 from keatest import netlab
 from keatest import KeaServer, Lab, PLAIN_OPTION43, ROM_OPTION43, options, pi
 
-PIS = {  # model: (MAC, serial); Pi 4 values are the facts file's (serial bf9fed6f)
+PIS = {  # model: (MAC, serial); Pi 4 values are docs/protocol/dhcp.md's (serial bf9fed6f)
     "rom3": ("b8:27:eb:12:34:56", "00123456"),
     "bootcode": ("b8:27:eb:ab:cd:ef", "12abcdef"),
     "pi4": ("e4:5f:01:98:e0:82", "bf9fed6f"),
@@ -173,7 +173,7 @@ class PiHookTest(unittest.TestCase):
     def test_relayed_pi4_discover_and_request(self):
         """Through a DHCP relay (hops 1, giaddr set; RFC 2131 4.1) a Pi 4 is classified and
         answered the same way; the reply goes to the relay. (The Pi 3B ROM cannot use relays:
-        facts section 4.)"""
+        docs/protocol/dhcp.md.)"""
         kea = self.start(None)
         mac, xid = "e4:5f:01:98:e0:82", 0x4e1a7e01
         offer = keatest.relay_exchange(self.lab, keatest.pi4_relayed(mac, xid, 1))

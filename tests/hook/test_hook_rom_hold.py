@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The Pi 3B boot ROM never sends DHCPREQUEST and uses the OFFERed address (facts section 4,
-raspberrypi/firmware#1303); neither does bootcode.bin (facts section 2). With hold-rom-offers
+"""The Pi 3B boot ROM never sends DHCPREQUEST and uses the OFFERed address (docs/protocol/dhcp.md,
+raspberrypi/firmware#1303); neither does bootcode.bin (same page). With hold-rom-offers
 (default) the hook records each ROM3 and BOOTCODE OFFER as a lease, so a second Pi is never
 offered an address the first one is using.
 

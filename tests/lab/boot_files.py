@@ -1,6 +1,6 @@
 """Small generated boot trees and NFS base roots for the lab and the probe tests.
 
-Nothing here is real firmware: files have the names the Pi asks for (facts sections 1 and 5) and
+Nothing here is real firmware: files have the names the Pi asks for (docs/protocol/tftp.md) and
 deterministic pseudo-random contents, so transfers can be checked byte for byte.
 """
 

@@ -3,7 +3,7 @@
     [pia] --- 192.0.2.0/25 --- [srv] --- 192.0.2.128/30 --- [relay] --- 198.51.100.0/24 --- [pib]
 
 Only TEST-NET addresses, in namespaces this module creates (netlab enforces both).
-The Pi 3 boot ROM cannot boot through a relay (facts section 4), so ROM Pis live on `pia`.
+The Pi 3 boot ROM cannot boot through a relay (firmware#670), so ROM Pis live on `pia`.
 """
 
 import os

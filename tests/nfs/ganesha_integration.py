@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""rpi-nfs-exports --backend ganesha against the real nfs-ganesha (VFS FSAL) (issue 4).
+"""rpi-nfs-exports --backend ganesha against the real nfs-ganesha (VFS FSAL).
 
 Three network namespaces: the server (192.0.2.1 towards the Pi, 198.51.100.1 towards another host)
 runs rpcbind and ganesha.nfsd in a private mount namespace (nfs_ns.py); "pi" is the Pi at
 192.0.2.10, "other" a stranger at 198.51.100.66. The client is libnfs-utils (nfs-ls, nfs-cp), a
 user-space NFS client that sends AUTH_SYS uid 0 when run as root. `provision` clones a Raspberry Pi
-OS-shaped root (stock cmdline.txt and fstab forms, facts section 7) and exports it; the Pi can then
+OS-shaped root (stock cmdline.txt and fstab forms, docs/nfs.md) and exports it; the Pi can then
 read and write it as root, the stranger is refused, and `remove` takes the Pi's access away.
 """
 

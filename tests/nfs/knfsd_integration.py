@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""rpi-nfs-exports, knfsd backend, against the real exportfs, rpc.mountd and rpcbind (issue 4).
+"""rpi-nfs-exports, knfsd backend, against the real exportfs, rpc.mountd and rpcbind.
 
 Runs in a private mount and network namespace (nfs_ns.py): /etc/exports, /etc/exports.d and
 /var/lib/nfs are the test's own (tests/lib/nfs_sandbox.py), rpcbind and mountd listen only inside
-the test's network namespace at 192.0.2.1. The kernel NFS server is not needed (facts section 7:
+the test's network namespace at 192.0.2.1. The kernel NFS server is not needed (docs/nfs.md:
 exportfs and mountd run without it); its absence is what the nfsd NULL ping must report.
 Independent oracles: the files' bytes, `showmount -e` (nfs-common's MOUNT client) and exportfs's
 own etab.

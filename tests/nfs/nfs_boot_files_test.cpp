@@ -6,7 +6,7 @@
 //   it); ROOTDEV becomes PARTUUID=<disk id>-02 when the image is exported.
 // - RPi-Distro/pi-gen stage1/01-sys-tweaks/files/fstab: proc, BOOTDEV /boot[/firmware] vfat,
 //   ROOTDEV / ext4 defaults,noatime; BOOTDEV/ROOTDEV become PARTUUID=<disk id>-01/-02.
-// Target form: facts section 1 step 3 (root=/dev/nfs nfsroot=SERVER:/path,vers=N,tcp rw ip=dhcp).
+// Target: docs/protocol/boot.md step 3 (root=/dev/nfs nfsroot=SERVER:/path,vers=N,tcp rw ip=dhcp).
 #include <catch2/catch.hpp>
 
 #include "rpinetboot/nfs/boot_files.h"

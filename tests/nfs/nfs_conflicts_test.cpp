@@ -1,4 +1,4 @@
-// Conflicts with foreign exports, judged as nfs-utils acts (facts section 7: duplicate client:path
+// Conflicts with foreign exports, judged as nfs-utils acts (docs/nfs.md: duplicate client:path
 // keeps the first and fails; fsid=0 changes NFSv4 paths).
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-// exports(5) parser. Behaviour reference: nfs-utils 2.6.2 as measured on Debian 12 (facts section
-// 7) and exports(5): quoting, \ooo escapes, "-options" defaults, and "host (opts)" exporting to the
+// exports(5) parser. Behaviour reference: nfs-utils 2.6.2 as measured on Debian 12 (docs/nfs.md)
+// and exports(5): quoting, \ooo escapes, "-options" defaults, and "host (opts)" exporting to the
 // world.
 #include <catch2/catch.hpp>
 
@@ -90,7 +90,7 @@ TEST_CASE("parser: -options are defaults for every client", "[nfs][parser]") {
 }
 
 TEST_CASE("parser: a space before ( exports to the world", "[nfs][parser]") {
-    // Facts section 7: `path 10.0.0.5 (rw)` exports to the world (exportfs -v shows <world>).
+    // docs/nfs.md: `path 10.0.0.5 (rw)` exports to the world (exportfs -v shows <world>).
     auto p = parseExports("/srv/a 192.0.2.5 (rw)\n", "/etc/exports");
     REQUIRE(p.entries.size() == 1);
     REQUIRE(p.entries[0].clients.size() == 2);

@@ -1,5 +1,5 @@
 // The probe's verdicts on offers, boot plans, config.txt and cmdline.txt.
-// Option 43 vectors: facts section 3 (via tests/unit/vectors.h).
+// Option 43 vectors: docs/protocol/dhcp.md (via tests/unit/vectors.h).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -72,7 +72,7 @@ TEST_CASE("the Pi 3B ROM needs the padded menu text", "[probe]") {
     CHECK(has(unpadded, "no-rom-padding", Verdict::Fail));
     auto padded = assessOffer(offer({{43, vectors::option43Padded()}}), PiModel::Rom3, kServer);
     CHECK(padded.netboot);
-    // Later loaders match a substring: the padded form is fine for them too (facts section 3).
+    // Later loaders match a substring: the padded form suits them too (docs/protocol/dhcp.md).
     CHECK(assessOffer(offer({{43, vectors::option43Padded()}}), PiModel::Pi5, kServer).netboot);
 }
 
@@ -228,7 +228,7 @@ TEST_CASE("a missing serial directory is the root fallback", "[probe][tftp]") {
 }
 
 TEST_CASE("tsize and blksize must both come back in an OACK", "[probe][tftp]") {
-    // Facts section 5: always OACK blksize and tsize when asked (firmware#1012).
+    // docs/protocol/tftp.md: always OACK blksize and tsize when asked (firmware#1012).
     TransferObservation o = seen(TransferObservation::Outcome::Found);
     o.asked = {"tsize", "blksize"};
     o.oack = true;

@@ -1,5 +1,5 @@
 // rpi-netboot-probe's command line and report, without sockets: usage errors exit 2, defaults
-// follow the facts (Pi 1-3 MAC low bytes = serial low bytes, section 2), JSON keys are stable.
+// follow docs/protocol/dhcp.md (Pi 1-3 MAC low bytes = serial low bytes), JSON keys are stable.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -59,7 +59,7 @@ TEST_CASE("identity defaults follow the models' MAC and serial habits", "[probe]
     CHECK(pi4.options->json);
     CHECK(pi4.options->timeout.count() == 250);
 
-    // Pi 1-3: the MAC's low three bytes are the serial's (facts section 2).
+    // Pi 1-3: the MAC's low three bytes are the serial's (docs/protocol/dhcp.md).
     auto rom = parse({"--interface", "eth1", "--model", "rom3", "--mac", "b8:27:eb:ab:03:01"});
     REQUIRE(rom.options);
     CHECK(rom.options->pi.serial.str() == "00ab0301");

@@ -3,7 +3,7 @@ setup gets its diagnosis code and exit status 1.
 
 Servers: kea-dhcp4 (with and without the rpi-netboot hook), rpi-tftpd, a TFTP server without option
 negotiation, rpcbind + exportfs + rpc.mountd (probelab.py). Protocol facts the assertions rest
-on: /work/shared/pi-netboot-facts.md sections 1-5 (option 43 with "Raspberry Pi Boot", ROM
+on: docs/protocol/ (boot.md, dhcp.md, tftp.md) (option 43 with "Raspberry Pi Boot", ROM
 padding, option 66 as text, the <serial>/ prefix probe, OACK for tsize/blksize, the 65535-block
 counter) and 7 (per-Pi exports; vers= in nfsroot=).
 """
@@ -88,7 +88,7 @@ class GoodServers(unittest.TestCase):
         self.assertIn(pi.serial + "/initramfs8", fetched, context)
         self.assertIn(pi.serial + "/cmdline.txt", fetched, context)
         if model in ("rom3", "bootcode"):
-            # The ROM reads bootcode.bin from the root before any prefix (facts section 1).
+            # The ROM reads bootcode.bin from the root before any prefix (docs/protocol/boot.md).
             self.assertEqual(fetched["bootcode.bin"]["bytes"], 52 * 1024, context)
             self.assertFalse(fetched["bootcode.bin"]["oack"], context)
         else:
@@ -108,7 +108,7 @@ class GoodServers(unittest.TestCase):
 
     def test_good_pi5_boots(self):
         result = self.assert_boots("pi5")
-        # Pi 5 fetches no start*.elf (facts section 5).
+        # Pi 5 fetches no start*.elf (docs/protocol/tftp.md).
         self.assertFalse(any("start" in f["path"] for f in result["files"]))
 
     def test_serial_dir_missing(self):
@@ -348,7 +348,7 @@ class ProxyDhcp(unittest.TestCase):
 
     def test_rom3_needs_padding_that_the_tutorial_lacks(self):
         # pxe-service=0,"Raspberry Pi Boot" is unpadded: the Pi 3B ROM needs three spaces
-        # (facts section 3, [boot-net] "Known problems").
+        # (docs/protocol/dhcp.md, [boot-net] "Known problems").
         rc, result, res = self.setup.probe(*self.LOCAL_ROM3.args())
         context = f"rc={rc}\n{res.stdout}\n{res.stderr}"
         self.assertEqual(rc, 1, context)
@@ -357,7 +357,7 @@ class ProxyDhcp(unittest.TestCase):
 
 class WireFormat(unittest.TestCase):
     """What the probe puts on the wire, captured in the server namespace (no DHCP server), against
-    facts section 2: options 53, 55, 93, 94, 97, 60 in that order, the 55 lists, 93 = 00 00,
+    docs/protocol/dhcp.md: options 53, 55, 93, 94, 97, 60 in that order, the 55 lists, 93 = 00 00,
     94 = 01 02 01, the option 97 layouts, the constant xid and IP ttl 128 / id 0 / UDP checksum 0
     of shapes A and B, BOOTP lengths 320 / 322."""
 

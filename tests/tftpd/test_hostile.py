@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 3, item 3: hostile requests. Nothing escapes the allowed roots, nothing is written, no
+"""Hostile requests. Nothing escapes the allowed roots, nothing is written, no
 server path reaches a client, stray packets get no answer, a flood of half-open requests does
 not delay a legitimate fetch, and the daemon's memory stays flat."""
 

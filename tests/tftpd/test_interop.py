@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 3, item 1: real clients from Debian (curl, atftp, tftp-hpa) fetch files byte-identical
+"""Interoperability: real clients from Debian (curl, atftp, tftp-hpa) fetch files byte-identical
 from per-serial trees, symlinked shared trees, MAC trees and the template layout."""
 
 import os

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Issue 3, operations: SIGHUP reload keeps running transfers, SIGTERM exits cleanly, --user
+"""Operations: SIGHUP reload keeps running transfers, SIGTERM exits cleanly, --user
 drops privileges after binding port 69, systemd socket activation, IPv6, the path-MTU clamp on
 a real 1500/1400-byte link, transfer limits and half-open expiry, the layout template with its
 root fallback, per-serial pinning, case-insensitive lookup, one log line per transfer.
@@ -244,7 +244,7 @@ class Operations(unittest.TestCase):
         self.assertEqual(c.block, 1)
         self.assertEqual(c.tid, first)
         # A different request from the same (ip, port) replaces the live transfer (ports get
-        # reused by Pi firmware, facts section 5).
+        # reused by Pi firmware, firmware#745).
         c.sock.sendto(lab.rrq("bootcode.bin"), c.server)
         while True:
             pkt, addr = c.sock.recvfrom(70000)

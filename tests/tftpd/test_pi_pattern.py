@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Issue 3, item 2: the Pi-pattern client (rpinetboot_probe_tftp) walks a Pi 4 and a Pi 3 boot:
+"""The Pi-pattern client (rpinetboot_probe_tftp) walks a Pi 4 and a Pi 3 boot:
 tsize+blksize probes with early terminate after OACK or after DATA 1, re-requests from new
-ports, missing-file probes, the prefix probe and its root fallback (facts sections 1 and 5)."""
+ports, missing-file probes, the prefix probe and its root fallback (docs/protocol/tftp.md)."""
 
 import json
 import os

@@ -16,7 +16,7 @@ Bytes raw(const std::string& s) {
 }  // namespace
 
 TEST_CASE("RRQ as a Pi 4 sends it parses", "[packet]") {
-    // Pi 4 EEPROM >= 2022-10: tsize 0, blksize 1468, mode octet (facts section 5).
+    // Pi 4 EEPROM >= 2022-10: tsize 0, blksize 1468, mode octet (docs/protocol/tftp.md).
     auto p =
         raw(std::string("\x00\x01", 2) + "bf9fed6f/start4.elf" + std::string(1, '\0') + "octet" +
             std::string(1, '\0') + "tsize" + std::string(1, '\0') + "0" + std::string(1, '\0') +

@@ -1,4 +1,4 @@
-// Classification rules (facts section 2; issue 2's classification paragraph).
+// Classification rules (docs/protocol/dhcp.md: shape first, OUI only a hint).
 #include <catch2/catch.hpp>
 
 #include "rpinetboot/classify.h"

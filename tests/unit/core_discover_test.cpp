@@ -1,4 +1,4 @@
-// The emulated Pis' DHCP packets (facts section 2 table: option order, lengths, xid, flags).
+// The emulated Pis' DHCP packets (docs/protocol/dhcp.md shapes: option order, lengths, xid, flags).
 #include <catch2/catch.hpp>
 
 #include "rpinetboot/classify.h"

@@ -1,4 +1,4 @@
-// Serial, MAC and OUI forms (facts section 2: "Serial strings", "MAC prefix", "MAC OUIs").
+// Serial, MAC and OUI forms (docs/protocol/dhcp.md: "Serial numbers and MAC prefixes", "MAC OUIs").
 #include <catch2/catch.hpp>
 
 #include "rpinetboot/mac.h"
@@ -38,7 +38,7 @@ TEST_CASE("MAC addresses parse and print in the Pi's forms", "[mac]") {
     }
 }
 
-TEST_CASE("the built-in OUI list matches the facts file and is extensible", "[oui]") {
+TEST_CASE("the built-in OUI list matches docs/protocol/dhcp.md and is extensible", "[oui]") {
     OuiSet set;
     for (const char* oui :
          {"b8:27:eb", "dc:a6:32", "e4:5f:01", "28:cd:c1", "d8:3a:dd", "2c:cf:67", "88:a2:9e"}) {

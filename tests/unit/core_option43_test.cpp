@@ -1,4 +1,4 @@
-// Option 43/60/66 encoding (facts section 3).
+// Option 43/60/66 encoding (docs/protocol/dhcp.md, "The reply a Pi needs").
 #include <catch2/catch.hpp>
 
 #include "rpinetboot/dhcp_packet.h"
@@ -40,7 +40,7 @@ TEST_CASE("menu text is validated", "[option43]") {
 }
 
 TEST_CASE("option 66 is dotted-quad text without NUL", "[option66]") {
-    // Facts section 3: "192.168.47.1" = 31 39 32 2e 31 36 38 2e 34 37 2e 31.
+    // docs/protocol/dhcp.md: "192.168.47.1" = 31 39 32 2e 31 36 38 2e 34 37 2e 31.
     const std::string text = tftpServerText(*parseIpv4("192.168.47.1"));
     CHECK(vectors::text(text) ==
           Bytes{0x31, 0x39, 0x32, 0x2e, 0x31, 0x36, 0x38, 0x2e, 0x34, 0x37, 0x2e, 0x31});

@@ -1,4 +1,4 @@
-// Option 97 forms (facts section 2, "Option 97 magic, shape C" and the table's row 97).
+// Option 97 forms (docs/protocol/dhcp.md, "Option 97: client machine identifier").
 #include <catch2/catch.hpp>
 
 #include "rpinetboot/option97.h"

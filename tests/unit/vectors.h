@@ -1,4 +1,4 @@
-// Byte vectors from ../shared/pi-netboot-facts.md, each with the public source the facts file
+// Byte vectors from docs/protocol/dhcp.md, each with the public source that page
 // names.
 #pragma once
 
@@ -11,8 +11,8 @@ namespace vectors {
 
 using rpinetboot::Bytes;
 
-// Facts section 2: a Pi 4, serial bf9fed6f, MAC e4:5f:01:98:e0:82, option 97 as logged by dnsmasq
-// in a published Pi 4 netboot write-up.
+// docs/protocol/dhcp.md: Pi 4 serial bf9fed6f, MAC e4:5f:01:98:e0:82, option 97 as dnsmasq logged
+// it in a published Pi 4 netboot write-up.
 inline const Bytes kPi4Option97 = {0x00, 0x34, 0x69, 0x50, 0x52, 0x15, 0x31, 0xd0, 0x00,
                                    0x01, 0x98, 0xe0, 0x82, 0x6f, 0xed, 0x9f, 0xbf};
 inline constexpr const char* kPi4Mac = "e4:5f:01:98:e0:82";
@@ -23,7 +23,7 @@ inline Bytes text(const std::string& s) {
     return Bytes(s.begin(), s.end());
 }
 
-// Facts section 3: dnsmasq's pxe-service=0,"Raspberry Pi Boot" (a published dnsmasq log).
+// docs/protocol/dhcp.md: dnsmasq's pxe-service=0,"Raspberry Pi Boot" (a published dnsmasq log).
 inline Bytes option43Unpadded() {
     Bytes b = {0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 0x14, 0x00, 0x00, 0x11};
     Bytes t = text("Raspberry Pi Boot");
@@ -32,7 +32,7 @@ inline Bytes option43Unpadded() {
     return b;
 }
 
-// Facts section 3: the Pi 3B ROM form, three trailing spaces, sub-option 9 length 23
+// docs/protocol/dhcp.md: the Pi 3B ROM form, three trailing spaces, sub-option 9 length 23
 // ([boot-net] "Known problems").
 inline Bytes option43Padded() {
     Bytes b = {0x06, 0x01, 0x03, 0x0a, 0x04, 0x00, 0x50, 0x58, 0x45, 0x09, 23, 0x00, 0x00, 20};
@@ -42,7 +42,7 @@ inline Bytes option43Padded() {
     return b;
 }
 
-// Facts section 2 table, row 55.
+// docs/protocol/dhcp.md, "Option 55".
 inline const Bytes kList55A = {0x2b, 0x3c, 0x43, 0x80, 0x81, 0x82,
                                0x83, 0x84, 0x85, 0x86, 0x87, 0x42};
 inline const Bytes kList55B = {0x2b, 0x3c, 0x43, 0x80, 0x81, 0x82, 0x83,

@@ -370,7 +370,7 @@ ResolveResult PathResolver::resolve(std::string_view requestName, std::string_vi
     }
     if (!layoutRoot_.empty() && parts->size() >= 2) {
         // "<prefix>/<path>" -> the template; when the prefix's directory is missing the request
-        // is served from --root as usual (the Pi's own fallback, facts section 1).
+        // is served from --root as usual (the Pi's own fallback, docs/protocol/boot.md).
         std::string head = config_.layout.substr(0, config_.layout.size() - 7);  // "/{path}"
         for (std::string p : {"{serial}", "{prefix}"}) {
             auto pos = head.find(p);

@@ -416,7 +416,7 @@ bool Server::makeRoom(const asio::ip::address& client) {
 void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     const std::string logName = sanitize(req.filename);
     if (req.mode != "octet") {
-        // netascii is optional (issue 3) and unused by every Pi loader: refused clearly.
+        // netascii is optional here and unused by every Pi loader: refused clearly.
         LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client
                                              << ": unsupported mode \"" << sanitize(req.mode, 16)
                                              << "\"");

@@ -63,7 +63,7 @@ class Transfer {
         return static_cast<std::uint16_t>(block & 0xffff);
     }
     // Files needing more than 65535 blocks make the block number roll over, which Pi
-    // bootloaders before 2025-09-23 cannot follow (facts section 5).
+    // bootloaders before 2025-09-23 cannot follow (rpi-eeprom#720).
     bool needsRollover() const { return totalBlocks_ > 0xffff; }
 
   private:

@@ -1,5 +1,5 @@
 // Deciding whether a DHCP request comes from a network-booting Pi, and which boot stage sent it.
-// Facts section 2. Used by the Kea hook; free of Kea types so it is testable on its own.
+// docs/protocol/dhcp.md. Used by the Kea hook; free of Kea types so it is testable on its own.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +25,7 @@ inline constexpr std::string_view kClassAll = "RPI_NETBOOT";
 std::string_view className(PiClass cls);
 
 // True for the stages that never send DHCPREQUEST and use the OFFERed address as it is: the Pi 3B
-// boot ROM and bootcode.bin (facts section 2, "Sends REQUEST?"). A server must hold their offers.
+// boot ROM and bootcode.bin (docs/protocol/dhcp.md, "Quirks"). A server must hold their offers.
 bool usesOfferDirectly(PiClass cls);
 
 // What the classifier looks at, borrowed from the packet.

@@ -1,4 +1,4 @@
-// Building the exact DHCP packets each Pi boot stage sends (facts section 2), so the probe and the
+// The exact DHCP packets each Pi boot stage sends (docs/protocol/dhcp.md), so the probe and the
 // tests can behave like real Pis. BOOTP payload only; the probe adds Ethernet/IP/UDP framing.
 #pragma once
 

@@ -26,7 +26,7 @@ class MacAddress {
 
     // "dc:a6:32:01:36:c2"
     std::string str() const;
-    // "dc-a6-32-01-36-c2": the TFTP_PREFIX=2 directory name (facts section 2).
+    // "dc-a6-32-01-36-c2": the TFTP_PREFIX=2 directory name (docs/protocol/dhcp.md).
     std::string dashed() const;
 
     bool operator==(const MacAddress& other) const { return bytes_ == other.bytes_; }

@@ -1,5 +1,5 @@
-// The reply a Pi needs: option 43 PXE vendor sub-options, option 60 and option 66 (facts section
-// 3).
+// The reply a Pi needs: option 43 PXE vendor sub-options, option 60 and option 66
+// (docs/protocol/dhcp.md, "The reply a Pi needs").
 #pragma once
 
 #include <cstdint>

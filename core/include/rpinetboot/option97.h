@@ -1,4 +1,4 @@
-// Option 97 (client identifier) as the three Pi DISCOVER shapes send it (facts section 2).
+// Option 97 (client identifier) as the three Pi DISCOVER shapes send it (docs/protocol/dhcp.md).
 // Always 17 bytes: a type byte 0 and sixteen bytes whose layout depends on the boot stage.
 #pragma once
 

@@ -1,5 +1,5 @@
 // MAC OUIs assigned to Raspberry Pi boards. An OUI is a hint, never the classifier on its own,
-// and the list is extensible because every published list has gone stale (facts section 2).
+// and the list is extensible because every published list has gone stale (ltsp/ltsp#498).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 
 namespace rpinetboot {
 
-// The built-in list, from the facts file.
+// The built-in list: docs/protocol/dhcp.md, "MAC OUIs".
 const std::vector<std::uint32_t>& builtinPiOuis();
 
 // Parses "dc:a6:32", "dc-a6-32" or "dca632" (any case).

@@ -1,4 +1,4 @@
-// DHCP parameter-request lists (option 55) of the three Pi DISCOVER shapes (facts section 2).
+// DHCP parameter-request lists (option 55) of the three Pi DISCOVER shapes (docs/protocol/dhcp.md).
 #pragma once
 
 #include <array>

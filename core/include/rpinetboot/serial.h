@@ -1,5 +1,5 @@
 // Raspberry Pi board serial numbers as the network boot uses them.
-// Facts: ../shared/pi-netboot-facts.md section 2 ("Serial strings").
+// See docs/protocol/dhcp.md, "Serial numbers and MAC prefixes".
 #pragma once
 
 #include <cstdint>

@@ -6,7 +6,7 @@ namespace rpinetboot::probe {
 
 namespace {
 
-// Facts section 5, "TFTP, as the Pi speaks it".
+// docs/protocol/tftp.md, "Options per loader".
 constexpr TftpDialect kRomDialect{false, std::nullopt};
 constexpr TftpDialect kBootcodeDialect{true, std::nullopt};
 constexpr TftpDialect kEepromDialect{true, 1468};
@@ -71,7 +71,7 @@ std::vector<BootStep> bootPlan(PiModel model) {
         plan.push_back({StepKind::File, "start4.elf", true, kEepromDialect, "firmware"});
         plan.push_back({StepKind::File, "fixup4.dat", true, kEepromDialect, "firmware"});
     } else {
-        // Pi 5 fetches no start*.elf (facts section 5); how it decides the prefix is not
+        // Pi 5 fetches no start*.elf (docs/protocol/tftp.md); how it decides the prefix is not
         // published, so the probe tests <prefix>/config.txt (unconfirmed).
         plan.push_back({StepKind::PrefixProbe, "config.txt", true, kEepromDialect, "prefix"});
         plan.push_back({StepKind::File, "config.txt", true, kEepromDialect, "config"});

@@ -20,7 +20,7 @@ bool printable(const Bytes& b) {
     return std::all_of(b.begin(), b.end(), [](std::uint8_t c) { return c >= 0x20 && c < 0x7f; });
 }
 
-// Option 66 must be dotted-quad text: the Pi has no resolver (facts section 1).
+// Option 66 must be dotted-quad text: the Pi has no resolver (docs/protocol/boot.md).
 void checkTftpServer(OfferAssessment& a, const DhcpPacket& offer, std::uint32_t source_ip) {
     if (const Bytes* o66 = offer.option(kOptionTftpServerName)) {
         Bytes text = *o66;

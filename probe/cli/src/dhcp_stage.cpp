@@ -35,7 +35,7 @@ const char* shapeName(DiscoverShape s) {
     return "?";
 }
 
-// Facts section 2: the boot ROM and bootcode.bin send IP ttl 128, id 0 and UDP checksum 0.
+// docs/protocol/dhcp.md: the boot ROM and bootcode.bin send IP ttl 128, id 0 and UDP checksum 0.
 // What the EEPROM bootloader does is unconfirmed; it is sent with an ordinary checksum.
 Framing framingFor(PiModel model) {
     Framing f;

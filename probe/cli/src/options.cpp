@@ -152,7 +152,7 @@ ParseOutcome parseOptions(const std::vector<std::string>& args) {
                               "\" is not a Pi serial (8 hex digits, e.g. bf9fed6f)");
         }
     } else if (mac && shapeOf(*model) != DiscoverShape::C) {
-        // Pi 1-3: the MAC's low three bytes are the serial's (facts section 2).
+        // Pi 1-3: the MAC's low three bytes are the serial's (docs/protocol/dhcp.md).
         const auto& b = mac->bytes();
         serial = Serial(std::uint32_t{b[3]} << 16 | std::uint32_t{b[4]} << 8 | b[5]);
     } else {
@@ -160,7 +160,7 @@ ParseOutcome parseOptions(const std::vector<std::string>& args) {
     }
     opt.pi.serial = *serial;
     opt.pi.mac = mac ? *mac : defaultMac(*model, *serial);
-    // Board revisions: the facts file's Pi 4 (0x00d03115); a Pi 5 8GB (0x00d04170).
+    // Board revisions: docs/protocol/dhcp.md's Pi 4 (0x00d03115); a Pi 5 8GB (0x00d04170).
     opt.pi.board_revision = *model == PiModel::Pi5 ? 0x00d04170 : 0x00d03115;
     opt.pi.xid = std::random_device{}();
     opt.json = vm.count("json") > 0;

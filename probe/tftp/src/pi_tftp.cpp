@@ -17,7 +17,7 @@ const char* toString(PiTftpClient client) {
 }
 
 tftp::Options piRequestOptions(PiTftpClient client) {
-    // Facts section 5, table "TFTP, as the Pi speaks it".
+    // docs/protocol/tftp.md, table "Options per loader".
     switch (client) {
         case PiTftpClient::Pi3Rom:
             return {};
@@ -33,7 +33,7 @@ tftp::Options piRequestOptions(PiTftpClient client) {
 
 std::vector<PiBootStep> pi4BootSequence(PiTftpClient client) {
     using K = PiBootStep::Kind;
-    // Facts section 5, "Pi 4 file order (approx.)".
+    // docs/protocol/tftp.md, "File order" (approximate).
     return {
         {"start4.elf", K::Probe, client, true},
         {"config.txt", K::ProbeAndFetch, client, true},
@@ -55,7 +55,7 @@ std::vector<PiBootStep> pi4BootSequence(PiTftpClient client) {
 std::vector<PiBootStep> pi3BootSequence() {
     using K = PiBootStep::Kind;
     const auto b = PiTftpClient::Bootcode;
-    // Facts sections 1 and 5: the ROM reads bootcode.bin from the root with no options, then
+    // docs/protocol/tftp.md: the ROM reads bootcode.bin from the root with no options, then
     // bootcode.bin probes <prefix>/start.elf and loads the rest with tsize and 512-byte blocks.
     return {
         {"bootcode.bin", K::Fetch, PiTftpClient::Pi3Rom, false},

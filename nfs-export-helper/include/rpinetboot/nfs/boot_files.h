@@ -1,5 +1,5 @@
 // Rewrites of a cloned Raspberry Pi OS root so that it boots from NFS: cmdline.txt by tokens and
-// etc/fstab by lines. Facts: ../shared/pi-netboot-facts.md sections 1 (step 3) and 7.
+// etc/fstab by lines. See docs/protocol/boot.md (step 3) and docs/nfs.md.
 #pragma once
 
 #include <string>

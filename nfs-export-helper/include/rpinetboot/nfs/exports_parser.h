@@ -2,7 +2,7 @@
 // write: quoting, \ooo octal escapes, backslash-newline continuation (it separates tokens, as in
 // nfs-utils), comments, "-options" defaults, host(options) lists, and "host (options)" with a
 // space, which nfs-utils reads as two clients: the host with default options and the WORLD with the
-// options. Facts: ../shared/pi-netboot-facts.md section 7.
+// options. See docs/nfs.md.
 #pragma once
 
 #include <string>

@@ -22,8 +22,8 @@ struct GaneshaEntry {
 struct GaneshaOptions {
     std::string fsal = "VFS";
     // Gets metadata-only, all-squashed access so that a MOUNT EXPORT call from the server itself
-    // lists the export: ganesha lists an export only to clients allowed to use it (facts
-    // section 7). Empty: no such client, and live verification cannot see the export.
+    // lists the export: ganesha lists an export only to clients allowed to use it
+    // (docs/nfs.md). Empty: no such client, and live verification cannot see the export.
     std::string verifyClient = "127.0.0.1";
 };
 

@@ -1,4 +1,4 @@
-// The TFTP requests each Pi boot stage makes, in order (facts sections 1 and 5; the Pi 3 ROM's
+// The TFTP requests each Pi boot stage makes, in order (docs/protocol/tftp.md; the Pi 3 ROM's
 // bootcode.bin and bootsig.bin requests from raspberrypi/documentation, network boot modes).
 #pragma once
 
@@ -12,7 +12,7 @@
 
 namespace rpinetboot::probe {
 
-// TFTP options a boot stage sends (facts section 5 table).
+// TFTP options a boot stage sends (docs/protocol/tftp.md, "Options per loader").
 struct TftpDialect {
     bool tsize = false;
     std::optional<std::uint16_t> blksize;  // nullopt: no blksize option, 512-byte blocks
@@ -47,7 +47,7 @@ struct BootConfig {
 };
 BootConfig parseConfigTxt(const std::string& text, PiModel model);
 
-// Old bootloaders cannot roll the TFTP block counter over (facts section 5).
+// Old bootloaders cannot roll the TFTP block counter over (rpi-eeprom#720).
 bool exceedsBlockCounter(std::uint64_t size, std::uint16_t blksize);
 
 }  // namespace rpinetboot::probe

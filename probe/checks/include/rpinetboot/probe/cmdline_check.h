@@ -1,4 +1,4 @@
-// What the kernel will do with cmdline.txt's root file system (facts sections 1 and 7).
+// What the kernel will do with cmdline.txt's root file system (docs/protocol/boot.md, docs/nfs.md).
 #pragma once
 
 #include <cstdint>

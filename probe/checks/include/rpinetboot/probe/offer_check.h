@@ -1,4 +1,4 @@
-// What a Pi makes of a DHCP OFFER (facts sections 1, 3, 4 and 8).
+// What a Pi makes of a DHCP OFFER (docs/protocol/dhcp.md, docs/kea.md).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// What the Pi makes of each TFTP answer during its boot walk (facts sections 1 and 5), free of
+// What the Pi makes of each TFTP answer during its boot walk (docs/protocol/tftp.md), free of
 // sockets: the CLI turns its transfers into TransferObservations and asks these functions.
 #pragma once
 

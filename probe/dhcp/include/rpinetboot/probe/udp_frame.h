@@ -1,4 +1,4 @@
-// Ethernet/IPv4/UDP framing of DHCP packets, as a Pi's boot ROM frames them (facts section 2:
+// Ethernet/IPv4/UDP framing of DHCP packets, as a Pi's boot ROM frames them (docs/protocol/dhcp.md:
 // shapes A and B send IP ttl 128, IP id 0 and UDP checksum 0), and parsing of received frames.
 #pragma once
 

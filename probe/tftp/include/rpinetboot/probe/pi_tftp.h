@@ -1,6 +1,6 @@
 // How Raspberry Pi loaders speak TFTP, and the order in which they fetch files during a boot.
-// Facts: ../shared/pi-netboot-facts.md sections 1 and 5 (rpi-eeprom#74, #857, firmware#1041,
-// #1700 and a published Pi 4 dnsmasq log). The file order is approximate, as the facts say.
+// See docs/protocol/tftp.md (rpi-eeprom#74, rpi-eeprom#857, firmware#1041, firmware#1700 and
+// a published Pi 4 dnsmasq log). The file order is approximate, as that page says.
 #pragma once
 
 #include <functional>
@@ -11,7 +11,7 @@
 
 namespace rpinetboot::probe {
 
-// The rows of the facts' TFTP table.
+// The rows of docs/protocol/tftp.md's "Options per loader" table.
 enum class PiTftpClient {
     Pi3Rom,         // no options, 512-byte blocks
     Bootcode,       // bootcode.bin / start.elf on Pi 2/3: tsize 0, 512
@@ -39,7 +39,7 @@ struct PiBootStep {
     bool underPrefix = true;  // false: always from the root (the Pi 3 ROM's bootcode.bin)
 };
 
-// Pi 4 (facts section 5 file order) with the given client row and probe habit.
+// Pi 4 (docs/protocol/tftp.md file order) with the given client row and probe habit.
 std::vector<PiBootStep> pi4BootSequence(PiTftpClient client = PiTftpClient::Pi4Eeprom2022);
 // Pi 3: the ROM fetches bootcode.bin from the root, then bootcode.bin (tsize only, 512-byte
 // blocks) probes <prefix>/start.elf and fetches the firmware, dtb, cmdline and kernel.
@@ -72,7 +72,7 @@ struct PiBootOptions {
 };
 
 // Walks a boot: the first step's probe decides whether later files come from "<prefix>/" or the
-// root, exactly like the firmware (facts section 1, step 2).
+// root, exactly like the firmware (docs/protocol/boot.md, step 2).
 PiBootWalk runPiBoot(const TftpServer& server, const std::vector<PiBootStep>& steps,
                      const PiBootOptions& options);
 

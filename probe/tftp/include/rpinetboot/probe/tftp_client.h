@@ -25,7 +25,7 @@ struct TftpServer {
 
 enum class EarlyStop {
     None,        // fetch the whole file
-    AfterOack,   // OACK -> ERROR 0 "Early terminate" (current Pi 4/5 EEPROM, facts section 5)
+    AfterOack,   // OACK -> ERROR 0 "Early terminate" (current Pi 4/5 EEPROM, rpi-eeprom#74)
     AfterData1,  // OACK -> ACK 0 -> DATA 1 -> ERROR (older firmware, firmware#1700)
 };
 
