@@ -1,0 +1,48 @@
+#include "rpinetboot/nfs/host_identity.h"
+
+#include <fnmatch.h>
+
+namespace rpinetboot::nfs {
+
+const std::vector<IdentityFile>& hostIdentityFiles() {
+    static const std::vector<IdentityFile> files{
+        {"etc", "machine-id", IdentityAction::Empty,
+         "systemd writes a new ID into an empty file on the next boot (machine-id(5)); two Pis "
+         "with one ID confuse journald, DHCP DUIDs and anything keyed on it"},
+        {"var/lib/dbus", "machine-id", IdentityAction::LinkToMachineId,
+         "D-Bus's copy of the machine ID; Debian's dbus package makes it this symlink "
+         "(/usr/lib/tmpfiles.d/dbus.conf)"},
+        {"etc/ssh", "ssh_host_*_key*", IdentityAction::Remove,
+         "SSH host keys: clones would share one private key. Raspberry Pi OS makes new ones at "
+         "boot with its regenerate_ssh_host_keys service (raspberrypi-sys-mods), enabled in the "
+         "copy when present; otherwise provision runs ssh-keygen -A for the copy"},
+        {"var/lib/systemd", "random-seed", IdentityAction::Remove,
+         "the random seed systemd-random-seed.service credits at boot; a shared seed is "
+         "shared entropy (systemd-random-seed.service(8)); it is created again at shutdown"},
+        {"var/lib/systemd", "credential.secret", IdentityAction::Remove,
+         "the host key of systemd-creds encrypted credentials, created on first use "
+         "(systemd-creds(1))"},
+        {"var/lib/dhcpcd", "duid", IdentityAction::Remove,
+         "dhcpcd's DHCP Unique Identifier (Raspberry Pi OS before bookworm): clones with one "
+         "DUID take each other's leases; dhcpcd makes a new one when it is missing"},
+    };
+    return files;
+}
+
+bool identityMatches(const IdentityFile& entry, std::string_view name) {
+    std::string n(name);
+    return fnmatch(entry.pattern.c_str(), n.c_str(), FNM_PERIOD) == 0;
+}
+
+std::string hostIdentityHelp() {
+    std::string out;
+    for (const auto& f : hostIdentityFiles()) {
+        const char* what = f.action == IdentityAction::Empty             ? "emptied"
+                           : f.action == IdentityAction::LinkToMachineId ? "-> /etc/machine-id"
+                                                                         : "removed";
+        out += "  /" + f.dir + "/" + f.pattern + " (" + what + ")\n";
+    }
+    return out;
+}
+
+}  // namespace rpinetboot::nfs
