@@ -72,6 +72,9 @@ po::options_description globalOptions(Config& cfg, int& verifySeconds) {
         "no-verify", po::bool_switch(&cfg.noVerify), "skip the live RPC verification")(
         "force", po::bool_switch(&cfg.force),
         "allow no_root_squash for a network or * client, and overlapping exports")(
+        "require-nosuid-nodev", po::bool_switch(&cfg.requireNosuidNodev),
+        "refuse (add, provision) or fail (check) a no_root_squash export on a file system "
+        "mounted without nosuid and nodev, instead of warning")(
         "verify-timeout", po::value(&verifySeconds)->default_value(10),
         "seconds to wait for the server to show a change")(
         "ganesha-config", po::value(&cfg.ganeshaConfig)->default_value(cfg.ganeshaConfig),

@@ -97,6 +97,13 @@ void renewSshHostKeys(const RootTree& tree, const Reporter& rep) {
         return;
     }
     if (tree.kind("etc/ssh/sshd_config") == RootTree::Kind::Missing) return;  // no SSH server
+    if (access("/usr/bin/ssh-keygen", X_OK) != 0) {
+        rep.warn(
+            "the copy has no SSH host keys and ssh-keygen is not installed here (package "
+            "openssh-client): its SSH server will not start until you run ssh-keygen -A -f "
+            "on the Pi's root");
+        return;
+    }
     std::string prefix = "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(tree.fd());
     auto r = runProcess({"/usr/bin/ssh-keygen", "-A", "-f", prefix}, std::chrono::minutes(2));
     if (r.exitCode != 0)
@@ -217,6 +224,19 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
     }
     std::string name = serial->str();
     std::string dest = *base + "/" + name;
+    // The copy will live on the base's file system: a refusal comes before hours of copying (the
+    // warning alone comes from `add`, once).
+    PiExport planned;
+    planned.serial = *serial;
+    planned.path = *base;
+    planned.options = buildOptions(req.options).options;
+    try {
+        if (cfg.requireNosuidNodev)
+            if (int rc = checkMountOptions(cfg, rep, {planned}); rc != kOk) return rc;
+    } catch (const SystemError& e) {
+        rep.error(e.what());
+        return kSystem;
+    }
     NfsRootSpec spec{req.server, dest, req.nfsVersion};
     if (auto probe = rewriteCmdline("", spec); !probe.error.empty()) {
         rep.error(probe.error);
