@@ -213,7 +213,8 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
     }
     Fd baseFd(open(base->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (baseFd.get() < 0) {
-        rep.error("cannot open the base directory " + *base + ": " + std::strerror(errno));
+        int e = errno;
+        rep.error("cannot open the base directory " + *base + ": " + std::strerror(e));
         return kSystem;
     }
     if (insideOf(*base, src.get())) {
@@ -252,11 +253,12 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
     // The stage is created here (0700, never through a link) and copied into through its own
     // descriptor; cp -a then gives it the base root's owner and mode.
     if (mkdirat(baseFd.get(), stageName.c_str(), 0700) != 0) {
-        if (errno == EEXIST) {
+        int e = errno;
+        if (e == EEXIST) {
             rep.error(stage + " exists (an interrupted provision?): remove it first");
             return kConflict;
         }
-        rep.error("cannot create " + stage + ": " + std::strerror(errno));
+        rep.error("cannot create " + stage + ": " + std::strerror(e));
         return kSystem;
     }
     auto discard = [&] {
@@ -285,9 +287,13 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
         discard();
         return kSystem;
     }
-    if (renameat(baseFd.get(), stageName.c_str(), baseFd.get(), name.c_str()) != 0) {
-        rep.error("cannot rename " + stage + " to " + dest + ": " + std::strerror(errno));
-        return kSystem;
+    // RENAME_NOREPLACE: a directory made at dest meanwhile is not silently replaced.
+    if (renameat2(baseFd.get(), stageName.c_str(), baseFd.get(), name.c_str(), RENAME_NOREPLACE) !=
+        0) {
+        int e = errno;
+        rep.error("cannot rename " + stage + " to " + dest + ": " + std::strerror(e) +
+                  " (the copy is left in " + stage + ")");
+        return e == EEXIST ? kConflict : kSystem;
     }
     rep.info("provisioned " + dest + " from " + req.from + " (hostname " + hostname + ")");
     AddRequest add{req.serial, dest, req.client, req.options, req.nfsVersion};

@@ -17,14 +17,16 @@ const std::vector<IdentityFile>& hostIdentityFiles() {
          "boot with its regenerate_ssh_host_keys service (raspberrypi-sys-mods), enabled in the "
          "copy when present; otherwise provision runs ssh-keygen -A for the copy"},
         {"var/lib/systemd", "random-seed", IdentityAction::Remove,
-         "the random seed systemd-random-seed.service credits at boot; a shared seed is "
-         "shared entropy (systemd-random-seed.service(8)); it is created again at shutdown"},
+         "the random seed systemd-random-seed.service loads at boot: a shared seed is shared "
+         "entropy; it saves a new one at shutdown (systemd-random-seed.service(8))"},
         {"var/lib/systemd", "credential.secret", IdentityAction::Remove,
-         "the host key of systemd-creds encrypted credentials, created on first use "
-         "(systemd-creds(1))"},
+         "the host key of systemd-creds encrypted credentials; systemd-creds makes a new one "
+         "when it first encrypts (systemd-creds(1), setup)"},
         {"var/lib/dhcpcd", "duid", IdentityAction::Remove,
-         "dhcpcd's DHCP Unique Identifier (Raspberry Pi OS before bookworm): clones with one "
-         "DUID take each other's leases; dhcpcd makes a new one when it is missing"},
+         "dhcpcd's DHCP Unique Identifier: clones with one DUID take each other's leases; "
+         "dhcpcd makes a new one when it is missing"},
+        {"var/lib/dhcpcd5", "duid", IdentityAction::Remove,
+         "the same, where Raspberry Pi OS before bookworm (Debian's dhcpcd5) keeps it"},
     };
     return files;
 }

@@ -6,7 +6,7 @@ checks that --help shows exactly those. This test builds the man page the packag
 debian/rules does (docs/man/generate.sh, help2man over --help) and checks that it has the same
 commands and, per section, the same options as --help; that each COMMAND --help shows the options
 the main --help lists for it; and that every --option the README's rpi-nfs-exports section names
-exists. No root, no network.
+exists; and that man renders the page without warnings. No root, no network.
 """
 
 import os
@@ -68,7 +68,7 @@ def options(entries):
 
 
 def main():
-    netlab.require_tools("help2man", tool())
+    netlab.require_tools("help2man", "man", tool())
     failures = []
 
     def expect(cond, what):
@@ -86,8 +86,14 @@ def main():
     with tempfile.TemporaryDirectory(prefix="rpinb-man-") as out:
         subprocess.run([os.path.join(SOURCE, "docs", "man", "generate.sh"),
                         os.path.dirname(tool()), out, "0.0-test", "rpi-nfs-exports"], check=True)
-        with open(os.path.join(out, "rpi-nfs-exports.8")) as f:
+        page = os.path.join(out, "rpi-nfs-exports.8")
+        with open(page) as f:
             mans = man_sections(f.read())
+        rendered = subprocess.run(["man", "--warnings", "-l", page], capture_output=True,
+                                  text=True, env=dict(os.environ, LC_ALL="C.UTF-8",
+                                                      MANWIDTH="80"))
+        expect(rendered.returncode == 0 and not rendered.stderr.strip(),
+               f"man --warnings: {rendered.stderr.strip()}")
 
     man_commands = [e.split()[0] for e in mans.get("Commands", [])]
     expect(man_commands == commands, f"man page commands {man_commands} != --help {commands}")

@@ -30,7 +30,7 @@ SECRETS = {"etc/machine-id": GOLDEN_ID, "var/lib/dbus/machine-id": GOLDEN_ID,
            "etc/ssh/ssh_host_rsa_key-cert.pub": "golden certificate\n",
            "var/lib/systemd/random-seed": "golden seed\n",
            "var/lib/systemd/credential.secret": "golden credential secret\n",
-           "var/lib/dhcpcd/duid": "golden duid\n"}
+           "var/lib/dhcpcd/duid": "golden duid\n", "var/lib/dhcpcd5/duid": "golden duid\n"}
 REGEN_UNIT = "regenerate_ssh_host_keys.service"
 
 
@@ -189,7 +189,8 @@ class Provision(unittest.TestCase):
         self.assertEqual(os.readlink(os.path.join(root, "var/lib/dbus/machine-id")),
                          "/etc/machine-id")
         for rel in ("var/lib/systemd/random-seed", "var/lib/systemd/credential.secret",
-                    "var/lib/dhcpcd/duid", "etc/ssh/ssh_host_rsa_key-cert.pub"):
+                    "var/lib/dhcpcd/duid", "var/lib/dhcpcd5/duid",
+                    "etc/ssh/ssh_host_rsa_key-cert.pub"):
             self.assertFalse(os.path.lexists(os.path.join(root, rel)), rel)
         # Debian makes no host keys at boot: ssh-keygen -A made new ones for the copy.
         with open(os.path.join(root, "etc/ssh/ssh_host_ed25519_key")) as f:
