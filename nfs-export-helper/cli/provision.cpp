@@ -117,7 +117,14 @@ void renewSshHostKeys(const RootTree& tree, const Reporter& rep) {
 void resetIdentity(const RootTree& tree, const Reporter& rep) {
     bool hadSshKeys = false;
     for (const auto& entry : hostIdentityFiles()) {
-        if (tree.kind(entry.dir) != RootTree::Kind::Directory) continue;
+        auto dirKind = tree.kind(entry.dir);
+        // A linked directory keeps its files elsewhere: they cannot be reset in this copy, and
+        // silently leaving them shared is what this step exists to prevent.
+        if (dirKind == RootTree::Kind::Symlink)
+            throw SystemError("/" + entry.dir +
+                              " is a symlink in the base root: its per-machine files cannot be "
+                              "reset in the copy (make it a directory in the base root)");
+        if (dirKind != RootTree::Kind::Directory) continue;
         for (const auto& name : tree.list(entry.dir)) {
             if (!identityMatches(entry, name)) continue;
             std::string rel = entry.dir + "/" + name;

@@ -175,6 +175,22 @@ class Provision(unittest.TestCase):
         self.assertEqual(tree_hash(golden), g_before)
         self.assertEqual(tree_hash(outside), o_before)
 
+    def test_linked_identity_directory_refused(self):
+        # etc/ssh pointing at the server's own /etc/ssh: its keys can be neither reset in the copy
+        # nor left shared, so provisioning stops and nothing is created or touched.
+        golden = SB.path("golden-linked-ssh")
+        make_golden(golden)
+        keys = SB.path("shared-ssh")
+        os.rename(os.path.join(golden, "etc/ssh"), keys)
+        os.symlink(keys, os.path.join(golden, "etc/ssh"))
+        g_before, k_before = tree_hash(golden), tree_hash(keys)
+        r = provision("88888888", golden)
+        self.assertEqual(r.returncode, 8, r.stdout + r.stderr)
+        self.assertIn("/etc/ssh is a symlink in the base root", r.stderr)
+        self.assertNothingCreated()
+        self.assertEqual(tree_hash(golden), g_before)
+        self.assertEqual(tree_hash(keys), k_before)
+
     def test_identity_reset_in_copy_and_golden_untouched(self):
         golden = SB.path("golden-identity")
         make_golden(golden)
