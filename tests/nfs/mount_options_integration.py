@@ -6,11 +6,12 @@ with nosuid,nodev, one with nosuid only, one with neither. A no_root_squash expo
 on a mount without both is warned about by add, provision and check, and refused with
 --require-nosuid-nodev (nothing written or copied); root_squash and ro exports are not at risk.
 The oracle for "at risk" is the kernel itself: a setuid-root program copied to each mount runs as
-root only where nosuid is missing.
+root only where nosuid is missing, and a device node made there opens only where nodev is missing.
 """
 
 import os
 import shutil
+import stat
 import sys
 import time
 import unittest
@@ -73,7 +74,7 @@ class MountOptions(unittest.TestCase):
     def assertOk(self, r):
         self.assertEqual(r.returncode, 0, f"stdout: {r.stdout}\nstderr: {r.stderr}")
 
-    def test_kernel_oracle_setuid_runs_as_root_only_without_nosuid(self):
+    def test_kernel_oracle_setuid_and_device_nodes_work_only_without_the_options(self):
         # Runs `id -u` through a setuid-root copy of env as user nobody: 0 means the mount honours
         # setuid bits, which is what a Pi with no_root_squash could plant.
         with open("/proc/self/status") as f:
@@ -88,6 +89,16 @@ class MountOptions(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(r.stdout.strip() == "0", "nosuid" not in opts, f"{name}: {r.stdout}")
             os.unlink(prog)
+            # A planted device node (here /dev/null's numbers) opens only without nodev.
+            node = os.path.join(base(), name, "planted-null")
+            os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+            try:
+                os.close(os.open(node, os.O_WRONLY))
+                opened = True
+            except PermissionError:
+                opened = False
+            os.unlink(node)
+            self.assertEqual(opened, "nodev" not in opts, name)
 
     def test_add_warns_on_each_missing_option_and_not_on_a_safe_mount(self):
         r = tool("add", "11111111", "--path", pi_dir("open", "11111111"), "--client", "192.0.2.11")
