@@ -226,8 +226,9 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
     }
     if (insideOf(*base, src.get())) {
         rep.error("the base directory " + *base + " is inside the base root " + req.from +
-                  ": the copy would contain itself (copy a bind mount of it instead, e.g. "
-                  "mount --bind / /mnt/golden)");
+                  ": the copy would contain itself and every other Pi's root (to copy a live "
+                  "system, keep the Pi roots on a file system of their own and copy a bind "
+                  "mount of its root: mount --bind / /mnt/golden)");
         return kInvalid;
     }
     std::string name = serial->str();
