@@ -240,6 +240,18 @@ class Provision(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("would contain itself", r.stderr)
         self.assertNothingCreated()
+        # A bind mount of the directory holding the base shows the base too (this mount
+        # namespace is the sandbox's own).
+        bind = SB.path("bind-of-srv")
+        os.makedirs(bind)
+        netlab.run(["mount", "--bind", SB.path("srv"), bind])
+        try:
+            r = provision("77777777", bind)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn("would contain itself", r.stderr)
+            self.assertNothingCreated()
+        finally:
+            netlab.run(["umount", bind])
 
 
 if __name__ == "__main__":
