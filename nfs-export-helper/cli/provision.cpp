@@ -201,8 +201,16 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
     // The base root is opened once, without following a final symlink, and copied through that
     // descriptor: a link (or a swap of the path after the check) cannot redirect the copy, and
     // nothing is ever opened for writing under --from.
+    // "link/" and "link/." would resolve the link before O_NOFOLLOW sees it: name it bare.
     std::string from = req.from;
-    while (from.size() > 1 && from.back() == '/') from.pop_back();
+    while (true) {
+        if (from.size() > 1 && from.back() == '/')
+            from.pop_back();
+        else if (from.size() > 2 && from.compare(from.size() - 2, 2, "/.") == 0)
+            from.resize(from.size() - 2);
+        else
+            break;
+    }
     Fd src(open(from.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (src.get() < 0) {
         struct stat lst;

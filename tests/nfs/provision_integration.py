@@ -114,7 +114,8 @@ class Provision(unittest.TestCase):
         before = tree_hash(golden)
         link = SB.path("golden-link")
         os.symlink(golden, link)
-        for source in (link, link + "/", link + "//", os.path.join(golden, "etc/hostname"),
+        for source in (link, link + "/", link + "//", link + "/.", link + "/./",
+                       os.path.join(golden, "etc/hostname"),
                        SB.path("missing")):
             r = provision("11111111", source)
             self.assertEqual(r.returncode, 2, f"{source}: {r.stdout}{r.stderr}")
