@@ -38,6 +38,7 @@ struct Config {
     bool noReload = false;
     bool noVerify = false;
     bool force = false;
+    bool requireNosuidNodev = false;  // refuse, not only warn (mount_check.cpp)
     std::chrono::milliseconds verifyTimeout{10000};
     std::chrono::milliseconds lockTimeout{30000};
     // ganesha
@@ -86,6 +87,10 @@ std::unique_ptr<Backend> makeGaneshaBackend(const Config& cfg, const Reporter& r
 // Live verification through the MOUNT protocol, shared by both backends.
 int verifyLive(const Config& cfg, const Reporter& rep, const std::vector<PiExport>& present,
                const std::vector<PiExport>& absent, bool strict);
+
+// no_root_squash exports on file systems mounted without nosuid/nodev: warnings, or kInvalid with
+// --require-nosuid-nodev.
+int checkMountOptions(const Config& cfg, const Reporter& rep, const std::vector<PiExport>& records);
 
 struct AddRequest {
     std::string serial, path, client, options;

@@ -97,6 +97,7 @@ int cmdAdd(const Config& cfg, const Reporter& rep, const AddRequest& req) {
     if (int rc = buildRecord(cfg, rep, req, record); rc != kOk) return rc;
     auto backend = makeBackend(cfg, rep);
     try {
+        if (int rc = checkMountOptions(cfg, rep, {record}); rc != kOk) return rc;
         if (int rc = backend->prepare(); rc != kOk) return rc;
         FileLock lock(backend->lockFile(), cfg.lockTimeout);
         std::vector<PiExport> records;
@@ -193,6 +194,7 @@ int cmdCheck(const Config& cfg, const Reporter& rep) {
         if (int rc = backend->load(records); rc != kOk) return rc;
         int rc = backend->checkConfiguration(records);
         if (rc != kOk) return rc;
+        if (rc = checkMountOptions(cfg, rep, records); rc != kOk) return rc;
         if (!cfg.noVerify) {
             rc = backend->verify(records, {}, true);
             if (rc != kOk) return rc;

@@ -20,8 +20,14 @@ namespace {
 }  // namespace
 
 RootTree::RootTree(const std::string& root) : root_(root) {
-    fd_ = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd_ < 0) fail("open " + root);
+    fd_ = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd_ < 0) fail("open " + root + " (a Pi root must be a directory, not a symlink)");
+}
+
+RootTree::RootTree(int parentFd, const std::string& name, const std::string& display)
+    : root_(display) {
+    fd_ = openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd_ < 0) fail("open " + display + " (a Pi root must be a directory, not a symlink)");
 }
 
 RootTree::~RootTree() {
@@ -137,6 +143,67 @@ std::vector<std::string> RootTree::list(const std::string& rel) const {
     }
     closedir(d);
     return out;
+}
+
+RootTree::Kind RootTree::kind(const std::string& rel) const {
+    std::string leaf;
+    int dir = openParent(rel, leaf);
+    if (dir < 0) return Kind::Missing;
+    struct stat st;
+    int rc = fstatat(dir, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW);
+    int e = errno;
+    close(dir);
+    if (rc != 0) {
+        errno = e;
+        if (e == ENOENT) return Kind::Missing;
+        fail("stat " + root_ + "/" + rel);
+    }
+    if (S_ISREG(st.st_mode)) return Kind::File;
+    if (S_ISDIR(st.st_mode)) return Kind::Directory;
+    if (S_ISLNK(st.st_mode)) return Kind::Symlink;
+    return Kind::Other;
+}
+
+void RootTree::symlink(const std::string& rel, const std::string& target) const {
+    std::string leaf;
+    int dir = openParent(rel, leaf);
+    if (dir < 0) throw SystemError(root_ + "/" + rel + ": parent directory is missing");
+    if (unlinkat(dir, leaf.c_str(), 0) != 0 && errno != ENOENT) {
+        int e = errno;
+        close(dir);
+        errno = e;
+        fail("remove " + root_ + "/" + rel);
+    }
+    if (symlinkat(target.c_str(), dir, leaf.c_str()) != 0) {
+        int e = errno;
+        close(dir);
+        errno = e;
+        fail("symlink " + root_ + "/" + rel);
+    }
+    fsync(dir);
+    close(dir);
+}
+
+void RootTree::makeDirs(const std::string& rel) const {
+    std::size_t start = 0;
+    while (start <= rel.size()) {
+        auto slash = rel.find('/', start);
+        std::string prefix = rel.substr(0, slash);
+        std::string leaf;
+        int dir = openParent(prefix, leaf);
+        if (dir < 0) throw SystemError(root_ + "/" + prefix + ": parent directory is missing");
+        int rc = mkdirat(dir, leaf.c_str(), 0755);
+        int e = errno;
+        close(dir);
+        if (rc != 0 && e != EEXIST) {
+            errno = e;
+            fail("mkdir " + root_ + "/" + prefix);
+        }
+        if (kind(prefix) != Kind::Directory)
+            throw SystemError(root_ + "/" + prefix + " is not a directory (a symlink?): not used");
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
 }
 
 }  // namespace rpinetboot::nfs

@@ -11,7 +11,11 @@ namespace rpinetboot::nfs {
 
 class RootTree {
   public:
-    explicit RootTree(const std::string& root);  // throws SystemError
+    // Opens `root` itself with O_NOFOLLOW: a root that is a symlink is refused. Throws SystemError.
+    explicit RootTree(const std::string& root);
+    // The directory `name` in the open directory `parentFd` (O_NOFOLLOW); `display` names it in
+    // messages.
+    RootTree(int parentFd, const std::string& name, const std::string& display);
     ~RootTree();
     RootTree(const RootTree&) = delete;
     RootTree& operator=(const RootTree&) = delete;
@@ -24,6 +28,15 @@ class RootTree {
     bool remove(const std::string& rel) const;
     // Names in directory rel (empty if missing).
     std::vector<std::string> list(const std::string& rel) const;
+
+    enum class Kind { Missing, File, Directory, Symlink, Other };
+    // What rel is, without following a final symlink (throws if a parent is a symlink).
+    Kind kind(const std::string& rel) const;
+    // Replaces whatever file or symlink is at rel by a symlink to `target`.
+    void symlink(const std::string& rel, const std::string& target) const;
+    // Creates the directories of rel that are missing (mode 0755), never through a symlink.
+    void makeDirs(const std::string& rel) const;
+    int fd() const { return fd_; }
 
   private:
     int openParent(const std::string& rel, std::string& leaf) const;
