@@ -209,7 +209,7 @@ class Confinement(unittest.TestCase):
         os.mknod(dev, 0o644 | 0o020000, os.makedev(1, 3))  # a character device like /dev/null
         for p in (fifo, dev):
             self.addCleanup(os.unlink, p)
-        # The watch sees an open, and (on kernels since 6.5) none for O_PATH.
+        # The watch sees an open, and (on current kernels, checked here) none for O_PATH.
         w = Watch(fifo)
         self.addCleanup(w.close)
         os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
