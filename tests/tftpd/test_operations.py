@@ -9,6 +9,7 @@ Namespaced parts (port 69, veth links) need root; everything else runs on loopba
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -142,6 +143,55 @@ class Operations(unittest.TestCase):
         self.assertIn(f"listening on socket-activated 127.0.0.1:{p4}", d.log())
         self.assertIn(f"listening on socket-activated [::1]:{p6}", d.log())
         self.assertNotIn("listening on 127.0.0.1:1\n", d.log())
+
+    def test_packaged_units_rating_and_socket_activation(self):
+        netlab.require_root()
+        netlab.require_tools("systemd-analyze", "systemd-socket-activate")
+        debian = os.path.join(netlab.source_dir(), "debian")
+        service = os.path.join(debian, "rpi-tftpd.service")
+        with open(service) as f:
+            unit = f.read()
+        with open(os.path.join(debian, "rpi-tftpd.socket")) as f:
+            socket_unit = f.read()
+
+        def rating(path):
+            r = netlab.run(["systemd-analyze", "security", "--offline=true", "--no-pager", path],
+                           check=False)
+            m = re.search(r"Overall exposure level for \S+: ([\d.]+) (\w+)", r.stdout)
+            self.assertIsNotNone(m, r.stdout + r.stderr)
+            return float(m.group(1)), m.group(2)
+
+        # systemd-analyze security rates services only (a socket unit runs no process).
+        exposure, level = rating(service)
+        print(f"systemd-analyze security rpi-tftpd.service: {exposure} {level}")
+        self.assertIn(level, ("PERFECT", "SAFE", "OK"))
+        # The rating can fail: the same service without its sandboxing is rated far worse.
+        bare = os.path.join(self.tree.base, "rpi-tftpd.service")
+        with open(bare, "w") as f:
+            f.write(unit.split("# Unprivileged")[0])
+        self.assertGreater(rating(bare)[0], exposure + 3)
+        settings = re.findall(r"^(\w+)=(.*)$", unit, re.M)
+        families = dict(settings)["RestrictAddressFamilies"].split()
+        self.assertEqual(sorted(families), ["AF_INET", "AF_INET6", "AF_UNIX"])
+        self.assertIn("MemoryMax", dict(settings))
+        self.assertRegex(unit, r"(?m)^#\s+IPAddressDeny=any$")
+        self.assertRegex(unit, r"(?m)^#\s+IPAddressAllow=")
+        # The socket unit, as systemd would run it: its ListenDatagram= sockets handed to the
+        # service's ExecStart (port 69, in a namespace of the test's own).
+        listen = re.findall(r"^ListenDatagram=(.+)$", socket_unit, re.M)
+        self.assertTrue(listen)
+        self.assertRegex(socket_unit, r"(?m)^WantedBy=sockets.target$")
+        exec_start = dict(settings)["ExecStart"].split()
+        self.assertEqual(exec_start[1:], ["--config", "/etc/rpi-netboot/rpi-tftpd.conf"])
+        ns = netlab.Netns("tftpd-sock")
+        self.addCleanup(ns.close)
+        prefix = ["systemd-socket-activate", "--datagram"] + [f"--listen={v}" for v in listen]
+        d = self.daemon(netns=ns.name, listen=False, argv_prefix=prefix, ready="Listening on")
+        for host in ("127.0.0.1", "::1"):  # one dual-stack socket serves both
+            result, data = self.fetch(d, FILE, "--option", "tsize=0", netns=ns.name, host=host)
+            self.assertTrue(data == self.tree.data(FILE_REL), f"{host}: {result}")
+        self.assertIn("listening on socket-activated", d.log())
+        self.assertNotIn("listening on 0.0.0.0:69", d.log())
 
     def test_ipv6_with_real_clients(self):
         d = self.daemon(host="::1")

@@ -1,6 +1,9 @@
 // libFuzzer target: the request parser, option negotiation and the path resolver, on a small
-// tree with an escaping symlink. Invariant checked: whatever is opened lies inside the root.
+// tree with an escaping symlink, a FIFO, and a layout whose Pis planted links to each other.
+// Invariants checked: whatever is opened is a regular file inside the root, or inside the Pi's
+// own layout directory named by the request's first component, and never in a pinned tree.
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,8 +23,10 @@ namespace {
 struct Tree {
     std::string root;
     std::string secret;
+    std::string layout;  // <base>/srv: one directory per Pi
     std::optional<PathResolver> plain;
     std::optional<PathResolver> folding;
+    std::optional<PathResolver> layered;
 
     Tree() {
         char tmpl[] = "/tmp/rpinb-fuzz-XXXXXX";
@@ -45,20 +50,58 @@ struct Tree {
         (void)!::symlink("../shared", (root + "/dc-a6-32-01-36-c2").c_str());
         (void)!::symlink(secret.c_str(), (root + "/escape").c_str());
         (void)!::symlink("../../secret/passwd", (root + "/shared/up").c_str());
+        (void)!::mkfifo((root + "/bf9fed6f/fifo").c_str(), 0644);
+        layout = base + "/srv";
+        for (const char* pi : {"1234abcd", "5678abcd"}) {
+            const std::string dir = layout + "/" + pi;
+            ::mkdir(layout.c_str(), 0755);
+            ::mkdir(dir.c_str(), 0755);
+            ::mkdir((dir + "/boot").c_str(), 0755);
+            ::mkdir((dir + "/etc").c_str(), 0755);
+            write(dir + "/boot/kernel8.img");
+            write(dir + "/etc/shadow");
+        }
+        // Planted by the Pis in their own boot directories.
+        (void)!::symlink("../../5678abcd", (layout + "/1234abcd/boot/peer").c_str());
+        (void)!::symlink("../etc", (layout + "/1234abcd/boot/own").c_str());
+        (void)!::symlink((layout + "/1234abcd").c_str(), (layout + "/5678abcd/boot/peer").c_str());
+        (void)!::symlink("../../../root", (layout + "/5678abcd/boot/root").c_str());
         std::string error;
         ResolverConfig config;
         config.root = root;
         plain = PathResolver::create(config, &error);
         config.caseInsensitive = true;
         folding = PathResolver::create(config, &error);
-        if (!plain || !folding) std::abort();
+        config.layout = layout + "/{serial}/boot/{path}";
+        config.pins["5678ABCD"] = {"192.0.2.20"};
+        layered = PathResolver::create(config, &error);
+        if (!plain || !folding || !layered) std::abort();
     }
 };
 
+bool under(const std::string& path, const std::string& dir) {
+    return path.compare(0, dir.size() + 1, dir + "/") == 0;
+}
+
 void checkInside(const ResolveResult& r, const std::string& root) {
     if (!r.file) return;
-    if (r.file->serverPath.compare(0, root.size() + 1, root + "/") != 0) std::abort();
+    if (!under(r.file->serverPath, root)) std::abort();
     if (!S_ISREG(r.file->st.st_mode)) std::abort();
+}
+
+// A layout request for <prefix>/... opens only in the root or in <layout>/<prefix> (any case),
+// and never in the tree pinned to another client.
+void checkLayout(const ResolveResult& r, const Tree& tree, const std::string& name) {
+    if (!r.file) return;
+    const std::string& path = r.file->serverPath;
+    if (!S_ISREG(r.file->st.st_mode) || under(path, tree.layout + "/5678abcd")) std::abort();
+    if (under(path, tree.root)) return;
+    if (!under(path, tree.layout)) std::abort();
+    const auto parts = splitRequestName(name, nullptr);
+    const std::string pi = path.substr(tree.layout.size() + 1, 8);
+    if (!parts || parts->empty() || ::strcasecmp((*parts)[0].c_str(), pi.c_str()) != 0) {
+        std::abort();
+    }
 }
 
 }  // namespace
@@ -80,5 +123,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     checkInside(tree.plain->resolve(req->filename, "192.0.2.10"), tree.root);
     checkInside(tree.folding->resolve(req->filename, "192.0.2.10"), tree.root);
+    checkLayout(tree.layered->resolve(req->filename, "192.0.2.10"), tree, req->filename);
     return 0;
 }

@@ -1,16 +1,20 @@
 // Maps a request name to an open regular file inside the allowed roots, or refuses.
 //
-// Confinement works in two steps so that no symlink can lead a request outside:
-//  1. fast path: openat2(root, name, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
-//  2. when that fails because a symlink leaves the root (or for case-insensitive lookup), the
-//     name is canonicalised in user space (lstat/readlink per component, 40 hops at most), the
-//     result must lie in one allowed root, and it is opened beneath that root with symlinks
-//     forbidden (RESOLVE_NO_SYMLINKS, or an O_NOFOLLOW walk where openat2 is missing), so a
-//     tree changed between the two steps fails instead of escaping.
+// Every request is decided on the final path, not on the name asked for:
+//  1. the name is canonicalised in user space (lstat/readlink per component, 40 hops at most,
+//     case folding on a miss when asked), which says which tree the file really is in;
+//  2. that canonical path must lie in an allowed root (a layout request: in its own Pi's
+//     directory), and in no tree pinned to other clients;
+//  3. it is opened O_PATH beneath its root with symlinks forbidden (openat2 RESOLVE_BENEATH |
+//     RESOLVE_NO_SYMLINKS, or an O_NOFOLLOW walk where openat2 is missing), so a tree changed
+//     between the steps fails instead of escaping;
+//  4. only a regular file is then opened for reading, through /proc/self/fd of the O_PATH
+//     descriptor: a device node or FIFO is never opened (open(2): O_PATH).
 #pragma once
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,12 +33,15 @@ struct ResolverConfig {
     bool caseInsensitive = false;
     // Per-prefix client pinning: canonical prefix -> client IPs allowed (canonical text).
     std::map<std::string, std::vector<std::string>> pins;
+    // How long the directories the pinned prefixes resolve to are trusted before they are looked
+    // up again (a tree created or re-linked later is then protected too); 0: every request.
+    std::chrono::milliseconds pinRefresh{1000};
 };
 
 enum class ResolveError { NotFound, AccessViolation };
 
 struct ResolvedFile {
-    UniqueFd fd;
+    UniqueFd fd;  // opened O_RDONLY, a regular file
     struct stat st {};
     std::string serverPath;  // for debug logs only, never sent to clients
 };
@@ -58,37 +65,66 @@ std::optional<std::vector<std::string>> splitRequestName(std::string_view name,
 // accepted form -> 8 lowercase hex digits, a MAC in any form -> dashed lowercase, else as is.
 std::string canonicalPrefix(std::string_view prefix);
 
+// The key pins are compared by: the canonical prefix, ASCII-lowercased (a custom prefix pinned
+// as "Lab" also covers "lab", so case folding cannot dodge it).
+std::string pinKey(std::string_view prefix);
+
 // Checks a layout template: absolute, one {serial} or {prefix}, ends in "/{path}".
 bool validLayout(std::string_view layout, std::string* why);
 
+// Why serving the canonical directory `dir` (and everything below it) would expose the host, or
+// nullopt when it may be a root. Refused: "/"; the top-level system directories as a whole
+// (/bin, /boot, /dev, /etc, /home, /lib*, /media, /mnt, /opt, /proc, /root, /run, /sbin, /srv,
+// /sys, /tmp, /usr, /var) and the directories directly in /home, /usr and /var (a user's home,
+// /usr/lib, /var/lib, ...); anything inside /etc, /dev, /proc, /sys, /run and /root.
+// Subdirectories such as /srv/tftp, /var/lib/tftpboot or /usr/lib/raspi-firmware are fine.
+std::optional<std::string> hostExposure(const std::string& dir);
+
 class PathResolver {
   public:
-    // Opens the roots. Fails (with a message) when a root is missing or not a directory.
+    // Opens the roots. Fails (with a message naming the option) when a root is missing, not a
+    // directory, exposes the host (hostExposure), or when the layout's directory and another
+    // root contain one another.
     static std::optional<PathResolver> create(const ResolverConfig& config, std::string* error);
 
     ResolveResult resolve(std::string_view requestName, std::string_view clientIp) const;
 
-    // Tests force the O_NOFOLLOW walk used where openat2 is missing (kernels before 5.6).
+    // Tests force the O_NOFOLLOW walk used where openat2 is missing (kernels before 5.6), and
+    // the by-name reopen used where /proc is not mounted.
     static void useOpenat2(bool enabled);
+    static void useProcReopen(bool enabled);
 
   private:
     struct Root {
         std::string path;  // canonical, no trailing '/'
         UniqueFd fd;
     };
+    struct PinnedTree {
+        std::string path;  // canonical directory a pinned prefix resolves to
+        std::vector<std::string> clients;
+    };
     PathResolver() = default;
 
-    ResolveResult resolveUnder(const std::string& baseDir,
-                               const std::vector<std::string>& components) const;
-    ResolveResult openCanonical(const std::string& canonical) const;
+    std::optional<ResolveResult> resolveLayout(const std::vector<std::string>& parts,
+                                               std::string_view clientIp) const;
+    ResolveResult openChecked(const Root& root, const std::string& canonical,
+                              std::string_view clientIp) const;
     std::optional<std::string> canonicalise(const std::string& baseDir,
                                             const std::vector<std::string>& components,
                                             const char** reason) const;
     const Root* rootFor(const std::string& canonical) const;
+    bool pinnedToOthers(const std::string& canonical, std::string_view clientIp) const;
+    void refreshPinnedTrees() const;
 
     ResolverConfig config_;
-    std::vector<Root> roots_;  // roots_[0] is --root
-    std::string layoutRoot_;   // canonical static part of the layout, when set
+    std::vector<Root> roots_;        // roots_[0] is --root, then each --allow-root
+    std::optional<Root> layoutDir_;  // the layout's static directory, when set
+    std::string layoutBefore_;       // text of the placeholder's component around {serial}
+    std::string layoutAfter_;
+    std::vector<std::string> layoutTail_;  // template components between it and {path}
+    std::map<std::string, std::vector<std::string>> pins_;  // pinKey -> clients
+    mutable std::vector<PinnedTree> pinnedTrees_;
+    mutable std::optional<std::chrono::steady_clock::time_point> pinnedAt_;
 };
 
 }  // namespace rpinetboot::tftpd

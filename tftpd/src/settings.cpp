@@ -29,20 +29,26 @@ po::options_description describe() {
         ("root,r", po::value<std::string>(),
          "Directory served. A request <prefix>/<file> reads <root>/<prefix>/<file>, where "
          "<prefix> is a serial (bf9fed6f), a MAC (dc-a6-32-01-36-c2) or any custom prefix; "
-         "<prefix> may be a symlink to a shared tree. Required.")  //
+         "<prefix> may be a symlink to a shared tree. Required. Roots that expose the host are "
+         "refused: /, system directories as a whole (/etc, /usr, /var, /home, /srv, ...) and "
+         "anything inside /etc, /dev, /proc, /sys, /run or /root.")  //
         ("allow-root", po::value<std::vector<std::string>>(),
-         "Extra directory that symlinks in the served trees may point into. Repeatable. "
+         "Extra directory that symlinks in the --root tree may point into. Repeatable. "
          "Nothing outside --root and these directories is ever served.")  //
         ("layout", po::value<std::string>(),
          "Map a request <prefix>/<path> to a template such as /srv/rpi/{serial}/boot/{path} "
          "({prefix} is a synonym of {serial}). When the template directory of a prefix does "
-         "not exist, the request is served from --root. The static directory before the "
-         "placeholder becomes an allowed root.")  //
+         "not exist, the request is served from --root. A request for <prefix> never leaves "
+         "that Pi's directory (/srv/rpi/<prefix>, which may be a symlink to a shared tree in "
+         "--root or an --allow-root): symlinks the Pi plants there cannot reach other Pis. "
+         "The static directory must not contain, or lie in, --root or an --allow-root.")  //
         ("case-insensitive", po::value<bool>()->implicit_value(true),
          "Match file names case-insensitively (trees copied from FAT). Default: false.")  //
         ("pin", po::value<std::vector<std::string>>(),
-         "PREFIX=IP[,IP...]: serve the tree of PREFIX (a serial, MAC or custom prefix) only to "
-         "these client addresses. Repeatable.");
+         "PREFIX=IP[,IP...]: serve the tree of PREFIX (a serial, MAC or custom prefix, in any "
+         "case) only to these client addresses. The pin follows the directory PREFIX resolves "
+         "to (under --root, and under the layout's directory), so other names and symlinks "
+         "leading there are pinned too. Repeatable.");
     po::options_description proto("Protocol");
     proto.add_options()  //
         ("max-blksize", po::value<unsigned>(),
@@ -212,7 +218,14 @@ ParseResult parseSettings(const std::vector<std::string>& args, Settings& out) {
                 error = "bad --pin value (PREFIX=IP[,IP...]): " + pin;
                 return result;
             }
-            auto& ips = s.resolver.pins[canonicalPrefix(pin.substr(0, eq))];
+            // A pin names one tree: a single path component, as a request's first one.
+            const std::string prefix = pin.substr(0, eq);
+            if (prefix == "." || prefix == ".." ||
+                prefix.find_first_of("/\\") != std::string::npos) {
+                error = "bad --pin prefix (one directory name, such as a serial): " + pin;
+                return result;
+            }
+            auto& ips = s.resolver.pins[canonicalPrefix(prefix)];
             std::istringstream list(pin.substr(eq + 1));
             std::string ip;
             while (std::getline(list, ip, ',')) {
