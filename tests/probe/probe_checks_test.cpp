@@ -4,10 +4,11 @@
 
 #include <algorithm>
 
+#include "rpinetboot/boot_plan.h"
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/option43.h"
-#include "rpinetboot/probe/boot_plan.h"
 #include "rpinetboot/probe/cmdline_check.h"
+#include "rpinetboot/probe/config_txt.h"
 #include "rpinetboot/probe/offer_check.h"
 #include "rpinetboot/probe/tftp_check.h"
 #include "vectors.h"
@@ -107,27 +108,6 @@ TEST_CASE("pad options warn for EEPROM Pis only", "[probe]") {
     CHECK_FALSE(has(assessOffer(p, PiModel::Bootcode, kServer), "pad-options", Verdict::Warn));
 }
 
-TEST_CASE("boot plans follow each stage's dialect", "[probe]") {
-    auto rom = bootPlan(PiModel::Rom3);
-    REQUIRE(rom.size() > 3);
-    CHECK(rom[0].file == "bootcode.bin");
-    CHECK(rom[0].kind == StepKind::RootFile);
-    CHECK_FALSE(rom[0].dialect.tsize);  // Pi 3 ROM: no options, 512-byte blocks
-    CHECK_FALSE(rom[1].required);       // bootsig.bin
-    CHECK(rom[2].kind == StepKind::PrefixProbe);
-    CHECK(rom[2].file == "start.elf");
-    CHECK(rom[2].dialect.tsize);
-    CHECK_FALSE(rom[2].dialect.blksize);
-
-    auto pi4 = bootPlan(PiModel::Pi4);
-    CHECK(pi4[0].kind == StepKind::PrefixProbe);
-    CHECK(pi4[0].file == "start4.elf");
-    CHECK(pi4[0].dialect.blksize == 1468);
-    auto pi5 = bootPlan(PiModel::Pi5);
-    CHECK(std::none_of(pi5.begin(), pi5.end(),
-                       [](const BootStep& s) { return s.file.rfind("start", 0) == 0; }));
-}
-
 TEST_CASE("config.txt picks kernel and initramfs per model section", "[probe]") {
     const std::string cfg =
         "# comment\n[pi4]\nkernel=vmlinuz-pi4\n[pi5]\nkernel=kernel_2712.img\n[all]\n"
@@ -136,14 +116,6 @@ TEST_CASE("config.txt picks kernel and initramfs per model section", "[probe]") 
     CHECK(parseConfigTxt(cfg, PiModel::Pi5).kernel == "kernel_2712.img");
     CHECK_FALSE(parseConfigTxt(cfg, PiModel::Rom3).kernel);
     CHECK(parseConfigTxt(cfg, PiModel::Rom3).initramfs == "initrd.img");
-    CHECK(defaultKernels(PiModel::Pi5).front() == "kernel_2712.img");
-}
-
-TEST_CASE("files over 65535 blocks are flagged for old bootloaders", "[probe]") {
-    CHECK_FALSE(exceedsBlockCounter(65534ull * 512, 512));
-    CHECK(exceedsBlockCounter(65535ull * 512, 512));
-    CHECK(exceedsBlockCounter(40ull * 1024 * 1024, 512));
-    CHECK_FALSE(exceedsBlockCounter(40ull * 1024 * 1024, 1468));
 }
 
 TEST_CASE("cmdline.txt NFS root checks", "[probe]") {
@@ -182,9 +154,9 @@ bool hasCode(const std::vector<Finding>& fs, const std::string& code, Verdict v)
                        [&](const Finding& f) { return f.code == code && f.verdict == v; });
 }
 
-const BootStep kKernel{StepKind::File, "kernel8.img", true, {true, 1468}, "kernel"};
+const BootStep kKernel{StepKind::File, "kernel8.img", true, {true, 1468}, FilePurpose::Kernel};
 const BootStep kOverlayMap{
-    StepKind::File, "overlays/overlay_map.dtb", false, {true, 1468}, "overlays"};
+    StepKind::File, "overlays/overlay_map.dtb", false, {true, 1468}, FilePurpose::Overlays};
 
 }  // namespace
 
@@ -263,7 +235,8 @@ TEST_CASE("tsize and blksize must both come back in an OACK", "[probe][tftp]") {
 }
 
 TEST_CASE("the block counter limit fails old firmware and warns EEPROMs", "[probe][tftp]") {
-    const BootStep rom_kernel{StepKind::File, "kernel8.img", true, {true, std::nullopt}, "kernel"};
+    const BootStep rom_kernel{
+        StepKind::File, "kernel8.img", true, {true, std::nullopt}, FilePurpose::Kernel};
     CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 65534ull * 512, 512));
     auto big = blockCounterFinding(PiModel::Rom3, rom_kernel, "s/kernel8.img", 40ull << 20, 512);
     REQUIRE(big);
@@ -273,9 +246,9 @@ TEST_CASE("the block counter limit fails old firmware and warns EEPROMs", "[prob
     auto eeprom = blockCounterFinding(PiModel::Pi4, kKernel, "k", 200ull << 20, 1468);
     REQUIRE(eeprom);
     CHECK(eeprom->verdict == Verdict::Warn);
-    auto initrd =
-        blockCounterFinding(PiModel::Bootcode, {StepKind::File, "initrd", true, {}, "initramfs"},
-                            "i", 64ull << 20, 512);
+    auto initrd = blockCounterFinding(PiModel::Bootcode,
+                                      {StepKind::File, "initrd", true, {}, FilePurpose::Initramfs},
+                                      "i", 64ull << 20, 512);
     REQUIRE(initrd);
     CHECK(initrd->code == "file-too-many-blocks");
     CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 1, 0));

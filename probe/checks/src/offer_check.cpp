@@ -90,7 +90,7 @@ OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_
                 "Option 43 does not carry the menu text \"Raspberry Pi Boot\"" +
                     (decoded ? std::string() : " (" + error + ")") +
                     "; the Pi ignores the OFFER. It is probably another vendor's option 43.");
-        } else if (model == PiModel::Rom3 && menu.size() < kDefaultMenuText.size() + 3) {
+        } else if (facts(model).needs_padded_menu && menu.size() < kDefaultMenuText.size() + 3) {
             add(a, Verdict::Fail, "no-rom-padding",
                 "Option 43's menu text is not padded with three spaces; the Pi 3B boot ROM "
                 "miscounts its length and will not boot. Send \"Raspberry Pi Boot   \" to it.");

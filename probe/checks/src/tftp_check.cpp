@@ -16,7 +16,7 @@ std::vector<Finding> assessTransfer(const BootStep& step, const std::string& req
                                     const TransferObservation& obs, const std::string& server) {
     using O = TransferObservation::Outcome;
     std::vector<Finding> out;
-    const std::string what = step.purpose.empty() ? "file" : step.purpose + " file";
+    const std::string what = std::string(purposeName(step.purpose)) + " file";
     switch (obs.outcome) {
         case O::Found:
             break;
@@ -97,7 +97,7 @@ std::optional<Finding> blockCounterFinding(PiModel model, const BootStep& step,
                                            const std::string& requested, std::uint64_t size,
                                            std::uint16_t blksize) {
     if (blksize == 0 || !exceedsBlockCounter(size, blksize)) return std::nullopt;
-    const bool kernel = step.purpose == "kernel";
+    const bool kernel = step.purpose == FilePurpose::Kernel;
     const bool old_firmware = shapeOf(model) != DiscoverShape::C;
     return Finding{
         old_firmware ? Verdict::Fail : Verdict::Warn,

@@ -7,8 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "rpinetboot/discover.h"
-#include "rpinetboot/probe/boot_plan.h"
+#include "rpinetboot/boot_plan.h"
 #include "rpinetboot/probe/finding.h"
 
 namespace rpinetboot::probe {
