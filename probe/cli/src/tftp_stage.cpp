@@ -8,6 +8,7 @@
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/probe/config_txt.h"
 #include "rpinetboot/probe/pi_tftp.h"
+#include "rpinetboot/probe/route_check.h"
 #include "rpinetboot/probe/tftp_check.h"
 #include "rpinetboot/probe/tftp_client.h"
 #include "stages.h"
@@ -268,8 +269,7 @@ TftpWalkOutcome runTftp(const ProbeOptions& opt, const InterfaceInfo& iface, std
     report.tftp_server = ipv4ToString(server);
     if (auto problem = routeProblem(iface, server)) {
         report.step("tftp", "route", Verdict::Fail, *problem);
-        report.finding({Verdict::Fail, "route-elsewhere", "Not probing TFTP: " + *problem + "."},
-                       "tftp");
+        report.finding(routeElsewhere("probing TFTP", *problem), "tftp");
         return {};
     }
     return Walk(opt, server, report).run();

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "rpinetboot/boot_plan.h"
-#include "rpinetboot/probe/finding.h"
+#include "rpinetboot/probe/findings.h"
 
 namespace rpinetboot::probe {
 
