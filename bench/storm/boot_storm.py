@@ -260,7 +260,7 @@ class Storm:
         problems = []
         leased = {}
         for p in pis:
-            need_ack = p["model"] in ("pi4", "pi5")
+            need_ack = p["sends_request"]  # core's table, via the storm tool's JSON
             got = p["yiaddr"] if (p["offer_ms"] is not None and
                                   (p["ack_ms"] is not None or not need_ack)) else None
             if got is None:
@@ -304,7 +304,7 @@ class Storm:
             "bytes_served": sum(p["bytes"] for p in pis),
             "dhcp_retries": sum(max(0, p["discovers"] - 1) for p in pis),
             "requests_from_rom3_bootcode": sum(p["requests"] for p in pis
-                                               if p["model"] in ("rom3", "bootcode")),
+                                               if not p["sends_request"]),
             "kea_vm_hwm_kib": kea_hwm,
             "tftpd_vm_hwm_kib": tftpd_hwm,
             "wall_s": wall,
