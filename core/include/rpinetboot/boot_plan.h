@@ -5,6 +5,7 @@
 // approximate).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
