@@ -6,17 +6,6 @@
 
 namespace rpinetboot::bench {
 
-namespace {
-
-MacAddress macOf(std::uint32_t oui, std::uint32_t low24) {
-    return MacAddress(
-        MacAddress::Bytes{static_cast<std::uint8_t>(oui >> 16), static_cast<std::uint8_t>(oui >> 8),
-                          static_cast<std::uint8_t>(oui), static_cast<std::uint8_t>(low24 >> 16),
-                          static_cast<std::uint8_t>(low24 >> 8), static_cast<std::uint8_t>(low24)});
-}
-
-}  // namespace
-
 std::vector<PiIdentity> makeFleet(unsigned count, std::uint32_t seed) {
     std::mt19937 rng(seed);
     std::vector<PiIdentity> out;
@@ -30,18 +19,18 @@ std::vector<PiIdentity> makeFleet(unsigned count, std::uint32_t seed) {
             case PiModel::Rom3:
             case PiModel::Bootcode:
                 pi.serial = Serial(0x10a00000u | low16);
-                pi.mac = macOf(0xb827eb, pi.serial.value() & 0xffffffu);
+                pi.mac = MacAddress::fromOui(facts(pi.model).emulated_oui, pi.serial.value());
                 break;
             case PiModel::Pi4:
                 pi.serial = Serial(0x4b000000u | (rng() & 0x00ff0000u) | low16);
-                pi.mac = macOf(0xdca632, 0xb00000u | low16);
-                pi.board_revision = 0x00d03115;  // the facts' Pi 4 capture
+                pi.mac = MacAddress::fromOui(facts(pi.model).emulated_oui, 0xb00000u | low16);
+                pi.board_revision = facts(pi.model).emulated_board_revision;
                 pi.fourcc_wire_order_rpi = (i / 4) % 2 == 1;
                 break;
             case PiModel::Pi5:
                 pi.serial = Serial(0x5c000000u | (rng() & 0x00ff0000u) | low16);
-                pi.mac = macOf(0x2ccf67, 0xc00000u | low16);
-                pi.board_revision = 0x00d04170;
+                pi.mac = MacAddress::fromOui(facts(pi.model).emulated_oui, 0xc00000u | low16);
+                pi.board_revision = facts(pi.model).emulated_board_revision;
                 break;
         }
         pi.xid = rng();

@@ -67,6 +67,19 @@ TEST_CASE("the table's DHCP columns are what the builder sends and the classifie
     CHECK_FALSE(facts(PiModel::Bootcode).needs_padded_menu);
 }
 
+TEST_CASE("emulated Pis get their board family's OUI and, in shape C, a board revision",
+          "[pi_model]") {
+    const OuiSet pi_ouis;  // the built-in list
+    for (PiModel m : kPiModels) {
+        INFO(piModelName(m));
+        const MacAddress mac = MacAddress::fromOui(facts(m).emulated_oui, 0x123456);
+        CHECK(pi_ouis.contains(mac));
+        CHECK(mac.oui() == facts(m).emulated_oui);
+        CHECK((facts(m).emulated_board_revision != 0) == (shapeOf(m) == DiscoverShape::C));
+    }
+    CHECK(MacAddress::fromOui(0xdca632, 0x01abcdef).str() == "dc:a6:32:ab:cd:ef");
+}
+
 TEST_CASE("boot plans follow each stage's order and dialect", "[pi_model][boot_plan]") {
     auto rom = bootPlan(PiModel::Rom3);
     REQUIRE(rom.size() > 3);

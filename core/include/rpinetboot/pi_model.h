@@ -56,6 +56,11 @@ struct PiModelFacts {
     // config.txt conditional sections that apply ([all] always does); raspberrypi/documentation
     // config.txt "Conditional filters".
     std::array<std::string_view, 2> config_filters;
+    // What the emulators (probe, tests, storm) give such a Pi: a MAC OUI of that board family and,
+    // for shape C's option 97, a real board revision code (raspberrypi/documentation
+    // "Raspberry Pi revision codes"; 0 where the shape carries none).
+    std::uint32_t emulated_oui;
+    std::uint32_t emulated_board_revision;
 };
 
 const PiModelFacts& facts(PiModel model);
