@@ -57,7 +57,7 @@ void BM_ClassifyAndEncode(benchmark::State& state) {
         rpinetboot::Classification c = rpinetboot::classify(view, config);
         if (c.is_pi) {
             auto option43 = rpinetboot::encodeOption43(rpinetboot::kDefaultMenuText,
-                                                       c.pi_class == rpinetboot::PiClass::Rom3);
+                                                       c.pi_class == rpinetboot::PiModel::Rom3);
             benchmark::DoNotOptimize(option43.data());
         }
         benchmark::DoNotOptimize(c.is_pi);
@@ -74,7 +74,7 @@ void BM_ParseClassifyAndEncode(benchmark::State& state) {
         rpinetboot::Classification c = rpinetboot::classify(viewOf(*packet), config);
         if (c.is_pi) {
             auto option43 = rpinetboot::encodeOption43(rpinetboot::kDefaultMenuText,
-                                                       c.pi_class == rpinetboot::PiClass::Rom3);
+                                                       c.pi_class == rpinetboot::PiModel::Rom3);
             benchmark::DoNotOptimize(option43.data());
         }
         benchmark::DoNotOptimize(c.is_pi);

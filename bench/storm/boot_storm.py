@@ -39,13 +39,14 @@ DHCP_SERVER, DHCP_CLIENT = "192.0.2.1", "192.0.2.254"
 TFTP_SERVER, TFTP_CLIENT = "198.51.100.1", "198.51.100.2"
 POOL = "192.0.2.10 - 192.0.2.250"  # 241 addresses
 
-# File sizes (bytes) of the trees, close to a Raspberry Pi OS boot partition.
+# File sizes (bytes) by name, close to a Raspberry Pi OS boot partition. Which files each model
+# needs comes from the fleet (core's boot plans, `rpinetboot-bench-storm fleet`).
 FULL_SIZES = {
-    "bootcode.bin": 52_456,
-    "pi3": {"start.elf": 2_975_744, "fixup.dat": 7_314, "config.txt": 2_048,
-            "bcm2710-rpi-3-b.dtb": 32_598, "cmdline.txt": 120, "kernel8.img": 8_000_000},
-    "pi4": {"start4.elf": 2_252_736, "fixup4.dat": 5_400, "config.txt": 2_048,
-            "bcm2711-rpi-4-b.dtb": 53_947, "cmdline.txt": 120, "kernel8.img": 8_000_000},
+    "bootcode.bin": 52_456, "start.elf": 2_975_744, "fixup.dat": 7_314,
+    "start4.elf": 2_252_736, "fixup4.dat": 5_400, "config.txt": 2_048, "cmdline.txt": 120,
+    "bcm2710-rpi-3-b.dtb": 32_598, "bcm2710-rpi-3-b-plus.dtb": 33_198,
+    "bcm2711-rpi-4-b.dtb": 53_947, "bcm2712-rpi-5-b.dtb": 79_040,
+    "kernel8.img": 8_000_000, "kernel_2712.img": 8_000_000,
 }
 # The whole emulated fleet (200 lock-step TFTP clients) runs on the same machine as the daemons.
 # At full sizes (2.5 GB in all) a shared 2-core box cannot move the data before the Pis' 30-second
@@ -78,29 +79,28 @@ def parse_args():
 
 
 def build_tree(base, fleet, scale):
-    """root/bootcode.bin, root/pi3|pi4/... and root/<serial> -> pi3|pi4 (relative symlinks, which
+    """root/bootcode.bin, root/<model>/... and root/<serial> -> <model> (relative symlinks, which
     rpi-tftpd serves: a shared tree per model, as admins set them up)."""
     root = os.path.join(base, "root")
     rnd = random.Random(1234)
     sizes = {}
 
-    def put(rel, size):
+    def put(rel, name):
+        if name not in FULL_SIZES:
+            benchlib.fail(f"the fleet's walks need {name}, which FULL_SIZES lacks")
         path = os.path.join(root, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        size = max(1, int(FULL_SIZES[name] * scale))
         with open(path, "wb") as f:
             f.write(rnd.randbytes(size))
         sizes[rel] = size
 
-    put("bootcode.bin", max(1, int(FULL_SIZES["bootcode.bin"] * scale)))
-    for tree in ("pi3", "pi4"):
-        for name, size in FULL_SIZES[tree].items():
-            put(f"{tree}/{name}", max(1, int(size * scale)))
     for pi in fleet:
-        tree = "pi3" if pi["model"] in ("rom3", "bootcode") else "pi4"
+        tree = pi["model"]
         for f in pi["files"]:
             rel = f[1:] if f.startswith("/") else f"{tree}/{f}"
             if rel not in sizes:
-                benchlib.fail(f"the {pi['model']} walk needs {f}, which the tree lacks")
+                put(rel, os.path.basename(rel))
         os.symlink(tree, os.path.join(root, pi["serial"]))
     return root, sizes
 
@@ -260,7 +260,7 @@ class Storm:
         problems = []
         leased = {}
         for p in pis:
-            need_ack = p["model"] in ("pi4", "pi5")
+            need_ack = p["sends_request"]  # core's table, via the storm tool's JSON
             got = p["yiaddr"] if (p["offer_ms"] is not None and
                                   (p["ack_ms"] is not None or not need_ack)) else None
             if got is None:
@@ -304,7 +304,7 @@ class Storm:
             "bytes_served": sum(p["bytes"] for p in pis),
             "dhcp_retries": sum(max(0, p["discovers"] - 1) for p in pis),
             "requests_from_rom3_bootcode": sum(p["requests"] for p in pis
-                                               if p["model"] in ("rom3", "bootcode")),
+                                               if not p["sends_request"]),
             "kea_vm_hwm_kib": kea_hwm,
             "tftpd_vm_hwm_kib": tftpd_hwm,
             "wall_s": wall,

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "rpinetboot/boot_plan.h"
 #include "rpinetboot/discover.h"
-#include "rpinetboot/probe/pi_tftp.h"
 
 namespace rpinetboot::bench {
 
@@ -17,14 +17,9 @@ namespace rpinetboot::bench {
 // xids come from `seed`; half of the Pi 4s send the old "RPi4" option 97 magic.
 std::vector<PiIdentity> makeFleet(unsigned count, std::uint32_t seed);
 
-// The TFTP walk after DHCP (probe/tftp's sequences, docs/protocol/tftp.md):
-// rom3: the ROM fetches bootcode.bin from the root, then bootcode.bin loads the rest;
-// bootcode: bootcode.bin came from the SD card, so the walk starts at its start.elf probe;
-// pi4: the Pi 4 EEPROM (2022+, blksize 1468) order;
-// pi5: the same without start4.elf/fixup4.dat (docs/protocol/tftp.md "File order"), so its first
-//      probe under the prefix is config.txt. Its dtb and kernel names are the Pi 4's: the load is
-//      what matters here, and no public capture lists Pi 5 names.
-std::vector<probe::PiBootStep> bootSequence(PiModel model);
+// The TFTP walk after DHCP: core's boot plan for the model, except that this fleet's shape-B Pis
+// run bootcode.bin from an SD card, so their walk starts at the start.elf probe.
+std::vector<BootStep> bootSequence(PiModel model);
 
 // Files each walk needs under its tree (not counting optional ones), for building the tree.
 std::vector<std::string> requiredFiles(PiModel model);

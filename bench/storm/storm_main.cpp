@@ -185,6 +185,7 @@ void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock
 json identityJson(unsigned i, const PiIdentity& pi) {
     return {{"index", i},
             {"model", std::string(piModelName(pi.model))},
+            {"sends_request", sendsRequest(pi.model)},  // core's table: boot_storm.py reads it
             {"mac", pi.mac.str()},
             {"serial", pi.serial.str()}};
 }

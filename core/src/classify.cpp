@@ -2,39 +2,21 @@
 
 namespace rpinetboot {
 
-std::string_view className(PiClass cls) {
-    switch (cls) {
-        case PiClass::Rom3:
-            return "RPI_NETBOOT_ROM3";
-        case PiClass::Bootcode:
-            return "RPI_NETBOOT_BOOTCODE";
-        case PiClass::Pi4:
-            return "RPI_NETBOOT_PI4";
-        case PiClass::Pi5:
-            return "RPI_NETBOOT_PI5";
-    }
-    return "RPI_NETBOOT_PI4";
-}
-
-bool usesOfferDirectly(PiClass cls) {
-    return cls == PiClass::Rom3 || cls == PiClass::Bootcode;
-}
-
 namespace {
 
 // Which boot stage sent it. Option 97's FourCC is the strongest evidence, then the exact order of
 // the request list (shape B appends 1 and 3, shape C puts them first), then option 97's form.
-PiClass stageOf(const Classification& c, std::uint32_t xid) {
+PiModel stageOf(const Classification& c, std::uint32_t xid) {
     if (c.option97 && c.option97->form == Option97Form::FourCC) {
-        return c.option97->fourcc_model == 5 ? PiClass::Pi5 : PiClass::Pi4;
+        return c.option97->fourcc_model == 5 ? PiModel::Pi5 : PiModel::Pi4;
     }
     switch (c.request_list) {
         case RequestListMatch::Rom12:
-            return PiClass::Rom3;
+            return PiModel::Rom3;
         case RequestListMatch::Bootcode14:
-            return PiClass::Bootcode;
+            return PiModel::Bootcode;
         case RequestListMatch::Eeprom14:
-            return PiClass::Pi4;  // DHCP_OPTION97=0 or custom magic
+            return PiModel::Pi4;  // DHCP_OPTION97=0 or custom magic
         case RequestListMatch::Unordered14:
         case RequestListMatch::None:
             break;
@@ -42,18 +24,18 @@ PiClass stageOf(const Classification& c, std::uint32_t xid) {
     if (c.option97) {
         switch (c.option97->form) {
             case Option97Form::RomConstant:
-                return PiClass::Rom3;
+                return PiModel::Rom3;
             case Option97Form::SerialRepeated:
-                return PiClass::Bootcode;
+                return PiModel::Bootcode;
             case Option97Form::CustomMagic:
-                return PiClass::Pi4;
+                return PiModel::Pi4;
             case Option97Form::FourCC:
             case Option97Form::Unknown:
                 break;
         }
     }
     // Shapes A and B use a constant xid; the EEPROM bootloader a random one.
-    return xid == kRomXid ? PiClass::Bootcode : PiClass::Pi4;
+    return xid == kRomXid ? PiModel::Bootcode : PiModel::Pi4;
 }
 
 }  // namespace

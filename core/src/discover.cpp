@@ -9,44 +9,6 @@
 
 namespace rpinetboot {
 
-std::optional<PiModel> parsePiModel(std::string_view name) {
-    for (PiModel m : {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5}) {
-        if (piModelName(m) == name) return m;
-    }
-    return std::nullopt;
-}
-
-std::string_view piModelName(PiModel model) {
-    switch (model) {
-        case PiModel::Rom3:
-            return "rom3";
-        case PiModel::Bootcode:
-            return "bootcode";
-        case PiModel::Pi4:
-            return "pi4";
-        case PiModel::Pi5:
-            return "pi5";
-    }
-    return "pi4";
-}
-
-DiscoverShape shapeOf(PiModel model) {
-    switch (model) {
-        case PiModel::Rom3:
-            return DiscoverShape::A;
-        case PiModel::Bootcode:
-            return DiscoverShape::B;
-        case PiModel::Pi4:
-        case PiModel::Pi5:
-            return DiscoverShape::C;
-    }
-    return DiscoverShape::C;
-}
-
-bool sendsRequest(PiModel model) {
-    return shapeOf(model) == DiscoverShape::C;
-}
-
 namespace {
 
 constexpr std::uint8_t kMessageType = 53, kRequestedIp = 50, kServerId = 54, kClientArch = 93,
@@ -71,17 +33,7 @@ Bytes bootpHeader(const PiIdentity& pi) {
 
 // Options 55, 93, 94, 97, 60 and end, in the order every shape sends them.
 void putPiOptions(Bytes& out, const PiIdentity& pi) {
-    switch (shapeOf(pi.model)) {
-        case DiscoverShape::A:
-            putOption(out, kOptionParameterRequestList, kRomRequestList);
-            break;
-        case DiscoverShape::B:
-            putOption(out, kOptionParameterRequestList, kBootcodeRequestList);
-            break;
-        case DiscoverShape::C:
-            putOption(out, kOptionParameterRequestList, kEepromRequestList);
-            break;
-    }
+    putOption(out, kOptionParameterRequestList, requestListOf(facts(pi.model).request_list));
     const std::uint8_t arch[] = {0x00, 0x00};       // x86 BIOS, as the Pi sends it
     const std::uint8_t ndi[] = {0x01, 0x02, 0x01};  // UNDI 2.1
     putOption(out, kClientArch, arch);

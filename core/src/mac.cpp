@@ -27,6 +27,12 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
     return MacAddress(bytes);
 }
 
+MacAddress MacAddress::fromOui(std::uint32_t oui, std::uint32_t low) {
+    auto byte = [](std::uint32_t v, int shift) { return static_cast<std::uint8_t>(v >> shift); };
+    return MacAddress(Bytes{byte(oui, 16), byte(oui, 8), byte(oui, 0), byte(low, 16), byte(low, 8),
+                            byte(low, 0)});
+}
+
 std::uint32_t MacAddress::oui() const {
     return static_cast<std::uint32_t>(bytes_[0]) << 16 |
            static_cast<std::uint32_t>(bytes_[1]) << 8 | bytes_[2];

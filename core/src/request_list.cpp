@@ -35,4 +35,19 @@ RequestListMatch matchRequestList(ByteSpan codes) {
     return RequestListMatch::Unordered14;
 }
 
+ByteSpan requestListOf(RequestListMatch signature) {
+    switch (signature) {
+        case RequestListMatch::Rom12:
+            return kRomRequestList;
+        case RequestListMatch::Bootcode14:
+            return kBootcodeRequestList;
+        case RequestListMatch::Eeprom14:
+            return kEepromRequestList;
+        case RequestListMatch::Unordered14:
+        case RequestListMatch::None:
+            break;
+    }
+    return {};
+}
+
 }  // namespace rpinetboot

@@ -6,19 +6,19 @@
 
 namespace rpinetboot::kea::stats {
 
-const std::string& receivedByClass(PiClass cls) {
+const std::string& receivedByClass(PiModel cls) {
     static const std::string rom3 = "pkt4-rpi-netboot-rom3-received";
     static const std::string bootcode = "pkt4-rpi-netboot-bootcode-received";
     static const std::string pi4 = "pkt4-rpi-netboot-pi4-received";
     static const std::string pi5 = "pkt4-rpi-netboot-pi5-received";
     switch (cls) {
-        case PiClass::Rom3:
+        case PiModel::Rom3:
             return rom3;
-        case PiClass::Bootcode:
+        case PiModel::Bootcode:
             return bootcode;
-        case PiClass::Pi4:
+        case PiModel::Pi4:
             return pi4;
-        case PiClass::Pi5:
+        case PiModel::Pi5:
             return pi5;
     }
     return pi4;
@@ -27,7 +27,7 @@ const std::string& receivedByClass(PiClass cls) {
 std::vector<std::string> all() {
     std::vector<std::string> names = {kReceived,  kAnswered, kNotAllowed,
                                       kMalformed, kRomHeld,  kRomConflict};
-    for (PiClass c : {PiClass::Rom3, PiClass::Bootcode, PiClass::Pi4, PiClass::Pi5}) {
+    for (PiModel c : {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5}) {
         names.push_back(receivedByClass(c));
     }
     return names;

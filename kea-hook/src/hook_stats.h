@@ -16,7 +16,7 @@ inline const std::string kRomHeld = "pkt4-rpi-netboot-rom-offers-held";
 inline const std::string kRomConflict = "pkt4-rpi-netboot-rom-offers-dropped";
 
 // "pkt4-rpi-netboot-rom3-received" etc.: queries per stage class.
-const std::string& receivedByClass(PiClass cls);  // no string built per packet
+const std::string& receivedByClass(PiModel cls);  // no string built per packet
 
 std::vector<std::string> all();
 void reset();   // every statistic to 0 (load)

@@ -93,10 +93,10 @@ NetbootLogic::NetbootLogic(HookConfig config)
       option43_padded_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_padded_)),
       option60_(textOption(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, std::string(kReplyVendorClass))),
       class_all_(kClassAll),
-      class_rom3_(className(PiClass::Rom3)),
-      class_bootcode_(className(PiClass::Bootcode)),
-      class_pi4_(className(PiClass::Pi4)),
-      class_pi5_(className(PiClass::Pi5)) {
+      class_rom3_(className(PiModel::Rom3)),
+      class_bootcode_(className(PiModel::Bootcode)),
+      class_pi4_(className(PiModel::Pi4)),
+      class_pi5_(className(PiModel::Pi5)) {
     if (config_.tftp_server) {
         default_tftp_server_ = TftpServer{
             *config_.tftp_server,
@@ -186,15 +186,15 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
     return result;
 }
 
-const std::string& NetbootLogic::classOf(PiClass cls) const {
+const std::string& NetbootLogic::classOf(PiModel cls) const {
     switch (cls) {
-        case PiClass::Rom3:
+        case PiModel::Rom3:
             return class_rom3_;
-        case PiClass::Bootcode:
+        case PiModel::Bootcode:
             return class_bootcode_;
-        case PiClass::Pi4:
+        case PiModel::Pi4:
             return class_pi4_;
-        case PiClass::Pi5:
+        case PiModel::Pi5:
             return class_pi5_;
     }
     return class_pi4_;
@@ -206,10 +206,10 @@ bool NetbootLogic::allowed(const PiDecision& d) const {
     return config_.allow_macs.count(d.mac) != 0;
 }
 
-bool NetbootLogic::padded(PiClass cls) const {
+bool NetbootLogic::padded(PiModel cls) const {
     switch (config_.rom_padding) {
         case RomPadding::Auto:
-            return cls == PiClass::Rom3;  // only the Pi 3B ROM miscounts the text length
+            return cls == PiModel::Rom3;  // only the Pi 3B ROM miscounts the text length
         case RomPadding::Always:
             return true;
         case RomPadding::Never:
@@ -218,7 +218,7 @@ bool NetbootLogic::padded(PiClass cls) const {
     return false;
 }
 
-Bytes NetbootLogic::option43For(PiClass cls) const {
+Bytes NetbootLogic::option43For(PiModel cls) const {
     return padded(cls) ? option43_padded_ : option43_plain_;
 }
 
@@ -271,7 +271,7 @@ SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {
 }
 
 bool NetbootLogic::needsRomHold(const PiDecision& d, const Pkt4& response) const {
-    return d.is_pi && usesOfferDirectly(d.pi_class) && config_.hold_rom_offers &&
+    return d.is_pi && !sendsRequest(d.pi_class) && config_.hold_rom_offers &&
            response.getType() == isc::dhcp::DHCPOFFER && !response.getYiaddr().isV4Zero();
 }
 

@@ -21,7 +21,7 @@ namespace rpinetboot::kea {
 // What pkt4_receive decided about one query; carried to pkt4_send in the callout context.
 struct PiDecision {
     bool is_pi = false;  // classified and allowed: classes added, replies patched
-    PiClass pi_class = PiClass::Pi4;
+    PiModel pi_class = PiModel::Pi4;
     std::optional<Serial> serial;
     MacAddress mac;
 };
@@ -73,11 +73,11 @@ class NetbootLogic {
     bool needsRomHold(const PiDecision& decision, const isc::dhcp::Pkt4& response) const;
 
     // Option 43 for a Pi stage, per rom-padding.
-    Bytes option43For(PiClass cls) const;
+    Bytes option43For(PiModel cls) const;
 
   private:
     bool allowed(const PiDecision& decision) const;
-    bool padded(PiClass cls) const;
+    bool padded(PiModel cls) const;
     struct TftpServer {
         std::uint32_t address;  // host order
         isc::dhcp::OptionPtr option66;
@@ -103,7 +103,7 @@ class NetbootLogic {
     // Kea's addClass takes a std::string: made once, not per packet.
     std::string class_all_;
     std::string class_rom3_, class_bootcode_, class_pi4_, class_pi5_;
-    const std::string& classOf(PiClass cls) const;
+    const std::string& classOf(PiModel cls) const;
 };
 
 // An option's payload as sent on the wire (Kea may hold it as a typed option). Read-only: the

@@ -149,8 +149,7 @@ int main(int argc, char** argv) {
         pi->model = *model;
         pi->mac = *m;
         pi->serial = *serial;
-        // Board revisions: docs/protocol/dhcp.md's Pi 4 (0x00d03115); a Pi 5 8GB (0x00d04170).
-        pi->board_revision = *model == PiModel::Pi5 ? 0x00d04170 : 0x00d03115;
+        pi->board_revision = facts(*model).emulated_board_revision;
         pi->xid = xid ? *xid : std::random_device{}();
         mac = *m;
         discover = buildDiscover(*pi);

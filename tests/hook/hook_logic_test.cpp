@@ -218,8 +218,8 @@ TEST_CASE("tftp-server, per-serial clients, menu-text and rom-padding") {
     CHECK(*w1.option(43) == encodeOption43("Lab Boot", true));
 
     const NetbootLogic never(config(R"({"rom-padding": "never"})"));
-    CHECK(never.option43For(PiClass::Rom3) == kPlain43);
-    CHECK(logic.option43For(PiClass::Pi4) == encodeOption43("Lab Boot", true));
+    CHECK(never.option43For(PiModel::Rom3) == kPlain43);
+    CHECK(logic.option43For(PiModel::Pi4) == encodeOption43("Lab Boot", true));
 }
 
 TEST_CASE("without tftp-server or option 54 no option 66 is invented") {
@@ -268,7 +268,7 @@ TEST_CASE("only OFFERs to stages that never REQUEST are held, and only with hold
     // bootcode.bin sends no REQUEST either (docs/protocol/dhcp.md): its OFFER is held too.
     Pkt4Ptr bootcode = fromWire(buildDiscover(identity(PiModel::Bootcode, "b8:27:eb:12:34:57")));
     const PiDecision bootcode_d = hold.onReceive(*bootcode).decision;
-    REQUIRE(bootcode_d.pi_class == PiClass::Bootcode);
+    REQUIRE(bootcode_d.pi_class == PiModel::Bootcode);
     CHECK(hold.needsRomHold(bootcode_d, *keaReply(isc::dhcp::DHCPOFFER, *bootcode)));
 }
 

@@ -1,21 +1,61 @@
 """Small generated boot trees and NFS base roots for the lab and the probe tests.
 
-Nothing here is real firmware: files have the names the Pi asks for (docs/protocol/tftp.md) and
-deterministic pseudo-random contents, so transfers can be checked byte for byte.
+Nothing here is real firmware: files have the names the Pi asks for and deterministic
+pseudo-random contents, so transfers can be checked byte for byte. Which names each model asks
+for comes from core's boot plans, exported by `rpinetboot-facts --json` into <build>/pi-facts.json
+at build time (core/CMakeLists.txt), so this module keeps no list of its own.
 """
 
+import functools
 import hashlib
+import json
 import os
 
-# Per model: the firmware files and device tree its boot stage fetches (see probe/checks boot_plan).
-FIRMWARE = {
-    "rom3": ["start.elf", "fixup.dat", "bcm2710-rpi-3-b.dtb"],
-    "bootcode": ["start.elf", "fixup.dat", "bcm2710-rpi-3-b-plus.dtb"],
-    "pi4": ["start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb"],
-    "pi5": ["bcm2712-rpi-5-b.dtb"],
-}
-KERNEL = {"rom3": "kernel8.img", "bootcode": "kernel8.img", "pi4": "kernel8.img",
-          "pi5": "kernel_2712.img"}
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def facts_path(build=None):
+    build = build or os.environ.get("RPI_NETBOOT_BUILD") or os.path.join(SOURCE_DIR, "build")
+    return os.path.join(build, "pi-facts.json")
+
+
+@functools.lru_cache(maxsize=None)
+def facts(build=None):
+    """core's per-model table: {"models": {"rom3": {...}, ...}, ...}."""
+    path = facts_path(build)
+    if not os.path.exists(path):
+        raise SystemExit(f"boot_files: {path} is missing; build the rpinetboot_pi_facts target")
+    with open(path) as f:
+        return json.load(f)
+
+
+def plan(model):
+    """The model's TFTP requests in order: dicts with kind, file, required, purpose, tftp."""
+    return facts()["models"][model]["boot_plan"]
+
+
+def kernel(model):
+    """The kernel name the firmware tries first (the trees' config.txt names it too)."""
+    return facts()["models"][model]["default_kernels"][0]
+
+
+def tree_files(model):
+    """Names a model's boot tree needs under its prefix: the required files of its plan (config,
+    cmdline, kernel and initramfs are written by boot_files with their own contents), plus the
+    overlay map that the EEPROM bootloaders look for."""
+    names = []
+    for step in plan(model):
+        if step["kind"] != "file" or step["purpose"] in ("config", "cmdline", "kernel", "initramfs"):
+            continue
+        if (step["required"] or step["purpose"] == "overlays") and step["file"] not in names:
+            names.append(step["file"])
+    return names
+
+
+def root_files(model="rom3"):
+    """Names the boot ROM fetches from the TFTP root before any prefix."""
+    return [s["file"] for s in plan(model) if s["kind"] == "root-file" and s["required"]]
+
 
 # Raspberry Pi OS's stock forms (as shipped in its images' boot partition and /etc/fstab).
 STOCK_CMDLINE = ("console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 "
@@ -45,11 +85,11 @@ def write(path, data, mode=0o644):
 def boot_files(boot_dir, model, cmdline, kernel_size=256 * 1024, initramfs=True):
     """Writes the files one model fetches into boot_dir; returns {relative name: bytes}."""
     files = {}
-    for name in FIRMWARE[model]:
-        files[name] = blob(name, 48 * 1024 + len(name))
-    files["overlays/overlay_map.dtb"] = blob("overlay_map", 2048)
-    files[KERNEL[model]] = blob(KERNEL[model], kernel_size)
-    config = "[all]\narm_64bit=1\nkernel=" + KERNEL[model] + "\n"
+    for name in tree_files(model):
+        small = name.startswith("overlays/")  # the overlay map is a small file
+        files[name] = blob(name, 2048 if small else 48 * 1024 + len(name))
+    files[kernel(model)] = blob(kernel(model), kernel_size)
+    config = "[all]\narm_64bit=1\nkernel=" + kernel(model) + "\n"
     if initramfs:
         files["initramfs8"] = blob("initramfs8", 64 * 1024)
         config += "initramfs initramfs8 followkernel\n"
@@ -62,9 +102,11 @@ def boot_files(boot_dir, model, cmdline, kernel_size=256 * 1024, initramfs=True)
 
 def rom_files(tftp_root):
     """bootcode.bin at the TFTP root: the Pi 3 boot ROM fetches it before any prefix."""
-    data = blob("bootcode.bin", 52 * 1024)
-    write(os.path.join(tftp_root, "bootcode.bin"), data)
-    return {"bootcode.bin": data}
+    out = {}
+    for name in root_files():
+        out[name] = blob(name, 52 * 1024)
+        write(os.path.join(tftp_root, name), out[name])
+    return out
 
 
 def base_root(root_dir, model="pi4"):

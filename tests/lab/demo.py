@@ -174,6 +174,8 @@ def main():
     tftpd = find_tool(build, "tftpd/rpi-tftpd", "rpi-tftpd")
     nfs_tool = find_tool(build, "nfs-export-helper/rpi-nfs-exports", "rpi-nfs-exports")
     args.probe = args.probe or find_tool(build, "probe/cli/rpi-netboot-probe", "rpi-netboot-probe")
+    os.environ["RPI_NETBOOT_BUILD"] = build  # boot_files reads <build>/pi-facts.json
+    boot_files.facts()  # exits with a clear message when the build has not written it
 
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="rpi-netboot-demo-")

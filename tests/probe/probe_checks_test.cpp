@@ -1,14 +1,23 @@
-// The probe's verdicts on offers, boot plans, config.txt and cmdline.txt.
-// Option 43 vectors: docs/protocol/dhcp.md (via tests/unit/vectors.h).
+// The probe's checks on recorded facts (offers, DHCP rounds, TFTP transfers, config.txt,
+// cmdline.txt, mountd's export list), and the findings table they all build from.
+// Option 43 vectors: tests/unit/vectors.h (dnsmasq's pxe-service encoding).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
 
+#include "rpinetboot/boot_plan.h"
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/option43.h"
-#include "rpinetboot/probe/boot_plan.h"
 #include "rpinetboot/probe/cmdline_check.h"
+#include "rpinetboot/probe/config_txt.h"
+#include "rpinetboot/probe/dhcp_check.h"
+#include "rpinetboot/probe/nfs_check.h"
 #include "rpinetboot/probe/offer_check.h"
+#include "rpinetboot/probe/route_check.h"
 #include "rpinetboot/probe/tftp_check.h"
 #include "vectors.h"
 
@@ -107,27 +116,6 @@ TEST_CASE("pad options warn for EEPROM Pis only", "[probe]") {
     CHECK_FALSE(has(assessOffer(p, PiModel::Bootcode, kServer), "pad-options", Verdict::Warn));
 }
 
-TEST_CASE("boot plans follow each stage's dialect", "[probe]") {
-    auto rom = bootPlan(PiModel::Rom3);
-    REQUIRE(rom.size() > 3);
-    CHECK(rom[0].file == "bootcode.bin");
-    CHECK(rom[0].kind == StepKind::RootFile);
-    CHECK_FALSE(rom[0].dialect.tsize);  // Pi 3 ROM: no options, 512-byte blocks
-    CHECK_FALSE(rom[1].required);       // bootsig.bin
-    CHECK(rom[2].kind == StepKind::PrefixProbe);
-    CHECK(rom[2].file == "start.elf");
-    CHECK(rom[2].dialect.tsize);
-    CHECK_FALSE(rom[2].dialect.blksize);
-
-    auto pi4 = bootPlan(PiModel::Pi4);
-    CHECK(pi4[0].kind == StepKind::PrefixProbe);
-    CHECK(pi4[0].file == "start4.elf");
-    CHECK(pi4[0].dialect.blksize == 1468);
-    auto pi5 = bootPlan(PiModel::Pi5);
-    CHECK(std::none_of(pi5.begin(), pi5.end(),
-                       [](const BootStep& s) { return s.file.rfind("start", 0) == 0; }));
-}
-
 TEST_CASE("config.txt picks kernel and initramfs per model section", "[probe]") {
     const std::string cfg =
         "# comment\n[pi4]\nkernel=vmlinuz-pi4\n[pi5]\nkernel=kernel_2712.img\n[all]\n"
@@ -136,14 +124,6 @@ TEST_CASE("config.txt picks kernel and initramfs per model section", "[probe]") 
     CHECK(parseConfigTxt(cfg, PiModel::Pi5).kernel == "kernel_2712.img");
     CHECK_FALSE(parseConfigTxt(cfg, PiModel::Rom3).kernel);
     CHECK(parseConfigTxt(cfg, PiModel::Rom3).initramfs == "initrd.img");
-    CHECK(defaultKernels(PiModel::Pi5).front() == "kernel_2712.img");
-}
-
-TEST_CASE("files over 65535 blocks are flagged for old bootloaders", "[probe]") {
-    CHECK_FALSE(exceedsBlockCounter(65534ull * 512, 512));
-    CHECK(exceedsBlockCounter(65535ull * 512, 512));
-    CHECK(exceedsBlockCounter(40ull * 1024 * 1024, 512));
-    CHECK_FALSE(exceedsBlockCounter(40ull * 1024 * 1024, 1468));
 }
 
 TEST_CASE("cmdline.txt NFS root checks", "[probe]") {
@@ -182,9 +162,9 @@ bool hasCode(const std::vector<Finding>& fs, const std::string& code, Verdict v)
                        [&](const Finding& f) { return f.code == code && f.verdict == v; });
 }
 
-const BootStep kKernel{StepKind::File, "kernel8.img", true, {true, 1468}, "kernel"};
+const BootStep kKernel{StepKind::File, "kernel8.img", true, {true, 1468}, FilePurpose::Kernel};
 const BootStep kOverlayMap{
-    StepKind::File, "overlays/overlay_map.dtb", false, {true, 1468}, "overlays"};
+    StepKind::File, "overlays/overlay_map.dtb", false, {true, 1468}, FilePurpose::Overlays};
 
 }  // namespace
 
@@ -263,7 +243,8 @@ TEST_CASE("tsize and blksize must both come back in an OACK", "[probe][tftp]") {
 }
 
 TEST_CASE("the block counter limit fails old firmware and warns EEPROMs", "[probe][tftp]") {
-    const BootStep rom_kernel{StepKind::File, "kernel8.img", true, {true, std::nullopt}, "kernel"};
+    const BootStep rom_kernel{
+        StepKind::File, "kernel8.img", true, {true, std::nullopt}, FilePurpose::Kernel};
     CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 65534ull * 512, 512));
     auto big = blockCounterFinding(PiModel::Rom3, rom_kernel, "s/kernel8.img", 40ull << 20, 512);
     REQUIRE(big);
@@ -273,9 +254,9 @@ TEST_CASE("the block counter limit fails old firmware and warns EEPROMs", "[prob
     auto eeprom = blockCounterFinding(PiModel::Pi4, kKernel, "k", 200ull << 20, 1468);
     REQUIRE(eeprom);
     CHECK(eeprom->verdict == Verdict::Warn);
-    auto initrd =
-        blockCounterFinding(PiModel::Bootcode, {StepKind::File, "initrd", true, {}, "initramfs"},
-                            "i", 64ull << 20, 512);
+    auto initrd = blockCounterFinding(PiModel::Bootcode,
+                                      {StepKind::File, "initrd", true, {}, FilePurpose::Initramfs},
+                                      "i", 64ull << 20, 512);
     REQUIRE(initrd);
     CHECK(initrd->code == "file-too-many-blocks");
     CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 1, 0));
@@ -314,4 +295,322 @@ TEST_CASE("an OFFER without option 54 is flagged", "[probe]") {
     CHECK(a.netboot);
     CHECK_FALSE(has(assessOffer(offer({{43, vectors::option43Unpadded()}}), PiModel::Pi4, kServer),
                     "no-option-54", Verdict::Warn));
+}
+
+namespace {
+
+DhcpPacket goodOffer(std::uint32_t yiaddr = *parseIpv4("192.0.2.100")) {
+    DhcpPacket p = offer({{43, vectors::option43Unpadded()},
+                          {60, vectors::text("PXEClient")},
+                          {66, vectors::text("192.0.2.1")}});
+    p.yiaddr = yiaddr;
+    return p;
+}
+
+DhcpPacket proxyOffer() {
+    DhcpPacket p = goodOffer(0);
+    p.options[1].second = {192, 0, 2, 2};  // option 54: the proxy
+    return p;
+}
+
+bool hasId(const std::vector<Finding>& fs, FindingId id) {
+    return std::any_of(fs.begin(), fs.end(), [&](const Finding& f) { return f.id == id; });
+}
+
+}  // namespace
+
+TEST_CASE("judgeOffers: one offer per server, the chosen one in detail, the others briefly",
+          "[probe][dhcp]") {
+    const std::uint32_t a = *parseIpv4("192.0.2.1"), b = *parseIpv4("192.0.2.3");
+    auto round = judgeOffers(PiModel::Pi4,
+                             {{goodOffer(), a, true},
+                              {goodOffer(), a, true},
+                              {goodOffer(*parseIpv4("192.0.2.101")), b, true}},
+                             "eth0");
+    REQUIRE(round.offers.size() == 2);  // the repeat from 192.0.2.1 is dropped
+    CHECK(round.choice.boot == 0);
+    CHECK(round.choice.address == 0);
+    CHECK(sound(round.findings));
+    CHECK(hasId(round.findings, FindingId::NoOption66) == false);
+    CHECK(hasId(round.findings, FindingId::OfferIgnored));
+    CHECK(round.findings.back().message ==
+          "The Pi ignores the OFFER from 192.0.2.3 (another server answered first).");
+
+    // A reply that is not an OFFER is no answer to a DISCOVER.
+    DhcpPacket ack = goodOffer();
+    ack.options[0].second = {5};
+    auto none = judgeOffers(PiModel::Rom3, {{ack, a, true}}, "eth1");
+    CHECK(none.offers.empty());
+    REQUIRE(none.findings.size() == 1);
+    CHECK(none.findings[0].code == "no-offer");
+    CHECK(none.findings[0].message.find("rom3 DISCOVER on eth1") != std::string::npos);
+
+    // Only the EEPROM bootloader drops bad UDP checksums; the ROM stages send zero themselves.
+    CHECK(hasId(judgeOffers(PiModel::Pi5, {{goodOffer(), a, false}}, "e").findings,
+                FindingId::BadUdpChecksum));
+    CHECK_FALSE(hasId(judgeOffers(PiModel::Bootcode, {{goodOffer(), a, false}}, "e").findings,
+                      FindingId::BadUdpChecksum));
+
+    // Booting from none: every offer's own findings, so the admin sees each server's problem.
+    auto bad = judgeOffers(PiModel::Pi4, {{offer({}), a, true}, {offer({}), b, true}}, "e");
+    CHECK(bad.choice.boot == -1);
+    CHECK(std::count_if(bad.findings.begin(), bad.findings.end(),
+                        [](const Finding& f) { return f.id == FindingId::NoOption43; }) == 2);
+}
+
+TEST_CASE("judgeOffers: a proxyDHCP reply needs another server's address", "[probe][dhcp]") {
+    const std::uint32_t router = *parseIpv4("192.0.2.1"), proxy = *parseIpv4("192.0.2.2");
+    auto both =
+        judgeOffers(PiModel::Pi4, {{offer({}), router, true}, {proxyOffer(), proxy, true}}, "e");
+    CHECK(both.choice.boot == 1);
+    CHECK(both.choice.address == 0);
+    CHECK(hasId(both.findings, FindingId::AddressOffer));
+    CHECK(sound(both.findings));
+    auto alone = judgeOffers(PiModel::Pi4, {{proxyOffer(), proxy, true}}, "e");
+    CHECK(hasId(alone.findings, FindingId::ProxyWithoutAddress));
+    CHECK_FALSE(sound(alone.findings));
+}
+
+TEST_CASE("judgeRequest: ACK of the offered address, NAK, or silence", "[probe][dhcp]") {
+    RequestFact fact;
+    fact.requested_ip = *parseIpv4("192.0.2.100");
+    fact.server_id = *parseIpv4("192.0.2.1");
+    CHECK(requestOutcome(fact) == RequestOutcome::NoAnswer);
+    auto silent = judgeRequest(fact);
+    REQUIRE(silent);
+    CHECK(silent->code == "no-ack");
+    CHECK(silent->message.find("192.0.2.1 offered 192.0.2.100") != std::string::npos);
+
+    DhcpPacket reply = goodOffer();
+    reply.options[0].second = {5};  // ACK
+    fact.reply = ReplyFact{reply, fact.server_id, true};
+    CHECK(requestOutcome(fact) == RequestOutcome::Ack);
+    CHECK_FALSE(judgeRequest(fact));
+    fact.reply->packet.yiaddr = *parseIpv4("192.0.2.200");  // an ACK of another address
+    CHECK(requestOutcome(fact) == RequestOutcome::NoAnswer);
+    fact.reply->packet.options[0].second = {6};  // NAK
+    auto nak = judgeRequest(fact);
+    REQUIRE(nak);
+    CHECK(nak->code == "dhcp-nak");
+    CHECK(nak->verdict == Verdict::Fail);
+}
+
+TEST_CASE("mountd's answer decides the NFS findings", "[probe][nfs]") {
+    CHECK_FALSE(nfsServerNotAddress("192.0.2.1"));
+    auto name = nfsServerNotAddress("nfs.example");
+    REQUIRE(name);
+    CHECK(name->code == "nfs-server-not-address");
+
+    ExportFacts facts;
+    facts.server = "192.0.2.1";
+    facts.path = "/srv/rpi/a";
+    facts.pi_address = *parseIpv4("192.0.2.10");
+    facts.error = "RPC: Program not registered";
+    auto down = judgeExports(facts);
+    REQUIRE(down.size() == 1);
+    CHECK(down[0].code == "nfs-unreachable");
+    CHECK(down[0].message.find("Program not registered") != std::string::npos);
+
+    facts.listed = true;
+    facts.exports = {{"/srv/rpi/a", {"192.0.2.11", "192.0.2.12"}}, {"/srv/rpi/b", {"*"}}};
+    auto other = judgeExports(facts);
+    REQUIRE(other.size() == 1);
+    CHECK(other[0].code == "nfs-not-exported");
+    CHECK(other[0].message.find("exported only to 192.0.2.11, 192.0.2.12") != std::string::npos);
+    facts.path = "/srv/rpi/c";
+    CHECK(judgeExports(facts)[0].message.find("not in its export list") != std::string::npos);
+    facts.exported = true;
+    CHECK(judgeExports(facts).empty());
+}
+
+TEST_CASE("a server behind another route is named, not probed", "[probe]") {
+    auto f = routeElsewhere("probing TFTP", "192.0.2.9 is reached through eth1, not eth0");
+    CHECK(f.code == "route-elsewhere");
+    CHECK(f.message == "Not probing TFTP: 192.0.2.9 is reached through eth1, not eth0.");
+}
+
+TEST_CASE("the findings table: one row per id in order, codes stable, no code and severity twice",
+          "[probe][findings]") {
+    const auto& table = findingTable();
+    std::set<std::pair<std::string_view, Verdict>> pairs;
+    const std::regex code_form("[a-z0-9]+(-[a-z0-9]+)*");
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        const FindingSpec& row = table[i];
+        INFO(row.code);
+        CHECK(static_cast<std::size_t>(row.id) == i);  // findingSpec indexes by id
+        CHECK(&findingSpec(row.id) == &row);
+        CHECK(std::regex_match(std::string(row.code), code_form));
+        CHECK(pairs.insert({row.code, row.verdict}).second);
+        CHECK_FALSE(row.text.empty());
+    }
+    // Placeholders are filled in order; missing arguments stay visible rather than vanish.
+    CHECK(makeFinding(FindingId::NoOption66, {"192.0.2.1", "option 54"}).message ==
+          "No option 66: the Pi will use 192.0.2.1 (option 54) as its TFTP server.");
+    CHECK(makeFinding(FindingId::NoOption66).message.find("{}") != std::string::npos);
+    CHECK(std::string(verdictName(Verdict::Warn)) == "warn");
+}
+
+TEST_CASE("every row of the findings table is produced by a check from recorded facts",
+          "[probe][findings]") {
+    using O = TransferObservation::Outcome;
+    using F = FindingId;
+    const std::uint32_t a = *parseIpv4("192.0.2.1"), b = *parseIpv4("192.0.2.3");
+    auto assessed = [](DhcpPacket p, PiModel m = PiModel::Pi4) {
+        return assessOffer(p, m, *parseIpv4("192.0.2.1")).findings;
+    };
+    auto with66 = [](Bytes value) {
+        return offer({{43, vectors::option43Unpadded()}, {66, std::move(value)}});
+    };
+    TransferObservation no_oack = seen(O::Found);
+    no_oack.asked = {"tsize", "blksize"};
+    const BootStep initrd{StepKind::File, "initrd", true, {}, FilePurpose::Initramfs};
+    RequestFact nak{*parseIpv4("192.0.2.100"), a, ReplyFact{goodOffer(), a, true}};
+    nak.reply->packet.options[0].second = {6};
+    ExportFacts not_exported{"192.0.2.1", "/srv/rpi/a", b, true, "", {}, false};
+
+    const std::map<FindingId, std::function<std::vector<Finding>()>> producers = {
+        {F::NoOffer, [&] { return judgeOffers(PiModel::Pi4, {}, "e").findings; }},
+        {F::BadUdpChecksum,
+         [&] {
+             return judgeOffers(PiModel::Pi4, {{goodOffer(), a, false}}, "e").findings;
+         }},
+        {F::NotAnOffer,
+         [&] {
+             DhcpPacket p = goodOffer();
+             p.options[0].second = {5};
+             return assessed(p);
+         }},
+        {F::NoOption43, [&] { return assessed(offer({})); }},
+        {F::NoPiBootText,
+         [&] {
+             return assessed(offer({{43, {241, 4, 192, 0, 2, 9}}}));
+         }},
+        {F::NoRomPadding,
+         [&] {
+             return assessed(offer({{43, vectors::option43Unpadded()}}), PiModel::Rom3);
+         }},
+        {F::Option43, [&] { return assessed(goodOffer()); }},
+        {F::NoOption54,
+         [&] {
+             DhcpPacket p = goodOffer();
+             p.options.erase(p.options.begin() + 1);
+             return assessed(p);
+         }},
+        {F::NoOption60,
+         [&] {
+             return assessed(offer({{43, vectors::option43Unpadded()}}));
+         }},
+        {F::ProxyOffer, [&] { return assessed(proxyOffer()); }},
+        {F::Option66Nul,
+         [&] { return assessed(with66(vectors::text(std::string("192.0.2.1\0", 10)))); }},
+        {F::Option66Binary,
+         [&] {
+             return assessed(with66({192, 0, 2, 1}));
+         }},
+        {F::Option66Hostname, [&] { return assessed(with66(vectors::text("tftp.example"))); }},
+        {F::NoOption66,
+         [&] {
+             return assessed(offer({{43, vectors::option43Unpadded()}}));
+         }},
+        {F::SiaddrIgnored,
+         [&] {
+             DhcpPacket p = goodOffer();
+             p.siaddr = *parseIpv4("192.0.2.77");
+             return assessed(p);
+         }},
+        {F::PadOptions,
+         [&] {
+             DhcpPacket p = goodOffer();
+             p.has_pad = true;
+             return assessed(p);
+         }},
+        {F::AddressOffer,
+         [&] {
+             return judgeOffers(PiModel::Pi4, {{offer({}), a, true}, {proxyOffer(), b, true}}, "e")
+                 .findings;
+         }},
+        {F::OfferIgnored,
+         [&] {
+             return judgeOffers(PiModel::Pi4, {{goodOffer(), a, true}, {goodOffer(), b, true}}, "e")
+                 .findings;
+         }},
+        {F::ProxyWithoutAddress,
+         [&] {
+             return judgeOffers(PiModel::Pi4, {{proxyOffer(), b, true}}, "e").findings;
+         }},
+        {F::DhcpNak, [&] { return std::vector<Finding>{*judgeRequest(nak)}; }},
+        {F::NoAck,
+         [&] {
+             return std::vector<Finding>{*judgeRequest({*parseIpv4("192.0.2.100"), a, {}})};
+         }},
+        {F::RouteElsewhere, [&] { return std::vector<Finding>{routeElsewhere("x", "y")}; }},
+        {F::TftpUnreachable,
+         [&] { return std::vector<Finding>{*unreachable(seen(O::NoAnswer), "192.0.2.1")}; }},
+        {F::SerialDirMissing, [&] { return std::vector<Finding>{prefixFallback("s", "f")}; }},
+        {F::FileMissing, [&] { return assessTransfer(kKernel, "k", seen(O::Missing), "x"); }},
+        {F::FileUnreadable, [&] { return assessTransfer(kKernel, "k", seen(O::Denied), "x"); }},
+        {F::TftpErrorRequired,
+         [&] { return assessTransfer(kKernel, "k", seen(O::OtherError), "x"); }},
+        {F::TftpErrorOptional,
+         [&] { return assessTransfer(kOverlayMap, "o", seen(O::OtherError), "x"); }},
+        {F::TftpTimeout, [&] { return assessTransfer(kKernel, "k", seen(O::NoAnswer), "x"); }},
+        {F::TftpProtocol,
+         [&] { return assessTransfer(kKernel, "k", seen(O::ProtocolError), "x"); }},
+        {F::NoOackEeprom,
+         [&] { return std::vector<Finding>{*missingOack(PiModel::Pi4, "c", no_oack)}; }},
+        {F::NoOackFirmware,
+         [&] { return std::vector<Finding>{*missingOack(PiModel::Bootcode, "c", no_oack)}; }},
+        {F::KernelTooManyBlocksFirmware,
+         [&] {
+             return std::vector<Finding>{
+                 *blockCounterFinding(PiModel::Rom3, kKernel, "k", 40ull << 20, 512)};
+         }},
+        {F::KernelTooManyBlocksEeprom,
+         [&] {
+             return std::vector<Finding>{
+                 *blockCounterFinding(PiModel::Pi5, kKernel, "k", 200ull << 20, 1468)};
+         }},
+        {F::FileTooManyBlocksFirmware,
+         [&] {
+             return std::vector<Finding>{
+                 *blockCounterFinding(PiModel::Bootcode, initrd, "i", 64ull << 20, 512)};
+         }},
+        {F::FileTooManyBlocksEeprom,
+         [&] {
+             return std::vector<Finding>{
+                 *blockCounterFinding(PiModel::Pi4, initrd, "i", 200ull << 20, 1468)};
+         }},
+        {F::NotNfsRoot, [&] { return assessCmdline("root=/dev/mmcblk0p2").findings; }},
+        {F::CmdlineNoNfsroot, [&] { return assessCmdline("root=/dev/nfs").findings; }},
+        {F::CmdlineBadNfsroot,
+         [&] { return assessCmdline("root=/dev/nfs nfsroot=/x,vers=3 ip=dhcp").findings; }},
+        {F::CmdlineBadVers,
+         [&] {
+             return assessCmdline("root=/dev/nfs nfsroot=192.0.2.1:/x,vers=abc ip=dhcp").findings;
+         }},
+        {F::CmdlineNoVers,
+         [&] { return assessCmdline("root=/dev/nfs nfsroot=192.0.2.1:/x ip=dhcp").findings; }},
+        {F::CmdlineNoIp,
+         [&] { return assessCmdline("root=/dev/nfs nfsroot=192.0.2.1:/x,vers=4").findings; }},
+        {F::NfsServerNotAddress,
+         [&] { return std::vector<Finding>{*nfsServerNotAddress("nfs.example")}; }},
+        {F::NfsUnreachable,
+         [&] {
+             return judgeExports({"192.0.2.1", "/srv/rpi/a", b, false, "timed out", {}, false});
+         }},
+        {F::NfsNotExported, [&] { return judgeExports(not_exported); }},
+    };
+    CHECK(producers.size() == findingTable().size());  // every row has a producer here
+    for (const FindingSpec& row : findingTable()) {
+        INFO(row.code << " (" << verdictName(row.verdict) << ")");
+        auto producer = producers.find(row.id);
+        REQUIRE(producer != producers.end());
+        const auto findings = producer->second();
+        auto found = std::find_if(findings.begin(), findings.end(),
+                                  [&](const Finding& f) { return f.id == row.id; });
+        REQUIRE(found != findings.end());
+        CHECK(found->code == row.code);
+        CHECK(found->verdict == row.verdict);
+        CHECK(found->message.find("{}") == std::string::npos);  // every placeholder filled
+    }
 }

@@ -81,8 +81,8 @@ TEST_CASE("the report's JSON keeps its keys and judges soundness", "[probe][cli]
     r.address = "192.0.2.13";
     r.step("dhcp", "DISCOVER", Verdict::Ok, "");
     r.file({"bf9fed6f/kernel8.img", true, 65536, true});
-    r.finding({Verdict::Ok, "option-43", "fine"}, "dhcp");  // Ok findings are not listed
-    r.finding({Verdict::Warn, "siaddr-ignored", "w"}, "dhcp");
+    r.finding(makeFinding(FindingId::Option43, {"fine"}), "dhcp");  // Ok findings are not listed
+    r.finding(makeFinding(FindingId::SiaddrIgnored, {"192.0.2.9", "192.0.2.1"}), "dhcp");
     CHECK(r.sound());
     std::ostringstream out;
     r.printJson(out);
@@ -97,10 +97,12 @@ TEST_CASE("the report's JSON keeps its keys and judges soundness", "[probe][cli]
     CHECK(j["files"][0]["bytes"] == 65536);
     CHECK(j["nfs_exported"].is_null());
 
-    r.finding({Verdict::Fail, "no-oack", "f"}, "tftp");
+    r.finding(makeFinding(FindingId::NoOackEeprom, {"s/start4.elf", "without an OACK"}), "tftp");
     CHECK_FALSE(r.sound());
     std::ostringstream text;
     r.printText(text);
-    CHECK(text.str().find("[fail] no-oack: f") != std::string::npos);
+    CHECK(text.str().find("[fail] no-oack: The TFTP server answered \"s/start4.elf\" without") !=
+          std::string::npos);
+    CHECK(j["findings"][0]["code"] == "siaddr-ignored");
     CHECK(text.str().find("The Pi would not boot") != std::string::npos);
 }

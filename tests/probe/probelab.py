@@ -143,7 +143,7 @@ class Setup:
         if pi.tree:
             boot_dir = os.path.join(self.tftp_root, pi.serial)
             boot_files.boot_files(boot_dir, pi.model, cmdline, kernel_size=64 * 1024)
-            kernel = os.path.join(boot_dir, boot_files.KERNEL[pi.model])
+            kernel = os.path.join(boot_dir, boot_files.kernel(pi.model))
             if pi.kernel_size != 64 * 1024:
                 # Sparse: a large kernel costs no disk and no time (the probe stops at tsize).
                 with open(kernel, "r+b") as f:

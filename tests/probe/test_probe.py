@@ -82,7 +82,7 @@ class GoodServers(unittest.TestCase):
         self.assertIs(result["nfs_exported"], True, context)
         self.assertEqual(codes(result, "fail"), [], context)
         fetched = {f["path"]: f for f in result["files"] if f["found"]}
-        kernel = pi.serial + "/" + probelab.boot_files.KERNEL[model]
+        kernel = pi.serial + "/" + probelab.boot_files.kernel(model)
         self.assertIn(kernel, fetched, context)
         self.assertEqual(fetched[kernel]["bytes"], 64 * 1024, context)
         self.assertIn(pi.serial + "/initramfs8", fetched, context)

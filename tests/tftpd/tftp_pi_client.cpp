@@ -97,13 +97,15 @@ int main(int argc, char** argv) {
     }
     if (cmd != "boot") return usage();
     const std::string model = args["--model"];
-    std::vector<PiBootStep> steps;
+    std::vector<BootStep> steps;
     if (model == "pi4") {
-        steps = pi4BootSequence(PiTftpClient::Pi4Eeprom2022);
+        steps = bootPlan(PiModel::Pi4);
     } else if (model == "pi4-2019") {
-        steps = pi4BootSequence(PiTftpClient::Pi4Eeprom2019);
+        // The same walk as a Pi 4 EEPROM of 2019-2022 speaks it: blksize 1024.
+        steps = bootPlan(PiModel::Pi4);
+        for (auto& step : steps) step.dialect = kEeprom2019Tftp;
     } else if (model == "pi3") {
-        steps = pi3BootSequence();
+        steps = bootPlan(PiModel::Rom3);
     } else {
         return usage();
     }
@@ -118,7 +120,7 @@ int main(int argc, char** argv) {
     opts.onStep = [&](const PiBootStepResult& s) {
         json j = {{"file", s.step.file},
                   {"requested", s.requested},
-                  {"client", toString(s.step.client)},
+                  {"kind", std::string(stepKindName(s.step.kind))},
                   {"ok", s.ok}};
         if (s.probed) j["probe"] = resultJson(s.probe);
         if (s.fetched) j["fetch"] = resultJson(s.fetch);

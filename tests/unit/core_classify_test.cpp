@@ -52,20 +52,20 @@ TEST_CASE("each shape lands in exactly its class", "[classify]") {
     Req a{kPxe, vectors::kList55A, encodeOption97Rom(), "b8:27:eb:01:02:03", kRomXid};
     auto ca = a.run();
     CHECK(ca.is_pi);
-    CHECK(ca.pi_class == PiClass::Rom3);
+    CHECK(ca.pi_class == PiModel::Rom3);
     CHECK_FALSE(ca.serial);
 
     Req b{kPxe, vectors::kList55B, encodeOption97Serial(Serial(0x01020304)), "b8:27:eb:02:03:04",
           kRomXid};
     auto cb = b.run();
     CHECK(cb.is_pi);
-    CHECK(cb.pi_class == PiClass::Bootcode);
+    CHECK(cb.pi_class == PiModel::Bootcode);
     CHECK(cb.serial == Serial(0x01020304));
 
     Req c{kPxe, vectors::kList55C, vectors::kPi4Option97, vectors::kPi4Mac};
     auto cc = c.run();
     CHECK(cc.is_pi);
-    CHECK(cc.pi_class == PiClass::Pi4);
+    CHECK(cc.pi_class == PiModel::Pi4);
     CHECK(cc.serial->str() == "bf9fed6f");
     CHECK(className(cc.pi_class) == "RPI_NETBOOT_PI4");
 
@@ -73,14 +73,14 @@ TEST_CASE("each shape lands in exactly its class", "[classify]") {
     Req d{kPxe, vectors::kList55C,
           encodeOption97FourCC(5, false, 0xd04170, mac5, Serial(0xa1b2c3d4)), "2c:cf:67:11:22:33"};
     auto cd = d.run();
-    CHECK(cd.pi_class == PiClass::Pi5);
+    CHECK(cd.pi_class == PiModel::Pi5);
     CHECK(className(cd.pi_class) == "RPI_NETBOOT_PI5");
 }
 
 TEST_CASE("some late 3B boards send shape B from ROM: classified by shape", "[classify]") {
     Req b{kPxe, vectors::kList55B, encodeOption97Serial(Serial(0x00aabbcc)), "b8:27:eb:aa:bb:cc",
           kRomXid};
-    CHECK(b.run().pi_class == PiClass::Bootcode);
+    CHECK(b.run().pi_class == PiModel::Bootcode);
 }
 
 TEST_CASE("an x86 PXE client with the Pi's vendor class is not a Pi", "[classify]") {

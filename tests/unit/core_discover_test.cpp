@@ -62,28 +62,6 @@ TEST_CASE("DISCOVER lengths, option order and xid per shape", "[discover]") {
           vectors::kPi4Option97);
 }
 
-TEST_CASE("the classifier recognises every emulated model as itself", "[discover]") {
-    const std::pair<PiModel, PiClass> expect[] = {{PiModel::Rom3, PiClass::Rom3},
-                                                  {PiModel::Bootcode, PiClass::Bootcode},
-                                                  {PiModel::Pi4, PiClass::Pi4},
-                                                  {PiModel::Pi5, PiClass::Pi5}};
-    for (const auto& [model, cls] : expect) {
-        auto p = parseDhcpPacket(buildDiscover(identity(model)), nullptr);
-        REQUIRE(p);
-        const Bytes& vc = *p->option(60);
-        DhcpRequestView v;
-        const std::string vendor(vc.begin(), vc.end());
-        v.vendor_class = vendor;
-        v.request_list = ByteSpan(*p->option(55));
-        v.option97 = ByteSpan(*p->option(97));
-        v.mac = p->chaddr;
-        v.xid = p->xid;
-        auto c = classify(v, {});
-        CHECK(c.is_pi);
-        CHECK(c.pi_class == cls);
-    }
-}
-
 TEST_CASE("shape C REQUEST carries 50 and 54 after 53", "[discover]") {
     Bytes wire =
         buildRequest(identity(PiModel::Pi4), *parseIpv4("192.0.2.50"), *parseIpv4("192.0.2.1"));
@@ -93,15 +71,6 @@ TEST_CASE("shape C REQUEST carries 50 and 54 after 53", "[discover]") {
     CHECK(codes(*p) == std::vector<std::uint8_t>{53, 50, 54, 55, 93, 94, 97, 60});
     CHECK(*p->option(50) == Bytes{192, 0, 2, 50});
     CHECK(*p->option(54) == Bytes{192, 0, 2, 1});
-}
-
-TEST_CASE("models parse by name", "[discover]") {
-    CHECK(parsePiModel("rom3") == PiModel::Rom3);
-    CHECK(parsePiModel("pi5") == PiModel::Pi5);
-    CHECK_FALSE(parsePiModel("pi6"));
-    CHECK(sendsRequest(PiModel::Pi4));
-    CHECK_FALSE(sendsRequest(PiModel::Rom3));
-    CHECK_FALSE(sendsRequest(PiModel::Bootcode));
 }
 
 TEST_CASE("the DHCP reader rejects truncated packets", "[dhcp]") {

@@ -10,6 +10,7 @@
 #include "rpinetboot/mac.h"
 #include "rpinetboot/option97.h"
 #include "rpinetboot/oui.h"
+#include "rpinetboot/pi_model.h"
 #include "rpinetboot/request_list.h"
 #include "rpinetboot/span.h"
 
@@ -18,15 +19,8 @@ namespace rpinetboot {
 // The constant xid of shapes A and B.
 inline constexpr std::uint32_t kRomXid = 0x26f30339;
 
-enum class PiClass { Rom3, Bootcode, Pi4, Pi5 };
-
-inline constexpr std::string_view kClassAll = "RPI_NETBOOT";
-// "RPI_NETBOOT_ROM3", "RPI_NETBOOT_BOOTCODE", "RPI_NETBOOT_PI4", "RPI_NETBOOT_PI5"
-std::string_view className(PiClass cls);
-
-// True for the stages that never send DHCPREQUEST and use the OFFERed address as it is: the Pi 3B
-// boot ROM and bootcode.bin (docs/protocol/dhcp.md, "Quirks"). A server must hold their offers.
-bool usesOfferDirectly(PiClass cls);
+// The model (boot stage) a request comes from, its class name (className) and whether it sends
+// DHCPREQUEST (sendsRequest) are in pi_model.h.
 
 // What the classifier looks at, borrowed from the packet.
 struct DhcpRequestView {
@@ -44,8 +38,8 @@ struct ClassifierConfig {
 
 struct Classification {
     bool is_pi = false;
-    bool malformed = false;  // option 97 malformed: logged, treated as non-Pi
-    PiClass pi_class = PiClass::Pi4;
+    bool malformed = false;           // option 97 malformed: logged, treated as non-Pi
+    PiModel pi_class = PiModel::Pi4;  // the boot stage that sent it
     std::optional<Serial> serial;
     std::optional<Option97> option97;
     RequestListMatch request_list = RequestListMatch::None;

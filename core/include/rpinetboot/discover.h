@@ -7,23 +7,11 @@
 #include <string_view>
 
 #include "rpinetboot/mac.h"
+#include "rpinetboot/pi_model.h"
 #include "rpinetboot/serial.h"
 #include "rpinetboot/span.h"
 
 namespace rpinetboot {
-
-// The emulated models, named as the probe's --model takes them.
-enum class PiModel { Rom3, Bootcode, Pi4, Pi5 };
-
-std::optional<PiModel> parsePiModel(std::string_view name);  // "rom3", "bootcode", "pi4", "pi5"
-std::string_view piModelName(PiModel model);
-
-enum class DiscoverShape { A, B, C };
-DiscoverShape shapeOf(PiModel model);
-
-// Whether the model's boot stage ever sends DHCPREQUEST (the Pi 3B ROM never does; no REQUEST has
-// been seen from bootcode.bin either).
-bool sendsRequest(PiModel model);
 
 struct PiIdentity {
     PiModel model = PiModel::Pi4;

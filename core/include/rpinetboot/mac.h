@@ -18,6 +18,8 @@ class MacAddress {
 
     // Accepts six hex pairs separated by ':' or '-' (any case), or twelve bare hex digits.
     static std::optional<MacAddress> parse(std::string_view text);
+    // The address with the 24-bit `oui` and the low 24 bits of `low`.
+    static MacAddress fromOui(std::uint32_t oui, std::uint32_t low);
 
     const Bytes& bytes() const { return bytes_; }
 

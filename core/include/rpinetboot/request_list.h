@@ -34,4 +34,7 @@ enum class RequestListMatch {
 // Compares the codes as a set (duplicates make it a non-match), then the order.
 RequestListMatch matchRequestList(ByteSpan codes);
 
+// The list a Pi sends for an exact signature (Rom12, Bootcode14, Eeprom14); empty for the others.
+ByteSpan requestListOf(RequestListMatch signature);
+
 }  // namespace rpinetboot

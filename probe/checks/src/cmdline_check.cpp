@@ -14,8 +14,8 @@ std::vector<std::string> split(const std::string& s, char sep) {
     return out;
 }
 
-void add(CmdlineAssessment& a, Verdict v, std::string code, std::string message) {
-    a.findings.push_back({v, std::move(code), std::move(message)});
+void add(CmdlineAssessment& a, FindingId id, std::initializer_list<std::string> args = {}) {
+    a.findings.push_back(makeFinding(id, args));
 }
 
 }  // namespace
@@ -31,22 +31,18 @@ CmdlineAssessment assessCmdline(const std::string& cmdline) {
         if (token == "ip=dhcp" || token.rfind("ip=::::", 0) == 0) ip_dhcp = true;
     }
     if (root != "/dev/nfs") {
-        add(a, Verdict::Info, "not-nfs-root",
-            "cmdline.txt does not use an NFS root (root=" + (root.empty() ? "<none>" : root) +
-                "); nothing to check over NFS.");
+        add(a, FindingId::NotNfsRoot, {root.empty() ? "<none>" : root});
         return a;
     }
     if (nfsroot.empty()) {
-        add(a, Verdict::Fail, "cmdline-no-nfsroot",
-            "cmdline.txt says root=/dev/nfs but has no nfsroot=SERVER:/path.");
+        add(a, FindingId::CmdlineNoNfsroot);
         return a;
     }
     auto parts = split(nfsroot, ',');
     const std::string target = parts.front();
     const auto colon = target.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 >= target.size()) {
-        add(a, Verdict::Fail, "cmdline-bad-nfsroot",
-            "nfsroot=" + nfsroot + " is not of the form SERVER:/path.");
+        add(a, FindingId::CmdlineBadNfsroot, {nfsroot});
         return a;
     }
     NfsRoot root_fs;
@@ -58,20 +54,15 @@ CmdlineAssessment assessCmdline(const std::string& cmdline) {
             try {
                 root_fs.version = std::stoi(parts[i].substr(5));
             } catch (const std::exception&) {
-                add(a, Verdict::Fail, "cmdline-bad-vers",
-                    "nfsroot has an unreadable " + parts[i] + ".");
+                add(a, FindingId::CmdlineBadVers, {parts[i]});
             }
         }
     }
     if (!root_fs.version) {
-        add(a, Verdict::Fail, "cmdline-no-vers",
-            "nfsroot= has no vers= option; the kernel may try NFSv2, which Debian 12's server no "
-            "longer offers. Add vers=3 or vers=4.");
+        add(a, FindingId::CmdlineNoVers);
     }
     if (!ip_dhcp) {
-        add(a, Verdict::Warn, "cmdline-no-ip",
-            "cmdline.txt has no ip=dhcp; the kernel needs an address before it can mount the "
-            "NFS root.");
+        add(a, FindingId::CmdlineNoIp);
     }
     a.nfsroot = root_fs;
     return a;

@@ -12,8 +12,8 @@ namespace {
 constexpr std::uint8_t kServerIdentifier = 54;
 constexpr std::uint8_t kDhcpOffer = 2;
 
-void add(OfferAssessment& a, Verdict v, std::string code, std::string message) {
-    a.findings.push_back({v, std::move(code), std::move(message)});
+void add(OfferAssessment& a, FindingId id, std::initializer_list<std::string> args = {}) {
+    a.findings.push_back(makeFinding(id, args));
 }
 
 bool printable(const Bytes& b) {
@@ -26,15 +26,10 @@ void checkTftpServer(OfferAssessment& a, const DhcpPacket& offer, std::uint32_t 
         Bytes text = *o66;
         if (!text.empty() && text.back() == 0) {
             text.pop_back();
-            add(a, Verdict::Warn, "option66-nul",
-                "Option 66 ends in a NUL byte; some Pi firmware mis-reads it. Send the address "
-                "without a terminator.");
+            add(a, FindingId::Option66Nul);
         }
         if (!printable(text)) {
-            add(a, Verdict::Fail, "option66-binary",
-                "Option 66 holds binary bytes, not text. The Pi reads option 66 as dotted-quad "
-                "text "
-                "such as \"192.0.2.1\"; configure it as a string.");
+            add(a, FindingId::Option66Binary);
             return;
         }
         const std::string s(text.begin(), text.end());
@@ -43,10 +38,7 @@ void checkTftpServer(OfferAssessment& a, const DhcpPacket& offer, std::uint32_t 
             a.tftp_server_source = "option 66";
             return;
         }
-        add(a, Verdict::Fail, "option66-hostname",
-            "Option 66 is \"" + s +
-                "\", which is not a dotted-quad address; the Pi has no DNS resolver. Use the TFTP "
-                "server's IPv4 address.");
+        add(a, FindingId::Option66Hostname, {s});
         return;
     }
     if (a.server_id != 0) {
@@ -56,9 +48,7 @@ void checkTftpServer(OfferAssessment& a, const DhcpPacket& offer, std::uint32_t 
         a.tftp_server = source_ip;
         a.tftp_server_source = "source address";
     }
-    add(a, Verdict::Info, "no-option-66",
-        "No option 66: the Pi will use " + ipv4ToString(a.tftp_server) + " (" +
-            a.tftp_server_source + ") as its TFTP server.");
+    add(a, FindingId::NoOption66, {ipv4ToString(a.tftp_server), a.tftp_server_source});
 }
 
 }  // namespace
@@ -72,60 +62,40 @@ OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_
                       (*sid)[2] << 8 | (*sid)[3];
     }
     if (offer.messageType() != kDhcpOffer) {
-        add(a, Verdict::Fail, "not-an-offer", "The reply is not a DHCPOFFER.");
+        add(a, FindingId::NotAnOffer);
         return a;
     }
     const Bytes* o43 = offer.option(kOptionVendorEncapsulated);
     if (!o43) {
-        add(a, Verdict::Fail, "no-option-43",
-            "The OFFER from " + ipv4ToString(source_ip) +
-                " has no option 43, so the Pi will not network-boot from it. The DHCP server must "
-                "send the PXE vendor options with the text \"Raspberry Pi Boot\" to Pis.");
+        add(a, FindingId::NoOption43, {ipv4ToString(source_ip)});
     } else {
         std::string error;
         auto decoded = decodeOption43(*o43, &error);
         const std::string menu = decoded && decoded->menu_text ? *decoded->menu_text : "";
         if (!decoded || menu.find(kDefaultMenuText) == std::string::npos) {
-            add(a, Verdict::Fail, "no-pi-boot-text",
-                "Option 43 does not carry the menu text \"Raspberry Pi Boot\"" +
-                    (decoded ? std::string() : " (" + error + ")") +
-                    "; the Pi ignores the OFFER. It is probably another vendor's option 43.");
-        } else if (model == PiModel::Rom3 && menu.size() < kDefaultMenuText.size() + 3) {
-            add(a, Verdict::Fail, "no-rom-padding",
-                "Option 43's menu text is not padded with three spaces; the Pi 3B boot ROM "
-                "miscounts its length and will not boot. Send \"Raspberry Pi Boot   \" to it.");
+            add(a, FindingId::NoPiBootText, {decoded ? std::string() : " (" + error + ")"});
+        } else if (facts(model).needs_padded_menu && menu.size() < kDefaultMenuText.size() + 3) {
+            add(a, FindingId::NoRomPadding);
         } else {
             a.netboot = true;
-            add(a, Verdict::Ok, "option-43", "Option 43 carries \"" + menu + "\".");
+            add(a, FindingId::Option43, {menu});
         }
     }
     if (a.server_id == 0) {
-        add(a, Verdict::Warn, "no-option-54",
-            "The OFFER from " + ipv4ToString(source_ip) +
-                " has no server identifier (option 54), which RFC 2131 requires; a Pi 4 or 5 "
-                "names it in its DHCPREQUEST and, without option 66, fetches from it.");
+        add(a, FindingId::NoOption54, {ipv4ToString(source_ip)});
     }
     if (!offer.option(kOptionVendorClass)) {
-        add(a, Verdict::Warn, "no-option-60",
-            "The OFFER has no option 60 \"PXEClient\"; dnsmasq and the Pi documentation send it.");
+        add(a, FindingId::NoOption60);
     }
     if (a.proxy) {
-        add(a, Verdict::Info, "proxy-offer",
-            "The OFFER from " + ipv4ToString(source_ip) +
-                " carries no address (a proxyDHCP reply); the Pi needs another server's OFFER "
-                "for its address.");
+        add(a, FindingId::ProxyOffer, {ipv4ToString(source_ip)});
     }
     checkTftpServer(a, offer, source_ip);
     if (offer.siaddr != 0 && a.tftp_server != 0 && offer.siaddr != a.tftp_server) {
-        add(a, Verdict::Warn, "siaddr-ignored",
-            "next-server (siaddr) is " + ipv4ToString(offer.siaddr) +
-                " but the Pi ignores it and will use " + ipv4ToString(a.tftp_server) +
-                "; set option 66 instead.");
+        add(a, FindingId::SiaddrIgnored, {ipv4ToString(offer.siaddr), ipv4ToString(a.tftp_server)});
     }
     if (offer.has_pad && shapeOf(model) == DiscoverShape::C) {
-        add(a, Verdict::Warn, "pad-options",
-            "The OFFER contains pad options; Pi 4 EEPROMs released before 2020-01 drop such "
-            "replies.");
+        add(a, FindingId::PadOptions);
     }
     return a;
 }

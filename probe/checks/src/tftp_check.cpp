@@ -4,70 +4,41 @@
 
 namespace rpinetboot::probe {
 
-namespace {
-
-std::string quoted(const std::string& s) {
-    return "\"" + s + "\"";
-}
-
-}  // namespace
-
 std::vector<Finding> assessTransfer(const BootStep& step, const std::string& requested,
                                     const TransferObservation& obs, const std::string& server) {
     using O = TransferObservation::Outcome;
-    std::vector<Finding> out;
-    const std::string what = step.purpose.empty() ? "file" : step.purpose + " file";
+    const std::string what(purposeName(step.purpose));
     switch (obs.outcome) {
         case O::Found:
             break;
         case O::Missing:
+            // A missing optional file is normal: the firmware probes many.
             if (step.required) {
-                out.push_back({Verdict::Fail, "file-missing",
-                               "The " + what + " " + quoted(requested) + " is not on " + server +
-                                   " (TFTP error: " + obs.error_message +
-                                   "); the Pi cannot boot without it."});
+                return {makeFinding(FindingId::FileMissing,
+                                    {what, requested, server, obs.error_message})};
             }
             break;
         case O::Denied:
-            out.push_back({Verdict::Fail, "file-unreadable",
-                           "The " + what + " " + quoted(requested) +
-                               " exists but the TFTP server may not read it (TFTP error: " +
-                               obs.error_message +
-                               "). Make it readable by the TFTP daemon's user, e.g. chmod a+r "
-                               "(Ubuntu kernels are installed with mode 0600)."});
-            break;
+            return {makeFinding(FindingId::FileUnreadable, {what, requested, obs.error_message})};
         case O::OtherError:
-            out.push_back({step.required ? Verdict::Fail : Verdict::Warn, "tftp-error",
-                           "Requesting " + quoted(requested) + " from " + server +
-                               " failed with TFTP error: " + obs.error_message + "."});
-            break;
+            return {makeFinding(
+                step.required ? FindingId::TftpErrorRequired : FindingId::TftpErrorOptional,
+                {requested, server, obs.error_message})};
         case O::NoAnswer:
-            out.push_back({Verdict::Fail, "tftp-timeout",
-                           "The TFTP server " + server + " stopped answering for " +
-                               quoted(requested) + " (" + obs.error_message + ")."});
-            break;
+            return {makeFinding(FindingId::TftpTimeout, {server, requested, obs.error_message})};
         case O::ProtocolError:
-            out.push_back({Verdict::Fail, "tftp-protocol",
-                           "The TFTP server's answer for " + quoted(requested) +
-                               " breaks the protocol: " + obs.error_message + "."});
-            break;
+            return {makeFinding(FindingId::TftpProtocol, {requested, obs.error_message})};
     }
-    return out;
+    return {};
 }
 
 std::optional<Finding> unreachable(const TransferObservation& first, const std::string& server) {
     if (first.outcome != TransferObservation::Outcome::NoAnswer) return std::nullopt;
-    return Finding{Verdict::Fail, "tftp-unreachable",
-                   "Nothing answers TFTP on " + server + " (" + first.error_message +
-                       "). Check that the TFTP server runs and listens on that address, and "
-                       "that no firewall drops UDP port 69."};
+    return makeFinding(FindingId::TftpUnreachable, {server, first.error_message});
 }
 
 Finding prefixFallback(const std::string& prefix, const std::string& file) {
-    return {Verdict::Fail, "serial-dir-missing",
-            "\"" + prefix + "/" + file + "\" does not exist, so the Pi falls back to the TFTP " +
-                "root and boots whatever is there instead of its own tree. Create the " +
-                "directory \"" + prefix + "/\" (or a symlink to a shared tree) in the TFTP root."};
+    return makeFinding(FindingId::SerialDirMissing, {prefix, file, prefix});
 }
 
 std::optional<Finding> missingOack(PiModel model, const std::string& requested,
@@ -83,32 +54,27 @@ std::optional<Finding> missingOack(PiModel model, const std::string& requested,
         }
     }
     if (missing.empty()) return std::nullopt;
+    // Without the OACK a Pi 4 silently ignores config.txt; older firmware only falls back.
     const bool eeprom = shapeOf(model) == DiscoverShape::C;
-    return Finding{eeprom ? Verdict::Fail : Verdict::Warn, "no-oack",
-                   "The TFTP server answered " + quoted(requested) +
-                       (obs.oack ? " with an OACK that does not acknowledge " + missing
-                                 : " without an OACK although the Pi asked for " + missing) +
-                       (eeprom ? "; a Pi 4 then silently ignores config.txt (firmware#1012). "
-                               : "; the firmware falls back to 512-byte blocks and no size. ") +
-                       "Use a TFTP server that acknowledges tsize and blksize (RFC 2347-2349)."};
+    return makeFinding(
+        eeprom ? FindingId::NoOackEeprom : FindingId::NoOackFirmware,
+        {requested, obs.oack ? "with an OACK that does not acknowledge " + missing
+                             : "without an OACK although the Pi asked for " + missing});
 }
 
 std::optional<Finding> blockCounterFinding(PiModel model, const BootStep& step,
                                            const std::string& requested, std::uint64_t size,
                                            std::uint16_t blksize) {
-    if (blksize == 0 || !exceedsBlockCounter(size, blksize)) return std::nullopt;
-    const bool kernel = step.purpose == "kernel";
+    if (!exceedsBlockCounter(size, blksize)) return std::nullopt;
+    const bool kernel = step.purpose == FilePurpose::Kernel;
     const bool old_firmware = shapeOf(model) != DiscoverShape::C;
-    return Finding{
-        old_firmware ? Verdict::Fail : Verdict::Warn,
-        kernel ? "kernel-too-many-blocks" : "file-too-many-blocks",
-        quoted(requested) + " is " + std::to_string(size) +
-            " bytes: " + std::to_string((size + blksize - 1) / blksize) + " blocks of " +
-            std::to_string(blksize) +
-            " bytes, more than the 65535 a TFTP block counter holds. Pi firmware and "
-            "bootloaders before 2025-09-23 cannot roll the counter over and stop at block "
-            "65535 (rpi-eeprom#720). Use a smaller (compressed) file" +
-            (old_firmware ? "." : " or update the bootloader.")};
+    const FindingId id = kernel ? (old_firmware ? FindingId::KernelTooManyBlocksFirmware
+                                                : FindingId::KernelTooManyBlocksEeprom)
+                                : (old_firmware ? FindingId::FileTooManyBlocksFirmware
+                                                : FindingId::FileTooManyBlocksEeprom);
+    return makeFinding(
+        id, {requested, std::to_string(size), std::to_string((size + blksize - 1) / blksize),
+             std::to_string(blksize)});
 }
 
 }  // namespace rpinetboot::probe

@@ -1,11 +1,9 @@
-// DHCP as the emulated Pi does it: the model's exact DISCOVER from the core library, every
-// OFFER in the window judged by probe/checks, then REQUEST/ACK only where the model sends one.
-#include <algorithm>
-
+// DHCP as the emulated Pi does it: the model's exact DISCOVER from the core library, the replies
+// in the window recorded and judged by probe/checks (dhcp_check.h), then REQUEST/ACK only where
+// the model sends one. This file sends, receives and writes the timeline; it decides nothing.
 #include "rpinetboot/classify.h"
 #include "rpinetboot/dhcp_packet.h"
-#include "rpinetboot/option43.h"
-#include "rpinetboot/probe/offer_check.h"
+#include "rpinetboot/probe/dhcp_check.h"
 #include "rpinetboot/probe/raw_dhcp_client.h"
 #include "stages.h"
 
@@ -14,7 +12,6 @@ namespace rpinetboot::probe {
 namespace {
 
 constexpr std::size_t kMaxReplies = 32;
-constexpr std::uint8_t kDhcpAck = 5, kDhcpNak = 6;
 
 std::string hex32(std::uint32_t v) {
     static const char digits[] = "0123456789abcdef";
@@ -46,11 +43,8 @@ Framing framingFor(PiModel model) {
     return f;
 }
 
-std::string firstFailure(const OfferAssessment& a) {
-    for (const auto& f : a.findings) {
-        if (f.verdict == Verdict::Fail) return f.code;
-    }
-    return "";
+ReplyFact factOf(const DhcpReply& r) {
+    return {r.packet, r.src_ip, r.udp_checksum_ok};
 }
 
 std::string describeOffer(const OfferAssessment& a) {
@@ -79,44 +73,20 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
                         (attempt > 1 ? ", again" : ""));
         replies = client.collect(xid, opt.pi.mac, opt.timeout, kMaxReplies);
     }
+    std::vector<ReplyFact> facts;
+    for (const auto& r : replies) facts.push_back(factOf(r));
 
-    std::vector<OfferAssessment> offers;
-    std::vector<const DhcpReply*> offer_replies;
-    for (const auto& r : replies) {
-        if (r.packet.messageType() != 2) continue;  // only OFFERs answer a DISCOVER
-        // Several servers, or one answering twice: keep one assessment per server.
-        const bool seen = std::any_of(offer_replies.begin(), offer_replies.end(),
-                                      [&](const DhcpReply* o) { return o->src_ip == r.src_ip; });
-        if (seen) continue;
-        offers.push_back(assessOffer(r.packet, model, r.src_ip));
-        offer_replies.push_back(&r);
-        if (!r.udp_checksum_ok && shapeOf(model) == DiscoverShape::C) {
-            // Checksums left to offload (veth, local senders) are recognised through
-            // PACKET_AUXDATA and not counted here: this one was wrong on the wire.
-            report.finding({Verdict::Fail, "bad-udp-checksum",
-                            "The OFFER from " + ipv4ToString(r.src_ip) +
-                                " arrived with a wrong UDP checksum; the Pi 4 EEPROM "
-                                "bootloader drops such replies."},
-                           "dhcp");
-        }
-    }
-    if (offers.empty()) {
+    const OfferRound round = judgeOffers(model, facts, opt.interface);
+    for (const auto& f : round.findings) report.finding(f, "dhcp");
+    if (round.offers.empty()) {
         report.step("dhcp", "OFFER", Verdict::Fail, "none within the window");
-        report.finding({Verdict::Fail, "no-offer",
-                        "No DHCP server answered the " + std::string(piModelName(model)) +
-                            " DISCOVER on " + opt.interface +
-                            ". Check that a DHCP server serves this network (or a relay forwards "
-                            "to it), that it accepts UDP with checksum 0, and that it has "
-                            "addresses left."},
-                       "dhcp");
         return std::nullopt;
     }
-    const OfferChoice choice = chooseOffers(offers);
-    const int chosen = choice.boot;
-    for (std::size_t i = 0; i < offers.size(); ++i) {
-        const auto& a = offers[i];
-        const std::string server = ipv4ToString(offer_replies[i]->src_ip);
-        const bool is_boot = static_cast<int>(i) == chosen;
+    const OfferChoice choice = round.choice;
+    for (std::size_t i = 0; i < round.offers.size(); ++i) {
+        const auto& a = round.judged[i];
+        const std::string server = ipv4ToString(round.offers[i].src_ip);
+        const bool is_boot = static_cast<int>(i) == choice.boot;
         const bool is_address = static_cast<int>(i) == choice.address;
         const bool is_chosen = is_boot || is_address;
         report.step("dhcp", "OFFER from " + server,
@@ -128,34 +98,11 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
         report.offer({server, ipv4ToString(a.yiaddr),
                       a.tftp_server ? ipv4ToString(a.tftp_server) : "", a.tftp_server_source,
                       a.netboot, is_chosen});
-        if (is_boot || chosen < 0) {
-            for (const auto& f : a.findings) report.finding(f, "dhcp");
-        } else if (is_address) {
-            report.finding({Verdict::Info, "address-offer",
-                            "The Pi takes its address " + ipv4ToString(a.yiaddr) + " from " +
-                                server + " and its boot options from the proxyDHCP reply."},
-                           "dhcp");
-        } else {
-            const std::string why = firstFailure(a);
-            report.finding({Verdict::Info, "offer-ignored",
-                            "The Pi ignores the OFFER from " + server +
-                                (why.empty() ? std::string(" (another server answered first)")
-                                             : " (" + why + ")") +
-                                "."},
-                           "dhcp");
-        }
     }
-    if (chosen < 0) return std::nullopt;
-    const OfferAssessment& best = offers[static_cast<std::size_t>(chosen)];
-    if (choice.address < 0) {
-        report.finding({Verdict::Fail, "proxy-without-address",
-                        "Only a proxyDHCP server answered (boot options, no address); no DHCP "
-                        "server offered the Pi an address."},
-                       "dhcp");
-        return std::nullopt;
-    }
+    if (choice.boot < 0 || choice.address < 0) return std::nullopt;
+    const OfferAssessment& best = round.judged[static_cast<std::size_t>(choice.boot)];
     const auto address_index = static_cast<std::size_t>(choice.address);
-    const OfferAssessment& lease = offers[address_index];
+    const OfferAssessment& lease = round.judged[address_index];
     DhcpOutcome out{lease.yiaddr, best.tftp_server};
     report.address = ipv4ToString(lease.yiaddr);
     report.tftp_server = ipv4ToString(best.tftp_server);
@@ -166,36 +113,31 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
         return out;
     }
     // The REQUEST goes to the server whose address the Pi takes (RFC 2131 4.3.2).
-    const std::uint32_t server_id =
-        lease.server_id ? lease.server_id : offer_replies[address_index]->src_ip;
-    const Bytes request = buildRequest(opt.pi, lease.yiaddr, server_id);
-    client.send(opt.pi.mac, request, framingFor(model));
+    RequestFact request;
+    request.requested_ip = lease.yiaddr;
+    request.server_id = lease.server_id ? lease.server_id : round.offers[address_index].src_ip;
+    client.send(opt.pi.mac, buildRequest(opt.pi, request.requested_ip, request.server_id),
+                framingFor(model));
     report.step("dhcp", "REQUEST", Verdict::Ok,
-                ipv4ToString(lease.yiaddr) + " from " + ipv4ToString(server_id));
+                ipv4ToString(request.requested_ip) + " from " + ipv4ToString(request.server_id));
     // Only the chosen server answers a REQUEST (RFC 2131 4.3.2): the first reply is enough.
     for (const auto& r : client.collect(xid, opt.pi.mac, opt.timeout, 1)) {
-        const auto type = r.packet.messageType();
-        if (type == kDhcpAck && r.packet.yiaddr == lease.yiaddr) {
-            report.step("dhcp", "ACK from " + ipv4ToString(r.src_ip), Verdict::Ok,
-                        "address " + ipv4ToString(r.packet.yiaddr));
-            return out;
-        }
-        if (type == kDhcpNak) {
-            report.step("dhcp", "NAK from " + ipv4ToString(r.src_ip), Verdict::Fail, "");
-            report.finding({Verdict::Fail, "dhcp-nak",
-                            "The server " + ipv4ToString(r.src_ip) + " refused (DHCPNAK) the " +
-                                "address " + ipv4ToString(lease.yiaddr) + " it had offered."},
-                           "dhcp");
-            return std::nullopt;
-        }
+        request.reply = factOf(r);
     }
-    report.step("dhcp", "ACK", Verdict::Fail, "none within the window");
-    report.finding(
-        {Verdict::Fail, "no-ack",
-         "The server " + ipv4ToString(server_id) + " offered " + ipv4ToString(lease.yiaddr) +
-             " but did not acknowledge the Pi's DHCPREQUEST; the Pi retries and does "
-             "not boot."},
-        "dhcp");
+    const std::string from = request.reply ? ipv4ToString(request.reply->src_ip) : "";
+    switch (requestOutcome(request)) {
+        case RequestOutcome::Ack:
+            report.step("dhcp", "ACK from " + from, Verdict::Ok,
+                        "address " + ipv4ToString(request.reply->packet.yiaddr));
+            return out;
+        case RequestOutcome::Nak:
+            report.step("dhcp", "NAK from " + from, Verdict::Fail, "");
+            break;
+        case RequestOutcome::NoAnswer:
+            report.step("dhcp", "ACK", Verdict::Fail, "none within the window");
+            break;
+    }
+    if (auto f = judgeRequest(request)) report.finding(*f, "dhcp");
     return std::nullopt;
 }
 

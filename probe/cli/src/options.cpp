@@ -93,17 +93,6 @@ ParseOutcome usageError(const std::string& why) {
     return o;
 }
 
-MacAddress defaultMac(PiModel model, Serial serial) {
-    std::uint32_t oui = 0xb827eb;
-    if (model == PiModel::Pi4) oui = 0xdca632;
-    if (model == PiModel::Pi5) oui = 0x2ccf67;
-    const std::uint32_t low = serial.value();
-    return MacAddress(
-        MacAddress::Bytes{static_cast<std::uint8_t>(oui >> 16), static_cast<std::uint8_t>(oui >> 8),
-                          static_cast<std::uint8_t>(oui), static_cast<std::uint8_t>(low >> 16),
-                          static_cast<std::uint8_t>(low >> 8), static_cast<std::uint8_t>(low)});
-}
-
 }  // namespace
 
 ParseOutcome parseOptions(const std::vector<std::string>& args) {
@@ -159,9 +148,9 @@ ParseOutcome parseOptions(const std::vector<std::string>& args) {
         serial = Serial(0x12345678);
     }
     opt.pi.serial = *serial;
-    opt.pi.mac = mac ? *mac : defaultMac(*model, *serial);
-    // Board revisions: docs/protocol/dhcp.md's Pi 4 (0x00d03115); a Pi 5 8GB (0x00d04170).
-    opt.pi.board_revision = *model == PiModel::Pi5 ? 0x00d04170 : 0x00d03115;
+    // Without --mac: the model's OUI and the serial's low three bytes, as on Pi 1-3 boards.
+    opt.pi.mac = mac ? *mac : MacAddress::fromOui(facts(*model).emulated_oui, serial->value());
+    opt.pi.board_revision = facts(*model).emulated_board_revision;
     opt.pi.xid = std::random_device{}();
     opt.json = vm.count("json") > 0;
     if (vm.count("tftp-only")) {

@@ -86,7 +86,7 @@ void Report::printJson(std::ostream& out) const {
     for (const auto& [stage, f] : findings_) {
         j["findings"].push_back({{"stage", stage},
                                  {"verdict", verdictName(f.verdict)},
-                                 {"code", f.code},
+                                 {"code", std::string(f.code)},
                                  {"message", f.message}});
     }
     out << j.dump(2) << "\n";

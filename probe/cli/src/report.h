@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "rpinetboot/probe/finding.h"
+#include "rpinetboot/probe/findings.h"
 
 namespace rpinetboot::probe {
 

@@ -1,5 +1,9 @@
-// The probe's three stages, in the order a Pi boots. Each writes its steps and findings into
-// the report; local errors (no such interface, no permission) are thrown as std::system_error.
+// The probe's three stages, in the order a Pi boots. Each sends and receives, records what came
+// back as plain facts (probe/checks: ReplyFact, TransferObservation, ExportFacts) and hands them
+// to the checks, which alone decide findings; the stage writes the timeline and the findings into
+// the report. The Pi itself decides mid-exchange (which OFFER to REQUEST, where the prefix
+// points), so the stages ask the checks as they go rather than after the fact.
+// Local errors (no such interface, no permission) are thrown as std::system_error.
 #pragma once
 
 #include <cstdint>

@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <string>
 
+#include "rpinetboot/boot_plan.h"
 #include "rpinetboot/dhcp_packet.h"
-#include "rpinetboot/probe/boot_plan.h"
+#include "rpinetboot/probe/config_txt.h"
+#include "rpinetboot/probe/pi_tftp.h"
+#include "rpinetboot/probe/route_check.h"
 #include "rpinetboot/probe/tftp_check.h"
 #include "rpinetboot/probe/tftp_client.h"
 #include "stages.h"
@@ -82,13 +85,34 @@ class Walk {
         TftpWalkOutcome out;
         const PiModel model = opt_.pi.model;
         BootConfig config;
-        TftpDialect dialect;
         for (BootStep step : bootPlan(model)) {
-            dialect = step.dialect;
-            if (step.purpose == "dtb" && config.device_tree) step.file = *config.device_tree;
+            switch (step.purpose) {
+                case FilePurpose::DeviceTree:
+                    if (config.device_tree) step.file = *config.device_tree;
+                    break;
+                case FilePurpose::Kernel:
+                    kernelStep(step, config);
+                    continue;
+                case FilePurpose::Initramfs:
+                    // Loaded only when config.txt names one (the plan's name is a default).
+                    if (config.initramfs) {
+                        step.file = *config.initramfs;
+                        step.required = true;
+                        fileStep(step);
+                    }
+                    continue;
+                default:
+                    break;
+            }
+            // A re-read of a file already judged proves nothing more, and the recovery images
+            // and armstub the firmware looks for (normally missing) do not decide the boot.
+            if (step.kind == StepKind::Reread || step.purpose == FilePurpose::Recovery ||
+                step.purpose == FilePurpose::Armstub) {
+                continue;
+            }
             if (!fileStep(step)) return out;
             out.reached = true;
-            if (step.purpose == "config" && last_data_) {
+            if (step.purpose == FilePurpose::Config && last_data_) {
                 // A Pi 4 that got no OACK ignores config.txt (firmware#1012): so does the walk.
                 if (!(oack_missing_ && shapeOf(model) == DiscoverShape::C)) {
                     config = parseConfigTxt(*last_data_, model);
@@ -97,40 +121,32 @@ class Walk {
                                  "no OACK: the firmware boots with its defaults");
                 }
             }
-            if (step.purpose == "cmdline" && last_data_) out.cmdline = last_data_;
-        }
-        // The kernel named in config.txt, or the first default name that exists.
-        BootStep kernel{StepKind::File, "", true, dialect, "kernel"};
-        if (config.kernel) {
-            kernel.file = *config.kernel;
-            fileStep(kernel);
-        } else {
-            const auto names = defaultKernels(model);
-            for (std::size_t i = 0; i < names.size(); ++i) {
-                kernel.file = names[i];
-                kernel.required = i + 1 == names.size();
-                if (fileStep(kernel) && last_found_) break;
-            }
-        }
-        if (config.initramfs) {
-            fileStep({StepKind::File, *config.initramfs, true, dialect, "initramfs"});
+            if (step.purpose == FilePurpose::Cmdline && last_data_) out.cmdline = last_data_;
         }
         return out;
     }
 
   private:
-    static tftp::Options optionsOf(const TftpDialect& dialect) {
-        tftp::Options options;
-        if (dialect.tsize) options.push_back({"tsize", "0"});
-        if (dialect.blksize) options.push_back({"blksize", std::to_string(*dialect.blksize)});
-        return options;
+    // The kernel named in config.txt, or the first default name that exists.
+    void kernelStep(BootStep kernel, const BootConfig& config) {
+        if (config.kernel) {
+            kernel.file = *config.kernel;
+            fileStep(kernel);
+            return;
+        }
+        const auto names = defaultKernels(opt_.pi.model);
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            kernel.file = names[i];
+            kernel.required = i + 1 == names.size();
+            if (fileStep(kernel) && last_found_) break;
+        }
     }
 
     TftpResult request(const std::string& name, const TftpDialect& dialect, EarlyStop stop,
                        bool keep) {
         TftpRequest req;
         req.filename = name;
-        req.options = optionsOf(dialect);
+        req.options = piRequestOptions(dialect);
         req.stop = req.options.empty() ? EarlyStop::None : stop;
         req.packetTimeout = opt_.timeout;
         req.retries = kRetries;
@@ -156,9 +172,10 @@ class Walk {
         } else if (step.kind == StepKind::File) {
             name = prefix_ + step.file;
         }
-        const tftp::Options asked = optionsOf(step.dialect);
+        const tftp::Options asked = piRequestOptions(step.dialect);
         const bool options = !asked.empty();
-        const bool keep = step.purpose == "config" || step.purpose == "cmdline";
+        const bool keep =
+            step.purpose == FilePurpose::Config || step.purpose == FilePurpose::Cmdline;
         const TftpResult first = request(name, step.dialect, EarlyStop::AfterOack, keep);
         const TransferObservation obs = observe(first, asked);
         const bool found = obs.outcome == Outcome::Found;
@@ -252,8 +269,7 @@ TftpWalkOutcome runTftp(const ProbeOptions& opt, const InterfaceInfo& iface, std
     report.tftp_server = ipv4ToString(server);
     if (auto problem = routeProblem(iface, server)) {
         report.step("tftp", "route", Verdict::Fail, *problem);
-        report.finding({Verdict::Fail, "route-elsewhere", "Not probing TFTP: " + *problem + "."},
-                       "tftp");
+        report.finding(routeElsewhere("probing TFTP", *problem), "tftp");
         return {};
     }
     return Walk(opt, server, report).run();

@@ -7,7 +7,7 @@
 
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/discover.h"
-#include "rpinetboot/probe/finding.h"
+#include "rpinetboot/probe/findings.h"
 
 namespace rpinetboot::probe {
 

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "rpinetboot/discover.h"
-#include "rpinetboot/probe/boot_plan.h"
-#include "rpinetboot/probe/finding.h"
+#include "rpinetboot/boot_plan.h"
+#include "rpinetboot/probe/findings.h"
 
 namespace rpinetboot::probe {
 

@@ -1,0 +1,66 @@
+// The TFTP requests each Pi boot stage makes, in order. One list per model, read by the probe's
+// walk, the tftpd and storm clients (probe/tftp), and the lab's tree builder (via
+// rpinetboot-facts). Sources: raspberrypi/documentation boot-net.adoc (the Pi 3 ROM's bootcode.bin
+// and bootsig.bin), rpi-eeprom#74 and #857 and a published Pi 4 dnsmasq log (the Pi 4 order,
+// approximate).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rpinetboot/pi_model.h"
+
+namespace rpinetboot {
+
+enum class StepKind {
+    RootFile,     // from the TFTP root whatever the prefix (the Pi 3 ROMs' bootcode.bin)
+    PrefixProbe,  // decides the prefix: <prefix>/<file> exists, or the Pi falls back to the root
+    File,         // probed (RRQ with tsize, early terminate), then fetched, under the prefix
+    Reread,       // fetched again without a probe (config.txt once the firmware runs)
+};
+std::string_view stepKindName(StepKind kind);  // "root-file", "prefix-probe", "file", "reread"
+
+// What a file is for; the probe names it in messages and resolves kernel and initramfs names
+// through config.txt.
+enum class FilePurpose {
+    SecondStage,
+    Signature,
+    Prefix,
+    Config,
+    Recovery,
+    Firmware,
+    DeviceTree,
+    Overlays,
+    Cmdline,
+    Kernel,
+    Armstub,
+    Initramfs
+};
+std::string_view purposeName(FilePurpose purpose);  // "second stage", "dtb", "kernel", ...
+
+struct BootStep {
+    StepKind kind = StepKind::File;
+    std::string file;
+    bool required = true;  // a missing optional file is normal: the firmware probes many
+    TftpDialect dialect;
+    FilePurpose purpose = FilePurpose::Firmware;
+};
+
+// Every request of a boot, kernel and initramfs included under their default names (config.txt's
+// kernel= and initramfs lines replace them; defaultKernels lists the fallbacks).
+std::vector<BootStep> bootPlan(PiModel model);
+
+// The kernel names the firmware tries when config.txt names none; the first that exists wins
+// (raspberrypi/documentation config.txt "kernel").
+std::vector<std::string> defaultKernels(PiModel model);
+
+// The device tree the firmware loads for the board the model stands for.
+std::string_view deviceTree(PiModel model);
+
+// Bootloaders before 2025-09-23 cannot roll the TFTP block counter over, so a file of more than
+// 65535 blocks fails on them (rpi-eeprom#720, #375).
+bool exceedsBlockCounter(std::uint64_t size, std::uint16_t blksize);
+
+}  // namespace rpinetboot
