@@ -19,7 +19,11 @@
 //   rpi-tftp-loadgen --server IP --port N --pis N --blksize B
 //                    (--file NAME[,NAME...] [--expect-size BYTES] | --plan FILE[,FILE...])
 //                    [--rounds R] [--timeout-ms MS] [--retries N] [--max-seconds S]
-//                    [--distinct-sources 1 [--source-base IP]]
+//                    [--distinct-sources 1 [--source-base IP]] [--loss P] [--delay-ms MS]
+//                    [--seed N]
+// --loss P --delay-ms MS emulate a lossy, slow network inside the generator, for kernels
+// without the netem qdisc: every datagram, either way, is lost with probability P, and every
+// one sent is held MS first (give the round trip: the server's answers are not held).
 // --distinct-sources 1 (IPv4 server only) gives Pi i the source address base + i (default
 // base 127.2.0.1, for a loopback server; the addresses must be local). Prints one JSON object
 // with the generator's own CPU seconds, the datagrams it sent and the server packets it
@@ -48,9 +52,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -96,6 +103,11 @@ struct Config {
     unsigned retries = 5;
     double maxSeconds = 300;
     bool distinctSources = false;
+    // An emulated network, where the kernel has no netem qdisc: each datagram, either way, is
+    // lost with probability `loss`; those sent are held `delay` (the round trip) first.
+    double loss = 0;
+    std::chrono::microseconds delay{0};
+    std::uint64_t seed = 1;
     std::uint32_t sourceBase = (127u << 24) | (2u << 16) | 1u;  // 127.2.0.1
 };
 
@@ -141,11 +153,18 @@ struct Stats {
     unsigned retransmits = 0;
     unsigned duplicates = 0;
     unsigned stray = 0;
+    unsigned emulatedDrops = 0;
     unsigned wrongSize = 0;
     unsigned sendErrors = 0;
     std::uint64_t sent = 0;
     std::map<std::string, unsigned> errors;
 };
+
+double realtimeUs() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
 
 bool sameAddr(const sockaddr_storage& a, socklen_t al, const sockaddr_storage& b, socklen_t bl) {
     return al == bl && std::memcmp(&a, &b, al) == 0;
@@ -182,8 +201,9 @@ class Generator {
                                     std::chrono::duration<double>(c_.maxSeconds));
         std::vector<unsigned> ready;
         auto lastScan = t0;
+        int waitMs = 20;
         while (active_ > 0) {
-            io_.wait(20, ready);
+            io_.wait(waitMs, ready);
             const auto now = Clock::now();
             for (unsigned s : ready) {
                 for (unsigned k = 0; k < kReadsPerWake; ++k) {
@@ -204,7 +224,9 @@ class Generator {
                     if (p.state != State::Done) fail(p, "run time limit", now);
                 }
             }
+            waitMs = emulated_ ? release(Clock::now(), 20) : 20;
             io_.flush();
+            released_.clear();
         }
         seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         stats_.sendErrors = io_.sendErrors();
@@ -231,6 +253,10 @@ class Generator {
     }
 
     void dispatch(unsigned s, const Datagram& d, Clock::time_point now) {
+        if (emulated_ && lose()) {
+            ++stats_.emulatedDrops;  // lost on the way from the server
+            return;
+        }
         if (Pi* p = owner(s, d)) {
             onPacket(*p, ByteSpan(d.data, d.size), *d.from, d.fromLen, now, d.arrivedUs);
         } else {
@@ -254,12 +280,44 @@ class Generator {
         p.lastHeard = now;
         p.tries = 0;
         const Bytes& rrq = step(p).request;
-        io_.queue(p.sock, c_.server, c_.serverLen, rrq.data(), rrq.size(), p.source, &p.sentAt);
+        emit(p.sock, c_.server, c_.serverLen, rrq, p.source, &p.sentAt);
     }
 
-    void sendTo(Pi& p, const Bytes& pkt) {
-        io_.queue(p.sock, p.tid, p.tidLen, pkt.data(), pkt.size(), p.source, nullptr);
+    // Every datagram goes out through here: straight to the batch, or, when a network is
+    // emulated, dropped with the loss probability or held for the round-trip delay.
+    void emit(unsigned sock, const sockaddr_storage& to, socklen_t toLen, const Bytes& pkt,
+              in_addr src, double* sentAt) {
+        if (!emulated_) {
+            io_.queue(sock, to, toLen, pkt.data(), pkt.size(), src, sentAt);
+            return;
+        }
+        if (lose()) {
+            ++stats_.emulatedDrops;
+            if (sentAt) *sentAt = realtimeUs();  // as if sent: the loss is on the wire
+            return;
+        }
+        held_.push_back({Clock::now() + c_.delay, sock, to, toLen, pkt, src, sentAt});
     }
+
+    // Held datagrams whose delay is over, into the batch; returns ms until the next one is due
+    // (or `idleMs`).
+    int release(Clock::time_point now, int idleMs) {
+        while (!held_.empty() && held_.front().due <= now) {
+            Held& h = held_.front();
+            released_.push_back(std::move(h.pkt));  // alive until the flush
+            const Bytes& pkt = released_.back();
+            io_.queue(h.sock, h.to, h.toLen, pkt.data(), pkt.size(), h.src, h.sentAt);
+            held_.pop_front();
+        }
+        if (held_.empty()) return idleMs;
+        const auto wait =
+            std::chrono::ceil<std::chrono::milliseconds>(held_.front().due - now).count();
+        return static_cast<int>(std::clamp<long long>(wait, 0, idleMs));
+    }
+
+    bool lose() { return c_.loss > 0 && uniform_(rng_) < c_.loss; }
+
+    void sendTo(Pi& p, const Bytes& pkt) { emit(p.sock, p.tid, p.tidLen, pkt, p.source, nullptr); }
 
     void startRound(Pi& p, Clock::time_point now) {
         ++active_;
@@ -387,14 +445,29 @@ class Generator {
         if (!p.haveTid) {
             // The same request from the same port; its latency still counts from the first.
             const Bytes& rrq = step(p).request;
-            io_.queue(p.sock, c_.server, c_.serverLen, rrq.data(), rrq.size(), p.source, nullptr);
+            emit(p.sock, c_.server, c_.serverLen, rrq, p.source, nullptr);
         } else if (!p.lastAck.empty() && p.state == State::Data) {
             sendTo(p, p.lastAck);
         }
     }
 
+    struct Held {
+        Clock::time_point due;
+        unsigned sock;
+        sockaddr_storage to;
+        socklen_t toLen;
+        Bytes pkt;
+        in_addr src;
+        double* sentAt;
+    };
+
     Config c_;
     bool shared_;
+    bool emulated_ = c_.loss > 0 || c_.delay.count() > 0;
+    std::deque<Held> held_;       // in due order: one fixed delay
+    std::deque<Bytes> released_;  // queued to the batch, sent at the next flush
+    std::mt19937_64 rng_{c_.seed};
+    std::uniform_real_distribution<double> uniform_{0.0, 1.0};
     UdpBatch io_;
     std::vector<Pi> pis_;
     const Bytes earlyTerminate_;
@@ -458,10 +531,11 @@ double percentile(std::vector<double> v, double p) {
 }
 
 int usage() {
-    std::cerr << "usage: rpi-tftp-loadgen --server IP --port N --pis N --blksize B "
-                 "(--file NAME[,NAME...] [--expect-size BYTES] | --plan FILE[,FILE...]) "
-                 "[--rounds R] [--timeout-ms MS] [--retries N] [--max-seconds S] "
-                 "[--distinct-sources 0|1] [--source-base IP]\n";
+    std::cerr
+        << "usage: rpi-tftp-loadgen --server IP --port N --pis N --blksize B "
+           "(--file NAME[,NAME...] [--expect-size BYTES] | --plan FILE[,FILE...]) "
+           "[--rounds R] [--timeout-ms MS] [--retries N] [--max-seconds S] "
+           "[--distinct-sources 0|1] [--source-base IP] [--loss P] [--delay-ms MS] [--seed N]\n";
     return 2;
 }
 
@@ -494,6 +568,12 @@ int main(int argc, char** argv) {
                 c.maxSeconds = std::stod(v);
             else if (k == "--distinct-sources")
                 c.distinctSources = v == "1";
+            else if (k == "--loss")
+                c.loss = std::stod(v);
+            else if (k == "--delay-ms")
+                c.delay = std::chrono::microseconds(std::llround(std::stod(v) * 1000));
+            else if (k == "--seed")
+                c.seed = std::stoull(v);
             else if (k == "--source-base") {
                 in_addr a{};
                 if (::inet_pton(AF_INET, v.c_str(), &a) != 1) return usage();
@@ -511,7 +591,7 @@ int main(int argc, char** argv) {
     }
     if ((argc - 1) % 2 != 0 || c.files.empty() == c.planFiles.empty() || c.pis == 0 ||
         c.pis > 4096 || c.rounds == 0 || c.blksize < 8 || c.blksize > 65464 || port == 0 ||
-        port > 65535) {
+        port > 65535 || c.loss < 0 || c.loss >= 1 || c.delay.count() < 0) {
         return usage();
     }
     std::memset(&c.server, 0, sizeof c.server);
@@ -557,18 +637,19 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"pis\":%u,\"blksize\":%u,\"rounds\":%u,\"seconds\":%.6f,\"bytes\":%llu,"
         "\"fetches_ok\":%u,\"probes_ended\":%u,\"not_found\":%u,\"failures\":%u,"
-        "\"retransmits\":%u,\"duplicates\":%u,\"stray\":%u,\"wrong_size\":%u,"
+        "\"retransmits\":%u,\"duplicates\":%u,\"stray\":%u,\"emulated_drops\":%u,"
+        "\"wrong_size\":%u,"
         "\"answers\":%llu,\"sent\":%llu,\"rrq_count\":%zu,\"rrq_p50_us\":%.1f,"
         "\"rrq_p99_us\":%.1f,\"rrq_max_us\":%.1f,\"boots_ok\":%zu,\"boot_p50_s\":%.6f,"
         "\"boot_max_s\":%.6f,\"cpu_user_s\":%.6f,\"cpu_system_s\":%.6f,\"send_errors\":%u,"
         "\"errors\":{",
         pis, blksize, rounds, seconds, static_cast<unsigned long long>(s.bytes), s.fetchesOk,
-        s.probesEnded, s.notFound, s.failures, s.retransmits, s.duplicates, s.stray, s.wrongSize,
-        static_cast<unsigned long long>(s.answers), static_cast<unsigned long long>(s.sent),
-        s.latencyUs.size(), percentile(s.latencyUs, 50), percentile(s.latencyUs, 99),
-        percentile(s.latencyUs, 100), s.bootSeconds.size(), percentile(s.bootSeconds, 50),
-        percentile(s.bootSeconds, 100), cpu1.first - cpu0.first, cpu1.second - cpu0.second,
-        s.sendErrors);
+        s.probesEnded, s.notFound, s.failures, s.retransmits, s.duplicates, s.stray,
+        s.emulatedDrops, s.wrongSize, static_cast<unsigned long long>(s.answers),
+        static_cast<unsigned long long>(s.sent), s.latencyUs.size(), percentile(s.latencyUs, 50),
+        percentile(s.latencyUs, 99), percentile(s.latencyUs, 100), s.bootSeconds.size(),
+        percentile(s.bootSeconds, 50), percentile(s.bootSeconds, 100), cpu1.first - cpu0.first,
+        cpu1.second - cpu0.second, s.sendErrors);
     bool firstErr = true;
     for (const auto& [why, count] : s.errors) {
         std::printf("%s\"%s\":%u", firstErr ? "" : ",", why.c_str(), count);
