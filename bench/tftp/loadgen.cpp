@@ -39,9 +39,9 @@
 // address is set per datagram (IP_PKTINFO) and the Pi an answer is for is told by the
 // answer's destination address. Otherwise (IPv6, or one source address for all) each Pi has
 // two sockets of its own and alternates between them. A transfer is known by (Pi, local
-// socket) and locks onto the first server (address, port) that answers (but not onto the
-// server port of the Pi's previous transfer: a late retransmit from it is stray); anything
-// else is stray and ignored, so a server may answer every transfer from one port.
+// socket) and locks onto the first server (address, port) that answers with an OACK, ERROR or
+// DATA 1; anything else is stray and ignored, so a server may answer every transfer from one
+// port.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -113,8 +113,6 @@ struct Config {
 
 enum class State { Wait, Data, Done };  // Wait: the request's first answer
 
-constexpr unsigned kRecentTids = 2;
-
 struct Pi {
     unsigned id = 0;
     const Plan* plan = nullptr;
@@ -129,9 +127,6 @@ struct Pi {
     sockaddr_storage tid{};
     socklen_t tidLen = 0;
     bool haveTid = false;
-    sockaddr_storage recent[kRecentTids]{};  // the TIDs of the Pi's last transfers
-    socklen_t recentLen[kRecentTids]{};
-    unsigned recentNext = 0;
     Bytes lastAck;
     double sentAt = 0;            // RRQ send time (CLOCK_REALTIME, µs), for latency
     Clock::time_point lastHeard;  // for the retransmit timeout
@@ -268,11 +263,6 @@ class Generator {
 
     // A new request: the next socket (a new source port, as the Pi uses), first send timed.
     void sendRequest(Pi& p, Clock::time_point now) {
-        if (p.haveTid) {
-            p.recent[p.recentNext] = p.tid;
-            p.recentLen[p.recentNext] = p.tidLen;
-            p.recentNext = (p.recentNext + 1) % kRecentTids;
-        }
         p.sock = shared_ ? (p.id + p.requests) % kPoolSockets : 2 * p.id + p.requests % 2;
         ++p.requests;
         p.haveTid = false;
@@ -350,20 +340,17 @@ class Generator {
         endRound(p, now);
     }
 
-    // A first answer from the server port of one of the Pi's previous transfers is a late
-    // packet of that transfer (unless the server answers everything from its request port).
-    bool staleTid(const Pi& p, const sockaddr_storage& from, socklen_t fromLen) const {
-        if (sameAddr(from, fromLen, c_.server, c_.serverLen)) return false;
-        for (unsigned i = 0; i < kRecentTids; ++i) {
-            if (sameAddr(from, fromLen, p.recent[i], p.recentLen[i])) return true;
-        }
-        return false;
+    // A request's first answer is an OACK, an ERROR or DATA 1; a later DATA block is a late
+    // re-send of an earlier transfer that used the same socket (four requests ago).
+    static bool firstAnswer(ByteSpan pkt) {
+        const auto data = tftp::parseData(pkt);
+        return !data || data->block == 1;
     }
 
     void onPacket(Pi& p, ByteSpan pkt, const sockaddr_storage& from, socklen_t fromLen,
                   Clock::time_point now, double arrivedUs) {
         const bool first = !p.haveTid;
-        if (first ? staleTid(p, from, fromLen) : !sameAddr(from, fromLen, p.tid, p.tidLen)) {
+        if (first ? !firstAnswer(pkt) : !sameAddr(from, fromLen, p.tid, p.tidLen)) {
             ++stats_.stray;
             return;
         }
