@@ -224,7 +224,8 @@ class Workload:
                     f.write(data[:self.size])
             self.args = ["--file", ",".join(f"{s}/file1m.bin" for s in SERIALS),
                          "--expect-size", str(self.size)]
-            self.describe = f"each Pi probes, then fetches, a {self.size / 1e6:g} MB file"
+            what = "1 MB" if self.size == ONE_MB else f"{self.size} byte (smoke)"
+            self.describe = f"each Pi probes, then fetches, a {what} file"
         elif name == "bootset":
             self.sizes = boot_sets.sizes(initramfs_mb, 0.01 if smoke else 1.0)
             plans = []
@@ -458,7 +459,8 @@ def markdown(data):
         f"Machine: {m.get('cpu_model', '?')}, {m.get('nproc')} cores, "
         f"{m.get('memory_mib', '?')} MiB, kernel {m.get('kernel')}. Load average (1 min) "
         f"before and after each server's run: {min(loads, default=0):.2f} to "
-        f"{max(loads, default=0):.2f} (per row below). Server CPU from "
+        f"{max(loads, default=0):.2f} (per row below; the kernel updates it every 5 s). Server "
+        "CPU from "
         f"{data['cpu_source']} accounting: the daemon and every process it forks.", "",
         f"{p['runs']} runs; in each, every server in turn (order rotated per run) on every "
         "case, each after the same warm-up. Figures are median (min-max) over the runs. "
