@@ -339,7 +339,7 @@ def spread(values):
     if not values:
         return None
     return {"median": round(benchlib.median(values), 3), "min": round(min(values), 3),
-            "max": round(max(values), 3)}
+            "max": round(max(values), 3), "n": len(values)}
 
 
 def summarise(key, runs):
@@ -374,6 +374,8 @@ def compare(a, b, factor=1.0):
     (the ranges overlap)."""
     if not a or not b:
         return None
+    if min(a.get("n", 2), b.get("n", 2)) < 2:
+        return "inconclusive"  # one run shows no spread to judge by
     if a["max"] < factor * b["min"]:
         return "lower"
     if a["min"] > factor * b["max"]:
@@ -469,13 +471,13 @@ def markdown(data):
         "floor server's (bench/tftp/floor_server.cpp: receive ACK, send the next block from "
         "memory, nothing else), i.e. against the kernel's own UDP cost; MB/s = file data / wall "
         "time; RRQ p99 = request to first answer; re-sent/MB = server datagrams beyond those the "
-        "Pis needed (0 expected without loss); loadgen = the generator's share of one core "
-        f"(near 1: it set the pace). Blksize {BLKSIZE}; loopback in a network namespace.", ""]
+        "Pis needed (0 expected without loss); loadgen = the generator's largest share of one "
+        "core in any run (near 1: it set the pace) and its own CPU per MB. Blksize {BLKSIZE}; loopback in a network namespace.", ""]
     for w, text in p["workloads"].items():
         lines.append(f"- **{w}**: {text}.")
     lines.append("")
     lines += ["| workload | Pis | server | CPU ms/MB | x floor | MB/s | RRQ p99 ms | "
-              "re-sent/MB | failed | loadgen share | load avg |",
+              "re-sent/MB | failed | loadgen share (ms/MB) | load avg |",
               "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         floor = next((f for f in rows if f["server"] == "floor" and
@@ -489,7 +491,7 @@ def markdown(data):
             f"{fmt_range(r['mb_per_s_range'], 0)} | {fmt_range(r['rrq_p99_ms_range'])} | "
             f"{fmt(r['server_resent_per_mb'])} | {r['failures']} | "
             f"{fmt(r['loadgen_cpu_share_range']['max'] if r['loadgen_cpu_share_range'] else None)}"
-            f" | {min(load):.1f}-{max(load):.1f} |")
+            f" ({fmt(r.get('loadgen_cpu_ms_per_mb'))}) | {min(load):.1f}-{max(load):.1f} |")
     for k, why in data.get("skipped", {}).items():
         lines.append(f"- Not measured: {k} ({why}).")
     limited = [f"{r['server']} ({r['workload']}, {r['pis']} Pis)" for r in rows
@@ -525,11 +527,16 @@ def markdown(data):
            and r["workload"] == rows[-1]["workload"]]
     if gig:
         slow = [r["server"] for r in gig if (r["mb_per_s"] or 0) < GIGABIT_PAYLOAD_MB_S]
-        pace = ("every server above moves more than that over loopback, so on the wire the "
-                "link, not the server, sets the boot time" if not slow else
-                f"{', '.join(slow)} moved less than that here (on this machine, at its load), "
-                "the others more; where a server is faster than the link, the link sets the "
-                "boot time")
+        if not slow:
+            pace = ("every server above moves more than that over loopback, so on the wire "
+                    "the link, not the server, sets the boot time")
+        elif len(slow) == len(gig):
+            pace = ("no server moved that much here (this machine, at its load average); on "
+                    "a quiet server faster than the link, the link sets the boot time")
+        else:
+            pace = (f"{', '.join(slow)} moved less than that here (this machine, at its load "
+                    "average), the others more; where a server is faster than the link, the "
+                    "link sets the boot time")
         lines += ["", f"What this means on a real 1 GbE link (about {GIGABIT_PAYLOAD_MB_S} MB/s "
                   f"of TFTP payload at blksize {BLKSIZE}): {pace}. What differs is the CPU a "
                   "full link costs, i.e. what is left for everything else on a small server "
@@ -739,11 +746,29 @@ def main():
         f.write(markdown(data))
     print(open(md).read())
     print(f"wrote {path} and {md}")
-    ours = [r for r in rows + ((lossy or {}).get("rows") or []) if r["server"] == "rpi-tftpd"]
-    failed = sum(r["failures"] for r in ours)
+    all_rows = rows + ((lossy or {}).get("rows") or [])
+    failed = sum(r["failures"] for r in all_rows if r["server"] == "rpi-tftpd")
     if failed:
         print(f"FAIL: rpi-tftpd failed {failed} requests", file=sys.stderr)
         return 1
+    if args.smoke:
+        # The smoke run proves the pipeline: every part of the table must have been measured.
+        problems = [f"{r['server']} ({r['workload']}): {r['failures']} failed" for r in all_rows
+                    if r["failures"]]
+        problems += [f"{r['server']} ({r['workload']}): no CPU figure" for r in rows
+                     if r["cpu_ms_per_mb"] is None]
+        if "floor" not in available:
+            problems.append(f"floor server: {skipped.get('floor')}")
+        if (cgroup2_root() or os.path.isdir(CpuMeter.V1_ROOT)) and \
+                data["cpu_source"] not in ("cgroup2", "cpuacct"):
+            problems.append(f"server CPU read from {data['cpu_source']}, not a cgroup")
+        if lossy_runs and not (lossy and len(lossy["rows"]) == len(lossy_available)):
+            problems.append("no lossy-link rows")
+        if not data["verdicts"]:
+            problems.append("no verdicts")
+        if problems:
+            print("FAIL: " + "; ".join(problems), file=sys.stderr)
+            return 1
     return 0
 
 

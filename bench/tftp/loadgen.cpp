@@ -340,17 +340,25 @@ class Generator {
         endRound(p, now);
     }
 
-    // A request's first answer is an OACK, an ERROR or DATA 1; a later DATA block is a late
-    // re-send of an earlier transfer that used the same socket (four requests ago).
-    static bool firstAnswer(ByteSpan pkt) {
-        const auto data = tftp::parseData(pkt);
-        return !data || data->block == 1;
+    // A request's first answer is an OACK, an ERROR or DATA 1; a later DATA block, or (for a
+    // fetch of known size) an OACK with another tsize, is a late re-send of an earlier
+    // transfer that used the same socket (four requests ago; on a lossy link).
+    bool firstAnswer(const Pi& p, ByteSpan pkt) const {
+        if (const auto data = tftp::parseData(pkt)) return data->block == 1;
+        const Step& st = step(p);
+        if (st.probe || st.size < 0) return true;
+        if (const auto oack = tftp::parseOack(pkt)) {
+            for (const auto& o : *oack) {
+                if (o.name == "tsize" && o.value != std::to_string(st.size)) return false;
+            }
+        }
+        return true;
     }
 
     void onPacket(Pi& p, ByteSpan pkt, const sockaddr_storage& from, socklen_t fromLen,
                   Clock::time_point now, double arrivedUs) {
         const bool first = !p.haveTid;
-        if (first ? !firstAnswer(pkt) : !sameAddr(from, fromLen, p.tid, p.tidLen)) {
+        if (first ? !firstAnswer(p, pkt) : !sameAddr(from, fromLen, p.tid, p.tidLen)) {
             ++stats_.stray;
             return;
         }
