@@ -50,8 +50,10 @@ every run, else 1.
 """
 
 import argparse
+import gzip
 import json
 import os
+import platform
 import shutil
 import sys
 import tempfile
@@ -198,6 +200,44 @@ class CpuMeter:
             self.path = None
 
 
+def kernel_option(name):
+    """'y', 'n' or None (unknown) for a kernel build option, from /proc/config.gz or /boot."""
+    for path, opener in (("/proc/config.gz", gzip.open),
+                         (f"/boot/config-{platform.release()}", open)):
+        try:
+            with opener(path, "rt") as f:
+                for line in f:
+                    if line.startswith(f"{name}="):
+                        return line.split("=", 1)[1].strip()
+            return "n"
+        except OSError:
+            continue
+    return None
+
+
+def softirq_seconds():
+    """(softirq time of the whole machine from /proc/stat, CPU of the ksoftirqd threads), other
+    jobs' included: what ksoftirqd does is in no server's cgroup."""
+    total = ksoftirqd = 0.0
+    try:
+        with open("/proc/stat") as f:
+            total = int(f.readline().split()[7]) / benchlib.CLK_TCK
+    except (OSError, IndexError, ValueError):
+        pass
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        if "(ksoftirqd/" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            ksoftirqd += (int(fields[11]) + int(fields[12])) / benchlib.CLK_TCK
+    return total, ksoftirqd
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return float(f.read().split()[0])
@@ -287,9 +327,11 @@ class Bench:
             load0 = loadavg()
             snmp0 = udp_counters(server_ns)
             cpu0 = meter.read()
+            soft0 = softirq_seconds()
             result = self.loadgen(client_ns, addr, sources, pis, workload.args,
                                   workload.rounds(pis), max_seconds, extra)
             cpu1 = meter.read()
+            soft1 = softirq_seconds()
             snmp1 = udp_counters(server_ns)
             load1 = loadavg()
             alive = proc.alive()
@@ -332,6 +374,8 @@ class Bench:
             # server) may be what limits MB/s.
             "loadgen_cpu_ms_per_mb": gen_cpu * 1000 / mb if mb > 0 else None,
             "loadgen_cpu_share": gen_cpu / secs if secs > 0 else None,
+            "softirq_ms_per_mb": (soft1[0] - soft0[0]) * 1000 / mb if mb > 0 else None,
+            "ksoftirqd_ms_per_mb": (soft1[1] - soft0[1]) * 1000 / mb if mb > 0 else None,
             "loadavg_before": load0,
             "loadavg_after": load1,
         }
@@ -352,7 +396,8 @@ def summarise(key, runs):
            "runs": len(runs)}
     for k in ("mb_per_s", "cpu_ms_per_mb", "rrq_p50_ms", "rrq_p99_ms", "seconds",
               "boot_p50_s", "cpu_user_share", "server_resent_per_mb", "client_timeouts_per_mb",
-              "loadgen_cpu_ms_per_mb", "loadgen_cpu_share"):
+              "loadgen_cpu_ms_per_mb", "loadgen_cpu_share", "softirq_ms_per_mb",
+              "ksoftirqd_ms_per_mb"):
         s = spread([r[k] for r in runs])
         row[k] = s["median"] if s else None  # the plain keys bench/report.py plots
         row[k + "_range"] = s
@@ -498,6 +543,21 @@ def markdown(data):
             f" ({fmt(r.get('loadgen_cpu_ms_per_mb'))}) | {min(load):.1f}-{max(load):.1f} |")
     for k, why in data.get("skipped", {}).items():
         lines.append(f"- Not measured: {k} ({why}).")
+    soft = [r["softirq_ms_per_mb_range"]["max"] for r in rows if r.get("softirq_ms_per_mb_range")]
+    ksoft = [r["ksoftirqd_ms_per_mb_range"]["max"] for r in rows
+             if r.get("ksoftirqd_ms_per_mb_range")]
+    irqtime = m.get("irq_time_accounting")
+    lines.append(
+        "- Kernel packet work, at most per MB in any run (machine-wide, other jobs "
+        f"included): softirq {fmt(max(soft, default=None))} ms (/proc/stat), of which the "
+        f"ksoftirqd threads {fmt(max(ksoft, default=None))} ms (in no server's figure). "
+        + ("This kernel accounts IRQ time apart (CONFIG_IRQ_TIME_ACCOUNTING=y): softirq work "
+           "done in a server's context is not in its cgroup figure." if irqtime == "y" else
+           "This kernel charges softirq work done in a server's context to that server "
+           "(no CONFIG_IRQ_TIME_ACCOUNTING): on loopback, delivering a server's DATA to the "
+           "Pis is in its figure; work deferred to ksoftirqd is not." if irqtime == "n" else
+           "Whether softirq work is in the cgroup figures depends on "
+           "CONFIG_IRQ_TIME_ACCOUNTING, which could not be read."))
     limited = [f"{r['server']} ({r['workload']}, {r['pis']} Pis)" for r in rows
                if r["loadgen_cpu_share_range"] and
                r["loadgen_cpu_share_range"]["max"] >= LOADGEN_LIMIT_SHARE]
@@ -678,6 +738,7 @@ def main():
 
     machine = benchlib.machine()
     machine["cpu_model"] = cpu_model() or machine.get("Model name")
+    machine["irq_time_accounting"] = kernel_option("CONFIG_IRQ_TIME_ACCOUNTING")
     bench = Bench(args, build, gen, base, tree)
     results = {}
     t0 = time.monotonic()
