@@ -3,9 +3,10 @@
 
 Usage: report.py --raw DIR --md FILE.md [--plots-prefix PREFIX] [--elapsed S] [--readme README.md]
 Reads whichever of micro.json, hook_overhead.json, boot_storm.json exist in DIR, and the TFTP
-comparison that bench/tftp/compare.py (rpi-tftpd's) wrote into DIR/tftp: its JSON when it has the
-rows this report knows (server, pis, blksize, mb_per_s, cpu_ms_per_mb, rrq_p50_ms, rrq_p99_ms),
-otherwise its own Markdown, included as it is. With --readme, replaces the text between the README's bench section markers with the
+comparison that bench/tftp/compare.py wrote into DIR/tftp: from its JSON format 2 on, its own
+Markdown (ranges, verdicts, floor, lossy link) is included as it is and the JSON rows are
+plotted; older JSON with the rows this report knows (server, pis, blksize, mb_per_s,
+cpu_ms_per_mb, rrq_p50_ms, rrq_p99_ms) gets the table below. With --readme, replaces the text between the README's bench section markers with the
 summary tables (nothing else in the README is touched).
 """
 
@@ -42,8 +43,13 @@ so they cannot rot.
   needs, and our callouts' own cost.
 - **Per-packet cost** (`bench/micro/`, Google Benchmark): the hook's logic class on Kea `Pkt4`
   objects, classification (pkt4_receive) + injection (pkt4_send).
-- **TFTP** (`bench/tftp/compare.py`, written with rpi-tftpd): rpi-tftpd against tftpd-hpa,
-  dnsmasq and atftpd.
+- **TFTP** (`bench/tftp/compare.py`): rpi-tftpd against dnsmasq, tftpd-hpa, atftpd and a floor
+  server (the least a lock-step sender can do: the kernel's own cost), on a 1 MB file and on Pi 4
+  and Pi 5 boot sets at real sizes, at 32 and 128 Pis. The headline is each server's CPU per MB
+  from a cgroup of its own (not wall time, which on a shared machine measures the other jobs);
+  servers interleaved in each of 5 runs, min-max shown with the load average, and a verdict of
+  "inconclusive" where the ranges overlap. Then 128 Pis boot over a lossy, delayed veth link
+  (1 ms, 0.5% loss): time to the last boot and each server's re-sends per MB.
 - **Boot storm** (`bench/storm/`): emulated Pis of all four boot stages (C++ load generator on
   probe/dhcp and probe/tftp) DHCP against kea-dhcp4 + hook and walk their TFTP boots against
   rpi-tftpd. Its files are scaled to a quarter of a Raspberry Pi OS boot partition's by default
@@ -450,6 +456,16 @@ def tftp_rows_known(t):
 
 def tftp_section(t):
     lines = ["## TFTP servers side by side", ""]
+    if (t.get("json") or {}).get("format", 1) >= 2 and t.get("md"):
+        # compare.py renders its own table (ranges, verdicts, floor, lossy link): included as
+        # it is, its headings moved under this section.
+        md = t["md"].splitlines()
+        if md and md[0].startswith("## TFTP servers side by side"):
+            md = md[1:]
+        while md and not md[0].strip():
+            md = md[1:]
+        lines += ["##" + line if line.startswith("#") else line for line in md]
+        return lines
     if not tftp_rows_known(t):
         # compare.py's own Markdown, its headings moved under this section.
         for line in (t.get("md") or "compare.py wrote no table.").splitlines():
@@ -566,21 +582,25 @@ def plots(prefix, hook, tftp, storm):
                                       ("rrq_p99_ms", "RRQ latency p99 (ms)", "tftp-latency"),
                                       ("cpu_ms_per_mb", "server CPU ms per MB", "tftp-cpu")):
             dat = os.path.join(tmp, suffix + ".dat")
-            cases = sorted({(r["pis"], r["blksize"]) for r in tftp["rows"]})
+            cases = sorted({(r.get("workload", ""), r["pis"], r["blksize"])
+                            for r in tftp["rows"]})
             with open(dat, "w") as f:
                 f.write("case " + " ".join(f'"{s}"' for s in servers) + "\n")
-                for pis, blk in cases:
+                for workload, pis, blk in cases:
                     vals = []
                     for s in servers:
                         row = next((r for r in tftp["rows"] if r["server"] == s and
-                                    r["pis"] == pis and r["blksize"] == blk), None)
+                                    r.get("workload", "") == workload and r["pis"] == pis and
+                                    r["blksize"] == blk), None)
                         v = row.get(metric) if row else None
                         vals.append("?" if v is None else str(v))
-                    f.write(f'"{pis} Pis/{blk}" ' + " ".join(vals) + "\n")
+                    label = f"{workload} {pis} Pis" if workload else f"{pis} Pis/{blk}"
+                    f.write(f'"{label}" ' + " ".join(vals) + "\n")
             out = f"{prefix}-{suffix}.png"
             cols = " , ".join(f"'{dat}' using {i + 2}:xtic(1) title columnhead"
                               for i in range(len(servers)))
-            logscale = "set logscale y\n" if metric == "rrq_p99_ms" else ""
+            # Bars from 0 (a cut axis exaggerates differences), but for the latency's log scale.
+            logscale = "set logscale y\n" if metric == "rrq_p99_ms" else "set yrange [0:*]\n"
             if gnuplot(head + f"set output '{out}'\nset title '{title}'\nset style data histograms\n"
                        "set style histogram clustered gap 1\nset style fill solid 0.7\n"
                        f"set key top left\nset datafile missing '?'\n{logscale}plot {cols}\n"):

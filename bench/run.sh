@@ -64,8 +64,10 @@ step() {  # step NAME COMMAND...: runs one benchmark, timing it; a failure does 
 }
 step micro "$py" "$here/micro/micro.py" --build "$build" --out "$out" "${size[@]}"
 step hook "$py" "$here/dhcp/hook_overhead.py" --build "$build" --out "$out" "${size[@]}"
-# The TFTP comparison is rpi-tftpd's own (bench/tftp/compare.py, written with that component);
-# it writes its JSON and Markdown into its own directory, which report.py picks up.
+# The TFTP comparison (bench/tftp/compare.py: server CPU per MB from a cgroup per server, 5
+# interleaved runs, a floor server, the Pi boot sets, a lossy link) writes its JSON and Markdown
+# into its own directory, which report.py picks up. Its build targets: rpi-tftpd,
+# rpi-tftp-loadgen, rpi-tftp-floor.
 if [ -x "$here/tftp/compare.py" ]; then
     step tftp "$here/tftp/compare.py" --build "$build" --out "$out/tftp" "${size[@]}"
 else

@@ -9,7 +9,8 @@ each RRQ (tsize 0, blksize B: docs/protocol/tftp.md) comes from the Pi's own 127
 --distinct-sources 1, probe and fetch from different ports, the probe ended with ERROR 0
 "Early terminate" from the probe's port, every fetch complete and of the right size despite
 the decoys, and each duplicate counted. Without distinct sources (the per-Pi socket fallback)
-the same holds but for the source address. Packets as RFC 1350 (opcodes, DATA/ACK/ERROR)
+the same holds but for the source address. A --plan boot (a probe of a missing file, a probe,
+two fetches) walks its steps in order and counts what the server had to send. Packets as RFC 1350 (opcodes, DATA/ACK/ERROR)
 and RFC 2347 (OACK) lay them out.
 
     test_loadgen.py                 the test (root: namespaces)
@@ -62,6 +63,9 @@ def responder(log_path, size):
             opts = dict(zip(fields[2::2], fields[3::2]))
             record(kind="rrq", ip=peer[0], port=peer[1], file=fields[0].decode(),
                    options={k.decode(): v.decode() for k, v in opts.items() if k})
+            if fields[0].startswith(b"missing"):  # what a Pi probes for and may not find
+                srv.sendto(struct.pack("!HH", 5, 1) + b"File not found\0", peer)
+                continue
             blocks[peer] = 0
             srv.sendto(struct.pack("!H", 6) + b"tsize\0%d\0blksize\0%d\0" % (size, BLKSIZE), peer)
             if peer[0] != "127.0.0.1":  # one address per Pi: its previous port is known
@@ -102,7 +106,7 @@ class LoadgenPattern(unittest.TestCase):
             netlab.skip_or_fail(f"{cls.gen} not built (target rpi-tftp-loadgen)")
         cls.ns = netlab.Netns("loadgen")
 
-    def run_pattern(self, distinct):
+    def run_pattern(self, distinct, plan=None):
         tmp = tempfile.mkdtemp(prefix="rpinb-loadgen-")
         netlab._cleanups.append(lambda: shutil.rmtree(tmp, ignore_errors=True))
         log = os.path.join(tmp, "responder.jsonl")
@@ -113,11 +117,29 @@ class LoadgenPattern(unittest.TestCase):
             netlab.wait_for(lambda: os.path.exists(log) or not proc.alive(), timeout=10,
                             what="responder on port 69")
             self.assertTrue(proc.alive(), proc.output())
+            what = ["--file", FILE, "--expect-size", str(SIZE)]
+            if plan:
+                path = os.path.join(tmp, "plan.txt")
+                with open(path, "w") as f:
+                    f.write(plan)
+                what = ["--plan", path]
             r = self.ns.exec([self.gen, "--server", "127.0.0.1", "--port", "69", "--pis",
-                              str(PIS), "--blksize", str(BLKSIZE), "--file", FILE, "--rounds",
-                              str(ROUNDS), "--expect-size", str(SIZE), "--timeout-ms", "300",
+                              str(PIS), "--blksize", str(BLKSIZE)] + what + ["--rounds",
+                              str(ROUNDS), "--timeout-ms", "300",
                               "--retries", "3", "--max-seconds", "30", "--distinct-sources",
                               "1" if distinct else "0"], check=False, timeout=60)
+            expected_done = PIS * ROUNDS * (2 if plan else 1)
+
+            def done_logged():
+                with open(log) as f:
+                    return sum('"kind": "done"' in line for line in f) >= expected_done
+
+            # The generator exits once its last ACKs are sent; the responder logs them a moment
+            # later (a shortfall is then caught by check()).
+            try:
+                netlab.wait_for(done_logged, timeout=5, what="last ACKs at the responder")
+            except TimeoutError:  # check() reports what is missing
+                pass
         finally:
             proc.stop()
         out = json.loads(r.stdout.strip().splitlines()[-1])
@@ -168,6 +190,32 @@ class LoadgenPattern(unittest.TestCase):
             self.assertEqual((e["code"], e["message"]), (0, "Early terminate"))
             self.assertIn((e["ip"], e["port"]), asked)
         self.assertEqual(len([e for e in events if e["kind"] == "done"]), fetches)
+
+    def test_plan(self):
+        """A --plan boot: a probe answered "file not found" (normal), a probe ended early, a
+        fetch of a known size and one of any size, in order, each from a new port."""
+        plan = (f"# a comment\nprobe missing.bin\nprobe {FILE}\nfetch {FILE} {SIZE}\n"
+                f"fetch {FILE} -\n")
+        rc, out, events = self.run_pattern(True, plan)
+        rounds = PIS * ROUNDS
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out["not_found"], rounds)
+        self.assertEqual(out["probes_ended"], rounds)
+        self.assertEqual(out["fetches_ok"], 2 * rounds)
+        self.assertEqual(out["bytes"], 2 * rounds * SIZE)
+        self.assertEqual(out["boots_ok"], rounds)
+        self.assertGreater(out["boot_max_s"], 0)
+        self.assertEqual(out["duplicates"], 2 * rounds)  # DATA 3 twice in each fetch
+        # Answers the server had to send: per round 1 ERROR + 1 OACK + 2 x (OACK + 4 DATA).
+        self.assertEqual(out["answers"], rounds * 12)
+        # Sent: per round 2 probe RRQs, 1 early terminate, 2 x (RRQ + ACK 0 + 4 ACKs).
+        self.assertEqual(out["sent"], rounds * 15)
+        rrqs = [e for e in events if e["kind"] == "rrq"]
+        self.assertEqual([e["file"] for e in rrqs if e["ip"] == "127.2.0.1"],
+                         ["missing.bin", FILE, FILE, FILE] * ROUNDS)
+        ports = [e["port"] for e in rrqs if e["ip"] == "127.2.0.1"]
+        for a, b in zip(ports, ports[1:]):
+            self.assertNotEqual(a, b)
 
     def test_distinct_sources(self):
         self.check(distinct=True)

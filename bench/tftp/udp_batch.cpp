@@ -202,6 +202,7 @@ void UdpBatch::flushSocket(unsigned s) {
                                  MSG_DONTWAIT);
         if (r > 0) {
             done += static_cast<std::size_t>(r);
+            sent_ += static_cast<std::uint64_t>(r);
         } else if (r < 0 && errno == EINTR) {
             continue;
         } else {

@@ -58,6 +58,9 @@ class UdpBatch {
     // counted in sendErrors() and skipped, as a lost packet would be.
     void flush();
     unsigned sendErrors() const { return sendErrors_; }
+    // Datagrams the kernel accepted so far (to tell the generator's packets from a server's in
+    // a namespace's UDP counters).
+    std::uint64_t sent() const { return sent_; }
 
   private:
     static constexpr std::size_t kInline = 128;
@@ -85,6 +88,7 @@ class UdpBatch {
     std::vector<Sock> socks_;
     std::vector<unsigned> dirty_;
     unsigned sendErrors_ = 0;
+    std::uint64_t sent_ = 0;
 
     // Receive side, reused by every receive().
     std::vector<std::uint8_t> buffers_;
