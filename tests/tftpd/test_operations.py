@@ -254,20 +254,20 @@ class Operations(unittest.TestCase):
         self.assertIn("replaced by a new request from the same port", d.log())
 
     def test_client_gone_ends_transfer_at_first_retransmit(self):
-        # Transfers share the listener's transfer ports; a client that closes its socket is
-        # still noticed from the kernel's ICMP port unreachable (IP_RECVERR) when the DATA is
-        # first re-sent, instead of after every retry (about 15 s with these settings).
+        # A client that closes its socket is noticed from its host's ICMP port unreachable
+        # (IP_RECVERR on the transfer's connected socket) when the DATA is first re-sent,
+        # instead of after every retry (about 15 s with these settings).
         d = self.daemon(extra=["--timeout-ms", "300", "--retries", "5"])
         gone = lab.RawClient(d)
         self.assertEqual(gone.request(FILE)[0], "data")
         gone_port = gone.sock.getsockname()[1]
-        # A second client on the same transfer port keeps going meanwhile.
+        # A second client from the same address keeps going meanwhile.
         other = lab.RawClient(d)
         self.assertEqual(other.request(FILE)[0], "data")
         gone.close()
         t0 = time.monotonic()
-        netlab.wait_for(lambda: f":{gone_port} ended by client after 0 bytes: client port "
-                        "unreachable" in d.log(), timeout=5, what="port unreachable noticed")
+        netlab.wait_for(lambda: f":{gone_port} ended by client after 0 of 2000003 bytes: client "
+                        "port unreachable" in d.log(), timeout=5, what="port unreachable noticed")
         self.assertLess(time.monotonic() - t0, 3)
         self.assertTrue(other.finish() == self.tree.data(FILE_REL))
 
