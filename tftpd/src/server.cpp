@@ -57,7 +57,8 @@ Server::Server(asio::io_context& io, Settings settings, std::vector<std::string>
     : io_(io),
       settings_(std::move(settings)),
       args_(std::move(args)),
-      cache_(cacheLimits(settings_)),
+      reader_([this](std::function<void()> done) { asio::post(io_, std::move(done)); }),
+      cache_(cacheLimits(settings_), reader_),
       policy_(policyLimits(settings_)),
       requests_(1, kMaxDatagram),
       acks_(kAckBatch, kMaxClientDatagram),
@@ -349,11 +350,13 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     LOG4CPLUS_TRACE(logger(), "\"" << logName << "\" is " << resolved.file->serverPath);
     auto st = resolved.file->st;
     FilePtr file = cache_.get(std::move(resolved.file->fd), st);
-    if (!file) {
-        LOG4CPLUS_WARN(logger(),
-                       "failed \"" << logName << "\" to " << origin.client << ": read error");
-        replyError(l, origin, tftp::ErrorCode::NotDefined, "Read error");
-        return;
+    if (cache_.takeFullNotice()) {
+        LOG4CPLUS_WARN(logger(), "file cache full: "
+                                     << (cache_.bytesHeld() >> 20) << " MiB of file contents held "
+                                     << "for running transfers (--cache-mb "
+                                     << (settings_.cacheBytes >> 20)
+                                     << "); files that do not fit are streamed from disk "
+                                        "in 64 KiB chunks until transfers end");
     }
     // Its own socket: a fresh port (TID), replies from the address the request reached.
     std::string error;
@@ -395,7 +398,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
                                          << " bytes, blksize " << params.blockSize
                                          << (params.sendOack ? ", OACK" : ""));
     auto session = std::make_shared<Session>(*this, id, std::move(*socket), origin.client, file,
-                                             params, negotiated.oack, logName);
+                                             reader_, params, negotiated.oack, logName);
     session->setRequestKey(std::move(key));
     sessions_.emplace(origin.client, session);
     byId_.emplace(id, session.get());

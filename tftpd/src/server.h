@@ -17,6 +17,7 @@
 
 #include "datagram.h"
 #include "file_cache.h"
+#include "file_reader.h"
 #include "path_resolver.h"
 #include "rpinetboot/tftp/packet.h"
 #include "settings.h"
@@ -74,6 +75,7 @@ class Server {
     Settings settings_;
     std::vector<std::string> args_;
     std::optional<PathResolver> resolver_;
+    FileReader reader_;  // before cache_, which hands it loads
     FileCache cache_;
     std::list<Listener> listeners_;
     TransferPolicy policy_;

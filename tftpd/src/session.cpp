@@ -18,7 +18,7 @@ constexpr std::size_t kMaxBatch = 64;  // the largest window (settings) in one s
 }
 
 Session::Session(Server& server, std::uint64_t id, TransferSocket socket,
-                 const boost::asio::ip::udp::endpoint& client, FilePtr file,
+                 const boost::asio::ip::udp::endpoint& client, FilePtr file, FileReader& reader,
                  const Transfer::Params& params, const tftp::Options& oack, std::string logName)
     : server_(server),
       id_(id),
@@ -26,6 +26,7 @@ Session::Session(Server& server, std::uint64_t id, TransferSocket socket,
       client_(client),
       timer_(socket_.socket().get_executor()),
       file_(std::move(file)),
+      stream_(file_, reader, params.blockSize),
       transfer_(params, Transfer::Clock::now()),
       params_(params),
       logName_(std::move(logName)),
@@ -160,31 +161,45 @@ void Session::flushPending() {
             msgs[0].msg_hdr.msg_iovlen = 1;
             count = 1;
         } else {
-            count = static_cast<std::size_t>(std::min<std::uint64_t>(pending_.count, kMaxBatch));
-            if (!file_->inMemory()) scratch_.resize(count * params_.blockSize);
-            for (std::size_t i = 0; i < count; ++i) {
-                const std::uint64_t block = pending_.firstBlock + i;
-                tftp::writeDataHeader(headers[i], Transfer::wireBlock(block));
+            const std::size_t want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(pending_.count, kMaxBatch));
+            if (!file_->inMemory()) scratch_.resize(want * params_.blockSize);
+            std::weak_ptr<Session> weak = shared_from_this();
+            auto wake = [weak] {
+                auto self = weak.lock();
+                if (self && !self->done_ && !self->waitingWrite_) self->flushPending();
+            };
+            for (; count < want; ++count) {
+                const std::uint64_t block = pending_.firstBlock + count;
+                tftp::writeDataHeader(headers[count], Transfer::wireBlock(block));
                 const std::size_t len = transfer_.blockLength(block);
                 const std::uint8_t* payload = nullptr;
                 if (len > 0) {
-                    payload = file_->read(transfer_.blockOffset(block), len,
-                                          scratch_.data() + i * params_.blockSize);
-                    if (!payload) {
-                        // The streamed file shrank under us: stop rather than send garbage.
-                        LOG4CPLUS_WARN(logger(), "\"" << logName_ << "\" to " << client_
-                                                      << " failed: file changed while being "
-                                                         "served");
-                        transfer_.onClientError();
-                        finish("file changed while being served");
-                        return;
+                    payload = stream_.get(transfer_.blockOffset(block), len, wake);
+                    if (!payload) break;  // not read yet: send what is ready, `wake` resumes
+                    if (!file_->inMemory()) {
+                        // Copied out of the chunk, which the reader refills meanwhile.
+                        std::uint8_t* copy = scratch_.data() + count * params_.blockSize;
+                        std::memcpy(copy, payload, len);
+                        payload = copy;
                     }
                 }
-                iov[i][0] = {headers[i], sizeof headers[i]};
-                iov[i][1] = {const_cast<std::uint8_t*>(payload), len};
-                msgs[i] = {};
-                msgs[i].msg_hdr.msg_iov = iov[i];
-                msgs[i].msg_hdr.msg_iovlen = len > 0 ? 2 : 1;
+                iov[count][0] = {headers[count], sizeof headers[count]};
+                iov[count][1] = {const_cast<std::uint8_t*>(payload), len};
+                msgs[count] = {};
+                msgs[count].msg_hdr.msg_iov = iov[count];
+                msgs[count].msg_hdr.msg_iovlen = len > 0 ? 2 : 1;
+            }
+            if (count == 0) {
+                if (stream_.failed()) {
+                    // The file shrank under us (or became unreadable): stop rather than send
+                    // short garbage.
+                    LOG4CPLUS_WARN(logger(), "\"" << logName_ << "\" to " << client_
+                                                  << " failed: file changed while being served");
+                    transfer_.onClientError();
+                    finish("file changed while being served");
+                }
+                return;  // waiting for the reader
             }
         }
         int n = ::sendmmsg(socket_.fd(), msgs, static_cast<unsigned>(count), MSG_DONTWAIT);

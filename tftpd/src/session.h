@@ -11,6 +11,7 @@
 
 #include "datagram.h"
 #include "file_cache.h"
+#include "file_stream.h"
 #include "rpinetboot/tftp/packet.h"
 #include "transfer.h"
 #include "transfer_socket.h"
@@ -22,7 +23,7 @@ class Server;
 class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(Server& server, std::uint64_t id, TransferSocket socket,
-            const boost::asio::ip::udp::endpoint& client, FilePtr file,
+            const boost::asio::ip::udp::endpoint& client, FilePtr file, FileReader& reader,
             const Transfer::Params& params, const tftp::Options& oack, std::string logName);
 
     // Sends the OACK or DATA 1 and starts reading the client's packets.
@@ -55,6 +56,7 @@ class Session : public std::enable_shared_from_this<Session> {
     boost::asio::ip::udp::endpoint client_;
     boost::asio::steady_timer timer_;
     FilePtr file_;
+    FileStream stream_;
     Transfer transfer_;
     Transfer::Params params_;
     Bytes oack_;
@@ -65,7 +67,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // What could not be sent yet because the socket's send buffer was full (a large window of
     // large blocks): sent when it drains. A newer Send replaces it.
     Transfer::Send pending_;
-    std::vector<std::uint8_t> scratch_;  // only for files streamed from disk
+    std::vector<std::uint8_t> scratch_;  // blocks of a streamed file, copied out of its chunks
     unsigned timerGeneration_ = 0;
     bool timerArmed_ = false;
     bool waitingWrite_ = false;
