@@ -1,5 +1,7 @@
 #include "file_reader.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,6 +51,9 @@ std::size_t FileReader::backlog() const {
 }
 
 void FileReader::run() {
+    // Bulk copying yields the CPU to the event loop, whose latency every transfer feels
+    // (setpriority on a thread id affects that thread only, on Linux).
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
         wake_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
