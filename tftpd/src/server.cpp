@@ -60,6 +60,7 @@ Server::Server(asio::io_context& io, Settings settings, std::vector<std::string>
       reader_([this](std::function<void()> done) { asio::post(io_, std::move(done)); }),
       cache_(cacheLimits(settings_), reader_),
       policy_(policyLimits(settings_)),
+      poller_(io, [this](std::uint64_t id, std::uint32_t events) { transferReady(id, events); }),
       requests_(1, kMaxDatagram),
       acks_(kAckBatch, kMaxClientDatagram),
       hup_(io, SIGHUP),
@@ -160,6 +161,7 @@ bool Server::configure(std::string& error) {
 
 void Server::start() {
     for (auto& l : listeners_) waitRead(l);
+    poller_.start();
     waitSignals();
 }
 
@@ -214,6 +216,7 @@ void Server::stop() {
     stopping_ = true;
     boost::system::error_code ignored;
     for (auto& l : listeners_) l.socket.close(ignored);
+    poller_.stop();
     auto sessions = std::move(sessions_);
     for (auto& [ep, s] : sessions) {
         s->abort("server exiting");
@@ -360,7 +363,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     }
     // Its own socket: a fresh port (TID), replies from the address the request reached.
     std::string error;
-    auto socket = TransferSocket::open(io_, origin, error);
+    auto socket = TransferSocket::open(origin, error);
     if (!socket) {
         LOG4CPLUS_WARN(logger(),
                        "failed \"" << logName << "\" to " << origin.client << ": " << error);
@@ -400,10 +403,24 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     auto session = std::make_shared<Session>(*this, id, std::move(*socket), origin.client, file,
                                              reader_, params, negotiated.oack, logName);
     session->setRequestKey(std::move(key));
+    if (!poller_.add(session->fd(), id)) {
+        LOG4CPLUS_WARN(logger(), "failed \"" << logName << "\" to " << origin.client
+                                             << ": cannot watch its socket");
+        replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
+        return;
+    }
     sessions_.emplace(origin.client, session);
     byId_.emplace(id, session.get());
     policy_.started(id, clientIp, now);
     session->start();
+}
+
+void Server::transferReady(std::uint64_t id, std::uint32_t events) {
+    auto it = byId_.find(id);
+    if (it == byId_.end()) return;  // ended earlier in this batch
+    auto session = it->second->shared_from_this();
+    if (events & EPOLLOUT) session->onWritable();
+    if (events & (EPOLLIN | EPOLLERR)) session->onReadable();
 }
 
 void Server::sessionEnded(Session* s) {

@@ -22,6 +22,7 @@
 #include "rpinetboot/tftp/packet.h"
 #include "settings.h"
 #include "transfer_policy.h"
+#include "transfer_poller.h"
 
 namespace rpinetboot::tftpd {
 
@@ -63,6 +64,7 @@ class Server {
     // Ends a transfer for a newcomer: true when there is room now.
     bool evict(std::uint64_t id, const char* why);
     void sessionEnded(Session* s);
+    void transferReady(std::uint64_t id, std::uint32_t events);
     // For sessions: the shared receive buffers (one thread), progress for the policy, and the
     // running count of ends that are not the Pi's early terminate.
     RecvBatch& ackBatch() { return acks_; }
@@ -79,6 +81,7 @@ class Server {
     FileCache cache_;
     std::list<Listener> listeners_;
     TransferPolicy policy_;
+    TransferPoller poller_;
     RecvBatch requests_;  // one request at a time: requests may be 64 KiB
     RecvBatch acks_;      // a transfer's queued ACKs and ERRORs
     // By the client's (ip, port) as the request came in: a new request from there replaces it.

@@ -24,7 +24,7 @@ Session::Session(Server& server, std::uint64_t id, TransferSocket socket,
       id_(id),
       socket_(std::move(socket)),
       client_(client),
-      timer_(socket_.socket().get_executor()),
+      timer_(server.io_),
       file_(std::move(file)),
       stream_(file_, reader, params.blockSize),
       transfer_(params, Transfer::Clock::now()),
@@ -45,25 +45,16 @@ void Session::start() {
     send(transfer_.start(Transfer::Clock::now()));
     if (done_) return;
     armTimer();
-    waitRead();
-}
-
-void Session::waitRead() {
-    auto self = shared_from_this();
-    socket_.socket().async_wait(boost::asio::ip::udp::socket::wait_read,
-                                [self](const boost::system::error_code& ec) {
-                                    if (ec || self->done_) return;
-                                    self->onReadable();
-                                });
 }
 
 void Session::onReadable() {
     RecvBatch& in = server_.ackBatch();
+    if (done_) return;
     const int n = in.receive(socket_.fd());
     if (n <= 0) {
-        // Nothing (a spurious wake-up) or a pending ICMP error reported as the receive's error.
+        // Nothing (an error-queue wake-up) or a pending ICMP error reported as the receive's
+        // error.
         checkErrors();
-        if (!done_) waitRead();
         return;
     }
     const auto now = Transfer::Clock::now();
@@ -72,14 +63,20 @@ void Session::onReadable() {
         onPacket(in.data(static_cast<std::size_t>(i)), now);
     }
     if (done_) return;
-    if (static_cast<std::size_t>(n) < in.capacity()) {
-        waitRead();  // drained: the next datagram wakes us (the socket is edge-triggered)
-    } else {
-        auto self = shared_from_this();  // more may be queued: read again after others' turn
-        boost::asio::post(socket_.socket().get_executor(), [self] {
+    if (static_cast<std::size_t>(n) == in.capacity()) {
+        // More may be queued, and the socket is edge-triggered: read again after others' turn.
+        auto self = shared_from_this();
+        boost::asio::post(server_.io_, [self] {
             if (!self->done_) self->onReadable();
         });
     }
+}
+
+void Session::onWritable() {
+    if (done_ || !waitingWrite_) return;
+    waitingWrite_ = false;
+    server_.poller_.watchWritable(socket_.fd(), id_, false);
+    flushPending();
 }
 
 void Session::onPacket(ByteSpan packet, Transfer::TimePoint now) {
@@ -216,13 +213,7 @@ void Session::flushPending() {
         if (n <= 0) {
             // Send buffer full: continue when it drains.
             waitingWrite_ = true;
-            auto self = shared_from_this();
-            socket_.socket().async_wait(boost::asio::ip::udp::socket::wait_write,
-                                        [self](const boost::system::error_code& ec) {
-                                            self->waitingWrite_ = false;
-                                            if (ec || self->done_) return;
-                                            self->flushPending();
-                                        });
+            server_.poller_.watchWritable(socket_.fd(), id_, true);
             return;
         }
         if (pending_.oack) {
@@ -239,8 +230,7 @@ void Session::abort(const char* why) {
     LOG4CPLUS_DEBUG(logger(), "\"" << logName_ << "\" to " << client_ << " dropped: " << why);
     done_ = true;
     timer_.cancel();
-    boost::system::error_code ignored;
-    socket_.socket().close(ignored);
+    socket_.close();  // leaves the TransferPoller's set
 }
 
 void Session::finish(const char* detail, bool byIcmp) {
@@ -287,8 +277,7 @@ void Session::finish(const char* detail, bool byIcmp) {
             break;
     }
     timer_.cancel();
-    boost::system::error_code ignored;
-    socket_.socket().close(ignored);
+    socket_.close();
     server_.sessionEnded(this);
 }
 

@@ -26,8 +26,12 @@ class Session : public std::enable_shared_from_this<Session> {
             const boost::asio::ip::udp::endpoint& client, FilePtr file, FileReader& reader,
             const Transfer::Params& params, const tftp::Options& oack, std::string logName);
 
-    // Sends the OACK or DATA 1 and starts reading the client's packets.
+    // Sends the OACK or DATA 1 (the server has put its socket in the TransferPoller).
     void start();
+    // From the TransferPoller: the socket has datagrams or an error queued / can send again.
+    void onReadable();
+    void onWritable();
+    int fd() const { return socket_.fd(); }
     // Ends the transfer without telling the client (replaced by a new request, evicted, exit).
     void abort(const char* why);
 
@@ -40,8 +44,6 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string& requestKey() const { return requestKey_; }
 
   private:
-    void waitRead();
-    void onReadable();
     void onPacket(ByteSpan packet, Transfer::TimePoint now);
     void checkErrors();
     void armTimer();

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 
+#include <cerrno>
 #include <cstring>
 #include <sstream>
 
@@ -37,59 +38,53 @@ bool sameAddress(const sockaddr* sa, const asio::ip::address& a) {
 
 }  // namespace
 
-TransferSocket::TransferSocket(udp::socket socket, udp::endpoint peer)
-    : socket_(std::move(socket)), peer_(std::move(peer)) {}
+TransferSocket::TransferSocket(UniqueFd fd, udp::endpoint peer)
+    : fd_(std::move(fd)), peer_(std::move(peer)) {}
 
-std::optional<TransferSocket> TransferSocket::open(asio::io_context& io, const Origin& origin,
-                                                   std::string& error) {
+std::optional<TransferSocket> TransferSocket::open(const Origin& origin, std::string& error) {
     udp::endpoint peer(unmapped(origin.client.address()), origin.client.port());
+    const bool v4 = peer.address().is_v4();
     asio::ip::address local = unmapped(origin.local);
-    if (!local.is_unspecified() && local.is_v4() != peer.address().is_v4()) {
-        local = asio::ip::address();
-    }
-    if (local.is_unspecified()) {
-        local = peer.address().is_v4() ? asio::ip::address(asio::ip::address_v4::any())
-                                       : asio::ip::address(asio::ip::address_v6::any());
-    } else if (local.is_v6() && local.to_v6().is_link_local()) {
+    if (!local.is_unspecified() && local.is_v4() != v4) local = asio::ip::address();
+    if (local.is_v6() && local.to_v6().is_link_local()) {
         auto a = local.to_v6();
         a.scope_id(origin.ifindex);
         local = a;
     }
-    udp::socket sock(io);
-    // The reply leaves from the address the request reached; if that address cannot be bound
-    // (a broadcast request), the kernel picks the route's source address.
-    if (bindUdp(sock, udp::endpoint(local, 0), true)) {
-        boost::system::error_code ignored;
-        sock.close(ignored);
-        const auto any = peer.address().is_v4() ? asio::ip::address(asio::ip::address_v4::any())
-                                                : asio::ip::address(asio::ip::address_v6::any());
-        if (auto why = bindUdp(sock, udp::endpoint(any, 0), true)) {
-            error = "cannot open a transfer socket: " + *why;
-            return std::nullopt;
-        }
+    UniqueFd fd(::socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!fd) {
+        error = std::string("cannot open a transfer socket: ") + std::strerror(errno);
+        return std::nullopt;
     }
-    const int fd = sock.native_handle();
     const int on = 1;
-    // ICMP errors with their reporter's address, so that only the client itself ends a transfer.
-    if (peer.address().is_v4()) {
-        ::setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
-    } else {
-        ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
+    if (!v4) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    // The reply leaves from the address the request reached; if that address cannot be bound
+    // (a broadcast request), the kernel picks the route's source address (port 0 either way:
+    // the kernel chooses the transfer's port).
+    if (!local.is_unspecified()) {
+        const udp::endpoint at(local, 0);
+        (void)::bind(fd.get(), at.data(), static_cast<socklen_t>(at.size()));
     }
-    boost::system::error_code ec;
-    sock.connect(peer, ec);
-    if (ec) {
+    // ICMP errors with their reporter's address, so that only the client itself ends a transfer.
+    if (v4) {
+        ::setsockopt(fd.get(), IPPROTO_IP, IP_RECVERR, &on, sizeof on);
+    } else {
+        ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
+    }
+    if (::connect(fd.get(), peer.data(), static_cast<socklen_t>(peer.size())) != 0) {
         std::ostringstream msg;
-        msg << "cannot connect a transfer socket to " << peer << ": " << ec.message();
+        msg << "cannot connect a transfer socket to " << peer << ": " << std::strerror(errno);
         error = msg.str();
         return std::nullopt;
     }
-    return TransferSocket(std::move(sock), std::move(peer));
+    return TransferSocket(std::move(fd), std::move(peer));
 }
 
 udp::endpoint TransferSocket::localEndpoint() const {
-    boost::system::error_code ec;
-    return socket_.local_endpoint(ec);
+    udp::endpoint ep;
+    socklen_t len = static_cast<socklen_t>(ep.capacity());
+    if (::getsockname(fd(), ep.data(), &len) == 0) ep.resize(len);
+    return ep;
 }
 
 int TransferSocket::pathMtu() {

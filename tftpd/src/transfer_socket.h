@@ -9,24 +9,24 @@
 
 #include <sys/socket.h>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include "datagram.h"
+#include "unique_fd.h"
 
 namespace rpinetboot::tftpd {
 
 class TransferSocket {
   public:
-    // `origin` is where the request came from and which local address it reached.
-    static std::optional<TransferSocket> open(boost::asio::io_context& io, const Origin& origin,
-                                              std::string& error);
+    // `origin` is where the request came from and which local address it reached. The socket
+    // is non-blocking; TransferPoller watches it.
+    static std::optional<TransferSocket> open(const Origin& origin, std::string& error);
 
-    boost::asio::ip::udp::socket& socket() { return socket_; }
-    int fd() { return socket_.native_handle(); }
+    int fd() const { return fd_.get(); }
+    void close() { fd_.reset(); }
     // The client, as this socket sees it (IPv4 for an IPv4-mapped client of a dual-stack
     // listener).
     const boost::asio::ip::udp::endpoint& peer() const { return peer_; }
@@ -47,9 +47,9 @@ class TransferSocket {
     TransferSocket& operator=(TransferSocket&&) = default;
 
   private:
-    TransferSocket(boost::asio::ip::udp::socket socket, boost::asio::ip::udp::endpoint peer);
+    TransferSocket(UniqueFd fd, boost::asio::ip::udp::endpoint peer);
 
-    boost::asio::ip::udp::socket socket_;
+    UniqueFd fd_;
     boost::asio::ip::udp::endpoint peer_;
 };
 
