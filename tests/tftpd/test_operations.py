@@ -155,6 +155,21 @@ class Operations(unittest.TestCase):
         walk = lab.pi_client(d, "boot", "--model", "pi4", "--prefix", lab.SERIAL)
         self.assertEqual(walk.returncode, 0, walk.stdout[-2000:])
 
+    def test_replies_leave_from_the_address_the_request_reached(self):
+        # A wildcard listener on a host with several addresses: DATA (from the transfer's own
+        # socket) and ERROR (from the listening socket) both come from the address asked.
+        d = self.daemon(listen=False, extra=["--listen", f"0.0.0.0:{lab.free_port()}"])
+        d.port = int(d.log().split("listening on 0.0.0.0:")[1].split()[0])
+        for target in ("127.0.0.5", "127.0.0.6"):
+            d.host = target
+            for name, kind in (("bootcode.bin", "data"), ("missing.bin", "error")):
+                reply = lab.ask(d, lab.rrq(name))
+                self.assertIsNotNone(reply, (target, name))
+                self.assertEqual(reply[0], kind, (target, name, reply))
+                self.assertEqual(reply[2][0], target, (target, name))
+                if kind == "data":
+                    self.assertNotEqual(reply[2][1], d.port)  # its own port (TID)
+
     def test_path_mtu_clamp_on_a_real_link(self):
         netlab.require_root()
         srv, cli = netlab.Netns("tftpd-mtu-s"), netlab.Netns("tftpd-mtu-c")

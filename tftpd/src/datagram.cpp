@@ -84,6 +84,50 @@ bool readOrigin(const msghdr& msg, Origin& origin) {
     return true;
 }
 
+void sendFrom(int fd, bool v6, const Origin& origin, const std::uint8_t* data, std::size_t len) {
+    iovec iov{const_cast<std::uint8_t*>(data), len};
+    msghdr msg{};
+    asio::ip::udp::endpoint to = origin.client;
+    msg.msg_name = to.data();
+    msg.msg_namelen = static_cast<socklen_t>(to.size());
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+    if (!origin.local.is_unspecified()) {
+        msg.msg_control = control;
+        cmsghdr* c = reinterpret_cast<cmsghdr*>(control);
+        if (v6) {
+            in6_pktinfo pi{};
+            const auto b = origin.local.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped,
+                                                                            origin.local.to_v4())
+                                                      .to_bytes()
+                                                : origin.local.to_v6().to_bytes();
+            std::memcpy(&pi.ipi6_addr, b.data(), 16);
+            if (origin.local.is_v6() && origin.local.to_v6().is_link_local())
+                pi.ipi6_ifindex = origin.ifindex;
+            msg.msg_controllen = CMSG_SPACE(sizeof pi);
+            c->cmsg_level = IPPROTO_IPV6;
+            c->cmsg_type = IPV6_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof pi);
+            std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+        } else {
+            in_pktinfo pi{};
+            pi.ipi_spec_dst.s_addr = htonl(origin.local.to_v4().to_uint());
+            msg.msg_controllen = CMSG_SPACE(sizeof pi);
+            c->cmsg_level = IPPROTO_IP;
+            c->cmsg_type = IP_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof pi);
+            std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+        }
+    }
+    if (::sendmsg(fd, &msg, MSG_DONTWAIT) < 0 && !origin.local.is_unspecified()) {
+        // A source the kernel will not use (a broadcast request): let it choose.
+        msg.msg_control = nullptr;
+        msg.msg_controllen = 0;
+        ::sendmsg(fd, &msg, MSG_DONTWAIT);
+    }
+}
+
 RecvBatch::RecvBatch(std::size_t slots, std::size_t slotBytes)
     : slotBytes_(slotBytes),
       buffer_(slots * slotBytes),

@@ -48,6 +48,11 @@ void enablePacketInfo(int fd, bool v6);
 // False for an address family other than IPv4/IPv6.
 bool readOrigin(const msghdr& msg, Origin& origin);
 
+// Sends one datagram from an unconnected socket to origin.client with origin.local as its
+// source address (IP_PKTINFO / IPV6_PKTINFO), as a socket bound there would. Best effort: a
+// datagram the kernel refuses is lost, as on the wire.
+void sendFrom(int fd, bool v6, const Origin& origin, const std::uint8_t* data, std::size_t len);
+
 class RecvBatch {
   public:
     // `slots` datagrams of at most `slotBytes` each per call; longer ones are marked truncated.

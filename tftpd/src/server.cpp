@@ -262,8 +262,7 @@ void Server::replyError(Listener& l, const Origin& origin, tftp::ErrorCode code,
     // reply leaves from the address the client talked to. Errors are never larger than the
     // request that caused them by more than a few bytes, and the text is fixed: no server paths.
     auto packet = tftp::buildError(code, text);
-    boost::system::error_code ec;
-    l.socket.send_to(asio::buffer(packet), origin.client, 0, ec);
+    sendFrom(l.socket.native_handle(), l.v6, origin, packet.data(), packet.size());
 }
 
 void Server::handleDatagram(Listener& l, const Origin& origin, ByteSpan packet) {
