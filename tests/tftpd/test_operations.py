@@ -143,6 +143,26 @@ class Operations(unittest.TestCase):
         self.assertIn(f"listening on socket-activated [::1]:{p6}", d.log())
         self.assertNotIn("listening on 127.0.0.1:1\n", d.log())
 
+    def test_dual_stack_socket_activation(self):
+        # One [::] socket (systemd's BindIPv6Only=both): IPv4 clients arrive IPv4-mapped and
+        # are answered over IPv4 from their own transfer port, from the address they asked.
+        netlab.require_tools("systemd-socket-activate")
+        with open("/proc/sys/net/ipv6/bindv6only") as f:
+            if f.read().strip() != "0":
+                self.skipTest("net.ipv6.bindv6only=1: no dual-stack sockets here")
+        port = lab.free_port("::1")
+        d = self.daemon(listen=False, argv_prefix=["systemd-socket-activate", "--datagram",
+                                                   "-l", f"[::]:{port}"],
+                        ready=f"Listening on [::]:{port}")
+        d.port = port
+        for host in ("127.0.0.7", "::1"):
+            d.host = host
+            result, data = self.fetch(d, FILE, "--option", "tsize=0", "--option", "blksize=1468")
+            self.assertTrue(data == self.tree.data(FILE_REL), f"{host}: {result}")
+            reply = lab.ask(d, lab.rrq("bootcode.bin"))
+            self.assertEqual((reply[0], reply[2][0]), ("data", host))
+        self.assertIn(f"listening on socket-activated [::]:{port}", d.log())
+
     def test_ipv6_with_real_clients(self):
         d = self.daemon(host="::1")
         out = tempfile.mktemp(prefix="rpinb-ops-curl6-")
