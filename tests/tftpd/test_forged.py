@@ -175,6 +175,29 @@ class Forged(unittest.TestCase):
         self.assertEqual(result["outcome"], "complete", result)
         self.assertLess(elapsed, 5.0)
         self.assertIn("evicted: server full", d.log())
+        # Then forged sources: RRQs asking timeout=255 from 60 addresses the attacker does not
+        # own (their hosts stay silent: sockets that never answer), each followed by ACK 0
+        # sprayed blind at the ports it can guess. None gets established; a Pi is still served.
+        silent = []
+        for i in range(60):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.addCleanup(s.close)
+            s.bind((f"127.0.4.{10 + i}", 0))
+            silent.append(s.getsockname())
+        ports = self.guessed_ports(d)
+        for src in silent:
+            self.forger.udp(src, ("127.0.0.1", d.port),
+                            lab.rrq(FILE, options=PI4_OPTIONS + (("timeout", "255"),)))
+            for port in ports:
+                self.forger.udp(src, ("127.0.0.1", port), ack(0))
+        t0 = time.monotonic()
+        out = lab.pi_client(d, "fetch", "--file", FILE, "--option", "tsize=0", "--option",
+                            "blksize=1468", host="127.0.0.1")
+        elapsed = time.monotonic() - t0
+        result = json.loads(out.stdout.splitlines()[-1])
+        print(f"new Pi served in {elapsed:.2f} s after 60 forged-source requests")
+        self.assertEqual(result["outcome"], "complete", result)
+        self.assertLess(elapsed, 5.0)
 
     def test_client_quota_full_of_its_own_half_open_transfers(self):
         d = self.daemon("--max-per-client", "2")
