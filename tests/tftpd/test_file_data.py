@@ -29,12 +29,17 @@ def peak_rss_kib(pid):
     raise RuntimeError("no VmHWM")
 
 
-def make_cold(path, size):
-    """A file of `size` bytes (distinct content per file, written sparse but for a header so
-    that the test does not write GBs) evicted from the page cache."""
+def make_cold(path, size, sparse=True):
+    """A file of `size` bytes evicted from the page cache: real data on disk, or (sparse, for
+    the memory test, which must not write GBs) distinct only in its first block."""
     with open(path, "wb") as f:
-        f.write(os.path.basename(path).encode().ljust(4096, b"-"))
-        f.truncate(size)
+        if sparse:
+            f.write(os.path.basename(path).encode().ljust(4096, b"-"))
+            f.truncate(size)
+        else:
+            for _ in range(size // MB):
+                f.write(os.urandom(MB))
+            f.write(os.urandom(size % MB))
         f.flush()
         os.fsync(f.fileno())
         os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
@@ -124,13 +129,13 @@ class FileData(unittest.TestCase):
         self.assertLess(worst, 0.150)
 
     def test_cold_100mb_cached_file_does_not_stall_other_transfers(self):
-        make_cold(os.path.join(self.tree.root, "cold-cached.bin"), 100 * MB)
+        make_cold(os.path.join(self.tree.root, "cold-cached.bin"), 100 * MB, sparse=False)
         d = self.daemon("--cache-mb", "256", "--max-cached-file-mb", "128")
         self.check_delays("cold 100 MB, loaded into the cache",
                           self.next_data_delays(d, "cold-cached.bin", 100 * MB))
 
     def test_cold_100mb_streamed_file_does_not_stall_other_transfers(self):
-        make_cold(os.path.join(self.tree.root, "cold-streamed.bin"), 100 * MB)
+        make_cold(os.path.join(self.tree.root, "cold-streamed.bin"), 100 * MB, sparse=False)
         d = self.daemon("--cache-mb", "256", "--max-cached-file-mb", "64")
         self.check_delays("cold 100 MB, streamed",
                           self.next_data_delays(d, "cold-streamed.bin", 100 * MB))
