@@ -1,7 +1,5 @@
 #include "file_reader.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,9 +49,9 @@ std::size_t FileReader::backlog() const {
 }
 
 void FileReader::run() {
-    // Bulk copying yields the CPU to the event loop, whose latency every transfer feels
-    // (setpriority on a thread id affects that thread only, on Linux).
-    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+    // Not niced: the loop shares locks with this thread (the job queue, Asio's post). Niced to
+    // 10 on a busy 2-core machine, the worst delay of other transfers' DATA during a cold load
+    // was 30-60 ms against 15-25 ms without (a preempted lock holder, most likely).
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
         wake_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
