@@ -187,8 +187,10 @@ TEST_CASE("file stream: a streamed file comes in chunks read ahead", "[cache]") 
         loop.poll();
     }
     CHECK(got == content);
-    // Read ahead: the transfer waited at the start, not at every chunk boundary.
-    CHECK(waits == 1);
+    // Read ahead: the transfer waits at the start, not at each of the 4 chunk boundaries (one
+    // more wait is tolerated: a busy machine may not run the reader within a chunk's time).
+    CHECK(waits >= 1);
+    CHECK(waits <= 2);
     CHECK(cache.bytesHeld() == 0);
 }
 
