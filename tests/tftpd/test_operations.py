@@ -193,6 +193,26 @@ class Operations(unittest.TestCase):
         self.assertIn("listening on socket-activated", d.log())
         self.assertNotIn("listening on 0.0.0.0:69", d.log())
 
+    def test_dual_stack_socket_activation(self):
+        # One [::] socket (systemd's BindIPv6Only=both): IPv4 clients arrive IPv4-mapped and
+        # are answered over IPv4 from their own transfer port, from the address they asked.
+        netlab.require_tools("systemd-socket-activate")
+        with open("/proc/sys/net/ipv6/bindv6only") as f:
+            if f.read().strip() != "0":
+                self.skipTest("net.ipv6.bindv6only=1: no dual-stack sockets here")
+        port = lab.free_port("::1")
+        d = self.daemon(listen=False, argv_prefix=["systemd-socket-activate", "--datagram",
+                                                   "-l", f"[::]:{port}"],
+                        ready=f"Listening on [::]:{port}")
+        d.port = port
+        for host in ("127.0.0.7", "::1"):
+            d.host = host
+            result, data = self.fetch(d, FILE, "--option", "tsize=0", "--option", "blksize=1468")
+            self.assertTrue(data == self.tree.data(FILE_REL), f"{host}: {result}")
+            reply = lab.ask(d, lab.rrq("bootcode.bin"))
+            self.assertEqual((reply[0], reply[2][0]), ("data", host))
+        self.assertIn(f"listening on socket-activated [::]:{port}", d.log())
+
     def test_ipv6_with_real_clients(self):
         d = self.daemon(host="::1")
         out = tempfile.mktemp(prefix="rpinb-ops-curl6-")
@@ -204,6 +224,21 @@ class Operations(unittest.TestCase):
             self.assertTrue(f.read() == self.tree.data(f"root/{lab.SERIAL}/kernel8.img"))
         walk = lab.pi_client(d, "boot", "--model", "pi4", "--prefix", lab.SERIAL)
         self.assertEqual(walk.returncode, 0, walk.stdout[-2000:])
+
+    def test_replies_leave_from_the_address_the_request_reached(self):
+        # A wildcard listener on a host with several addresses: DATA (from the transfer's own
+        # socket) and ERROR (from the listening socket) both come from the address asked.
+        d = self.daemon(listen=False, extra=["--listen", f"0.0.0.0:{lab.free_port()}"])
+        d.port = int(d.log().split("listening on 0.0.0.0:")[1].split()[0])
+        for target in ("127.0.0.5", "127.0.0.6"):
+            d.host = target
+            for name, kind in (("bootcode.bin", "data"), ("missing.bin", "error")):
+                reply = lab.ask(d, lab.rrq(name))
+                self.assertIsNotNone(reply, (target, name))
+                self.assertEqual(reply[0], kind, (target, name, reply))
+                self.assertEqual(reply[2][0], target, (target, name))
+                if kind == "data":
+                    self.assertNotEqual(reply[2][1], d.port)  # its own port (TID)
 
     def test_path_mtu_clamp_on_a_real_link(self):
         netlab.require_root()
@@ -304,20 +339,20 @@ class Operations(unittest.TestCase):
         self.assertIn("replaced by a new request from the same port", d.log())
 
     def test_client_gone_ends_transfer_at_first_retransmit(self):
-        # Transfers share the listener's transfer ports; a client that closes its socket is
-        # still noticed from the kernel's ICMP port unreachable (IP_RECVERR) when the DATA is
-        # first re-sent, instead of after every retry (about 15 s with these settings).
+        # A client that closes its socket is noticed from its host's ICMP port unreachable
+        # (IP_RECVERR on the transfer's connected socket) when the DATA is first re-sent,
+        # instead of after every retry (about 15 s with these settings).
         d = self.daemon(extra=["--timeout-ms", "300", "--retries", "5"])
         gone = lab.RawClient(d)
         self.assertEqual(gone.request(FILE)[0], "data")
         gone_port = gone.sock.getsockname()[1]
-        # A second client on the same transfer port keeps going meanwhile.
+        # A second client from the same address keeps going meanwhile.
         other = lab.RawClient(d)
         self.assertEqual(other.request(FILE)[0], "data")
         gone.close()
         t0 = time.monotonic()
-        netlab.wait_for(lambda: f":{gone_port} ended by client after 0 bytes: client port "
-                        "unreachable" in d.log(), timeout=5, what="port unreachable noticed")
+        netlab.wait_for(lambda: f":{gone_port} ended by client after 0 of 2000003 bytes: client "
+                        "port unreachable" in d.log(), timeout=5, what="port unreachable noticed")
         self.assertLess(time.monotonic() - t0, 3)
         self.assertTrue(other.finish() == self.tree.data(FILE_REL))
 

@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
         }
         if (args.count("--retries"))
             req.retries = static_cast<unsigned>(std::stoi(args["--retries"]));
-        req.fileTimeout = std::chrono::milliseconds(20000);
+        req.fileTimeout = std::chrono::milliseconds(
+            args.count("--file-timeout-ms") ? std::stoi(args["--file-timeout-ms"]) : 20000);
         auto r = tftpFetch(*server, req);
         std::cout << line(resultJson(r)) << std::endl;
         if (args.count("--out")) {

@@ -244,3 +244,48 @@ class RawClient:
 
     def abort(self):
         self.sock.sendto(struct.pack("!HH", 5, 0) + b"Early terminate\0", self.tid)
+
+
+# Forged packets (raw IPv4 sockets, root only): what an attacker on the LAN can send without
+# seeing the traffic. Loopback addresses only (127.0.0.0/8 is all local, so any of them can be
+# a "victim" or an "attacker" host).
+def _checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def _ipv4(src, dst, proto, payload):
+    netlab.check_address(src)
+    netlab.check_address(dst)
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0, 64, proto, 0,
+                         socket.inet_aton(src), socket.inet_aton(dst))
+    header = header[:10] + struct.pack("!H", _checksum(header)) + header[12:]
+    return header + payload
+
+
+class Forger:
+    """Sends IPv4 datagrams with any source address and port (IP_HDRINCL)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+        netlab._cleanups.append(self.sock.close)
+        self.udp_bytes = 0  # UDP payload bytes forged so far
+
+    def udp(self, src, dst, payload):
+        """src and dst are (ip, port). UDP checksum 0: none (allowed over IPv4)."""
+        udp = struct.pack("!HHHH", src[1], dst[1], 8 + len(payload), 0) + payload
+        self.sock.sendto(_ipv4(src[0], dst[0], 17, udp), (dst[0], 0))
+        self.udp_bytes += len(payload)
+
+    def port_unreachable(self, reporter, quoted_src, quoted_dst, to):
+        """ICMP port unreachable from `reporter` to `to`, quoting a UDP datagram
+        quoted_src -> quoted_dst ((ip, port) each), as a client's host would send it."""
+        quoted = _ipv4(quoted_src[0], quoted_dst[0], 17,
+                       struct.pack("!HHHH", quoted_src[1], quoted_dst[1], 8 + 4, 0) + b"\0\4\0\1")
+        icmp = struct.pack("!BBHI", 3, 3, 0, 0) + quoted
+        icmp = icmp[:2] + struct.pack("!H", _checksum(icmp)) + icmp[4:]
+        self.sock.sendto(_ipv4(reporter, to, 1, icmp), (to, 0))

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <string>
 
-#include "file_cache.h"
 #include "path_resolver.h"
 #include "sanitize.h"
 
@@ -374,36 +373,6 @@ TEST_CASE("device nodes and FIFOs are refused without being opened", "[resolver]
     PathResolver::useOpenat2(true);
     PathResolver::useProcReopen(true);
     if (!haveDev) WARN("mknod refused (not root?): the device node was not checked");
-}
-
-TEST_CASE("file cache shares one copy per file version", "[cache]") {
-    TempTree t;
-    auto r = t.resolver({});
-    FileCache cache({1 << 20, 1 << 20});
-    auto a = r.resolve("bf9fed6f/start4.elf", "");
-    auto st = a.file->st;
-    auto f1 = cache.get(std::move(a.file->fd), st);
-    auto b = r.resolve("bf9fed6f/start4.elf", "");
-    auto f2 = cache.get(std::move(b.file->fd), b.file->st);
-    CHECK(f1 == f2);
-    CHECK(cache.hits() == 1);
-    std::uint8_t scratch[16];
-    CHECK(std::string(reinterpret_cast<const char*>(f1->read(0, 6, scratch)), 6) == "serial");
-    // Rewritten in place with another size: a new entry; the old one stays valid for its users.
-    t.write("/root/bf9fed6f/start4.elf", "serial tree, version 2");
-    auto c = r.resolve("bf9fed6f/start4.elf", "");
-    auto f3 = cache.get(std::move(c.file->fd), c.file->st);
-    CHECK(f3 != f1);
-    CHECK(f1->size() == 11);
-    CHECK(f3->size() == 22);
-    // Over the per-file limit: streamed with pread, not held.
-    FileCache small({1 << 20, 4});
-    auto d = r.resolve("bf9fed6f/start4.elf", "");
-    auto f4 = small.get(std::move(d.file->fd), d.file->st);
-    CHECK_FALSE(f4->inMemory());
-    CHECK(std::string(reinterpret_cast<const char*>(f4->read(7, 4, scratch)), 4) == "tree");
-    CHECK(f4->read(20, 10, scratch) == nullptr);
-    CHECK(small.entries() == 0);
 }
 
 TEST_CASE("client strings are sanitised for logs", "[sanitize]") {

@@ -154,3 +154,36 @@ TEST_CASE("block numbers roll over to 0 past 65535", "[transfer]") {
     CHECK(t.status() == Transfer::Status::Complete);
     CHECK_FALSE(Transfer(params(65534ull * 512), t0).needsRollover());
 }
+
+TEST_CASE("early terminate pattern: only an ERROR before any DATA is acknowledged", "[transfer]") {
+    Transfer probe(params(5000, 1468, true), t0);
+    probe.start(t0);
+    probe.onClientError();
+    CHECK(probe.endedByProbe());
+    Transfer data1(params(5000, 1024, true), t0);
+    data1.start(t0);
+    data1.onAck(0, t0);
+    data1.onClientError();
+    CHECK(data1.endedByProbe());
+    Transfer mid(params(5000, 512), t0);
+    mid.start(t0);
+    mid.onAck(1, t0);
+    mid.onClientError();
+    CHECK_FALSE(mid.endedByProbe());
+    Transfer done(params(100), t0);
+    done.start(t0);
+    done.onAck(1, t0);
+    CHECK_FALSE(done.endedByProbe());
+}
+
+TEST_CASE("progress is remembered for the eviction policy", "[transfer]") {
+    Transfer t(params(5000, 512, true), t0);
+    t.start(t0);
+    CHECK(t.lastProgress() == t0);
+    t.onAck(0, t0 + 5ms);
+    CHECK(t.lastProgress() == t0 + 5ms);
+    t.onAck(0, t0 + 9ms);  // duplicate: no progress
+    CHECK(t.lastProgress() == t0 + 5ms);
+    t.onAck(1, t0 + 10ms);
+    CHECK(t.lastProgress() == t0 + 10ms);
+}

@@ -84,6 +84,50 @@ bool readOrigin(const msghdr& msg, Origin& origin) {
     return true;
 }
 
+void sendFrom(int fd, bool v6, const Origin& origin, const std::uint8_t* data, std::size_t len) {
+    iovec iov{const_cast<std::uint8_t*>(data), len};
+    msghdr msg{};
+    asio::ip::udp::endpoint to = origin.client;
+    msg.msg_name = to.data();
+    msg.msg_namelen = static_cast<socklen_t>(to.size());
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+    if (!origin.local.is_unspecified()) {
+        msg.msg_control = control;
+        cmsghdr* c = reinterpret_cast<cmsghdr*>(control);
+        if (v6) {
+            in6_pktinfo pi{};
+            const auto b = origin.local.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped,
+                                                                            origin.local.to_v4())
+                                                      .to_bytes()
+                                                : origin.local.to_v6().to_bytes();
+            std::memcpy(&pi.ipi6_addr, b.data(), 16);
+            if (origin.local.is_v6() && origin.local.to_v6().is_link_local())
+                pi.ipi6_ifindex = origin.ifindex;
+            msg.msg_controllen = CMSG_SPACE(sizeof pi);
+            c->cmsg_level = IPPROTO_IPV6;
+            c->cmsg_type = IPV6_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof pi);
+            std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+        } else {
+            in_pktinfo pi{};
+            pi.ipi_spec_dst.s_addr = htonl(origin.local.to_v4().to_uint());
+            msg.msg_controllen = CMSG_SPACE(sizeof pi);
+            c->cmsg_level = IPPROTO_IP;
+            c->cmsg_type = IP_PKTINFO;
+            c->cmsg_len = CMSG_LEN(sizeof pi);
+            std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+        }
+    }
+    if (::sendmsg(fd, &msg, MSG_DONTWAIT) < 0 && !origin.local.is_unspecified()) {
+        // A source the kernel will not use (a broadcast request): let it choose.
+        msg.msg_control = nullptr;
+        msg.msg_controllen = 0;
+        ::sendmsg(fd, &msg, MSG_DONTWAIT);
+    }
+}
+
 RecvBatch::RecvBatch(std::size_t slots, std::size_t slotBytes)
     : slotBytes_(slotBytes),
       buffer_(slots * slotBytes),
@@ -115,94 +159,6 @@ int RecvBatch::receive(int fd) {
 
 ByteSpan RecvBatch::data(std::size_t i) const {
     return ByteSpan(buffer_.data() + i * slotBytes_, msgs_[i].msg_len);
-}
-
-SendBatch::SendBatch(int fd, bool v6, std::size_t slots)
-    : fd_(fd), v6_(v6), slots_(slots), msgs_(slots) {}
-
-SendBatch::Slot& SendBatch::next(const Route& route) {
-    if (count_ == slots_.size()) flush();
-    Slot& s = slots_[count_];
-    mmsghdr& m = msgs_[count_];
-    ++count_;
-    m = {};
-    std::memcpy(&s.name, route.to.data(), route.to.size());
-    m.msg_hdr.msg_name = &s.name;
-    m.msg_hdr.msg_namelen = static_cast<socklen_t>(route.to.size());
-    m.msg_hdr.msg_iov = s.iov;
-    if (route.from.is_unspecified()) return s;
-    // The source address: the one the client's request reached, as a connected socket bound
-    // to it would use.
-    m.msg_hdr.msg_control = s.control;
-    cmsghdr* c = reinterpret_cast<cmsghdr*>(s.control);
-    if (v6_) {
-        in6_pktinfo pi{};
-        asio::ip::address_v6::bytes_type b =
-            route.from.is_v4()
-                ? asio::ip::make_address_v6(asio::ip::v4_mapped, route.from.to_v4()).to_bytes()
-                : route.from.to_v6().to_bytes();
-        std::memcpy(&pi.ipi6_addr, b.data(), 16);
-        pi.ipi6_ifindex = route.ifindex;
-        m.msg_hdr.msg_controllen = CMSG_SPACE(sizeof pi);
-        c->cmsg_level = IPPROTO_IPV6;
-        c->cmsg_type = IPV6_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof pi);
-        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
-    } else {
-        in_pktinfo pi{};
-        pi.ipi_spec_dst.s_addr = htonl(route.from.to_v4().to_uint());
-        m.msg_hdr.msg_controllen = CMSG_SPACE(sizeof pi);
-        c->cmsg_level = IPPROTO_IP;
-        c->cmsg_type = IP_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof pi);
-        std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
-    }
-    return s;
-}
-
-void SendBatch::add(const Route& route, const std::uint8_t* header, std::size_t headerLen,
-                    const std::uint8_t* payload, std::size_t payloadLen, FilePtr keep) {
-    Slot& s = next(route);
-    std::memcpy(s.header, header, headerLen);
-    s.iov[0] = {s.header, headerLen};
-    s.iov[1] = {const_cast<std::uint8_t*>(payload), payloadLen};
-    s.keep = std::move(keep);
-    msgs_[&s - slots_.data()].msg_hdr.msg_iovlen = payloadLen > 0 ? 2 : 1;
-}
-
-std::uint8_t* SendBatch::addOwned(const Route& route, std::size_t len) {
-    Slot& s = next(route);
-    s.owned.resize(len);
-    s.iov[0] = {s.owned.data(), len};
-    s.keep.reset();
-    msgs_[&s - slots_.data()].msg_hdr.msg_iovlen = 1;
-    return s.owned.data();
-}
-
-void SendBatch::flush() {
-    std::size_t off = 0;
-    bool retried = false;
-    // Bounded: every pass sends at least one datagram, drops one, or stops.
-    while (off < count_) {
-        const int n =
-            ::sendmmsg(fd_, &msgs_[off], static_cast<unsigned>(count_ - off), MSG_DONTWAIT);
-        if (n > 0) {
-            off += static_cast<std::size_t>(n);
-            retried = false;
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) break;
-        // A pending ICMP error of an earlier datagram (IP_RECVERR) fails the next send once:
-        // try that datagram again; if it fails a second time it is the one refused.
-        if (!retried) {
-            retried = true;
-            continue;
-        }
-        ++off;
-        retried = false;
-    }
-    for (std::size_t i = 0; i < count_; ++i) slots_[i].keep.reset();
-    count_ = 0;
 }
 
 }  // namespace rpinetboot::tftpd

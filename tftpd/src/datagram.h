@@ -1,9 +1,8 @@
-// Batched UDP I/O for the daemon's sockets: many datagrams per syscall in both directions.
+// UDP plumbing for the daemon's sockets: binding, buffer sizes, batched receives.
 //
 // A syscall costs far more than the work on one 1.5 KB block (on virtual machines most of all),
-// so the transfer path reads every queued ACK with one recvmmsg and answers them with one
-// sendmmsg. Each received datagram carries where it came from and which local address it
-// reached (IP_PKTINFO), and each queued one says which local address it must leave from.
+// so every queued datagram of a socket is read with one recvmmsg. Each received datagram carries
+// where it came from and which local address it reached (IP_PKTINFO).
 #pragma once
 
 #include <netinet/in.h>
@@ -17,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "file_cache.h"
 #include "rpinetboot/tftp/packet.h"
 
 namespace rpinetboot::tftpd {
@@ -50,6 +48,11 @@ void enablePacketInfo(int fd, bool v6);
 // False for an address family other than IPv4/IPv6.
 bool readOrigin(const msghdr& msg, Origin& origin);
 
+// Sends one datagram from an unconnected socket to origin.client with origin.local as its
+// source address (IP_PKTINFO / IPV6_PKTINFO), as a socket bound there would. Best effort: a
+// datagram the kernel refuses is lost, as on the wire.
+void sendFrom(int fd, bool v6, const Origin& origin, const std::uint8_t* data, std::size_t len);
+
 class RecvBatch {
   public:
     // `slots` datagrams of at most `slotBytes` each per call; longer ones are marked truncated.
@@ -73,51 +76,6 @@ class RecvBatch {
     std::vector<Control> control_;
     std::vector<iovec> iov_;
     std::vector<mmsghdr> msgs_;
-};
-
-// Outgoing datagrams of one socket, sent together by flush(). Everything a queued datagram
-// refers to is owned by the batch (or, for cached file contents, kept alive by it), so a
-// transfer may end before its last packets leave.
-class SendBatch {
-  public:
-    SendBatch(int fd, bool v6, std::size_t slots);
-
-    // Destination and the local address it must leave from (unspecified: the kernel chooses).
-    struct Route {
-        boost::asio::ip::udp::endpoint to;
-        boost::asio::ip::address from;
-        unsigned ifindex = 0;
-    };
-
-    // header + payload, the payload a view into `keep` (a cached file; may be null when the
-    // payload is empty). Flushes first when the batch is full.
-    void add(const Route& route, const std::uint8_t* header, std::size_t headerLen,
-             const std::uint8_t* payload, std::size_t payloadLen, FilePtr keep);
-    // A datagram whose bytes are written by the caller into the returned buffer of `len` bytes
-    // (OACKs, blocks read from disk). Valid until the next add/flush.
-    std::uint8_t* addOwned(const Route& route, std::size_t len);
-
-    // Sends everything queued. A datagram the kernel refuses (full send queue, unreachable) is
-    // lost, as on the wire: the transfer's retransmit timer recovers.
-    void flush();
-    std::size_t pending() const { return count_; }
-
-  private:
-    struct Slot {
-        sockaddr_storage name{};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))];
-        std::uint8_t header[8];
-        std::vector<std::uint8_t> owned;
-        FilePtr keep;
-        iovec iov[2];
-    };
-    Slot& next(const Route& route);
-
-    int fd_;
-    bool v6_;
-    std::vector<Slot> slots_;
-    std::vector<mmsghdr> msgs_;
-    std::size_t count_ = 0;
 };
 
 }  // namespace rpinetboot::tftpd

@@ -1,4 +1,6 @@
 // rpi-tftpd: a read-only TFTP server for Raspberry Pi network boot trees.
+#include <sys/resource.h>
+
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <iostream>
@@ -31,6 +33,13 @@ int main(int argc, char** argv) {
     setLogLevel(settings.logLevel);
     if (!settings.configFile.empty()) {
         LOG4CPLUS_INFO(logger(), "configuration file " << settings.configFile);
+    }
+    // Every transfer has its own socket (and a streamed file its own descriptor): take the
+    // hard limit of open files, not the soft 1024, while still allowed to.
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
     }
     try {
         boost::asio::io_context io(1);

@@ -24,55 +24,31 @@ using asio::ip::udp;
 namespace {
 
 constexpr std::size_t kMaxDatagram = 65536;
-constexpr int kBatch = 64;           // requests read per wake-up before giving transfers a turn
-constexpr int kTransferRounds = 4;   // full batches of client packets per wake-up, likewise
-constexpr unsigned kPollEvery = 16;  // client packets between extra reads of the listeners
-constexpr int kPortsPerListener = 2;
+constexpr int kBatch = 64;  // requests read per wake-up before giving transfers a turn
+// A transfer's ACKs read per receive: one in lock-step, a few with windows or duplicates.
+constexpr std::size_t kAckBatch = 8;
+// Clients send ACKs and ERRORs; an ERROR's text beyond this is cut, which is harmless.
+constexpr std::size_t kMaxClientDatagram = 1024;
 
 // IPv4 and IPv6 header plus UDP (8) and TFTP DATA (4) headers: MTU 1500 -> blksize 1468 / 1448.
 constexpr int kOverheadV4 = 20 + 8 + 4;
 constexpr int kOverheadV6 = 40 + 8 + 4;
 
-asio::ip::address unmapped(const asio::ip::address& a) {
-    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-    }
-    return a;
-}
-
-// The route's MTU towards a client, from the kernel (IP_MTU needs a connected socket: a
-// short-lived one per request that asks for large blocks). 1500 when it cannot be learnt.
-int pathMtu(const Origin& origin) {
-    const bool v6 = origin.client.address().is_v6();
-    UniqueFd fd(::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!fd) return 1500;
-    if (!origin.local.is_unspecified()) {
-        auto local = origin.local;
-        if (local.is_v6() && local.to_v6().is_link_local()) {
-            auto a = local.to_v6();
-            a.scope_id(origin.ifindex);
-            local = a;
-        }
-        if (v6 && local.is_v4())
-            local = asio::ip::make_address_v6(asio::ip::v4_mapped, local.to_v4());
-        const udp::endpoint bindTo(local, 0);
-        if (::bind(fd.get(), bindTo.data(), static_cast<socklen_t>(bindTo.size())) != 0) {
-            return 1500;
-        }
-    }
-    if (::connect(fd.get(), origin.client.data(), static_cast<socklen_t>(origin.client.size())) !=
-        0) {
-        return 1500;
-    }
-    int mtu = 0;
-    socklen_t len = sizeof mtu;
-    const bool ok = v6 ? ::getsockopt(fd.get(), IPPROTO_IPV6, IPV6_MTU, &mtu, &len) == 0
-                       : ::getsockopt(fd.get(), IPPROTO_IP, IP_MTU, &mtu, &len) == 0;
-    return ok && mtu > 0 ? mtu : 1500;
-}
-
 FileCache::Limits cacheLimits(const Settings& s) {
     return {s.cacheBytes, std::min(s.maxCachedFileBytes, s.cacheBytes)};
+}
+
+TransferPolicy::Limits policyLimits(const Settings& s) {
+    return {s.maxTransfers, s.maxPerClient};
+}
+
+TransferPolicy::Timing timing(const Settings& s) {
+    TransferPolicy::Timing t;
+    t.timeout = Transfer::Duration(s.timeoutMs);
+    t.maxTimeout = Transfer::Duration(s.maxTimeoutMs);
+    t.retries = s.retries;
+    t.halfOpenTimeout = Transfer::Duration(s.halfOpenTimeoutMs);
+    return t;
 }
 
 }  // namespace
@@ -81,14 +57,18 @@ Server::Server(asio::io_context& io, Settings settings, std::vector<std::string>
     : io_(io),
       settings_(std::move(settings)),
       args_(std::move(args)),
-      cache_(cacheLimits(settings_)),
+      reader_([this](std::function<void()> done) { asio::post(io_, std::move(done)); }),
+      cache_(cacheLimits(settings_), reader_),
+      policy_(policyLimits(settings_)),
+      poller_(io, [this](std::uint64_t id, std::uint32_t events) { transferReady(id, events); }),
       requests_(1, kMaxDatagram),
+      acks_(kAckBatch, kMaxClientDatagram),
       hup_(io, SIGHUP),
       term_(io, SIGTERM, SIGINT) {}
 
 Server::~Server() = default;
 
-bool Server::setupListener(Listener& l, std::string& error) {
+void Server::setupListener(Listener& l) {
     const int fd = l.socket.native_handle();
     const int size = settings_.receiveBuffer;
     setBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, size);
@@ -103,18 +83,6 @@ bool Server::setupListener(Listener& l, std::string& error) {
     }
     enablePacketInfo(fd, l.v6);
     l.socket.non_blocking(true);
-    int v6only = 1;
-    len = sizeof v6only;
-    if (l.v6) ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len);
-    boost::system::error_code ec;
-    for (int i = 0; i < kPortsPerListener; ++i) {
-        auto port = TransferPort::open(io_, l.socket.local_endpoint(ec), v6only != 0, size, error);
-        if (!port) return false;
-        LOG4CPLUS_DEBUG(logger(), "transfers for " << l.socket.local_endpoint(ec) << " use "
-                                                   << port->localEndpoint());
-        l.ports.push_back(std::move(port));
-    }
-    return true;
 }
 
 bool Server::addListener(const udp::endpoint& ep, std::string& error) {
@@ -125,8 +93,8 @@ bool Server::addListener(const udp::endpoint& ep, std::string& error) {
         error = msg.str();
         return false;
     }
-    listeners_.push_back({std::move(sock), ep.address().is_v6(), {}, 0});
-    if (!setupListener(listeners_.back(), error)) return false;
+    listeners_.push_back({std::move(sock), ep.address().is_v6()});
+    setupListener(listeners_.back());
     LOG4CPLUS_INFO(logger(), "listening on " << ep);
     return true;
 }
@@ -147,8 +115,8 @@ bool Server::adoptListener(int fd, std::string& error) {
         error = "cannot adopt socket-activated descriptor: " + ec.message();
         return false;
     }
-    listeners_.push_back({std::move(sock), v6, {}, 0});
-    if (!setupListener(listeners_.back(), error)) return false;
+    listeners_.push_back({std::move(sock), v6});
+    setupListener(listeners_.back());
     LOG4CPLUS_INFO(logger(),
                    "listening on socket-activated " << listeners_.back().socket.local_endpoint());
     return true;
@@ -192,10 +160,8 @@ bool Server::configure(std::string& error) {
 }
 
 void Server::start() {
-    for (auto& l : listeners_) {
-        waitRead(l);
-        for (auto& port : l.ports) waitTransfers(*port);
-    }
+    for (auto& l : listeners_) waitRead(l);
+    poller_.start();
     waitSignals();
 }
 
@@ -240,6 +206,7 @@ void Server::reload() {
     resolver_ = std::move(resolver);
     cache_.clear();
     cache_.setLimits(cacheLimits(settings_));
+    policy_.setLimits(policyLimits(settings_));
     setLogLevel(settings_.logLevel);
     LOG4CPLUS_INFO(logger(),
                    "configuration reloaded; " << sessions_.size() << " transfers keep running");
@@ -248,14 +215,14 @@ void Server::reload() {
 void Server::stop() {
     stopping_ = true;
     boost::system::error_code ignored;
-    for (auto& l : listeners_) {
-        l.socket.close(ignored);
-        for (auto& port : l.ports) port->socket().close(ignored);
-    }
+    for (auto& l : listeners_) l.socket.close(ignored);
+    poller_.stop();
     auto sessions = std::move(sessions_);
-    for (auto& [ep, s] : sessions) s->abort("server exiting");
-    order_.clear();
-    perClient_.clear();
+    for (auto& [ep, s] : sessions) {
+        s->abort("server exiting");
+        policy_.ended(s->id());
+    }
+    byId_.clear();
     hup_.cancel(ignored);
     term_.cancel(ignored);
 }
@@ -267,16 +234,7 @@ void Server::waitRead(Listener& l) {
     });
 }
 
-void Server::pollListeners(unsigned packets) {
-    // One non-blocking read per listener every kPollEvery client packets: a small fraction of a
-    // syscall per DATA block, for RRQ latency that stays low while hundreds of transfers run.
-    eventsSincePoll_ += packets;
-    if (eventsSincePoll_ < kPollEvery || stopping_) return;
-    eventsSincePoll_ = 0;
-    for (auto& l : listeners_) drain(l, false);
-}
-
-void Server::drain(Listener& l, bool rearm) {
+void Server::drain(Listener& l) {
     const int fd = l.socket.native_handle();
     int i = 0;
     for (; i < kBatch && !stopping_; ++i) {
@@ -287,8 +245,7 @@ void Server::drain(Listener& l, bool rearm) {
         if (!requests_.origin(0, origin)) continue;
         handleDatagram(l, origin, requests_.data(0));
     }
-    flushAll();  // the OACKs and first blocks of the transfers just started
-    if (!rearm || stopping_) return;
+    if (stopping_) return;
     if (i < kBatch) {
         waitRead(l);
         return;
@@ -300,76 +257,12 @@ void Server::drain(Listener& l, bool rearm) {
     });
 }
 
-void Server::waitTransfers(TransferPort& port) {
-    port.socket().async_wait(udp::socket::wait_read,
-                             [this, &port](const boost::system::error_code& ec) {
-                                 if (ec || stopping_) return;
-                                 drainTransfers(port);
-                             });
-}
-
-void Server::drainTransfers(TransferPort& port) {
-    RecvBatch& in = port.received();
-    for (int round = 0; round < kTransferRounds; ++round) {
-        const int n = in.receive(port.fd());
-        if (n < 0) {
-            // A queued ICMP error (IP_RECVERR) is reported once as the receive's error.
-            dropUnreachable(port);
-            if (stopping_) return;
-            continue;
-        }
-        const auto now = Transfer::Clock::now();
-        Origin origin;
-        for (int i = 0; i < n; ++i) {
-            if (!in.origin(static_cast<std::size_t>(i), origin)) continue;
-            // From anyone but a transfer's client the datagram is dropped, unanswered. The
-            // reference keeps the transfer alive if it ends, and leaves the map, meanwhile.
-            if (auto session = transferOf(port, origin.client)) {
-                session->onPacket(in.data(static_cast<std::size_t>(i)), now);
-            }
-        }
-        port.outgoing().flush();
-        pollListeners(static_cast<unsigned>(n));
-        if (stopping_) return;
-        if (static_cast<std::size_t>(n) < in.capacity()) {
-            waitTransfers(port);  // drained: the next datagram wakes us
-            return;
-        }
-    }
-    // Still busy after a few full batches: let timers and listeners run, then continue.
-    asio::post(io_, [this, &port] {
-        if (!stopping_) drainTransfers(port);
-    });
-}
-
-void Server::dropUnreachable(TransferPort& port) {
-    for (const auto& client : port.unreachableClients()) {
-        if (auto session = transferOf(port, client)) session->onUnreachable();
-    }
-}
-
-std::shared_ptr<Session> Server::transferOf(const TransferPort& port,
-                                            const udp::endpoint& client) const {
-    auto it = sessions_.find(client);
-    if (it == sessions_.end() || &it->second->port() != &port) return nullptr;
-    return it->second;
-}
-
-void Server::flushAll() {
-    for (auto& l : listeners_) {
-        for (auto& port : l.ports) {
-            if (port->outgoing().pending() > 0) port->outgoing().flush();
-        }
-    }
-}
-
 void Server::replyError(Listener& l, const Origin& origin, tftp::ErrorCode code, const char* text) {
     // Sent from the listening socket with the request's own destination as source, so the
     // reply leaves from the address the client talked to. Errors are never larger than the
     // request that caused them by more than a few bytes, and the text is fixed: no server paths.
     auto packet = tftp::buildError(code, text);
-    boost::system::error_code ec;
-    l.socket.send_to(asio::buffer(packet), origin.client, 0, ec);
+    sendFrom(l.socket.native_handle(), l.v6, origin, packet.data(), packet.size());
 }
 
 void Server::handleDatagram(Listener& l, const Origin& origin, ByteSpan packet) {
@@ -394,23 +287,17 @@ void Server::handleDatagram(Listener& l, const Origin& origin, ByteSpan packet) 
     handleRead(l, origin, std::move(*req));
 }
 
-bool Server::makeRoom(const asio::ip::address& client) {
-    auto it = perClient_.find(client);
-    if (it != perClient_.end() && it->second >= settings_.maxPerClient) return false;
-    if (sessions_.size() < settings_.maxTransfers) return true;
-    // Full: the oldest half-open transfer (OACK/DATA 1 never acknowledged) gives way, so a
-    // flood of abandoned requests cannot lock legitimate clients out.
-    for (Session* s : order_) {
-        if (s->halfOpen()) {
-            auto key = s->client();
-            auto found = sessions_.find(key);
-            auto keep = found->second;
-            s->abort("evicted: server full");
-            sessionEnded(s);
-            return true;
-        }
+bool Server::evict(std::uint64_t id, const char* why) {
+    auto it = byId_.find(id);
+    if (it == byId_.end()) {
+        policy_.ended(id);  // not ours any more: forget it
+        return true;
     }
-    return false;
+    auto keep = sessions_.at(it->second->client());
+    std::string reason = std::string("evicted: ") + why;
+    keep->abort(reason.c_str());
+    sessionEnded(keep.get());
+    return true;
 }
 
 void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
@@ -423,11 +310,11 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         replyError(l, origin, tftp::ErrorCode::IllegalOperation, "Only octet mode is supported");
         return;
     }
-    // A new request from an (ip, port) with a live transfer replaces it (ports get reused,
-    // firmware#745, #1041).
+    // A new request from the (ip, port) of a live transfer replaces it: Pi firmware reuses
+    // ports (firmware#745, #1041). From the same address but another port it is another
+    // transfer, and a running one is never ended by it (only the policy may make room).
     std::string key = req.filename + '\0' + req.mode;
     for (const auto& o : req.options) key += '\0' + o.name + '\0' + o.value;
-    const TransferPort* replaced = nullptr;
     if (auto it = sessions_.find(origin.client); it != sessions_.end()) {
         auto old = it->second;
         if (old->halfOpen() && old->requestKey() == key) {
@@ -440,15 +327,8 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         }
         old->abort("replaced by a new request from the same port");
         sessionEnded(old.get());
-        replaced = &old->port();
     }
-    const auto clientIp = unmapped(origin.client.address());
-    if (!makeRoom(clientIp)) {
-        LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client
-                                             << ": too many transfers");
-        replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
-        return;
-    }
+    const auto clientIp = TransferPolicy::canonical(origin.client.address());
     auto resolved = resolver_->resolve(req.filename, clientIp.to_string());
     if (!resolved.file) {
         const bool denied = resolved.error == ResolveError::AccessViolation;
@@ -459,34 +339,48 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
                    denied ? "Access violation" : "File not found");
         return;
     }
+    const auto now = Transfer::Clock::now();
+    const auto decision = policy_.admit(clientIp, now);
+    if (decision.verdict == TransferPolicy::Verdict::Evict) {
+        evict(decision.victim, decision.reason);
+    } else if (decision.verdict == TransferPolicy::Verdict::Refuse) {
+        LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client
+                                             << ": too many transfers (" << decision.reason << ")");
+        replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
+        return;
+    }
     LOG4CPLUS_TRACE(logger(), "\"" << logName << "\" is " << resolved.file->serverPath);
     auto st = resolved.file->st;
     FilePtr file = cache_.get(std::move(resolved.file->fd), st);
-    if (!file) {
+    if (cache_.takeFullNotice()) {
+        LOG4CPLUS_WARN(logger(), "file cache full: "
+                                     << (cache_.bytesHeld() >> 20) << " MiB of file contents held "
+                                     << "for running transfers (--cache-mb "
+                                     << (settings_.cacheBytes >> 20)
+                                     << "); files that do not fit are streamed from disk "
+                                        "in 64 KiB chunks until transfers end");
+    }
+    // Its own socket: a fresh port (TID), replies from the address the request reached.
+    std::string error;
+    auto socket = TransferSocket::open(origin, error);
+    if (!socket) {
         LOG4CPLUS_WARN(logger(),
-                       "failed \"" << logName << "\" to " << origin.client << ": read error");
-        replyError(l, origin, tftp::ErrorCode::NotDefined, "Read error");
+                       "failed \"" << logName << "\" to " << origin.client << ": " << error);
+        replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
         return;
     }
-
-    // Replies leave the listener's transfer port from the address the request reached (with
-    // its interface for an IPv6 link-local address).
-    SendBatch::Route route;
-    route.to = origin.client;
-    route.from = origin.local;
-    if (origin.local.is_v6() && origin.local.to_v6().is_link_local())
-        route.ifindex = origin.ifindex;
 
     NegotiationLimits limits;
     limits.maxBlockSize = settings_.maxBlockSize;
     limits.maxWindowSize = settings_.maxWindowSize;
+    limits.maxTimeoutSeconds = TransferPolicy::kMaxTimeoutOptionSeconds;
     if (settings_.mtuClamp) {
         const int overhead = clientIp.is_v4() ? kOverheadV4 : kOverheadV6;
         // Blocks that fit the smallest MTU IP allows (576, IPv6 1280) need no route lookup.
         const int alwaysFits = (clientIp.is_v4() ? 576 : 1280) - overhead;
         if (negotiate(req.options, limits, file->size()).blockSize > alwaysFits) {
             const int clamp = std::max<int>(
-                kMinBlockSize, std::min<int>(kMaxBlockSize, pathMtu(origin) - overhead));
+                kMinBlockSize, std::min<int>(kMaxBlockSize, socket->pathMtu() - overhead));
             limits.maxBlockSize =
                 static_cast<std::uint16_t>(std::min<int>(limits.maxBlockSize, clamp));
         }
@@ -498,26 +392,34 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     params.blockSize = negotiated.blockSize;
     params.windowSize = negotiated.windowSize;
     params.sendOack = !negotiated.oack.empty();
-    params.timeout = negotiated.timeoutSeconds
-                         ? Transfer::Duration(*negotiated.timeoutSeconds * 1000u)
-                         : Transfer::Duration(settings_.timeoutMs);
-    params.maxTimeout = std::max(params.timeout, Transfer::Duration(settings_.maxTimeoutMs));
-    params.maxRetries = settings_.retries;
-    params.halfOpenTimeout = Transfer::Duration(settings_.halfOpenTimeoutMs);
+    TransferPolicy::applyTiming(timing(settings_), negotiated.timeoutSeconds, params);
 
-    // Transfers take the listener's ports in turn; one replacing another takes a different one.
-    TransferPort* port = l.ports[l.nextPort++ % l.ports.size()].get();
-    if (port == replaced) port = l.ports[l.nextPort++ % l.ports.size()].get();
-    auto session =
-        std::make_shared<Session>(*this, *port, route, file, params, negotiated.oack, logName);
-    session->setRequestKey(std::move(key));
-    sessions_.emplace(origin.client, session);
-    order_.push_back(session.get());
-    ++perClient_[clientIp];
-    LOG4CPLUS_DEBUG(logger(), "start \"" << logName << "\" to " << origin.client << ", "
-                                         << file->size() << " bytes, blksize " << params.blockSize
+    const std::uint64_t id = ++nextId_;
+    LOG4CPLUS_DEBUG(logger(), "start \"" << logName << "\" to " << origin.client << " from "
+                                         << socket->localEndpoint() << ", " << file->size()
+                                         << " bytes, blksize " << params.blockSize
                                          << (params.sendOack ? ", OACK" : ""));
+    auto session = std::make_shared<Session>(*this, id, std::move(*socket), origin.client, file,
+                                             reader_, params, negotiated.oack, logName);
+    session->setRequestKey(std::move(key));
+    if (!poller_.add(session->fd(), id)) {
+        LOG4CPLUS_WARN(logger(), "failed \"" << logName << "\" to " << origin.client
+                                             << ": cannot watch its socket");
+        replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
+        return;
+    }
+    sessions_.emplace(origin.client, session);
+    byId_.emplace(id, session.get());
+    policy_.started(id, clientIp, now);
     session->start();
+}
+
+void Server::transferReady(std::uint64_t id, std::uint32_t events) {
+    auto it = byId_.find(id);
+    if (it == byId_.end()) return;  // ended earlier in this batch
+    auto session = it->second->shared_from_this();
+    if (events & EPOLLOUT) session->onWritable();
+    if (events & (EPOLLIN | EPOLLERR)) session->onReadable();
 }
 
 void Server::sessionEnded(Session* s) {
@@ -525,10 +427,8 @@ void Server::sessionEnded(Session* s) {
     if (it == sessions_.end() || it->second.get() != s) return;
     auto keep = it->second;  // s stays valid until this function returns
     sessions_.erase(it);
-    order_.remove(s);
-    auto ip = unmapped(s->client().address());
-    auto pc = perClient_.find(ip);
-    if (pc != perClient_.end() && --pc->second == 0) perClient_.erase(pc);
+    byId_.erase(s->id());
+    policy_.ended(s->id());
 }
 
 }  // namespace rpinetboot::tftpd

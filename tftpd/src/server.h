@@ -1,6 +1,7 @@
-// The Asio glue: listening sockets, their transfer ports, one Session per transfer, signals. All
-// protocol decisions live in the logic classes (Transfer, negotiate, PathResolver, FileCache);
-// this file only moves bytes and time between them and the kernel. One io_context, one thread.
+// The Asio glue: listening sockets, one Session (with its own socket) per transfer, signals.
+// All decisions live in the logic classes (Transfer, TransferPolicy, negotiate, PathResolver,
+// FileCache); this file only moves bytes and time between them and the kernel. One io_context,
+// one thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdint>
 #include <list>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,10 +17,12 @@
 
 #include "datagram.h"
 #include "file_cache.h"
+#include "file_reader.h"
 #include "path_resolver.h"
 #include "rpinetboot/tftp/packet.h"
 #include "settings.h"
-#include "transfer_port.h"
+#include "transfer_policy.h"
+#include "transfer_poller.h"
 
 namespace rpinetboot::tftpd {
 
@@ -42,45 +44,32 @@ class Server {
     void reload();
     void stop();
 
-    std::size_t activeTransfers() const { return sessions_.size(); }
-
   private:
     friend class Session;
     struct Listener {
         boost::asio::ip::udp::socket socket;
         bool v6 = false;
-        // Where its transfers send from and listen. Two, so that a transfer replacing another
-        // from the same client (ip, port) never answers from the same port as the one it
-        // replaces (RFC 1350's fresh TID per transfer, for the case where it matters).
-        std::vector<std::unique_ptr<TransferPort>> ports;
-        unsigned nextPort = 0;
     };
 
     bool addListener(const boost::asio::ip::udp::endpoint& ep, std::string& error);
     bool adoptListener(int fd, std::string& error);
-    bool setupListener(Listener& l, std::string& error);
+    void setupListener(Listener& l);
     void waitRead(Listener& l);
-    // Reads up to kBatch queued requests; `rearm` waits for more afterwards (the listener's own
-    // wake-up) while a poll from the transfer path leaves the pending wait in place.
-    void drain(Listener& l, bool rearm = true);
-    // Called by the transfer path with the number of client packets it just handled: every few
-    // of them the listening sockets are read too, so that new requests do not wait behind a
-    // full round of busy transfers.
-    void pollListeners(unsigned packets);
-    void waitTransfers(TransferPort& port);
-    // Reads the ACKs and ERRORs queued on a transfer port in batches, hands each to its
-    // transfer, and sends what they release together.
-    void drainTransfers(TransferPort& port);
-    void dropUnreachable(TransferPort& port);
-    // The transfer of `client` on `port`, if it has one there.
-    std::shared_ptr<Session> transferOf(const TransferPort& port,
-                                        const boost::asio::ip::udp::endpoint& client) const;
-    void flushAll();
+    // Reads up to kBatch queued requests, then waits for more (or comes back after the
+    // transfers had their turn when more may be queued).
+    void drain(Listener& l);
     void handleDatagram(Listener& l, const Origin& origin, ByteSpan packet);
     void handleRead(Listener& l, const Origin& origin, tftp::Request req);
     void replyError(Listener& l, const Origin& origin, tftp::ErrorCode code, const char* text);
-    bool makeRoom(const boost::asio::ip::address& client);
+    // Ends a transfer for a newcomer: true when there is room now.
+    bool evict(std::uint64_t id, const char* why);
     void sessionEnded(Session* s);
+    void transferReady(std::uint64_t id, std::uint32_t events);
+    // For sessions: the shared receive buffers (one thread), progress for the policy, and the
+    // running count of ends that are not the Pi's early terminate.
+    RecvBatch& ackBatch() { return acks_; }
+    void progressed(std::uint64_t id, Transfer::TimePoint now) { policy_.progressed(id, now); }
+    std::uint64_t countUnexpectedEnd() { return ++unexpectedEnds_; }
     void waitSignals();
     void waitHangup();
 
@@ -88,17 +77,22 @@ class Server {
     Settings settings_;
     std::vector<std::string> args_;
     std::optional<PathResolver> resolver_;
+    FileReader reader_;  // before cache_, which hands it loads
     FileCache cache_;
     std::list<Listener> listeners_;
+    TransferPolicy policy_;
+    TransferPoller poller_;
     RecvBatch requests_;  // one request at a time: requests may be 64 KiB
+    RecvBatch acks_;      // a transfer's queued ACKs and ERRORs
+    // By the client's (ip, port) as the request came in: a new request from there replaces it.
     std::unordered_map<boost::asio::ip::udp::endpoint, std::shared_ptr<Session>, EndpointHash>
         sessions_;
-    std::list<Session*> order_;  // creation order, oldest first: eviction of half-open ones
-    std::map<boost::asio::ip::address, unsigned> perClient_;
+    std::unordered_map<std::uint64_t, Session*> byId_;
+    std::uint64_t nextId_ = 0;
+    std::uint64_t unexpectedEnds_ = 0;
     boost::asio::signal_set hup_;
     boost::asio::signal_set term_;
     bool stopping_ = false;
-    unsigned eventsSincePoll_ = 0;
 };
 
 }  // namespace rpinetboot::tftpd

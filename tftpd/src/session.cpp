@@ -1,23 +1,32 @@
 #include "session.h"
 
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <cerrno>
 #include <cstring>
-#include <sstream>
-#include <vector>
 
 #include "logging.h"
 #include "sanitize.h"
 #include "server.h"
-#include "transfer_port.h"
 
 namespace rpinetboot::tftpd {
 
-Session::Session(Server& server, TransferPort& port, const SendBatch::Route& route, FilePtr file,
+namespace {
+constexpr std::size_t kMaxBatch = 64;  // the largest window (settings) in one sendmmsg
+}
+
+Session::Session(Server& server, std::uint64_t id, TransferSocket socket,
+                 const boost::asio::ip::udp::endpoint& client, FilePtr file, FileReader& reader,
                  const Transfer::Params& params, const tftp::Options& oack, std::string logName)
     : server_(server),
-      port_(port),
-      route_(route),
-      timer_(port.socket().get_executor()),
+      id_(id),
+      socket_(std::move(socket)),
+      client_(client),
+      timer_(server.io_),
       file_(std::move(file)),
+      stream_(file_, reader, params.blockSize),
       transfer_(params, Transfer::Clock::now()),
       params_(params),
       logName_(std::move(logName)),
@@ -27,20 +36,55 @@ Session::Session(Server& server, TransferPort& port, const SendBatch::Route& rou
 
 void Session::start() {
     if (transfer_.needsRollover()) {
-        LOG4CPLUS_WARN(logger(), "\"" << logName_ << "\" to " << client() << " needs "
+        LOG4CPLUS_WARN(logger(), "\"" << logName_ << "\" to " << client_ << " needs "
                                       << transfer_.totalBlocks() << " blocks of "
                                       << params_.blockSize
                                       << " bytes: the block number rolls over, which Pi "
                                          "bootloaders before 2025-09-23 cannot follow");
     }
     send(transfer_.start(Transfer::Clock::now()));
+    if (done_) return;
     armTimer();
 }
 
-void Session::onPacket(ByteSpan packet, Transfer::TimePoint now) {
+void Session::onReadable() {
+    RecvBatch& in = server_.ackBatch();
     if (done_) return;
+    const int n = in.receive(socket_.fd());
+    if (n <= 0) {
+        // Nothing (an error-queue wake-up) or a pending ICMP error reported as the receive's
+        // error.
+        checkErrors();
+        return;
+    }
+    const auto now = Transfer::Clock::now();
+    for (int i = 0; i < n && !done_; ++i) {
+        if (!socket_.fromPeer(in, static_cast<std::size_t>(i))) continue;
+        onPacket(in.data(static_cast<std::size_t>(i)), now);
+    }
+    if (done_) return;
+    if (static_cast<std::size_t>(n) == in.capacity()) {
+        // More may be queued, and the socket is edge-triggered: read again after others' turn.
+        auto self = shared_from_this();
+        boost::asio::post(server_.io_, [self] {
+            if (!self->done_) self->onReadable();
+        });
+    }
+}
+
+void Session::onWritable() {
+    if (done_ || !waitingWrite_) return;
+    waitingWrite_ = false;
+    server_.poller_.watchWritable(socket_.fd(), id_, false);
+    flushPending();
+}
+
+void Session::onPacket(ByteSpan packet, Transfer::TimePoint now) {
     if (auto ack = tftp::parseAck(packet)) {
+        const auto before = transfer_.lastProgress();
         send(transfer_.onAck(*ack, now));
+        if (done_) return;
+        if (transfer_.lastProgress() != before) server_.progressed(id_, now);
         if (!transfer_.running()) {
             finish(nullptr);
             return;
@@ -53,10 +97,17 @@ void Session::onPacket(ByteSpan packet, Transfer::TimePoint now) {
     // Anything else from the client is ignored (not answered: no reflection).
 }
 
-void Session::onUnreachable() {
-    if (done_) return;
-    transfer_.onClientError();
-    finish("client port unreachable");
+void Session::checkErrors() {
+    unsigned ignored = 0;
+    const bool gone = socket_.peerUnreachable(ignored);
+    if (ignored > 0) {
+        LOG4CPLUS_DEBUG(logger(), "\"" << logName_ << "\" to " << client_ << ": ignored " << ignored
+                                       << " ICMP error(s) not sent by the client");
+    }
+    if (gone && !done_) {
+        transfer_.onClientError();
+        finish("client port unreachable", true);
+    }
 }
 
 void Session::armTimer() {
@@ -79,7 +130,7 @@ void Session::onTimer(const boost::system::error_code& ec, unsigned generation) 
     const auto now = Transfer::Clock::now();
     if (now >= transfer_.deadline()) {
         send(transfer_.onTimer(now));
-        port_.outgoing().flush();
+        if (done_) return;
         if (!transfer_.running()) {
             finish(nullptr);
             return;
@@ -89,50 +140,100 @@ void Session::onTimer(const boost::system::error_code& ec, unsigned generation) 
 }
 
 void Session::send(const Transfer::Send& what) {
-    SendBatch& out = port_.outgoing();
-    if (what.oack) {
-        std::memcpy(out.addOwned(route_, oack_.size()), oack_.data(), oack_.size());
-        return;
-    }
-    std::vector<std::uint8_t> scratch;  // only for files streamed from disk
-    for (std::uint64_t i = 0; i < what.count; ++i) {
-        const std::uint64_t block = what.firstBlock + i;
-        std::uint8_t header[tftp::kHeaderSize];
-        tftp::writeDataHeader(header, Transfer::wireBlock(block));
-        const std::size_t len = transfer_.blockLength(block);
-        if (len == 0) {
-            out.add(route_, header, sizeof header, nullptr, 0, nullptr);
-            continue;
+    if (what.empty()) return;
+    pending_ = what;  // a newer window supersedes what was still waiting
+    if (!waitingWrite_) flushPending();
+}
+
+void Session::flushPending() {
+    while (!pending_.empty() && !done_) {
+        mmsghdr msgs[kMaxBatch];
+        iovec iov[kMaxBatch][2];
+        std::uint8_t headers[kMaxBatch][tftp::kHeaderSize];
+        std::size_t count = 0;
+        if (pending_.oack) {
+            iov[0][0] = {oack_.data(), oack_.size()};
+            msgs[0] = {};
+            msgs[0].msg_hdr.msg_iov = iov[0];
+            msgs[0].msg_hdr.msg_iovlen = 1;
+            count = 1;
+        } else {
+            const std::size_t want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(pending_.count, kMaxBatch));
+            if (!file_->inMemory()) scratch_.resize(want * params_.blockSize);
+            std::weak_ptr<Session> weak = shared_from_this();
+            auto wake = [weak] {
+                auto self = weak.lock();
+                if (self && !self->done_ && !self->waitingWrite_) self->flushPending();
+            };
+            for (; count < want; ++count) {
+                const std::uint64_t block = pending_.firstBlock + count;
+                tftp::writeDataHeader(headers[count], Transfer::wireBlock(block));
+                const std::size_t len = transfer_.blockLength(block);
+                const std::uint8_t* payload = nullptr;
+                if (len > 0) {
+                    payload = stream_.get(transfer_.blockOffset(block), len, wake);
+                    if (!payload) break;  // not read yet: send what is ready, `wake` resumes
+                    if (!file_->inMemory()) {
+                        // Copied out of the chunk, which the reader refills meanwhile.
+                        std::uint8_t* copy = scratch_.data() + count * params_.blockSize;
+                        std::memcpy(copy, payload, len);
+                        payload = copy;
+                    }
+                }
+                iov[count][0] = {headers[count], sizeof headers[count]};
+                iov[count][1] = {const_cast<std::uint8_t*>(payload), len};
+                msgs[count] = {};
+                msgs[count].msg_hdr.msg_iov = iov[count];
+                msgs[count].msg_hdr.msg_iovlen = len > 0 ? 2 : 1;
+            }
+            if (count == 0) {
+                if (stream_.failed()) {
+                    // The file shrank under us (or became unreadable): stop rather than send
+                    // short garbage.
+                    LOG4CPLUS_WARN(logger(), "\"" << logName_ << "\" to " << client_
+                                                  << " failed: file changed while being served");
+                    transfer_.onClientError();
+                    finish("file changed while being served");
+                }
+                return;  // waiting for the reader
+            }
         }
-        if (file_->inMemory()) {
-            const std::uint8_t* payload = file_->read(transfer_.blockOffset(block), len, nullptr);
-            out.add(route_, header, sizeof header, payload, len, file_);
-            continue;
+        int n = ::sendmmsg(socket_.fd(), msgs, static_cast<unsigned>(count), MSG_DONTWAIT);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+            // A pending ICMP error fails the next send once: look at it, then try again.
+            checkErrors();
+            if (done_) return;
+            n = ::sendmmsg(socket_.fd(), msgs, static_cast<unsigned>(count), MSG_DONTWAIT);
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
+                pending_ = {};  // lost, as on the wire: the retransmit timer recovers
+                return;
+            }
         }
-        scratch.resize(len);
-        const std::uint8_t* payload =
-            file_->read(transfer_.blockOffset(block), len, scratch.data());
-        if (!payload) {
-            // The streamed file shrank under us: stop rather than send short garbage.
-            LOG4CPLUS_WARN(logger(), "\"" << logName_ << "\" to " << client()
-                                          << " failed: file changed while being served");
-            transfer_.onClientError();
+        if (n <= 0) {
+            // Send buffer full: continue when it drains.
+            waitingWrite_ = true;
+            server_.poller_.watchWritable(socket_.fd(), id_, true);
             return;
         }
-        std::uint8_t* buf = out.addOwned(route_, sizeof header + len);
-        std::memcpy(buf, header, sizeof header);
-        std::memcpy(buf + sizeof header, payload, len);
+        if (pending_.oack) {
+            pending_ = {};
+        } else {
+            pending_.firstBlock += static_cast<std::uint64_t>(n);
+            pending_.count -= static_cast<std::uint64_t>(n);
+        }
     }
 }
 
 void Session::abort(const char* why) {
     if (done_) return;
-    LOG4CPLUS_DEBUG(logger(), "\"" << logName_ << "\" to " << client() << " dropped: " << why);
+    LOG4CPLUS_DEBUG(logger(), "\"" << logName_ << "\" to " << client_ << " dropped: " << why);
     done_ = true;
     timer_.cancel();
+    socket_.close();  // leaves the TransferPoller's set
 }
 
-void Session::finish(const char* detail) {
+void Session::finish(const char* detail, bool byIcmp) {
     if (done_) return;
     done_ = true;
     const auto ms =
@@ -140,14 +241,14 @@ void Session::finish(const char* detail) {
             .count();
     switch (transfer_.status()) {
         case Transfer::Status::Complete:
-            LOG4CPLUS_INFO(logger(), "sent \"" << logName_ << "\" to " << client() << ": "
+            LOG4CPLUS_INFO(logger(), "sent \"" << logName_ << "\" to " << client_ << ": "
                                                << file_->size() << " bytes in " << ms
                                                << " ms, blksize " << params_.blockSize
                                                << ", window " << params_.windowSize << ", "
                                                << transfer_.retransmits() << " retransmits");
             break;
         case Transfer::Status::TimedOut:
-            LOG4CPLUS_INFO(logger(), "failed \"" << logName_ << "\" to " << client()
+            LOG4CPLUS_INFO(logger(), "failed \"" << logName_ << "\" to " << client_
                                                  << ": timed out after " << transfer_.bytesAcked()
                                                  << " of " << file_->size() << " bytes, " << ms
                                                  << " ms, " << transfer_.retransmits()
@@ -156,14 +257,27 @@ void Session::finish(const char* detail) {
             break;
         case Transfer::Status::ClientError:
         case Transfer::Status::Running:
-            // The Pi's probe: OACK (or DATA 1) then "Early terminate". Normal, not an error.
-            LOG4CPLUS_DEBUG(logger(), "probe \"" << logName_ << "\" from " << client()
-                                                 << " ended by client after "
-                                                 << transfer_.bytesAcked() << " bytes"
-                                                 << (detail ? ": " : "") << (detail ? detail : ""));
+            if (transfer_.endedByProbe() && !byIcmp) {
+                // The Pi's probe: OACK (or DATA 1) then "Early terminate". Normal, not an error.
+                LOG4CPLUS_DEBUG(logger(), "probe \"" << logName_ << "\" from " << client_
+                                                     << " ended by client after "
+                                                     << transfer_.bytesAcked() << " bytes"
+                                                     << (detail ? ": " : "")
+                                                     << (detail ? detail : ""));
+            } else {
+                // Not the Pi's pattern: a client that gave up mid-file, or someone who can see
+                // the traffic ending it. Worth a line and a count.
+                LOG4CPLUS_INFO(logger(),
+                               "\"" << logName_ << "\" to " << client_ << " ended by client after "
+                                    << transfer_.bytesAcked() << " of " << file_->size() << " bytes"
+                                    << (detail ? ": " : "") << (detail ? detail : "")
+                                    << " (unexpected ends so far: " << server_.countUnexpectedEnd()
+                                    << ")");
+            }
             break;
     }
     timer_.cancel();
+    socket_.close();
     server_.sessionEnded(this);
 }
 

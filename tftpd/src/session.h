@@ -1,55 +1,64 @@
-// One transfer: the Transfer state machine, the file it serves, and its retransmit timer. Its
-// datagrams go through the listener's shared TransferPort; the server hands it the client's
-// packets after checking they come from the client's (ip, port).
+// One transfer: the Transfer state machine, the file it serves, its own connected socket (its
+// TID) and its retransmit timer. Only datagrams from the client's (ip, port) reach it.
 #pragma once
 
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "datagram.h"
 #include "file_cache.h"
+#include "file_stream.h"
 #include "rpinetboot/tftp/packet.h"
 #include "transfer.h"
+#include "transfer_socket.h"
 
 namespace rpinetboot::tftpd {
 
 class Server;
-class TransferPort;
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(Server& server, TransferPort& port, const SendBatch::Route& route, FilePtr file,
+    Session(Server& server, std::uint64_t id, TransferSocket socket,
+            const boost::asio::ip::udp::endpoint& client, FilePtr file, FileReader& reader,
             const Transfer::Params& params, const tftp::Options& oack, std::string logName);
 
-    // Queues the OACK or DATA 1 on the port (sent with the port's next flush).
+    // Sends the OACK or DATA 1 (the server has put its socket in the TransferPoller).
     void start();
-    // A datagram from the client (ACK, ERROR, anything else is ignored); replies are queued.
-    void onPacket(ByteSpan packet, Transfer::TimePoint now);
-    // ICMP said the client's port is closed: it has gone away.
-    void onUnreachable();
+    // From the TransferPoller: the socket has datagrams or an error queued / can send again.
+    void onReadable();
+    void onWritable();
+    int fd() const { return socket_.fd(); }
     // Ends the transfer without telling the client (replaced by a new request, evicted, exit).
     void abort(const char* why);
 
-    const boost::asio::ip::udp::endpoint& client() const { return route_.to; }
-    const TransferPort& port() const { return port_; }
+    std::uint64_t id() const { return id_; }
+    // The client as the request came in (the key of the server's table).
+    const boost::asio::ip::udp::endpoint& client() const { return client_; }
     bool halfOpen() const { return transfer_.halfOpen(); }
     // The request that started this transfer, to recognise a client's retransmitted RRQ.
     void setRequestKey(std::string key) { requestKey_ = std::move(key); }
     const std::string& requestKey() const { return requestKey_; }
 
   private:
+    void onPacket(ByteSpan packet, Transfer::TimePoint now);
+    void checkErrors();
     void armTimer();
     void onTimer(const boost::system::error_code& ec, unsigned generation);
     void send(const Transfer::Send& what);
-    void finish(const char* detail);
+    void flushPending();
+    void finish(const char* detail, bool byIcmp = false);
 
     Server& server_;
-    TransferPort& port_;
-    SendBatch::Route route_;
+    std::uint64_t id_;
+    TransferSocket socket_;
+    boost::asio::ip::udp::endpoint client_;
     boost::asio::steady_timer timer_;
     FilePtr file_;
+    FileStream stream_;
     Transfer transfer_;
     Transfer::Params params_;
     Bytes oack_;
@@ -57,8 +66,13 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string requestKey_;
     Transfer::TimePoint started_;
     Transfer::TimePoint timerAt_{};
+    // What could not be sent yet because the socket's send buffer was full (a large window of
+    // large blocks): sent when it drains. A newer Send replaces it.
+    Transfer::Send pending_;
+    std::vector<std::uint8_t> scratch_;  // blocks of a streamed file, copied out of its chunks
     unsigned timerGeneration_ = 0;
     bool timerArmed_ = false;
+    bool waitingWrite_ = false;
     bool done_ = false;
 };
 

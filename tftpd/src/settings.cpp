@@ -60,7 +60,9 @@ po::options_description describe() {
          "Largest RFC 7440 window granted (1..64). Default: 8.")  //
         ("timeout-ms", po::value<unsigned>(),
          "First retransmit timeout in milliseconds (100..10000), doubled on each retry. A "
-         "client's timeout option overrides it. Default: 1000.")  //
+         "client's timeout option of 1..5 s overrides it (larger ones are not granted), and no "
+         "transfer waits more than 30 s for an ACK (a Pi gives up a file after 30 s). "
+         "Default: 1000.")  //
         ("max-timeout-ms", po::value<unsigned>(),
          "Retransmit backoff ceiling in milliseconds. Default: 4000.")  //
         ("retries", po::value<unsigned>(),
@@ -71,12 +73,15 @@ po::options_description describe() {
     po::options_description ops("Limits and operations");
     ops.add_options()  //
         ("max-transfers", po::value<unsigned>(),
-         "Concurrent transfers in total; when full, the oldest half-open transfer makes room, "
-         "else the request gets an ERROR. Default: 1024.")  //
+         "Concurrent transfers in total; when full, the transfer that has made the least "
+         "progress for longest makes room (half-open ones first, then any without an ACK for "
+         "2 s), else the request gets an ERROR. Default: 1024.")  //
         ("max-per-client", po::value<unsigned>(),
-         "Concurrent transfers per client address. Default: 16.")  //
+         "Concurrent transfers per client address; when a client's are all in use, its own "
+         "oldest half-open (or stalled) transfer makes room. Default: 16.")  //
         ("cache-mb", po::value<unsigned>(),
-         "Memory for cached file contents, MiB. Default: 256.")  //
+         "Memory for file contents, MiB, including files held by running transfers; past it "
+         "files are streamed from disk in 64 KiB chunks. Default: 256.")  //
         ("max-cached-file-mb", po::value<unsigned>(),
          "Files larger than this (MiB) are streamed from disk instead of cached. Default: 64.")  //
         ("receive-buffer", po::value<unsigned>(),

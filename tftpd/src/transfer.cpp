@@ -9,6 +9,7 @@ Transfer::Transfer(const Params& params, TimePoint now)
       // A file that is an exact multiple of the block size ends with an empty block.
       totalBlocks_(params.fileSize / params.blockSize + 1),
       startedAt_(now),
+      lastProgress_(now),
       deadline_(now),
       currentTimeout_(params.timeout) {
     if (p_.windowSize == 0) p_.windowSize = 1;
@@ -29,7 +30,7 @@ std::size_t Transfer::blockLength(std::uint64_t block) const {
 }
 
 void Transfer::arm(TimePoint now) {
-    deadline_ = now + currentTimeout_;
+    deadline_ = std::min(now + currentTimeout_, lastProgress_ + p_.maxSilence);
     if (!established_) deadline_ = std::min(deadline_, startedAt_ + p_.halfOpenTimeout);
 }
 
@@ -60,6 +61,7 @@ Transfer::Send Transfer::onAck(std::uint16_t block, TimePoint now) {
         if (block != 0) return {};
         oackOutstanding_ = false;
         established_ = true;
+        lastProgress_ = now;
         retries_ = 0;
         currentTimeout_ = p_.timeout;
         return nextWindow(now);
@@ -73,6 +75,7 @@ Transfer::Send Transfer::onAck(std::uint16_t block, TimePoint now) {
     }
     acked_ += delta;
     established_ = true;
+    lastProgress_ = now;
     retries_ = 0;
     currentTimeout_ = p_.timeout;
     if (acked_ >= totalBlocks_) {
@@ -93,7 +96,7 @@ Transfer::Send Transfer::onTimer(TimePoint now) {
         status_ = Status::TimedOut;
         return {};
     }
-    if (retries_ >= p_.maxRetries) {
+    if (retries_ >= p_.maxRetries || now >= lastProgress_ + p_.maxSilence) {
         status_ = Status::TimedOut;
         return {};
     }

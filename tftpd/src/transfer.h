@@ -24,6 +24,9 @@ class Transfer {
         unsigned maxRetries = 5;    // retransmits of one window before giving up
         // An OACK or DATA 1 never acknowledged is a half-open transfer: it ends this soon.
         Duration halfOpenTimeout{3000};
+        // However the timeouts and retries add up, a transfer without progress for this long
+        // has failed (see TransferPolicy for why 30 s).
+        Duration maxSilence{30000};
     };
 
     enum class Status { Running, Complete, TimedOut, ClientError };
@@ -50,6 +53,11 @@ class Transfer {
     bool running() const { return status_ == Status::Running; }
     // No acknowledgement yet (OACK or DATA 1 outstanding).
     bool halfOpen() const { return !established_; }
+    // When the client last acknowledged something new (the start until it does).
+    TimePoint lastProgress() const { return lastProgress_; }
+    // The client ended it with ERROR before acknowledging any DATA: the Pi's probe ("Early
+    // terminate" after the OACK, or after DATA 1 from older firmware, firmware#1700).
+    bool endedByProbe() const { return status_ == Status::ClientError && acked_ == 0; }
     TimePoint deadline() const { return deadline_; }
 
     std::uint64_t totalBlocks() const { return totalBlocks_; }
@@ -78,6 +86,7 @@ class Transfer {
     bool established_ = false;
     Status status_ = Status::Running;
     TimePoint startedAt_;
+    TimePoint lastProgress_;
     TimePoint deadline_;
     Duration currentTimeout_;
     unsigned retries_ = 0;
