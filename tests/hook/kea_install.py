@@ -41,13 +41,17 @@ def chroot_script():
 
 
 def chroot_root(suite):
-    """The chroot's root directory as scripts/kea-chroot.sh places it (without creating it)."""
+    """The chroot's root directory from scripts/kea-chroot.sh, or None when no chroot of `suite`
+    was ever made (the script would spend minutes making one: that is `make`'s job, not a test's).
+    A chroot of an older package list is brought up to date by the script."""
     if os.environ.get("RPI_NETBOOT_KEA_ROOT"):
         return os.environ["RPI_NETBOOT_KEA_ROOT"]
-    if not os.path.exists(chroot_script()):
+    cache = os.environ.get("RPI_NETBOOT_CHROOT_CACHE", "/var/cache/rpi-netboot/chroots")
+    if not os.path.exists(chroot_script()) or not glob.glob(
+            os.path.join(glob.escape(cache), f"{suite}-*", ".rpi-netboot-chroot")):
         return None
-    res = subprocess.run([chroot_script(), "path", suite], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, timeout=30, check=False)
+    res = subprocess.run([chroot_script(), "ensure", suite], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, timeout=600, check=False)
     return res.stdout.strip() if res.returncode == 0 else None
 
 
@@ -57,13 +61,15 @@ def foreign_version(version):
 
 
 class Paths:
-    """Where one kea-dhcp4 keeps its files: `kea` as that Kea sees them, `host` as the test does."""
+    """Where one kea-dhcp4 keeps its files, as that Kea names them. `tmp` (config, PID and lock
+    files) is a host temp dir, bound at the same path inside a chroot; the hook, log and lease
+    file lie in the chroot's own directories (host(path) is where the test finds them); the
+    control socket of a chroot's Kea lies in its private /run (socket_for(pid))."""
 
     def __init__(self, inst, tag):
         self.inst, self.tag = inst, tag
-        self.tmp_host = tempfile.mkdtemp(prefix="rpinb-kea-", dir=inst.host_path("/tmp"))
-        os.chmod(self.tmp_host, 0o755)
-        self.tmp = inst.kea_path(self.tmp_host)
+        self.tmp = tempfile.mkdtemp(prefix="rpinb-kea-")
+        os.chmod(self.tmp, 0o755)
         if inst.chroot:
             self.socket = f"/run/kea/{tag}.sock"
             self.log = f"/var/log/kea/{tag}.log"
@@ -83,12 +89,19 @@ class Paths:
             return src
         dest = dest or os.path.join(self.inst.hooks_dir, f"libdhcp_rpi_netboot-{self.tag}"
                                     f"-{len(self.installed_hooks)}.so")
-        tmp = self.inst.host_path(dest) + ".tmp"
+        tmp = self.host(dest) + ".tmp"
         shutil.copyfile(src, tmp)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, self.inst.host_path(dest))  # as dpkg does: never a half-written library
+        os.replace(tmp, self.host(dest))  # as dpkg does: never a half-written library
         self.installed_hooks.append(dest)
         return dest
+
+    def host(self, kea_path):
+        return self.inst.host_path(kea_path)
+
+    def socket_for(self, pid):
+        """The control socket's path for the test, given the PID of kea-dhcp4."""
+        return f"/proc/{pid}/root{self.socket}" if self.inst.chroot else self.socket
 
     @staticmethod
     def _unlink(path):
@@ -97,19 +110,16 @@ class Paths:
         except FileNotFoundError:
             pass
 
-    def host(self, kea_path):
-        return self.inst.host_path(kea_path)
-
     def remove(self):
         if os.environ.get("RPI_NETBOOT_KEEP_TMP"):
             return
-        # Kea's log rotation and lease file cleanup add suffixes (.1, .2, .completed, ...).
-        for p in [self.socket, self.socket + ".lock"] + self.installed_hooks:
+        for p in self.installed_hooks:
             self._unlink(self.host(p))
+        # Kea's log rotation and lease file cleanup add suffixes (.1, .2, .completed, ...).
         for p in (self.log, self.leases):
             for q in glob.glob(glob.escape(self.host(p)) + "*"):
                 self._unlink(q)
-        shutil.rmtree(self.tmp_host, ignore_errors=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class Installation:
@@ -127,7 +137,8 @@ class Installation:
             default_build = netlab.build_dir()
         env_build = os.environ.get("RPI_NETBOOT_KEA_BUILD") if version is None else None
         self.build = env_build or default_build
-        hooks = glob.glob(self.host_path("/usr/lib/*/kea/hooks")) if self.root else []
+        hooks = glob.glob(os.path.join(glob.escape(self.root), "usr/lib/*/kea/hooks")) \
+            if self.root else []
         self.hooks_dir = self.kea_path(hooks[0]) if hooks else None
 
     def describe(self):
@@ -137,7 +148,7 @@ class Installation:
     def missing(self):
         """What this installation lacks to run the tests, or None."""
         if self.chroot and not (self.root and os.path.isdir(self.root)):
-            return (f"no {self.suite} chroot for Kea {self.version}: run "
+            return (f"no {self.suite} chroot for Kea {self.version}: make one with "
                     f"`scripts/kea-chroot.sh ensure {self.suite}`")
         if not os.path.exists(self.host_path("/usr/sbin/kea-dhcp4")):
             return f"no kea-dhcp4 in {self.root}"
@@ -148,40 +159,35 @@ class Installation:
         return None
 
     def host_path(self, kea_path):
+        """Where the test finds a file of the chroot's own file system (not /tmp, /run)."""
         return os.path.join(self.root, kea_path.lstrip("/")) if self.chroot else kea_path
 
     def kea_path(self, host_path):
-        if not self.chroot:
+        if not self.chroot or not host_path.startswith(self.root.rstrip("/") + "/"):
             return host_path
-        rel = os.path.relpath(host_path, self.root)
-        assert not rel.startswith(".."), host_path
-        return "/" + rel
+        return "/" + os.path.relpath(host_path, self.root)
 
-    def argv(self, args):
-        """kea-dhcp4 with `args`, to run in the current network namespace. A chroot's Kea runs via
-        chroot(8), which execs it: the process started is kea-dhcp4 itself (stopped by PID)."""
+    def argv(self, args, paths=None):
+        """kea-dhcp4 with `args`, to run in the current network namespace. A chroot's Kea runs
+        through `kea-chroot.sh run`, which execs it: the process started is kea-dhcp4 itself
+        (stopped by PID), with the server's temp dir bound at the same path."""
         if not self.chroot:
             return ["/usr/sbin/kea-dhcp4"] + list(args)
-        return ["chroot", self.root, "/usr/sbin/kea-dhcp4"] + list(args)
+        bind = ["--bind", paths.tmp] if paths else []
+        return [chroot_script(), "run"] + bind + [self.suite, "--", "/usr/sbin/kea-dhcp4"] + list(args)
 
     def new_paths(self):
-        tag = f"rpinb-{os.getpid()}-{next(_serial)}"
-        if self.chroot:
-            # The directories Kea's packages create at boot (tmpfiles.d), 0750 as Kea 3.0 wants
-            # its socket directory; nothing runs them in a chroot.
-            for d in ("/run/kea", "/var/log/kea", "/var/lib/kea"):
-                os.makedirs(self.host_path(d), mode=0o750, exist_ok=True)
-        return Paths(self, tag)
+        return Paths(self, f"rpinb-{os.getpid()}-{next(_serial)}")
 
     def server_env(self, paths):
         """Environment for kea-dhcp4: its PID and lock files in the server's own directory, so
         that several servers run at once."""
         for d in ("pid", "lock"):
-            os.makedirs(os.path.join(paths.tmp_host, d), exist_ok=True)
+            os.makedirs(os.path.join(paths.tmp, d), exist_ok=True)
         return dict(os.environ, KEA_PIDFILE_DIR=os.path.join(paths.tmp, "pid"),
                     KEA_LOCKFILE_DIR=os.path.join(paths.tmp, "lock"))
 
     def version_text(self):
         res = subprocess.run(self.argv(["-V"]), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True, timeout=30, check=False)
+                             text=True, timeout=60, check=False)
         return res.stdout.splitlines()[0].strip() if res.stdout else "?"

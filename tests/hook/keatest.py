@@ -145,17 +145,17 @@ class KeaServer:
     def __init__(self, lab, config=None, config_text=None, paths=None, **config_kw):
         self.lab = lab
         self.paths = paths or INSTALL.new_paths()
-        self.tmp = self.paths.tmp_host
+        self.tmp = self.paths.tmp
         if config is None and config_text is None:
             config = base_config(lab.server_if, self.paths, **config_kw)
         self.config_path = os.path.join(self.tmp, "kea-dhcp4.conf")
         with open(self.config_path, "w") as f:
             f.write(config_text if config_text is not None else json.dumps(config, indent=2))
         self.log_path = self.paths.host(self.paths.log)
-        self.socket_path = self.paths.host(self.paths.socket)
-        self.proc = lab.server.start(INSTALL.argv(["-c", INSTALL.kea_path(self.config_path)]),
+        self.proc = lab.server.start(INSTALL.argv(["-c", self.config_path], self.paths),
                                      env=INSTALL.server_env(self.paths), name="kea-dhcp4",
                                      log=os.path.join(self.tmp, "stdout.log"))
+        self.socket_path = self.paths.socket_for(self.proc.pid)
 
     def log(self):
         with open(self.proc.log_path, errors="replace") as f:
