@@ -32,7 +32,10 @@ format-check: deps
 # Every test: formatting, the full suite on the release build, unit and fuzz tests under ASan+UBSan.
 test: format-check build build-asan
 	ctest --test-dir $(ASAN_BUILD) -L 'unit|fuzz' --output-on-failure
-	ctest --test-dir $(BUILD) --output-on-failure
+	@# The report ends with the Kea versions the hook's integration tests ran against.
+	ctest --test-dir $(BUILD) --output-on-failure --output-junit $(abspath $(BUILD))/ctest-junit.xml; \
+	    status=$$?; /usr/bin/python3 tests/hook/kea_versions.py $(BUILD)/ctest-junit.xml || status=1; \
+	    exit $$status
 
 test-unit: build
 	ctest --test-dir $(BUILD) -L unit --output-on-failure
