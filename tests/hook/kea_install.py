@@ -155,7 +155,9 @@ class Installation:
         if self.chroot and not self.hooks_dir:
             return f"no Kea hooks directory in {self.root}"
         if not os.path.exists(os.path.join(self.build, "kea-hook", HOOK_NAME)):
-            return f"the hook is not built for Kea {self.version} in {self.build}"
+            how = (f"`scripts/kea-chroot.sh build {self.suite} {self.build} rpinetboot_kea_hook`"
+                   if self.chroot else "`cmake --build build --target rpinetboot_kea_hook`")
+            return f"the hook is not built for Kea {self.version} in {self.build}: build it with {how}"
         return None
 
     def host_path(self, kea_path):
