@@ -113,6 +113,13 @@ def options(reply):
     return {o["code"]: o["hex"] for o in reply["options"]}
 
 
+def pool_class(name):
+    """A pool guard for one client class: Kea 3.0 deprecates a pool's "client-class" (it logs a
+    deprecation) for the list "client-classes", which Kea 2.2 and 2.6 do not know."""
+    newer = tuple(int(x) for x in VERSION.split(".")) >= (3, 0)
+    return {"client-classes": [name]} if newer else {"client-class": name}
+
+
 def base_config(interface, paths, hook_params=None, with_hook=True, subnet=None, classes=None,
                 extra=None, hook_build=None):
     """A configuration for the server whose files are `paths` (KeaServer.paths)."""
@@ -146,15 +153,19 @@ class KeaServer:
         self.lab = lab
         self.paths = paths or INSTALL.new_paths()
         self.tmp = self.paths.tmp
-        if config is None and config_text is None:
-            config = base_config(lab.server_if, self.paths, **config_kw)
-        self.config_path = os.path.join(self.tmp, "kea-dhcp4.conf")
-        with open(self.config_path, "w") as f:
-            f.write(config_text if config_text is not None else json.dumps(config, indent=2))
-        self.log_path = self.paths.host(self.paths.log)
-        self.proc = lab.server.start(INSTALL.argv(["-c", self.config_path], self.paths),
-                                     env=INSTALL.server_env(self.paths), name="kea-dhcp4",
-                                     log=os.path.join(self.tmp, "stdout.log"))
+        try:
+            if config is None and config_text is None:
+                config = base_config(lab.server_if, self.paths, **config_kw)
+            self.config_path = os.path.join(self.tmp, "kea-dhcp4.conf")
+            with open(self.config_path, "w") as f:
+                f.write(config_text if config_text is not None else json.dumps(config, indent=2))
+            self.log_path = self.paths.host(self.paths.log)
+            self.proc = lab.server.start(INSTALL.argv(["-c", self.config_path], self.paths),
+                                         env=INSTALL.server_env(self.paths), name="kea-dhcp4",
+                                         log=os.path.join(self.tmp, "stdout.log"))
+        except BaseException:
+            self.paths.remove()  # nothing was started: leave no copy of the hook, no temp dir
+            raise
         self.socket_path = self.paths.socket_for(self.proc.pid)
 
     def log(self):
@@ -170,9 +181,13 @@ class KeaServer:
             if not self.proc.alive():
                 raise AssertionError("kea-dhcp4 exited during start-up:\n" + self.log()[-4000:])
             return "DHCP4_STARTED" in self.log() and os.path.exists(self.socket_path)
-        netlab.wait_for(ready, timeout=timeout, what="kea-dhcp4 start-up")
-        if "DHCPSRV_OPEN_SOCKET_FAIL" in self.log():
-            raise AssertionError("kea-dhcp4 could not open its sockets:\n" + self.log()[-4000:])
+        try:
+            netlab.wait_for(ready, timeout=timeout, what="kea-dhcp4 start-up")
+            if "DHCPSRV_OPEN_SOCKET_FAIL" in self.log():
+                raise AssertionError("kea-dhcp4 could not open its sockets:\n" + self.log()[-4000:])
+        except BaseException:
+            self.stop()  # callers hold no reference yet (KeaServer(...).wait_ready())
+            raise
         return self
 
     def wait_exit(self, timeout=15):
