@@ -12,7 +12,8 @@ server's hook library is copied into the chroot's hooks directory and its socket
 file live in those directories, under names unique to the server (tests run in parallel), and all
 of them are removed when the server stops.
 
-Overrides: RPI_NETBOOT_KEA_ROOT (the chroot root), RPI_NETBOOT_KEA_BUILD (the hook's build dir).
+Overrides: RPI_NETBOOT_KEA_BUILD (the hook's build dir), RPI_NETBOOT_CHROOT_CACHE (where
+kea-chroot.sh keeps its chroots).
 """
 
 import glob
@@ -44,8 +45,6 @@ def chroot_root(suite):
     """The chroot's root directory from scripts/kea-chroot.sh, or None when no chroot of `suite`
     was ever made (the script would spend minutes making one: that is `make`'s job, not a test's).
     A chroot of an older package list is brought up to date by the script."""
-    if os.environ.get("RPI_NETBOOT_KEA_ROOT"):
-        return os.environ["RPI_NETBOOT_KEA_ROOT"]
     cache = os.environ.get("RPI_NETBOOT_CHROOT_CACHE", "/var/cache/rpi-netboot/chroots")
     if not os.path.exists(chroot_script()) or not glob.glob(
             os.path.join(glob.escape(cache), f"{suite}-*", ".rpi-netboot-chroot")):
