@@ -156,7 +156,8 @@ class Installation:
         if not os.path.exists(os.path.join(self.build, "kea-hook", HOOK_NAME)):
             how = (f"`scripts/kea-chroot.sh build {self.suite} {self.build} rpinetboot_kea_hook`"
                    if self.chroot else "`cmake --build build --target rpinetboot_kea_hook`")
-            return f"the hook is not built for Kea {self.version} in {self.build}: build it with {how}"
+            return (f"the hook is not built for Kea {self.version} in {self.build}: "
+                    f"build it with {how}")
         return None
 
     def host_path(self, kea_path):
@@ -175,7 +176,8 @@ class Installation:
         if not self.chroot:
             return ["/usr/sbin/kea-dhcp4"] + list(args)
         bind = ["--bind", paths.tmp] if paths else []
-        return [chroot_script(), "run"] + bind + [self.suite, "--", "/usr/sbin/kea-dhcp4"] + list(args)
+        return ([chroot_script(), "run"] + bind + [self.suite, "--", "/usr/sbin/kea-dhcp4"] +
+                list(args))
 
     def new_paths(self):
         return Paths(self, f"rpinb-{os.getpid()}-{next(_serial)}")

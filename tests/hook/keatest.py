@@ -184,7 +184,8 @@ class KeaServer:
         try:
             netlab.wait_for(ready, timeout=timeout, what="kea-dhcp4 start-up")
             if "DHCPSRV_OPEN_SOCKET_FAIL" in self.log():
-                raise AssertionError("kea-dhcp4 could not open its sockets:\n" + self.log()[-4000:])
+                raise AssertionError("kea-dhcp4 could not open its sockets:\n" +
+                                     self.log()[-4000:])
         except BaseException:
             self.stop()  # callers hold no reference yet (KeaServer(...).wait_ready())
             raise
