@@ -123,7 +123,7 @@ class PiHookTest(unittest.TestCase):
         replies = self.lab.exchange("--payload-hex", bad97)
         self.assertEqual(len(replies), 1)
         self.assertNotPiReply(replies[0], "malformed option 97")
-        # A Pi 4 (Pi OUI, Pi option 97) whose option 55 is empty: Kea 2.2 itself drops it while
+        # A Pi 4 (Pi OUI, Pi option 97) whose option 55 is empty: Kea itself (2.2, 2.6.3 and 3.0.4) drops it while
         # parsing (DHCP4_PACKET_DROP_0001 "option 55 empty"), before any callout; the hook's own
         # check for that case is unit-tested (kea_hook_test). Nothing breaks, nothing is counted.
         empty55 = keatest.bootp_request("dc:a6:32:00:00:55", 0x55555555, [

@@ -4,11 +4,12 @@ raspberrypi/firmware#1303); neither does bootcode.bin (facts section 2). With ho
 (default) the hook records each ROM3 and BOOTCODE OFFER as a lease, so a second Pi is never
 offered an address the first one is using.
 
-A two-address pool makes reuse visible: Pi A (ROM) and Pi B (bootcode.bin) boot in the same second, A retries, then a
-third Pi C boots. Held: A and B differ, A keeps its address, C gets nothing (both addresses are
-in use, and C's ROM retries later). Not held (hold-rom-offers false): Kea 2.2's iterative
-allocator still gives A and B different addresses, but C is offered an address a Pi is using.
-Finally a held offer expires: Kea reclaims it and the subnet's (and pool's) counts return to 0.
+A two-address pool makes reuse visible: Pi A (ROM) and Pi B (bootcode.bin) boot in the same
+second, A retries, then a third Pi C boots. Held: A and B differ, A keeps its address, C gets
+nothing (both addresses are in use, and C's ROM retries later). Not held (hold-rom-offers false):
+Kea's iterative allocator (the default on 2.2, 2.6 and 3.0) still gives A and B different
+addresses, but C is offered an address a Pi is using. Finally a held offer expires: Kea reclaims
+it and the subnet's (and pool's) counts return to 0.
 """
 
 import sys
