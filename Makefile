@@ -3,8 +3,14 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
+# Newer Keas, each built in a cached Debian chroot (scripts/kea-chroot.sh): trixie = Kea 2.6,
+# sid = Kea 3.0, into build-<suite>/. KEA_MATRIX_TARGETS empty = every target.
+KEA_SUITES ?= trixie sid
+KEA_BUILDS := $(addprefix build-,$(KEA_SUITES))
+KEA_MATRIX_TARGETS ?=
 
-.PHONY: all deps build build-asan test test-unit format format-check demo bench deb clean
+.PHONY: all deps build build-asan test test-unit format format-check demo bench deb clean \
+        kea-matrix kea-matrix-unit $(KEA_BUILDS)
 
 all: build
 
@@ -22,6 +28,16 @@ $(ASAN_BUILD)/CMakeCache.txt:
 
 build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+# The hook, daemons, probe and tests built against each newer Kea (the host's own is `build`).
+kea-matrix: $(KEA_BUILDS)
+
+$(KEA_BUILDS): build-%: deps
+	scripts/kea-chroot.sh build $* build-$* $(KEA_MATRIX_TARGETS)
+
+# Unit tests of each matrix build, run inside its chroot.
+kea-matrix-unit: kea-matrix
+	for s in $(KEA_SUITES); do scripts/kea-chroot.sh run $$s -- ctest --test-dir build-$$s -L unit --output-on-failure -j$(JOBS) || exit 1; done
 
 format:
 	scripts/format.sh fix
@@ -50,4 +66,4 @@ deb: deps
 	scripts/build-debs.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(KEA_BUILDS)
