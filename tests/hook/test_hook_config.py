@@ -264,7 +264,7 @@ class ExampleConfigTest(unittest.TestCase):
             else:
                 # Kea 2.2 has no path rules: only host paths change, to this build's hook and
                 # files in the server's temp dir.
-                for old, new in ((EXAMPLE_HOOK, keatest.hook_library()),
+                for old, new in ((EXAMPLE_HOOK, paths.hook()),
                                  (EXAMPLE_FILES["leases"], paths.leases),
                                  (EXAMPLE_FILES["log"], paths.log),
                                  (EXAMPLE_FILES["socket"], paths.socket)):
