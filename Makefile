@@ -46,7 +46,8 @@ format-check: deps
 	scripts/format.sh check
 
 # Every test: formatting, the full suite on the release build, unit and fuzz tests under ASan+UBSan.
-test: format-check build build-asan
+# kea-matrix: the hook's integration tests also run against Kea 2.6 and 3.0 (build-trixie/sid).
+test: format-check build build-asan kea-matrix
 	ctest --test-dir $(ASAN_BUILD) -L 'unit|fuzz' --output-on-failure
 	@# The report ends with the Kea versions the hook's integration tests ran against.
 	ctest --test-dir $(BUILD) --output-on-failure --output-junit $(abspath $(BUILD))/ctest-junit.xml; \
