@@ -9,6 +9,7 @@ import ipaddress
 import json
 import os
 import re
+import shutil
 import sys
 import unittest
 
@@ -233,6 +234,55 @@ class ForeignBuildTest(unittest.TestCase):
         self.assertIn("DHCP4_CONFIG_LOAD_FAIL", log)
         self.assertIn("hooks libraries failed to validate - library or libraries in error are: "
                       + library, log)
+
+
+class PathRulesTest(unittest.TestCase):
+    """Why the harness installs the hook and places sockets and logs as it does: Kea 2.6.3 and
+    later refuse a hook library outside their hooks directory, a control socket outside /run/kea
+    and a log file outside /var/log/kea, naming the supported path (Kea ARM, "Securing a Kea
+    Deployment"); Kea 2.2 has no such rules and starts with all three in a temp dir."""
+
+    def start(self, misplace):
+        lab = Lab()
+        kea = None
+        try:
+            paths = keatest.INSTALL.new_paths()
+            config = None
+            if misplace == "hook":
+                library = os.path.join(paths.tmp, kea_install.HOOK_NAME)
+                shutil.copyfile(os.path.join(keatest.INSTALL.build, "kea-hook",
+                                             kea_install.HOOK_NAME), library)
+                config = keatest.base_config(lab.server_if, paths, with_hook=False)
+                config["Dhcp4"]["hooks-libraries"] = [{"library": library}]
+            else:
+                setattr(paths, misplace, os.path.join(paths.tmp, misplace))
+            kea = KeaServer(lab, config=config, paths=paths)
+            if keatest.INSTALL.chroot:
+                return kea.wait_exit()
+            kea.wait_ready()
+            return 0, kea.log()
+        finally:
+            if kea:
+                kea.stop()
+            lab.close()
+
+    def check(self, misplace, supported, what):
+        code, log = self.start(misplace)
+        if not keatest.INSTALL.chroot:
+            self.assertIn("DHCP4_STARTED", log)
+            return
+        self.assertNotEqual(code, 0, f"Kea {keatest.VERSION} accepted a {what} outside {supported}")
+        self.assertRegex(log, r"invalid path specified: '/tmp/rpinb-kea-[^']+', supported path is '"
+                         + re.escape(supported) + "'")
+
+    def test_hook_outside_the_hooks_directory(self):
+        self.check("hook", keatest.INSTALL.hooks_dir or "", "hook library")
+
+    def test_control_socket_outside_run_kea(self):
+        self.check("socket", "/run/kea", "control socket")
+
+    def test_log_outside_var_log_kea(self):
+        self.check("log", "/var/log/kea", "log file")
 
 
 # The example configurations and the Kea versions each is for. Kea 3.0 deprecates a pool's
