@@ -105,7 +105,6 @@ class BadParameterTest(unittest.TestCase):
         self.assertIn(expected, log)
         self.assertIn("DHCP4_CONFIG_LOAD_FAIL", log)
 
-
     def check_file(self, option, params):
         """kea-dhcp4 OPTION FILE (a check, no server) on a configuration with these parameters."""
         paths = keatest.INSTALL.new_paths()
