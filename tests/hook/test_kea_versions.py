@@ -18,7 +18,8 @@ def case(name, status, out, child=""):
 
 RAN_22 = "Testing against Kea 2.2 (host, hook from /b): 2.2.0\nOK\n"
 RAN_30 = "Testing against Kea 3.0 (sid chroot /c/sid-1, hook from /s): 3.0.4 (3.0.4 (tarball))\n"
-SKIP_26 = "SKIP: no trixie chroot for Kea 2.6: make one with `scripts/kea-chroot.sh ensure trixie`\n"
+SKIP_26 = ("SKIP: no trixie chroot for Kea 2.6: make one with "
+           "`scripts/kea-chroot.sh ensure trixie`\n")
 
 
 def report(*cases):
