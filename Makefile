@@ -65,8 +65,12 @@ demo: build
 bench: build
 	bench/run.sh --build $(BUILD)
 
+# Packages for this machine's Debian (Kea 2.2 on Debian 12) and for each of DEB_SUITES, built in
+# its chroot (build-deb-<suite>/); each depends on exactly the Kea it was built against.
+DEB_SUITES ?= trixie
 deb: deps
 	scripts/build-debs.sh
+	for s in $(DEB_SUITES); do scripts/build-debs.sh --suite $$s || exit 1; done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(KEA_BUILDS)
