@@ -3,8 +3,14 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
+# Newer Keas, each built in a cached Debian chroot (scripts/kea-chroot.sh): trixie = Kea 2.6,
+# sid = Kea 3.0, into build-<suite>/. KEA_MATRIX_TARGETS empty = every target.
+KEA_SUITES ?= trixie sid
+KEA_BUILDS := $(addprefix build-,$(KEA_SUITES))
+KEA_MATRIX_TARGETS ?=
 
-.PHONY: all deps build build-asan test test-unit format format-check demo bench deb clean
+.PHONY: all deps build build-asan test test-unit format format-check demo bench deb clean \
+        kea-matrix kea-matrix-unit $(KEA_BUILDS)
 
 all: build
 
@@ -23,6 +29,16 @@ $(ASAN_BUILD)/CMakeCache.txt:
 build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 
+# The hook, daemons, probe and tests built against each newer Kea (the host's own is `build`).
+kea-matrix: $(KEA_BUILDS)
+
+$(KEA_BUILDS): build-%: deps
+	scripts/kea-chroot.sh build $* build-$* $(KEA_MATRIX_TARGETS)
+
+# Unit tests of each matrix build, run inside its chroot.
+kea-matrix-unit: kea-matrix
+	for s in $(KEA_SUITES); do scripts/kea-chroot.sh run $$s -- ctest --test-dir build-$$s -L unit --output-on-failure -j$(JOBS) || exit 1; done
+
 format:
 	scripts/format.sh fix
 
@@ -30,9 +46,15 @@ format-check: deps
 	scripts/format.sh check
 
 # Every test: formatting, the full suite on the release build, unit and fuzz tests under ASan+UBSan.
-test: format-check build build-asan
+# kea-matrix: the hook's integration tests also run against Kea 2.6 and 3.0 (build-trixie/sid);
+# they need only the hook from those trees (`make kea-matrix-unit` builds and tests the rest).
+test: KEA_MATRIX_TARGETS = rpinetboot_kea_hook
+test: format-check build build-asan kea-matrix
 	ctest --test-dir $(ASAN_BUILD) -L 'unit|fuzz' --output-on-failure
-	ctest --test-dir $(BUILD) --output-on-failure
+	@# The report ends with the Kea versions the hook's integration tests ran against.
+	ctest --test-dir $(BUILD) --output-on-failure --output-junit $(abspath $(BUILD))/ctest-junit.xml; \
+	    status=$$?; /usr/bin/python3 tests/hook/kea_versions.py $(BUILD)/ctest-junit.xml || status=1; \
+	    exit $$status
 
 test-unit: build
 	ctest --test-dir $(BUILD) -L unit --output-on-failure
@@ -43,8 +65,12 @@ demo: build
 bench: build
 	bench/run.sh --build $(BUILD)
 
+# Packages for this machine's Debian (Kea 2.2 on Debian 12) and for each of DEB_SUITES, built in
+# its chroot (build-deb-<suite>/); each depends on exactly the Kea it was built against.
+DEB_SUITES ?= trixie
 deb: deps
 	scripts/build-debs.sh
+	for s in $(DEB_SUITES); do scripts/build-debs.sh --suite $$s || exit 1; done
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(KEA_BUILDS)

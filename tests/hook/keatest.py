@@ -2,27 +2,32 @@
 a client namespace, and the dhcp_exchange test client sending exact Pi packets from there.
 
 Addresses: the server is 192.0.2.1/24, the client namespace 192.0.2.254/24 (TEST-NET-1 only).
-Each KeaServer has its own temp dir (config, log, control socket, pid and lock dirs), so tests
-run in parallel. Every wait is bounded; every process is stopped by PID (netlab).
+The Kea is the one RPI_NETBOOT_KEA selects (kea_install: the host's 2.2, or 2.6/3.0 in a chroot).
+Each KeaServer has its own files (config, log, control socket, pid and lock dirs, and in a chroot
+its own copy of the hook), so tests run in parallel. Every wait is bounded; every process is
+stopped by PID (netlab).
 """
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import kea_control  # noqa: E402
 import netlab  # noqa: E402
 
-KEA = "/usr/sbin/kea-dhcp4"
+import kea_install  # noqa: E402
+
+KEA = "/usr/sbin/kea-dhcp4"  # the host's (Kea 2.2)
 SERVER_ADDR = "192.0.2.1"
+INSTALL = kea_install.Installation()  # the Kea under test
+VERSION = INSTALL.version
 
 
 def hook_library():
+    """The hook of the host build (what the host's Kea 2.2 loads)."""
     return os.path.join(netlab.build_dir(), "kea-hook", "libdhcp_rpi_netboot.so")
 
 
@@ -32,7 +37,11 @@ def exchange_tool():
 
 def require():
     netlab.require_root()
-    netlab.require_tools(KEA, hook_library(), exchange_tool())
+    netlab.require_tools(exchange_tool())
+    missing = INSTALL.missing()
+    if missing:
+        netlab.skip_or_fail(missing)
+    print(f"Testing against {INSTALL.describe()}: {INSTALL.version_text()}", flush=True)
 
 
 def option43(menu="Raspberry Pi Boot", padded=False):
@@ -104,22 +113,30 @@ def options(reply):
     return {o["code"]: o["hex"] for o in reply["options"]}
 
 
-def base_config(interface, tmp, hook_params=None, with_hook=True, subnet=None, classes=None,
-                extra=None):
+def pool_class(name):
+    """A pool guard for one client class: Kea 3.0 deprecates a pool's "client-class" (it logs a
+    deprecation) for the list "client-classes", which Kea 2.2 and 2.6 do not know."""
+    newer = tuple(int(x) for x in VERSION.split(".")) >= (3, 0)
+    return {"client-classes": [name]} if newer else {"client-class": name}
+
+
+def base_config(interface, paths, hook_params=None, with_hook=True, subnet=None, classes=None,
+                extra=None, hook_build=None):
+    """A configuration for the server whose files are `paths` (KeaServer.paths)."""
     cfg = {
         "interfaces-config": {"interfaces": [interface]},
-        "control-socket": {"socket-type": "unix", "socket-name": os.path.join(tmp, "ctrl.sock")},
+        "control-socket": {"socket-type": "unix", "socket-name": paths.socket},
         "lease-database": {"type": "memfile", "persist": False, "lfc-interval": 0},
         "valid-lifetime": 600,
         "subnet4": [subnet or {"id": 1, "subnet": "192.0.2.0/24",
                                "pools": [{"pool": "192.0.2.100 - 192.0.2.199"}]}],
         "loggers": [{"name": "kea-dhcp4", "severity": "DEBUG", "debuglevel": 55,
-                     "output_options": [{"output": os.path.join(tmp, "kea.log")}]}],
+                     "output_options": [{"output": paths.log}]}],
     }
     if classes:
         cfg["client-classes"] = classes
     if with_hook:
-        entry = {"library": hook_library()}
+        entry = {"library": paths.hook(hook_build)}
         if hook_params is not None:
             entry["parameters"] = hook_params
         cfg["hooks-libraries"] = [entry]
@@ -129,25 +146,27 @@ def base_config(interface, tmp, hook_params=None, with_hook=True, subnet=None, c
 
 
 class KeaServer:
-    """kea-dhcp4 -c CONFIG in the lab's server namespace."""
+    """kea-dhcp4 -c CONFIG in the lab's server namespace, from the Kea under test. `paths` are
+    its files (INSTALL.new_paths()); configurations built with base_config must use them."""
 
-    def __init__(self, lab, config=None, config_text=None, **config_kw):
+    def __init__(self, lab, config=None, config_text=None, paths=None, **config_kw):
         self.lab = lab
-        self.tmp = tempfile.mkdtemp(prefix="rpinb-kea-")
-        os.chmod(self.tmp, 0o755)
-        if config is None and config_text is None:
-            config = base_config(lab.server_if, self.tmp, **config_kw)
-        self.config_path = os.path.join(self.tmp, "kea-dhcp4.conf")
-        with open(self.config_path, "w") as f:
-            f.write(config_text if config_text is not None else json.dumps(config, indent=2))
-        self.log_path = os.path.join(self.tmp, "kea.log")
-        self.socket_path = os.path.join(self.tmp, "ctrl.sock")
-        for d in ("pid", "lock"):
-            os.makedirs(os.path.join(self.tmp, d), exist_ok=True)
-        env = dict(os.environ, KEA_PIDFILE_DIR=os.path.join(self.tmp, "pid"),
-                   KEA_LOCKFILE_DIR=os.path.join(self.tmp, "lock"))
-        self.proc = lab.server.start([KEA, "-c", self.config_path], env=env, name="kea-dhcp4",
-                                     log=os.path.join(self.tmp, "stdout.log"))
+        self.paths = paths or INSTALL.new_paths()
+        self.tmp = self.paths.tmp
+        try:
+            if config is None and config_text is None:
+                config = base_config(lab.server_if, self.paths, **config_kw)
+            self.config_path = os.path.join(self.tmp, "kea-dhcp4.conf")
+            with open(self.config_path, "w") as f:
+                f.write(config_text if config_text is not None else json.dumps(config, indent=2))
+            self.log_path = self.paths.host(self.paths.log)
+            self.proc = lab.server.start(INSTALL.argv(["-c", self.config_path], self.paths),
+                                         env=INSTALL.server_env(self.paths), name="kea-dhcp4",
+                                         log=os.path.join(self.tmp, "stdout.log"))
+        except BaseException:
+            self.paths.remove()  # nothing was started: leave no copy of the hook, no temp dir
+            raise
+        self.socket_path = self.paths.socket_for(self.proc.pid)
 
     def log(self):
         with open(self.proc.log_path, errors="replace") as f:
@@ -162,9 +181,14 @@ class KeaServer:
             if not self.proc.alive():
                 raise AssertionError("kea-dhcp4 exited during start-up:\n" + self.log()[-4000:])
             return "DHCP4_STARTED" in self.log() and os.path.exists(self.socket_path)
-        netlab.wait_for(ready, timeout=timeout, what="kea-dhcp4 start-up")
-        if "DHCPSRV_OPEN_SOCKET_FAIL" in self.log():
-            raise AssertionError("kea-dhcp4 could not open its sockets:\n" + self.log()[-4000:])
+        try:
+            netlab.wait_for(ready, timeout=timeout, what="kea-dhcp4 start-up")
+            if "DHCPSRV_OPEN_SOCKET_FAIL" in self.log():
+                raise AssertionError("kea-dhcp4 could not open its sockets:\n" +
+                                     self.log()[-4000:])
+        except BaseException:
+            self.stop()  # callers hold no reference yet (KeaServer(...).wait_ready())
+            raise
         return self
 
     def wait_exit(self, timeout=15):
@@ -186,12 +210,11 @@ class KeaServer:
         return kea_control.statistics(self.socket_path)
 
     def stop(self):
-        """Stops kea-dhcp4 (by PID) and removes its temp dir; returns the exit code."""
+        """Stops kea-dhcp4 (by PID) and removes its files; returns the exit code."""
         try:
             return self.proc.stop()
         finally:
-            if not os.environ.get("RPI_NETBOOT_KEEP_TMP"):
-                shutil.rmtree(self.tmp, ignore_errors=True)
+            self.paths.remove()
 
 
 def bootp_request(mac, xid, options, hops=0, giaddr="0.0.0.0"):

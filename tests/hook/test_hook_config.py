@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
 """Hook parameters as kea-dhcp4 sees them at a real start (kea-dhcp4 -c): each bad parameter makes
-Kea refuse the configuration with a log line naming the parameter and the value (Kea 2.2's -t
-does not call the hook's load(): docs/kea.md), and examples/kea-dhcp4.conf starts cleanly
-and answers a Pi.
+Kea refuse the configuration with a log line naming the parameter and the value (Kea's -t does
+not call the hook's load()); a hook built for another Kea is refused; and the example
+configurations start cleanly and answer a Pi. Run against the Kea RPI_NETBOOT_KEA selects.
 """
 
 import ipaddress
 import json
 import os
+import re
 import shutil
 import sys
-import tempfile
 import unittest
 
+import kea_install
 import keatest
 from keatest import KeaServer, Lab, options, pi
 
@@ -104,6 +105,35 @@ class BadParameterTest(unittest.TestCase):
         self.assertIn(expected, log)
         self.assertIn("DHCP4_CONFIG_LOAD_FAIL", log)
 
+    def check_file(self, option, params):
+        """kea-dhcp4 OPTION FILE (a check, no server) on a configuration with these parameters."""
+        paths = keatest.INSTALL.new_paths()
+        try:
+            path = os.path.join(paths.tmp, "check.conf")
+            with open(path, "w") as f:
+                json.dump(keatest.base_config(self.lab.server_if, paths, hook_params=params), f)
+            return self.lab.server.exec(keatest.INSTALL.argv([option, path], paths),
+                                        check=False, timeout=60)
+        finally:
+            paths.remove()
+
+    def test_check_only_modes(self):
+        """kea-dhcp4 -t opens the hook and asks version() but never calls load() (2.2, 2.6.3 and
+        3.0.4 alike): a bad parameter passes it, which the README and the examples state. Kea
+        2.4+'s -T does call load(): there the bad parameter is refused and named."""
+        res = self.check_file("-t", {"allow-macs": ["b8:27:eb"]})
+        self.assertEqual(res.returncode, 0, "kea-dhcp4 -t now checks hook parameters: update "
+                         "README section kea-hook and the examples\n" + res.stdout + res.stderr)
+        self.assertNotIn("RPI_NETBOOT_LOAD", res.stdout + res.stderr)
+        if keatest.VERSION == "2.2":
+            return
+        res = self.check_file("-T", {"allow-macs": ["b8:27:eb"]})
+        self.assertNotEqual(res.returncode, 0, res.stdout + res.stderr)
+        self.assertIn("RPI_NETBOOT_LOAD_FAILED", res.stdout)
+        self.assertIn("parameter 'allow-macs[0]' value \"b8:27:eb\"", res.stdout)
+        good = self.check_file("-T", {"tftp-server": "192.0.2.53"})
+        self.assertEqual(good.returncode, 0, good.stdout + good.stderr)
+
 
 def _make(params, expected):
     return lambda self: self.refuse(params, expected)
@@ -113,18 +143,28 @@ for _name, _params, _expected in BAD:
     setattr(BadParameterTest, "test_bad_" + _name, _make(_params, _expected))
 
 
+# What each Kea answers to config-set when the hook's load() fails: 2.2 and 2.6 answer 1
+# (CONTROL_RESULT_ERROR); 3.0.4 answers 5 (CONTROL_RESULT_FATAL_ERROR, new in Kea 3.0: "the
+# configuration could not be reverted to a working state", cc/command_interpreter.h) with the text
+# "One or more hook libraries failed to load". config-reload answers 1 on all three. Either way
+# the log names the parameter.
+CONFIG_SET_REFUSED = {"2.2": 1, "2.6": 1, "3.0": 5}
+
+
 class ControlSocketTest(unittest.TestCase):
     """config-set over Kea's control socket runs load(): a bad parameter is refused with the same
-    message and the running configuration stays; a good one takes effect. Kea 2.2's config-test,
-    like -t, only opens the library and checks version() (its answer says hook libraries were
-    "sanity checked"): it cannot see hook parameters, which the README states."""
+    message and the running configuration stays (the hook keeps answering Pis as before, on 3.0
+    too despite its "fatal" result code); a good one takes effect. Kea's config-test (2.2, 2.6.3,
+    3.0.4), like -t, only opens the library and checks version() (its answer says hook libraries
+    were "sanity checked"): it cannot see hook parameters, which the README states."""
 
     def test_config_test_and_config_set(self):
         lab = Lab()
         kea = None
+        refused = CONFIG_SET_REFUSED[keatest.VERSION]
         try:
             kea = KeaServer(lab, hook_params={"tftp-server": "192.0.2.53"}).wait_ready()
-            bad = keatest.base_config(lab.server_if, kea.tmp,
+            bad = keatest.base_config(lab.server_if, kea.paths,
                                       hook_params={"allow-macs": ["b8:27:eb:12:34"]})
             expected = "parameter 'allow-macs[0]' value \"b8:27:eb:12:34\""
             res = kea.command("config-test", bad)
@@ -132,11 +172,11 @@ class ControlSocketTest(unittest.TestCase):
                              f"update README section kea-hook: {res}")
             self.assertNotIn(expected, kea.log())
             res = kea.command("config-set", bad)
-            self.assertEqual(res["result"], 1, f"config-set accepted a bad parameter: {res}")
+            self.assertEqual(res["result"], refused, f"config-set accepted a bad parameter: {res}")
             self.assertIn(expected, kea.log())
             # config-reload (what SIGHUP and systemctl reload do) re-reads the file: same refusal.
             with open(kea.config_path, "w") as f:
-                json.dump(keatest.base_config(lab.server_if, kea.tmp,
+                json.dump(keatest.base_config(lab.server_if, kea.paths,
                                               hook_params={"rom-padding": "often"}), f)
             res = kea.command("config-reload")
             self.assertEqual(res["result"], 1, f"config-reload accepted a bad parameter: {res}")
@@ -145,7 +185,7 @@ class ControlSocketTest(unittest.TestCase):
             pi4 = pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f")
             for r in lab.exchange(*pi4):  # still the configuration it started with
                 self.assertEqual(options(r)[66], "192.0.2.53".encode().hex())
-            good = keatest.base_config(lab.server_if, kea.tmp,
+            good = keatest.base_config(lab.server_if, kea.paths,
                                        hook_params={"tftp-server": "192.0.2.54"})
             self.assertEqual(kea.command("config-test", good)["result"], 0)
             res = kea.command("config-set", good)
@@ -160,31 +200,132 @@ class ControlSocketTest(unittest.TestCase):
             lab.close()
 
 
+# How Kea refuses the other version's build (as measured on 2.2, 2.6.3 and 3.0.4): the dynamic
+# loader cannot find that Kea's libraries by their sonames (libkea-*.so.N differ per release), so
+# dlopen() fails (HOOKS_OPEN_ERROR, naming the library and the missing libkea-*) before version()
+# is asked, and the configuration is refused naming the library.
+FOREIGN_REFUSAL = r"HOOKS_OPEN_ERROR failed to open hook library {lib}: libkea-[a-z+-]*\.so\.\d+: "
+
+
+class ForeignBuildTest(unittest.TestCase):
+    """A hook built for another Kea (another KEA_HOOKS_VERSION, other libkea-* sonames) must be
+    refused by Kea at start-up with a message naming the library, never loaded: Kea checks each
+    library's version() and dlopen() resolves its Kea libraries by soname (Kea ARM, "Hooks
+    Libraries"). The build of the other version is taken from the checkout (kea_install)."""
+
+    def test_hook_built_for_another_kea_is_refused(self):
+        other = kea_install.Installation(kea_install.foreign_version(keatest.VERSION))
+        build = os.path.join(other.build, "kea-hook", kea_install.HOOK_NAME)
+        if not os.path.exists(build):
+            if keatest.netlab.in_ci():
+                self.fail(f"no Kea {other.version} build of the hook at {build}")
+            self.skipTest(f"no Kea {other.version} build of the hook at {build}")
+        lab = Lab()
+        try:
+            kea = KeaServer(lab, hook_build=other.build)
+            library = kea.paths.installed_hooks[0] if kea.paths.installed_hooks else build
+            code, log = kea.wait_exit()
+        finally:
+            lab.close()
+        self.assertNotEqual(code, 0, "kea-dhcp4 started with a hook built for another Kea")
+        self.assertNotIn("RPI_NETBOOT_LOAD_OK", log)
+        self.assertRegex(log, FOREIGN_REFUSAL.format(lib=re.escape(library)))
+        self.assertIn("DHCP4_CONFIG_LOAD_FAIL", log)
+        self.assertIn("hooks libraries failed to validate - library or libraries in error are: "
+                      + library, log)
+
+
+class PathRulesTest(unittest.TestCase):
+    """Why the harness installs the hook and places sockets and logs as it does: Kea 2.6.3 and
+    later refuse a hook library outside their hooks directory, a control socket outside /run/kea
+    and a log file outside /var/log/kea, naming the supported path (Kea ARM, "Securing a Kea
+    Deployment"); Kea 2.2 has no such rules and starts with all three in a temp dir."""
+
+    def start(self, misplace):
+        lab = Lab()
+        kea = None
+        try:
+            paths = keatest.INSTALL.new_paths()
+            config = None
+            if misplace == "hook":
+                library = os.path.join(paths.tmp, kea_install.HOOK_NAME)
+                shutil.copyfile(os.path.join(keatest.INSTALL.build, "kea-hook",
+                                             kea_install.HOOK_NAME), library)
+                config = keatest.base_config(lab.server_if, paths, with_hook=False)
+                config["Dhcp4"]["hooks-libraries"] = [{"library": library}]
+            else:
+                setattr(paths, misplace, os.path.join(paths.tmp, misplace))
+            kea = KeaServer(lab, config=config, paths=paths)
+            if keatest.INSTALL.chroot:
+                return kea.wait_exit()
+            kea.wait_ready()
+            return 0, kea.log()
+        finally:
+            if kea:
+                kea.stop()
+            lab.close()
+
+    def check(self, misplace, supported, what):
+        code, log = self.start(misplace)
+        if not keatest.INSTALL.chroot:
+            self.assertIn("DHCP4_STARTED", log)
+            return
+        self.assertNotEqual(code, 0, f"Kea {keatest.VERSION} accepted a {what} outside {supported}")
+        self.assertRegex(log, r"invalid path specified: '/tmp/rpinb-kea-[^']+', supported path is '"
+                         + re.escape(supported) + "'")
+
+    def test_hook_outside_the_hooks_directory(self):
+        self.check("hook", keatest.INSTALL.hooks_dir or "", "hook library")
+
+    def test_control_socket_outside_run_kea(self):
+        self.check("socket", "/run/kea", "control socket")
+
+    def test_log_outside_var_log_kea(self):
+        self.check("log", "/var/log/kea", "log file")
+
+
+# The example configurations and the Kea versions each is for. Kea 3.0 deprecates a pool's
+# "client-class" for "client-classes" (a list), which 2.2 and 2.6 do not know (Kea 3.0 release
+# notes): kea-dhcp4.conf loads on all three (3.0 logs the deprecation), kea-dhcp4-3.0.conf is the
+# same configuration in 3.0's words and loads there without any deprecation.
+EXAMPLES = {"kea-dhcp4.conf": ("2.2", "2.6", "3.0"), "kea-dhcp4-3.0.conf": ("3.0",)}
+EXAMPLE_HOOK = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_rpi_netboot.so"
+EXAMPLE_FILES = {"leases": "/var/lib/kea/kea-leases4.csv", "log": "/var/log/kea/kea-dhcp4.log",
+                 "socket": "/run/kea/kea4-ctrl-socket"}
+
+
 class ExampleConfigTest(unittest.TestCase):
-    def test_example_config_starts_and_answers_a_pi(self):
-        src = os.path.join(keatest.netlab.source_dir(), "examples", "kea-dhcp4.conf")
-        with open(src) as f:
+    def run_example(self, name):
+        with open(os.path.join(keatest.netlab.source_dir(), "examples", name)) as f:
             text = f.read()
+        for path in [EXAMPLE_HOOK] + list(EXAMPLE_FILES.values()):
+            self.assertEqual(text.count(path), 1, path)
         lab = Lab(server_ifname="eth0")
         kea = None
-        tmp = tempfile.mkdtemp(prefix="rpinb-example-")
+        paths = keatest.INSTALL.new_paths()
         try:
-            # Only host paths change: the hook from this build, and files in a temp dir.
-            for old, new in (("/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_rpi_netboot.so",
-                              keatest.hook_library()),
-                             ("/var/lib/kea/kea-leases4.csv", os.path.join(tmp, "leases4.csv")),
-                             ("/var/log/kea/kea-dhcp4.log", os.path.join(tmp, "kea.log")),
-                             ("/run/kea/kea4-ctrl-socket", os.path.join(tmp, "ctrl.sock"))):
-                self.assertEqual(text.count(old), 1, old)
-                text = text.replace(old, new)
+            if keatest.INSTALL.chroot:
+                # Unchanged: the hook installed where the file names it, in the hooks directory
+                # (amd64), and Kea's own socket, log and lease file paths, all in the chroot.
+                paths.hook(dest=EXAMPLE_HOOK)
+                for attr, path in EXAMPLE_FILES.items():
+                    setattr(paths, attr, path)
+            else:
+                # Kea 2.2 has no path rules: only host paths change, to this build's hook and
+                # files in the server's temp dir.
+                for old, new in ((EXAMPLE_HOOK, paths.hook()),
+                                 (EXAMPLE_FILES["leases"], paths.leases),
+                                 (EXAMPLE_FILES["log"], paths.log),
+                                 (EXAMPLE_FILES["socket"], paths.socket)):
+                    text = text.replace(old, new)
             # kea-dhcp4 -t (what the file's header tells admins to run) accepts it as well.
-            path = os.path.join(tmp, "kea-dhcp4.conf")
+            path = os.path.join(paths.tmp, "kea-dhcp4.conf")
             with open(path, "w") as f:
                 f.write(text)
-            checked = lab.server.exec([keatest.KEA, "-t", path], check=False, timeout=30)
+            checked = lab.server.exec(keatest.INSTALL.argv(["-t", path], paths),
+                                      check=False, timeout=30)
             self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
-            kea = KeaServer(lab, config_text=text)
-            kea.log_path, kea.socket_path = os.path.join(tmp, "kea.log"), os.path.join(tmp, "ctrl.sock")
+            kea = KeaServer(lab, config_text=text, paths=paths)
             kea.wait_ready()
             replies = lab.exchange(*pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f"))
             self.assertEqual([r["message_type"] for r in replies], [2, 5], kea.log()[-3000:])
@@ -201,11 +342,46 @@ class ExampleConfigTest(unittest.TestCase):
             self.assertIn("DHCP4_MULTI_THREADING_INFO enabled: yes", log)
             self.assertEqual(kea.command("statistic-get", {"name": "pkt4-rpi-netboot-answered"})
                              ["arguments"]["pkt4-rpi-netboot-answered"][0][0], 2)
+            return log
         finally:
             if kea:
                 kea.stop()
+            else:
+                paths.remove()
             lab.close()
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_example_config_starts_and_answers_a_pi(self):
+        log = self.run_example("kea-dhcp4.conf")
+        # The one deprecation Kea 3.0 logs for it, which kea-dhcp4-3.0.conf avoids.
+        self.assertEqual("client-class" in deprecations(log), keatest.VERSION == "3.0",
+                         deprecations(log))
+
+    def test_example_config_for_kea_3_0_has_no_deprecation(self):
+        if keatest.VERSION in EXAMPLES["kea-dhcp4-3.0.conf"]:
+            self.assertEqual(deprecations(self.run_example("kea-dhcp4-3.0.conf")), "")
+            return
+        # Older Keas do not know a pool's "client-classes": they refuse the file, which is why
+        # kea-dhcp4.conf keeps "client-class".
+        lab = Lab(server_ifname="eth0")
+        try:
+            path = os.path.join(keatest.netlab.source_dir(), "examples", "kea-dhcp4-3.0.conf")
+            paths = keatest.INSTALL.new_paths()
+            try:
+                with open(path) as f, open(os.path.join(paths.tmp, "kea.conf"), "w") as out:
+                    out.write(f.read())
+                checked = lab.server.exec(keatest.INSTALL.argv(
+                    ["-t", os.path.join(paths.tmp, "kea.conf")], paths),
+                                          check=False, timeout=30)
+            finally:
+                paths.remove()
+            self.assertNotEqual(checked.returncode, 0)
+            self.assertIn("client-classes", checked.stdout + checked.stderr)
+        finally:
+            lab.close()
+
+
+def deprecations(log):
+    return "\n".join(line for line in log.splitlines() if "deprecat" in line.lower())
 
 
 if __name__ == "__main__":

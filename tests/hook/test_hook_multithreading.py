@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """The hook under Kea's multi-threading (multi_threading_compatible() returns 1).
 
-kea-dhcp4 starts with "multi-threading" enabled (4 threads). Kea 2.2 refuses to load a hook that
-is not multi-threading compatible while multi-threading is on (HOOKS_LIBRARY_MULTI_THREADING_NOT_
-COMPATIBLE), and it logs the effective setting (DHCP4_MULTI_THREADING_INFO): both are checked, so
-the test fails if Kea quietly ran single-threaded. Then eight Pis of every stage boot at once,
-three of them Pi 3B ROMs with the ROM's constant xid (docs/protocol/dhcp.md): each gets its netboot
-options, the three ROM3 offers are held, no two Pis share an address, and the statistics add up.
+kea-dhcp4 starts with "multi-threading" enabled (4 threads). Kea refuses
+to load a hook that is not multi-threading compatible while multi-threading is on
+(HOOKS_LIBRARY_MULTI_THREADING_NOT_COMPATIBLE), and it logs the effective setting
+(DHCP4_MULTI_THREADING_INFO): both are checked, so the test fails if Kea quietly ran
+single-threaded. Then eight Pis of every stage boot at once, three of them Pi 3B ROMs with the
+ROM's constant xid (docs/protocol/dhcp.md): each gets its netboot options, the three ROM3 offers are
+held, no two Pis share an address, and the statistics add up.
 """
 
 import sys
