@@ -47,6 +47,17 @@ Serial parseSerial(const std::string& name, const ConstElementPtr& value) {
     return *serial;
 }
 
+std::uint32_t integerIn(const std::string& name, const ConstElementPtr& value, std::uint32_t min,
+                        std::uint32_t max) {
+    expectType(name, value, Element::integer);
+    const auto n = value->intValue();
+    if (n < static_cast<std::int64_t>(min) || n > static_cast<std::int64_t>(max)) {
+        fail(name, value,
+             "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    return static_cast<std::uint32_t>(n);
+}
+
 template <typename F>
 void forEachListItem(const std::string& name, const ConstElementPtr& value, F each) {
     expectType(name, value, Element::list);
@@ -128,10 +139,16 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
         } else if (key == "hold-rom-offers") {
             expectType(key, value, Element::boolean);
             cfg.hold_rom_offers = value->boolValue();
+        } else if (key == "rom-hold-lifetime") {
+            cfg.rom_hold_lifetime = integerIn(key, value, kMinRomHoldLifetime, kMaxRomHoldLifetime);
+        } else if (key == "rom-hold-max-unconfirmed") {
+            cfg.rom_hold_max_unconfirmed = integerIn(key, value, 1, kMaxMaxUnconfirmedHolds);
         } else {
             fail(key, value,
                  "unknown parameter (expected tftp-server, menu-text, rom-padding, extra-ouis, "
-                 "require-oui, allow-serials, allow-macs, clients, hold-rom-offers)");
+                 "require-oui, allow-serials, allow-macs, clients, hold-rom-offers, "
+                 "rom-hold-lifetime, "
+                 "rom-hold-max-unconfirmed)");
         }
     }
     return cfg;
@@ -147,7 +164,9 @@ std::string HookConfig::summary() const {
         << " require-oui=" << (classifier.require_oui ? "true" : "false")
         << " allow-serials=" << allow_serials.size() << " allow-macs=" << allow_macs.size()
         << " clients=" << client_tftp_servers.size()
-        << " hold-rom-offers=" << (hold_rom_offers ? "true" : "false");
+        << " hold-rom-offers=" << (hold_rom_offers ? "true" : "false")
+        << " rom-hold-lifetime=" << rom_hold_lifetime
+        << " rom-hold-max-unconfirmed=" << rom_hold_max_unconfirmed;
     return out.str();
 }
 
