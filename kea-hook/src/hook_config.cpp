@@ -22,7 +22,8 @@ namespace {
 
 void expectType(const std::string& name, const ConstElementPtr& value, Element::types type) {
     if (value->getType() != type) {
-        fail(name, value, "must be a " + Element::typeToName(type));
+        const std::string kind = Element::typeToName(type);
+        fail(name, value, (kind.front() == 'i' ? "must be an " : "must be a ") + kind);
     }
 }
 
