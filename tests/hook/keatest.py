@@ -26,6 +26,13 @@ def hook_library():
     return os.path.join(netlab.build_dir(), "kea-hook", "libdhcp_rpi_netboot.so")
 
 
+def drop_library(hook_point, status="drop"):
+    """A hooks-libraries entry for tests/hook/drop_hook.cpp: sets `status` on every packet at
+    `hook_point`."""
+    return {"library": os.path.join(netlab.build_dir(), "tests", "hook", "libdhcp_rpinb_drop_hook.so"),
+            "parameters": {"hook-point": hook_point, "status": status}}
+
+
 def exchange_tool():
     return os.path.join(netlab.build_dir(), "tests", "hook", "dhcp_exchange")
 
@@ -105,7 +112,7 @@ def options(reply):
 
 
 def base_config(interface, tmp, hook_params=None, with_hook=True, subnet=None, classes=None,
-                extra=None):
+                extra=None, libraries_before=(), libraries_after=()):
     cfg = {
         "interfaces-config": {"interfaces": [interface]},
         "control-socket": {"socket-type": "unix", "socket-name": os.path.join(tmp, "ctrl.sock")},
@@ -122,7 +129,7 @@ def base_config(interface, tmp, hook_params=None, with_hook=True, subnet=None, c
         entry = {"library": hook_library()}
         if hook_params is not None:
             entry["parameters"] = hook_params
-        cfg["hooks-libraries"] = [entry]
+        cfg["hooks-libraries"] = list(libraries_before) + [entry] + list(libraries_after)
     if extra:
         cfg.update(extra)
     return {"Dhcp4": cfg}
