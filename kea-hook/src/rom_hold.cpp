@@ -138,12 +138,16 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiClass stage) {
     if (where.subnet_id == 0) return result;
     result.subnet = static_cast<std::uint32_t>(where.subnet_id);
 
-    const auto hwaddr = response.getHWAddr();
+    // Everything that may end up shared with the lease database (the lease and its HWAddr) is
+    // made and released under the lock, so their last reference is never dropped beside a
+    // database read. The lease gets its own HWAddr: the packet's is freed with the packet.
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto reply_hw = response.getHWAddr();
+    const isc::dhcp::HWAddrPtr hwaddr(reply_hw ? new isc::dhcp::HWAddr(*reply_hw) : nullptr);
     const MacAddress mac = macOf(hwaddr);
     const std::uint32_t offered = offeredLifetime(response);
     auto& leases = LeaseMgrFactory::instance();
 
-    const std::lock_guard<std::mutex> lock(mutex_);
     const time_t now = time(nullptr);
     const HoldPlan plan = book_.plan(mac, stage, result.subnet, offered, now);
     result.confirmed = plan.confirmed;
