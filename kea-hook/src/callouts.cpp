@@ -1,11 +1,17 @@
 // Kea's entry points. Thin: parse parameters, hand packets to NetbootLogic, log and count.
 // No exception may leave a callout: Kea would drop the packet (or worse, for load()).
 // Another library's verdict stands: a packet an earlier callout dropped or skipped is not
-// touched, and a ROM OFFER is held only in buffer4_send, after every library's pkt4_send has had
-// its say (Kea calls buffer4_send only for a reply that is still to be sent).
+// touched, and a ROM OFFER is held only once every library's pkt4_send has had its say: in our
+// pkt4_send when no library follows ours, else in buffer4_send, which Kea calls only for a reply
+// still to be sent (registered only then: Kea charges every reply for calling a hook point).
 #include <dhcp/pkt4.h>
+#include <dlfcn.h>
 #include <hooks/hooks.h>
+#include <hooks/hooks_manager.h>
 #include <process/daemon.h>
+
+#include <climits>
+#include <cstdlib>
 
 #include <exception>
 #include <memory>
@@ -35,6 +41,9 @@ const char* const kContextKey = "rpi-netboot";
 // Marks, on the reply itself, an OFFER that buffer4_send must hold: Kea passes buffer4_send only
 // the reply, and a class test is far cheaper for the other replies than a missing context.
 const std::string kHoldMark = "RPI_NETBOOT_HOLD";
+
+// Set by load(): whether ROM holds wait for buffer4_send (a library follows ours).
+bool g_hold_in_buffer4_send = false;
 
 // A DROP or SKIP set by a library earlier in hooks-libraries: leave the packet alone.
 bool settledElsewhere(const CalloutHandle& handle) {
@@ -141,6 +150,47 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response) {
     return true;
 }
 
+// buffer4_send, registered by load() when a library follows ours: the ROM hold, for an OFFER
+// every library let through pkt4_send (Kea does not call buffer4_send for a reply one dropped).
+int holdInBuffer4Send(CalloutHandle& handle) {
+    try {
+        if (settledElsewhere(handle)) return 0;
+        Pkt4Ptr response;
+        handle.getArgument("response4", response);
+        if (!response || !response->inClass(kHoldMark)) return 0;
+        const auto holds = g_holds;
+        if (!holds) return 0;
+        PiDecision decision;
+        handle.getContext(kContextKey, decision);
+        if (!hold(*holds, decision, *response)) handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
+    } catch (const std::exception& e) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("buffer4_send").arg(e.what());
+    } catch (...) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("buffer4_send").arg("unknown error");
+    }
+    return 0;
+}
+
+// Whether another library follows this one in hooks-libraries. Kea builds the list before it
+// loads the first library (HooksManager::loadLibraries), so load() sees the whole of it. When in
+// doubt, true: holding later is always correct, only dearer.
+bool librariesFollow() {
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void*>(&holdInBuffer4Send), &info) || !info.dli_fname) {
+        return true;
+    }
+    const auto canonical = [](const std::string& path) {
+        char buf[PATH_MAX];
+        return realpath(path.c_str(), buf) ? std::string(buf) : path;
+    };
+    const std::string self = canonical(info.dli_fname);
+    const auto names = isc::hooks::HooksManager::getLibraryNames();
+    for (std::size_t i = names.size(); i-- > 0;) {
+        if (canonical(names[i]) == self) return i + 1 < names.size();
+    }
+    return true;
+}
+
 }  // namespace
 
 extern "C" {
@@ -171,7 +221,11 @@ int load(LibraryHandle& handle) {
         auto holds = std::make_shared<RomHolds>(
             HoldLimits{cfg.rom_hold_lifetime, cfg.rom_hold_max_unconfirmed});
         stats::reset();
-        LOG_INFO(logger, RPI_NETBOOT_LOAD_OK).arg(logic->config().summary());
+        g_hold_in_buffer4_send = logic->config().hold_rom_offers && librariesFollow();
+        if (g_hold_in_buffer4_send) handle.registerCallout("buffer4_send", holdInBuffer4Send);
+        LOG_INFO(logger, RPI_NETBOOT_LOAD_OK)
+            .arg(logic->config().summary() +
+                 (g_hold_in_buffer4_send ? " (ROM holds in buffer4_send: a library follows)" : ""));
         if (logic->config().menu_text.find(kDefaultMenuText) == std::string::npos) {
             LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menu_text);
         }
@@ -241,7 +295,14 @@ int pkt4_send(CalloutHandle& handle) {
         }
         handle.getArgument("response4", response);
         if (!response) return 0;
-        if (logic->needsRomHold(decision, *response)) response->addClass(kHoldMark);
+        if (logic->needsRomHold(decision, *response)) {
+            if (g_hold_in_buffer4_send) {
+                response->addClass(kHoldMark);
+            } else if (const auto holds = g_holds; holds && !hold(*holds, decision, *response)) {
+                handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
+                return 0;
+            }
+        }
         const SendResult sent = logic->onSend(decision, *response);
         if (!sent.patched) return 0;
         stats::add(stats::kAnswered);
@@ -261,27 +322,6 @@ int pkt4_send(CalloutHandle& handle) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_send").arg(e.what());
     } catch (...) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_send").arg("unknown error");
-    }
-    return 0;
-}
-
-// The ROM hold, for an OFFER every library let through pkt4_send (buffer4_send is not called for
-// a reply one of them dropped).
-int buffer4_send(CalloutHandle& handle) {
-    try {
-        if (settledElsewhere(handle)) return 0;
-        Pkt4Ptr response;
-        handle.getArgument("response4", response);
-        if (!response || !response->inClass(kHoldMark)) return 0;
-        const auto holds = g_holds;
-        if (!holds) return 0;
-        PiDecision decision;
-        handle.getContext(kContextKey, decision);
-        if (!hold(*holds, decision, *response)) handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
-    } catch (const std::exception& e) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("buffer4_send").arg(e.what());
-    } catch (...) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("buffer4_send").arg("unknown error");
     }
     return 0;
 }

@@ -62,6 +62,8 @@ class ContractTest(unittest.TestCase):
                 self.assertEqual(stats["pkt4-rpi-netboot-answered"], 0)
                 self.assertEqual(stats["pkt4-rpi-netboot-rom-offers-held"], 0)
                 self.assertEqual(stats["subnet[1].assigned-addresses"], 0)
+                # Last in the list: the hold is made in pkt4_send, at no cost to other replies.
+                self.assertNotIn("ROM holds in buffer4_send", log)
 
     def test_offer_dropped_after_the_hook_is_not_held(self):
         replies, stats, log = discover_with(
@@ -71,6 +73,7 @@ class ContractTest(unittest.TestCase):
         self.assertEqual(stats["pkt4-rpi-netboot-rom-offers-held"], 0)
         self.assertEqual(stats["subnet[1].assigned-addresses"], 0)
         self.assertNotIn("RPI_NETBOOT_ROM_HELD", log)
+        self.assertIn("ROM holds in buffer4_send: a library follows", log)
 
     def test_control_a_library_that_drops_elsewhere_changes_nothing(self):
         # The same pair of libraries, the other one dropping only at pkt4_receive *after* the
