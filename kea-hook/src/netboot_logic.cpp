@@ -2,6 +2,7 @@
 
 #include <dhcp/dhcp4.h>
 #include <dhcp/option.h>
+#include <dhcp/option_custom.h>
 #include <dhcp/option_int_array.h>
 #include <dhcp/option_string.h>
 
@@ -56,9 +57,9 @@ std::optional<Bytes> optionPayload(Pkt4& pkt, std::uint16_t code) {
 std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch) {
     const OptionPtr opt = readOption(pkt, code);
     if (!opt) return std::nullopt;
-    // Exact types only: a subclass may pack something else than what it stores. These three
-    // pack their header, then exactly getData() (raw, string) or getValues() (uint8 array),
-    // then their sub-options.
+    // Exact types only: a subclass may pack something else than what it stores. These pack
+    // their header, then exactly getData() (raw, string), getValues() (uint8 array) or their
+    // fields' buffers (record), then their sub-options.
     const Option& option = *opt;
     if (option.getOptions().empty()) {
         const std::type_info& type = typeid(option);
@@ -67,6 +68,20 @@ std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch
         }
         if (type == typeid(isc::dhcp::OptionUint8Array)) {
             return ByteSpan(static_cast<const isc::dhcp::OptionUint8Array&>(option).getValues());
+        }
+        // A record option (e.g. option 97, uuid-guid: a type byte and 16 bytes) packs its fields'
+        // buffers back to back (OptionCustom::pack): joined here without packing the option,
+        // which toBinary does through a buffer of its own on every Pi query.
+        if (type == typeid(isc::dhcp::OptionCustom)) {
+            const auto& custom = static_cast<const isc::dhcp::OptionCustom&>(option);
+            const std::uint32_t fields = custom.getDataFieldsNum();
+            if (fields == 1) return ByteSpan(custom.readBinary(0));
+            scratch.clear();
+            for (std::uint32_t i = 0; i < fields; ++i) {
+                const auto& field = custom.readBinary(i);
+                scratch.insert(scratch.end(), field.begin(), field.end());
+            }
+            return ByteSpan(scratch);
         }
     }
     scratch = opt->toBinary(false);

@@ -6,9 +6,11 @@
 #include <dhcpsrv/lease_mgr_factory.h>
 #include <stats/stats_mgr.h>
 
+#include <dhcp/option_int.h>
 #include <algorithm>
 #include <ctime>
 #include <optional>
+#include <typeinfo>
 
 #include "kea_compat.h"
 #include "netboot_logic.h"
@@ -23,6 +25,16 @@ using isc::dhcp::LeaseMgrFactory;
 namespace {
 
 std::uint32_t offeredLifetime(isc::dhcp::Pkt4& response) {
+    // Kea puts option 51 in as a uint32 option: read it as one, without packing it (and without
+    // the copy getOption makes for callouts: only read here).
+    const bool copying = response.isCopyRetrievedOptions();
+    response.setCopyRetrievedOptions(false);
+    const auto option = response.getOption(isc::dhcp::DHO_DHCP_LEASE_TIME);
+    response.setCopyRetrievedOptions(copying);
+    if (option && typeid(*option) == typeid(isc::dhcp::OptionUint32) &&
+        option->getOptions().empty()) {
+        return static_cast<const isc::dhcp::OptionUint32&>(*option).getValue();
+    }
     const auto lease_time = optionPayload(response, isc::dhcp::DHO_DHCP_LEASE_TIME);
     if (!lease_time || lease_time->size() != 4) return kFallbackHoldSeconds;
     const auto& b = *lease_time;
@@ -50,10 +62,14 @@ auto setPoolId(L& lease, std::uint64_t id, int) -> decltype(void(lease.pool_id_ 
 template <typename L>
 void setPoolId(L&, std::uint64_t, long) {}
 
+}  // namespace
+
 struct Placement {
     isc::dhcp::SubnetID subnet_id = 0;
     std::optional<std::uint64_t> pool_id;  // set only where Kea keeps per-pool statistics
 };
+
+namespace {
 
 Placement placementOf(const isc::asiolink::IOAddress& addr) {
     Placement where;
@@ -75,21 +91,6 @@ void assignTo(Lease4& lease, const Placement& where) {
     if (where.pool_id) setPoolId(lease, *where.pool_id, 0);
 }
 
-void countAssigned(const Placement& where, int64_t delta) {
-    // As Kea's allocator (+1) and release (-1) do, so that reclaiming the lease later balances
-    // the counts.
-    using isc::stats::StatsMgr;
-    StatsMgr::instance().addValue(
-        StatsMgr::generateName("subnet", where.subnet_id, "assigned-addresses"), delta);
-    if (where.pool_id) {
-        StatsMgr::instance().addValue(
-            StatsMgr::generateName(
-                "subnet", where.subnet_id,
-                StatsMgr::generateName("pool", *where.pool_id, "assigned-addresses")),
-            delta);
-    }
-}
-
 MacAddress macOf(const isc::dhcp::HWAddrPtr& hw) {
     MacAddress::Bytes bytes{};
     if (hw && hw->hwaddr_.size() == bytes.size()) {
@@ -104,6 +105,37 @@ HoldRecord recordOf(const MacAddress& mac, const Lease4& lease, isc::dhcp::Subne
 }
 
 }  // namespace
+
+const std::string& RomHolds::statName(StatName kind, std::uint32_t subnet, std::uint64_t pool) {
+    using isc::stats::StatsMgr;
+    auto& name = stat_names_[std::make_tuple(kind, subnet, pool)];
+    if (name.empty()) {
+        switch (kind) {
+            case StatName::Assigned:
+                name = StatsMgr::generateName("subnet", subnet, "assigned-addresses");
+                break;
+            case StatName::PoolAssigned:
+                name = StatsMgr::generateName(
+                    "subnet", subnet, StatsMgr::generateName("pool", pool, "assigned-addresses"));
+                break;
+            case StatName::Unconfirmed:
+                name = unconfirmedHoldsStat(subnet);
+                break;
+        }
+    }
+    return name;
+}
+
+void RomHolds::countAssigned(const Placement& where, std::int64_t delta) {
+    // As Kea's allocator (+1) and release (-1) do, so that reclaiming the lease later balances
+    // the counts.
+    const auto subnet = static_cast<std::uint32_t>(where.subnet_id);
+    auto& stats = isc::stats::StatsMgr::instance();
+    stats.addValue(statName(StatName::Assigned, subnet), delta);
+    if (where.pool_id) {
+        stats.addValue(statName(StatName::PoolAssigned, subnet, *where.pool_id), delta);
+    }
+}
 
 std::string unconfirmedHoldsStat(std::uint32_t subnet) {
     return isc::stats::StatsMgr::generateName("subnet", subnet, "rpi-netboot-unconfirmed-holds");
@@ -159,7 +191,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiClass stage) {
         result.cap_reached =
             book_.record(recordOf(mac, lease, where.subnet_id), stage, plan.confirmed, ours);
         result.unconfirmed = book_.unconfirmed(result.subnet);
-        isc::stats::StatsMgr::instance().setValue(unconfirmedHoldsStat(result.subnet),
+        isc::stats::StatsMgr::instance().setValue(statName(StatName::Unconfirmed, result.subnet),
                                                   static_cast<int64_t>(result.unconfirmed));
         return result;
     };

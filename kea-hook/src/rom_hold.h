@@ -12,12 +12,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "hold_book.h"
 
 namespace rpinetboot::kea {
+
+struct Placement;  // where an address lies in Kea's configuration (rom_hold.cpp)
 
 enum class HoldOutcome {
     Held,       // a new lease was added (or an expired one taken over)
@@ -51,9 +56,15 @@ class RomHolds {
     void removeStats();
 
   private:
+    enum class StatName { Assigned, PoolAssigned, Unconfirmed };
     std::size_t release(const std::vector<HoldRecord>& holds);
+    void countAssigned(const Placement& where, std::int64_t delta);
+    // Kea's statistic names, built once (StatsMgr::generateName formats through a stream, dearer
+    // than the update it names).
+    const std::string& statName(StatName kind, std::uint32_t subnet, std::uint64_t pool = 0);
     std::mutex mutex_;
     HoldBook book_;
+    std::map<std::tuple<StatName, std::uint32_t, std::uint64_t>, std::string> stat_names_;
 };
 
 // "subnet[N].rpi-netboot-unconfirmed-holds"
