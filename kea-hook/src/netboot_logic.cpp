@@ -54,7 +54,7 @@ std::optional<Bytes> optionPayload(Pkt4& pkt, std::uint16_t code) {
     return opt->toBinary(false);
 }
 
-std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch) {
+std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, OptionScratch& scratch) {
     const OptionPtr opt = readOption(pkt, code);
     if (!opt) return std::nullopt;
     // Exact types only: a subclass may pack something else than what it stores. These pack
@@ -76,16 +76,24 @@ std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch
             const auto& custom = static_cast<const isc::dhcp::OptionCustom&>(option);
             const std::uint32_t fields = custom.getDataFieldsNum();
             if (fields == 1) return ByteSpan(custom.readBinary(0));
-            scratch.clear();
+            std::size_t size = 0;
+            for (std::uint32_t i = 0; i < fields; ++i) size += custom.readBinary(i).size();
+            std::uint8_t* out = scratch.inline_bytes.data();
+            if (size > scratch.inline_bytes.size()) {
+                scratch.heap.resize(size);
+                out = scratch.heap.data();
+            }
+            std::size_t at = 0;
             for (std::uint32_t i = 0; i < fields; ++i) {
                 const auto& field = custom.readBinary(i);
-                scratch.insert(scratch.end(), field.begin(), field.end());
+                std::copy(field.begin(), field.end(), out + at);
+                at += field.size();
             }
-            return ByteSpan(scratch);
+            return ByteSpan(out, size);
         }
     }
-    scratch = opt->toBinary(false);
-    return ByteSpan(scratch);
+    scratch.heap = opt->toBinary(false);
+    return ByteSpan(scratch.heap);
 }
 
 namespace {
@@ -152,7 +160,7 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool explain) const {
 ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
     ReceiveResult result;
     // Views into the query's options where Kea's storage allows it: this runs for every query.
-    Bytes vendor_buf, list_buf, option97_buf;
+    OptionScratch vendor_buf, list_buf, option97_buf;
     const auto vendor = optionView(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, vendor_buf);
     const std::string_view vendor_text =
         vendor ? std::string_view(reinterpret_cast<const char*>(vendor->data()), vendor->size())
@@ -244,7 +252,7 @@ std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDeci
         if (it != client_tftp_servers_.end()) return it->second;
     }
     if (default_tftp_server_) return default_tftp_server_;
-    Bytes scratch;
+    OptionScratch scratch;
     const auto server_id = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
     if (server_id && server_id->size() == 4) {
         const ByteSpan& b = *server_id;

@@ -350,7 +350,7 @@ TEST_CASE("optionView gives exactly the payload Kea packs, for each option type 
         REQUIRE(typeid(*query->getOption(97)) == typeid(isc::dhcp::OptionCustom));
         // 60: string, 55: uint8 array, 97: record (uuid-guid), 93/94: others.
         for (std::uint16_t code : {60, 55, 97, 93, 94, 53}) {
-            Bytes scratch;
+            rpinetboot::kea::OptionScratch scratch;
             const auto view = optionView(*query, code, scratch);
             const auto packed = optionPayload(*query, code);
             INFO("option " << code);
@@ -358,7 +358,7 @@ TEST_CASE("optionView gives exactly the payload Kea packs, for each option type 
             REQUIRE(packed);
             CHECK(Bytes(view->begin(), view->end()) == *packed);
         }
-        Bytes scratch;
+        rpinetboot::kea::OptionScratch scratch;
         CHECK_FALSE(optionView(*query, 66, scratch));
     }
     // A reply's server identifier as Kea builds it (an ipv4-address record).
@@ -368,7 +368,7 @@ TEST_CASE("optionView gives exactly the payload Kea packs, for each option type 
     const auto& buf = offer->getBuffer();
     Pkt4Ptr parsed(new Pkt4(static_cast<const std::uint8_t*>(buf.getData()), buf.getLength()));
     parsed->unpack();
-    Bytes scratch;
+    rpinetboot::kea::OptionScratch scratch;
     const auto id = rpinetboot::kea::optionView(*parsed, 54, scratch);
     REQUIRE(id);
     CHECK(Bytes(id->begin(), id->end()) == Bytes{192, 0, 2, 1});
