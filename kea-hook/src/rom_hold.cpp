@@ -219,10 +219,18 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiClass stage) {
         // lease is Kea's (a REQUEST's, or Kea 2.4+'s offer-lifetime lease for this very OFFER):
         // neither lengthened nor shortened, and never counted again.
         const bool ours = book_.isOurs(recordOf(mac, *existing, where.subnet_id));
-        if (ours) {
+        // A hold renewed moments ago (less than an eighth of its lifetime) is left as it is: the
+        // ROM asks every 5 s and each renewal is a lease database write, while the hold still
+        // outlasts the next query by far. A change of lifetime (confirmation) is always written.
+        const bool fresh = existing->valid_lft_ == plan.lifetime &&
+                           existing->getExpirationTime() + static_cast<time_t>(plan.lifetime / 8) >=
+                               now + static_cast<time_t>(plan.lifetime);
+        if (ours && !fresh) {
             existing->cltt_ = now;
             existing->valid_lft_ = plan.lifetime;
             leases.updateLease4(existing);
+        } else if (ours) {
+            result.lifetime = static_cast<std::uint32_t>(existing->getExpirationTime() - now);
         } else {
             result.lifetime = static_cast<std::uint32_t>(
                 std::max<time_t>(0, existing->getExpirationTime() - now));
