@@ -144,7 +144,7 @@ find_package_handle_standard_args(Kea
     HANDLE_COMPONENTS)
 
 if(Kea_FOUND AND NOT TARGET Kea::Kea)
-    add_library(Kea::Kea INTERFACE IMPORTED)
+    add_library(Kea::Kea INTERFACE IMPORTED GLOBAL)  # also for test libraries in tests/
     set_target_properties(Kea::Kea PROPERTIES
         INTERFACE_INCLUDE_DIRECTORIES ${Kea_INCLUDE_DIR}
         INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${Kea_INCLUDE_DIR}

@@ -1,7 +1,17 @@
 // Kea's entry points. Thin: parse parameters, hand packets to NetbootLogic, log and count.
 // No exception may leave a callout: Kea would drop the packet (or worse, for load()).
+// Another library's verdict stands: a packet an earlier callout dropped or skipped is not
+// touched, and a ROM OFFER is held only once every library's pkt4_send has had its say: in our
+// pkt4_send when no library follows ours, else in buffer4_send, which Kea calls only for a reply
+// still to be sent (registered only then: Kea charges every reply for calling a hook point).
 #include <dhcp/pkt4.h>
+#include <dlfcn.h>
 #include <hooks/hooks.h>
+#include <hooks/hooks_manager.h>
+#include <process/daemon.h>
+
+#include <climits>
+#include <cstdlib>
 
 #include <exception>
 #include <memory>
@@ -25,8 +35,21 @@ namespace {
 
 // Set by load(), cleared by unload(); Kea runs no callout concurrently with either.
 std::shared_ptr<const NetbootLogic> g_logic;
+std::shared_ptr<RomHolds> g_holds;
 
 const char* const kContextKey = "rpi-netboot";
+// Marks, on the reply itself, an OFFER that buffer4_send must hold: Kea passes buffer4_send only
+// the reply, and a class test is far cheaper for the other replies than a missing context.
+const std::string kHoldMark = "RPI_NETBOOT_HOLD";
+
+// Set by load(): whether ROM holds wait for buffer4_send (a library follows ours).
+bool g_hold_in_buffer4_send = false;
+
+// A DROP or SKIP set by a library earlier in hooks-libraries: leave the packet alone.
+bool settledElsewhere(const CalloutHandle& handle) {
+    const auto status = handle.getStatus();
+    return status == CalloutHandle::NEXT_STEP_DROP || status == CalloutHandle::NEXT_STEP_SKIP;
+}
 
 std::string menuTextOf(const Bytes& option43) {
     std::string error;
@@ -76,27 +99,41 @@ void logReceive(const isc::dhcp::Pkt4& query, const ReceiveResult& r) {
 }
 
 // Returns false when the OFFER must be dropped.
-bool holdIfRom(const NetbootLogic& logic, const PiDecision& d, isc::dhcp::Pkt4& query,
-               isc::dhcp::Pkt4& response) {
-    if (!logic.needsRomHold(d, response)) return true;
+bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response) {
     // Only for the log: Kea's address text is built when a message is.
     const auto addr = [&response] { return response.getYiaddr().toText(); };
     try {
-        const HoldResult held = holdRomOffer(response);
+        const HoldResult held = holds.holdRomOffer(response, d.pi_class);
+        if (held.released) {
+            stats::add(stats::kRomReleased, static_cast<std::int64_t>(held.released));
+            LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_ROM_HOLDS_RELEASED)
+                .arg(response.getLabel())
+                .arg(held.subnet)
+                .arg(held.unconfirmed)
+                .arg(held.released);
+        }
+        if (held.cap_reached) {
+            stats::add(stats::kRomCapReached);
+            LOG_WARN(logger, RPI_NETBOOT_ROM_HOLD_CAP_REACHED)
+                .arg(held.subnet)
+                .arg(held.unconfirmed);
+        }
         switch (held.outcome) {
             case HoldOutcome::Held:
             case HoldOutcome::Refreshed:
                 stats::add(stats::kRomHeld);
+                if (held.confirmed) stats::add(stats::kRomConfirmed);
                 LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_ROM_HELD)
-                    .arg(query.getLabel())
+                    .arg(response.getLabel())
                     .arg(addr())
                     .arg(d.mac.str())
-                    .arg(held.lifetime);
+                    .arg(held.lifetime)
+                    .arg(held.confirmed ? "confirmed" : "unconfirmed");
                 return true;
             case HoldOutcome::Conflict:
                 stats::add(stats::kRomConflict);
                 LOG_WARN(logger, RPI_NETBOOT_ROM_HOLD_CONFLICT)
-                    .arg(query.getLabel())
+                    .arg(response.getLabel())
                     .arg(addr())
                     .arg(d.mac.str());
                 return false;
@@ -105,10 +142,51 @@ bool holdIfRom(const NetbootLogic& logic, const PiDecision& d, isc::dhcp::Pkt4& 
         }
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_ROM_HOLD_FAILED)
-            .arg(query.getLabel())
+            .arg(response.getLabel())
             .arg(addr())
             .arg(d.mac.str())
             .arg(e.what());
+    }
+    return true;
+}
+
+// buffer4_send, registered by load() when a library follows ours: the ROM hold, for an OFFER
+// every library let through pkt4_send (Kea does not call buffer4_send for a reply one dropped).
+int holdInBuffer4Send(CalloutHandle& handle) {
+    try {
+        if (settledElsewhere(handle)) return 0;
+        Pkt4Ptr response;
+        handle.getArgument("response4", response);
+        if (!response || !response->inClass(kHoldMark)) return 0;
+        const auto holds = g_holds;
+        if (!holds) return 0;
+        PiDecision decision;
+        handle.getContext(kContextKey, decision);
+        if (!hold(*holds, decision, *response)) handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
+    } catch (const std::exception& e) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("buffer4_send").arg(e.what());
+    } catch (...) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("buffer4_send").arg("unknown error");
+    }
+    return 0;
+}
+
+// Whether another library follows this one in hooks-libraries. Kea builds the list before it
+// loads the first library (HooksManager::loadLibraries), so load() sees the whole of it. When in
+// doubt, true: holding later is always correct, only dearer.
+bool librariesFollow() {
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void*>(&holdInBuffer4Send), &info) || !info.dli_fname) {
+        return true;
+    }
+    const auto canonical = [](const std::string& path) {
+        char buf[PATH_MAX];
+        return realpath(path.c_str(), buf) ? std::string(buf) : path;
+    };
+    const std::string self = canonical(info.dli_fname);
+    const auto names = isc::hooks::HooksManager::getLibraryNames();
+    for (std::size_t i = names.size(); i-- > 0;) {
+        if (canonical(names[i]) == self) return i + 1 < names.size();
     }
     return true;
 }
@@ -121,22 +199,38 @@ int version() {
     return KEA_HOOKS_VERSION;
 }
 
-// NetbootLogic is immutable, StatsMgr and the lease manager are thread safe, and per-packet
-// state lives in the packet's own callout context.
+// NetbootLogic is immutable (its option 66 cache has a mutex), RomHolds serialises its decisions
+// with a mutex, StatsMgr and the lease manager are thread safe, and per-packet state lives in the
+// packet's own callout context. The ThreadSanitizer test (tests/hook/tsan) checks the first two.
 int multi_threading_compatible() {
     return 1;
 }
 
 int load(LibraryHandle& handle) {
     try {
+        // As Kea's own hooks check it (isc::process::Daemon, Kea 2.2 to 3.0): the callouts
+        // below exist only in kea-dhcp4, and a DHCPv6 or agent process would load us silently.
+        const std::string daemon = isc::process::Daemon::getProcName();
+        if (daemon != "kea-dhcp4") {
+            LOG_ERROR(logger, RPI_NETBOOT_WRONG_DAEMON).arg(daemon.empty() ? "?" : daemon);
+            return 1;
+        }
         auto logic =
             std::make_shared<const NetbootLogic>(HookConfig::parse(handle.getParameters()));
+        const auto& cfg = logic->config();
+        auto holds = std::make_shared<RomHolds>(
+            HoldLimits{cfg.rom_hold_lifetime, cfg.rom_hold_max_unconfirmed});
         stats::reset();
-        LOG_INFO(logger, RPI_NETBOOT_LOAD_OK).arg(logic->config().summary());
+        g_hold_in_buffer4_send = logic->config().hold_rom_offers && librariesFollow();
+        if (g_hold_in_buffer4_send) handle.registerCallout("buffer4_send", holdInBuffer4Send);
+        LOG_INFO(logger, RPI_NETBOOT_LOAD_OK)
+            .arg(logic->config().summary() +
+                 (g_hold_in_buffer4_send ? " (ROM holds in buffer4_send: a library follows)" : ""));
         if (logic->config().menu_text.find(kDefaultMenuText) == std::string::npos) {
             LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menu_text);
         }
         g_logic = std::move(logic);
+        g_holds = std::move(holds);
         return 0;
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_LOAD_FAILED).arg(e.what());
@@ -149,6 +243,8 @@ int load(LibraryHandle& handle) {
 int unload() {
     try {
         g_logic.reset();
+        if (g_holds) g_holds->removeStats();
+        g_holds.reset();
         stats::remove();
         LOG_INFO(logger, RPI_NETBOOT_UNLOAD);
     } catch (...) {
@@ -159,6 +255,7 @@ int unload() {
 
 int pkt4_receive(CalloutHandle& handle) {
     try {
+        if (settledElsewhere(handle)) return 0;
         const auto logic = g_logic;
         if (!logic) return 0;
         Pkt4Ptr query;
@@ -182,6 +279,7 @@ int pkt4_receive(CalloutHandle& handle) {
 
 int pkt4_send(CalloutHandle& handle) {
     try {
+        if (settledElsewhere(handle)) return 0;
         const auto logic = g_logic;
         if (!logic) return 0;
         Pkt4Ptr query, response;
@@ -197,9 +295,13 @@ int pkt4_send(CalloutHandle& handle) {
         }
         handle.getArgument("response4", response);
         if (!response) return 0;
-        if (!holdIfRom(*logic, decision, *query, *response)) {
-            handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
-            return 0;
+        if (logic->needsRomHold(decision, *response)) {
+            if (g_hold_in_buffer4_send) {
+                response->addClass(kHoldMark);
+            } else if (const auto holds = g_holds; holds && !hold(*holds, decision, *response)) {
+                handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
+                return 0;
+            }
         }
         const SendResult sent = logic->onSend(decision, *response);
         if (!sent.patched) return 0;

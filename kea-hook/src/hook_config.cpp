@@ -22,7 +22,8 @@ namespace {
 
 void expectType(const std::string& name, const ConstElementPtr& value, Element::types type) {
     if (value->getType() != type) {
-        fail(name, value, "must be a " + Element::typeToName(type));
+        const std::string kind = Element::typeToName(type);
+        fail(name, value, (kind.front() == 'i' ? "must be an " : "must be a ") + kind);
     }
 }
 
@@ -45,6 +46,17 @@ Serial parseSerial(const std::string& name, const ConstElementPtr& value) {
     const auto serial = Serial::parse(stringOf(name, value));
     if (!serial) fail(name, value, "must be a Pi serial: 8 hex digits, e.g. \"bf9fed6f\"");
     return *serial;
+}
+
+std::uint32_t integerIn(const std::string& name, const ConstElementPtr& value, std::uint32_t min,
+                        std::uint32_t max) {
+    expectType(name, value, Element::integer);
+    const auto n = value->intValue();
+    if (n < static_cast<std::int64_t>(min) || n > static_cast<std::int64_t>(max)) {
+        fail(name, value,
+             "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    return static_cast<std::uint32_t>(n);
 }
 
 template <typename F>
@@ -128,10 +140,16 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
         } else if (key == "hold-rom-offers") {
             expectType(key, value, Element::boolean);
             cfg.hold_rom_offers = value->boolValue();
+        } else if (key == "rom-hold-lifetime") {
+            cfg.rom_hold_lifetime = integerIn(key, value, kMinRomHoldLifetime, kMaxRomHoldLifetime);
+        } else if (key == "rom-hold-max-unconfirmed") {
+            cfg.rom_hold_max_unconfirmed = integerIn(key, value, 1, kMaxMaxUnconfirmedHolds);
         } else {
             fail(key, value,
                  "unknown parameter (expected tftp-server, menu-text, rom-padding, extra-ouis, "
-                 "require-oui, allow-serials, allow-macs, clients, hold-rom-offers)");
+                 "require-oui, allow-serials, allow-macs, clients, hold-rom-offers, "
+                 "rom-hold-lifetime, "
+                 "rom-hold-max-unconfirmed)");
         }
     }
     return cfg;
@@ -147,7 +165,9 @@ std::string HookConfig::summary() const {
         << " require-oui=" << (classifier.require_oui ? "true" : "false")
         << " allow-serials=" << allow_serials.size() << " allow-macs=" << allow_macs.size()
         << " clients=" << client_tftp_servers.size()
-        << " hold-rom-offers=" << (hold_rom_offers ? "true" : "false");
+        << " hold-rom-offers=" << (hold_rom_offers ? "true" : "false")
+        << " rom-hold-lifetime=" << rom_hold_lifetime
+        << " rom-hold-max-unconfirmed=" << rom_hold_max_unconfirmed;
     return out.str();
 }
 

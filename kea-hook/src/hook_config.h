@@ -21,6 +21,20 @@ namespace rpinetboot::kea {
 
 enum class RomPadding { Auto, Always, Never };
 
+// rom-hold-lifetime: how long an unconfirmed ROM hold lasts. The Pi 3B ROM tries DHCP five times,
+// 5 s apart, then TFTPs bootcode.bin, which asks DHCP again (Raspberry Pi blog "Pi 3 booting
+// part II: Ethernet", 2016; raspberrypi/documentation boot-net.adoc, "Network booting"). Each
+// retry renews the hold, so it must outlast one retry gap plus the bootcode.bin transfer, which
+// the ROM itself allows as long as its whole DHCP phase: 2 x 25 s, rounded up to a minute. A
+// Pi that comes back at its next stage is confirmed and gets the OFFER's own lease time.
+inline constexpr std::uint32_t kDefaultRomHoldLifetime = 60;
+inline constexpr std::uint32_t kMinRomHoldLifetime = 10;  // two ROM retry gaps
+inline constexpr std::uint32_t kMaxRomHoldLifetime = 86400;
+// rom-hold-max-unconfirmed: unconfirmed holds per subnet. Above the number of Pi 3Bs that power
+// on within the same minute, below what the pool must keep free for other clients.
+inline constexpr std::uint32_t kDefaultMaxUnconfirmedHolds = 64;
+inline constexpr std::uint32_t kMaxMaxUnconfirmedHolds = 1000000;
+
 class ConfigError : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
@@ -35,6 +49,8 @@ struct HookConfig {
     std::set<MacAddress> allow_macs;
     std::map<Serial, std::uint32_t> client_tftp_servers;  // clients[].tftp-server by serial
     bool hold_rom_offers = true;
+    std::uint32_t rom_hold_lifetime = kDefaultRomHoldLifetime;             // seconds
+    std::uint32_t rom_hold_max_unconfirmed = kDefaultMaxUnconfirmedHolds;  // per subnet
 
     // Parses `parameters` (null or a map). Throws ConfigError on any unknown key or bad value.
     static HookConfig parse(const isc::data::ConstElementPtr& parameters);

@@ -25,8 +25,9 @@ const std::string& receivedByClass(PiModel cls) {
 }
 
 std::vector<std::string> all() {
-    std::vector<std::string> names = {kReceived,  kAnswered, kNotAllowed,
-                                      kMalformed, kRomHeld,  kRomConflict};
+    std::vector<std::string> names = {kReceived,     kAnswered,    kNotAllowed,
+                                      kMalformed,    kRomHeld,     kRomConflict,
+                                      kRomConfirmed, kRomReleased, kRomCapReached};
     for (PiModel c : {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5}) {
         names.push_back(receivedByClass(c));
     }
@@ -43,8 +44,8 @@ void remove() {
     for (const auto& name : all()) isc::stats::StatsMgr::instance().del(name);
 }
 
-void add(const std::string& name) {
-    isc::stats::StatsMgr::instance().addValue(name, static_cast<int64_t>(1));
+void add(const std::string& name, std::int64_t n) {
+    isc::stats::StatsMgr::instance().addValue(name, n);
 }
 
 }  // namespace rpinetboot::kea::stats

@@ -1,6 +1,7 @@
 // Statistics kept in Kea's StatsMgr, visible with statistic-get-all.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ inline const std::string kNotAllowed = "pkt4-rpi-netboot-not-allowed";  // refus
 inline const std::string kMalformed = "pkt4-rpi-netboot-malformed";     // bad option 97/55
 inline const std::string kRomHeld = "pkt4-rpi-netboot-rom-offers-held";
 inline const std::string kRomConflict = "pkt4-rpi-netboot-rom-offers-dropped";
+inline const std::string kRomConfirmed = "pkt4-rpi-netboot-rom-holds-confirmed";  // came back
+inline const std::string kRomReleased = "pkt4-rpi-netboot-rom-holds-released";  // oldest given back
+inline const std::string kRomCapReached = "pkt4-rpi-netboot-rom-hold-cap-reached";  // times
 
 // "pkt4-rpi-netboot-rom3-received" etc.: queries per stage class.
 const std::string& receivedByClass(PiModel cls);  // no string built per packet
@@ -21,6 +25,6 @@ const std::string& receivedByClass(PiModel cls);  // no string built per packet
 std::vector<std::string> all();
 void reset();   // every statistic to 0 (load)
 void remove();  // (unload)
-void add(const std::string& name);
+void add(const std::string& name, std::int64_t n = 1);
 
 }  // namespace rpinetboot::kea::stats

@@ -2,6 +2,7 @@
 
 #include <dhcp/dhcp4.h>
 #include <dhcp/option.h>
+#include <dhcp/option_custom.h>
 #include <dhcp/option_int_array.h>
 #include <dhcp/option_string.h>
 
@@ -53,12 +54,12 @@ std::optional<Bytes> optionPayload(Pkt4& pkt, std::uint16_t code) {
     return opt->toBinary(false);
 }
 
-std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch) {
+std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, OptionScratch& scratch) {
     const OptionPtr opt = readOption(pkt, code);
     if (!opt) return std::nullopt;
-    // Exact types only: a subclass may pack something else than what it stores. These three
-    // pack their header, then exactly getData() (raw, string) or getValues() (uint8 array),
-    // then their sub-options.
+    // Exact types only: a subclass may pack something else than what it stores. These pack
+    // their header, then exactly getData() (raw, string), getValues() (uint8 array) or their
+    // fields' buffers (record), then their sub-options.
     const Option& option = *opt;
     if (option.getOptions().empty()) {
         const std::type_info& type = typeid(option);
@@ -68,9 +69,31 @@ std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, Bytes& scratch
         if (type == typeid(isc::dhcp::OptionUint8Array)) {
             return ByteSpan(static_cast<const isc::dhcp::OptionUint8Array&>(option).getValues());
         }
+        // A record option (e.g. option 97, uuid-guid: a type byte and 16 bytes) packs its fields'
+        // buffers back to back (OptionCustom::pack): joined here without packing the option,
+        // which toBinary does through a buffer of its own on every Pi query.
+        if (type == typeid(isc::dhcp::OptionCustom)) {
+            const auto& custom = static_cast<const isc::dhcp::OptionCustom&>(option);
+            const std::uint32_t fields = custom.getDataFieldsNum();
+            if (fields == 1) return ByteSpan(custom.readBinary(0));
+            std::size_t size = 0;
+            for (std::uint32_t i = 0; i < fields; ++i) size += custom.readBinary(i).size();
+            std::uint8_t* out = scratch.inline_bytes.data();
+            if (size > scratch.inline_bytes.size()) {
+                scratch.heap.resize(size);
+                out = scratch.heap.data();
+            }
+            std::size_t at = 0;
+            for (std::uint32_t i = 0; i < fields; ++i) {
+                const auto& field = custom.readBinary(i);
+                std::copy(field.begin(), field.end(), out + at);
+                at += field.size();
+            }
+            return ByteSpan(out, size);
+        }
     }
-    scratch = opt->toBinary(false);
-    return ByteSpan(scratch);
+    scratch.heap = opt->toBinary(false);
+    return ByteSpan(scratch.heap);
 }
 
 namespace {
@@ -137,7 +160,7 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool explain) const {
 ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
     ReceiveResult result;
     // Views into the query's options where Kea's storage allows it: this runs for every query.
-    Bytes vendor_buf, list_buf, option97_buf;
+    OptionScratch vendor_buf, list_buf, option97_buf;
     const auto vendor = optionView(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, vendor_buf);
     const std::string_view vendor_text =
         vendor ? std::string_view(reinterpret_cast<const char*>(vendor->data()), vendor->size())
@@ -229,7 +252,7 @@ std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDeci
         if (it != client_tftp_servers_.end()) return it->second;
     }
     if (default_tftp_server_) return default_tftp_server_;
-    Bytes scratch;
+    OptionScratch scratch;
     const auto server_id = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
     if (server_id && server_id->size() == 4) {
         const ByteSpan& b = *server_id;

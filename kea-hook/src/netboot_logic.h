@@ -6,6 +6,7 @@
 
 #include <dhcp/pkt4.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -110,9 +111,17 @@ class NetbootLogic {
 // option is looked up without the clone Kea makes for callouts (the packet is left as it was).
 std::optional<Bytes> optionPayload(isc::dhcp::Pkt4& pkt, std::uint16_t code);
 
+// Room for an option payload that has to be assembled: inline up to 64 bytes (every option the
+// classifier reads is shorter), on the heap beyond.
+struct OptionScratch {
+    std::array<std::uint8_t, 64> inline_bytes;  // not zeroed: written before it is read
+    Bytes heap;
+};
+
 // The same bytes, borrowed from the option where its storage holds exactly what it packs
-// (raw, string and uint8-array options without sub-options); otherwise packed into `scratch`.
-// Valid while the packet's option and `scratch` live.
-std::optional<ByteSpan> optionView(isc::dhcp::Pkt4& pkt, std::uint16_t code, Bytes& scratch);
+// (raw, string and uint8-array options without sub-options); joined from a record option's
+// fields, or packed, into `scratch` otherwise. Valid while the packet's option and `scratch` live.
+std::optional<ByteSpan> optionView(isc::dhcp::Pkt4& pkt, std::uint16_t code,
+                                   OptionScratch& scratch);
 
 }  // namespace rpinetboot::kea

@@ -6,8 +6,11 @@
 #include <dhcpsrv/lease_mgr_factory.h>
 #include <stats/stats_mgr.h>
 
+#include <dhcp/option_int.h>
+#include <algorithm>
 #include <ctime>
 #include <optional>
+#include <typeinfo>
 
 #include "kea_compat.h"
 #include "netboot_logic.h"
@@ -22,6 +25,16 @@ using isc::dhcp::LeaseMgrFactory;
 namespace {
 
 std::uint32_t offeredLifetime(isc::dhcp::Pkt4& response) {
+    // Kea puts option 51 in as a uint32 option: read it as one, without packing it (and without
+    // the copy getOption makes for callouts: only read here).
+    const bool copying = response.isCopyRetrievedOptions();
+    response.setCopyRetrievedOptions(false);
+    const auto option = response.getOption(isc::dhcp::DHO_DHCP_LEASE_TIME);
+    response.setCopyRetrievedOptions(copying);
+    if (option && typeid(*option) == typeid(isc::dhcp::OptionUint32) &&
+        option->getOptions().empty()) {
+        return static_cast<const isc::dhcp::OptionUint32&>(*option).getValue();
+    }
     const auto lease_time = optionPayload(response, isc::dhcp::DHO_DHCP_LEASE_TIME);
     if (!lease_time || lease_time->size() != 4) return kFallbackHoldSeconds;
     const auto& b = *lease_time;
@@ -49,10 +62,14 @@ auto setPoolId(L& lease, std::uint64_t id, int) -> decltype(void(lease.pool_id_ 
 template <typename L>
 void setPoolId(L&, std::uint64_t, long) {}
 
+}  // namespace
+
 struct Placement {
     isc::dhcp::SubnetID subnet_id = 0;
     std::optional<std::uint64_t> pool_id;  // set only where Kea keeps per-pool statistics
 };
+
+namespace {
 
 Placement placementOf(const isc::asiolink::IOAddress& addr) {
     Placement where;
@@ -74,78 +91,172 @@ void assignTo(Lease4& lease, const Placement& where) {
     if (where.pool_id) setPoolId(lease, *where.pool_id, 0);
 }
 
-void countAssigned(const Placement& where) {
-    // As Kea's allocator does, so that reclaiming the lease later balances the counts.
-    using isc::stats::StatsMgr;
-    StatsMgr::instance().addValue(
-        StatsMgr::generateName("subnet", where.subnet_id, "assigned-addresses"),
-        static_cast<int64_t>(1));
-    if (where.pool_id) {
-        StatsMgr::instance().addValue(
-            StatsMgr::generateName(
-                "subnet", where.subnet_id,
-                StatsMgr::generateName("pool", *where.pool_id, "assigned-addresses")),
-            static_cast<int64_t>(1));
+MacAddress macOf(const isc::dhcp::HWAddrPtr& hw) {
+    MacAddress::Bytes bytes{};
+    if (hw && hw->hwaddr_.size() == bytes.size()) {
+        std::copy(hw->hwaddr_.begin(), hw->hwaddr_.end(), bytes.begin());
     }
+    return MacAddress(bytes);
+}
+
+HoldRecord recordOf(const MacAddress& mac, const Lease4& lease, isc::dhcp::SubnetID subnet) {
+    return HoldRecord{mac, lease.addr_.toUint32(), static_cast<std::uint32_t>(subnet), lease.cltt_,
+                      lease.valid_lft_};
 }
 
 }  // namespace
 
-HoldResult holdRomOffer(isc::dhcp::Pkt4& response) {
+const std::string& RomHolds::statName(StatName kind, std::uint32_t subnet, std::uint64_t pool) {
+    using isc::stats::StatsMgr;
+    auto& name = stat_names_[std::make_tuple(kind, subnet, pool)];
+    if (name.empty()) {
+        switch (kind) {
+            case StatName::Assigned:
+                name = StatsMgr::generateName("subnet", subnet, "assigned-addresses");
+                break;
+            case StatName::PoolAssigned:
+                name = StatsMgr::generateName(
+                    "subnet", subnet, StatsMgr::generateName("pool", pool, "assigned-addresses"));
+                break;
+            case StatName::Unconfirmed:
+                name = unconfirmedHoldsStat(subnet);
+                break;
+        }
+    }
+    return name;
+}
+
+void RomHolds::countAssigned(const Placement& where, std::int64_t delta) {
+    // As Kea's allocator (+1) and release (-1) do, so that reclaiming the lease later balances
+    // the counts.
+    const auto subnet = static_cast<std::uint32_t>(where.subnet_id);
+    auto& stats = isc::stats::StatsMgr::instance();
+    stats.addValue(statName(StatName::Assigned, subnet), delta);
+    if (where.pool_id) {
+        stats.addValue(statName(StatName::PoolAssigned, subnet, *where.pool_id), delta);
+    }
+}
+
+std::string unconfirmedHoldsStat(std::uint32_t subnet) {
+    return isc::stats::StatsMgr::generateName("subnet", subnet, "rpi-netboot-unconfirmed-holds");
+}
+
+std::size_t RomHolds::release(const std::vector<HoldRecord>& holds) {
+    auto& leases = LeaseMgrFactory::instance();
+    std::size_t released = 0;
+    for (const HoldRecord& hold : holds) {
+        const isc::asiolink::IOAddress addr(hold.address);
+        const Lease4Ptr lease = leases.getLease4(addr);
+        // Only the very lease the hold wrote: if the Pi has since taken it with a REQUEST, or
+        // it expired and Kea reclaimed or re-used it, it is not the hook's to give back.
+        if (!lease || lease->expired() || lease->stateExpiredReclaimed() ||
+            macOf(lease->hwaddr_) != hold.mac || lease->cltt_ != hold.cltt ||
+            lease->valid_lft_ != hold.lifetime) {
+            continue;
+        }
+        if (!leases.deleteLease(lease)) continue;
+        Placement where = placementOf(addr);
+        if (where.subnet_id == 0) where.subnet_id = lease->subnet_id_;
+        countAssigned(where, -1);
+        ++released;
+    }
+    return released;
+}
+
+HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
     HoldResult result;
     const auto& addr = response.getYiaddr();
     const Placement where = placementOf(addr);
     if (where.subnet_id == 0) return result;
+    result.subnet = static_cast<std::uint32_t>(where.subnet_id);
 
-    const auto hwaddr = response.getHWAddr();
-    const std::uint32_t lifetime = offeredLifetime(response);
-    const time_t now = time(nullptr);
-    result.lifetime = lifetime;
+    // Everything that may end up shared with the lease database (the lease and its HWAddr) is
+    // made and released under the lock, so their last reference is never dropped beside a
+    // database read. The lease gets its own HWAddr: the packet's is freed with the packet.
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto reply_hw = response.getHWAddr();
+    const isc::dhcp::HWAddrPtr hwaddr(reply_hw ? new isc::dhcp::HWAddr(*reply_hw) : nullptr);
+    const MacAddress mac = macOf(hwaddr);
+    const std::uint32_t offered = offeredLifetime(response);
     auto& leases = LeaseMgrFactory::instance();
+
+    const time_t now = time(nullptr);
+    const HoldPlan plan = book_.plan(mac, stage, result.subnet, offered, now);
+    result.confirmed = plan.confirmed;
+    result.lifetime = plan.lifetime;
+    result.released = release(plan.release);
+
+    const auto finish = [&](HoldOutcome outcome, const Lease4& lease, bool ours) {
+        result.outcome = outcome;
+        result.cap_reached =
+            book_.record(recordOf(mac, lease, where.subnet_id), stage, plan.confirmed, ours);
+        result.unconfirmed = book_.unconfirmed(result.subnet);
+        isc::stats::StatsMgr::instance().setValue(statName(StatName::Unconfirmed, result.subnet),
+                                                  static_cast<int64_t>(result.unconfirmed));
+        return result;
+    };
+
     Lease4Ptr existing = leases.getLease4(addr);
     if (!existing) {
-        Lease4Ptr lease(
-            new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), lifetime, now, where.subnet_id));
+        Lease4Ptr lease(new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), plan.lifetime, now,
+                                   where.subnet_id));
         assignTo(*lease, where);
         // addLease fails if another thread added this address meanwhile.
         if (!leases.addLease(lease)) {
             result.outcome = HoldOutcome::Conflict;
             return result;
         }
-        countAssigned(where);
-        result.outcome = HoldOutcome::Held;
-        return result;
+        countAssigned(where, 1);
+        return finish(HoldOutcome::Held, *lease, true);
     }
     const bool same_client = existing->hwaddr_ && hwaddr && *existing->hwaddr_ == *hwaddr;
     if (!same_client && !existing->expired()) {
         result.outcome = HoldOutcome::Conflict;
         return result;
     }
-    const bool was_reclaimed = existing->stateExpiredReclaimed();
-    const bool counted = !was_reclaimed;
     if (same_client && !existing->expired()) {
-        // Never shorten a lease the Pi already has (e.g. from a later boot stage's REQUEST).
-        if (existing->getExpirationTime() < now + static_cast<time_t>(lifetime)) {
+        // A hold of the hook's own is renewed (a ROM retry, or the Pi's next stage). Any other
+        // lease is Kea's (a REQUEST's, or Kea 2.4+'s offer-lifetime lease for this very OFFER):
+        // neither lengthened nor shortened, and never counted again.
+        const bool ours = book_.isOurs(recordOf(mac, *existing, where.subnet_id));
+        // A hold renewed moments ago (less than an eighth of its lifetime) is left as it is: the
+        // ROM asks every 5 s and each renewal is a lease database write, while the hold still
+        // outlasts the next query by far. A change of lifetime (confirmation) is always written.
+        const bool fresh = existing->valid_lft_ == plan.lifetime &&
+                           existing->getExpirationTime() + static_cast<time_t>(plan.lifetime / 8) >=
+                               now + static_cast<time_t>(plan.lifetime);
+        if (ours && !fresh) {
             existing->cltt_ = now;
-            existing->valid_lft_ = lifetime;
+            existing->valid_lft_ = plan.lifetime;
             leases.updateLease4(existing);
+        } else if (ours) {
+            result.lifetime = static_cast<std::uint32_t>(existing->getExpirationTime() - now);
+        } else {
+            result.lifetime = static_cast<std::uint32_t>(
+                std::max<time_t>(0, existing->getExpirationTime() - now));
         }
-        result.outcome = HoldOutcome::Refreshed;
-        return result;
+        return finish(HoldOutcome::Refreshed, *existing, ours);
     }
     // An expired lease (this Pi's or another client's): take it over for this Pi.
+    const bool counted = !existing->stateExpiredReclaimed();
     existing->hwaddr_ = hwaddr;
     existing->client_id_.reset();
     existing->cltt_ = now;
-    existing->valid_lft_ = lifetime;
+    existing->valid_lft_ = plan.lifetime;
     assignTo(*existing, where);
     existing->hostname_.clear();
     existing->fqdn_fwd_ = existing->fqdn_rev_ = false;
     existing->state_ = Lease::STATE_DEFAULT;
     leases.updateLease4(existing);
-    if (!counted) countAssigned(where);
-    result.outcome = HoldOutcome::Held;
-    return result;
+    if (!counted) countAssigned(where, 1);
+    return finish(HoldOutcome::Held, *existing, true);
+}
+
+void RomHolds::removeStats() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto subnet : book_.subnets()) {
+        isc::stats::StatsMgr::instance().del(unconfirmedHoldsStat(subnet));
+    }
 }
 
 }  // namespace rpinetboot::kea

@@ -1,20 +1,32 @@
-// Holding the address offered to a Pi 3B boot ROM. The ROM never sends DHCPREQUEST and uses the
-// OFFER as if it were an ACK (firmware#1303, docs/protocol/dhcp.md), so Kea 2.2 records no lease
-// and would offer the same address to the next client. The hold records the offer as the lease
-// the ROM in effect took: bound to the Pi's MAC, for the lease time the OFFER announced, in Kea's
-// own lease database, where Kea's allocator honours it and Kea's reclamation expires it.
+// Holding the address offered to a Pi 3B boot ROM or bootcode.bin. Neither sends DHCPREQUEST;
+// both use the OFFER as if it were an ACK (raspberrypi/firmware#1303), so Kea 2.2 never records
+// a lease and would offer the same address to the next client. The hold records the offer as the
+// lease the Pi in effect took: bound to its MAC, in Kea's own lease database, where Kea's
+// allocator honours it and Kea's reclamation expires it.
+//
+// Holds are short until the Pi comes back at its next stage, and capped per subnet, oldest
+// unconfirmed first (hold_book.h says why): random-MAC ROM DISCOVERs cannot empty a pool.
 #pragma once
 
 #include <dhcp/pkt4.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
+#include <tuple>
+#include <vector>
+
+#include "hold_book.h"
 
 namespace rpinetboot::kea {
 
+struct Placement;  // where an address lies in Kea's configuration (rom_hold.cpp)
+
 enum class HoldOutcome {
     Held,       // a new lease was added (or an expired one taken over)
-    Refreshed,  // the Pi already held this address; its expiry was extended if needed
+    Refreshed,  // the Pi already had this address: its hold renewed, or its lease left as it was
     Conflict,   // another client holds the address: the OFFER must not be sent
     NoSubnet,   // yiaddr is in no configured subnet (nothing to hold)
 };
@@ -22,10 +34,41 @@ enum class HoldOutcome {
 struct HoldResult {
     HoldOutcome outcome = HoldOutcome::NoSubnet;
     std::uint32_t lifetime = 0;  // seconds
+    bool confirmed = false;      // the Pi came back at its next stage
+    std::uint32_t subnet = 0;
+    std::size_t released = 0;     // unconfirmed holds given back to make room
+    std::size_t unconfirmed = 0;  // in the subnet, after this hold
+    bool cap_reached = false;     // this hold filled the subnet's cap (reported once)
 };
 
-// Holds response.yiaddr for response.chaddr. Throws on lease database errors.
-HoldResult holdRomOffer(isc::dhcp::Pkt4& response);
+// The hook's holds. One per load(); thread-safe: Kea 2.4+ runs callouts on several threads, and
+// one mutex serialises the hold decisions with their lease database writes (only ROM and
+// bootcode.bin OFFERs come here).
+class RomHolds {
+  public:
+    explicit RomHolds(HoldLimits limits) : book_(limits) {}
+
+    // Holds response.yiaddr for response.chaddr, a Pi at `stage`. Throws on lease database
+    // errors.
+    HoldResult holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage);
+
+    // The per-subnet statistics this object created (unload).
+    void removeStats();
+
+  private:
+    enum class StatName { Assigned, PoolAssigned, Unconfirmed };
+    std::size_t release(const std::vector<HoldRecord>& holds);
+    void countAssigned(const Placement& where, std::int64_t delta);
+    // Kea's statistic names, built once (StatsMgr::generateName formats through a stream, dearer
+    // than the update it names).
+    const std::string& statName(StatName kind, std::uint32_t subnet, std::uint64_t pool = 0);
+    std::mutex mutex_;
+    HoldBook book_;
+    std::map<std::tuple<StatName, std::uint32_t, std::uint64_t>, std::string> stat_names_;
+};
+
+// "subnet[N].rpi-netboot-unconfirmed-holds"
+std::string unconfirmedHoldsStat(std::uint32_t subnet);
 
 // Used when an OFFER carries no lease time (option 51).
 inline constexpr std::uint32_t kFallbackHoldSeconds = 60;

@@ -36,6 +36,8 @@ TEST_CASE("no parameters gives the documented defaults") {
         CHECK(cfg.allow_macs.empty());
         CHECK(cfg.client_tftp_servers.empty());
         CHECK(cfg.hold_rom_offers);
+        CHECK(cfg.rom_hold_lifetime == 60);
+        CHECK(cfg.rom_hold_max_unconfirmed == 64);
     }
 }
 
@@ -45,7 +47,7 @@ TEST_CASE("every parameter is read") {
         "extra-ouis": ["02-11-22", "0A1122"], "require-oui": true,
         "allow-serials": ["10000000BF9FED6F", "12abcdef"], "allow-macs": ["B8-27-EB-12-34-56"],
         "clients": [{"serial": "bf9fed6f", "tftp-server": "192.0.2.54"}],
-        "hold-rom-offers": false})");
+        "hold-rom-offers": false, "rom-hold-lifetime": 90, "rom-hold-max-unconfirmed": 8})");
     CHECK(cfg.tftp_server == rpinetboot::parseIpv4("192.0.2.53"));
     CHECK(cfg.menu_text == "Lab Boot");
     CHECK(cfg.rom_padding == RomPadding::Never);
@@ -59,6 +61,8 @@ TEST_CASE("every parameter is read") {
     CHECK(cfg.client_tftp_servers.at(*rpinetboot::Serial::parse("bf9fed6f")) ==
           *rpinetboot::parseIpv4("192.0.2.54"));
     CHECK_FALSE(cfg.hold_rom_offers);
+    CHECK(cfg.rom_hold_lifetime == 90);
+    CHECK(cfg.rom_hold_max_unconfirmed == 8);
     CHECK(parse(R"({"rom-padding": "always"})").rom_padding == RomPadding::Always);
     CHECK(parse(R"({"rom-padding": "auto"})").rom_padding == RomPadding::Auto);
 }
@@ -95,6 +99,20 @@ TEST_CASE("each error names the parameter and the value") {
                Contains("parameter 'clients[0].menu' value \"x\": unknown key"));
     CHECK_THAT(errorOf(R"({"hold-rom-offers": 1})"),
                Contains("parameter 'hold-rom-offers' value 1"));
+    CHECK_THAT(errorOf(R"({"rom-hold-lifetime": 9})"),
+               Contains("parameter 'rom-hold-lifetime' value 9: must be an integer from 10"));
+    CHECK_THAT(errorOf(R"({"rom-hold-lifetime": 86401})"),
+               Contains("parameter 'rom-hold-lifetime' value 86401"));
+    CHECK_THAT(errorOf(R"({"rom-hold-lifetime": "60"})"),
+               Contains("parameter 'rom-hold-lifetime' value \"60\": must be an integer"));
+    CHECK_THAT(errorOf(R"({"rom-hold-max-unconfirmed": 0})"),
+               Contains("parameter 'rom-hold-max-unconfirmed' value 0: must be an integer from 1"));
+    CHECK_THAT(errorOf(R"({"rom-hold-max-unconfirmed": -5})"),
+               Contains("parameter 'rom-hold-max-unconfirmed' value -5"));
+    CHECK_THAT(errorOf(R"({"rom-hold-max-unconfirmed": 2.5})"),
+               Contains("parameter 'rom-hold-max-unconfirmed' value 2.5"));
+    CHECK(parse(R"({"rom-hold-lifetime": 10, "rom-hold-max-unconfirmed": 1})").rom_hold_lifetime ==
+          10);
     CHECK_THAT(errorOf(R"({"tftp_server": "192.0.2.1"})"),
                Contains("parameter 'tftp_server' value \"192.0.2.1\": unknown parameter"));
     CHECK_THAT(errorOf(R"([1])"), Contains("parameter 'parameters' value [ 1 ]"));

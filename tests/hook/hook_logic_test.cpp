@@ -4,9 +4,12 @@
 
 #include <dhcp/dhcp4.h>
 #include <dhcp/option.h>
+#include <dhcp/option_custom.h>
 #include <dhcp/option_int.h>
 #include <dhcp/option_string.h>
 #include <dhcp/pkt4.h>
+
+#include <typeinfo>
 
 #include "hook_config.h"
 #include "netboot_logic.h"
@@ -336,4 +339,37 @@ TEST_CASE("option 66 from option 54: one per server address, each naming its own
     CHECK(*onWire(*r2).option(66) == text("198.51.100.7"));
     CHECK(*onWire(*r3).option(66) == text("192.0.2.1"));
     CHECK(r1->getOption(66) == r3->getOption(66));  // shared, as the other prebuilt options
+}
+
+TEST_CASE("optionView gives exactly the payload Kea packs, for each option type Kea parses") {
+    using rpinetboot::kea::optionPayload;
+    using rpinetboot::kea::optionView;
+    for (PiModel model : {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5}) {
+        Pkt4Ptr query = fromWire(buildDiscover(identity(model)));
+        query->setCopyRetrievedOptions(true);  // as Kea hands packets to callouts
+        REQUIRE(typeid(*query->getOption(97)) == typeid(isc::dhcp::OptionCustom));
+        // 60: string, 55: uint8 array, 97: record (uuid-guid), 93/94: others.
+        for (std::uint16_t code : {60, 55, 97, 93, 94, 53}) {
+            rpinetboot::kea::OptionScratch scratch;
+            const auto view = optionView(*query, code, scratch);
+            const auto packed = optionPayload(*query, code);
+            INFO("option " << code);
+            REQUIRE(view);
+            REQUIRE(packed);
+            CHECK(Bytes(view->begin(), view->end()) == *packed);
+        }
+        rpinetboot::kea::OptionScratch scratch;
+        CHECK_FALSE(optionView(*query, 66, scratch));
+    }
+    // A reply's server identifier as Kea builds it (an ipv4-address record).
+    Pkt4Ptr reply = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    Pkt4Ptr offer = keaReply(isc::dhcp::DHCPOFFER, *reply);
+    offer->pack();
+    const auto& buf = offer->getBuffer();
+    Pkt4Ptr parsed(new Pkt4(static_cast<const std::uint8_t*>(buf.getData()), buf.getLength()));
+    parsed->unpack();
+    rpinetboot::kea::OptionScratch scratch;
+    const auto id = rpinetboot::kea::optionView(*parsed, 54, scratch);
+    REQUIRE(id);
+    CHECK(Bytes(id->begin(), id->end()) == Bytes{192, 0, 2, 1});
 }

@@ -31,6 +31,13 @@ def hook_library():
     return os.path.join(netlab.build_dir(), "kea-hook", "libdhcp_rpi_netboot.so")
 
 
+def drop_library(hook_point, status="drop"):
+    """A hooks-libraries entry for tests/hook/drop_hook.cpp: sets `status` on every packet at
+    `hook_point`."""
+    return {"library": os.path.join(netlab.build_dir(), "tests", "hook", "libdhcp_rpinb_drop_hook.so"),
+            "parameters": {"hook-point": hook_point, "status": status}}
+
+
 def exchange_tool():
     return os.path.join(netlab.build_dir(), "tests", "hook", "dhcp_exchange")
 
@@ -121,7 +128,7 @@ def pool_class(name):
 
 
 def base_config(interface, paths, hook_params=None, with_hook=True, subnet=None, classes=None,
-                extra=None, hook_build=None):
+                extra=None, hook_build=None, libraries_before=(), libraries_after=()):
     """A configuration for the server whose files are `paths` (KeaServer.paths)."""
     cfg = {
         "interfaces-config": {"interfaces": [interface]},
@@ -139,7 +146,7 @@ def base_config(interface, paths, hook_params=None, with_hook=True, subnet=None,
         entry = {"library": paths.hook(hook_build)}
         if hook_params is not None:
             entry["parameters"] = hook_params
-        cfg["hooks-libraries"] = [entry]
+        cfg["hooks-libraries"] = list(libraries_before) + [entry] + list(libraries_after)
     if extra:
         cfg.update(extra)
     return {"Dhcp4": cfg}

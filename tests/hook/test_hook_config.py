@@ -42,6 +42,12 @@ BAD = [
      "parameter 'clients[0].tftp' value \"192.0.2.9\""),
     ("hold_rom_offers_not_bool", {"hold-rom-offers": "no"},
      "parameter 'hold-rom-offers' value \"no\""),
+    ("rom_hold_lifetime_too_short", {"rom-hold-lifetime": 5},
+     "parameter 'rom-hold-lifetime' value 5: must be an integer from 10 to 86400"),
+    ("rom_hold_lifetime_not_integer", {"rom-hold-lifetime": "60"},
+     "parameter 'rom-hold-lifetime' value \"60\""),
+    ("rom_hold_max_unconfirmed_zero", {"rom-hold-max-unconfirmed": 0},
+     "parameter 'rom-hold-max-unconfirmed' value 0: must be an integer from 1"),
     ("unknown_parameter", {"tftp_server": "192.0.2.1"},
      "parameter 'tftp_server' value \"192.0.2.1\""),
     # Wrong JSON types: each names the parameter, the value and the type it must have.

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Pool exhaustion by forged Pi 3B ROM DISCOVERs. The ROM never sends DHCPREQUEST, so the hook
+holds each ROM OFFER as a lease (raspberrypi/firmware#1303); anyone can send DISCOVERs of that
+shape from random MACs. Holds are therefore short until the Pi comes back at its next stage
+(rom-hold-lifetime) and capped per subnet (rom-hold-max-unconfirmed), oldest given back first.
+
+5000 ROM-shaped DISCOVERs from random MACs, paced to what one kea-dhcp4 thread takes in, against a
+241-address pool: a plain client still gets a lease during and after the flood, a real Pi 3B
+booting during the flood gets its OFFERs with options 43 (padded), 60 and 66 at both stages and
+its hold is confirmed, and the cap is logged once. The control run (cap and lifetime set so high
+that the hook behaves as before) shows that the same flood empties the pool.
+"""
+
+import subprocess
+import sys
+import time
+import unittest
+
+import keatest
+from keatest import KeaServer, Lab, finish_exchange, options, pi
+
+POOL = ("192.0.2.10", "192.0.2.250")
+POOL_SIZE = 241
+SUBNET = {"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "%s - %s" % POOL}]}
+FLOOD = 5000
+# The Pi 3B ROM's DISCOVER, shape A (options 53, 55 with 12 codes, 93, 94, 97 = 00 + sixteen
+# 0x44, 60; constant xid 0x26f30339, no broadcast flag; BOOTP length 320): raspberrypi/
+# documentation boot-net capture. Built by the sender with a random chaddr per packet.
+_FLOOD_SCRIPT = r"""
+import os, socket, sys, time
+iface, count = sys.argv[1], int(sys.argv[2])
+opts = (bytes([53, 1, 1, 55, 12]) + bytes.fromhex("2b3c438081828384858687 42".replace(" ", "")) +
+        bytes([93, 2, 0, 0, 94, 3, 1, 2, 1, 97, 17, 0]) + bytes([0x44]) * 16 +
+        bytes([60, 32]) + b"PXEClient:Arch:00000:UNDI:002001" + b"\xff")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
+s.bind(("0.0.0.0", 68))
+start = time.monotonic()
+for i in range(count):
+    mac = bytes([0x02]) + os.urandom(5)  # random, locally administered
+    head = bytes([1, 1, 6, 0]) + bytes.fromhex("26f30339") + bytes(20) + mac + bytes(10)
+    pkt = head + bytes(192) + bytes.fromhex("63825363") + opts
+    assert len(pkt) == 320
+    s.sendto(pkt, ("255.255.255.255", 67))
+    if i % 50 == 49:  # about 1000 a second: what one kea-dhcp4 thread answers here
+        time.sleep(max(0.0, start + (i + 1) / 1000.0 - time.monotonic()))
+print(count)
+"""
+
+PI_MAC, PI_SERIAL = "b8:27:eb:5e:a1:01", "005ea101"
+
+
+def flood(lab):
+    argv = ["ip", "netns", "exec", lab.client.name, sys.executable, "-c", _FLOOD_SCRIPT,
+            lab.client_if, str(FLOOD)]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def acked(replies):
+    """The address of the ACK among dhcp_exchange's replies, or None."""
+    acks = [r["yiaddr"] for r in replies if r["message_type"] == 5]
+    return acks[0] if acks else None
+
+
+def plain_dora(lab, mac, xid, window_ms=3000):
+    return lab.exchange("--payload-hex", keatest.linux_discover(mac, xid), "--request",
+                        window_ms=window_ms, expect=1)
+
+
+def run(hook_params):
+    lab = Lab()
+    kea = sender = None
+    try:
+        # INFO only: 5000 packets at debug level would make the log the bottleneck.
+        loggers = [{"name": "kea-dhcp4", "severity": "INFO", "output_options": [{"output": "stdout"}]}]
+        kea = KeaServer(lab, subnet=SUBNET, extra={"loggers": loggers},
+                        hook_params=dict({"tftp-server": "192.0.2.1"}, **hook_params)).wait_ready()
+        result = {}
+        sender = flood(lab)
+        time.sleep(1.0)
+        # A real Pi 3B boots during the flood: its ROM, then bootcode.bin, from the same MAC.
+        result["rom"] = finish_exchange(lab.start_exchange(*pi("rom3", PI_MAC, PI_SERIAL)))
+        result["bootcode"] = finish_exchange(lab.start_exchange(*pi("bootcode", PI_MAC, PI_SERIAL)))
+        result["during"] = plain_dora(lab, "52:54:00:00:00:01", 0x11110001)
+        result["flood_running"] = sender.poll() is None
+        out, err = sender.communicate(timeout=60)
+        if sender.returncode != 0 or out.strip() != str(FLOOD):
+            raise AssertionError(f"flood sender failed ({sender.returncode}): {err}")
+        sender = None
+        time.sleep(1.0)  # let Kea drain its socket
+        result["after"] = plain_dora(lab, "52:54:00:00:00:02", 0x11110002)
+        result["stats"] = kea.statistics()
+        result["log"] = kea.log()
+        return result
+    finally:
+        if sender:
+            sender.kill()
+            sender.wait(timeout=10)
+        if kea:
+            kea.stop()
+        lab.close()
+
+
+class RomFloodTest(unittest.TestCase):
+    def check_pi_offer(self, replies, padded):
+        self.assertTrue(replies, "the Pi got no OFFER during the flood")
+        opts = options(replies[0])
+        self.assertEqual(opts.get(43), keatest.ROM_OPTION43 if padded else keatest.PLAIN_OPTION43)
+        self.assertEqual(bytes.fromhex(opts.get(60, "")), b"PXEClient")
+        self.assertEqual(bytes.fromhex(opts.get(66, "")), b"192.0.2.1")
+
+    def test_flood_leaves_free_addresses_and_pis_boot(self):
+        r = run({})
+        stats = r["stats"]
+        # The flood reached the hook: far more ROM DISCOVERs than the pool has addresses.
+        self.assertGreater(stats["pkt4-rpi-netboot-rom3-received"], 3 * POOL_SIZE)
+        self.assertTrue(r["flood_running"], "the flood ended before the Pi and client were served")
+        self.check_pi_offer(r["rom"], padded=True)
+        self.check_pi_offer(r["bootcode"], padded=False)
+        self.assertEqual(r["rom"][0]["yiaddr"], r["bootcode"][0]["yiaddr"],
+                         "bootcode.bin was offered another address than its ROM")
+        self.assertGreaterEqual(stats["pkt4-rpi-netboot-rom-holds-confirmed"], 1)
+        self.assertIsNotNone(acked(r["during"]), "a plain client got no lease during the flood")
+        self.assertIsNotNone(acked(r["after"]), "a plain client got no lease after the flood")
+        self.assertGreater(stats["pkt4-rpi-netboot-rom-holds-released"], 0)
+        self.assertEqual(stats["pkt4-rpi-netboot-rom-hold-cap-reached"], 1)
+        self.assertEqual(r["log"].count("RPI_NETBOOT_ROM_HOLD_CAP_REACHED"), 1)
+        self.assertEqual(stats["subnet[1].rpi-netboot-unconfirmed-holds"], 64)
+        # 64 unconfirmed holds, the Pi's confirmed one, the two plain clients' leases.
+        self.assertEqual(stats["subnet[1].assigned-addresses"], 64 + 1 + 2)
+
+    def test_control_without_limits_the_flood_empties_the_pool(self):
+        r = run({"rom-hold-lifetime": 86400, "rom-hold-max-unconfirmed": 1000000})
+        stats = r["stats"]
+        self.assertEqual(stats["subnet[1].assigned-addresses"], POOL_SIZE)
+        self.assertIsNone(acked(r["after"]), "the control flood left the pool with free addresses")
+        self.assertEqual(stats["pkt4-rpi-netboot-rom-holds-released"], 0)
+
+
+if __name__ == "__main__":
+    keatest.require()
+    sys.exit(0 if unittest.main(exit=False, verbosity=2).result.wasSuccessful() else 1)
