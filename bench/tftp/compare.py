@@ -678,6 +678,7 @@ def main():
     if os.geteuid() != 0:
         netlab.skip_or_fail("needs root (network namespace, port 69)")
     build = benchlib.build_dir(args.build)
+    os.environ["RPI_NETBOOT_BUILD"] = build  # boot_sets reads core's plans from it
     gen = benchlib.find_binary(build, "bench/tftp/rpi-tftp-loadgen")
     if not gen:
         benchlib.fail("rpi-tftp-loadgen not built (target rpi-tftp-loadgen)")
