@@ -31,9 +31,12 @@ std::uint32_t offeredLifetime(isc::dhcp::Pkt4& response) {
     response.setCopyRetrievedOptions(false);
     const auto option = response.getOption(isc::dhcp::DHO_DHCP_LEASE_TIME);
     response.setCopyRetrievedOptions(copying);
-    if (option && typeid(*option) == typeid(isc::dhcp::OptionUint32) &&
-        option->getOptions().empty()) {
-        return static_cast<const isc::dhcp::OptionUint32&>(*option).getValue();
+    if (option) {
+        const isc::dhcp::Option& lease_time = *option;  // typeid of a reference: no side effects
+        if (typeid(lease_time) == typeid(isc::dhcp::OptionUint32) &&
+            lease_time.getOptions().empty()) {
+            return static_cast<const isc::dhcp::OptionUint32&>(lease_time).getValue();
+        }
     }
     const auto lease_time = optionPayload(response, isc::dhcp::DHO_DHCP_LEASE_TIME);
     if (!lease_time || lease_time->size() != 4) return kFallbackHoldSeconds;
