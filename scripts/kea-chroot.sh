@@ -33,6 +33,9 @@
 #       builds TARGET... (default: all). Extra cmake -D options: $RPI_NETBOOT_CHROOT_CMAKE_ARGS.
 #   kea-chroot.sh prune SUITE
 #       Removes the cached chroots of SUITE other than the current one.
+#   kea-chroot.sh mirror
+#       Prints the Debian mirror a new chroot would come from ($RPI_NETBOOT_APT_ETC, default
+#       /etc/apt, is where the apt sources are read).
 #
 # Needs root, mmdebstrap (deps/chroot.txt), unshare and flock (util-linux).
 set -euo pipefail
@@ -83,7 +86,8 @@ debian_mirror() {
     [ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release; set RPI_NETBOOT_DEBIAN_MIRROR"
     shopt -s nullglob
     local f uri=""
-    for f in /etc/apt/sources.list.d/*.sources; do files+=("$f"); done
+    local etc=${RPI_NETBOOT_APT_ETC:-/etc/apt}
+    for f in "$etc"/sources.list.d/*.sources; do files+=("$f"); done
     for f in "${files[@]}"; do
         uri=$(awk -v want="$codename" '
             function flush() {
@@ -106,8 +110,8 @@ debian_mirror() {
     done
     if [ -z "$uri" ]; then
         files=()
-        [ -f /etc/apt/sources.list ] && files+=(/etc/apt/sources.list)
-        for f in /etc/apt/sources.list.d/*.list; do files+=("$f"); done
+        [ -f "$etc/sources.list" ] && files+=("$etc/sources.list")
+        for f in "$etc"/sources.list.d/*.list; do files+=("$f"); done
         for f in "${files[@]}"; do
             # deb [options] URI SUITE COMPONENT...
             uri=$(awk -v want="$codename" '
@@ -145,7 +149,8 @@ ensure() {
     tmp=$(mktemp -d "$CACHE/.build-$suite-XXXXXX")
     rmdir "$tmp" # mmdebstrap creates it
     # shellcheck disable=SC2064 # expand now: the trap must remove this build's directory
-    trap "rm -rf '$tmp'" EXIT
+    # --one-file-system: never into a mount (proc, dev) a failed mmdebstrap might have left.
+    trap "rm -rf --one-file-system '$tmp'" EXIT
     local aptopts=()
     # sid's Release files are not refreshed like a stable suite's; a mirror serving a fixed
     # snapshot would otherwise be refused as expired.
@@ -275,6 +280,10 @@ build) build "$@" ;;
 prune)
     [ $# -eq 1 ] || usage
     prune "$1"
+    ;;
+mirror)
+    [ $# -eq 0 ] || usage
+    debian_mirror
     ;;
 __inner) inner "$@" ;;
 *) usage ;;
