@@ -347,7 +347,10 @@ TEST_CASE("optionView gives exactly the payload Kea packs, for each option type 
     for (PiModel model : {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5}) {
         Pkt4Ptr query = fromWire(buildDiscover(identity(model)));
         query->setCopyRetrievedOptions(true);  // as Kea hands packets to callouts
-        REQUIRE(typeid(*query->getOption(97)) == typeid(isc::dhcp::OptionCustom));
+        const isc::dhcp::OptionPtr option97 = query->getOption(97);
+        REQUIRE(option97);
+        const isc::dhcp::Option& parsed = *option97;  // typeid of a reference: no side effects
+        REQUIRE(typeid(parsed) == typeid(isc::dhcp::OptionCustom));
         // 60: string, 55: uint8 array, 97: record (uuid-guid), 93/94: others.
         for (std::uint16_t code : {60, 55, 97, 93, 94, 53}) {
             rpinetboot::kea::OptionScratch scratch;
