@@ -21,7 +21,8 @@ Checked: Kea runs multi-threaded and survives; every Pi completes its stages wit
 final addresses are distinct, and Kea's lease database (lease_cmds' lease4-get-all) holds exactly
 one lease per Pi, at that address and MAC, and no other; assigned-addresses equals that count; the
 other clients' OFFERs carry none of 43/60/66; the hook's counters and Kea's packet counters equal
-what was sent and answered.
+what was sent and answered. On Kea 2.4+ the storm runs again with offer-lifetime on the
+RPI_NETBOOT class, where Kea's offer leases replace the hook's holds.
 """
 
 import json
@@ -37,6 +38,7 @@ from keatest import KeaServer, Lab, pool_class
 PIS = 500
 OTHERS = 500
 IN_FLIGHT = 64
+OFFER_LIFETIME = 90  # longer than the test: no lease expires during it
 TFTP = "192.0.2.1"
 MODELS = ("rom3", "bootcode", "pi4", "pi5")
 
@@ -66,7 +68,7 @@ def fleet():
     return [c for pair in zip(pis, others) for c in pair]
 
 
-def config(lab, paths):
+def config(lab, paths, offer_lifetime=None):
     pi_pools = [dict({"pool": "192.0.2.2 - 192.0.2.247"}, **pool_class("RPI_NETBOOT")),
                 dict({"pool": "198.51.100.1 - 198.51.100.254"}, **pool_class("RPI_NETBOOT"))]
     other_pool = dict({"pool": "192.0.2.248 - 192.0.2.253"}, **pool_class("OTHER_CLIENT"))
@@ -75,7 +77,8 @@ def config(lab, paths):
         lab.server_if, paths,
         hook_params={"tftp-server": TFTP, "rom-hold-max-unconfirmed": 1000},
         libraries_before=[lease_cmds],
-        classes=[{"name": "RPI_NETBOOT"},
+        classes=[dict({"name": "RPI_NETBOOT"},
+                      **({"offer-lifetime": offer_lifetime} if offer_lifetime else {})),
                  {"name": "OTHER_CLIENT", "test": "substring(pkt4.mac, 0, 1) == 0x02"}],
         extra={"multi-threading": {"enable-multi-threading": True, "thread-pool-size": 4,
                                    "packet-queue-size": 4 * IN_FLIGHT},
@@ -115,11 +118,22 @@ def o(text):
 
 class MtStormTest(unittest.TestCase):
     def test_storm_of_pis_and_other_clients_under_four_packet_threads(self):
+        self.run_storm(None)
+
+    @unittest.skipIf(keatest.VERSION == "2.2", "offer-lifetime is Kea 2.4+")
+    def test_storm_with_offer_lifetime_on_the_pi_class(self):
+        """Kea's own offer leases for the Pis (Kea 2.4+): the hook defers to them, under 4
+        threads too: one lease per Pi, counted once, none of them the hook's, none lengthened,
+        and no Pi 4/5 is NAKed, since an OFFER now reserves its address."""
+        self.run_storm(OFFER_LIFETIME)
+
+    def run_storm(self, offer_lifetime):
         lab = Lab()
         kea = None
         try:
             paths = keatest.INSTALL.new_paths()
-            kea = KeaServer(lab, config=config(lab, paths), paths=paths).wait_ready()
+            kea = KeaServer(lab, config=config(lab, paths, offer_lifetime),
+                            paths=paths).wait_ready()
             log = kea.log()
             self.assertIn("DHCP4_MULTI_THREADING_INFO enabled: yes, number of threads: 4", log)
             # (Kea refuses to start with a library that is not multi-threading compatible.)
@@ -218,7 +232,19 @@ class MtStormTest(unittest.TestCase):
             # Each Pi 3B+ hold stays unconfirmed (one query); each Pi 3B's was confirmed.
             unconfirmed = sum(stats.get(f"subnet[{n}].rpi-netboot-unconfirmed-holds", 0)
                               for n in (1, 2))
-            self.assertEqual(unconfirmed, PIS // 4)
+            if offer_lifetime:
+                # Every ROM/bootcode lease is Kea's, at offer-lifetime, the confirmed Pi 3Bs'
+                # too; Pi 4/5 leases are the ACKed ones.
+                self.assertEqual(unconfirmed, 0)
+                self.assertEqual(naks, 0)
+                lifetimes = {lease["hw-address"]: lease["valid-lft"]
+                             for lease in leases["arguments"]["leases"]}
+                for r in results:
+                    if r["kind"] == "pi":
+                        self.assertEqual(lifetimes[r["mac"]], offer_lifetime if r["model"] in
+                                         ("rom3", "bootcode") else 600, r["mac"])
+            else:
+                self.assertEqual(unconfirmed, PIS // 4)
             self.assertEqual(pi_sent["rom3"] + pi_sent["bootcode"] + pi_sent["pi4"] +
                              pi_sent["pi5"] + sent.get("other-discover", 0), total_sent)
             log = kea.log()
