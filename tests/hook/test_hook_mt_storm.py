@@ -165,30 +165,32 @@ class MtStormTest(unittest.TestCase):
                 answered += len(replies)
                 naks += r["naks"]
                 self.assertEqual(types.count(6), r["naks"])
+                # A reply is told apart by its option 43 rather than by the phase it arrived
+                # in: an OFFER to a retransmitted query can arrive after the client moved on.
                 for x in replies:
                     if x["message_type"] == 6:
                         continue
-                    rom = model == "rom3" and x["phase"] == "discover"
-                    self.assertEqual(x["o43"], keatest.ROM_OPTION43 if rom else
-                                     keatest.PLAIN_OPTION43, f"{model} {mac} {x['phase']}")
+                    self.assertIn(x["o43"], (keatest.ROM_OPTION43, keatest.PLAIN_OPTION43)
+                                  if model == "rom3" else (keatest.PLAIN_OPTION43,),
+                                  f"{model} {mac} {x['phase']}")
                     self.assertEqual(x["o60"], o("PXEClient"), f"{model} {mac}")
                     self.assertEqual(x["o66"], o(TFTP), f"{model} {mac}")
-                last = [x for x in replies if x["message_type"] in (2, 5)][-1]
-                final[mac] = last["yiaddr"]
-                if model == "rom3":
-                    stage1 = [x["yiaddr"] for x in replies if x["phase"] == "discover"]
-                    stage2 = [x["yiaddr"] for x in replies if x["phase"] == "stage2"]
-                    self.assertEqual(len(set(stage1)), 1, f"{mac}: the ROM's address moved")
-                    self.assertEqual(set(stage1), set(stage2), f"{mac}: bootcode.bin moved")
-                    held += len(stage1) + len(stage2)
-                    confirmed += len(stage2)  # the Pi came back at its next stage
-                elif model == "bootcode":
-                    self.assertEqual(len(set(x["yiaddr"] for x in replies)), 1, mac)
+                if model in ("rom3", "bootcode"):
+                    addresses = {x["yiaddr"] for x in replies}
+                    self.assertEqual(len(addresses), 1, f"{model} {mac}: the address moved")
+                    final[mac] = addresses.pop()
                     held += len(replies)
-                    confirmed += len(replies) - 1  # a second bootcode.bin query confirms
+                    if model == "rom3":
+                        rom = [x for x in replies if x["o43"] == keatest.ROM_OPTION43]
+                        self.assertTrue(rom and replies[0] == rom[0], f"{mac}: no ROM OFFER")
+                        # bootcode.bin's OFFERs: the Pi came back at its next stage.
+                        confirmed += len(replies) - len(rom)
+                    else:
+                        confirmed += len(replies) - 1  # a second bootcode.bin query confirms
                 else:
-                    self.assertEqual(types[-1], 5, f"{model} {mac}: no ACK at the end")
-                    self.assertEqual(len({x["yiaddr"] for x in replies[-2:]}), 1, mac)
+                    acked = [x["yiaddr"] for x in replies if x["message_type"] == 5]
+                    self.assertTrue(acked, f"{model} {mac}: no ACK")
+                    final[mac] = acked[-1]
             self.assertEqual(len(final), PIS)
             # Every held ROM/bootcode OFFER and every Pi 4/5 lease at a different address.
             self.assertEqual(len(set(final.values())), PIS, "an address went to two Pis")
@@ -220,7 +222,6 @@ class MtStormTest(unittest.TestCase):
                 "pkt4-rpi-netboot-answered": answered - naks,
                 "pkt4-rpi-netboot-rom-offers-held": held,
                 "pkt4-rpi-netboot-rom-offers-dropped": dropped,
-                "pkt4-rpi-netboot-rom-holds-confirmed": confirmed,
                 "pkt4-rpi-netboot-rom-holds-released": 0,
                 "pkt4-rpi-netboot-not-allowed": 0,
                 "pkt4-rpi-netboot-malformed": 0,
@@ -229,6 +230,12 @@ class MtStormTest(unittest.TestCase):
                                                     for a in db.values()),
             }
             self.assertEqual({k: stats.get(k) for k in expected}, expected)
+            # Each bootcode.bin OFFER after a ROM OFFER confirms; so does a ROM query that Kea
+            # takes after bootcode.bin's, possible only for a retransmitted one.
+            retransmitted = total_sent - (PIS + OTHERS) - PIS // 4 - PIS // 2 - 2 * naks
+            self.assertGreaterEqual(stats["pkt4-rpi-netboot-rom-holds-confirmed"], confirmed)
+            self.assertLessEqual(stats["pkt4-rpi-netboot-rom-holds-confirmed"],
+                                 confirmed + retransmitted)
             # Each Pi 3B+ hold stays unconfirmed (one query); each Pi 3B's was confirmed.
             unconfirmed = sum(stats.get(f"subnet[{n}].rpi-netboot-unconfirmed-holds", 0)
                               for n in (1, 2))
@@ -251,7 +258,7 @@ class MtStormTest(unittest.TestCase):
             for bad in ("RPI_NETBOOT_CALLOUT_ERROR", "DHCP4_PACKET_QUEUE_FULL", "FATAL"):
                 self.assertNotIn(bad, log)
             print(f"NAKs {naks}, ROM OFFERs dropped {dropped}, retransmissions "
-                  f"{total_sent - (PIS + OTHERS) - PIS // 4 - PIS // 2 - 2 * naks}", flush=True)
+                  f"{retransmitted}", flush=True)
         finally:
             if kea:
                 kea.stop()
