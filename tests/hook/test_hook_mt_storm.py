@@ -22,7 +22,8 @@ final addresses are distinct, and Kea's lease database (lease_cmds' lease4-get-a
 one lease per Pi, at that address and MAC, and no other; assigned-addresses equals that count; the
 other clients' OFFERs carry none of 43/60/66; the hook's counters and Kea's packet counters equal
 what was sent and answered. On Kea 2.4+ the storm runs again with offer-lifetime on the
-RPI_NETBOOT class, where Kea's offer leases replace the hook's holds.
+RPI_NETBOOT class, where Kea's offer leases replace the hook's holds; and on every version with
+lease_cmds after the hook, which moves the holds from pkt4_send to buffer4_send.
 """
 
 import json
@@ -68,7 +69,7 @@ def fleet():
     return [c for pair in zip(pis, others) for c in pair]
 
 
-def config(lab, paths, offer_lifetime=None):
+def config(lab, paths, offer_lifetime=None, lease_cmds_after=False):
     pi_pools = [dict({"pool": "192.0.2.2 - 192.0.2.247"}, **pool_class("RPI_NETBOOT")),
                 dict({"pool": "198.51.100.1 - 198.51.100.254"}, **pool_class("RPI_NETBOOT"))]
     other_pool = dict({"pool": "192.0.2.248 - 192.0.2.253"}, **pool_class("OTHER_CLIENT"))
@@ -76,7 +77,8 @@ def config(lab, paths, offer_lifetime=None):
     cfg = keatest.base_config(
         lab.server_if, paths,
         hook_params={"tftp-server": TFTP, "rom-hold-max-unconfirmed": 1000},
-        libraries_before=[lease_cmds],
+        libraries_before=[] if lease_cmds_after else [lease_cmds],
+        libraries_after=[lease_cmds] if lease_cmds_after else [],
         classes=[dict({"name": "RPI_NETBOOT"},
                       **({"offer-lifetime": offer_lifetime} if offer_lifetime else {})),
                  {"name": "OTHER_CLIENT", "test": "substring(pkt4.mac, 0, 1) == 0x02"}],
@@ -127,17 +129,23 @@ class MtStormTest(unittest.TestCase):
         and no Pi 4/5 is NAKed, since an OFFER now reserves its address."""
         self.run_storm(OFFER_LIFETIME)
 
-    def run_storm(self, offer_lifetime):
+    def test_storm_with_holds_in_buffer4_send(self):
+        """With a library after the hook (lease_cmds here), the hook holds ROM OFFERs in
+        buffer4_send instead of pkt4_send: the same storm, the same results."""
+        self.run_storm(None, lease_cmds_after=True)
+
+    def run_storm(self, offer_lifetime, lease_cmds_after=False):
         lab = Lab()
         kea = None
         try:
             paths = keatest.INSTALL.new_paths()
-            kea = KeaServer(lab, config=config(lab, paths, offer_lifetime),
+            kea = KeaServer(lab, config=config(lab, paths, offer_lifetime, lease_cmds_after),
                             paths=paths).wait_ready()
             log = kea.log()
             self.assertIn("DHCP4_MULTI_THREADING_INFO enabled: yes, number of threads: 4", log)
             # (Kea refuses to start with a library that is not multi-threading compatible.)
             self.assertNotIn("HOOKS_LIBRARY_MULTI_THREADING_NOT_COMPATIBLE", log)
+            self.assertEqual("ROM holds in buffer4_send" in log, lease_cmds_after)
 
             started = time.monotonic()
             results, summary = storm(lab, fleet())
