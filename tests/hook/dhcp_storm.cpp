@@ -1,0 +1,400 @@
+// Storm client for the hook's multi-threading test: many DHCP clients at once on one interface,
+// each a Pi boot stage built by core (exact packets) or any BOOTP payload, with a bounded number
+// of queries in flight so that a multi-threaded kea-dhcp4 is kept busy without overflowing its
+// packet queue. Prints one JSON line per client, then one summary line.
+//
+//   dhcp_storm --interface IF [--in-flight N] [--timeout-ms N] [--attempts N] [--deadline-s N]
+//   stdin, one JSON object a line:
+//     {"model": "rom3|bootcode|pi4|pi5", "mac": "...", "serial": "..."}   a Pi
+//     {"payload_hex": "..."}                                               another client
+//
+// A rom3 Pi, once OFFERed, comes back from the same MAC as bootcode.bin does (shape B, the same
+// address expected); pi4 and pi5 REQUEST the OFFER (and DISCOVER again after a NAK); other
+// clients only DISCOVER. A query without
+// a reply is sent again after --timeout-ms, at most --attempts times. Every loop is bounded by
+// --deadline-s. Exit status: 0 after the storm (whatever was answered), 2 on bad usage, 1 on
+// errors.
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rpinetboot/classify.h"
+#include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/discover.h"
+#include "rpinetboot/probe/raw_dhcp_client.h"
+#include "rpinetboot/probe/udp_frame.h"
+
+using namespace rpinetboot;
+using namespace rpinetboot::probe;
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+std::string hex(ByteSpan bytes) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (std::uint8_t b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
+std::optional<Bytes> unhex(const std::string& text) {
+    if (text.size() % 2) return std::nullopt;
+    Bytes out;
+    for (std::size_t i = 0; i < text.size(); i += 2) {
+        const auto v = std::strtoul(text.substr(i, 2).c_str(), nullptr, 16);
+        if (!std::isxdigit(static_cast<unsigned char>(text[i])) ||
+            !std::isxdigit(static_cast<unsigned char>(text[i + 1]))) {
+            return std::nullopt;
+        }
+        out.push_back(static_cast<std::uint8_t>(v));
+    }
+    return out;
+}
+
+// A promiscuous AF_PACKET socket that sees every reply (they go to the emulated MACs), with a
+// receive buffer large enough for a storm's burst of replies.
+class ReplySocket {
+  public:
+    explicit ReplySocket(const std::string& interface) {
+        const int ifindex = static_cast<int>(if_nametoindex(interface.c_str()));
+        if (ifindex == 0) fail("interface " + interface);
+        fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IP));
+        if (fd_ < 0) fail("AF_PACKET socket (needs CAP_NET_RAW)");
+        sockaddr_ll addr{};
+        addr.sll_family = AF_PACKET;
+        addr.sll_protocol = htons(ETH_P_IP);
+        addr.sll_ifindex = ifindex;
+        packet_mreq promisc{};
+        promisc.mr_ifindex = ifindex;
+        promisc.mr_type = PACKET_MR_PROMISC;
+        const int rcvbuf = 8 << 20;
+        if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+            setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &promisc, sizeof promisc) != 0 ||
+            setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
+            fail("binding to " + interface);
+        }
+    }
+    ~ReplySocket() {
+        if (fd_ >= 0) close(fd_);
+    }
+    ReplySocket(const ReplySocket&) = delete;
+    ReplySocket& operator=(const ReplySocket&) = delete;
+
+    // The next BOOTREPLY to port 68 within `wait`, or nothing.
+    std::optional<DhcpPacket> next(std::chrono::milliseconds wait) {
+        const auto deadline = Clock::now() + wait;
+        for (;;) {
+            sockaddr_ll from{};
+            socklen_t len = sizeof from;
+            const ssize_t n = recvfrom(fd_, buf_.data(), buf_.size(), 0,
+                                       reinterpret_cast<sockaddr*>(&from), &len);
+            if (n < 0) {
+                if (errno != EAGAIN && errno != EINTR) fail("receiving");
+                const auto left =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+                if (left.count() <= 0) return std::nullopt;
+                pollfd pfd{fd_, POLLIN, 0};
+                if (poll(&pfd, 1, static_cast<int>(left.count()) + 1) < 0 && errno != EINTR) {
+                    fail("waiting");
+                }
+                continue;
+            }
+            if (from.sll_pkttype == PACKET_OUTGOING) continue;  // our own queries
+            const auto frame = parseUdpFrame(ByteSpan(buf_.data(), static_cast<std::size_t>(n)));
+            if (!frame || frame->src_port != kDhcpServerPort ||
+                frame->dst_port != kDhcpClientPort) {
+                continue;
+            }
+            auto packet = parseDhcpPacket(frame->payload, nullptr);
+            if (packet && packet->op == 2) return packet;
+        }
+    }
+
+  private:
+    [[noreturn]] static void fail(const std::string& what) {
+        throw std::system_error(errno, std::generic_category(), what);
+    }
+    int fd_ = -1;
+    std::vector<std::uint8_t> buf_ = std::vector<std::uint8_t>(65536);
+};
+
+enum class Phase { Discover, Request, Stage2, Done };
+
+struct Client {
+    std::optional<PiIdentity> pi;  // else `payload` is its DISCOVER
+    Bytes payload;
+    MacAddress mac;
+    std::uint32_t xid = 0;
+    Phase phase = Phase::Discover;
+    Bytes query;  // what is sent (again) in this phase
+    unsigned attempts = 0;
+    Clock::time_point sent_at;
+    bool in_flight = false;
+    unsigned discovers = 0, requests = 0, late = 0, naks = 0;
+    json replies = json::array();
+    std::string error;
+};
+
+const char* phaseName(Phase p) {
+    switch (p) {
+        case Phase::Discover:
+            return "discover";
+        case Phase::Request:
+            return "request";
+        case Phase::Stage2:
+            return "stage2";
+        case Phase::Done:
+            return "done";
+    }
+    return "?";
+}
+
+std::optional<std::uint32_t> serverIdOf(const DhcpPacket& p) {
+    const Bytes* id = p.option(54);
+    if (!id || id->size() != 4) return std::nullopt;
+    return std::uint32_t{(*id)[0]} << 24 | std::uint32_t{(*id)[1]} << 16 |
+           std::uint32_t{(*id)[2]} << 8 | (*id)[3];
+}
+
+json describe(const DhcpPacket& p, Phase phase) {
+    json codes = json::array();
+    json reply = {{"phase", phaseName(phase)},
+                  {"message_type", int(p.messageType().value_or(0))},
+                  {"yiaddr", ipv4ToString(p.yiaddr)}};
+    for (const auto& [code, value] : p.options) codes.push_back(int(code));
+    reply["codes"] = codes;
+    for (std::uint8_t code : {43, 60, 66}) {
+        const Bytes* v = p.option(code);
+        reply["o" + std::to_string(code)] = v ? json(hex(*v)) : json(nullptr);
+    }
+    return reply;
+}
+
+// The next phase after `reply` (already checked to be the awaited one), and its query.
+void advance(Client& c, const DhcpPacket& reply) {
+    if (c.pi && c.phase == Phase::Discover && c.pi->model == PiModel::Rom3) {
+        PiIdentity stage2 = *c.pi;  // bootcode.bin on the same Pi 3B
+        stage2.model = PiModel::Bootcode;
+        c.phase = Phase::Stage2;
+        c.query = buildDiscover(stage2);
+    } else if (c.pi && c.phase == Phase::Discover && sendsRequest(c.pi->model)) {
+        const auto server_id = serverIdOf(reply);
+        if (!server_id) {
+            c.error = "OFFER without server identifier";
+            c.phase = Phase::Done;
+            return;
+        }
+        c.phase = Phase::Request;
+        c.query = buildRequest(*c.pi, reply.yiaddr, *server_id);
+    } else {
+        c.phase = Phase::Done;
+        return;
+    }
+    c.attempts = 0;
+}
+
+int usage(const std::string& why) {
+    std::cerr << "dhcp_storm: " << why
+              << "\nusage: dhcp_storm --interface IF [--in-flight N] [--timeout-ms N] "
+                 "[--attempts N] [--deadline-s N] < clients.jsonl\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string interface;
+    unsigned long in_flight = 64, timeout_ms = 1500, attempts = 3, deadline_s = 60;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (i + 1 >= argc) return usage(arg + " needs a value");
+        const std::string value = argv[++i];
+        if (arg == "--interface") {
+            interface = value;
+            continue;
+        }
+        unsigned long n = 0;
+        try {
+            n = std::stoul(value);
+        } catch (const std::exception&) {
+            return usage("bad value for " + arg);
+        }
+        if (arg == "--in-flight" && n >= 1 && n <= 4096)
+            in_flight = n;
+        else if (arg == "--timeout-ms" && n >= 10 && n <= 60000)
+            timeout_ms = n;
+        else if (arg == "--attempts" && n >= 1 && n <= 10)
+            attempts = n;
+        else if (arg == "--deadline-s" && n >= 1 && n <= 600)
+            deadline_s = n;
+        else
+            return usage("unknown argument or value out of range: " + arg + " " + value);
+    }
+    if (interface.empty()) return usage("--interface is required");
+
+    std::vector<Client> clients;
+    std::map<MacAddress, std::size_t> by_mac;
+    std::mt19937 rng(std::random_device{}());
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        if (line.empty()) continue;
+        if (clients.size() >= 20000) return usage("more than 20000 clients");
+        Client c;
+        try {
+            const json j = json::parse(line);
+            if (j.contains("payload_hex")) {
+                const auto payload = unhex(j.at("payload_hex").get<std::string>());
+                std::string error;
+                const auto parsed = payload ? parseDhcpPacket(*payload, &error) : std::nullopt;
+                if (!parsed) return usage("not a DHCP packet: " + line);
+                c.query = *payload;
+                c.mac = parsed->chaddr;
+                c.xid = parsed->xid;
+            } else {
+                const auto model = parsePiModel(j.at("model").get<std::string>());
+                const auto mac = MacAddress::parse(j.at("mac").get<std::string>());
+                const auto serial = Serial::parse(j.at("serial").get<std::string>());
+                if (!model || !mac || !serial) return usage("bad Pi: " + line);
+                PiIdentity pi;
+                pi.model = *model;
+                pi.mac = *mac;
+                pi.serial = *serial;
+                pi.board_revision = facts(*model).emulated_board_revision;
+                pi.xid = rng();
+                c.pi = pi;
+                c.mac = *mac;
+                c.xid = shapeOf(*model) == DiscoverShape::C ? pi.xid : kRomXid;
+                c.query = buildDiscover(pi);
+            }
+        } catch (const std::exception& e) {
+            return usage(std::string("bad client line: ") + e.what());
+        }
+        if (!by_mac.emplace(c.mac, clients.size()).second) return usage("MAC twice: " + line);
+        clients.push_back(std::move(c));
+    }
+
+    std::map<std::string, unsigned> sent;
+    try {
+        RawDhcpClient sender(interface);
+        ReplySocket replies(interface);
+        const auto deadline = Clock::now() + std::chrono::seconds(deadline_s);
+        const auto timeout = std::chrono::milliseconds(timeout_ms);
+        std::size_t next_new = 0, flying = 0, done = 0;
+        while (done < clients.size() && Clock::now() < deadline) {
+            // Send: retransmissions of timed-out queries first, then new clients while there is
+            // room in flight.
+            const auto now = Clock::now();
+            auto send = [&](Client& c) {
+                sender.send(c.mac, c.query);
+                c.sent_at = Clock::now();
+                ++c.attempts;
+                const bool request = c.phase == Phase::Request;
+                ++(request ? c.requests : c.discovers);
+                const std::string model =
+                    c.pi ? std::string(piModelName(c.phase == Phase::Stage2 ? PiModel::Bootcode
+                                                                            : c.pi->model))
+                         : "other";
+                ++sent[model + (request ? "-request" : "-discover")];
+                if (!c.in_flight) ++flying;
+                c.in_flight = true;
+            };
+            for (std::size_t i = 0; i < next_new; ++i) {
+                Client& c = clients[i];
+                if (!c.in_flight || now - c.sent_at < timeout) continue;
+                if (c.attempts >= attempts) {
+                    c.error = std::string("no reply in phase ") + phaseName(c.phase);
+                    c.phase = Phase::Done;
+                    c.in_flight = false;
+                    --flying;
+                    ++done;
+                } else {
+                    send(c);
+                }
+            }
+            while (flying < in_flight && next_new < clients.size()) send(clients[next_new++]);
+
+            // Receive for a while (bounded): every reply is recorded against its client.
+            const auto until = Clock::now() + std::chrono::milliseconds(20);
+            while (Clock::now() < until) {
+                const auto reply = replies.next(std::chrono::milliseconds(5));
+                if (!reply) continue;
+                const auto it = by_mac.find(reply->chaddr);
+                if (it == by_mac.end()) continue;
+                Client& c = clients[it->second];
+                if (reply->xid != c.xid) continue;
+                c.replies.push_back(describe(*reply, c.phase));
+                const auto type = reply->messageType().value_or(0);
+                const bool awaited = c.in_flight && ((c.phase == Phase::Request && type == 5) ||
+                                                     (c.phase != Phase::Request && type == 2));
+                if (c.in_flight && c.phase == Phase::Request && type == 6) {
+                    // A NAK (the address went to another client meanwhile): start again with a
+                    // DISCOVER, as RFC 2131 section 3.1 step 5 has a client do.
+                    ++c.naks;
+                    c.phase = Phase::Discover;
+                    c.query = buildDiscover(*c.pi);
+                    c.attempts = 0;
+                    send(c);
+                    continue;
+                }
+                if (!awaited) {
+                    ++c.late;  // e.g. the OFFER to a retransmitted DISCOVER
+                    continue;
+                }
+                c.in_flight = false;
+                --flying;
+                advance(c, *reply);
+                if (c.phase == Phase::Done) {
+                    ++done;
+                } else {
+                    send(c);
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "dhcp_storm: " << e.what() << "\n";
+        return 1;
+    }
+
+    std::size_t completed = 0;
+    for (const Client& c : clients) {
+        const bool ok = c.phase == Phase::Done && c.error.empty();
+        completed += ok;
+        json out = {{"kind", c.pi ? "pi" : "other"},
+                    {"model", c.pi ? json(std::string(piModelName(c.pi->model))) : json(nullptr)},
+                    {"mac", c.mac.str()},
+                    {"done", ok},
+                    {"error", c.error.empty() && !ok ? "deadline" : c.error},
+                    {"discovers", c.discovers},
+                    {"requests", c.requests},
+                    {"late", c.late},
+                    {"naks", c.naks},
+                    {"replies", c.replies}};
+        std::cout << out.dump() << "\n";
+    }
+    json summary = {{"summary", true}, {"clients", clients.size()}, {"completed", completed}};
+    summary["sent"] = json(sent);
+    std::cout << summary.dump() << std::endl;
+    return 0;
+}
