@@ -129,26 +129,25 @@ TEST_CASE("concurrent emitters: accepted + dropped = sent, every accepted event 
     auto* recorder = target.get();
     constexpr int kThreads = 4;
     constexpr std::uint64_t kEach = 5000;
-    {
-        QueuedSink queue(std::move(target), 64);
-        std::vector<std::thread> threads;
-        for (int t = 0; t < kThreads; ++t) {
-            threads.emplace_back([&queue, t] {
-                for (std::uint64_t i = 0; i < kEach; ++i) {
-                    queue.emit(numbered(static_cast<std::uint64_t>(t) * kEach + i));
-                }
-            });
-        }
-        for (auto& th : threads) th.join();
-        REQUIRE(queue.flush(10s));
-        CHECK(queue.accepted() + queue.dropped() == kThreads * kEach);
-        CHECK(queue.written() == queue.accepted());
-        CHECK(recorder->events().size() == queue.accepted());
-        CHECK(queue.accepted() >= 64);
+    QueuedSink queue(std::move(target), 64);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&queue, t] {
+            for (std::uint64_t i = 0; i < kEach; ++i) {
+                queue.emit(numbered(static_cast<std::uint64_t>(t) * kEach + i));
+            }
+        });
     }
+    for (auto& th : threads) th.join();
+    REQUIRE(queue.flush(10s));
+    CHECK(queue.accepted() + queue.dropped() == kThreads * kEach);
+    CHECK(queue.written() == queue.accepted());
+    const auto got = recorder->events();  // the recorder lives as long as the queue
+    CHECK(got.size() == queue.accepted());
+    CHECK(queue.accepted() >= 64);
     // Per emitter, the accepted events arrive in the order they were sent.
     std::vector<std::int64_t> last(kThreads, -1);
-    for (const auto& e : recorder->events()) {
+    for (const auto& e : got) {
         const auto t = static_cast<std::size_t>(*e.bytes / kEach);
         const auto i = static_cast<std::int64_t>(*e.bytes % kEach);
         CHECK(i > last[t]);
