@@ -8,7 +8,8 @@ UDP socket sees), one to the receiver's own MAC and address (bootloaders since p
 with a destination MAC). Both lines must come out as NETCONSOLE_LINE events attributed to their
 source MAC, once each, while malformed frames are counted and change nothing. Then the UDP-only
 mode (attribution by address, and blind to the default frames), and the privileges: the daemon
-ends with no capability, and as an unprivileged user it needs CAP_NET_RAW and nothing more.
+ends with no capability, and as an unprivileged user it needs CAP_NET_RAW and nothing more; and
+the UDP socket passed by socket activation.
 TEST-NET-1 addresses only, in namespaces this test creates.
 """
 
@@ -211,6 +212,25 @@ def main():
     expect(status_field(proc.pid, "CapEff")[0] == "0000000000000000", "CAP_NET_RAW kept", proc)
     expect(proc.stop() == 0, "unprivileged daemon did not exit cleanly", proc)
     print("ok: unprivileged with CAP_NET_RAW alone; the capability dropped after opening")
+
+    # 4. Socket activation: the UDP socket handed over by systemd's protocol (sd_listen_fds(3)),
+    # here from systemd-socket-activate; --udp is then not needed.
+    path4 = os.path.join(tmp, "events-activated.json")
+    # systemd-socket-activate starts the program on the first datagram, which then waits in the
+    # socket for it.
+    proc = srv.start(["systemd-socket-activate", "--datagram", "-l", "192.0.2.1:6666", binary,
+                      "--events", f"json:{path4}", "--log-level", "debug"],
+                     name="rpi-netconsoled")
+    proc.wait_ready(lambda: "Listening on" in proc.output(), timeout=10,
+                    what="systemd-socket-activate listening")
+    helper(pi, "--udp", "192.0.2.10", "192.0.2.1", "Activated\n")
+    netlab.wait_for(lambda: events(path4), timeout=10, what="the event on the activated socket")
+    got = events(path4)
+    expect(got[0]["text"] == "Activated" and got[0]["address"] == "192.0.2.10", f"{got}", proc)
+    expect("reading NETCONSOLE datagrams on udp:192.0.2.1:6666" in proc.output(),
+           "the activated socket was not used", proc)
+    expect(proc.stop() == 0, "activated daemon did not exit cleanly", proc)
+    print("ok: socket activation")
     return 0
 
 
