@@ -1,5 +1,6 @@
 // rpi-netconsoled: receives Raspberry Pi bootloader log lines sent with NETCONSOLE and records
-// each one as a NETCONSOLE_LINE boot event attributed to its Pi (docs/events.md).
+// each one as a NETCONSOLE_LINE boot event attributed to its Pi (README.md, "Boot events and
+// bootloader logs").
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio/io_context.hpp>

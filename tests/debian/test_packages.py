@@ -37,9 +37,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import netlab  # noqa: E402
 
 SOURCE = netlab.source_dir()
-PACKAGES = ["kea-hook-rpi-netboot", "rpi-tftpd", "rpi-netboot-nfs", "rpi-netboot-probe"]
+PACKAGES = ["kea-hook-rpi-netboot", "rpi-tftpd", "rpi-netboot-nfs", "rpi-netboot-probe",
+            "rpi-netconsoled"]
 PROGRAMS = {"rpi-tftpd": "rpi-tftpd", "rpi-nfs-exports": "rpi-netboot-nfs",
-            "rpi-netboot-probe": "rpi-netboot-probe"}
+            "rpi-netboot-probe": "rpi-netboot-probe", "rpi-netconsoled": "rpi-netconsoled"}
 # The dummy package autopkgtest installs (and purges) around each test to pull in its Depends.
 SATDEP = "autopkgtest-satdep"
 UNIT = "/lib/systemd/system/rpi-tftpd.service"

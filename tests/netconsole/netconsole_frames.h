@@ -12,8 +12,9 @@
 
 namespace netconsole_test {
 
-// The #452 line from a Pi with MAC e4:5f:01:12:34:56 and NETCONSOLE=6665@192.0.2.10/,6666@/
-// (a TEST-NET source address in place of the capture's), to the all-zero MAC: 60 bytes.
+// The rpi-eeprom#452 line from a Pi with MAC e4:5f:01:12:34:56 and
+// NETCONSOLE=6665@192.0.2.10/,6666@/ (a TEST-NET source address in place of the capture's), to the
+// all-zero MAC: 60 bytes.
 inline const std::vector<std::uint8_t> kStoppingNetwork = {
     // Ethernet II: destination (all zero), source, EtherType IPv4
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xe4, 0x5f, 0x01, 0x12, 0x34, 0x56, 0x08, 0x00,

@@ -1,4 +1,5 @@
-// One step of one Pi's network boot, as every component reports it (docs/events.md).
+// One step of one Pi's network boot, as every component reports it (README.md, "Boot events and
+// bootloader logs").
 #pragma once
 
 #include <cstdint>
