@@ -23,18 +23,22 @@ std::string QueuedSink::describe() const {
 
 void QueuedSink::emit(const BootEvent& event) {
     // The copy happens before the lock; under it only a move into the slot.
-    BootEvent copy = event;
+    push(BootEvent(event));
+}
+
+bool QueuedSink::push(BootEvent&& event) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (size_ == ring_.size() || stopping_) {
             dropped_.fetch_add(1, std::memory_order_relaxed);
-            return;
+            return false;
         }
-        ring_[(head_ + size_) % ring_.size()] = std::move(copy);
+        ring_[(head_ + size_) % ring_.size()] = std::move(event);
         ++size_;
         accepted_.fetch_add(1, std::memory_order_relaxed);
     }
     wake_.notify_one();
+    return true;
 }
 
 void QueuedSink::pauseDrain(bool paused) {

@@ -99,6 +99,25 @@ TEST_CASE("a full queue drops and counts, and keeps the oldest", "[events][queue
     CHECK(queue.dropped() == 6);
 }
 
+TEST_CASE("push moves the event in and says whether it was taken", "[events][queue]") {
+    auto target = std::make_unique<RecordingSink>();
+    auto* recorder = target.get();
+    QueuedSink queue(std::move(target), 2);
+    queue.pauseDrain(true);
+    BootEvent e = numbered(7);
+    e.mac = "dc:a6:32:01:36:c2";
+    CHECK(queue.push(std::move(e)));
+    CHECK(queue.push(numbered(8)));
+    CHECK_FALSE(queue.push(numbered(9)));
+    CHECK(queue.dropped() == 1);
+    queue.pauseDrain(false);
+    REQUIRE(queue.flush(5s));
+    const auto got = recorder->events();
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].mac == "dc:a6:32:01:36:c2");
+    CHECK(*got[1].bytes == 8);
+}
+
 TEST_CASE("emit never waits for a writer that is stuck", "[events][queue]") {
     auto target = std::make_unique<RecordingSink>();
     auto* recorder = target.get();
