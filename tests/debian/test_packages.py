@@ -7,8 +7,9 @@
 2. dpkg -i installs them; their metadata and files are what the packaging promises (exact Kea range,
    conffile, no exports conffile, a man page per program, the sysusers user).
 3. autopkgtest runs debian/tests against the installed packages (null backend: this machine).
-4. systemd-analyze verify accepts the unit (systemd need not be PID 1), and
-   systemd-analyze security --offline rates rpi-tftpd.service "OK" or better.
+4. systemd-analyze verify accepts the units (systemd need not be PID 1), and
+   systemd-analyze security --offline rates rpi-tftpd.service and rpi-netconsoled.service "OK"
+   or better.
 5. The unit's command line, run as its User= with only its AmbientCapabilities= in a private
    network namespace, binds the real port 69, serves a file, survives a reload and exits on SIGTERM.
 6. Purging rpi-netboot-nfs (in a private mount namespace, so this machine's exports stay untouched)
@@ -37,9 +38,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import netlab  # noqa: E402
 
 SOURCE = netlab.source_dir()
-PACKAGES = ["kea-hook-rpi-netboot", "rpi-tftpd", "rpi-netboot-nfs", "rpi-netboot-probe"]
+PACKAGES = ["kea-hook-rpi-netboot", "rpi-tftpd", "rpi-netboot-nfs", "rpi-netboot-probe",
+            "rpi-netconsoled"]
 PROGRAMS = {"rpi-tftpd": "rpi-tftpd", "rpi-nfs-exports": "rpi-netboot-nfs",
-            "rpi-netboot-probe": "rpi-netboot-probe"}
+            "rpi-netboot-probe": "rpi-netboot-probe", "rpi-netconsoled": "rpi-netconsoled"}
 # The dummy package autopkgtest installs (and purges) around each test to pull in its Depends.
 SATDEP = "autopkgtest-satdep"
 UNIT = "/lib/systemd/system/rpi-tftpd.service"
@@ -48,7 +50,10 @@ CONFFILE = "/etc/rpi-netboot/rpi-tftpd.conf"
 DROPIN = "/etc/exports.d/rpi-netboot.exports"
 LOCK = "/etc/exports.d/.rpi-netboot.exports.lock"
 SERVICE_USER = "_rpi-tftpd"
-# Exposure levels of systemd-analyze security, best first: the unit must be rated "OK" or better.
+NC_UNIT = "/lib/systemd/system/rpi-netconsoled.service"
+NC_CONFFILE = "/etc/rpi-netboot/rpi-netconsoled.conf"
+NC_SERVICE_USER = "_rpi-netconsoled"
+# Exposure levels of systemd-analyze security, best first: the units must be rated "OK" or better.
 ACCEPTED_EXPOSURE = ("PERFECT", "SAFE", "OK")
 # deps/*.txt packages that look like build dependencies but are needed only by tests, with the reason.
 TEST_ONLY_DEPS = {
@@ -355,6 +360,31 @@ class DebianPackages(unittest.TestCase):
             self.assertRegex(summary, rf"(?m)^{re.escape(name)}\s+PASS", f"autopkgtest {name}")
         self.assertEqual(leftover, [], f"autopkgtest left {SATDEP} installed")
 
+    def test_13_netconsoled_package(self):
+        self.assertIn(NC_CONFFILE, field("rpi-netconsoled", "Conffiles"))
+        self.assertTrue(os.path.isfile(NC_UNIT))
+        user = netlab.run(["getent", "passwd", NC_SERVICE_USER], check=False)
+        self.assertEqual(user.returncode, 0, f"sysusers did not create {NC_SERVICE_USER}")
+        self.assertFalse(os.path.exists("/etc/systemd/system/multi-user.target.wants/rpi-netconsoled.service"),
+                         "the service must wait for the admin to enable it")
+        # Every example key of the conffile is accepted: with all of them switched on, the daemon
+        # gets as far as opening the (missing) interface.
+        sample = os.path.join(self.tmp, "rpi-netconsoled.conf")
+        lines, keys = [], []
+        for line in read(NC_CONFFILE).splitlines():
+            m = re.match(r"^#([a-z][a-z-]*) = (.+)$", line)
+            if m:
+                keys.append(m.group(1))
+                value = "rpinb-none0" if m.group(1) == "interface" else m.group(2)
+                line = f"{m.group(1)} = {value}"
+            lines.append(line)
+        self.assertIn("interface", keys)
+        with open(sample, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        r = netlab.run(["/usr/sbin/rpi-netconsoled", "--config", sample, "--events", "none"], check=False)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("no interface rpinb-none0", r.stderr)
+
     # 4. systemd ---------------------------------------------------------------------------
     def test_30_systemd_verify(self):
         # Offline: systemd-analyze verify loads the unit in a private manager (no PID 1 needed); it
@@ -367,6 +397,15 @@ class DebianPackages(unittest.TestCase):
             f.write(read(UNIT).replace("ProtectSystem=", "ProtectSystm="))
         r = netlab.run(["systemd-analyze", "verify", bad], check=False)
         self.assertIn("ProtectSystm", r.stdout + r.stderr)
+
+    def test_32_netconsoled_unit(self):
+        r = netlab.run(["systemd-analyze", "verify", NC_UNIT], check=False)
+        self.assertEqual((r.returncode, r.stdout + r.stderr), (0, ""))
+        r = netlab.run(["systemd-analyze", "security", "--offline=true", "--no-pager", NC_UNIT], check=False)
+        m = re.search(r"Overall exposure level for rpi-netconsoled\.service: ([\d.]+) (\w+)", r.stdout)
+        self.assertIsNotNone(m, r.stdout + r.stderr)
+        log(f"systemd-analyze security rpi-netconsoled: {m.group(1)} {m.group(2)}")
+        self.assertIn(m.group(2), ACCEPTED_EXPOSURE)
 
     def test_31_systemd_security(self):
         r = netlab.run(["systemd-analyze", "security", "--offline=true", "--no-pager", UNIT], check=False)
@@ -499,15 +538,18 @@ class DebianPackages(unittest.TestCase):
                 leftovers.append(path)
         for path in ("/etc/rpi-netboot", DROPIN, LOCK, "/usr/lib/sysusers.d/rpi-tftpd.conf",
                      "/etc/systemd/system/multi-user.target.wants/rpi-tftpd.service",
-                     "/etc/systemd/system/sockets.target.wants/rpi-tftpd.socket"):
+                     "/etc/systemd/system/sockets.target.wants/rpi-tftpd.socket",
+                     "/usr/lib/sysusers.d/rpi-netconsoled.conf",
+                     "/etc/systemd/system/multi-user.target.wants/rpi-netconsoled.service"):
             if os.path.lexists(path):
                 leftovers.append(path)
         self.assertEqual(leftovers, [], "purge left files behind")
         # Debian policy keeps system users on purge (files elsewhere may still be owned by them);
         # the user must own nothing the packages put on this machine.
-        owned = netlab.run(["find", "/etc", "/var/lib", "/var/cache", "/var/log", "/run", "-xdev", "-user",
-                            SERVICE_USER], check=False, timeout=120).stdout.split()
-        self.assertEqual(owned, [], f"files still owned by {SERVICE_USER}")
+        for user in (SERVICE_USER, NC_SERVICE_USER):
+            owned = netlab.run(["find", "/etc", "/var/lib", "/var/cache", "/var/log", "/run", "-xdev", "-user",
+                                user], check=False, timeout=120).stdout.split()
+            self.assertEqual(owned, [], f"files still owned by {user}")
 
 
 if __name__ == "__main__":
