@@ -163,7 +163,7 @@ std::string renderMetrics(const Metrics& m, const Gauges& g, const std::string& 
     e.sample("rpi_tftpd_build_info", {{"version", version}}, std::uint64_t{1});
     counter("rpi_tftpd_requests_total", "Read requests (RRQ) received.", m.requests);
     counter("rpi_tftpd_transfers_started_total",
-            "Transfers started: the request was admitted and its OACK or DATA 1 sent.", m.started);
+            "Transfers started: the request was admitted and given its own socket.", m.started);
     counter("rpi_tftpd_transfers_completed_total",
             "Transfers whose last block the client acknowledged.", m.completed);
     counter("rpi_tftpd_transfers_early_terminated_total",
@@ -179,7 +179,7 @@ std::string renderMetrics(const Metrics& m, const Gauges& g, const std::string& 
     gauge("rpi_tftpd_transfers_active", "Transfers running now.", g.activeTransfers);
     counter("rpi_tftpd_sent_bytes_total",
             "File bytes sent in DATA packets, retransmissions included.", m.sentBytes);
-    counter("rpi_tftpd_retransmits_total", "Windows of DATA sent again after a timeout.",
+    counter("rpi_tftpd_retransmits_total", "OACK and DATA packets sent again after a timeout.",
             m.retransmits);
     counter("rpi_tftpd_evictions_total",
             "Half-open or stalled transfers ended to make room for a new request.", m.evictions);
