@@ -8,6 +8,7 @@ Loopback only."""
 
 import json
 import os
+import pwd
 import re
 import socket
 import subprocess
@@ -107,7 +108,10 @@ class Metrics(unittest.TestCase):
         self.addCleanup(lambda: os.path.exists(out) and os.unlink(out))
         r = netlab.run(["curl", "-sS", "--max-time", "20", "-o", out,
                         f"tftp://127.0.0.1:{d.port}/{name}"], check=False, timeout=30)
-        data = open(out, "rb").read() if os.path.exists(out) else None
+        data = None
+        if os.path.exists(out):
+            with open(out, "rb") as f:
+                data = f.read()
         return r.returncode, data
 
     def test_counters_equal_what_was_done(self):
@@ -184,6 +188,31 @@ class Metrics(unittest.TestCase):
         # The TFTP port it would have used is free again.
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind(("127.0.0.1", tftp_port))
+
+    def test_bound_before_privileges_are_dropped(self):
+        # A port below 1024 that only root may bind: served after the drop to nobody.
+        netlab.require_root()
+        port = None
+        for candidate in range(990, 900, -1):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind(("127.0.0.1", candidate))
+                except OSError:
+                    continue
+                port = candidate
+                break
+        self.assertIsNotNone(port, "no free privileged TCP port on loopback")
+        os.chmod(self.tree.base, 0o755)  # the tree readable by nobody
+        self.mport = port
+        d = lab.Daemon(self.tree, extra=["--metrics-listen", f"127.0.0.1:{port}",
+                                         "--user", "nobody"], ready="running as user nobody")
+        self.addCleanup(d.stop)
+        with open(f"/proc/{d.proc.pid}/status") as f:
+            uid = [line.split()[1:] for line in f if line.startswith("Uid:")][0]
+        self.assertEqual(set(uid), {str(pwd.getpwnam("nobody").pw_uid)})
+        rc, data = self.curl_tftp(d, BOOTCODE)
+        self.assertEqual(rc, 0)
+        self.settled({"rpi_tftpd_transfers_completed_total": 1})
 
     def test_bad_http_requests_do_not_disturb_a_transfer(self):
         d = self.daemon()
