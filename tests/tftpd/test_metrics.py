@@ -244,6 +244,12 @@ class Metrics(unittest.TestCase):
         garbage = http_raw(self.mport, b"\x16\x03\x01 not http at all\r\n\r\n")
         self.assertTrue(garbage.startswith(b"HTTP/1.1 400 "), garbage[:200])
 
+        # Two requests on one kept-alive connection (as Prometheus scrapes), then a close.
+        two = http_raw(self.mport, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                       b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual(two.count(b"HTTP/1.1 200 OK\r\n"), 2, two[:300])
+        self.assertEqual(two.count(b"# TYPE rpi_tftpd_transfers_active gauge"), 2)
+
         # With all that going on (and the silent clients still connected), the transfer moves
         # on and completes intact, and a scrape is answered.
         self.assertTrue(held.finish() == self.tree.data(f"root/{PROBED}"), "held transfer")
