@@ -268,6 +268,12 @@ class Metrics(unittest.TestCase):
             self.assertEqual(rest, b"")
             self.assertLess(time.monotonic() - start, 15)
         self.assertTrue(d.proc.alive())
+        # An open HTTP connection does not hold up SIGTERM.
+        idle = socket.create_connection(("127.0.0.1", self.mport))
+        self.addCleanup(idle.close)
+        start = time.monotonic()
+        self.assertEqual(d.stop(), 0)
+        self.assertLess(time.monotonic() - start, 2)
 
 
 if __name__ == "__main__":

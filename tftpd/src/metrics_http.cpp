@@ -126,8 +126,7 @@ class MetricsHttp::Connection : public std::enable_shared_from_this<Connection> 
 };
 
 MetricsHttp::MetricsHttp(asio::io_context& io, Render render)
-    : io_(io),
-      render_(std::move(render)),
+    : render_(std::move(render)),
       acceptor_(io),
       retry_(io),
       registry_(std::make_shared<Registry>()) {}

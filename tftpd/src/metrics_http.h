@@ -40,7 +40,6 @@ class MetricsHttp {
     struct Registry;
     void accept();
 
-    boost::asio::io_context& io_;
     Render render_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer retry_;
