@@ -167,6 +167,34 @@ class Metrics(unittest.TestCase):
         self.settled({"rpi_tftpd_cache_hits_total": 1, "rpi_tftpd_transfers_completed_total": 2,
                       "rpi_tftpd_sent_bytes_total": 2 * size})
 
+    def test_refusals_and_evictions_are_counted(self):
+        d = self.daemon(extra=["--max-per-client", "1"])
+        held = lab.RawClient(d)
+        self.assertEqual(held.request(PROBED, (("blksize", "1024"),))[0], "oack")
+        for _ in range(5):
+            held.step()
+        # Its quota is full with a moving transfer: refused, nothing ended.
+        reply = lab.ask(d, lab.rrq(BOOTCODE))
+        self.assertEqual(reply[0], "error", reply)
+        self.settled({'rpi_tftpd_transfers_failed_total{reason="busy"}': 1,
+                      'rpi_tftpd_refusals_total{limit="per_client"}': 1,
+                      'rpi_tftpd_refusals_total{limit="total"}': 0,
+                      "rpi_tftpd_transfers_active": 1})
+        self.assertTrue(held.finish() == self.tree.data(f"root/{PROBED}"), "held transfer")
+        # A half-open transfer (OACK never acknowledged) gives way to the client's next request,
+        # which the helper ends with the Pi's early terminate.
+        half = lab.RawClient(d)
+        self.assertEqual(half.request(BOOTCODE, (("tsize", "0"),))[0], "oack")
+        reply = lab.ask(d, lab.rrq(BOOTCODE, options=(("tsize", "0"),)))
+        self.assertEqual(reply[0], "oack", reply)
+        self.settled({"rpi_tftpd_evictions_total": 1,
+                      'rpi_tftpd_transfers_failed_total{reason="evicted"}': 1,
+                      "rpi_tftpd_transfers_started_total": 3,
+                      "rpi_tftpd_transfers_completed_total": 1,
+                      "rpi_tftpd_transfers_early_terminated_total": 1,
+                      "rpi_tftpd_requests_total": 4,
+                      "rpi_tftpd_transfers_active": 0})
+
     def test_metrics_port_in_use_is_a_startup_error(self):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
             busy.bind(("127.0.0.1", 0))
