@@ -67,6 +67,15 @@ void FileReader::run() {
     }
 }
 
+long FileReader::readCounted(const FilePtr& file, std::uint8_t* dest, std::size_t len,
+                             std::uint64_t offset) {
+    const long n = preadAll(file->fd(), dest, len, offset);
+    if (n > 0)
+        metrics_.readBytes.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+    if (n != static_cast<long>(len)) metrics_.readErrors.fetch_add(1, std::memory_order_relaxed);
+    return n;
+}
+
 void FileReader::load(const FilePtr& file) {
     if (file->size() == 0) {
         const_cast<FileData&>(*file).loaded_.store(0, std::memory_order_release);
@@ -79,7 +88,7 @@ void FileReader::loadChunk(const FilePtr& file) {
     auto& f = const_cast<FileData&>(*file);
     const std::uint64_t at = f.loaded_.load(std::memory_order_relaxed);
     const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(kLoadChunk, f.size_ - at));
-    const long n = preadAll(f.fd(), f.memory_.get() + at, len, at);
+    const long n = readCounted(file, f.memory_.get() + at, len, at);
     if (n != static_cast<long>(len)) {
         f.failed_.store(true, std::memory_order_release);  // shrank or unreadable
     } else {
@@ -94,7 +103,7 @@ void FileReader::read(const FilePtr& file, std::uint64_t offset, std::size_t len
                       std::uint8_t* dest, std::shared_ptr<void> keep,
                       std::function<void(long)> done) {
     push([this, file, offset, len, dest, keep = std::move(keep), done = std::move(done)] {
-        const long n = preadAll(file->fd(), dest, len, offset);
+        const long n = readCounted(file, dest, len, offset);
         post_([keep, done, n] { done(n); });
     });
 }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "file_cache.h"
+#include "metrics.h"
 
 namespace rpinetboot::tftpd {
 
@@ -37,11 +38,15 @@ class FileReader {
 
     // Jobs queued or running (for tests and logs).
     std::size_t backlog() const;
+    // Counted on the reader thread, read on the loop thread.
+    const ReaderMetrics& metrics() const { return metrics_; }
 
   private:
     void run();
     void loadChunk(const FilePtr& file);
     void push(std::function<void()> job);
+    long readCounted(const FilePtr& file, std::uint8_t* dest, std::size_t len,
+                     std::uint64_t offset);
 
     Post post_;
     mutable std::mutex mutex_;
@@ -49,6 +54,7 @@ class FileReader {
     std::deque<std::function<void()>> jobs_;
     std::size_t running_ = 0;
     bool stop_ = false;
+    ReaderMetrics metrics_;
     std::thread thread_;
 };
 

@@ -64,7 +64,8 @@ Server::Server(asio::io_context& io, Settings settings, std::vector<std::string>
       requests_(1, kMaxDatagram),
       acks_(kAckBatch, kMaxClientDatagram),
       hup_(io, SIGHUP),
-      term_(io, SIGTERM, SIGINT) {}
+      term_(io, SIGTERM, SIGINT),
+      metricsHttp_(io, [this] { return renderMetrics(); }) {}
 
 Server::~Server() = default;
 
@@ -123,6 +124,9 @@ bool Server::adoptListener(int fd, std::string& error) {
 }
 
 bool Server::openListeners(std::string& error) {
+    if (!settings_.metricsListen.empty() && !metricsHttp_.open(settings_.metricsListen, error)) {
+        return false;
+    }
     const int n = sd_listen_fds(1);
     if (n > 0) {
         for (int i = 0; i < n; ++i) {
@@ -162,6 +166,7 @@ bool Server::configure(std::string& error) {
 void Server::start() {
     for (auto& l : listeners_) waitRead(l);
     poller_.start();
+    metricsHttp_.start();
     waitSignals();
 }
 
@@ -197,11 +202,15 @@ void Server::reload() {
         LOG4CPLUS_ERROR(logger(), "reload failed, keeping the running configuration: " << error);
         return;
     }
-    if (fresh.listen != settings_.listen || fresh.user != settings_.user) {
-        LOG4CPLUS_WARN(logger(), "reload: listen addresses and --user change only on restart");
+    if (fresh.listen != settings_.listen || fresh.user != settings_.user ||
+        fresh.metricsListen != settings_.metricsListen) {
+        LOG4CPLUS_WARN(logger(),
+                       "reload: listen addresses, --metrics-listen and --user change "
+                       "only on restart");
     }
     fresh.listen = settings_.listen;
     fresh.user = settings_.user;
+    fresh.metricsListen = settings_.metricsListen;
     settings_ = std::move(fresh);
     resolver_ = std::move(resolver);
     cache_.clear();
@@ -217,9 +226,10 @@ void Server::stop() {
     boost::system::error_code ignored;
     for (auto& l : listeners_) l.socket.close(ignored);
     poller_.stop();
+    metricsHttp_.stop();
     auto sessions = std::move(sessions_);
     for (auto& [ep, s] : sessions) {
-        s->abort("server exiting");
+        s->abort("server exiting", FailReason::Shutdown);
         policy_.ended(s->id());
     }
     byId_.clear();
@@ -269,6 +279,7 @@ void Server::handleDatagram(Listener& l, const Origin& origin, ByteSpan packet) 
     auto op = tftp::peekOpcode(packet);
     if (!op) return;
     if (*op == static_cast<std::uint16_t>(tftp::Opcode::Wrq)) {
+        metrics_.failed(FailReason::WriteRefused);
         LOG4CPLUS_INFO(logger(), "refused write request from " << origin.client);
         replyError(l, origin, tftp::ErrorCode::AccessViolation, "Write requests are not accepted");
         return;
@@ -278,8 +289,10 @@ void Server::handleDatagram(Listener& l, const Origin& origin, ByteSpan packet) 
         LOG4CPLUS_TRACE(logger(), "dropped opcode " << *op << " from " << origin.client);
         return;
     }
+    ++metrics_.requests;
     auto req = tftp::parseRequest(packet);
     if (!req) {
+        metrics_.failed(FailReason::IllegalRequest);
         LOG4CPLUS_INFO(logger(), "malformed read request from " << origin.client);
         replyError(l, origin, tftp::ErrorCode::IllegalOperation, "Malformed request");
         return;
@@ -295,14 +308,17 @@ bool Server::evict(std::uint64_t id, const char* why) {
     }
     auto keep = sessions_.at(it->second->client());
     std::string reason = std::string("evicted: ") + why;
-    keep->abort(reason.c_str());
+    keep->abort(reason.c_str(), FailReason::Evicted);
+    ++metrics_.evictions;
     sessionEnded(keep.get());
     return true;
 }
 
 void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
+    const auto requestAt = Transfer::Clock::now();
     const std::string logName = sanitize(req.filename);
     if (req.mode != "octet") {
+        metrics_.failed(FailReason::IllegalRequest);
         // netascii is optional here and unused by every Pi loader: refused clearly.
         LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client
                                              << ": unsupported mode \"" << sanitize(req.mode, 16)
@@ -325,13 +341,14 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
                                            << ": repeated request, transfer kept");
             return;
         }
-        old->abort("replaced by a new request from the same port");
+        old->abort("replaced by a new request from the same port", FailReason::Replaced);
         sessionEnded(old.get());
     }
     const auto clientIp = TransferPolicy::canonical(origin.client.address());
     auto resolved = resolver_->resolve(req.filename, clientIp.to_string());
     if (!resolved.file) {
         const bool denied = resolved.error == ResolveError::AccessViolation;
+        metrics_.failed(denied ? FailReason::Access : FailReason::NotFound);
         LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client << ": "
                                              << resolved.reason);
         replyError(l, origin,
@@ -344,6 +361,8 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     if (decision.verdict == TransferPolicy::Verdict::Evict) {
         evict(decision.victim, decision.reason);
     } else if (decision.verdict == TransferPolicy::Verdict::Refuse) {
+        metrics_.failed(FailReason::Busy);
+        ++(decision.perClient ? metrics_.refusedPerClient : metrics_.refusedTotal);
         LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client
                                              << ": too many transfers (" << decision.reason << ")");
         replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
@@ -366,6 +385,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     if (!socket) {
         LOG4CPLUS_WARN(logger(),
                        "failed \"" << logName << "\" to " << origin.client << ": " << error);
+        metrics_.failed(FailReason::Busy);
         replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
         return;
     }
@@ -400,18 +420,35 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
                                          << " bytes, blksize " << params.blockSize
                                          << (params.sendOack ? ", OACK" : ""));
     auto session = std::make_shared<Session>(*this, id, std::move(*socket), origin.client, file,
-                                             reader_, params, negotiated.oack, logName);
+                                             reader_, params, negotiated.oack, logName, requestAt);
     session->setRequestKey(std::move(key));
     if (!poller_.add(session->fd(), id)) {
         LOG4CPLUS_WARN(logger(), "failed \"" << logName << "\" to " << origin.client
                                              << ": cannot watch its socket");
+        metrics_.failed(FailReason::Busy);
         replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
         return;
     }
     sessions_.emplace(origin.client, session);
     byId_.emplace(id, session.get());
     policy_.started(id, clientIp, now);
+    ++metrics_.started;
     session->start();
+}
+
+std::string Server::renderMetrics() const {
+    Gauges g;
+    g.activeTransfers = sessions_.size();
+    g.cacheHits = cache_.hits();
+    g.cacheMisses = cache_.misses();
+    g.cacheStreamed = cache_.streamed();
+    g.cacheResidentBytes = cache_.bytesHeld();
+    g.cacheLimitBytes = settings_.cacheBytes;
+    g.cacheEntries = cache_.entries();
+    g.readerBacklog = reader_.backlog();
+    g.readBytes = reader_.metrics().readBytes.load(std::memory_order_relaxed);
+    g.readErrors = reader_.metrics().readErrors.load(std::memory_order_relaxed);
+    return tftpd::renderMetrics(metrics_, g, RPI_NETBOOT_VERSION);
 }
 
 void Server::transferReady(std::uint64_t id, std::uint32_t events) {

@@ -18,6 +18,8 @@
 #include "datagram.h"
 #include "file_cache.h"
 #include "file_reader.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "path_resolver.h"
 #include "rpinetboot/tftp/packet.h"
 #include "settings.h"
@@ -33,7 +35,8 @@ class Server {
     Server(boost::asio::io_context& io, Settings settings, std::vector<std::string> args);
     ~Server();
 
-    // Binds the --listen addresses, or adopts systemd's sockets. Call before dropping privileges.
+    // Binds the --listen addresses, or adopts systemd's sockets, and the --metrics-listen one.
+    // Call before dropping privileges.
     bool openListeners(std::string& error);
     // Opens the roots and sizes the cache from the current settings.
     bool configure(std::string& error);
@@ -43,6 +46,9 @@ class Server {
     // the cache. Running transfers keep their open files and parameters.
     void reload();
     void stop();
+
+    // The Prometheus text exposition of the counters and the cache's state now.
+    std::string renderMetrics() const;
 
   private:
     friend class Session;
@@ -93,6 +99,8 @@ class Server {
     boost::asio::signal_set hup_;
     boost::asio::signal_set term_;
     bool stopping_ = false;
+    Metrics metrics_;
+    MetricsHttp metricsHttp_;
 };
 
 }  // namespace rpinetboot::tftpd

@@ -19,7 +19,8 @@ constexpr std::size_t kMaxBatch = 64;  // the largest window (settings) in one s
 
 Session::Session(Server& server, std::uint64_t id, TransferSocket socket,
                  const boost::asio::ip::udp::endpoint& client, FilePtr file, FileReader& reader,
-                 const Transfer::Params& params, const tftp::Options& oack, std::string logName)
+                 const Transfer::Params& params, const tftp::Options& oack, std::string logName,
+                 Transfer::TimePoint requestAt)
     : server_(server),
       id_(id),
       socket_(std::move(socket)),
@@ -30,7 +31,8 @@ Session::Session(Server& server, std::uint64_t id, TransferSocket socket,
       transfer_(params, Transfer::Clock::now()),
       params_(params),
       logName_(std::move(logName)),
-      started_(Transfer::Clock::now()) {
+      started_(Transfer::Clock::now()),
+      requestAt_(requestAt) {
     if (params.sendOack) oack_ = tftp::buildOack(oack);
 }
 
@@ -194,6 +196,7 @@ void Session::flushPending() {
                     LOG4CPLUS_WARN(logger(), "\"" << logName_ << "\" to " << client_
                                                   << " failed: file changed while being served");
                     transfer_.onClientError();
+                    fileChanged_ = true;
                     finish("file changed while being served");
                 }
                 return;  // waiting for the reader
@@ -216,18 +219,34 @@ void Session::flushPending() {
             server_.poller_.watchWritable(socket_.fd(), id_, true);
             return;
         }
+        if (!replied_) {
+            replied_ = true;
+            server_.metrics_.firstReply.observe(
+                std::chrono::duration<double>(Transfer::Clock::now() - requestAt_).count());
+        }
         if (pending_.oack) {
             pending_ = {};
         } else {
+            for (int i = 0; i < n; ++i) {
+                server_.metrics_.sentBytes +=
+                    msgs[i].msg_hdr.msg_iovlen > 1 ? iov[i][1].iov_len : 0;
+            }
             pending_.firstBlock += static_cast<std::uint64_t>(n);
             pending_.count -= static_cast<std::uint64_t>(n);
         }
     }
 }
 
-void Session::abort(const char* why) {
+void Session::countEnd(FailReason reason) {
+    Metrics& m = server_.metrics_;
+    m.retransmits += transfer_.retransmits();
+    m.failed(reason);
+}
+
+void Session::abort(const char* why, FailReason reason) {
     if (done_) return;
     LOG4CPLUS_DEBUG(logger(), "\"" << logName_ << "\" to " << client_ << " dropped: " << why);
+    countEnd(reason);
     done_ = true;
     timer_.cancel();
     socket_.close();  // leaves the TransferPoller's set
@@ -241,6 +260,8 @@ void Session::finish(const char* detail, bool byIcmp) {
             .count();
     switch (transfer_.status()) {
         case Transfer::Status::Complete:
+            ++server_.metrics_.completed;
+            server_.metrics_.retransmits += transfer_.retransmits();
             LOG4CPLUS_INFO(logger(), "sent \"" << logName_ << "\" to " << client_ << ": "
                                                << file_->size() << " bytes in " << ms
                                                << " ms, blksize " << params_.blockSize
@@ -248,6 +269,7 @@ void Session::finish(const char* detail, bool byIcmp) {
                                                << transfer_.retransmits() << " retransmits");
             break;
         case Transfer::Status::TimedOut:
+            countEnd(FailReason::Timeout);
             LOG4CPLUS_INFO(logger(), "failed \"" << logName_ << "\" to " << client_
                                                  << ": timed out after " << transfer_.bytesAcked()
                                                  << " of " << file_->size() << " bytes, " << ms
@@ -257,8 +279,10 @@ void Session::finish(const char* detail, bool byIcmp) {
             break;
         case Transfer::Status::ClientError:
         case Transfer::Status::Running:
-            if (transfer_.endedByProbe() && !byIcmp) {
+            if (transfer_.endedByProbe() && !byIcmp && !fileChanged_) {
                 // The Pi's probe: OACK (or DATA 1) then "Early terminate". Normal, not an error.
+                ++server_.metrics_.earlyTerminated;
+                server_.metrics_.retransmits += transfer_.retransmits();
                 LOG4CPLUS_DEBUG(logger(), "probe \"" << logName_ << "\" from " << client_
                                                      << " ended by client after "
                                                      << transfer_.bytesAcked() << " bytes"
@@ -267,6 +291,7 @@ void Session::finish(const char* detail, bool byIcmp) {
             } else {
                 // Not the Pi's pattern: a client that gave up mid-file, or someone who can see
                 // the traffic ending it. Worth a line and a count.
+                countEnd(fileChanged_ ? FailReason::FileChanged : FailReason::ClientError);
                 LOG4CPLUS_INFO(logger(),
                                "\"" << logName_ << "\" to " << client_ << " ended by client after "
                                     << transfer_.bytesAcked() << " of " << file_->size() << " bytes"

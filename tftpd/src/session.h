@@ -12,6 +12,7 @@
 #include "datagram.h"
 #include "file_cache.h"
 #include "file_stream.h"
+#include "metrics.h"
 #include "rpinetboot/tftp/packet.h"
 #include "transfer.h"
 #include "transfer_socket.h"
@@ -24,7 +25,8 @@ class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(Server& server, std::uint64_t id, TransferSocket socket,
             const boost::asio::ip::udp::endpoint& client, FilePtr file, FileReader& reader,
-            const Transfer::Params& params, const tftp::Options& oack, std::string logName);
+            const Transfer::Params& params, const tftp::Options& oack, std::string logName,
+            Transfer::TimePoint requestAt);
 
     // Sends the OACK or DATA 1 (the server has put its socket in the TransferPoller).
     void start();
@@ -33,7 +35,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void onWritable();
     int fd() const { return socket_.fd(); }
     // Ends the transfer without telling the client (replaced by a new request, evicted, exit).
-    void abort(const char* why);
+    void abort(const char* why, FailReason reason);
 
     std::uint64_t id() const { return id_; }
     // The client as the request came in (the key of the server's table).
@@ -51,6 +53,8 @@ class Session : public std::enable_shared_from_this<Session> {
     void send(const Transfer::Send& what);
     void flushPending();
     void finish(const char* detail, bool byIcmp = false);
+    // Counts how it ended (finish and abort).
+    void countEnd(FailReason reason);
 
     Server& server_;
     std::uint64_t id_;
@@ -65,6 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string logName_;  // sanitised request name
     std::string requestKey_;
     Transfer::TimePoint started_;
+    Transfer::TimePoint requestAt_;  // when its RRQ was read, for the first-reply latency
     Transfer::TimePoint timerAt_{};
     // What could not be sent yet because the socket's send buffer was full (a large window of
     // large blocks): sent when it drains. A newer Send replaces it.
@@ -74,6 +79,8 @@ class Session : public std::enable_shared_from_this<Session> {
     bool timerArmed_ = false;
     bool waitingWrite_ = false;
     bool done_ = false;
+    bool replied_ = false;      // OACK or DATA 1 has left
+    bool fileChanged_ = false;  // ended because the file changed under it
 };
 
 }  // namespace rpinetboot::tftpd

@@ -88,6 +88,10 @@ po::options_description describe() {
          "Receive buffer of each listening socket, bytes. Default: 8388608.")  //
         ("user,u", po::value<std::string>(),
          "Drop privileges to this user (and its groups) after binding the sockets.")  //
+        ("metrics-listen", po::value<std::string>(),
+         "Serve Prometheus metrics over HTTP at http://ADDR:PORT/metrics (ADDR:PORT or "
+         "[ADDR6]:PORT; the port is required). Bound before privileges are dropped; a port in "
+         "use is a startup error. Default: off.")  //
         ("log-level", po::value<std::string>(),
          "trace, debug, info, warn or error. Probes (a client's early terminate) are logged at "
          "debug, transfers at info. Default: info.");
@@ -241,6 +245,16 @@ ParseResult parseSettings(const std::vector<std::string>& args, Settings& out) {
                 }
                 ips.push_back(canon);
             }
+        }
+    }
+    if (vm.count("metrics-listen")) {
+        s.metricsListen = vm["metrics-listen"].as<std::string>();
+        const auto& m = s.metricsListen;
+        const bool hasPort = m.find("]:") != std::string::npos ||
+                             (m[0] != '[' && std::count(m.begin(), m.end(), ':') == 1);
+        if (!hasPort || !splitListen(m)) {
+            error = "bad --metrics-listen value (ADDR:PORT or [ADDR6]:PORT): " + m;
+            return result;
         }
     }
     if (vm.count("user")) s.user = vm["user"].as<std::string>();

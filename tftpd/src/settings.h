@@ -31,6 +31,7 @@ struct Settings {
     std::uint64_t maxCachedFileBytes = 64ull << 20;
     int receiveBuffer = 8 << 20;
     std::string logLevel = "info";
+    std::string metricsListen;  // empty: no /metrics endpoint
 };
 
 enum class ParseStatus { Ok, Help, Version, Error };

@@ -55,6 +55,7 @@ TransferPolicy::Decision TransferPolicy::admit(const Address& client, TimePoint 
     const Address ip = canonical(client);
     Decision d;
     if (transfersOf(ip) >= limits_.maxPerClient) {
+        d.perClient = true;
         // Its own quota is full: its own half-open or stalled transfer gives way (a Pi that
         // re-requests after a lost answer is served at once), never another client's and
         // never one of its transfers that is moving (a forged request from its address must

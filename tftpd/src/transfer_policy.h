@@ -54,6 +54,7 @@ class TransferPolicy {
         Verdict verdict = Verdict::Refuse;
         std::uint64_t victim = 0;  // for Evict: end this transfer, then admit
         const char* reason = "";   // for Evict and Refuse, for the log
+        bool perClient = false;    // the client's own quota was full (not the server's)
     };
 
     explicit TransferPolicy(const Limits& limits) : limits_(limits) {}
