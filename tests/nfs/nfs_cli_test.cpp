@@ -57,7 +57,7 @@ std::set<std::string> declared(const boost::program_options::options_description
 
 }  // namespace
 
-TEST_CASE("--help lists every declared command, once, in the declared order") {
+TEST_CASE("help output lists every declared command, once, in the declared order") {
     auto r = run({"--help"});
     REQUIRE(r.rc == 0);
     auto entries = section(r.out, "Commands");
@@ -69,7 +69,7 @@ TEST_CASE("--help lists every declared command, once, in the declared order") {
     }
 }
 
-TEST_CASE("--help lists exactly the declared global options, with Config's defaults") {
+TEST_CASE("help output lists exactly the declared global options, with Config's defaults") {
     Config cfg;
     int seconds = 10;
     auto global = globalOptions(cfg, seconds);
@@ -83,7 +83,7 @@ TEST_CASE("--help lists exactly the declared global options, with Config's defau
     CHECK(help.find("--verify-timeout S (=10)") != std::string::npos);
 }
 
-TEST_CASE("--help and COMMAND --help list exactly each command's declared options") {
+TEST_CASE("help and COMMAND help output list exactly each command's declared options") {
     auto help = run({"--help"}).out;
     for (const auto& spec : commandSpecs()) {
         CommandArgs args;

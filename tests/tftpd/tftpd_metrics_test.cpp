@@ -147,7 +147,7 @@ TEST_CASE("the daemon's families: one HELP and TYPE each, every reason", "[metri
     CHECK(seen.size() > 20);
 }
 
-TEST_CASE("--metrics-listen needs an address and a port", "[metrics][settings]") {
+TEST_CASE("the metrics-listen option needs an address and a port", "[metrics][settings]") {
     auto parse = [](std::vector<std::string> args, Settings& s) {
         args.insert(args.begin(), {"--config", "/dev/null", "--root", "/srv/tftp"});
         return parseSettings(args, s);

@@ -66,7 +66,7 @@ TEST_CASE("the configuration file uses the same keys, and flags win", "[settings
     std::remove(path);
 }
 
-TEST_CASE("--help lists every key", "[settings]") {
+TEST_CASE("help output lists every key", "[settings]") {
     Settings s;
     auto r = parse({"--help"}, s);
     CHECK(r.status == ParseStatus::Help);
