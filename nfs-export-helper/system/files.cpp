@@ -13,33 +13,14 @@
 #include <cstring>
 #include <thread>
 
+#include "rpinetboot/util/atomic_file.h"
+#include "rpinetboot/util/unique_fd.h"
+
 namespace rpinetboot::nfs {
 
 namespace {
 [[noreturn]] void fail(const std::string& what) {
     throw SystemError(what + ": " + std::strerror(errno));
-}
-
-void writeAll(int fd, const std::string& content, const std::string& what) {
-    std::size_t done = 0;
-    while (done < content.size()) {
-        ssize_t n = write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail("write " + what);
-        done += static_cast<std::size_t>(n);
-    }
-}
-
-void fsyncDir(const std::string& dir) {
-    int d = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d < 0) fail("open " + dir);
-    if (fsync(d) != 0) {
-        int e = errno;
-        close(d);
-        errno = e;
-        fail("fsync " + dir);
-    }
-    close(d);
 }
 }  // namespace
 
@@ -95,39 +76,22 @@ std::optional<std::string> readFileIfExists(const std::string& path) {
 }
 
 void replaceFile(const std::string& dir, const std::string& name, const std::string& content) {
-    std::string tmpl = dir + "/." + name + ".tmp.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    int fd = mkostemp(buf.data(), O_CLOEXEC);
-    if (fd < 0) fail("create temp file in " + dir);
-    std::string tmp(buf.data());
-    try {
-        writeAll(fd, content, tmp);
-        if (fchmod(fd, 0644) != 0) fail("chmod " + tmp);
-        if (fsync(fd) != 0) fail("fsync " + tmp);
-    } catch (...) {
-        close(fd);
-        unlink(tmp.c_str());
-        throw;
-    }
-    close(fd);
-    if (rename(tmp.c_str(), (dir + "/" + name).c_str()) != 0) {
-        int e = errno;
-        unlink(tmp.c_str());
-        errno = e;
-        fail("rename " + tmp);
-    }
-    fsyncDir(dir);
+    UniqueFd d(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d) fail("open " + dir);
+    const std::string error = replaceFileAt(d.get(), name, content);
+    if (!error.empty()) throw SystemError(dir + ": " + error);
 }
 
 void removeFile(const std::string& dir, const std::string& name) {
     if (unlink((dir + "/" + name).c_str()) != 0 && errno != ENOENT)
         fail("remove " + dir + "/" + name);
-    fsyncDir(dir);
+    UniqueFd d(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d) fail("open " + dir);
+    if (fsync(d.get()) != 0) fail("fsync " + dir);
 }
 
 void removeStaleTemps(const std::string& dir, const std::string& name) {
-    std::string prefix = "." + name + ".tmp.";
+    const std::string prefix = tempFilePrefix(name);
     DIR* d = opendir(dir.c_str());
     if (!d) return;
     while (auto* e = readdir(d)) {

@@ -30,8 +30,9 @@ class FileLock {
 // nullopt if the file does not exist; throws SystemError on any other failure.
 std::optional<std::string> readFileIfExists(const std::string& path);
 
-// Writes `content` to dir/name via a temp file "<dir>/.<name>.tmp.XXXXXX" (never ending in
-// ".exports", so exportfs ignores it), fsync, rename, fsync(dir). Mode 0644.
+// Writes `content` to dir/name with rpinetboot::replaceFileAt: a temp file
+// "<dir>/.<name>.tmp.XXXXXX" (never ending in ".exports", so exportfs ignores it), fsync, rename,
+// fsync(dir). Mode 0644.
 void replaceFile(const std::string& dir, const std::string& name, const std::string& content);
 
 // Removes dir/name (if present) and fsyncs the directory.

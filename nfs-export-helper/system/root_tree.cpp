@@ -7,9 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <random>
 
 #include "files.h"
+#include "rpinetboot/util/atomic_file.h"
 
 namespace rpinetboot::nfs {
 
@@ -90,27 +90,15 @@ void RootTree::write(const std::string& rel, const std::string& content) const {
         close(dir);
         throw SystemError(root_ + "/" + rel + " is not a regular file (a symlink?): not touched");
     }
-    std::random_device rd;
-    std::string tmp = "." + leaf + ".rpi-nfs-exports." + std::to_string(rd());
-    int fd = openat(dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        close(dir);
-        fail("create " + root_ + "/" + tmp);
-    }
-    bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-    if (ok && had)
-        ok = fchmod(fd, old.st_mode & 07777) == 0 && fchown(fd, old.st_uid, old.st_gid) == 0;
-    if (ok) ok = fsync(fd) == 0;
-    close(fd);
-    if (!ok || renameat(dir, tmp.c_str(), dir, leaf.c_str()) != 0) {
-        int e = errno;
-        unlinkat(dir, tmp.c_str(), 0);
-        close(dir);
-        errno = e;
-        fail("write " + root_ + "/" + rel);
-    }
-    fsync(dir);
+    FileAttributes attributes;  // a new file: 0644, owned by us
+    if (had) attributes = {static_cast<mode_t>(old.st_mode & 07777), old.st_uid, old.st_gid};
+    const std::string error = replaceFileAt(dir, leaf, content, attributes);
+    const int e = errno;
     close(dir);
+    if (!error.empty()) {
+        errno = e;
+        fail("write " + root_ + "/" + rel + " (" + error + ")");
+    }
 }
 
 bool RootTree::remove(const std::string& rel) const {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "negotiation.h"
+#include "rpinetboot/util/decimal.h"
 
 namespace po = boost::program_options;
 
