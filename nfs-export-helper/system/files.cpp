@@ -25,53 +25,36 @@ namespace {
 }  // namespace
 
 FileLock::FileLock(const std::string& path, std::chrono::milliseconds timeout) {
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd_ < 0) fail("open lock file " + path);
+    fd_.reset(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd_) fail("open lock file " + path);
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            int e = errno;
-            close(fd_);
-            errno = e;
-            fail("lock " + path);
-        }
+    while (flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) fail("lock " + path);
         if (std::chrono::steady_clock::now() >= deadline) {
-            close(fd_);
             throw SystemError("another rpi-nfs-exports holds " + path + "; gave up waiting");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 
-FileLock::~FileLock() {
-    if (fd_ >= 0) close(fd_);  // closing releases the flock
-}
+FileLock::~FileLock() = default;  // closing the descriptor releases the flock
 
 std::optional<std::string> readFileIfExists(const std::string& path) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    const UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
         if (errno == ENOENT) return std::nullopt;
         fail("open " + path);
     }
     std::string out;
     char buf[65536];
     while (true) {
-        ssize_t n = read(fd, buf, sizeof buf);
+        ssize_t n = read(fd.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            fail("read " + path);
-        }
+        if (n < 0) fail("read " + path);
         if (n == 0) break;
         out.append(buf, static_cast<std::size_t>(n));
-        if (out.size() > (64u << 20)) {
-            close(fd);
-            throw SystemError(path + " is larger than 64 MiB");
-        }
+        if (out.size() > (64u << 20)) throw SystemError(path + " is larger than 64 MiB");
     }
-    close(fd);
     return out;
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "rpinetboot/util/unique_fd.h"
+
 namespace rpinetboot::nfs {
 
 struct SystemError : std::runtime_error {
@@ -24,7 +26,7 @@ class FileLock {
     FileLock& operator=(const FileLock&) = delete;
 
   private:
-    int fd_ = -1;
+    UniqueFd fd_;
 };
 
 // nullopt if the file does not exist; throws SystemError on any other failure.
