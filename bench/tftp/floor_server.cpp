@@ -152,10 +152,7 @@ class Floor {
                                     ? 0
                                     : std::min<std::size_t>(t.blksize, t.file->size() - offset);
         auto& o = slot(peer);
-        o.header[0] = 0;
-        o.header[1] = static_cast<std::uint8_t>(tftp::Opcode::Data);
-        o.header[2] = static_cast<std::uint8_t>((t.block >> 8) & 0xff);
-        o.header[3] = static_cast<std::uint8_t>(t.block & 0xff);
+        tftp::writeDataHeader(o.header, static_cast<std::uint16_t>(t.block));  // wraps as TFTP does
         o.iov[0] = {o.header, 4};
         o.iov[1] = {const_cast<char*>(t.file->data()) + (len ? offset : 0), len};
         o.msg.msg_hdr.msg_iovlen = 2;

@@ -28,3 +28,13 @@ TEST_CASE("appendBe16 and appendBe32 write what the readers read", "[util][big-e
     appendBe16(text, 0xffff);
     CHECK(text == std::string("\xff\xff"));
 }
+
+TEST_CASE("writeBe16 and writeBe32 overwrite a field in place", "[util][big-endian]") {
+    std::uint8_t b[8] = {0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa};
+    writeBe16(b + 1, 0x1234);
+    writeBe32(b + 3, 0xC6336401u);
+    CHECK(std::vector<std::uint8_t>(b, b + 8) ==
+          std::vector<std::uint8_t>{0xaa, 0x12, 0x34, 0xC6, 0x33, 0x64, 0x01, 0xaa});
+    CHECK(readBe16(b + 1) == 0x1234);
+    CHECK(readBe32(b + 3) == 0xC6336401u);
+}

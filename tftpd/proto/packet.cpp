@@ -143,10 +143,8 @@ Bytes buildOack(const Options& options) {
 }
 
 void writeDataHeader(std::uint8_t (&header)[kHeaderSize], std::uint16_t block) {
-    header[0] = 0;
-    header[1] = static_cast<std::uint8_t>(Opcode::Data);
-    header[2] = static_cast<std::uint8_t>(block >> 8);
-    header[3] = static_cast<std::uint8_t>(block & 0xff);
+    writeBe16(header, static_cast<std::uint16_t>(Opcode::Data));
+    writeBe16(header + 2, block);
 }
 
 }  // namespace rpinetboot::tftp

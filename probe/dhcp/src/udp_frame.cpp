@@ -50,8 +50,7 @@ Bytes buildClientFrame(const MacAddress& src_mac, ByteSpan bootp, const Framing&
     appendBe32(out, src);
     appendBe32(out, dst);
     const std::uint16_t ip_sum = static_cast<std::uint16_t>(~fold(sum16(&out[ip], kIpHeader)));
-    out[ip + 10] = static_cast<std::uint8_t>(ip_sum >> 8);
-    out[ip + 11] = static_cast<std::uint8_t>(ip_sum);
+    writeBe16(&out[ip + 10], ip_sum);
     const std::size_t udp = out.size();
     appendBe16(out, kDhcpClientPort);
     appendBe16(out, kDhcpServerPort);
@@ -60,8 +59,7 @@ Bytes buildClientFrame(const MacAddress& src_mac, ByteSpan bootp, const Framing&
     out.insert(out.end(), bootp.begin(), bootp.end());
     if (framing.udp_checksum) {
         const std::uint16_t sum = udpChecksum(src, dst, &out[udp], out.size() - udp);
-        out[udp + 6] = static_cast<std::uint8_t>(sum >> 8);
-        out[udp + 7] = static_cast<std::uint8_t>(sum);
+        writeBe16(&out[udp + 6], sum);
     }
     return out;
 }
