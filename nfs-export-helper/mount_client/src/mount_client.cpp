@@ -16,6 +16,7 @@ extern "C" {
 }
 
 #include "rpinetboot/util/ipv4.h"
+#include "rpinetboot/util/unique_fd.h"
 
 namespace rpinetboot::nfs {
 
@@ -60,36 +61,31 @@ RpcStatus classify(enum clnt_stat stat) {
 // with errno set.
 int connectedSocket(const sockaddr_in& to, const std::string& device,
                     std::chrono::milliseconds timeout) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return -1;
-    auto fail = [fd] {
-        const int saved = errno;
-        ::close(fd);
-        errno = saved;
-        return -1;
-    };
+    UniqueFd owned(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!owned) return -1;
+    const int fd = owned.get();
     if (!device.empty() && ::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(),
                                         static_cast<socklen_t>(device.size())) != 0)
-        return fail();
+        return -1;
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
-        if (errno != EINPROGRESS) return fail();
+        if (errno != EINPROGRESS) return -1;
         pollfd p{fd, POLLOUT, 0};
         const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
         if (ready <= 0) {
             errno = ready == 0 ? ETIMEDOUT : errno;
-            return fail();
+            return -1;
         }
         int soerr = 0;
         socklen_t len = sizeof soerr;
         ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
         if (soerr != 0) {
             errno = soerr;
-            return fail();
+            return -1;
         }
     }
     // The RPC library does blocking I/O with its own timeouts.
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return fd;
+    return owned.release();
 }
 
 // clnttcp_create over `to`: the library's own socket, or one bound to `device`. The returned
