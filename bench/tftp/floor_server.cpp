@@ -26,6 +26,8 @@
 #include <vector>
 
 #include "rpinetboot/tftp/packet.h"
+#include "rpinetboot/util/decimal.h"
+#include "rpinetboot/util/ipv4.h"
 
 using namespace rpinetboot;
 
@@ -231,11 +233,11 @@ int main(int argc, char** argv) {
     if (argc != 5 || root.empty() || colon == std::string::npos) return usage();
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    const unsigned long port = std::strtoul(listen.c_str() + colon + 1, nullptr, 10);
-    if (::inet_pton(AF_INET, listen.substr(0, colon).c_str(), &addr.sin_addr) != 1 || port == 0 ||
-        port > 65535)
-        return usage();
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const auto host = parseIpv4(std::string_view(listen).substr(0, colon));
+    const auto port = parseDecimal(std::string_view(listen).substr(colon + 1), 65535);
+    if (!host || !port || *port == 0) return usage();
+    addr.sin_addr.s_addr = htonl(*host);
+    addr.sin_port = htons(static_cast<std::uint16_t>(*port));
     const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     // Every client's ACKs arrive on this one socket: a buffer for a burst of thousands.
     const int rcvbuf = 8 << 20;
