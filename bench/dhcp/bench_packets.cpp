@@ -4,16 +4,14 @@
 #include "rpinetboot/discover.h"
 #include "rpinetboot/request_list.h"
 #include "rpinetboot/serial.h"
+#include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot::bench {
 
 namespace {
 
 void putBe32(Bytes& out, std::size_t at, std::uint32_t v) {
-    out[at] = static_cast<std::uint8_t>(v >> 24);
-    out[at + 1] = static_cast<std::uint8_t>(v >> 16);
-    out[at + 2] = static_cast<std::uint8_t>(v >> 8);
-    out[at + 3] = static_cast<std::uint8_t>(v);
+    writeBe32(&out[at], v);
 }
 
 // A BOOTREQUEST header with the given chaddr, xid 0, the magic cookie; options appended after.

@@ -49,18 +49,23 @@ rpinetboot::DhcpRequestView viewOf(const rpinetboot::DhcpPacket& p) {
 }
 
 // What the hook does per query: classify; for a Pi, the option 43 its stage needs.
+void classifyAndEncode(const rpinetboot::DhcpRequestView& view,
+                       const rpinetboot::ClassifierConfig& config) {
+    const rpinetboot::Classification c = rpinetboot::classify(view, config);
+    if (c.is_pi) {
+        auto option43 = rpinetboot::encodeOption43(rpinetboot::kDefaultMenuText,
+                                                   c.pi_class == rpinetboot::PiModel::Rom3);
+        benchmark::DoNotOptimize(option43.data());
+    }
+    benchmark::DoNotOptimize(c.is_pi);
+}
+
 void BM_ClassifyAndEncode(benchmark::State& state) {
     const Parsed& p = packets().at(static_cast<std::size_t>(state.range(0)));
     const rpinetboot::ClassifierConfig config;
     const rpinetboot::DhcpRequestView view = viewOf(p.packet);
     for (auto _ : state) {
-        rpinetboot::Classification c = rpinetboot::classify(view, config);
-        if (c.is_pi) {
-            auto option43 = rpinetboot::encodeOption43(rpinetboot::kDefaultMenuText,
-                                                       c.pi_class == rpinetboot::PiModel::Rom3);
-            benchmark::DoNotOptimize(option43.data());
-        }
-        benchmark::DoNotOptimize(c.is_pi);
+        classifyAndEncode(view, config);
     }
     state.SetLabel(p.tpl.name);
 }
@@ -71,13 +76,7 @@ void BM_ParseClassifyAndEncode(benchmark::State& state) {
     const rpinetboot::ClassifierConfig config;
     for (auto _ : state) {
         auto packet = rpinetboot::parseDhcpPacket(p.tpl.discover, nullptr);
-        rpinetboot::Classification c = rpinetboot::classify(viewOf(*packet), config);
-        if (c.is_pi) {
-            auto option43 = rpinetboot::encodeOption43(rpinetboot::kDefaultMenuText,
-                                                       c.pi_class == rpinetboot::PiModel::Rom3);
-            benchmark::DoNotOptimize(option43.data());
-        }
-        benchmark::DoNotOptimize(c.is_pi);
+        classifyAndEncode(viewOf(*packet), config);
     }
     state.SetLabel(p.tpl.name);
 }

@@ -32,6 +32,8 @@
 #include "rpinetboot/option43.h"
 #include "rpinetboot/probe/pi_tftp.h"
 #include "rpinetboot/probe/raw_dhcp_client.h"
+#include "rpinetboot/util/big_endian.h"
+#include "rpinetboot/util/decimal.h"
 
 using namespace rpinetboot;
 using Clock = std::chrono::steady_clock;
@@ -81,8 +83,7 @@ json optional(const std::optional<double>& v) {
 std::optional<std::uint32_t> be32Option(const DhcpPacket& p, std::uint8_t code) {
     const Bytes* v = p.option(code);
     if (!v || v->size() != 4) return std::nullopt;
-    return std::uint32_t{(*v)[0]} << 24 | std::uint32_t{(*v)[1]} << 16 |
-           std::uint32_t{(*v)[2]} << 8 | (*v)[3];
+    return readBe32(v->data());
 }
 
 // Sends `packet` and waits for a reply of `type`, re-sending up to `attempts` times (the ROM
@@ -265,15 +266,9 @@ int usage(const std::string& why) {
 }
 
 bool parseUnsigned(const char* text, unsigned long max, unsigned long& out) {
-    try {
-        std::size_t used = 0;
-        const std::string s(text);
-        if (s.empty() || s[0] == '-') return false;
-        out = std::stoul(s, &used, 10);
-        return used == s.size() && out <= max;
-    } catch (const std::exception&) {
-        return false;
-    }
+    const auto v = parseDecimal(text, max);
+    if (v) out = static_cast<unsigned long>(*v);
+    return v.has_value();
 }
 
 }  // namespace

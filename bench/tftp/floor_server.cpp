@@ -26,6 +26,8 @@
 #include <vector>
 
 #include "rpinetboot/tftp/packet.h"
+#include "rpinetboot/util/decimal.h"
+#include "rpinetboot/util/ipv4.h"
 
 using namespace rpinetboot;
 
@@ -152,10 +154,7 @@ class Floor {
                                     ? 0
                                     : std::min<std::size_t>(t.blksize, t.file->size() - offset);
         auto& o = slot(peer);
-        o.header[0] = 0;
-        o.header[1] = static_cast<std::uint8_t>(tftp::Opcode::Data);
-        o.header[2] = static_cast<std::uint8_t>((t.block >> 8) & 0xff);
-        o.header[3] = static_cast<std::uint8_t>(t.block & 0xff);
+        tftp::writeDataHeader(o.header, static_cast<std::uint16_t>(t.block));  // wraps as TFTP does
         o.iov[0] = {o.header, 4};
         o.iov[1] = {const_cast<char*>(t.file->data()) + (len ? offset : 0), len};
         o.msg.msg_hdr.msg_iovlen = 2;
@@ -234,11 +233,11 @@ int main(int argc, char** argv) {
     if (argc != 5 || root.empty() || colon == std::string::npos) return usage();
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    const unsigned long port = std::strtoul(listen.c_str() + colon + 1, nullptr, 10);
-    if (::inet_pton(AF_INET, listen.substr(0, colon).c_str(), &addr.sin_addr) != 1 || port == 0 ||
-        port > 65535)
-        return usage();
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const auto host = parseIpv4(std::string_view(listen).substr(0, colon));
+    const auto port = parseDecimal(std::string_view(listen).substr(colon + 1), 65535);
+    if (!host || !port || *port == 0) return usage();
+    addr.sin_addr.s_addr = htonl(*host);
+    addr.sin_port = htons(static_cast<std::uint16_t>(*port));
     const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     // Every client's ACKs arrive on this one socket: a buffer for a burst of thousands.
     const int rcvbuf = 8 << 20;

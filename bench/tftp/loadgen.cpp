@@ -65,6 +65,7 @@
 #include <vector>
 
 #include "rpinetboot/tftp/packet.h"
+#include "rpinetboot/util/ipv4.h"
 #include "udp_batch.h"
 
 using namespace rpinetboot;
@@ -570,9 +571,9 @@ int main(int argc, char** argv) {
             else if (k == "--seed")
                 c.seed = std::stoull(v);
             else if (k == "--source-base") {
-                in_addr a{};
-                if (::inet_pton(AF_INET, v.c_str(), &a) != 1) return usage();
-                c.sourceBase = ntohl(a.s_addr);
+                const auto base = parseIpv4(v);
+                if (!base) return usage();
+                c.sourceBase = *base;
             } else if (k == "--file" || k == "--plan") {
                 std::stringstream ss(v);
                 std::string f;

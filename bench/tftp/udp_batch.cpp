@@ -37,8 +37,8 @@ UdpBatch::UdpBatch(std::size_t maxDatagram, unsigned batch)
       txIov_(kQueueMax),
       txControl_(kTxControl * kQueueMax),
       txMsgs_(kQueueMax) {
-    ep_ = ::epoll_create1(EPOLL_CLOEXEC);
-    if (ep_ < 0) throwErrno("epoll_create1");
+    ep_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!ep_) throwErrno("epoll_create1");
     received_.reserve(batch);
     for (unsigned i = 0; i < batch; ++i) {
         rxIov_[i] = {buffers_.data() + i * maxDatagram, maxDatagram};
@@ -50,14 +50,12 @@ UdpBatch::UdpBatch(std::size_t maxDatagram, unsigned batch)
     }
 }
 
-UdpBatch::~UdpBatch() {
-    for (auto& s : socks_) ::close(s.fd);
-    ::close(ep_);
-}
+UdpBatch::~UdpBatch() = default;
 
 unsigned UdpBatch::open(int family, int rcvbuf) {
-    const int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) throwErrno("socket");
+    UniqueFd owned(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!owned) throwErrno("socket");
+    const int fd = owned.get();
     const int on = 1;
     bool ok = ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0;
     if (family == AF_INET) {
@@ -78,15 +76,10 @@ unsigned UdpBatch::open(int family, int rcvbuf) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = static_cast<std::uint32_t>(socks_.size());
-    ok = ok && ::epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev) == 0;
-    if (!ok) {
-        const int saved = errno;
-        ::close(fd);
-        errno = saved;
-        throwErrno("socket setup");
-    }
+    ok = ok && ::epoll_ctl(ep_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
+    if (!ok) throwErrno("socket setup");  // `owned` closes the socket after errno is read
     Sock s;
-    s.fd = fd;
+    s.fd = std::move(owned);
     socks_.push_back(std::move(s));
     return static_cast<unsigned>(socks_.size() - 1);
 }
@@ -94,7 +87,7 @@ unsigned UdpBatch::open(int family, int rcvbuf) {
 void UdpBatch::wait(int timeoutMs, std::vector<unsigned>& ready) {
     ready.clear();
     epoll_event events[64];
-    const int n = ::epoll_wait(ep_, events, 64, timeoutMs);
+    const int n = ::epoll_wait(ep_.get(), events, 64, timeoutMs);
     for (int i = 0; i < n; ++i) ready.push_back(events[i].data.u32);
 }
 
@@ -104,7 +97,7 @@ const std::vector<Datagram>& UdpBatch::receive(unsigned s) {
         rxMsgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
         rxMsgs_[i].msg_hdr.msg_controllen = kRxControl;
     }
-    const int n = ::recvmmsg(socks_[s].fd, rxMsgs_.data(), batch_, MSG_DONTWAIT, nullptr);
+    const int n = ::recvmmsg(socks_[s].fd.get(), rxMsgs_.data(), batch_, MSG_DONTWAIT, nullptr);
     for (int i = 0; i < n; ++i) {
         const msghdr& h = rxMsgs_[i].msg_hdr;
         Datagram d;
@@ -198,8 +191,8 @@ void UdpBatch::flushSocket(unsigned s) {
     std::size_t done = 0;
     // Each pass sends at least one message or skips one: at most n + a few EINTR passes.
     for (std::size_t pass = 0; done < n && pass < n + 8; ++pass) {
-        const int r = ::sendmmsg(sock.fd, txMsgs_.data() + done, static_cast<unsigned>(n - done),
-                                 MSG_DONTWAIT);
+        const int r = ::sendmmsg(sock.fd.get(), txMsgs_.data() + done,
+                                 static_cast<unsigned>(n - done), MSG_DONTWAIT);
         if (r > 0) {
             done += static_cast<std::size_t>(r);
             sent_ += static_cast<std::uint64_t>(r);

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "rpinetboot/util/unique_fd.h"
+
 namespace rpinetboot::loadgen {
 
 // One datagram as read by UdpBatch::receive; `data` and `from` stay valid until the next
@@ -76,14 +78,14 @@ class UdpBatch {
         double* sentAt = nullptr;
     };
     struct Sock {
-        int fd = -1;
+        UniqueFd fd;
         std::vector<Out> out;  // at most kQueueMax
         bool dirty = false;
     };
 
     void flushSocket(unsigned s);
 
-    int ep_ = -1;
+    UniqueFd ep_;
     unsigned batch_;
     std::vector<Sock> socks_;
     std::vector<unsigned> dirty_;

@@ -1,10 +1,8 @@
 #include "rpinetboot/dhcp_packet.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 
-#include "hex.h"
+#include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot {
 
@@ -37,20 +35,19 @@ std::optional<DhcpPacket> parseDhcpPacket(ByteSpan data, std::string* error) {
     DhcpPacket pkt;
     pkt.op = p[0];
     pkt.hops = p[3];
-    pkt.xid = detail::be32(p + 4);
-    pkt.secs = static_cast<std::uint16_t>(p[8] << 8 | p[9]);
-    pkt.flags = static_cast<std::uint16_t>(p[10] << 8 | p[11]);
-    pkt.ciaddr = detail::be32(p + 12);
-    pkt.yiaddr = detail::be32(p + 16);
-    pkt.siaddr = detail::be32(p + 20);
-    pkt.giaddr = detail::be32(p + 24);
+    pkt.xid = readBe32(p + 4);
+    pkt.secs = readBe16(p + 8);
+    pkt.flags = readBe16(p + 10);
+    pkt.ciaddr = readBe32(p + 12);
+    pkt.yiaddr = readBe32(p + 16);
+    pkt.siaddr = readBe32(p + 20);
+    pkt.giaddr = readBe32(p + 24);
     MacAddress::Bytes mac{};
     std::copy(p + 28, p + 34, mac.begin());
     pkt.chaddr = MacAddress(mac);
     pkt.sname = cString(p + 44, 64);
     pkt.file = cString(p + 108, 128);
-    if (detail::be32(p + kBootpFixedLength) != kDhcpMagicCookie)
-        return fail("no DHCP magic cookie");
+    if (readBe32(p + kBootpFixedLength) != kDhcpMagicCookie) return fail("no DHCP magic cookie");
     std::size_t i = kBootpFixedLength + 4;
     while (i < data.size()) {
         const std::uint8_t code = data[i];
@@ -68,20 +65,6 @@ std::optional<DhcpPacket> parseDhcpPacket(ByteSpan data, std::string* error) {
         i += 2 + data[i + 1];
     }
     return fail("options not terminated by end (255)");
-}
-
-std::string ipv4ToString(std::uint32_t host_order) {
-    in_addr a{htonl(host_order)};
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a, buf, sizeof buf);
-    return buf;
-}
-
-std::optional<std::uint32_t> parseIpv4(std::string_view text) {
-    std::string s(text);
-    in_addr a{};
-    if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
-    return ntohl(a.s_addr);
 }
 
 }  // namespace rpinetboot

@@ -6,6 +6,7 @@
 #include "rpinetboot/option43.h"
 #include "rpinetboot/option97.h"
 #include "rpinetboot/request_list.h"
+#include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot {
 
@@ -23,11 +24,11 @@ void putOption(Bytes& out, std::uint8_t code, ByteSpan value) {
 Bytes bootpHeader(const PiIdentity& pi) {
     const bool rom_xid = shapeOf(pi.model) != DiscoverShape::C;
     Bytes out = {1, 1, 6, 0};  // BOOTREQUEST, Ethernet, hlen 6, hops 0
-    detail::putBe32(out, rom_xid ? kRomXid : pi.xid);
+    appendBe32(out, rom_xid ? kRomXid : pi.xid);
     out.resize(kBootpFixedLength - 16 - 64 - 128, 0);  // secs, flags 0, all addresses 0
     out.insert(out.end(), pi.mac.bytes().begin(), pi.mac.bytes().end());
     out.resize(kBootpFixedLength, 0);  // chaddr padding, sname, file
-    detail::putBe32(out, kDhcpMagicCookie);
+    appendBe32(out, kDhcpMagicCookie);
     return out;
 }
 
@@ -72,8 +73,8 @@ Bytes buildRequest(const PiIdentity& pi, std::uint32_t requested_ip, std::uint32
     const std::uint8_t request[] = {3};
     putOption(out, kMessageType, request);
     Bytes ip, server;
-    detail::putBe32(ip, requested_ip);
-    detail::putBe32(server, server_id);
+    appendBe32(ip, requested_ip);
+    appendBe32(server, server_id);
     putOption(out, kRequestedIp, ip);
     putOption(out, kServerId, server);
     putPiOptions(out, pi);

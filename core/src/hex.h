@@ -1,4 +1,4 @@
-// Small internal helpers for hex text and little-endian fields.
+// Small internal helpers for hex text and little-endian fields (big-endian: util/big_endian.h).
 #pragma once
 
 #include <cstdint>
@@ -31,19 +31,9 @@ inline std::uint32_t le32(const std::uint8_t* p) {
            static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
 }
 
-inline std::uint32_t be32(const std::uint8_t* p) {
-    return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
-           static_cast<std::uint32_t>(p[2]) << 8 | static_cast<std::uint32_t>(p[3]);
-}
-
 template <typename Out>
 void putLe32(Out& out, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
-template <typename Out>
-void putBe32(Out& out, std::uint32_t v) {
-    for (int i = 3; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 
 }  // namespace rpinetboot::detail

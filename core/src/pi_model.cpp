@@ -37,6 +37,18 @@ const PiModelFacts& facts(PiModel model) {
     return kFacts[2];  // unreachable: every enumerator has a row (core_test checks)
 }
 
+const char* shapeName(DiscoverShape s) {
+    switch (s) {
+        case DiscoverShape::A:
+            return "A";
+        case DiscoverShape::B:
+            return "B";
+        case DiscoverShape::C:
+            return "C";
+    }
+    return "?";
+}
+
 std::optional<PiModel> parsePiModel(std::string_view name) {
     for (const auto& row : kFacts) {
         if (row.name == name) return row.model;

@@ -19,18 +19,6 @@ json dialectJson(const TftpDialect& d) {
     return {{"tsize", d.tsize}, {"blksize", d.blksize ? json(*d.blksize) : json(nullptr)}};
 }
 
-const char* shapeName(DiscoverShape s) {
-    switch (s) {
-        case DiscoverShape::A:
-            return "A";
-        case DiscoverShape::B:
-            return "B";
-        case DiscoverShape::C:
-            return "C";
-    }
-    return "?";
-}
-
 json modelJson(PiModel model) {
     const PiModelFacts& f = facts(model);
     json j = {{"class", f.class_name},

@@ -35,7 +35,7 @@ std::string stringOf(const std::string& name, const ConstElementPtr& value) {
 std::uint32_t parseServer(const std::string& name, const ConstElementPtr& value) {
     const std::string text = stringOf(name, value);
     const auto addr = parseIpv4(text);
-    // inet_pton accepts only the dotted quad; the Pi needs a unicast address it can reach.
+    // parseIpv4 accepts only the dotted quad; the Pi needs a unicast address it can reach.
     if (!addr || *addr == 0 || *addr == 0xffffffff || (*addr >> 28) == 0xe) {
         fail(name, value, "must be a unicast IPv4 address in dotted-quad form");
     }

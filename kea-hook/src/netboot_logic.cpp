@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "rpinetboot/option43.h"
+#include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot::kea {
 
@@ -255,9 +256,7 @@ std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDeci
     OptionScratch scratch;
     const auto server_id = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
     if (server_id && server_id->size() == 4) {
-        const ByteSpan& b = *server_id;
-        const std::uint32_t address = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 |
-                                      std::uint32_t{b[2]} << 8 | std::uint32_t{b[3]};
+        const std::uint32_t address = readBe32(server_id->data());
         return TftpServer{address, serverOption66(address)};
     }
     return std::nullopt;

@@ -14,6 +14,7 @@
 
 #include "kea_compat.h"
 #include "netboot_logic.h"
+#include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot::kea {
 
@@ -40,9 +41,7 @@ std::uint32_t offeredLifetime(isc::dhcp::Pkt4& response) {
     }
     const auto lease_time = optionPayload(response, isc::dhcp::DHO_DHCP_LEASE_TIME);
     if (!lease_time || lease_time->size() != 4) return kFallbackHoldSeconds;
-    const auto& b = *lease_time;
-    return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 |
-           std::uint32_t{b[3]};
+    return readBe32(lease_time->data());
 }
 
 // Kea 2.3.8 added per-pool statistics (subnet[S].pool[P].assigned-addresses) and Lease::pool_id_

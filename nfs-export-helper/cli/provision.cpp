@@ -14,25 +14,11 @@
 #include "root_tree.h"
 #include "rpinetboot/nfs/boot_files.h"
 #include "rpinetboot/nfs/host_identity.h"
+#include "rpinetboot/util/unique_fd.h"
 
 namespace rpinetboot::nfs {
 
 namespace {
-
-// A descriptor closed on scope exit.
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-  private:
-    int fd_;
-};
 
 // True if `path` (canonical) is the directory `dirFd` or below it.
 bool insideOf(const std::string& path, int dirFd) {
@@ -211,7 +197,7 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
         else
             break;
     }
-    Fd src(open(from.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd src(open(from.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (src.get() < 0) {
         struct stat lst;
         bool link = lstat(from.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode);
@@ -226,7 +212,7 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
         rep.error("base directory " + cfg.base + " does not exist (set it with --base)");
         return kInvalid;
     }
-    Fd baseFd(open(base->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd baseFd(open(base->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (baseFd.get() < 0) {
         int e = errno;
         rep.error("cannot open the base directory " + *base + ": " + std::strerror(e));

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "rpinetboot/nfs/client_net.h"
+#include "rpinetboot/util/ipv4.h"
 
 namespace rpinetboot::nfs {
 
@@ -32,7 +33,7 @@ bool isSdDevice(std::string_view spec) {
 
 RewriteResult rewriteCmdline(std::string_view original, const NfsRootSpec& spec) {
     RewriteResult r;
-    if (!parseIPv4(spec.server)) {
+    if (!parseIpv4(spec.server)) {
         r.error = "NFS server \"" + spec.server +
                   "\" must be an IPv4 address: the kernel mounts its root before it has a resolver";
         return r;

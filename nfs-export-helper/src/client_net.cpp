@@ -1,5 +1,8 @@
 #include "rpinetboot/nfs/client_net.h"
 
+#include "rpinetboot/util/decimal.h"
+#include "rpinetboot/util/ipv4.h"
+
 namespace rpinetboot::nfs {
 
 namespace {
@@ -7,45 +10,22 @@ std::uint32_t maskFor(int prefix) {
     return prefix == 0 ? 0u : ~std::uint32_t{0} << (32 - prefix);
 }
 
-std::optional<int> parseDecimal(std::string_view s, int max) {
-    if (s.empty() || s.size() > 3) return std::nullopt;
-    int v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + (c - '0');
-    }
-    if (s.size() > 1 && s[0] == '0') return std::nullopt;  // no octal-looking forms
-    if (v > max) return std::nullopt;
-    return v;
+// A prefix length as exports(5) writes it: no leading zeros.
+std::optional<int> parsePrefix(std::string_view s) {
+    if (s.size() > 1 && s[0] == '0') return std::nullopt;
+    auto v = parseDecimal(s, 32);
+    if (!v) return std::nullopt;
+    return static_cast<int>(*v);
 }
 }  // namespace
 
-std::optional<std::uint32_t> parseIPv4(std::string_view text) {
-    std::uint32_t addr = 0;
-    for (int part = 0; part < 4; ++part) {
-        auto dot = text.find('.');
-        if ((part < 3) != (dot != std::string_view::npos)) return std::nullopt;
-        auto piece = text.substr(0, dot);
-        auto v = parseDecimal(piece, 255);
-        if (!v) return std::nullopt;
-        addr = addr << 8 | static_cast<std::uint32_t>(*v);
-        text = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-    }
-    return addr;
-}
-
-std::string formatIPv4(std::uint32_t a) {
-    return std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) + "." +
-           std::to_string(a >> 8 & 255) + "." + std::to_string(a & 255);
-}
-
 std::optional<ClientNet> ClientNet::parse(std::string_view text) {
     auto slash = text.find('/');
-    auto addr = parseIPv4(text.substr(0, slash));
+    auto addr = parseIpv4(text.substr(0, slash));
     if (!addr) return std::nullopt;
     int prefix = 32;
     if (slash != std::string_view::npos) {
-        auto p = parseDecimal(text.substr(slash + 1), 32);
+        auto p = parsePrefix(text.substr(slash + 1));
         if (!p) return std::nullopt;
         prefix = *p;
     }
@@ -57,7 +37,7 @@ std::optional<ClientNet> ClientNet::parseLoose(std::string_view text) {
     auto slash = text.find('/');
     if (slash != std::string_view::npos) {
         // mountd may print a dotted netmask: "192.0.2.0/255.255.255.0".
-        auto mask = parseIPv4(text.substr(slash + 1));
+        auto mask = parseIpv4(text.substr(slash + 1));
         if (mask) {
             int prefix = 0;
             while (prefix < 32 && (*mask & (1u << (31 - prefix)))) ++prefix;
@@ -74,7 +54,7 @@ bool ClientNet::contains(const ClientNet& other) const {
 }
 
 std::string ClientNet::str() const {
-    return isHost() ? formatIPv4(addr_) : formatIPv4(addr_) + "/" + std::to_string(prefix_);
+    return isHost() ? ipv4ToString(addr_) : ipv4ToString(addr_) + "/" + std::to_string(prefix_);
 }
 
 }  // namespace rpinetboot::nfs

@@ -1,4 +1,5 @@
 #include "rpinetboot/nfs/exportfs_output.h"
+#include "rpinetboot/util/decimal.h"
 
 #include <cctype>
 #include <set>
@@ -8,11 +9,11 @@ namespace rpinetboot::nfs {
 
 namespace {
 
-bool allDigits(std::string_view s) {
-    if (s.empty() || s.size() > 9) return false;
-    for (char c : s)
-        if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-    return true;
+// A line number as exportfs prints it: digits only, at most nine of them.
+std::optional<int> lineNumber(std::string_view s) {
+    const auto v = s.size() <= 9 ? parseDecimal(s, UINT64_MAX) : std::nullopt;
+    if (!v) return std::nullopt;
+    return static_cast<int>(*v);
 }
 
 bool knownWarning(std::string_view text) {
@@ -49,10 +50,12 @@ std::vector<ExportfsMessage> parseExportfsOutput(std::string_view output) {
             if (colon != std::string_view::npos &&
                 (bracket == std::string_view::npos || colon < bracket)) {
                 auto next = body.find(':', colon + 1);
-                if (next != std::string_view::npos &&
-                    allDigits(body.substr(colon + 1, next - colon - 1))) {
+                const auto lineNo = next == std::string_view::npos
+                                        ? std::nullopt
+                                        : lineNumber(body.substr(colon + 1, next - colon - 1));
+                if (lineNo) {
                     m.file = std::string(body.substr(0, colon));
-                    m.line = std::stoi(std::string(body.substr(colon + 1, next - colon - 1)));
+                    m.line = *lineNo;
                     auto t = body.substr(next + 1);
                     m.text = std::string(t.substr(t.find_first_not_of(' ') == std::string_view::npos
                                                       ? t.size()
@@ -64,10 +67,12 @@ std::vector<ExportfsMessage> parseExportfsOutput(std::string_view output) {
             }
             if (bracket != std::string_view::npos) {
                 auto close = body.find("]:", bracket);
-                if (close != std::string_view::npos &&
-                    allDigits(body.substr(bracket + 2, close - bracket - 2))) {
+                const auto lineNo = close == std::string_view::npos
+                                        ? std::nullopt
+                                        : lineNumber(body.substr(bracket + 2, close - bracket - 2));
+                if (lineNo) {
                     m.file = std::string(body.substr(0, bracket));
-                    m.line = std::stoi(std::string(body.substr(bracket + 2, close - bracket - 2)));
+                    m.line = *lineNo;
                     m.text = std::string(body.substr(close + 3));
                     m.error = false;
                     out.push_back(std::move(m));

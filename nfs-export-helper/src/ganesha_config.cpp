@@ -1,4 +1,5 @@
 #include "rpinetboot/nfs/ganesha_config.h"
+#include "rpinetboot/util/decimal.h"
 
 #include <algorithm>
 #include <cctype>
@@ -168,10 +169,11 @@ GaneshaFile parseGaneshaInclude(std::string_view text, const std::string& fileNa
         fields >> serialText >> vers >> idText >> extra;
         auto serial = Serial::parse(serialText);
         int id = -1;
-        if (idText.compare(0, 10, "export_id=") == 0 && idText.size() > 10 && idText.size() <= 16 &&
-            std::all_of(idText.begin() + 10, idText.end(),
-                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-            id = std::stoi(idText.substr(10));
+        if (idText.compare(0, 10, "export_id=") == 0 && idText.size() <= 16) {
+            // At most six digits; the range is checked below.
+            if (auto v = parseDecimal(std::string_view(idText).substr(10), UINT64_MAX))
+                id = static_cast<int>(*v);
+        }
         if (!serial || serial->str() != serialText || (vers != "vers=3" && vers != "vers=4") ||
             id < 1 || id > 65535 || !extra.empty() || i + 1 >= lines.size() ||
             lines[i + 1].compare(0, kLinePrefix.size(), kLinePrefix) != 0) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "rpinetboot/nfs/exports_parser.h"
+#include "rpinetboot/util/decimal.h"
 
 namespace rpinetboot::nfs {
 
@@ -26,9 +27,10 @@ constexpr std::array<std::string_view, 17> kAllowedFlags = {"rw",          "ro",
 constexpr std::array<std::string_view, 4> kAllowedValued = {
     "fsid=", "anonuid=", "anongid=", "sec="};
 
-bool allDigits(std::string_view s) {
-    return !s.empty() && s.size() <= 10 &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+// A number as exports(5) options take it: digits only, at most ten of them.
+std::optional<std::uint64_t> number(std::string_view s) {
+    if (s.size() > 10) return std::nullopt;
+    return parseDecimal(s, UINT64_MAX);
 }
 
 std::string checkValued(std::string_view opt) {
@@ -36,15 +38,16 @@ std::string checkValued(std::string_view opt) {
     auto name = opt.substr(0, eq + 1);
     auto value = opt.substr(eq + 1);
     if (name == "anonuid=" || name == "anongid=") {
-        if (!allDigits(value)) return "option " + std::string(opt) + ": needs a number";
+        if (!number(value)) return "option " + std::string(opt) + ": needs a number";
     } else if (name == "fsid=") {
         // nfs-utils reads a number with strtoul(base 0), so "00" is the pseudo-root too, and a
         // UUID as exactly 32 hex digits with any other characters ignored (valid_uuid()).
-        if (value == "root" || (allDigits(value) && std::stoull(std::string(value)) == 0))
+        const auto n = number(value);
+        if (value == "root" || n == 0u)
             return "option " + std::string(opt) +
                    ": a Pi root must not be the NFSv4 pseudo-root (fsid=0)";
-        if (allDigits(value)) {
-            if (std::stoull(std::string(value)) > 0xffffffffULL)
+        if (n) {
+            if (*n > 0xffffffffULL)
                 return "option " + std::string(opt) + ": the number is larger than 4294967295";
         } else {
             auto hex = std::count_if(value.begin(), value.end(), [](char c) {

@@ -13,121 +13,68 @@
 #include <cstring>
 #include <thread>
 
+#include "rpinetboot/util/atomic_file.h"
+#include "rpinetboot/util/unique_fd.h"
+
 namespace rpinetboot::nfs {
 
 namespace {
 [[noreturn]] void fail(const std::string& what) {
     throw SystemError(what + ": " + std::strerror(errno));
 }
-
-void writeAll(int fd, const std::string& content, const std::string& what) {
-    std::size_t done = 0;
-    while (done < content.size()) {
-        ssize_t n = write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail("write " + what);
-        done += static_cast<std::size_t>(n);
-    }
-}
-
-void fsyncDir(const std::string& dir) {
-    int d = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d < 0) fail("open " + dir);
-    if (fsync(d) != 0) {
-        int e = errno;
-        close(d);
-        errno = e;
-        fail("fsync " + dir);
-    }
-    close(d);
-}
 }  // namespace
 
 FileLock::FileLock(const std::string& path, std::chrono::milliseconds timeout) {
-    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd_ < 0) fail("open lock file " + path);
+    fd_.reset(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd_) fail("open lock file " + path);
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            int e = errno;
-            close(fd_);
-            errno = e;
-            fail("lock " + path);
-        }
+    while (flock(fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) fail("lock " + path);
         if (std::chrono::steady_clock::now() >= deadline) {
-            close(fd_);
             throw SystemError("another rpi-nfs-exports holds " + path + "; gave up waiting");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 
-FileLock::~FileLock() {
-    if (fd_ >= 0) close(fd_);  // closing releases the flock
-}
+FileLock::~FileLock() = default;  // closing the descriptor releases the flock
 
 std::optional<std::string> readFileIfExists(const std::string& path) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    const UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
         if (errno == ENOENT) return std::nullopt;
         fail("open " + path);
     }
     std::string out;
     char buf[65536];
     while (true) {
-        ssize_t n = read(fd, buf, sizeof buf);
+        ssize_t n = read(fd.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            fail("read " + path);
-        }
+        if (n < 0) fail("read " + path);
         if (n == 0) break;
         out.append(buf, static_cast<std::size_t>(n));
-        if (out.size() > (64u << 20)) {
-            close(fd);
-            throw SystemError(path + " is larger than 64 MiB");
-        }
+        if (out.size() > (64u << 20)) throw SystemError(path + " is larger than 64 MiB");
     }
-    close(fd);
     return out;
 }
 
 void replaceFile(const std::string& dir, const std::string& name, const std::string& content) {
-    std::string tmpl = dir + "/." + name + ".tmp.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    int fd = mkostemp(buf.data(), O_CLOEXEC);
-    if (fd < 0) fail("create temp file in " + dir);
-    std::string tmp(buf.data());
-    try {
-        writeAll(fd, content, tmp);
-        if (fchmod(fd, 0644) != 0) fail("chmod " + tmp);
-        if (fsync(fd) != 0) fail("fsync " + tmp);
-    } catch (...) {
-        close(fd);
-        unlink(tmp.c_str());
-        throw;
-    }
-    close(fd);
-    if (rename(tmp.c_str(), (dir + "/" + name).c_str()) != 0) {
-        int e = errno;
-        unlink(tmp.c_str());
-        errno = e;
-        fail("rename " + tmp);
-    }
-    fsyncDir(dir);
+    UniqueFd d(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d) fail("open " + dir);
+    const std::string error = replaceFileAt(d.get(), name, content);
+    if (!error.empty()) throw SystemError(dir + ": " + error);
 }
 
 void removeFile(const std::string& dir, const std::string& name) {
     if (unlink((dir + "/" + name).c_str()) != 0 && errno != ENOENT)
         fail("remove " + dir + "/" + name);
-    fsyncDir(dir);
+    UniqueFd d(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!d) fail("open " + dir);
+    if (fsync(d.get()) != 0) fail("fsync " + dir);
 }
 
 void removeStaleTemps(const std::string& dir, const std::string& name) {
-    std::string prefix = "." + name + ".tmp.";
+    const std::string prefix = tempFilePrefix(name);
     DIR* d = opendir(dir.c_str());
     if (!d) return;
     while (auto* e = readdir(d)) {

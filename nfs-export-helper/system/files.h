@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "rpinetboot/util/unique_fd.h"
+
 namespace rpinetboot::nfs {
 
 struct SystemError : std::runtime_error {
@@ -24,14 +26,15 @@ class FileLock {
     FileLock& operator=(const FileLock&) = delete;
 
   private:
-    int fd_ = -1;
+    UniqueFd fd_;
 };
 
 // nullopt if the file does not exist; throws SystemError on any other failure.
 std::optional<std::string> readFileIfExists(const std::string& path);
 
-// Writes `content` to dir/name via a temp file "<dir>/.<name>.tmp.XXXXXX" (never ending in
-// ".exports", so exportfs ignores it), fsync, rename, fsync(dir). Mode 0644.
+// Writes `content` to dir/name with rpinetboot::replaceFileAt: a temp file
+// "<dir>/.<name>.tmp.XXXXXX" (never ending in ".exports", so exportfs ignores it), fsync, rename,
+// fsync(dir). Mode 0644.
 void replaceFile(const std::string& dir, const std::string& name, const std::string& content);
 
 // Removes dir/name (if present) and fsyncs the directory.

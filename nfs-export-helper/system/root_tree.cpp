@@ -7,9 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <random>
 
 #include "files.h"
+#include "rpinetboot/util/atomic_file.h"
 
 namespace rpinetboot::nfs {
 
@@ -20,23 +20,21 @@ namespace {
 }  // namespace
 
 RootTree::RootTree(const std::string& root) : root_(root) {
-    fd_ = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd_ < 0) fail("open " + root + " (a Pi root must be a directory, not a symlink)");
+    fd_.reset(open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd_) fail("open " + root + " (a Pi root must be a directory, not a symlink)");
 }
 
 RootTree::RootTree(int parentFd, const std::string& name, const std::string& display)
     : root_(display) {
-    fd_ = openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd_ < 0) fail("open " + display + " (a Pi root must be a directory, not a symlink)");
+    fd_.reset(openat(parentFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd_) fail("open " + display + " (a Pi root must be a directory, not a symlink)");
 }
 
-RootTree::~RootTree() {
-    if (fd_ >= 0) close(fd_);
-}
+RootTree::~RootTree() = default;
 
-int RootTree::openParent(const std::string& rel, std::string& leaf) const {
-    int dir = dup(fd_);
-    if (dir < 0) fail("dup");
+UniqueFd RootTree::openParent(const std::string& rel, std::string& leaf) const {
+    UniqueFd dir(dup(fd_.get()));
+    if (!dir) fail("dup");
     std::size_t start = 0;
     while (true) {
         auto slash = rel.find('/', start);
@@ -45,83 +43,59 @@ int RootTree::openParent(const std::string& rel, std::string& leaf) const {
             return dir;
         }
         std::string comp = rel.substr(start, slash - start);
-        int next = openat(dir, comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        int e = errno;
-        close(dir);
-        if (next < 0) {
-            errno = e;
-            if (e == ENOENT) return -1;
+        UniqueFd next(
+            openat(dir.get(), comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!next) {
+            if (errno == ENOENT) return UniqueFd{};
             fail(root_ + "/" + rel.substr(0, slash) +
                  " (symlinks are not followed inside a Pi root)");
         }
-        dir = next;
+        dir = std::move(next);
         start = slash + 1;
     }
 }
 
 std::optional<std::string> RootTree::read(const std::string& rel) const {
     std::string leaf;
-    int dir = openParent(rel, leaf);
-    if (dir < 0) return std::nullopt;
-    int fd = openat(dir, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    int e = errno;
-    close(dir);
-    if (fd < 0) {
-        errno = e;
-        if (e == ENOENT) return std::nullopt;
+    const UniqueFd dir = openParent(rel, leaf);
+    if (!dir) return std::nullopt;
+    const UniqueFd fd(openat(dir.get(), leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
         fail(root_ + "/" + rel);
     }
     std::string out;
     char buf[8192];
     ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-    close(fd);
+    while ((n = ::read(fd.get(), buf, sizeof buf)) > 0)
+        out.append(buf, static_cast<std::size_t>(n));
     if (n < 0) fail("read " + root_ + "/" + rel);
     return out;
 }
 
 void RootTree::write(const std::string& rel, const std::string& content) const {
     std::string leaf;
-    int dir = openParent(rel, leaf);
-    if (dir < 0) throw SystemError(root_ + "/" + rel + ": parent directory is missing");
+    const UniqueFd dir = openParent(rel, leaf);
+    if (!dir) throw SystemError(root_ + "/" + rel + ": parent directory is missing");
     struct stat old;
-    bool had = fstatat(dir, leaf.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0;
+    bool had = fstatat(dir.get(), leaf.c_str(), &old, AT_SYMLINK_NOFOLLOW) == 0;
     if (had && !S_ISREG(old.st_mode)) {
-        close(dir);
         throw SystemError(root_ + "/" + rel + " is not a regular file (a symlink?): not touched");
     }
-    std::random_device rd;
-    std::string tmp = "." + leaf + ".rpi-nfs-exports." + std::to_string(rd());
-    int fd = openat(dir, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        close(dir);
-        fail("create " + root_ + "/" + tmp);
+    FileAttributes attributes;  // a new file: 0644, owned by us
+    if (had) attributes = {static_cast<mode_t>(old.st_mode & 07777), old.st_uid, old.st_gid};
+    const std::string error = replaceFileAt(dir.get(), leaf, content, attributes);
+    if (!error.empty()) {
+        fail("write " + root_ + "/" + rel + " (" + error + ")");
     }
-    bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-    if (ok && had)
-        ok = fchmod(fd, old.st_mode & 07777) == 0 && fchown(fd, old.st_uid, old.st_gid) == 0;
-    if (ok) ok = fsync(fd) == 0;
-    close(fd);
-    if (!ok || renameat(dir, tmp.c_str(), dir, leaf.c_str()) != 0) {
-        int e = errno;
-        unlinkat(dir, tmp.c_str(), 0);
-        close(dir);
-        errno = e;
-        fail("write " + root_ + "/" + rel);
-    }
-    fsync(dir);
-    close(dir);
 }
 
 bool RootTree::remove(const std::string& rel) const {
     std::string leaf;
-    int dir = openParent(rel, leaf);
-    if (dir < 0) return false;
-    int rc = unlinkat(dir, leaf.c_str(), 0);
-    int e = errno;
-    close(dir);
-    if (rc != 0 && e != ENOENT) {
-        errno = e;
+    const UniqueFd dir = openParent(rel, leaf);
+    if (!dir) return false;
+    const int rc = unlinkat(dir.get(), leaf.c_str(), 0);
+    if (rc != 0 && errno != ENOENT) {
         fail("remove " + root_ + "/" + rel);
     }
     return rc == 0;
@@ -130,13 +104,11 @@ bool RootTree::remove(const std::string& rel) const {
 std::vector<std::string> RootTree::list(const std::string& rel) const {
     std::vector<std::string> out;
     std::string leaf;
-    int dir = openParent(rel + "/.", leaf);
-    if (dir < 0) return out;
-    DIR* d = fdopendir(dir);
-    if (!d) {
-        close(dir);
-        return out;
-    }
+    UniqueFd dir = openParent(rel + "/.", leaf);
+    if (!dir) return out;
+    DIR* d = fdopendir(dir.get());
+    if (!d) return out;
+    dir.release();  // closedir closes it
     while (auto* e = readdir(d)) {
         std::string n = e->d_name;
         if (n != "." && n != "..") out.push_back(n);
@@ -147,15 +119,11 @@ std::vector<std::string> RootTree::list(const std::string& rel) const {
 
 RootTree::Kind RootTree::kind(const std::string& rel) const {
     std::string leaf;
-    int dir = openParent(rel, leaf);
-    if (dir < 0) return Kind::Missing;
+    const UniqueFd dir = openParent(rel, leaf);
+    if (!dir) return Kind::Missing;
     struct stat st;
-    int rc = fstatat(dir, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW);
-    int e = errno;
-    close(dir);
-    if (rc != 0) {
-        errno = e;
-        if (e == ENOENT) return Kind::Missing;
+    if (fstatat(dir.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return Kind::Missing;
         fail("stat " + root_ + "/" + rel);
     }
     if (S_ISREG(st.st_mode)) return Kind::File;
@@ -166,22 +134,13 @@ RootTree::Kind RootTree::kind(const std::string& rel) const {
 
 void RootTree::symlink(const std::string& rel, const std::string& target) const {
     std::string leaf;
-    int dir = openParent(rel, leaf);
-    if (dir < 0) throw SystemError(root_ + "/" + rel + ": parent directory is missing");
-    if (unlinkat(dir, leaf.c_str(), 0) != 0 && errno != ENOENT) {
-        int e = errno;
-        close(dir);
-        errno = e;
+    const UniqueFd dir = openParent(rel, leaf);
+    if (!dir) throw SystemError(root_ + "/" + rel + ": parent directory is missing");
+    if (unlinkat(dir.get(), leaf.c_str(), 0) != 0 && errno != ENOENT)
         fail("remove " + root_ + "/" + rel);
-    }
-    if (symlinkat(target.c_str(), dir, leaf.c_str()) != 0) {
-        int e = errno;
-        close(dir);
-        errno = e;
+    if (symlinkat(target.c_str(), dir.get(), leaf.c_str()) != 0)
         fail("symlink " + root_ + "/" + rel);
-    }
-    fsync(dir);
-    close(dir);
+    fsync(dir.get());
 }
 
 void RootTree::makeDirs(const std::string& rel) const {
@@ -190,13 +149,9 @@ void RootTree::makeDirs(const std::string& rel) const {
         auto slash = rel.find('/', start);
         std::string prefix = rel.substr(0, slash);
         std::string leaf;
-        int dir = openParent(prefix, leaf);
-        if (dir < 0) throw SystemError(root_ + "/" + prefix + ": parent directory is missing");
-        int rc = mkdirat(dir, leaf.c_str(), 0755);
-        int e = errno;
-        close(dir);
-        if (rc != 0 && e != EEXIST) {
-            errno = e;
+        const UniqueFd dir = openParent(prefix, leaf);
+        if (!dir) throw SystemError(root_ + "/" + prefix + ": parent directory is missing");
+        if (mkdirat(dir.get(), leaf.c_str(), 0755) != 0 && errno != EEXIST) {
             fail("mkdir " + root_ + "/" + prefix);
         }
         if (kind(prefix) != Kind::Directory)

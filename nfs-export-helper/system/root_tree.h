@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "rpinetboot/util/unique_fd.h"
+
 namespace rpinetboot::nfs {
 
 class RootTree {
@@ -36,11 +38,13 @@ class RootTree {
     void symlink(const std::string& rel, const std::string& target) const;
     // Creates the directories of rel that are missing (mode 0755), never through a symlink.
     void makeDirs(const std::string& rel) const;
-    int fd() const { return fd_; }
+    int fd() const { return fd_.get(); }
 
   private:
-    int openParent(const std::string& rel, std::string& leaf) const;
-    int fd_ = -1;
+    // The directory holding rel's last component (its name in `leaf`); empty if a parent is
+    // missing.
+    UniqueFd openParent(const std::string& rel, std::string& leaf) const;
+    UniqueFd fd_;
     std::string root_;
 };
 

@@ -22,6 +22,7 @@
 #include "rpinetboot/discover.h"
 #include "rpinetboot/probe/raw_dhcp_client.h"
 #include "rpinetboot/probe/request_from_discover.h"
+#include "rpinetboot/util/big_endian.h"
 
 using namespace rpinetboot;
 using namespace rpinetboot::probe;
@@ -70,8 +71,7 @@ void printReply(const char* phase, const DhcpReply& r) {
 std::optional<std::uint32_t> serverIdOf(const DhcpPacket& p) {
     const Bytes* id = p.option(54);
     if (!id || id->size() != 4) return std::nullopt;
-    return std::uint32_t{(*id)[0]} << 24 | std::uint32_t{(*id)[1]} << 16 |
-           std::uint32_t{(*id)[2]} << 8 | (*id)[3];
+    return readBe32(id->data());
 }
 
 int usage(const std::string& why) {

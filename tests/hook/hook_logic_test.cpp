@@ -16,6 +16,7 @@
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/discover.h"
 #include "rpinetboot/option43.h"
+#include "rpinetboot/util/big_endian.h"
 
 using namespace rpinetboot;
 using namespace rpinetboot::kea;
@@ -326,10 +327,8 @@ TEST_CASE("option 66 from option 54: one per server address, each naming its own
     auto replyFrom = [&](const Bytes& server_id) {
         Pkt4Ptr reply(new Pkt4(isc::dhcp::DHCPOFFER, query->getTransid()));
         // Kea builds option 54 as a typed option: the hook reads it through toBinary then.
-        reply->addOption(OptionPtr(new isc::dhcp::OptionInt<std::uint32_t>(
-            Option::V4, 54,
-            std::uint32_t{server_id[0]} << 24 | std::uint32_t{server_id[1]} << 16 |
-                std::uint32_t{server_id[2]} << 8 | server_id[3])));
+        reply->addOption(OptionPtr(
+            new isc::dhcp::OptionInt<std::uint32_t>(Option::V4, 54, readBe32(server_id.data()))));
         logic.onSend(d, *reply);
         return reply;
     };

@@ -5,6 +5,7 @@
 
 #include "rpinetboot/nfs/client_net.h"
 #include "rpinetboot/nfs/mount_client.h"
+#include "rpinetboot/util/ipv4.h"
 
 using namespace rpinetboot::nfs;
 
@@ -17,7 +18,7 @@ TEST_CASE("export match: host, CIDR, dotted mask, world, but never names", "[nfs
         {"/srv/e", {"pi.example.org", "@pis"}},
         {"/srv/f", {"198.51.100.0/255.255.255.0"}},
     };
-    auto ip = [](const char* s) { return *parseIPv4(s); };
+    auto ip = [](const char* s) { return *rpinetboot::parseIpv4(s); };
     CHECK(isExportedTo(list, "/srv/a", ip("192.0.2.10")));
     CHECK_FALSE(isExportedTo(list, "/srv/a", ip("192.0.2.11")));
     CHECK(isExportedTo(list, "/srv/b", ip("192.0.2.200")));

@@ -20,6 +20,7 @@
 #include "file_stream.h"
 
 using namespace rpinetboot::tftpd;
+using rpinetboot::UniqueFd;
 
 namespace {
 

@@ -15,6 +15,7 @@
 #include "sanitize.h"
 
 using namespace rpinetboot::tftpd;
+using rpinetboot::UniqueFd;
 
 namespace {
 

@@ -138,3 +138,9 @@ TEST_CASE("files over 65535 blocks are flagged for old bootloaders", "[boot_plan
     CHECK_FALSE(exceedsBlockCounter(40ull * 1024 * 1024, 1468));
     CHECK_FALSE(exceedsBlockCounter(1, 0));
 }
+
+TEST_CASE("shape names are the letters docs/protocol/dhcp.md uses", "[pi_model]") {
+    CHECK(std::string(shapeName(DiscoverShape::A)) == "A");
+    CHECK(std::string(shapeName(DiscoverShape::B)) == "B");
+    CHECK(std::string(shapeName(shapeOf(PiModel::Pi5))) == "C");
+}

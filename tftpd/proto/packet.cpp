@@ -1,16 +1,9 @@
 #include "rpinetboot/tftp/packet.h"
 
+#include "rpinetboot/util/big_endian.h"
+
 namespace rpinetboot::tftp {
 namespace {
-
-std::uint16_t readBe16(const std::uint8_t* p) {
-    return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
-
-void appendBe16(Bytes& out, std::uint16_t v) {
-    out.push_back(static_cast<std::uint8_t>(v >> 8));
-    out.push_back(static_cast<std::uint8_t>(v & 0xff));
-}
 
 void appendString(Bytes& out, std::string_view s) {
     out.insert(out.end(), s.begin(), s.end());
@@ -150,10 +143,8 @@ Bytes buildOack(const Options& options) {
 }
 
 void writeDataHeader(std::uint8_t (&header)[kHeaderSize], std::uint16_t block) {
-    header[0] = 0;
-    header[1] = static_cast<std::uint8_t>(Opcode::Data);
-    header[2] = static_cast<std::uint8_t>(block >> 8);
-    header[3] = static_cast<std::uint8_t>(block & 0xff);
+    writeBe16(header, static_cast<std::uint16_t>(Opcode::Data));
+    writeBe16(header + 2, block);
 }
 
 }  // namespace rpinetboot::tftp

@@ -21,7 +21,7 @@
 #include <tuple>
 #include <vector>
 
-#include "unique_fd.h"
+#include "rpinetboot/util/unique_fd.h"
 
 namespace rpinetboot::tftpd {
 

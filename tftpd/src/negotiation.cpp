@@ -3,19 +3,9 @@
 #include <algorithm>
 #include <string>
 
-namespace rpinetboot::tftpd {
+#include "rpinetboot/util/decimal.h"
 
-std::optional<std::uint64_t> parseDecimal(std::string_view text, std::uint64_t max) {
-    // 20 digits overflow 64 bits; anything that long is out of range for every option anyway.
-    if (text.empty() || text.size() > 19) return std::nullopt;
-    std::uint64_t value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') return std::nullopt;
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (value > max) return std::nullopt;
-    return value;
-}
+namespace rpinetboot::tftpd {
 
 Negotiated negotiate(const tftp::Options& asked, const NegotiationLimits& limits,
                      std::uint64_t fileSize) {

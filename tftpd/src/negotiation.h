@@ -32,9 +32,6 @@ struct Negotiated {
     tftp::Options oack;
 };
 
-// A strict unsigned decimal: digits only, no sign or spaces, at most `max`.
-std::optional<std::uint64_t> parseDecimal(std::string_view text, std::uint64_t max);
-
 // Unknown, duplicate (after the first), malformed and out-of-range options are ignored, as
 // RFC 2347 allows. tsize is answered with `fileSize` whatever value the client sent.
 Negotiated negotiate(const tftp::Options& asked, const NegotiationLimits& limits,

@@ -12,9 +12,9 @@
 
 #include "logging.h"
 #include "negotiation.h"
+#include "rpinetboot/util/unique_fd.h"
 #include "sanitize.h"
 #include "session.h"
-#include "unique_fd.h"
 
 namespace rpinetboot::tftpd {
 

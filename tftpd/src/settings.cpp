@@ -4,13 +4,41 @@
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include "negotiation.h"
+#include "rpinetboot/util/decimal.h"
 
 namespace po = boost::program_options;
 
 namespace rpinetboot::tftpd {
 namespace {
+
+// The defaults are Settings' member initialisers and each number's range is declared here: --help
+// shows both and parseSettings checks the ranges, so the text cannot drift from the code.
+const Settings kDefaults;
+struct Range {
+    const char* key;
+    unsigned lo, hi;
+};
+constexpr Range kBlksize{"max-blksize", 8, 65464}, kWindow{"max-windowsize", 1, 64},
+    kTimeout{"timeout-ms", 100, 10000}, kMaxTimeout{"max-timeout-ms", 100, 60000},
+    kRetries{"retries", 1, 20}, kHalfOpen{"half-open-timeout-ms", 500, 60000},
+    kTransfers{"max-transfers", 1, 100000}, kPerClient{"max-per-client", 1, 100000},
+    kCacheMb{"cache-mb", 0, 1u << 20}, kCachedFileMb{"max-cached-file-mb", 0, 1u << 20},
+    kReceiveBuffer{"receive-buffer", 65536, 1u << 30};
+
+std::string span(const Range& r) {
+    return "(" + std::to_string(r.lo) + ".." + std::to_string(r.hi) + ")";
+}
+template <typename T>
+std::string byDefault(T v) {
+    if constexpr (std::is_same_v<T, bool>) {
+        return v ? " Default: true." : " Default: false.";
+    } else {
+        return " Default: " + std::to_string(v) + ".";
+    }
+}
 
 po::options_description describe() {
     po::options_description general("General");
@@ -18,9 +46,10 @@ po::options_description describe() {
         ("help,h", "Print this help and exit.")     //
         ("version", "Print the version and exit.")  //
         ("config,c", po::value<std::string>(),
-         "Read settings from FILE (same keys as the long flags, `key = value`, one per line; "
-         "repeatable keys may appear several times). Default: /etc/rpi-netboot/rpi-tftpd.conf "
-         "when it exists. Flags given on the command line win.");
+         ("Read settings from FILE (same keys as the long flags, `key = value`, one per line; "
+          "repeatable keys may appear several times). Default: " +
+          std::string(kDefaultConfigFile) + " when it exists. Flags given on the command line win.")
+             .c_str());
     po::options_description serve("Serving");
     serve.add_options()  //
         ("listen,l", po::value<std::vector<std::string>>(),
@@ -43,7 +72,9 @@ po::options_description describe() {
          "--root or an --allow-root): symlinks the Pi plants there cannot reach other Pis. "
          "The static directory must not contain, or lie in, --root or an --allow-root.")  //
         ("case-insensitive", po::value<bool>()->implicit_value(true),
-         "Match file names case-insensitively (trees copied from FAT). Default: false.")  //
+         ("Match file names case-insensitively (trees copied from FAT)." +
+          byDefault(kDefaults.resolver.caseInsensitive))
+             .c_str())  //
         ("pin", po::value<std::vector<std::string>>(),
          "PREFIX=IP[,IP...]: serve the tree of PREFIX (a serial, MAC or custom prefix, in any "
          "case) only to these client addresses. The pin follows the directory PREFIX resolves "
@@ -51,41 +82,62 @@ po::options_description describe() {
          "leading there are pinned too. Repeatable.");
     po::options_description proto("Protocol");
     proto.add_options()  //
-        ("max-blksize", po::value<unsigned>(),
-         "Largest block size granted (8..65464). Default: 65464.")  //
+        (kBlksize.key, po::value<unsigned>(),
+         ("Largest block size granted " + span(kBlksize) + "." + byDefault(kDefaults.maxBlockSize))
+             .c_str())  //
         ("mtu-clamp", po::value<bool>()->implicit_value(true),
-         "Also clamp the block size to the path MTU minus IP, UDP and TFTP headers (1468 on "
-         "an IPv4 1500-byte MTU, 1448 on IPv6) so that no DATA is fragmented. Default: true.")  //
-        ("max-windowsize", po::value<unsigned>(),
-         "Largest RFC 7440 window granted (1..64). Default: 8.")  //
-        ("timeout-ms", po::value<unsigned>(),
-         "First retransmit timeout in milliseconds (100..10000), doubled on each retry. A "
-         "client's timeout option of 1..5 s overrides it (larger ones are not granted), and no "
-         "transfer waits more than 30 s for an ACK (a Pi gives up a file after 30 s). "
-         "Default: 1000.")  //
-        ("max-timeout-ms", po::value<unsigned>(),
-         "Retransmit backoff ceiling in milliseconds. Default: 4000.")  //
-        ("retries", po::value<unsigned>(),
-         "Retransmits of one window before a transfer fails (1..20). Default: 5.")  //
-        ("half-open-timeout-ms", po::value<unsigned>(),
-         "A transfer whose first OACK or DATA is never acknowledged ends after this many "
-         "milliseconds (500..60000). Default: 3000.");
+         ("Also clamp the block size to the path MTU minus IP, UDP and TFTP headers (1468 on "
+          "an IPv4 1500-byte MTU, 1448 on IPv6) so that no DATA is fragmented." +
+          byDefault(kDefaults.mtuClamp))
+             .c_str())  //
+        (kWindow.key, po::value<unsigned>(),
+         ("Largest RFC 7440 window granted " + span(kWindow) + "." +
+          byDefault(kDefaults.maxWindowSize))
+             .c_str())  //
+        (kTimeout.key, po::value<unsigned>(),
+         ("First retransmit timeout in milliseconds " + span(kTimeout) +
+          ", doubled on each retry. A client's timeout option of 1..5 s overrides it (larger "
+          "ones are not granted), and no transfer waits more than 30 s for an ACK (a Pi gives "
+          "up a file after 30 s)." +
+          byDefault(kDefaults.timeoutMs))
+             .c_str())  //
+        (kMaxTimeout.key, po::value<unsigned>(),
+         ("Retransmit backoff ceiling in milliseconds." + byDefault(kDefaults.maxTimeoutMs))
+             .c_str())  //
+        (kRetries.key, po::value<unsigned>(),
+         ("Retransmits of one window before a transfer fails " + span(kRetries) + "." +
+          byDefault(kDefaults.retries))
+             .c_str())  //
+        (kHalfOpen.key, po::value<unsigned>(),
+         ("A transfer whose first OACK or DATA is never acknowledged ends after this many "
+          "milliseconds " +
+          span(kHalfOpen) + "." + byDefault(kDefaults.halfOpenTimeoutMs))
+             .c_str());
     po::options_description ops("Limits and operations");
     ops.add_options()  //
-        ("max-transfers", po::value<unsigned>(),
-         "Concurrent transfers in total; when full, the transfer that has made the least "
-         "progress for longest makes room (half-open ones first, then any without an ACK for "
-         "2 s), else the request gets an ERROR. Default: 1024.")  //
-        ("max-per-client", po::value<unsigned>(),
-         "Concurrent transfers per client address; when a client's are all in use, its own "
-         "oldest half-open (or stalled) transfer makes room. Default: 16.")  //
-        ("cache-mb", po::value<unsigned>(),
-         "Memory for file contents, MiB, including files held by running transfers; past it "
-         "files are streamed from disk in 64 KiB chunks. Default: 256.")  //
-        ("max-cached-file-mb", po::value<unsigned>(),
-         "Files larger than this (MiB) are streamed from disk instead of cached. Default: 64.")  //
-        ("receive-buffer", po::value<unsigned>(),
-         "Receive buffer of each listening socket, bytes. Default: 8388608.")  //
+        (kTransfers.key, po::value<unsigned>(),
+         ("Concurrent transfers in total; when full, the transfer that has made the least "
+          "progress for longest makes room (half-open ones first, then any without an ACK for "
+          "2 s), else the request gets an ERROR." +
+          byDefault(kDefaults.maxTransfers))
+             .c_str())  //
+        (kPerClient.key, po::value<unsigned>(),
+         ("Concurrent transfers per client address; when a client's are all in use, its own "
+          "oldest half-open (or stalled) transfer makes room." +
+          byDefault(kDefaults.maxPerClient))
+             .c_str())  //
+        (kCacheMb.key, po::value<unsigned>(),
+         ("Memory for file contents, MiB, including files held by running transfers; past it "
+          "files are streamed from disk in 64 KiB chunks." +
+          byDefault(kDefaults.cacheBytes >> 20))
+             .c_str())  //
+        (kCachedFileMb.key, po::value<unsigned>(),
+         ("Files larger than this (MiB) are streamed from disk instead of cached." +
+          byDefault(kDefaults.maxCachedFileBytes >> 20))
+             .c_str())  //
+        (kReceiveBuffer.key, po::value<unsigned>(),
+         ("Receive buffer of each listening socket, bytes." + byDefault(kDefaults.receiveBuffer))
+             .c_str())  //
         ("user,u", po::value<std::string>(),
          "Drop privileges to this user (and its groups) after binding the sockets.")  //
         ("metrics-listen", po::value<std::string>(),
@@ -112,12 +164,12 @@ bool canonicalIp(const std::string& text, std::string& out) {
 }
 
 template <typename T>
-bool inRange(const po::variables_map& vm, const char* key, T lo, T hi, T& out, std::string& error) {
-    if (!vm.count(key)) return true;
-    auto v = vm[key].as<unsigned>();
-    if (v < lo || v > hi) {
-        error = std::string("--") + key + " must be between " + std::to_string(lo) + " and " +
-                std::to_string(hi);
+bool inRange(const po::variables_map& vm, const Range& r, T& out, std::string& error) {
+    if (!vm.count(r.key)) return true;
+    auto v = vm[r.key].as<unsigned>();
+    if (v < r.lo || v > r.hi) {
+        error = std::string("--") + r.key + " must be between " + std::to_string(r.lo) + " and " +
+                std::to_string(r.hi);
         return false;
     }
     out = static_cast<T>(v);
@@ -259,18 +311,19 @@ ParseResult parseSettings(const std::vector<std::string>& args, Settings& out) {
     }
     if (vm.count("user")) s.user = vm["user"].as<std::string>();
     if (vm.count("mtu-clamp")) s.mtuClamp = vm["mtu-clamp"].as<bool>();
-    unsigned cacheMb = 256, maxFileMb = 64, rcvbuf = 8u << 20;
-    if (!inRange<std::uint16_t>(vm, "max-blksize", 8, 65464, s.maxBlockSize, error) ||
-        !inRange<std::uint16_t>(vm, "max-windowsize", 1, 64, s.maxWindowSize, error) ||
-        !inRange<unsigned>(vm, "timeout-ms", 100, 10000, s.timeoutMs, error) ||
-        !inRange<unsigned>(vm, "max-timeout-ms", 100, 60000, s.maxTimeoutMs, error) ||
-        !inRange<unsigned>(vm, "retries", 1, 20, s.retries, error) ||
-        !inRange<unsigned>(vm, "half-open-timeout-ms", 500, 60000, s.halfOpenTimeoutMs, error) ||
-        !inRange<unsigned>(vm, "max-transfers", 1, 100000, s.maxTransfers, error) ||
-        !inRange<unsigned>(vm, "max-per-client", 1, 100000, s.maxPerClient, error) ||
-        !inRange<unsigned>(vm, "cache-mb", 0, 1u << 20, cacheMb, error) ||
-        !inRange<unsigned>(vm, "max-cached-file-mb", 0, 1u << 20, maxFileMb, error) ||
-        !inRange<unsigned>(vm, "receive-buffer", 65536, 1u << 30, rcvbuf, error)) {
+    auto cacheMb = static_cast<unsigned>(kDefaults.cacheBytes >> 20);
+    auto maxFileMb = static_cast<unsigned>(kDefaults.maxCachedFileBytes >> 20);
+    auto rcvbuf = static_cast<unsigned>(kDefaults.receiveBuffer);
+    if (!inRange(vm, kBlksize, s.maxBlockSize, error) ||
+        !inRange(vm, kWindow, s.maxWindowSize, error) ||
+        !inRange(vm, kTimeout, s.timeoutMs, error) ||
+        !inRange(vm, kMaxTimeout, s.maxTimeoutMs, error) ||
+        !inRange(vm, kRetries, s.retries, error) ||
+        !inRange(vm, kHalfOpen, s.halfOpenTimeoutMs, error) ||
+        !inRange(vm, kTransfers, s.maxTransfers, error) ||
+        !inRange(vm, kPerClient, s.maxPerClient, error) || !inRange(vm, kCacheMb, cacheMb, error) ||
+        !inRange(vm, kCachedFileMb, maxFileMb, error) ||
+        !inRange(vm, kReceiveBuffer, rcvbuf, error)) {
         return result;
     }
     if (s.maxTimeoutMs < s.timeoutMs) s.maxTimeoutMs = s.timeoutMs;

@@ -12,7 +12,7 @@
 #include <functional>
 #include <string>
 
-#include "unique_fd.h"
+#include "rpinetboot/util/unique_fd.h"
 
 namespace rpinetboot::tftpd {
 

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "datagram.h"
-#include "unique_fd.h"
+#include "rpinetboot/util/unique_fd.h"
 
 namespace rpinetboot::tftpd {
 

@@ -10,6 +10,7 @@
 
 #include "rpinetboot/mac.h"
 #include "rpinetboot/span.h"
+#include "rpinetboot/util/ipv4.h"  // parseIpv4, ipv4ToString: the replies' addresses as text
 
 namespace rpinetboot {
 
@@ -34,9 +35,5 @@ struct DhcpPacket {
 };
 
 std::optional<DhcpPacket> parseDhcpPacket(ByteSpan data, std::string* error);
-
-// "192.0.2.1" for a host-order IPv4 address.
-std::string ipv4ToString(std::uint32_t host_order);
-std::optional<std::uint32_t> parseIpv4(std::string_view text);
 
 }  // namespace rpinetboot

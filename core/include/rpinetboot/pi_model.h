@@ -80,6 +80,8 @@ inline DiscoverShape shapeOf(PiModel m) {
 inline bool sendsRequest(PiModel m) {
     return facts(m).sends_request;
 }
+// "A", "B" or "C", as docs/protocol/dhcp.md names the DISCOVER shapes.
+const char* shapeName(DiscoverShape s);
 
 // The class every Pi gets besides its model's.
 inline constexpr std::string_view kClassAll = "RPI_NETBOOT";

@@ -3,6 +3,7 @@
 
 #include "rpinetboot/nfs/client_net.h"
 #include "rpinetboot/nfs/mount_client.h"
+#include "rpinetboot/util/ipv4.h"
 
 namespace rpinetboot::nfs {
 
@@ -33,12 +34,12 @@ ExportCheckResult checkExport(const std::string& server, const std::string& path
                               const std::string& clientAddress, std::chrono::milliseconds timeout,
                               std::uint16_t port) {
     ExportCheckResult r;
-    auto client = parseIPv4(clientAddress);
+    auto client = parseIpv4(clientAddress);
     if (!client) {
         r.detail = "client \"" + clientAddress + "\" is not an IPv4 address";
         return r;
     }
-    if (!parseIPv4(server)) {
+    if (!parseIpv4(server)) {
         r.detail = "server \"" + server + "\" is not an IPv4 address";
         return r;
     }

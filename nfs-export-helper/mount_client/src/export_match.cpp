@@ -3,12 +3,13 @@
 
 #include "rpinetboot/nfs/client_net.h"
 #include "rpinetboot/nfs/mount_client.h"
+#include "rpinetboot/util/ipv4.h"
 
 namespace rpinetboot::nfs {
 
 bool isExportedTo(const std::vector<RemoteExport>& exports, const std::string& path,
                   std::uint32_t clientAddress) {
-    auto client = ClientNet::parse(formatIPv4(clientAddress));
+    auto client = ClientNet::parse(ipv4ToString(clientAddress));
     for (const auto& e : exports) {
         if (e.path != path) continue;
         for (const auto& g : e.groups) {

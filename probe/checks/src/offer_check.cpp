@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "rpinetboot/option43.h"
+#include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot::probe {
 
@@ -58,8 +59,7 @@ OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_
     a.yiaddr = offer.yiaddr;
     a.proxy = offer.yiaddr == 0;
     if (const Bytes* sid = offer.option(kServerIdentifier); sid && sid->size() == 4) {
-        a.server_id = static_cast<std::uint32_t>((*sid)[0]) << 24 | (*sid)[1] << 16 |
-                      (*sid)[2] << 8 | (*sid)[3];
+        a.server_id = readBe32(sid->data());
     }
     if (offer.messageType() != kDhcpOffer) {
         add(a, FindingId::NotAnOffer);

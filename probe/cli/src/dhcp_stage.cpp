@@ -20,18 +20,6 @@ std::string hex32(std::uint32_t v) {
     return s;
 }
 
-const char* shapeName(DiscoverShape s) {
-    switch (s) {
-        case DiscoverShape::A:
-            return "A";
-        case DiscoverShape::B:
-            return "B";
-        case DiscoverShape::C:
-            return "C";
-    }
-    return "?";
-}
-
 // docs/protocol/dhcp.md: the boot ROM and bootcode.bin send IP ttl 128, id 0 and UDP checksum 0.
 // What the EEPROM bootloader does is unconfirmed; it is sent with an ordinary checksum.
 Framing framingFor(PiModel model) {

@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/util/unique_fd.h"
 
 namespace rpinetboot::probe {
 
@@ -45,20 +46,20 @@ std::optional<std::string> routeProblem(const InterfaceInfo& iface, std::uint32_
         return "interface " + iface.name + " has no IPv4 address, so it cannot talk to " +
                ipv4ToString(server);
     }
-    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return std::string("UDP socket: ") + std::strerror(errno);
+    const UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!sock) return std::string("UDP socket: ") + std::strerror(errno);
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(69);
     to.sin_addr.s_addr = htonl(server);
     // connect() on UDP sends nothing: it only makes the kernel pick the route and source.
     std::optional<std::string> problem;
-    if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    if (connect(sock.get(), reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
         problem = "no route to " + ipv4ToString(server) + ": " + std::strerror(errno);
     } else {
         sockaddr_in local{};
         socklen_t len = sizeof local;
-        getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+        getsockname(sock.get(), reinterpret_cast<sockaddr*>(&local), &len);
         const std::uint32_t src = ntohl(local.sin_addr.s_addr);
         if (std::find(iface.addresses.begin(), iface.addresses.end(), src) ==
             iface.addresses.end()) {
@@ -67,7 +68,6 @@ std::optional<std::string> routeProblem(const InterfaceInfo& iface, std::uint32_
                       "; the probe only talks on the named interface";
         }
     }
-    close(fd);
     return problem;
 }
 

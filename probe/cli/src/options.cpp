@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <boost/program_options.hpp>
+#include <cstdio>
 #include <random>
 #include <sstream>
 
@@ -12,9 +13,48 @@ namespace rpinetboot::probe {
 
 namespace {
 
-constexpr const char* kUsage =
-    "Usage: rpi-netboot-probe --interface IF --model rom3|bootcode|pi4|pi5 [options]\n"
-    "\n"
+// Declared once, shown by --help and used by parseOptions: the defaults (ProbeOptions'
+// initialisers and the serial here), the --timeout-ms range and the models (core's table).
+const ProbeOptions kDefaults;
+constexpr std::uint32_t kDefaultSerial = 0x12345678;
+constexpr long kMinTimeoutMs = 100, kMaxTimeoutMs = 60000;
+
+// Items joined by `sep`, the last by `last`: "rom3, bootcode, pi4 or pi5".
+template <typename Items>
+std::string joined(const Items& items, const char* sep, const char* last) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) out += i + 1 == items.size() ? last : sep;
+        out += items[i];
+    }
+    return out;
+}
+
+std::string modelNames(const char* sep, const char* last) {
+    std::vector<std::string> names;
+    for (PiModel m : kPiModels) names.emplace_back(piModelName(m));
+    return joined(names, sep, last);
+}
+
+// "b8:27:eb for rom3 and bootcode, dc:a6:32 for pi4, ...": each emulated OUI with its models.
+std::string emulatedOuis() {
+    std::vector<std::pair<std::uint32_t, std::vector<std::string>>> groups;
+    for (PiModel m : kPiModels) {
+        const std::uint32_t oui = facts(m).emulated_oui;
+        if (groups.empty() || groups.back().first != oui) groups.push_back({oui, {}});
+        groups.back().second.emplace_back(piModelName(m));
+    }
+    std::vector<std::string> parts;
+    for (const auto& [oui, models] : groups) {
+        char text[9];
+        std::snprintf(text, sizeof text, "%02x:%02x:%02x", oui >> 16 & 0xffu, oui >> 8 & 0xffu,
+                      oui & 0xffu);
+        parts.push_back(std::string(text) + " for " + joined(models, ", ", " and "));
+    }
+    return joined(parts, ", ", ", ");
+}
+
+constexpr const char* kDescription =
     "Behaves like one network-booting Raspberry Pi on interface IF and tells why it would or\n"
     "would not boot. It broadcasts the model's exact DHCPDISCOVER, collects every OFFER (several\n"
     "servers may answer), checks each as the Pi would (option 43 \"Raspberry Pi Boot\" text and\n"
@@ -28,12 +68,17 @@ constexpr const char* kUsage =
     "Models: rom3 (Pi 3B boot ROM), bootcode (bootcode.bin on Pi 1/2/3/Zero, Pi 3B+ ROM),\n"
     "pi4 (Pi 4/400/CM4 EEPROM), pi5 (Pi 5/500/CM5 EEPROM).\n";
 
+std::string epilogueDefaults() {
+    char serial[9];
+    std::snprintf(serial, sizeof serial, "%08x", kDefaultSerial);
+    return "\nDefaults: --serial " + std::string(serial) +
+           "; the MAC is built from the model's Raspberry Pi OUI\n(" + emulatedOuis() +
+           ") and the serial's low\n"
+           "three bytes, as on real Pi 1-3 boards. For rom3 and bootcode a --mac without --serial\n"
+           "gives the serial 00 + the MAC's low three bytes.\n";
+}
+
 constexpr const char* kEpilogue =
-    "\n"
-    "Defaults: --serial 12345678; the MAC is built from the model's Raspberry Pi OUI\n"
-    "(b8:27:eb for rom3 and bootcode, dc:a6:32 for pi4, 2c:cf:67 for pi5) and the serial's low\n"
-    "three bytes, as on real Pi 1-3 boards. For rom3 and bootcode a --mac without --serial\n"
-    "gives the serial 00 + the MAC's low three bytes.\n"
     "\n"
     "Output: a timeline (time since start, stage, verdict, step) and a diagnosis in plain\n"
     "words; with --json the same as one JSON object (keys model, mac, serial, interface,\n"
@@ -59,7 +104,7 @@ po::options_description describe() {
         ("interface", po::value<std::string>()->value_name("IF"),
          "Network interface to behave as a Pi on (required). Needs CAP_NET_RAW.")  //
         ("model,m", po::value<std::string>()->value_name("MODEL"),
-         "Pi boot stage to emulate: rom3, bootcode, pi4 or pi5 (required).")  //
+         ("Pi boot stage to emulate: " + modelNames(", ", " or ") + " (required).").c_str())  //
         ("serial,s", po::value<std::string>()->value_name("S"),
          "Board serial, 8 hex digits (\"bf9fed6f\"; the /proc/cpuinfo form "
          "\"10000000bf9fed6f\" is accepted). Names the TFTP prefix and goes into option 97 "
@@ -71,9 +116,12 @@ po::options_description describe() {
          "Skip DHCP and walk the TFTP boot against SERVER (an IPv4 address). The NFS check "
          "then uses IF's own address as the Pi's.")  //
         ("timeout-ms", po::value<long>()->value_name("N"),
-         "How long to wait for each answer, in milliseconds (100..60000): the OFFER window "
-         "(the DISCOVER is sent twice if nothing answers), the ACK, each TFTP packet (sent "
-         "three times in all). Default: 3000.")  //
+         ("How long to wait for each answer, in milliseconds (" + std::to_string(kMinTimeoutMs) +
+          ".." + std::to_string(kMaxTimeoutMs) +
+          "): the OFFER window (the DISCOVER is sent twice if nothing answers), the ACK, each "
+          "TFTP packet (sent three times in all). Default: " +
+          std::to_string(kDefaults.timeout.count()) + ".")
+             .c_str())  //
         ("nfs-server", po::value<std::string>()->value_name("ADDR"),
          "Ask the mountd on ADDR whether the NFS root is exported, instead of the server "
          "named in cmdline.txt's nfsroot=.");
@@ -82,7 +130,10 @@ po::options_description describe() {
 
 std::string helpText() {
     std::ostringstream out;
-    out << kUsage << "\n" << describe() << kEpilogue;
+    out << "Usage: rpi-netboot-probe --interface IF --model " << modelNames("|", "|")
+        << " [options]\n\n"
+        << kDescription << "\n"
+        << describe() << epilogueDefaults() << kEpilogue;
     return out.str();
 }
 
@@ -121,11 +172,12 @@ ParseOutcome parseOptions(const std::vector<std::string>& args) {
     }
     opt.interface = vm["interface"].as<std::string>();
     if (opt.interface.size() >= 16) return usageError("--interface: name too long");
-    if (!vm.count("model")) return usageError("--model is required (rom3, bootcode, pi4, pi5)");
+    if (!vm.count("model"))
+        return usageError("--model is required (" + modelNames(", ", ", ") + ")");
     const auto model = parsePiModel(vm["model"].as<std::string>());
     if (!model) {
-        return usageError("--model \"" + vm["model"].as<std::string>() +
-                          "\" is not one of rom3, bootcode, pi4, pi5");
+        return usageError("--model \"" + vm["model"].as<std::string>() + "\" is not one of " +
+                          modelNames(", ", ", "));
     }
     opt.pi.model = *model;
     std::optional<MacAddress> mac;
@@ -145,7 +197,7 @@ ParseOutcome parseOptions(const std::vector<std::string>& args) {
         const auto& b = mac->bytes();
         serial = Serial(std::uint32_t{b[3]} << 16 | std::uint32_t{b[4]} << 8 | b[5]);
     } else {
-        serial = Serial(0x12345678);
+        serial = Serial(kDefaultSerial);
     }
     opt.pi.serial = *serial;
     // Without --mac: the model's OUI and the serial's low three bytes, as on Pi 1-3 boards.
@@ -165,7 +217,10 @@ ParseOutcome parseOptions(const std::vector<std::string>& args) {
     }
     if (vm.count("timeout-ms")) {
         const long ms = vm["timeout-ms"].as<long>();
-        if (ms < 100 || ms > 60000) return usageError("--timeout-ms must be 100..60000");
+        if (ms < kMinTimeoutMs || ms > kMaxTimeoutMs) {
+            return usageError("--timeout-ms must be " + std::to_string(kMinTimeoutMs) + ".." +
+                              std::to_string(kMaxTimeoutMs));
+        }
         opt.timeout = std::chrono::milliseconds(ms);
     }
     ParseOutcome o;

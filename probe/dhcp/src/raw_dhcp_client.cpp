@@ -36,8 +36,8 @@ bool checksumLeftToOffload(msghdr& msg) {
 RawDhcpClient::RawDhcpClient(const std::string& interface) : interface_(interface) {
     ifindex_ = static_cast<int>(if_nametoindex(interface.c_str()));
     if (ifindex_ == 0) throwErrno("interface " + interface);
-    fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP));
-    if (fd_ < 0) throwErrno("AF_PACKET socket on " + interface + " (needs CAP_NET_RAW)");
+    fd_.reset(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP)));
+    if (!fd_) throwErrno("AF_PACKET socket on " + interface + " (needs CAP_NET_RAW)");
     sockaddr_ll addr{};
     addr.sll_family = AF_PACKET;
     addr.sll_protocol = htons(ETH_P_IP);
@@ -50,19 +50,15 @@ RawDhcpClient::RawDhcpClient(const std::string& interface) : interface_(interfac
     // Auxiliary data says when a checksum is left to offload (veth, local senders): such a frame
     // carries a partial checksum that is not an error.
     const int on = 1;
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &promisc, sizeof promisc) != 0 ||
-        setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &on, sizeof on) != 0) {
-        const int saved = errno;
-        close(fd_);
-        errno = saved;
+    if (bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        setsockopt(fd_.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &promisc, sizeof promisc) != 0 ||
+        setsockopt(fd_.get(), SOL_PACKET, PACKET_AUXDATA, &on, sizeof on) != 0) {
+        fd_.reset();  // keeps errno
         throwErrno("binding to " + interface);
     }
 }
 
-RawDhcpClient::~RawDhcpClient() {
-    if (fd_ >= 0) close(fd_);
-}
+RawDhcpClient::~RawDhcpClient() = default;
 
 void RawDhcpClient::send(const MacAddress& src_mac, ByteSpan bootp, const Framing& framing) {
     const Bytes frame = buildClientFrame(src_mac, bootp, framing);
@@ -72,8 +68,8 @@ void RawDhcpClient::send(const MacAddress& src_mac, ByteSpan bootp, const Framin
     to.sll_ifindex = ifindex_;
     to.sll_halen = 6;
     for (int i = 0; i < 6; ++i) to.sll_addr[i] = 0xff;
-    const ssize_t n =
-        sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    const ssize_t n = sendto(fd_.get(), frame.data(), frame.size(), 0,
+                             reinterpret_cast<sockaddr*>(&to), sizeof to);
     if (n < 0) throwErrno("sending on " + interface_);
     if (static_cast<std::size_t>(n) != frame.size()) {
         throw std::system_error(EMSGSIZE, std::generic_category(), "short send on " + interface_);
@@ -92,7 +88,7 @@ std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddres
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) break;
-        pollfd pfd{fd_, POLLIN, 0};
+        pollfd pfd{fd_.get(), POLLIN, 0};
         const int ready = poll(&pfd, 1, static_cast<int>(left.count()) + 1);
         if (ready < 0) {
             if (errno == EINTR) continue;
@@ -109,7 +105,7 @@ std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddres
         msg.msg_iovlen = 1;
         msg.msg_control = control;
         msg.msg_controllen = sizeof control;
-        const ssize_t n = recvmsg(fd_, &msg, 0);
+        const ssize_t n = recvmsg(fd_.get(), &msg, 0);
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
             throwErrno("receiving on " + interface_);

@@ -1,6 +1,7 @@
 #include "rpinetboot/probe/request_from_discover.h"
 
 #include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot::probe {
 
@@ -14,9 +15,8 @@ std::optional<Bytes> requestFromDiscover(ByteSpan discover, std::uint32_t reques
     }
     Bytes out(discover.begin(), discover.begin() + kBootpFixedLength + 4);
     auto put_address = [&out](std::uint8_t code, std::uint32_t v) {
-        out.insert(out.end(),
-                   {code, 4, static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-                    static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)});
+        out.insert(out.end(), {code, 4});
+        appendBe32(out, v);
     };
     // Walk the options again to keep every byte (pads included) in place.
     std::size_t i = kBootpFixedLength + 4;

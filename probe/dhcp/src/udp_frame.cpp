@@ -1,5 +1,7 @@
 #include "rpinetboot/probe/udp_frame.h"
 
+#include "rpinetboot/util/big_endian.h"
+
 namespace rpinetboot::probe {
 
 namespace {
@@ -8,24 +10,9 @@ constexpr std::size_t kEthHeader = 14, kIpHeader = 20, kUdpHeader = 8;
 constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
 constexpr std::uint8_t kProtoUdp = 17;
 
-void put16(Bytes& out, std::uint16_t v) {
-    out.push_back(static_cast<std::uint8_t>(v >> 8));
-    out.push_back(static_cast<std::uint8_t>(v));
-}
-void put32(Bytes& out, std::uint32_t v) {
-    put16(out, static_cast<std::uint16_t>(v >> 16));
-    put16(out, static_cast<std::uint16_t>(v));
-}
-std::uint16_t get16(const std::uint8_t* p) {
-    return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-}
-std::uint32_t get32(const std::uint8_t* p) {
-    return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
-}
-
 // RFC 1071 one's-complement sum, folded, not yet inverted.
 std::uint32_t sum16(const std::uint8_t* p, std::size_t n, std::uint32_t acc = 0) {
-    for (std::size_t i = 0; i + 1 < n; i += 2) acc += get16(p + i);
+    for (std::size_t i = 0; i + 1 < n; i += 2) acc += readBe16(p + i);
     if (n % 2) acc += std::uint32_t{p[n - 1]} << 8;
     return acc;
 }
@@ -49,32 +36,30 @@ Bytes buildClientFrame(const MacAddress& src_mac, ByteSpan bootp, const Framing&
     out.reserve(kEthHeader + kIpHeader + kUdpHeader + bootp.size());
     out.insert(out.end(), 6, 0xff);
     out.insert(out.end(), src_mac.bytes().begin(), src_mac.bytes().end());
-    put16(out, kEtherTypeIpv4);
+    appendBe16(out, kEtherTypeIpv4);
     const std::size_t ip = out.size();
     const std::uint32_t src = 0, dst = 0xffffffff;
     out.push_back(0x45);  // IPv4, 20-byte header
     out.push_back(0);     // TOS
-    put16(out, static_cast<std::uint16_t>(kIpHeader + kUdpHeader + bootp.size()));
-    put16(out, framing.ip_id);
-    put16(out, 0);  // no flags, offset 0
+    appendBe16(out, static_cast<std::uint16_t>(kIpHeader + kUdpHeader + bootp.size()));
+    appendBe16(out, framing.ip_id);
+    appendBe16(out, 0);  // no flags, offset 0
     out.push_back(framing.ttl);
     out.push_back(kProtoUdp);
-    put16(out, 0);  // header checksum, below
-    put32(out, src);
-    put32(out, dst);
+    appendBe16(out, 0);  // header checksum, below
+    appendBe32(out, src);
+    appendBe32(out, dst);
     const std::uint16_t ip_sum = static_cast<std::uint16_t>(~fold(sum16(&out[ip], kIpHeader)));
-    out[ip + 10] = static_cast<std::uint8_t>(ip_sum >> 8);
-    out[ip + 11] = static_cast<std::uint8_t>(ip_sum);
+    writeBe16(&out[ip + 10], ip_sum);
     const std::size_t udp = out.size();
-    put16(out, kDhcpClientPort);
-    put16(out, kDhcpServerPort);
-    put16(out, static_cast<std::uint16_t>(kUdpHeader + bootp.size()));
-    put16(out, 0);
+    appendBe16(out, kDhcpClientPort);
+    appendBe16(out, kDhcpServerPort);
+    appendBe16(out, static_cast<std::uint16_t>(kUdpHeader + bootp.size()));
+    appendBe16(out, 0);
     out.insert(out.end(), bootp.begin(), bootp.end());
     if (framing.udp_checksum) {
         const std::uint16_t sum = udpChecksum(src, dst, &out[udp], out.size() - udp);
-        out[udp + 6] = static_cast<std::uint8_t>(sum >> 8);
-        out[udp + 7] = static_cast<std::uint8_t>(sum);
+        writeBe16(&out[udp + 6], sum);
     }
     return out;
 }
@@ -82,7 +67,7 @@ Bytes buildClientFrame(const MacAddress& src_mac, ByteSpan bootp, const Framing&
 std::optional<UdpFrame> parseUdpFrame(ByteSpan frame) {
     if (frame.size() < kEthHeader + kIpHeader + kUdpHeader) return std::nullopt;
     const std::uint8_t* p = frame.data();
-    if (get16(p + 12) != kEtherTypeIpv4) return std::nullopt;
+    if (readBe16(p + 12) != kEtherTypeIpv4) return std::nullopt;
     UdpFrame f;
     MacAddress::Bytes mac{};
     std::copy(p, p + 6, mac.begin());
@@ -91,19 +76,19 @@ std::optional<UdpFrame> parseUdpFrame(ByteSpan frame) {
     f.src_mac = MacAddress(mac);
     const std::uint8_t* ip = p + kEthHeader;
     const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
-    const std::size_t ip_len = get16(ip + 2);
+    const std::size_t ip_len = readBe16(ip + 2);
     if ((ip[0] >> 4) != 4 || ihl < kIpHeader || ip[9] != kProtoUdp) return std::nullopt;
     if (ip_len < ihl + kUdpHeader || kEthHeader + ip_len > frame.size()) return std::nullopt;
-    if ((get16(ip + 6) & 0x3fff) != 0) return std::nullopt;  // a fragment
+    if ((readBe16(ip + 6) & 0x3fff) != 0) return std::nullopt;  // a fragment
     f.ttl = ip[8];
-    f.src_ip = get32(ip + 12);
-    f.dst_ip = get32(ip + 16);
+    f.src_ip = readBe32(ip + 12);
+    f.dst_ip = readBe32(ip + 16);
     const std::uint8_t* udp = ip + ihl;
-    const std::size_t udp_len = get16(udp + 4);
+    const std::size_t udp_len = readBe16(udp + 4);
     if (udp_len < kUdpHeader || udp_len > ip_len - ihl) return std::nullopt;
-    f.src_port = get16(udp);
-    f.dst_port = get16(udp + 2);
-    f.udp_checksum = get16(udp + 6);
+    f.src_port = readBe16(udp);
+    f.dst_port = readBe16(udp + 2);
+    f.udp_checksum = readBe16(udp + 6);
     if (f.udp_checksum != 0) {
         Bytes copy(udp, udp + udp_len);
         copy[6] = copy[7] = 0;

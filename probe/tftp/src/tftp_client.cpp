@@ -1,4 +1,6 @@
 #include "rpinetboot/probe/tftp_client.h"
+#include "rpinetboot/util/decimal.h"
+#include "rpinetboot/util/unique_fd.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -34,13 +36,7 @@ bool sameHost(const sockaddr_storage& a, const sockaddr_storage& b) {
 }
 
 std::optional<std::uint64_t> number(const std::string& s) {
-    if (s.empty() || s.size() > 19) return std::nullopt;
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return v;
+    return parseDecimal(s, UINT64_MAX);
 }
 
 const tftp::Option* find(const tftp::Options& options, const std::string& name) {
@@ -53,15 +49,10 @@ const tftp::Option* find(const tftp::Options& options, const std::string& name) 
 class Socket {
   public:
     explicit Socket(int family) : fd_(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
-    ~Socket() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Socket(const Socket&) = delete;
-    Socket& operator=(const Socket&) = delete;
-    int fd() const { return fd_; }
+    int fd() const { return fd_.get(); }
 
   private:
-    int fd_;
+    UniqueFd fd_;
 };
 
 }  // namespace

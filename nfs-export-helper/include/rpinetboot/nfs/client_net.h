@@ -30,7 +30,4 @@ class ClientNet {
     int prefix_;
 };
 
-std::optional<std::uint32_t> parseIPv4(std::string_view text);
-std::string formatIPv4(std::uint32_t addr);
-
 }  // namespace rpinetboot::nfs

@@ -12,6 +12,7 @@
 #include "rpinetboot/mac.h"
 #include "rpinetboot/probe/udp_frame.h"
 #include "rpinetboot/span.h"
+#include "rpinetboot/util/unique_fd.h"
 
 namespace rpinetboot::probe {
 
@@ -46,7 +47,7 @@ class RawDhcpClient {
 
   private:
     std::string interface_;
-    int fd_ = -1;
+    UniqueFd fd_;
     int ifindex_ = 0;
 };
 

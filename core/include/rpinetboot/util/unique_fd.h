@@ -3,9 +3,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <utility>
 
-namespace rpinetboot::tftpd {
+namespace rpinetboot {
 
 class UniqueFd {
   public:
@@ -25,13 +27,21 @@ class UniqueFd {
 
     int get() const { return fd_; }
     explicit operator bool() const { return fd_ >= 0; }
-    void reset() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
+    // Gives the descriptor up without closing it.
+    int release() { return std::exchange(fd_, -1); }
+    // Closes the descriptor held (if any), keeping errno as it was: callers read errno after a
+    // failed call and then let the descriptor go.
+    void reset(int fd = -1) {
+        if (fd_ >= 0) {
+            const int saved = errno;
+            ::close(fd_);
+            errno = saved;
+        }
+        fd_ = fd;
     }
 
   private:
     int fd_ = -1;
 };
 
-}  // namespace rpinetboot::tftpd
+}  // namespace rpinetboot
