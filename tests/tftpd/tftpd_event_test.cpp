@@ -3,6 +3,10 @@
 // tests/tftpd/test_events.py checks the daemon's events after real transfers.
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
+#include "settings.h"
 #include "transfer_event.h"
 
 using rpinetboot::BootStep;
@@ -33,5 +37,26 @@ TEST_CASE("other names carry no identity") {
         INFO(name);
         CHECK(e.serial.empty());
         CHECK(e.mac.empty());
+    }
+}
+
+TEST_CASE("--events: none by default, validated like the library's sink spec") {
+    using namespace rpinetboot::tftpd;
+    auto parse = [](std::vector<std::string> args, Settings& s) {
+        args.insert(args.begin(), {"--config", "/dev/null", "--root", "/srv/tftp"});
+        return parseSettings(args, s);
+    };
+    Settings s;
+    REQUIRE(parse({}, s).status == ParseStatus::Ok);
+    CHECK(s.events == "none");
+    REQUIRE(parse({"--events", "json:/var/log/rpi-tftpd-events.jsonl"}, s).status ==
+            ParseStatus::Ok);
+    CHECK(s.events == "json:/var/log/rpi-tftpd-events.jsonl");
+    for (const char* bad : {"syslog", "json:", ""}) {
+        Settings t;
+        const auto r = parse({"--events", bad}, t);
+        INFO(bad);
+        CHECK(r.status == ParseStatus::Error);
+        CHECK(r.text.rfind("--events", 0) == 0);
     }
 }
