@@ -2,13 +2,14 @@
 """rpi-tftpd's boot events (--events json:PATH): one TFTP_FILE line per request, checked field by
 field after real transfers: a complete fetch with curl from a serial directory and from a MAC
 directory, a file that is not there, and the Pi bootloader's early terminate (tftp_pi_client).
-Also: the configuration-file key, the default (none: nothing written), and a bad value refused
+Also: the configuration-file key (kept across a reload), the default (none: nothing written), and a bad value refused
 at start-up with the option named.
 
 Loopback only."""
 
 import json
 import os
+import signal
 import tempfile
 import time
 import unittest
@@ -118,6 +119,16 @@ class Events(unittest.TestCase):
         self.assertEqual((e["file"], e["outcome"], e["bytes"]),
                          ("bootcode.bin", "ok", len(self.tree.data("root/bootcode.bin"))))
         self.assertNotIn("serial", e)
+        # A reload keeps the sink it started with (and says so): the file stays open.
+        other = self.events_path()
+        with open(d.config, "w") as f:
+            f.write(f"root = {self.tree.root}\nevents = json:{other}\n")
+        d.proc.signal(signal.SIGHUP)
+        netlab.wait_for(lambda: "--events and --user change only on restart" in d.log(),
+                        timeout=10, what="reload warning")
+        self.assertEqual(self.curl(d, FETCHED), 0)
+        self.assertEqual(self.wait_events(path, 2)[1]["file"], FETCHED)
+        self.assertFalse(os.path.exists(other))
 
     def test_default_is_none(self):
         d = lab.Daemon(self.tree)

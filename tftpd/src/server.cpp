@@ -214,14 +214,15 @@ void Server::reload() {
         return;
     }
     if (fresh.listen != settings_.listen || fresh.user != settings_.user ||
-        fresh.metricsListen != settings_.metricsListen) {
+        fresh.metricsListen != settings_.metricsListen || fresh.events != settings_.events) {
         LOG4CPLUS_WARN(logger(),
-                       "reload: listen addresses, --metrics-listen and --user change "
+                       "reload: listen addresses, --metrics-listen, --events and --user change "
                        "only on restart");
     }
     fresh.listen = settings_.listen;
     fresh.user = settings_.user;
     fresh.metricsListen = settings_.metricsListen;
+    fresh.events = settings_.events;
     settings_ = std::move(fresh);
     resolver_ = std::move(resolver);
     cache_.clear();
