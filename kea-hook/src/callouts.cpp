@@ -17,12 +17,14 @@
 #include <memory>
 
 #include "hook_config.h"
+#include "hook_events.h"
 #include "hook_log.h"
 #include "hook_stats.h"
 #include "kea_compat.h"
 #include "netboot_logic.h"
 #include "rom_hold.h"
 #include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/event_sink.h"
 #include "rpinetboot/option43.h"
 
 using isc::dhcp::Pkt4Ptr;
@@ -36,6 +38,15 @@ namespace {
 // Set by load(), cleared by unload(); Kea runs no callout concurrently with either.
 std::shared_ptr<const NetbootLogic> g_logic;
 std::shared_ptr<RomHolds> g_holds;
+// The boot events' queue (parameter "events"), or null: one test per Pi packet when off. Its
+// thread writes; a callout only moves an event into its ring, never waits (event_sink.h).
+std::unique_ptr<QueuedSink> g_events;
+// Room for a burst of a few hundred booting Pis, four events each; past it events are dropped.
+constexpr std::size_t kEventQueue = 4096;
+
+void emitEvent(BootStep step, const PiDecision& d, std::uint32_t address) {
+    if (QueuedSink* sink = g_events.get()) sink->push(dhcpEvent(step, d, address));
+}
 
 const char* const kContextKey = "rpi-netboot";
 // Marks, on the reply itself, an OFFER that buffer4_send must hold: Kea passes buffer4_send only
@@ -220,17 +231,26 @@ int load(LibraryHandle& handle) {
         const auto& cfg = logic->config();
         auto holds = std::make_shared<RomHolds>(
             HoldLimits{cfg.rom_hold_lifetime, cfg.rom_hold_max_unconfirmed});
+        std::unique_ptr<QueuedSink> events;
+        if (cfg.events.kind != SinkSpec::Kind::None) {
+            std::string error;
+            auto sink = makeSink(cfg.events, error);
+            if (!sink) throw ConfigError("parameter 'events': " + error);
+            events = std::make_unique<QueuedSink>(std::move(sink), kEventQueue);
+        }
         stats::reset();
         g_hold_in_buffer4_send = logic->config().hold_rom_offers && librariesFollow();
         if (g_hold_in_buffer4_send) handle.registerCallout("buffer4_send", holdInBuffer4Send);
         LOG_INFO(logger, RPI_NETBOOT_LOAD_OK)
             .arg(logic->config().summary() +
-                 (g_hold_in_buffer4_send ? " (ROM holds in buffer4_send: a library follows)" : ""));
+                 (g_hold_in_buffer4_send ? " (ROM holds in buffer4_send: a library follows)" : "") +
+                 (events ? " events to " + events->describe() : std::string()));
         if (logic->config().menu_text.find(kDefaultMenuText) == std::string::npos) {
             LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menu_text);
         }
         g_logic = std::move(logic);
         g_holds = std::move(holds);
+        g_events = std::move(events);
         return 0;
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_LOAD_FAILED).arg(e.what());
@@ -243,6 +263,7 @@ int load(LibraryHandle& handle) {
 int unload() {
     try {
         g_logic.reset();
+        g_events.reset();  // writes out what is queued, then stops its thread
         if (g_holds) g_holds->removeStats();
         g_holds.reset();
         stats::remove();
@@ -267,7 +288,14 @@ int pkt4_receive(CalloutHandle& handle) {
             *query, +[] { return logger.isDebugEnabled(kDebugPacket); });
         // Only a Pi's reply is patched, so only a Pi's decision travels to pkt4_send: the other
         // queries (most of them) cost Kea no callout context.
-        if (result.decision.is_pi) handle.setContext(kContextKey, result.decision);
+        if (result.decision.is_pi) {
+            handle.setContext(kContextKey, result.decision);
+            if (g_events) {
+                if (const auto step = receivedStep(query->getType())) {
+                    emitEvent(*step, result.decision, query->getCiaddr().toUint32());
+                }
+            }
+        }
         logReceive(*query, result);
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_receive").arg(e.what());
@@ -295,12 +323,18 @@ int pkt4_send(CalloutHandle& handle) {
         }
         handle.getArgument("response4", response);
         if (!response) return 0;
-        if (logic->needsRomHold(decision, *response)) {
+        const bool held = logic->needsRomHold(decision, *response);
+        if (held) {
             if (g_hold_in_buffer4_send) {
                 response->addClass(kHoldMark);
             } else if (const auto holds = g_holds; holds && !hold(*holds, decision, *response)) {
                 handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
                 return 0;
+            }
+        }
+        if (g_events) {
+            if (const auto step = sentStep(response->getType(), held)) {
+                emitEvent(*step, decision, response->getYiaddr().toUint32());
             }
         }
         const SendResult sent = logic->onSend(decision, *response);

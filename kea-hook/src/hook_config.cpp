@@ -140,6 +140,9 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
         } else if (key == "hold-rom-offers") {
             expectType(key, value, Element::boolean);
             cfg.hold_rom_offers = value->boolValue();
+        } else if (key == "events") {
+            std::string why;
+            if (!parseSinkSpec(stringOf(key, value), cfg.events, why)) fail(key, value, why);
         } else if (key == "rom-hold-lifetime") {
             cfg.rom_hold_lifetime = integerIn(key, value, kMinRomHoldLifetime, kMaxRomHoldLifetime);
         } else if (key == "rom-hold-max-unconfirmed") {
@@ -149,7 +152,7 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
                  "unknown parameter (expected tftp-server, menu-text, rom-padding, extra-ouis, "
                  "require-oui, allow-serials, allow-macs, clients, hold-rom-offers, "
                  "rom-hold-lifetime, "
-                 "rom-hold-max-unconfirmed)");
+                 "rom-hold-max-unconfirmed, events)");
         }
     }
     return cfg;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "rpinetboot/classify.h"
+#include "rpinetboot/event_sink.h"
 #include "rpinetboot/mac.h"
 #include "rpinetboot/option43.h"
 #include "rpinetboot/serial.h"
@@ -51,6 +52,9 @@ struct HookConfig {
     bool hold_rom_offers = true;
     std::uint32_t rom_hold_lifetime = kDefaultRomHoldLifetime;             // seconds
     std::uint32_t rom_hold_max_unconfirmed = kDefaultMaxUnconfirmedHolds;  // per subnet
+    // events: where DISCOVER/OFFER/REQUEST/ACK boot events of Pis go (README.md, "Boot events
+    // and bootloader logs"); the sink itself is opened by load().
+    SinkSpec events{SinkSpec::Kind::None, {}};
 
     // Parses `parameters` (null or a map). Throws ConfigError on any unknown key or bad value.
     static HookConfig parse(const isc::data::ConstElementPtr& parameters);

@@ -15,6 +15,7 @@
 #include "rpinetboot/util/unique_fd.h"
 #include "sanitize.h"
 #include "session.h"
+#include "transfer_event.h"
 
 namespace rpinetboot::tftpd {
 
@@ -124,6 +125,16 @@ bool Server::adoptListener(int fd, std::string& error) {
 }
 
 bool Server::openListeners(std::string& error) {
+    // Opened here, before privileges are dropped, like the sockets; a bad sink stops start-up.
+    SinkSpec sinkSpec;
+    if (!parseSinkSpec(settings_.events, sinkSpec, error)) return false;
+    if (auto sink = makeSink(sinkSpec, error)) {
+        // Room for bursts of a few hundred Pis; when full, events are dropped, never waited for.
+        events_ = std::make_unique<QueuedSink>(std::move(sink), 4096);
+        LOG4CPLUS_INFO(logger(), "boot events to " << events_->describe());
+    } else if (!error.empty()) {
+        return false;
+    }
     if (!settings_.metricsListen.empty() && !metricsHttp_.open(settings_.metricsListen, error)) {
         return false;
     }
@@ -203,14 +214,15 @@ void Server::reload() {
         return;
     }
     if (fresh.listen != settings_.listen || fresh.user != settings_.user ||
-        fresh.metricsListen != settings_.metricsListen) {
+        fresh.metricsListen != settings_.metricsListen || fresh.events != settings_.events) {
         LOG4CPLUS_WARN(logger(),
-                       "reload: listen addresses, --metrics-listen and --user change "
+                       "reload: listen addresses, --metrics-listen, --events and --user change "
                        "only on restart");
     }
     fresh.listen = settings_.listen;
     fresh.user = settings_.user;
     fresh.metricsListen = settings_.metricsListen;
+    fresh.events = settings_.events;
     settings_ = std::move(fresh);
     resolver_ = std::move(resolver);
     cache_.clear();
@@ -323,6 +335,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client
                                              << ": unsupported mode \"" << sanitize(req.mode, 16)
                                              << "\"");
+        refusedEvent(origin, req.filename, "unsupported mode", requestAt);
         replyError(l, origin, tftp::ErrorCode::IllegalOperation, "Only octet mode is supported");
         return;
     }
@@ -351,6 +364,8 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         metrics_.failed(denied ? FailReason::Access : FailReason::NotFound);
         LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client << ": "
                                              << resolved.reason);
+        refusedEvent(origin, req.filename, denied ? "access violation" : "file not found",
+                     requestAt);
         replyError(l, origin,
                    denied ? tftp::ErrorCode::AccessViolation : tftp::ErrorCode::FileNotFound,
                    denied ? "Access violation" : "File not found");
@@ -365,6 +380,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         ++(decision.perClient ? metrics_.refusedPerClient : metrics_.refusedTotal);
         LOG4CPLUS_INFO(logger(), "failed \"" << logName << "\" to " << origin.client
                                              << ": too many transfers (" << decision.reason << ")");
+        refusedEvent(origin, req.filename, "server busy", requestAt);
         replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
         return;
     }
@@ -386,6 +402,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         LOG4CPLUS_WARN(logger(),
                        "failed \"" << logName << "\" to " << origin.client << ": " << error);
         metrics_.failed(FailReason::Busy);
+        refusedEvent(origin, req.filename, "server busy", requestAt);
         replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
         return;
     }
@@ -422,10 +439,12 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     auto session = std::make_shared<Session>(*this, id, std::move(*socket), origin.client, file,
                                              reader_, params, negotiated.oack, logName, requestAt);
     session->setRequestKey(std::move(key));
+    if (events_) session->setRequest(req.filename);
     if (!poller_.add(session->fd(), id)) {
         LOG4CPLUS_WARN(logger(), "failed \"" << logName << "\" to " << origin.client
                                              << ": cannot watch its socket");
         metrics_.failed(FailReason::Busy);
+        refusedEvent(origin, req.filename, "server busy", requestAt);
         replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
         return;
     }
@@ -434,6 +453,19 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     policy_.started(id, clientIp, now);
     ++metrics_.started;
     session->start();
+}
+
+void Server::refusedEvent(const Origin& origin, const std::string& request, const char* error,
+                          Transfer::TimePoint requestAt) {
+    if (!events_) return;
+    auto e = tftpFileEvent(request, TransferPolicy::canonical(origin.client.address()).to_string());
+    e.bytes = 0;
+    e.durationUs = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Transfer::Clock::now() - requestAt)
+            .count());
+    e.outcome = Outcome::Failed;
+    e.error = error;
+    emitEvent(std::move(e));
 }
 
 std::string Server::renderMetrics() const {

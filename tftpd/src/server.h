@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "metrics_http.h"
 #include "path_resolver.h"
+#include "rpinetboot/event_sink.h"
 #include "rpinetboot/tftp/packet.h"
 #include "settings.h"
 #include "transfer_policy.h"
@@ -76,6 +77,14 @@ class Server {
     RecvBatch& ackBatch() { return acks_; }
     void progressed(std::uint64_t id, Transfer::TimePoint now) { policy_.progressed(id, now); }
     std::uint64_t countUnexpectedEnd() { return ++unexpectedEnds_; }
+    // One TFTP_FILE event (queued: never blocks this thread) when --events is not none.
+    bool eventsOn() const { return events_ != nullptr; }
+    void emitEvent(BootEvent&& event) {
+        if (events_) events_->push(std::move(event));
+    }
+    // The event of a request refused before any transfer started.
+    void refusedEvent(const Origin& origin, const std::string& request, const char* error,
+                      Transfer::TimePoint requestAt);
     void waitSignals();
     void waitHangup();
 
@@ -101,6 +110,7 @@ class Server {
     bool stopping_ = false;
     Metrics metrics_;
     MetricsHttp metricsHttp_;
+    std::unique_ptr<QueuedSink> events_;  // its destructor writes out what is queued
 };
 
 }  // namespace rpinetboot::tftpd

@@ -10,6 +10,7 @@
 #include "logging.h"
 #include "sanitize.h"
 #include "server.h"
+#include "transfer_event.h"
 
 namespace rpinetboot::tftpd {
 
@@ -243,10 +244,24 @@ void Session::countEnd(FailReason reason) {
     m.failed(reason);
 }
 
+void Session::report(Outcome outcome, std::uint64_t bytes, std::string error, std::string text) {
+    if (!server_.eventsOn()) return;
+    auto e = tftpFileEvent(request_, TransferPolicy::canonical(client_.address()).to_string());
+    e.bytes = bytes;
+    e.durationUs = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Transfer::Clock::now() - requestAt_)
+            .count());
+    e.outcome = outcome;
+    e.error = std::move(error);
+    e.text = std::move(text);
+    server_.emitEvent(std::move(e));
+}
+
 void Session::abort(const char* why, FailReason reason) {
     if (done_) return;
     LOG4CPLUS_DEBUG(logger(), "\"" << logName_ << "\" to " << client_ << " dropped: " << why);
     countEnd(reason);
+    report(Outcome::Failed, transfer_.bytesAcked(), why);
     done_ = true;
     timer_.cancel();
     socket_.close();  // leaves the TransferPoller's set
@@ -267,6 +282,7 @@ void Session::finish(const char* detail, bool byIcmp) {
                                                << " ms, blksize " << params_.blockSize
                                                << ", window " << params_.windowSize << ", "
                                                << transfer_.retransmits() << " retransmits");
+            report(Outcome::Ok, file_->size(), {});
             break;
         case Transfer::Status::TimedOut:
             countEnd(FailReason::Timeout);
@@ -276,6 +292,8 @@ void Session::finish(const char* detail, bool byIcmp) {
                                                  << " ms, " << transfer_.retransmits()
                                                  << " retransmits"
                                                  << (transfer_.halfOpen() ? " (half-open)" : ""));
+            report(Outcome::Failed, transfer_.bytesAcked(),
+                   transfer_.halfOpen() ? "timed out (half-open)" : "timed out");
             break;
         case Transfer::Status::ClientError:
         case Transfer::Status::Running:
@@ -288,6 +306,10 @@ void Session::finish(const char* detail, bool byIcmp) {
                                                      << transfer_.bytesAcked() << " bytes"
                                                      << (detail ? ": " : "")
                                                      << (detail ? detail : ""));
+                // Reported as ok: the file is there and the Pi only asked its size.
+                report(
+                    Outcome::Ok, transfer_.bytesAcked(), {},
+                    std::string("early terminate") + (detail ? ": " : "") + (detail ? detail : ""));
             } else {
                 // Not the Pi's pattern: a client that gave up mid-file, or someone who can see
                 // the traffic ending it. Worth a line and a count.
@@ -298,6 +320,10 @@ void Session::finish(const char* detail, bool byIcmp) {
                                     << (detail ? ": " : "") << (detail ? detail : "")
                                     << " (unexpected ends so far: " << server_.countUnexpectedEnd()
                                     << ")");
+                report(Outcome::Failed, transfer_.bytesAcked(),
+                       fileChanged_ ? std::string("file changed while being served")
+                                    : std::string("ended by client") + (detail ? ": " : "") +
+                                          (detail ? detail : ""));
             }
             break;
     }

@@ -13,6 +13,7 @@
 #include "file_cache.h"
 #include "file_stream.h"
 #include "metrics.h"
+#include "rpinetboot/boot_event.h"
 #include "rpinetboot/tftp/packet.h"
 #include "transfer.h"
 #include "transfer_socket.h"
@@ -44,6 +45,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // The request that started this transfer, to recognise a client's retransmitted RRQ.
     void setRequestKey(std::string key) { requestKey_ = std::move(key); }
     const std::string& requestKey() const { return requestKey_; }
+    // The file name as the client sent it, for the boot event.
+    void setRequest(std::string name) { request_ = std::move(name); }
 
   private:
     void onPacket(ByteSpan packet, Transfer::TimePoint now);
@@ -55,6 +58,9 @@ class Session : public std::enable_shared_from_this<Session> {
     void finish(const char* detail, bool byIcmp = false);
     // Counts how it ended (finish and abort).
     void countEnd(FailReason reason);
+    // Its TFTP_FILE boot event, when the server has an event sink.
+    void report(Outcome outcome, std::uint64_t bytes, std::string error, std::string text = {});
+    std::string request_;  // the name as the client sent it (the event's identity comes from it)
 
     Server& server_;
     std::uint64_t id_;

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "negotiation.h"
+#include "rpinetboot/event_sink.h"
 #include "rpinetboot/util/decimal.h"
 
 namespace po = boost::program_options;
@@ -144,6 +145,11 @@ po::options_description describe() {
          "Serve Prometheus metrics over HTTP at http://ADDR:PORT/metrics (ADDR:PORT or "
          "[ADDR6]:PORT; the port is required). Bound before privileges are dropped; a port in "
          "use is a startup error. Default: off.")  //
+        ("events", po::value<std::string>(),
+         "Where one TFTP_FILE boot event per request goes (client address, the Pi's serial or "
+         "MAC from the request's directory, file, bytes, duration, outcome): auto, journal, "
+         "stderr, json:PATH or none. Opened before privileges are dropped; changes on restart. "
+         "Default: none.")  //
         ("log-level", po::value<std::string>(),
          "trace, debug, info, warn or error. Probes (a client's early terminate) are logged at "
          "debug, transfers at info. Default: info.");
@@ -306,6 +312,15 @@ ParseResult parseSettings(const std::vector<std::string>& args, Settings& out) {
                              (m[0] != '[' && std::count(m.begin(), m.end(), ':') == 1);
         if (!hasPort || !splitListen(m)) {
             error = "bad --metrics-listen value (ADDR:PORT or [ADDR6]:PORT): " + m;
+            return result;
+        }
+    }
+    if (vm.count("events")) {
+        s.events = vm["events"].as<std::string>();
+        SinkSpec spec;
+        std::string why;
+        if (!parseSinkSpec(s.events, spec, why)) {
+            error = "--" + why;  // "--events: ... is not auto, journal, ..."
             return result;
         }
     }

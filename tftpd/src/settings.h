@@ -31,7 +31,8 @@ struct Settings {
     std::uint64_t maxCachedFileBytes = 64ull << 20;
     int receiveBuffer = 8 << 20;
     std::string logLevel = "info";
-    std::string metricsListen;  // empty: no /metrics endpoint
+    std::string metricsListen;    // empty: no /metrics endpoint
+    std::string events = "none";  // where TFTP_FILE boot events go (rpinetboot::parseSinkSpec)
 };
 
 enum class ParseStatus { Ok, Help, Version, Error };
