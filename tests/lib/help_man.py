@@ -191,9 +191,10 @@ def check_program(binary, config=None, foreign=()):
             expect(key in declared, f"{config}: {key} is not an option of {program}")
             default = defaults.get(key)
             # A commented-out key documents the default; a boolean sample shows how to turn the
-            # switch, and a default in words ("0.0.0.0:69 and [::]:69") is not one value.
+            # switch, a sample of a feature that is off by default shows how to turn it on, and
+            # a default in words ("0.0.0.0:69 and [::]:69") is not one value.
             if (commented and default is not None and " " not in default and
-                    value not in ("true", "false")):
+                    default != "off" and value not in ("true", "false")):
                 expect(value == default,
                        f"{config}: #{key} = {value}, but --help says Default: {default}")
     summary = (f"ok: {program}: {len(declared)} options agree in --help, the man page, "

@@ -40,7 +40,7 @@ TEST_CASE("other names carry no identity") {
     }
 }
 
-TEST_CASE("--events: none by default, validated like the library's sink spec") {
+TEST_CASE("the events option: none by default, validated like the library's sink spec") {
     using namespace rpinetboot::tftpd;
     auto parse = [](std::vector<std::string> args, Settings& s) {
         args.insert(args.begin(), {"--config", "/dev/null", "--root", "/srv/tftp"});
