@@ -8,9 +8,14 @@ CMAKE_ARGS ?=
 KEA_SUITES ?= trixie sid
 KEA_BUILDS := $(addprefix build-,$(KEA_SUITES))
 KEA_MATRIX_TARGETS ?=
+# Debian releases whose packages `make deb` builds in their chroot besides this machine's; `make
+# test` builds them into $(BUILD)/deb-<suite>/ for the ctest debian_packages_<suite>, which installs
+# and autopkgtests them in that chroot.
+DEB_SUITES ?= trixie
+DEB_TEST_DIRS := $(addprefix $(BUILD)/deb-,$(DEB_SUITES))
 
 .PHONY: all deps build build-asan test test-unit format format-check demo bench deb clean \
-        kea-matrix kea-matrix-unit $(KEA_BUILDS)
+        kea-matrix kea-matrix-unit $(KEA_BUILDS) $(DEB_TEST_DIRS)
 
 all: build
 
@@ -49,12 +54,15 @@ format-check: deps
 # kea-matrix: the hook's integration tests also run against Kea 2.6 and 3.0 (build-trixie/sid);
 # they need only the hook from those trees (`make kea-matrix-unit` builds and tests the rest).
 test: KEA_MATRIX_TARGETS = rpinetboot_kea_hook
-test: format-check build build-asan kea-matrix
+test: format-check build build-asan kea-matrix $(DEB_TEST_DIRS)
 	ctest --test-dir $(ASAN_BUILD) -L 'unit|fuzz' --output-on-failure
 	@# The report ends with the Kea versions the hook's integration tests ran against.
 	ctest --test-dir $(BUILD) --output-on-failure --output-junit $(abspath $(BUILD))/ctest-junit.xml; \
 	    status=$$?; /usr/bin/python3 tests/hook/kea_versions.py $(BUILD)/ctest-junit.xml || status=1; \
 	    exit $$status
+
+$(DEB_TEST_DIRS): $(BUILD)/deb-%: deps
+	scripts/build-debs.sh --suite $* --out $@ --jobs $(JOBS)
 
 test-unit: build
 	ctest --test-dir $(BUILD) -L unit --output-on-failure
@@ -67,7 +75,6 @@ bench: build
 
 # Packages for this machine's Debian (Kea 2.2 on Debian 12) and for each of DEB_SUITES, built in
 # its chroot (build-deb-<suite>/); each depends on exactly the Kea it was built against.
-DEB_SUITES ?= trixie
 deb: deps
 	scripts/build-debs.sh
 	for s in $(DEB_SUITES); do scripts/build-debs.sh --suite $$s || exit 1; done

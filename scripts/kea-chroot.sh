@@ -13,7 +13,7 @@
 #       exclusive flock on <cache>/<suite>.lock: concurrent callers wait for one build. The mirror
 #       is the Debian one this machine's apt sources name, read now (see debian_mirror below), or
 #       $RPI_NETBOOT_DEBIAN_MIRROR. Services never start inside: a policy-rc.d refuses them.
-#   kea-chroot.sh run [--bind DIR]... SUITE -- CMD [ARG...]
+#   kea-chroot.sh run [--ephemeral] [--bind DIR]... SUITE -- CMD [ARG...]
 #       Runs CMD inside the chroot (ensuring it first), in a private mount namespace with /proc,
 #       /sys, /dev (and /dev/pts, /dev/shm) mounted, a fresh tmpfs on /tmp and /run, Kea's
 #       /run/kea (0750), /var/log/kea and /var/lib/kea in place, and these host directories
@@ -26,6 +26,9 @@
 #       CMD that network namespace (/sys is mounted afresh inside, so it shows the namespace's
 #       interfaces). Kea's path variables (KEA_CONTROL_SOCKET_DIR, KEA_LOG_FILE_DIR, ...) pass
 #       through the environment unchanged. The exit status is CMD's.
+#       --ephemeral: CMD sees the chroot through an overlay whose writable layer is a tmpfs of
+#       that mount namespace, so whatever it changes (packages it installs, users it adds) is
+#       gone when it exits and the cached chroot stays as built.
 #   kea-chroot.sh build SUITE BUILDDIR [TARGET...]
 #       Configures this source tree in BUILDDIR (relative paths are taken from the current
 #       directory; it must lie inside a bound directory, normally the checkout, e.g. build-sid)
@@ -178,11 +181,21 @@ ensure() {
     echo "$dir"
 }
 
-# Inside the private mount namespace: mount, bind, chroot, exec. Arguments: ROOT CWD N
+# Inside the private mount namespace: mount, bind, chroot, exec. Arguments: ROOT CWD EPHEMERAL N
 # BIND_1..BIND_N CMD...
 inner() {
-    local root=$1 cwd=$2 n=$3
-    shift 3
+    local root=$1 cwd=$2 ephemeral=$3 n=$4
+    shift 4
+    if [ "$ephemeral" = 1 ]; then
+        # The overlay's layers live on a tmpfs mounted (in this namespace only) on a fixed, empty
+        # directory of the cache, so nothing is left behind on the host when CMD exits.
+        local ov=$CACHE/.ephemeral
+        mkdir -p "$ov"
+        mount -t tmpfs -o mode=0755 tmpfs "$ov"
+        mkdir "$ov/upper" "$ov/work" "$ov/root"
+        mount -t overlay overlay -o "lowerdir=$root,upperdir=$ov/upper,workdir=$ov/work" "$ov/root"
+        root=$ov/root
+    fi
     local binds=("${@:1:n}")
     shift "$n"
     mount -t proc proc "$root/proc"
@@ -205,9 +218,13 @@ inner() {
 }
 
 run() {
-    local binds=()
+    local binds=() ephemeral=0
     while [ $# -gt 0 ]; do
         case "$1" in
+        --ephemeral)
+            ephemeral=1
+            shift
+            ;;
         --bind)
             [ $# -ge 2 ] || usage
             [ -d "$2" ] || die "--bind $2: not a directory"
@@ -231,7 +248,7 @@ run() {
     esac
     [ "$(id -u)" -eq 0 ] || die "run needs root (mount namespaces, chroot)"
     exec unshare --mount --propagation private -- "${BASH_SOURCE[0]}" __inner "$root" "$cwd" \
-        "${#binds[@]}" "${binds[@]}" "$@"
+        "$ephemeral" "${#binds[@]}" "${binds[@]}" "$@"
 }
 
 build() {
