@@ -521,7 +521,8 @@ def markdown(data):
         "memory, nothing else), i.e. against the kernel's own UDP cost; MB/s = file data / wall "
         "time; RRQ p99 = request to first answer; re-sent/MB = server datagrams beyond those the "
         "Pis needed (0 expected without loss); loadgen = the generator's largest share of one "
-        "core in any run (near 1: it set the pace) and its own CPU per MB. Blksize {BLKSIZE}; loopback in a network namespace.", ""]
+        "core in any run (near 1: it set the pace) and its own CPU per MB. "
+        f"Blksize {BLKSIZE}; loopback in a network namespace.", ""]
     for w, text in p["workloads"].items():
         lines.append(f"- **{w}**: {text}.")
     lines.append("")
