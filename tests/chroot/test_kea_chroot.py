@@ -140,7 +140,9 @@ class ChrootTest(unittest.TestCase):
                 self.assertEqual(cwd, os.path.realpath(work))
                 self.assertEqual(marker, "from the host")
                 self.assertEqual(os.readlink(f"/proc/{p.pid}/root"), self.root)
-                self.assertEqual(os.path.basename(os.readlink(f"/proc/{p.pid}/exe")), "sleep")
+                # `out` appears just before the shell execs sleep: wait for the exec.
+                netlab.wait_for(lambda: os.path.basename(os.readlink(f"/proc/{p.pid}/exe")) ==
+                                "sleep", timeout=10, what="the shell's exec of sleep")
                 # Its mounts are in its own namespace, not in this one.
                 self.assertNotEqual(os.readlink(f"/proc/{p.pid}/ns/mnt"),
                                     os.readlink("/proc/self/ns/mnt"))
