@@ -337,7 +337,7 @@ int pkt4_send(CalloutHandle& handle) {
                 emitEvent(*step, decision, response->getYiaddr().toUint32());
             }
         }
-        const SendResult sent = logic->onSend(decision, *response);
+        const SendResult sent = logic->onSend(decision, *response, query.get());
         if (!sent.patched) return 0;
         stats::add(stats::kAnswered);
         if (!sent.tftp_server) {

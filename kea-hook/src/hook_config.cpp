@@ -6,6 +6,7 @@
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/option43.h"
 #include "rpinetboot/oui.h"
+#include "tftp_nodes_config.h"
 
 namespace rpinetboot::kea {
 
@@ -147,12 +148,14 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
             cfg.rom_hold_lifetime = integerIn(key, value, kMinRomHoldLifetime, kMaxRomHoldLifetime);
         } else if (key == "rom-hold-max-unconfirmed") {
             cfg.rom_hold_max_unconfirmed = integerIn(key, value, 1, kMaxMaxUnconfirmedHolds);
+        } else if (key == "tftp-groups") {
+            cfg.tftp_groups = parseTftpGroups(key, value);
         } else {
             fail(key, value,
                  "unknown parameter (expected tftp-server, menu-text, rom-padding, extra-ouis, "
                  "require-oui, allow-serials, allow-macs, clients, hold-rom-offers, "
                  "rom-hold-lifetime, "
-                 "rom-hold-max-unconfirmed, events)");
+                 "rom-hold-max-unconfirmed, events, tftp-groups)");
         }
     }
     return cfg;
@@ -171,6 +174,7 @@ std::string HookConfig::summary() const {
         << " hold-rom-offers=" << (hold_rom_offers ? "true" : "false")
         << " rom-hold-lifetime=" << rom_hold_lifetime
         << " rom-hold-max-unconfirmed=" << rom_hold_max_unconfirmed;
+    if (!tftp_groups.empty()) out << " tftp-groups=" << describeTftpGroups(tftp_groups);
     return out.str();
 }
 

@@ -11,12 +11,14 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "rpinetboot/classify.h"
 #include "rpinetboot/event_sink.h"
 #include "rpinetboot/mac.h"
 #include "rpinetboot/option43.h"
 #include "rpinetboot/serial.h"
+#include "tftp_nodes.h"
 
 namespace rpinetboot::kea {
 
@@ -55,6 +57,9 @@ struct HookConfig {
     // events: where DISCOVER/OFFER/REQUEST/ACK boot events of Pis go (README.md, "Boot events
     // and bootloader logs"); the sink itself is opened by load().
     SinkSpec events{SinkSpec::Kind::None, {}};
+    // tftp-groups: several rpi-tftpd nodes, chosen per subnet, class or serial range and spread
+    // by serial (tftp_nodes.h). Empty: option 66 as before (clients, tftp-server, option 54).
+    std::vector<TftpNodeGroup> tftp_groups;
 
     // Parses `parameters` (null or a map). Throws ConfigError on any unknown key or bad value.
     static HookConfig parse(const isc::data::ConstElementPtr& parameters);

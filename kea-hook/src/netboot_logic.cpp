@@ -116,6 +116,7 @@ NetbootLogic::NetbootLogic(HookConfig config)
       option43_plain_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_plain_)),
       option43_padded_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_padded_)),
       option60_(textOption(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, std::string(kReplyVendorClass))),
+      tftp_nodes_(config_.tftp_groups),
       class_all_(kClassAll),
       class_rom3_(className(PiModel::Rom3)),
       class_bootcode_(className(PiModel::Bootcode)),
@@ -130,6 +131,12 @@ NetbootLogic::NetbootLogic(HookConfig config)
         client_tftp_servers_.emplace(serial,
                                      TftpServer{server, textOption(isc::dhcp::DHO_TFTP_SERVER_NAME,
                                                                    tftpServerText(server))});
+    }
+    for (const auto& group : config_.tftp_groups) {
+        for (const auto& node : group.nodes) {
+            tftp_node_options66_.emplace(node.address, textOption(isc::dhcp::DHO_TFTP_SERVER_NAME,
+                                                                  tftpServerText(node.address)));
+        }
     }
 }
 
@@ -247,10 +254,18 @@ Bytes NetbootLogic::option43For(PiModel cls) const {
 }
 
 std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDecision& d,
-                                                                    Pkt4& response) const {
+                                                                    Pkt4& response,
+                                                                    Pkt4& query) const {
     if (d.serial) {
         auto it = client_tftp_servers_.find(*d.serial);
         if (it != client_tftp_servers_.end()) return it->second;
+    }
+    if (!tftp_nodes_.empty()) {
+        TftpNodeQuery q{d.serial, d.mac, response.getYiaddr().toUint32(),
+                        [&query](const std::string& name) { return query.inClass(name); }};
+        if (const auto choice = tftp_nodes_.select(q)) {
+            return TftpServer{choice->address, tftp_node_options66_.at(choice->address)};
+        }
     }
     if (default_tftp_server_) return default_tftp_server_;
     OptionScratch scratch;
@@ -274,7 +289,7 @@ isc::dhcp::OptionPtr NetbootLogic::serverOption66(std::uint32_t address) const {
     return opt;
 }
 
-SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {
+SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response, Pkt4* query) const {
     SendResult result;
     if (!d.is_pi) return result;
     const auto type = response.getType();
@@ -284,7 +299,7 @@ SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response) const {
     result.option43 = pad ? &option43_padded_ : &option43_plain_;
     replaceOption(response, pad ? option43_padded_opt_ : option43_plain_opt_);
     replaceOption(response, option60_);
-    if (const auto server = tftpServerFor(d, response)) {
+    if (const auto server = tftpServerFor(d, response, query ? *query : response)) {
         result.tftp_server = server->address;
         replaceOption(response, server->option66);
     }

@@ -16,6 +16,7 @@
 #include "hook_config.h"
 #include "rpinetboot/classify.h"
 #include "rpinetboot/span.h"
+#include "tftp_nodes.h"
 
 namespace rpinetboot::kea {
 
@@ -67,8 +68,10 @@ class NetbootLogic {
     bool taggedPi(isc::dhcp::Pkt4& query) const { return query.inClass(class_all_); }
 
     // pkt4_send. Writes options 43, 60 and 66 into an OFFER or ACK for a Pi decision, replacing
-    // any Kea put there; touches nothing otherwise.
-    SendResult onSend(const PiDecision& decision, isc::dhcp::Pkt4& response) const;
+    // any Kea put there; touches nothing otherwise. tftp-groups' client-class selectors test the
+    // query's classes (the response's when no query is given).
+    SendResult onSend(const PiDecision& decision, isc::dhcp::Pkt4& response,
+                      isc::dhcp::Pkt4* query = nullptr) const;
 
     // Whether this reply's address must be held in the lease database (a ROM3 OFFER).
     bool needsRomHold(const PiDecision& decision, const isc::dhcp::Pkt4& response) const;
@@ -83,9 +86,10 @@ class NetbootLogic {
         std::uint32_t address;  // host order
         isc::dhcp::OptionPtr option66;
     };
-    // A per-serial override, else tftp-server, else the reply's own option 54.
-    std::optional<TftpServer> tftpServerFor(const PiDecision& decision,
-                                            isc::dhcp::Pkt4& response) const;
+    // A per-serial override, else a tftp-groups node, else tftp-server, else the reply's own
+    // option 54.
+    std::optional<TftpServer> tftpServerFor(const PiDecision& decision, isc::dhcp::Pkt4& response,
+                                            isc::dhcp::Pkt4& query) const;
     // Option 66 naming a reply's own server (no tftp-server configured): built once per server
     // address and shared, like the options above. A server has few addresses; past the bound
     // (never reached in practice) it is built per reply instead.
@@ -101,6 +105,8 @@ class NetbootLogic {
     isc::dhcp::OptionPtr option43_plain_opt_, option43_padded_opt_, option60_;
     std::optional<TftpServer> default_tftp_server_;
     std::map<Serial, TftpServer> client_tftp_servers_;
+    TftpNodeSelector tftp_nodes_;
+    std::map<std::uint32_t, isc::dhcp::OptionPtr> tftp_node_options66_;  // one per node address
     // Kea's addClass takes a std::string: made once, not per packet.
     std::string class_all_;
     std::string class_rom3_, class_bootcode_, class_pi4_, class_pi5_;
