@@ -218,6 +218,83 @@ class TftpNodes(unittest.TestCase):
             self.assert_boots(pi, results[pi.serial], expect[pi.serial])
 
 
+EXAMPLE = "kea-dhcp4-tftp-nodes.conf"
+EXAMPLE_HOOK = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_rpi_netboot.so"
+EXAMPLE_FILES = {"leases": "/var/lib/kea/kea-leases4.csv", "log": "/var/log/kea/kea-dhcp4.log",
+                 "socket": "/run/kea/kea4-ctrl-socket"}
+
+
+class ExampleTest(unittest.TestCase):
+    """examples/kea-dhcp4-tftp-nodes.conf, loaded as written by the real kea-dhcp4 (paths moved
+    as test_hook_config's example test moves them), answers Pis as its comments say, and its
+    drain procedure (edit "drain", config-reload) moves only the drained node's Pis."""
+
+    def test_example_spreads_and_drains(self):
+        with open(os.path.join(netlab.source_dir(), "examples", EXAMPLE)) as f:
+            text = f.read()
+        for path in [EXAMPLE_HOOK] + list(EXAMPLE_FILES.values()):
+            self.assertEqual(text.count(path), 1, path)
+        lab = keatest.Lab(server_ifname="eth0")
+        kea = None
+        paths = keatest.INSTALL.new_paths()
+        try:
+            if keatest.INSTALL.chroot:
+                paths.hook(dest=EXAMPLE_HOOK)
+                for attr, path in EXAMPLE_FILES.items():
+                    setattr(paths, attr, path)
+            else:
+                for old, new in ((EXAMPLE_HOOK, paths.hook()), (EXAMPLE_FILES["leases"], paths.leases),
+                                 (EXAMPLE_FILES["log"], paths.log),
+                                 (EXAMPLE_FILES["socket"], paths.socket)):
+                    text = text.replace(old, new)
+            path = os.path.join(paths.tmp, "kea-dhcp4.conf")
+            with open(path, "w") as f:
+                f.write(text)
+            checked = lab.server.exec(keatest.INSTALL.argv(["-t", path], paths), check=False,
+                                      timeout=30)
+            self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
+            kea = keatest.KeaServer(lab, config_text=text, paths=paths).wait_ready()
+            self.assertIn("tftp-groups=2 groups, 3 nodes", kea.log())
+
+            spread = ["192.0.2.10", "192.0.2.11"]
+            pis = [Pi("pi4", f"5e0000{i:02x}", f"dc:a6:32:5e:00:{i:02x}", None) for i in range(6)]
+            pis += [Pi("rom3", f"005e01{i:02x}", f"b8:27:eb:5e:01:{i:02x}", None) for i in range(4)]
+            staged = Pi("pi5", "d0000042", "2c:cf:67:00:00:42", None)
+
+            def node_of(pi, xid):
+                replies = lab.exchange(*keatest.pi(pi.model, pi.mac, pi.serial, xid=xid))
+                self.assertTrue(replies, kea.log()[-3000:])
+                served = {bytes.fromhex(keatest.options(r)[66]).decode() for r in replies}
+                self.assertEqual(len(served), 1, served)  # OFFER and ACK name the same node
+                return served.pop()
+
+            before = {pi.serial: node_of(pi, f"{0x1000 + i:08x}") for i, pi in enumerate(pis)}
+            for pi in pis:
+                self.assertEqual(before[pi.serial], expected_node(pi, spread), pi.serial)
+            self.assertEqual(set(before.values()), set(spread))
+            self.assertEqual(node_of(staged, "00002000"), "192.0.2.12")  # the serial range
+
+            # The drain, as the file's comment says: "drain": true, then config-reload.
+            drained = text.replace('"drain": false', '"drain": true')
+            self.assertEqual(drained.count('"drain": true'), 1)
+            with open(kea.config_path, "w") as f:
+                f.write(drained)
+            res = kea.command("config-reload")
+            self.assertEqual(res["result"], 0, res)
+            self.assertIn("drained: 192.0.2.11", kea.log())
+            for i, pi in enumerate(pis):
+                node = node_of(pi, f"{0x3000 + i:08x}")
+                self.assertEqual(node, "192.0.2.10", pi.serial)  # B's Pis moved, A's stayed
+            self.assertEqual(node_of(staged, "00004000"), "192.0.2.12")
+            self.assertNotIn("ERROR", kea.log())
+        finally:
+            if kea:
+                kea.stop()
+            else:
+                paths.remove()
+            lab.close()
+
+
 if __name__ == "__main__":
     keatest.require()
     probelab.require()
