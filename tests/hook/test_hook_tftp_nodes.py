@@ -4,7 +4,9 @@ nodes"): two rpi-tftpd instances serve one tree (shared storage is only a direct
 a storm of emulated Pis (rpi-netboot-probe, every model) is spread over both by serial, or by
 MAC for the Pi 3B ROM; node B is stopped midway: the Pis option 66 sends to B fail visibly
 (tftp-unreachable), the others boot; B is drained with a config reload, after which every Pi
-boots from A and only B's Pis changed node.
+boots from A and only B's Pis changed node. Also: the group selectors (a class Kea evaluates,
+the hook's stage classes, subnets, the tftp-server fallback) and examples/kea-dhcp4-tftp-nodes.conf
+loaded as written, with its drain procedure.
 
 The node each Pi must get is computed here independently of the hook (rendezvous hashing with
 SplitMix64's finaliser, kea-hook/src/tftp_nodes.h), so a hook that spread differently, or moved
@@ -216,6 +218,45 @@ class TftpNodes(unittest.TestCase):
         results = self.storm(WAVE2)
         for pi in WAVE2:
             self.assert_boots(pi, results[pi.serial], expect[pi.serial])
+
+
+class Selectors(unittest.TestCase):
+    """Group selectors inside the real kea-dhcp4: a class Kea evaluates from its own "test"
+    expression (seen by the hook at pkt4_send), the hook's stage classes, and subnet prefixes;
+    first match wins; Pis no group matches get tftp-server."""
+
+    def test_class_subnet_and_fallback(self):
+        lab = keatest.Lab()
+        kea = None
+        try:
+            classes = [{"name": "LAB_B", "test": "pkt4.mac == 0xdca632770001"}]
+            params = {"tftp-server": "192.0.2.9", "tftp-groups": [
+                {"client-class": "LAB_B", "nodes": ["192.0.2.12"]},
+                {"client-class": "RPI_NETBOOT_PI5", "subnet": "192.0.2.0/24",
+                 "nodes": ["192.0.2.13"]},
+                {"subnet": "198.51.100.0/24", "nodes": ["192.0.2.14"]}]}
+            kea = keatest.KeaServer(lab, hook_params=params, classes=classes).wait_ready()
+
+            def node_of(model, mac, serial, xid):
+                replies = lab.exchange(*keatest.pi(model, mac, serial, xid=xid))
+                self.assertTrue(replies, kea.log()[-3000:])
+                served = {bytes.fromhex(keatest.options(r)[66]).decode() for r in replies}
+                self.assertEqual(len(served), 1, served)
+                return served.pop()
+
+            self.assertEqual(node_of("pi4", "dc:a6:32:77:00:01", "77000001", "00005001"),
+                             "192.0.2.12")  # Kea's own class
+            self.assertEqual(node_of("pi5", "dc:a6:32:77:00:01", "77000002", "00005002"),
+                             "192.0.2.12")  # in both: the first group
+            self.assertEqual(node_of("pi5", "2c:cf:67:77:00:03", "77000003", "00005003"),
+                             "192.0.2.13")  # stage class and subnet
+            # A Pi 4 of neither class, offered 192.0.2.x (not 198.51.100.0/24): tftp-server.
+            self.assertEqual(node_of("pi4", "dc:a6:32:77:00:04", "77000004", "00005004"),
+                             "192.0.2.9")
+        finally:
+            if kea:
+                kea.stop()
+            lab.close()
 
 
 EXAMPLE = "kea-dhcp4-tftp-nodes.conf"
