@@ -79,7 +79,7 @@ TEST_CASE("the weights are fixed arithmetic: known values") {
     CHECK(TftpNodeSelector::weight(0x2b827eb123456ULL, kB) == 0xa9b4ae4f75031e3fULL);
 }
 
-TEST_CASE("spreading is deterministic and even; draining moves only the drained node's Pis") {
+TEST_CASE("spreading is deterministic and even, and draining moves only the drained node's Pis") {
     const TftpNodeSelector all({group({kA, kB, kC})});
     TftpNodeGroup drained_b = group({kA, kB, kC});
     drained_b.nodes[1].drain = true;
@@ -134,7 +134,7 @@ TEST_CASE("a Pi without a serial is spread by its MAC") {
     CHECK(count[kB] > 60);
 }
 
-TEST_CASE("the first group a Pi matches decides; selectors combine") {
+TEST_CASE("the first group a Pi matches decides, and its selectors combine") {
     TftpNodeGroup by_serial = group({kA});
     by_serial.serial_first = Serial(0x10000000);
     by_serial.serial_last = Serial(0x1fffffff);
