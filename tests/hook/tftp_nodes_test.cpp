@@ -235,7 +235,7 @@ TEST_CASE("bad tftp-groups refuse the configuration, naming the parameter") {
     };
     for (const auto& [json, expected] : cases) {
         INFO(json);
-        CHECK_THAT(errorOf(json), Contains(expected));
+        CHECK_THAT(errorOf(json), Contains(std::string(expected)));
     }
     CHECK_THAT(errorOf(R"({"tftp-group": []})"), Contains("tftp-groups"));  // listed as known
 }
