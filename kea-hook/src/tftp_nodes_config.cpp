@@ -140,7 +140,10 @@ std::string describeTftpGroups(const std::vector<TftpNodeGroup>& groups) {
             if (node.drain) drained += (drained.empty() ? "" : " ") + ipv4ToString(node.address);
         }
     }
-    return std::to_string(groups.size()) + " groups, " + std::to_string(nodes) + " nodes" +
+    const auto count = [](std::size_t n, const char* what) {
+        return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+    };
+    return count(groups.size(), "group") + ", " + count(nodes, "node") +
            (drained.empty() ? std::string() : ", drained: " + drained);
 }
 

@@ -15,7 +15,7 @@ namespace rpinetboot::kea {
 std::vector<TftpNodeGroup> parseTftpGroups(const std::string& name,
                                            const isc::data::ConstElementPtr& value);
 
-// "2 groups, 5 nodes, 1 drained (192.0.2.3)": one part of HookConfig::summary().
+// "2 groups, 5 nodes, drained: 192.0.2.3": one part of HookConfig::summary().
 std::string describeTftpGroups(const std::vector<TftpNodeGroup>& groups);
 
 }  // namespace rpinetboot::kea

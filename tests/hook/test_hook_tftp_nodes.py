@@ -167,7 +167,7 @@ class TftpNodes(unittest.TestCase):
         # tftp-server stays set: the group takes precedence over it for every Pi it matches.
         self.setup.start_kea(PIS, hook_params={"tftp-groups": [{"nodes": both}]})
         log = self.setup.kea.log()
-        self.assertIn("tftp-groups=1 groups, 2 nodes", log)
+        self.assertIn("tftp-groups=1 group, 2 nodes", log)
 
         expect = {pi.serial: expected_node(pi, both) for pi in PIS}
         for wave in (WAVE1, WAVE2):  # each wave has Pis on both nodes, ROM Pis among them

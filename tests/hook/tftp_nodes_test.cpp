@@ -12,6 +12,7 @@
 #include "rpinetboot/discover.h"
 #include "rpinetboot/util/ipv4.h"
 #include "tftp_nodes.h"
+#include "tftp_nodes_config.h"
 
 using namespace rpinetboot;
 using namespace rpinetboot::kea;
@@ -193,6 +194,7 @@ TEST_CASE("tftp-groups is parsed") {
     CHECK((g1.nodes[2].address == kC && !g1.nodes[2].drain));
     CHECK_THAT(cfg.summary(),
                Catch::Matchers::Contains("tftp-groups=2 groups, 4 nodes, drained: 192.0.2.2"));
+    CHECK(describeTftpGroups({group({kA})}) == "1 group, 1 node");
     // Unused, the summary is what it was.
     CHECK_THAT(HookConfig::parse(nullptr).summary(), !Catch::Matchers::Contains("tftp-groups"));
 }
