@@ -94,6 +94,12 @@ int main() {
 
     // No tftp-server: option 66 comes from each reply's option 54, through the shared cache.
     const NetbootLogic logic(HookConfig::parse(nullptr));
+    // With tftp-groups: a class selector, a subnet selector and a drained node, read by every
+    // thread at once (the selector is immutable: nothing to lock).
+    const NetbootLogic spread(HookConfig::parse(isc::data::Element::fromJSON(R"({"tftp-groups": [
+        {"client-class": "RPI_NETBOOT_PI4", "nodes": ["192.0.2.5"]},
+        {"subnet": "192.0.2.0/24",
+         "nodes": ["192.0.2.1", "192.0.2.2", {"address": "192.0.2.3", "drain": true}]}]})")));
     RomHolds holds(HoldLimits{60, kCap});
     std::atomic<int> pis{0}, held{0}, refused{0};
 
@@ -129,6 +135,13 @@ int main() {
                 Pkt4Ptr r = offer(*q, n);
                 const SendResult sent = logic.onSend(rr.decision, *r);
                 if (!sent.patched || !sent.tftp_server) ++refused;
+                Pkt4Ptr r2 = offer(*q, n);
+                const auto node = spread.onSend(rr.decision, *r2, q.get()).tftp_server;
+                const bool pi4 = model == PiModel::Pi4;
+                if (!node ||
+                    (pi4 ? *node != 0xc0000205u : (*node != 0xc0000201u && *node != 0xc0000202u))) {
+                    ++refused;
+                }
                 if (!logic.needsRomHold(rr.decision, *r)) continue;
                 const HoldResult h = holds.holdRomOffer(*r, rr.decision.pi_class);
                 if (h.outcome == HoldOutcome::Held || h.outcome == HoldOutcome::Refreshed) ++held;
@@ -139,7 +152,9 @@ int main() {
     for (auto& th : threads) th.join();
 
     check(pis == kThreads * kPerThread, "every Pi query classified as a Pi");
-    check(refused == 0, "every Pi reply patched with 66, and no hold past the cap");
+    check(refused == 0,
+          "every Pi reply patched with 66 (tftp-groups: its group's undrained nodes only), and "
+          "no hold past the cap");
     check(held > kThreads * kPerThread / 4, "ROM and bootcode.bin OFFERs held");
     const auto unconfirmed = stat(unconfirmedHoldsStat(1));
     check(unconfirmed >= 1 && unconfirmed <= static_cast<std::int64_t>(kCap),
