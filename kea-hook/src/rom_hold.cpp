@@ -242,6 +242,13 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
         return result;
     }
     if (same_client && !existing->expired()) {
+        // Another server may be giving back a hold of this Pi at another address right now
+        // (heldElsewhere): until one of the two is gone, offering either could be the second
+        // address the Pi is offered.
+        if (heldElsewhere(leases, *existing)) {
+            result.outcome = HoldOutcome::Conflict;
+            return result;
+        }
         // A hold of the hook's own is renewed (a ROM retry, or the Pi's next stage). Any other
         // lease is Kea's (a REQUEST's, or Kea 2.4+'s offer-lifetime lease for this very OFFER):
         // neither lengthened nor shortened, and never counted again.
