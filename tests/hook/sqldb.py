@@ -14,10 +14,12 @@ libraries libdhcp_pgsql.so and libdhcp_mysql.so (Kea ARM 3.0, "Hook Libraries"),
 listed in hooks-libraries, and sid's kea-dhcp4-server installs them.
 
 Kea's MySQL backend takes no socket path: with host "localhost" the MariaDB client library
-connects to the unix socket that MYSQL_UNIX_PORT names (MariaDB Connector/C), which kea_env()
-sets for kea-dhcp4 and kea-admin.
+connects to the unix socket that MYSQL_UNIX_PORT names (MariaDB Connector/C), and the `mysql`
+client that kea-admin runs reads it from an option file in $MYSQL_HOME; kea_env() gives both to
+kea-dhcp4 and kea-admin.
 """
 
+import glob
 import itertools
 import os
 import shutil
@@ -45,7 +47,6 @@ def selected_backend():
 
 
 def _pg_bin():
-    import glob
     dirs = sorted(glob.glob(PG_BIN_GLOB), key=lambda d: int(d.split("/")[-2]))
     return dirs[-1] if dirs else None
 
@@ -219,10 +220,6 @@ class DbServer:
             return []
         lib = "libdhcp_pgsql.so" if self.kind == "pgsql" else "libdhcp_mysql.so"
         return [{"library": os.path.join(inst.hooks_dir, lib)}]
-
-    def lease_count(self, name):
-        res = self.sql("select count(*) from lease4", database=name)
-        return int(res.stdout.strip())
 
 
 _shared = {}

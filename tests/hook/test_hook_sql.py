@@ -74,7 +74,8 @@ class SharedSegment:
             self.client.exec(["ip", "link", "set", if_b, "master", "br0", "up"])
             self.servers.append(types.SimpleNamespace(server=ns, server_if=if_a))
         for ns, ifname in [(s.server, s.server_if) for s in self.servers] + [(self.client, "br0")]:
-            netlab.wait_for(lambda: "LOWER_UP" in ns.exec(["ip", "-o", "link", "show", ifname]).stdout,
+            netlab.wait_for(lambda: "LOWER_UP" in ns.exec(["ip", "-o", "link", "show",
+                                                           ifname]).stdout,
                             timeout=10, what=f"carrier on {ifname}")
 
     def close(self):
