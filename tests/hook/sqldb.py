@@ -63,7 +63,6 @@ class DbServer:
         os.makedirs(self.sock_dir)
         self.proc = None
         self.free = []  # databases given back (release), empty again
-        netlab._cleanups.append(self.remove)
 
     # --- availability -------------------------------------------------------------------------
     @staticmethod
@@ -83,10 +82,15 @@ class DbServer:
         return ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"]
 
     def start(self):
-        if self.kind == "pgsql":
-            self._start_pgsql()
-        else:
-            self._start_mysql()
+        try:
+            if self.kind == "pgsql":
+                self._start_pgsql()
+            else:
+                self._start_mysql()
+        finally:
+            # After the server's own Proc.stop (SIGTERM) in netlab's cleanups, so that this
+            # runs first at exit (they run last-in first-out): PostgreSQL's fast shutdown.
+            netlab._cleanups.append(self.remove)
         return self
 
     def _start_pgsql(self):
