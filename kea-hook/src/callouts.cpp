@@ -152,11 +152,16 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response) {
                 return true;
         }
     } catch (const std::exception& e) {
+        // The lease database refused or is unreachable. An unheld OFFER could hand this address
+        // to a second client (another server on the same database takes it), so the OFFER is
+        // withheld like a lost race and the ROM asks again (docs/kea.md, "SQL lease backends").
+        stats::add(stats::kRomConflict);
         LOG_ERROR(logger, RPI_NETBOOT_ROM_HOLD_FAILED)
             .arg(response.getLabel())
             .arg(addr())
             .arg(d.mac.str())
             .arg(e.what());
+        return false;
     }
     return true;
 }

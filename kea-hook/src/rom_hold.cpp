@@ -101,6 +101,23 @@ MacAddress macOf(const isc::dhcp::HWAddrPtr& hw) {
     return MacAddress(bytes);
 }
 
+// Two servers on one lease database can hold two different addresses for one Pi at the same
+// moment: each allocator picked its own before either hold was written. So after writing its
+// hold a server looks for another live lease of the Pi in the subnet, and if there is one it
+// gives its own back and drops its OFFER. Each hold is written before it looks, so of two such
+// holds at least the later writer sees the other: a Pi is never offered two addresses (both may
+// give back; the ROM then asks again).
+bool heldElsewhere(const isc::dhcp::LeaseMgr& leases, const Lease4& mine) {
+    if (!mine.hwaddr_) return false;
+    for (const Lease4Ptr& other : leases.getLease4(*mine.hwaddr_)) {
+        if (other && other->subnet_id_ == mine.subnet_id_ && other->addr_ != mine.addr_ &&
+            !other->expired() && other->state_ == Lease::STATE_DEFAULT) {
+            return true;
+        }
+    }
+    return false;
+}
+
 HoldRecord recordOf(const MacAddress& mac, const Lease4& lease, isc::dhcp::SubnetID subnet) {
     return HoldRecord{mac, lease.addr_.toUint32(), static_cast<std::uint32_t>(subnet), lease.cltt_,
                       lease.valid_lft_};
@@ -198,6 +215,13 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
         return result;
     };
 
+    // Gives back a hold just written (counted) that lost to another server's (heldElsewhere).
+    const auto yield = [&](const Lease4Ptr& lease) {
+        if (leases.deleteLease(lease)) countAssigned(where, -1);
+        result.outcome = HoldOutcome::Conflict;
+        return result;
+    };
+
     Lease4Ptr existing = leases.getLease4(addr);
     if (!existing) {
         Lease4Ptr lease(new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), plan.lifetime, now,
@@ -209,6 +233,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
             return result;
         }
         countAssigned(where, 1);
+        if (heldElsewhere(leases, *lease)) return yield(lease);
         return finish(HoldOutcome::Held, *lease, true);
     }
     const bool same_client = existing->hwaddr_ && hwaddr && *existing->hwaddr_ == *hwaddr;
@@ -217,6 +242,13 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
         return result;
     }
     if (same_client && !existing->expired()) {
+        // Another server may be giving back a hold of this Pi at another address right now
+        // (heldElsewhere): until one of the two is gone, offering either could be the second
+        // address the Pi is offered.
+        if (heldElsewhere(leases, *existing)) {
+            result.outcome = HoldOutcome::Conflict;
+            return result;
+        }
         // A hold of the hook's own is renewed (a ROM retry, or the Pi's next stage). Any other
         // lease is Kea's (a REQUEST's, or Kea 2.4+'s offer-lifetime lease for this very OFFER):
         // neither lengthened nor shortened, and never counted again.
@@ -251,6 +283,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
     existing->state_ = Lease::STATE_DEFAULT;
     leases.updateLease4(existing);
     if (!counted) countAssigned(where, 1);
+    if (heldElsewhere(leases, *existing)) return yield(existing);
     return finish(HoldOutcome::Held, *existing, true);
 }
 

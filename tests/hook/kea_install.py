@@ -78,6 +78,8 @@ class Paths:
             self.log = os.path.join(self.tmp, "kea.log")
             self.leases = os.path.join(self.tmp, "leases4.csv")
         self.installed_hooks = []
+        self.binds = []  # more host directories the chroot's Kea sees at the same path
+        self.env = {}  # more environment for kea-dhcp4
 
     def hook(self, build=None, dest=None):
         """The hook library path for this server's configuration; a chroot gets its own copy in
@@ -176,6 +178,8 @@ class Installation:
         if not self.chroot:
             return ["/usr/sbin/kea-dhcp4"] + list(args)
         bind = ["--bind", paths.tmp] if paths else []
+        for extra in (paths.binds if paths else []):  # e.g. a test database's socket directory
+            bind += ["--bind", extra]
         return ([chroot_script(), "run"] + bind + [self.suite, "--", "/usr/sbin/kea-dhcp4"] +
                 list(args))
 
@@ -187,7 +191,7 @@ class Installation:
         that several servers run at once."""
         for d in ("pid", "lock"):
             os.makedirs(os.path.join(paths.tmp, d), exist_ok=True)
-        return dict(os.environ, KEA_PIDFILE_DIR=os.path.join(paths.tmp, "pid"),
+        return dict(os.environ, **paths.env, KEA_PIDFILE_DIR=os.path.join(paths.tmp, "pid"),
                     KEA_LOCKFILE_DIR=os.path.join(paths.tmp, "lock"))
 
     def version_text(self):

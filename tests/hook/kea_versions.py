@@ -14,7 +14,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-NAME = re.compile(r"^kea_hook_\w+_kea(\d+\.\d+)$")
+NAME = re.compile(r"^kea_hook_\w+_kea(\d+\.\d+)(?:_(?:pgsql|mysql))?$")  # _<backend>: sqldb.py
 
 
 def summarize(path):

@@ -19,11 +19,13 @@ import kea_control  # noqa: E402
 import netlab  # noqa: E402
 
 import kea_install  # noqa: E402
+import sqldb  # noqa: E402
 
 KEA = "/usr/sbin/kea-dhcp4"  # the host's (Kea 2.2)
 SERVER_ADDR = "192.0.2.1"
 INSTALL = kea_install.Installation()  # the Kea under test
 VERSION = INSTALL.version
+LEASE_DB = sqldb.selected_backend()  # memfile, pgsql or mysql (RPI_NETBOOT_LEASE_DB)
 
 
 def hook_library():
@@ -48,7 +50,29 @@ def require():
     missing = INSTALL.missing()
     if missing:
         netlab.skip_or_fail(missing)
-    print(f"Testing against {INSTALL.describe()}: {INSTALL.version_text()}", flush=True)
+    if LEASE_DB != "memfile":
+        missing = sqldb.DbServer.missing(LEASE_DB)
+        if missing:
+            netlab.skip_or_fail(missing)
+    print(f"Testing against {INSTALL.describe()}: {INSTALL.version_text()}, lease database "
+          f"{LEASE_DB}", flush=True)
+
+
+def use_database(paths, server, name, **extra):
+    """Points the server of `paths` at database `name` of sqldb server `server`: its socket
+    directory bound into a chroot, its environment; returns the lease-database entry."""
+    if server.dir not in paths.binds:
+        paths.binds.append(server.dir)
+    paths.env.update(server.kea_env())
+    paths.database = (server, name)
+    return server.lease_database(name, **extra)
+
+
+def new_database(kind=None):
+    """(server, name): a fresh database with Kea's schema on this test's server of `kind`
+    (default: the selected backend)."""
+    server = sqldb.shared_server(kind or LEASE_DB)
+    return server, server.create_database(INSTALL)
 
 
 def option43(menu="Raspberry Pi Boot", padded=False):
@@ -128,12 +152,23 @@ def pool_class(name):
 
 
 def base_config(interface, paths, hook_params=None, with_hook=True, subnet=None, classes=None,
-                extra=None, hook_build=None, libraries_before=(), libraries_after=()):
-    """A configuration for the server whose files are `paths` (KeaServer.paths)."""
+                extra=None, hook_build=None, libraries_before=(), libraries_after=(),
+                database=None):
+    """A configuration for the server whose files are `paths` (KeaServer.paths). Its leases are
+    in memory (memfile), or with an SQL backend selected (LEASE_DB) in `database` ((server,
+    name) from new_database) or a fresh database of its own."""
+    lease_db = {"type": "memfile", "persist": False, "lfc-interval": 0}
+    owned = database is None and LEASE_DB != "memfile"
+    if owned:
+        database = new_database()
+    if database is not None:
+        lease_db = use_database(paths, *database)
+        paths.owned_database = owned  # given back when the server stops (KeaServer.stop)
+        libraries_before = list(database[0].libraries(INSTALL)) + list(libraries_before)
     cfg = {
         "interfaces-config": {"interfaces": [interface]},
         "control-socket": {"socket-type": "unix", "socket-name": paths.socket},
-        "lease-database": {"type": "memfile", "persist": False, "lfc-interval": 0},
+        "lease-database": lease_db,
         "valid-lifetime": 600,
         "subnet4": [subnet or {"id": 1, "subnet": "192.0.2.0/24",
                                "pools": [{"pool": "192.0.2.100 - 192.0.2.199"}]}],
@@ -147,6 +182,8 @@ def base_config(interface, paths, hook_params=None, with_hook=True, subnet=None,
         if hook_params is not None:
             entry["parameters"] = hook_params
         cfg["hooks-libraries"] = list(libraries_before) + [entry] + list(libraries_after)
+    elif database is not None and libraries_before:
+        cfg["hooks-libraries"] = list(libraries_before)
     if extra:
         cfg.update(extra)
     return {"Dhcp4": cfg}
@@ -222,6 +259,9 @@ class KeaServer:
             return self.proc.stop()
         finally:
             self.paths.remove()
+            if getattr(self.paths, "owned_database", False):
+                self.paths.owned_database = False
+                self.paths.database[0].release(self.paths.database[1])
 
 
 def bootp_request(mac, xid, options, hops=0, giaddr="0.0.0.0"):

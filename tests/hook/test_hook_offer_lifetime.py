@@ -11,6 +11,7 @@ assigned-addresses, nor counts it as an unconfirmed hold of its own); assigned-a
 pool's count and lease_cmds' lease4-get-all agree at every step, and Kea's reclamation brings the
 counts back to 0. With the option on the class only, a plain client's OFFER leaves no lease.
 """
+# lease-databases: pgsql mysql
 # kea-versions: 2.6 3.0
 
 import os

@@ -6,6 +6,7 @@ Expected bytes: option 43 of docs/protocol/dhcp.md (dnsmasq's pxe-service=0,"Ras
 the Pi 3B ROM's padded form, [boot-net] "Known problems"); option 66 as dotted-quad text without
 NUL (firmware#871); requests as each boot stage sends them (docs/protocol/dhcp.md, core builders).
 """
+# lease-databases: pgsql
 
 import ipaddress
 import sys

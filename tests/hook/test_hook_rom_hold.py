@@ -11,6 +11,7 @@ Kea's iterative allocator (the default on 2.2, 2.6 and 3.0) still gives A and B 
 addresses, but C is offered an address a Pi is using. Finally a held offer expires: Kea reclaims
 it and the subnet's (and pool's) counts return to 0.
 """
+# lease-databases: pgsql mysql
 
 import sys
 import unittest

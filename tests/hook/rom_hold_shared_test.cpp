@@ -1,0 +1,133 @@
+// Two kea-dhcp4 on one lease database, as two RomHolds (one per server) over one Kea lease
+// manager (memfile here; PostgreSQL and MariaDB in kea_hook_sql): a server whose allocator picked
+// a different address for a Pi that the other server holds gives its hold back and drops the
+// OFFER, and never offers either address while the Pi has two live leases (docs/kea.md, "SQL
+// lease backends").
+#include <catch2/catch.hpp>
+
+#include <asiolink/io_address.h>
+#include <dhcp/dhcp4.h>
+#include <dhcp/option_int.h>
+#include <dhcp/pkt4.h>
+#include <dhcpsrv/cfgmgr.h>
+#include <dhcpsrv/lease_mgr_factory.h>
+#include <dhcpsrv/pool.h>
+#include <dhcpsrv/subnet.h>
+#include <log/logger_support.h>
+#include <stats/stats_mgr.h>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "rom_hold.h"
+
+using namespace rpinetboot;
+using namespace rpinetboot::kea;
+using isc::asiolink::IOAddress;
+
+namespace {
+
+const std::vector<std::uint8_t> kMacX{0xb8, 0x27, 0xeb, 0, 0, 0x0a};
+const std::vector<std::uint8_t> kMacY{0xb8, 0x27, 0xeb, 0, 0, 0x0b};
+
+struct SharedDatabase {
+    SharedDatabase() {
+        static const bool logging = [] {
+            setenv("KEA_LOCKFILE_DIR", "none", 1);  // no logger lock file (Kea ARM, "Logging")
+            isc::log::initLogger("kea_rom_hold_shared_test", isc::log::WARN);
+            return true;
+        }();
+        (void)logging;
+        auto subnet = isc::dhcp::Subnet4::create(IOAddress("192.0.2.0"), 24, 300, 500, 600, 1);
+        subnet->addPool(isc::dhcp::Pool4Ptr(
+            new isc::dhcp::Pool4(IOAddress("192.0.2.10"), IOAddress("192.0.2.250"))));
+        isc::dhcp::CfgMgr::instance().clear();
+        isc::dhcp::CfgMgr::instance().getStagingCfg()->getCfgSubnets4()->add(subnet);
+        isc::dhcp::CfgMgr::instance().commit();
+        isc::stats::StatsMgr::instance().removeAll();
+        isc::dhcp::LeaseMgrFactory::create("type=memfile universe=4 persist=false lfc-interval=0");
+    }
+    ~SharedDatabase() {
+        isc::dhcp::LeaseMgrFactory::destroy();
+        isc::dhcp::CfgMgr::instance().clear();
+    }
+};
+
+isc::dhcp::Pkt4 offer(const std::vector<std::uint8_t>& mac, const char* address) {
+    isc::dhcp::Pkt4 r(isc::dhcp::DHCPOFFER, 1);
+    r.setHWAddr(isc::dhcp::HWAddrPtr(new isc::dhcp::HWAddr(mac, isc::dhcp::HTYPE_ETHER)));
+    r.setYiaddr(IOAddress(address));
+    r.addOption(isc::dhcp::OptionPtr(
+        new isc::dhcp::OptionUint32(isc::dhcp::Option::V4, isc::dhcp::DHO_DHCP_LEASE_TIME, 600)));
+    return r;
+}
+
+// A lease another server wrote for `mac` (not one this RomHolds knows).
+void foreignLease(const std::vector<std::uint8_t>& mac, const char* address) {
+    isc::dhcp::Lease4Ptr lease(new isc::dhcp::Lease4(
+        IOAddress(address),
+        isc::dhcp::HWAddrPtr(new isc::dhcp::HWAddr(mac, isc::dhcp::HTYPE_ETHER)),
+        isc::dhcp::ClientIdPtr(), 60, time(nullptr), 1));
+    REQUIRE(isc::dhcp::LeaseMgrFactory::instance().addLease(lease));
+}
+
+std::size_t leasesOf(const std::vector<std::uint8_t>& mac) {
+    return isc::dhcp::LeaseMgrFactory::instance()
+        .getLease4(isc::dhcp::HWAddr(mac, isc::dhcp::HTYPE_ETHER))
+        .size();
+}
+
+std::int64_t assigned() {
+    const auto obs =
+        isc::stats::StatsMgr::instance().getObservation("subnet[1].assigned-addresses");
+    return obs ? obs->getInteger().first : 0;
+}
+
+}  // namespace
+
+TEST_CASE("a hold at another address than the other server's hold for the Pi is given back") {
+    SharedDatabase db;
+    RomHolds server_a(HoldLimits{60, 64});
+    RomHolds server_b(HoldLimits{60, 64});
+    auto a = offer(kMacX, "192.0.2.10");
+    CHECK(server_a.holdRomOffer(a, PiModel::Rom3).outcome == HoldOutcome::Held);
+    // Server B's allocator chose before A's hold was written.
+    auto b = offer(kMacX, "192.0.2.11");
+    CHECK(server_b.holdRomOffer(b, PiModel::Rom3).outcome == HoldOutcome::Conflict);
+    CHECK(leasesOf(kMacX) == 1);
+    CHECK(!isc::dhcp::LeaseMgrFactory::instance().getLease4(IOAddress("192.0.2.11")));
+    CHECK(assigned() == 1);  // B's +1 and -1, A's +1 (one statistics manager for both here)
+    // Once B's allocator sees A's hold it offers the same address, which B leaves as it is.
+    auto again = offer(kMacX, "192.0.2.10");
+    const HoldResult same = server_b.holdRomOffer(again, PiModel::Rom3);
+    CHECK(same.outcome == HoldOutcome::Refreshed);
+    CHECK(leasesOf(kMacX) == 1);
+    CHECK(assigned() == 1);
+}
+
+TEST_CASE("no OFFER while the Pi has two live leases (the other server giving one back)") {
+    SharedDatabase db;
+    RomHolds server(HoldLimits{60, 64});
+    foreignLease(kMacY, "192.0.2.20");
+    foreignLease(kMacY, "192.0.2.21");
+    auto r = offer(kMacY, "192.0.2.20");
+    CHECK(server.holdRomOffer(r, PiModel::Rom3).outcome == HoldOutcome::Conflict);
+    CHECK(leasesOf(kMacY) == 2);  // neither is this server's to delete
+    // The other server's lease gone, the remaining one is offered (left as it is).
+    REQUIRE(isc::dhcp::LeaseMgrFactory::instance().deleteLease(
+        isc::dhcp::LeaseMgrFactory::instance().getLease4(IOAddress("192.0.2.21"))));
+    CHECK(server.holdRomOffer(r, PiModel::Rom3).outcome == HoldOutcome::Refreshed);
+}
+
+TEST_CASE("another Pi's lease elsewhere, or this Pi's expired one, does not stop a hold") {
+    SharedDatabase db;
+    RomHolds server(HoldLimits{60, 64});
+    foreignLease(kMacY, "192.0.2.30");
+    isc::dhcp::Lease4Ptr old(new isc::dhcp::Lease4(
+        IOAddress("192.0.2.31"),
+        isc::dhcp::HWAddrPtr(new isc::dhcp::HWAddr(kMacX, isc::dhcp::HTYPE_ETHER)),
+        isc::dhcp::ClientIdPtr(), 60, time(nullptr) - 120, 1));
+    REQUIRE(isc::dhcp::LeaseMgrFactory::instance().addLease(old));
+    auto r = offer(kMacX, "192.0.2.32");
+    CHECK(server.holdRomOffer(r, PiModel::Rom3).outcome == HoldOutcome::Held);
+}
