@@ -1,7 +1,9 @@
 // rpi-netboot-timeline's logic on recorded events: grouping into Pis and boots, stages, the
 // derived BOOT_FILES_DONE, every verdict of the findings table's boot-event rows, bad input, the
 // options and the output.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -116,7 +118,7 @@ TEST_CASE("files are classified by core's boot plan, without the per-Pi director
     CHECK(classifyBootFile("pi4", "overlays/vc4-kms-v3d.dtbo").name == "overlays/vc4-kms-v3d.dtbo");
 }
 
-TEST_CASE("a healthy Pi 4 boot reaches its NFS root; BOOT_FILES_DONE is derived", "[timeline]") {
+TEST_CASE("a healthy Pi 4 boot reaches its NFS root, with BOOT_FILES_DONE derived", "[timeline]") {
     Pi4 pi;
     const Fleet fleet = fleetOf(pi.boot(kT0), kT0 + 600 * kSecond);
     REQUIRE(fleet.pis.size() == 1);
@@ -194,13 +196,22 @@ TEST_CASE("every boot-event row of the findings table is produced from recorded 
         pi.dora(kT0), std::vector<BootEvent>{pi.tftp(p + "config.txt", kT0 + 200'000, 120),
                                              pi.tftp(p + "start4.elf", kT0 + 300'000, 2'000'000)});
     producers[FindingId::BootNoNfsMount] = pi.boot(kT0, false);
+    {
+        auto refused = pi.boot(kT0, false);
+        BootEvent no = pi.nfs(kT0 + 5 * kSecond);
+        no.outcome = Outcome::Failed;
+        no.error = "not exported";
+        no.file = "/srv/rpi/x";
+        refused.push_back(no);
+        producers[FindingId::BootNfsRefused] = refused;
+    }
 
     const std::map<FindingId, std::string> expected = {
         {FindingId::BootNoOffer,
          "DISCOVER seen 2 times, no OFFER sent: the hook did not serve this Pi (not allowed, or no "
          "address left); see kea-dhcp4's log."},
         {FindingId::BootNoAck,
-         "REQUEST seen 1 times, no ACK sent: kea-dhcp4 refused or ignored the address the Pi "
+         "REQUEST seen once, no ACK sent: kea-dhcp4 refused or ignored the address the Pi "
          "asked for; see its log."},
         {FindingId::BootNoTftp,
          "OFFER sent 5 times, no TFTP request: check option 66 / firewall (UDP port 69 to the "
@@ -216,6 +227,9 @@ TEST_CASE("every boot-event row of the findings table is produced from recorded 
         {FindingId::BootNoNfsMount,
          "kernel fetched, no NFS mount within 120 s: check cmdline.txt nfsroot (server address, "
          "path, vers=) and that the root is exported to 198.51.100.10."},
+        {FindingId::BootNfsRefused,
+         "kernel fetched, NFS mount of /srv/rpi/x refused (not exported): check cmdline.txt "
+         "nfsroot and that the root is exported to 198.51.100.10 (rpi-nfs-exports list)."},
     };
     std::size_t rows = 0;
     for (const auto& row : probe::findingTable()) {
@@ -234,7 +248,8 @@ TEST_CASE("every boot-event row of the findings table is produced from recorded 
         CHECK(anomaly->message == expected.at(row.id));
         // Judged before the step's limit ran out, the same events are a boot in progress
         // (a missing or failed file is final at once).
-        if (row.id != FindingId::BootFileMissing && row.id != FindingId::BootFileFailed) {
+        if (row.id != FindingId::BootFileMissing && row.id != FindingId::BootFileFailed &&
+            row.id != FindingId::BootNfsRefused) {
             const std::uint64_t last = producers[row.id].back().timestampUs;
             CHECK_FALSE(fleetOf(producers[row.id], last + kSecond).pis[0].currentAnomaly());
         }
@@ -285,7 +300,7 @@ TEST_CASE("a Pi 3B: ROM DHCP by MAC, bootcode.bin by address, then bootcode.bin'
     CHECK_FALSE(p.currentAnomaly());  // bootsig.bin is optional
 }
 
-TEST_CASE("a DISCOVER after the firmware starts a new boot; a retry shows the last failure",
+TEST_CASE("a DISCOVER after the firmware starts a new boot, and a retry shows the last failure",
           "[timeline]") {
     Pi4 pi;
     const auto p = pi.serial + "/";
@@ -316,7 +331,7 @@ TEST_CASE("a silence longer than the boot gap starts a new boot", "[timeline]") 
     CHECK(fleetOf(events, kT0 + 62 * kSecond).pis[0].boots.size() == 1);
 }
 
-TEST_CASE("unknown addresses are counted, not invented as Pis; NETCONSOLE lines join by MAC",
+TEST_CASE("unknown addresses are counted, not invented as Pis, and NETCONSOLE lines join by MAC",
           "[timeline]") {
     Pi4 pi;
     auto events = pi.boot(kT0);
@@ -423,7 +438,7 @@ TEST_CASE("output: the fleet table and JSON, one Pi's timeline", "[timeline][out
     CHECK(t.find("1a2b3c04  dc:a6:32:2b:3c:04  198.51.100.10  pi4    2026-12-05 ") !=
           std::string::npos);
     CHECK(t.find("nfs-root  9.0 s  ok") != std::string::npos);
-    CHECK(t.find("dhcp      30 ms  boot-no-tftp: OFFER sent 1 times") != std::string::npos);
+    CHECK(t.find("dhcp      30 ms  boot-no-tftp: OFFER sent once") != std::string::npos);
 
     const auto j = fleetJson(fleet);
     REQUIRE(j["pis"].size() == 2);
@@ -449,4 +464,43 @@ TEST_CASE("output: the fleet table and JSON, one Pi's timeline", "[timeline][out
     CHECK(pj["steps"].size() == 15);  // 14 events and the derived BOOT_FILES_DONE
     CHECK(pj["steps"][1]["since_previous_us"] == 10'000);
     CHECK(pj["steps"].back()["step"] == "NFS_MOUNT");
+}
+
+TEST_CASE("the lab's recorded events: every Pi's verdict, and the healthy ones at their NFS root",
+          "[timeline][recorded]") {
+    // Written by `make demo` (tests/lab/demo.py): the real kea-dhcp4 with the hook, rpi-tftpd and
+    // rpi-nfs-exports watch-mounts over rpc.mountd's log, booting the probe's emulated Pis.
+    std::ifstream in(RPI_NETBOOT_TIMELINE_DATA "/lab-boot-events.jsonl");
+    REQUIRE(in);
+    ReadResult r;
+    readJsonLines(in, "lab-boot-events.jsonl", r);
+    CHECK(r.skipped == 0);
+    REQUIRE(r.events.size() == 131);
+    std::uint64_t last = 0;
+    for (const auto& e : r.events) last = std::max(last, e.timestampUs);
+    const Fleet fleet = buildFleet(r.events, Limits{}, last + 600 * kSecond);
+    CHECK(fleet.unattributed.empty());
+    const std::map<std::string, std::string> expected = {
+        {"1a2b3c01", "nfs-root"},          {"1a2b3c02", "nfs-root"},
+        {"1a2b3c04", "nfs-root"},          {"1a2b3c05", "nfs-root"},
+        {"1a2b3c06", "boot-file-missing"}, {"1a2b3c08", "boot-no-tftp"},
+        {"1a2b3c09", "boot-file-missing"}, {"1a2b3c0a", "boot-no-nfs-mount"},
+    };
+    REQUIRE(fleet.pis.size() == expected.size());
+    for (const auto& pi : fleet.pis) {
+        INFO(pi.label());
+        REQUIRE(expected.count(pi.serial) == 1);
+        CHECK(pi.boots.size() == 1);
+        const auto anomaly = pi.currentAnomaly();
+        CHECK((anomaly ? std::string(anomaly->code)
+                       : std::string(stageName(pi.lastBoot().reached))) == expected.at(pi.serial));
+    }
+    // The Pi 3B ROM sends no serial: its DHCP (by MAC) and its bootcode.bin (by the address DHCP
+    // gave it) are one Pi with its serial's files.
+    const Pi* rom = findPi(fleet, "b8:27:eb:2b:3c:01");
+    REQUIRE(rom);
+    CHECK(rom->serial == "1a2b3c01");
+    CHECK(rom->lastBoot().events.front().step == BootStep::Discover);
+    // The broken Pi 4 with no NFS mount got as far as its initramfs.
+    CHECK(findPi(fleet, "192.0.2.15")->lastBoot().reached == Stage::Initramfs);
 }

@@ -19,6 +19,11 @@ bool isDhcp(BootStep s) {
            s == BootStep::Request || s == BootStep::Ack;
 }
 
+// "once", "5 times": the count in a finding's text.
+std::string times(std::size_t n) {
+    return n == 1 ? std::string("once") : std::to_string(n) + " times";
+}
+
 std::string seconds(std::uint64_t us) {
     return std::to_string(us / 1'000'000);
 }
@@ -79,7 +84,9 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
     const auto parsedModel = parsePiModel(model);
     const bool requesting = !parsedModel || sendsRequest(*parsedModel);
     // The first required file that failed and was not fetched later, and the file before it.
-    const BootEvent* failed = nullptr;
+    // Copies: the derived BOOT_FILES_DONE is inserted into `events` below.
+    std::optional<BootEvent> failed;
+    std::optional<BootEvent> refusedMount;  // mountd said no
     std::string failedName, lastOkBeforeFailure;
     std::string lastOkName;
     for (const auto& e : events) {
@@ -106,7 +113,7 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
                 const BootFile f = classifyBootFile(model, e.file);
                 if (e.outcome == Outcome::Failed) {
                     if (f.required && !failed) {
-                        failed = &e;
+                        failed = e;
                         failedName = f.name;
                         lastOkBeforeFailure = lastOkName;
                     }
@@ -115,7 +122,7 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
                 // A complete transfer (a size probe ends early with 0 bytes and proves only
                 // that the file exists).
                 if (e.bytes.value_or(0) == 0) break;
-                if (failed && f.name == failedName) failed = nullptr;  // fetched after all
+                if (failed && f.name == failedName) failed.reset();  // fetched after all
                 lastOkName = f.name;
                 if (f.role == FileRole::Firmware && !firmwareAt) firmwareAt = e.timestampUs;
                 if (f.role == FileRole::Kernel) kernelAt = e.timestampUs;
@@ -127,7 +134,11 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
                 filesDoneAt = e.timestampUs;
                 break;
             case BootStep::NfsMount:
-                if (!nfsAt) nfsAt = e.timestampUs;
+                if (e.outcome == Outcome::Failed) {
+                    if (!refusedMount) refusedMount = e;
+                } else if (!nfsAt) {
+                    nfsAt = e.timestampUs;
+                }
                 break;
             case BootStep::NetconsoleLine:
                 break;
@@ -168,13 +179,11 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
     const bool settled = nowUs >= boot.lastUs + limits.settleUs;
     if (transfers == 0) {
         if (discovers > 0 && offers == 0 && acks == 0) {
-            if (settled)
-                boot.anomaly = makeFinding(FindingId::BootNoOffer, {std::to_string(discovers)});
+            if (settled) boot.anomaly = makeFinding(FindingId::BootNoOffer, {times(discovers)});
         } else if (requesting && requests > 0 && acks == 0) {
-            if (settled)
-                boot.anomaly = makeFinding(FindingId::BootNoAck, {std::to_string(requests)});
+            if (settled) boot.anomaly = makeFinding(FindingId::BootNoAck, {times(requests)});
         } else if (offers > 0 && settled && nowUs >= lastDhcp + limits.settleUs) {
-            boot.anomaly = makeFinding(FindingId::BootNoTftp, {std::to_string(offers)});
+            boot.anomaly = makeFinding(FindingId::BootNoTftp, {times(offers)});
         }
         return;
     }
@@ -194,6 +203,14 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
                 makeFinding(FindingId::BootStalled,
                             {lastOkName.empty() ? "DHCP" : lastOkName, seconds(limits.settleUs)});
         }
+        return;
+    }
+    if (refusedMount) {
+        boot.anomaly =
+            makeFinding(FindingId::BootNfsRefused,
+                        {refusedMount->file.empty() ? std::string("the root") : refusedMount->file,
+                         refusedMount->error.empty() ? std::string("refused") : refusedMount->error,
+                         refusedMount->address.empty() ? address : refusedMount->address});
         return;
     }
     if (nowUs >= filesDoneAt + limits.nfsWaitUs) {

@@ -141,14 +141,14 @@ const std::vector<FindingSpec> kTable = {
     // From a real Pi's boot events (rpi-netboot-timeline). Each text names the step the Pi
     // stopped after and what usually causes it there.
     {F::BootNoOffer, "boot-no-offer", kFail,
-     "DISCOVER seen {} times, no OFFER sent: the hook did not serve this Pi (not allowed, or no "
+     "DISCOVER seen {}, no OFFER sent: the hook did not serve this Pi (not allowed, or no "
      "address left); see kea-dhcp4's log."},
     {F::BootNoAck, "boot-no-ack", kFail,
-     "REQUEST seen {} times, no ACK sent: kea-dhcp4 refused or ignored the address the Pi asked "
+     "REQUEST seen {}, no ACK sent: kea-dhcp4 refused or ignored the address the Pi asked "
      "for; see its log."},
     // The Pi has no resolver and ignores siaddr (raspberrypi/firmware#801): option 66 decides.
     {F::BootNoTftp, "boot-no-tftp", kFail,
-     "OFFER sent {} times, no TFTP request: check option 66 / firewall (UDP port 69 to the TFTP "
+     "OFFER sent {}, no TFTP request: check option 66 / firewall (UDP port 69 to the TFTP "
      "server must reach it)."},
     {F::BootFileMissing, "boot-file-missing", kFail,
      "stopped after {}: {} missing (TFTP error: {}); put it in the Pi's boot tree."},
@@ -159,6 +159,9 @@ const std::vector<FindingSpec> kTable = {
     {F::BootNoNfsMount, "boot-no-nfs-mount", kFail,
      "kernel fetched, no NFS mount within {} s: check cmdline.txt nfsroot (server address, path, "
      "vers=) and that the root is exported to {}."},
+    {F::BootNfsRefused, "boot-nfs-refused", kFail,
+     "kernel fetched, NFS mount of {} refused ({}): check cmdline.txt nfsroot and that the root "
+     "is exported to {} (rpi-nfs-exports list)."},
 };
 
 }  // namespace

@@ -77,6 +77,7 @@ enum class FindingId {
     BootFileFailed,
     BootStalled,
     BootNoNfsMount,
+    BootNfsRefused,
 };
 
 struct FindingSpec {
