@@ -34,7 +34,7 @@ constexpr const char* kEpilogue =
     "boot-nfs-refused.\n"
     "\n"
     "Exit status: 0 printed; 1 --pi names no Pi in the events; 2 usage error, or the events\n"
-    "could not be read (no journal, an unreadable file).\n"
+    "could not be read (a journal that cannot be opened, an unreadable file).\n"
     "\n"
     "Examples: rpi-netboot-timeline\n"
     "          rpi-netboot-timeline --pi 1a2b3c04\n"
