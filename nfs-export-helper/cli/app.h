@@ -108,6 +108,13 @@ int cmdCheck(const Config& cfg, const Reporter& rep);
 int cmdApply(const Config& cfg, const Reporter& rep);
 int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest& req);
 
+// watch-mounts: rpc.mountd log lines from `input` ("-": standard input) to NFS_MOUNT events.
+struct WatchRequest {
+    std::string input = "-";
+    std::string events = "auto";
+};
+int cmdWatchMounts(const Config& cfg, const Reporter& rep, const WatchRequest& req);
+
 // Builds and validates a record from command-line text (exit code and message on failure).
 int buildRecord(const Config& cfg, const Reporter& rep, const AddRequest& req, PiExport& out);
 

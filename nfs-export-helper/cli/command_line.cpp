@@ -145,6 +145,24 @@ const std::vector<CommandSpec>& commandSpecs() {
              a.prov.serial = a.positional[0];
              return cmdProvision(cfg, rep, a.prov);
          }},
+        {"watch-mounts",
+         {},
+         "read rpc.mountd's log (plain lines, or journalctl -o json) and emit one NFS_MOUNT "
+         "boot event per mount of a Pi root this tool exports, with the Pi's serial and "
+         "address; refused mounts are events with outcome failed",
+         [](po::options_description& o, CommandArgs& a) {
+             o.add_options()(
+                 "input",
+                 po::value(&a.watch.input)->default_value(a.watch.input)->value_name("FILE"),
+                 "mountd's log lines (- for standard input, e.g. from journalctl "
+                 "-u nfs-mountd -f -o json)")(
+                 "events",
+                 po::value(&a.watch.events)->default_value(a.watch.events)->value_name("SPEC"),
+                 "where events go: auto, journal, stderr, json:PATH or none");
+         },
+         [](const Config& cfg, const Reporter& rep, CommandArgs& a) {
+             return cmdWatchMounts(cfg, rep, a.watch);
+         }},
     };
     return specs;
 }

@@ -18,6 +18,7 @@ namespace rpinetboot::nfs {
 struct CommandArgs {
     AddRequest add;
     ProvisionRequest prov;
+    WatchRequest watch;
     bool json = false;
     std::vector<std::string> positional;
 };

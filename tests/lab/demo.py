@@ -10,6 +10,15 @@ rpi-netboot-probe then boots each emulated Pi: Pi 3B (boot ROM) and 3B+ on the d
 and Pi 5 through ISC dhcrelay, plus a non-Pi (udhcpc) and two misconfigured Pis whose failures must
 be diagnosed.
 
+Every component writes its boot events to one JSON-lines file (the hook's `events`, rpi-tftpd's
+--events, `rpi-nfs-exports watch-mounts` over rpc.mountd's log); while the probe boots a Pi the
+lab gives the probe's interface that Pi's address, so that TFTP and the MOUNT call come from it as
+from the real Pi, and a Pi whose cmdline.txt names a reachable NFS root gets its root mounted (the
+MNT call the kernel makes, by libnfs's nfs-ls, answered by the real rpc.mountd). The demo ends with
+rpi-netboot-timeline's fleet table over those events, and checks its verdict for every Pi: the
+healthy ones reach their NFS root; the broken ones (no TFTP server reachable, start4.elf missing,
+no NFS mount, no tree, not allowed) each get their own verdict.
+
 Exit code 0 when every row behaved as expected, 1 otherwise, 2 when the lab could not be set up.
 """
 
@@ -34,25 +43,49 @@ import topology as topo  # noqa: E402
 
 
 class Pi:
-    def __init__(self, name, model, serial, mac, subnet, ip, expect, tree=True, allowed=True):
+    def __init__(self, name, model, serial, mac, subnet, ip, expect, timeline, tree=True,
+                 allowed=True, break_with=None):
         self.name, self.model, self.serial, self.mac = name, model, serial, mac
         self.subnet, self.ip, self.expect = subnet, ip, expect
+        # What rpi-netboot-timeline must say: the stage reached ("nfs-root") or the anomaly code.
+        self.timeline = timeline
         self.tree, self.allowed = tree, allowed
+        self.break_with = break_with  # "tftp-server", "no-start4", "nfs-server" or None
         self.report = None
         self.exit_code = None
 
 
 # Serials and MACs follow each model's habits: Pi 3 MACs end in the serial's low 24 bits.
 PIS = [
-    Pi("Pi 3B (boot ROM)", "rom3", "1a2b3c01", "b8:27:eb:2b:3c:01", "a", "192.0.2.10", "boots"),
-    Pi("Pi 3B+", "bootcode", "1a2b3c02", "b8:27:eb:2b:3c:02", "a", "192.0.2.11", "boots"),
-    Pi("Pi 4 (relayed)", "pi4", "1a2b3c04", "dc:a6:32:2b:3c:04", "b", "198.51.100.10", "boots"),
-    Pi("Pi 5 (relayed)", "pi5", "1a2b3c05", "2c:cf:67:2b:3c:05", "b", "198.51.100.11", "boots"),
+    Pi("Pi 3B (boot ROM)", "rom3", "1a2b3c01", "b8:27:eb:2b:3c:01", "a", "192.0.2.10", "boots",
+       "nfs-root"),
+    Pi("Pi 3B+", "bootcode", "1a2b3c02", "b8:27:eb:2b:3c:02", "a", "192.0.2.11", "boots",
+       "nfs-root"),
+    Pi("Pi 4 (relayed)", "pi4", "1a2b3c04", "dc:a6:32:2b:3c:04", "b", "198.51.100.10", "boots",
+       "nfs-root"),
+    Pi("Pi 5 (relayed)", "pi5", "1a2b3c05", "2c:cf:67:2b:3c:05", "b", "198.51.100.11", "boots",
+       "nfs-root"),
     Pi("Pi 4, no tree", "pi4", "1a2b3c06", "dc:a6:32:2b:3c:06", "a", "192.0.2.12",
-       "serial-dir-missing", tree=False),
+       "serial-dir-missing", "boot-file-missing", tree=False),
+    # The hook reports only the Pis it serves: one it refuses leaves no boot event.
     Pi("Pi 4, not allowed", "pi4", "1a2b3c07", "dc:a6:32:2b:3c:07", "a", None,
-       "no-option-43", allowed=False),
+       "no-option-43", "(absent)", allowed=False),
+    # Three ways to break a Pi that the fleet view must tell apart: the hook sends it a TFTP
+    # server (option 66) where nothing answers; start4.elf deleted from its tree; its cmdline.txt
+    # names an NFS server that does not answer, so its kernel never mounts a root.
+    Pi("Pi 4, no TFTP server", "pi4", "1a2b3c08", "dc:a6:32:2b:3c:08", "a", "192.0.2.13",
+       "tftp-unreachable", "boot-no-tftp", break_with="tftp-server"),
+    Pi("Pi 4, no start4.elf", "pi4", "1a2b3c09", "dc:a6:32:2b:3c:09", "a", "192.0.2.14",
+       "serial-dir-missing", "boot-file-missing", break_with="no-start4"),
+    Pi("Pi 4, no NFS mount", "pi4", "1a2b3c0a", "dc:a6:32:2b:3c:0a", "a", "192.0.2.15",
+       "nfs-unreachable", "boot-no-nfs-mount", break_with="nfs-server"),
 ]
+# Where the broken Pis are sent: TEST-NET addresses on the Pi subnet that nothing answers.
+DEAD_TFTP = "192.0.2.99"
+DEAD_NFS = "192.0.2.98"
+# The limits the timeline judges the lab with (the defaults suit real Pis: 30 s, 120 s).
+TIMELINE_SETTLE_S = 5
+TIMELINE_NFS_WAIT_S = 5
 NON_PI_EXPECT = "no Pi classes"
 
 
@@ -93,6 +126,92 @@ def run_probe(args, ns, iface, pi, workdir):
     except json.JSONDecodeError:
         pi.report = None
         say(f"  probe for {pi.name} gave no JSON (exit {r.returncode}): {r.stderr.strip()[:300]}")
+
+
+class PiAddress:
+    """While the probe boots `pi`, its interface also holds the Pi's own address and the routes to
+    the server take it as source: TFTP and MOUNT then come from the Pi's address, as from the real
+    Pi. The routes are put back (source: the probe's own address) and the address removed after."""
+
+    def __init__(self, ns, iface, pi):
+        self.ns, self.iface, self.pi = ns, iface, pi
+        if pi.subnet == "a":
+            own = topo.CLIENT_A
+            self.routes = [[topo.SUBNET_A, "dev", iface, "proto", "kernel", "scope", "link"],
+                           [topo.SERVER_UPLINK, "via", topo.SERVER_A, "dev", iface]]
+        else:
+            own = topo.CLIENT_B
+            self.routes = [[topo.SUBNET_B, "dev", iface, "proto", "kernel", "scope", "link"],
+                           ["default", "via", topo.RELAY_B, "dev", iface]]
+        self.own = own
+
+    def _set(self, src):
+        for route in self.routes:
+            self.ns.exec(["ip", "route", "change"] + route + ["src", src])
+
+    def __enter__(self):
+        if self.pi.ip:
+            self.ns.exec(["ip", "addr", "add", self.pi.ip + "/32", "dev", self.iface])
+            self._set(self.pi.ip)
+        return self
+
+    def __exit__(self, *exc):
+        if self.pi.ip:
+            self._set(self.own)
+            self.ns.exec(["ip", "addr", "del", self.pi.ip + "/32", "dev", self.iface])
+        return False
+
+
+def mount_root(ns, pi):
+    """What the Pi's kernel does next: the NFSv3 MNT call for the root its cmdline.txt names
+    (the probe read it: nfs_root "SERVER:/path"), by libnfs's nfs-ls from the Pi's address. The
+    lab has no kernel NFS server, so mountd authenticates the call and the file handle is refused;
+    the authenticated request is what rpi-nfs-exports watch-mounts reports."""
+    root = (pi.report or {}).get("nfs_root")
+    if not root or ":" not in root:
+        return
+    server, path = root.split(":", 1)
+    # A server that does not answer is a hung mount: bounded here as the kernel would retry.
+    ns.exec(["timeout", "5", "nfs-ls", f"nfs://{server}{path}?version=3"], check=False, timeout=15)
+
+
+class MountWatch:
+    """Feeds rpc.mountd's new log lines to `rpi-nfs-exports watch-mounts` after each Pi, so its
+    NFS_MOUNT events carry the time of the mount (mountd's stderr lines have no time stamp)."""
+
+    def __init__(self, mounts, nfs_common, log_path, events):
+        self.mounts, self.nfs_common, self.log_path, self.events = mounts, nfs_common, log_path, events
+        self.offset = 0
+
+    def poll(self):
+        with open(self.log_path, "rb") as f:
+            f.seek(self.offset)
+            new = f.read()
+        new = new[:new.rfind(b"\n") + 1]  # whole lines only
+        self.offset += len(new)
+        if not new:
+            return ""
+        r = self.mounts.run(self.nfs_common + ["watch-mounts", "--input", "-", "--events",
+                                               "json:" + self.events],
+                            check=False, input=new.decode(errors="replace"), timeout=30)
+        if r.returncode != 0:
+            raise RuntimeError(f"watch-mounts failed ({r.returncode}): {r.stderr}")
+        return r.stdout
+
+
+def run_timeline(timeline, events, json_out):
+    argv = [timeline, "--input", events, "--settle", str(TIMELINE_SETTLE_S), "--nfs-wait",
+            str(TIMELINE_NFS_WAIT_S)] + (["--json"] if json_out else [])
+    return netlab.run(argv, check=False, timeout=30)
+
+
+def timeline_outcome(pi, fleet):
+    """(what the timeline says for the Pi, as expected?): its stage when it has no anomaly."""
+    for row in fleet.get("pis", []):
+        if row.get("serial") == pi.serial or row.get("mac") == pi.mac:
+            said = row["anomaly"]["code"] if row.get("anomaly") else row.get("reached")
+            return said, said == pi.timeline
+    return "(absent)", pi.timeline == "(absent)"
 
 
 def run_non_pi(ns, iface, workdir):
@@ -169,11 +288,12 @@ def main():
         say("demo: needs root (network namespaces, mounts, raw sockets); run it as root")
         return 2
     netlab.require_tools("kea-dhcp4", "dhcrelay", "udhcpc", "rpcbind", "rpc.mountd", "exportfs",
-                         "nsenter", "unshare", "ss")
+                         "nsenter", "unshare", "ss", "nfs-ls", "timeout")
     hook = find_tool(build, "kea-hook/libdhcp_rpi_netboot.so", "the Kea hook")
     tftpd = find_tool(build, "tftpd/rpi-tftpd", "rpi-tftpd")
     nfs_tool = find_tool(build, "nfs-export-helper/rpi-nfs-exports", "rpi-nfs-exports")
     args.probe = args.probe or find_tool(build, "probe/cli/rpi-netboot-probe", "rpi-netboot-probe")
+    args.timeline = find_tool(build, "timeline/rpi-netboot-timeline", "rpi-netboot-timeline")
     os.environ["RPI_NETBOOT_BUILD"] = build  # boot_files reads <build>/pi-facts.json
     boot_files.facts()  # exits with a clear message when the build has not written it
 
@@ -192,12 +312,16 @@ def main():
 
 
 def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
-    say("[1/6] network: namespaces srv, pia, relay, pib and their veth links")
+    events = os.path.join(workdir, "boot-events.jsonl")
+    say("[1/7] network: namespaces srv, pia, relay, pib and their veth links")
     lab = topo.Lab(relay=True)
 
-    say("[2/6] NFS: private mounts, rpcbind, rpc.mountd; per-Pi roots provisioned and exported")
+    say("[2/7] NFS: private mounts, rpcbind, rpc.mountd; per-Pi roots provisioned and exported")
     mounts = nfs_sandbox.Sandbox(lab.srv)
-    nfs_daemons = mounts.start_server("-N", "2")
+    rpcbind = mounts.start_rpcbind()
+    mounts.run(["exportfs", "-ra"])
+    mountd_log = os.path.join(workdir, "rpc.mountd.log")
+    nfs_daemons = [rpcbind, mounts.start_mountd("-N", "2", log=mountd_log)]
     nfs_base = os.path.join(workdir, "nfs")
     bases = os.path.join(workdir, "base")
     os.makedirs(nfs_base)
@@ -213,19 +337,28 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
         if r.returncode != 0:
             raise RuntimeError(f"provision {pi.serial} failed ({r.returncode}):\n{r.stdout}"
                                f"{r.stderr}")
+        boot = os.path.join(nfs_base, pi.serial, "boot")
+        if pi.break_with == "no-start4":
+            os.unlink(os.path.join(boot, "start4.elf"))
+        elif pi.break_with == "nfs-server":
+            with open(os.path.join(boot, "cmdline.txt")) as f:
+                cmdline = f.read()
+            with open(os.path.join(boot, "cmdline.txt"), "w") as f:
+                f.write(cmdline.replace(f"nfsroot={topo.SERVER_A}:", f"nfsroot={DEAD_NFS}:"))
     exports = mounts.run(nfs_common + ["list"], check=False).stdout
     for line in exports.strip().splitlines():
         say("      " + line)
 
-    say("[3/6] TFTP: rpi-tftpd serving each Pi's NFS root /boot, bootcode.bin at the root")
+    say("[3/7] TFTP: rpi-tftpd serving each Pi's NFS root /boot, bootcode.bin at the root")
     tftp_root = os.path.join(workdir, "tftp")
     boot_files.rom_files(tftp_root)
     tftp = lab.srv.start([tftpd, "--root", tftp_root, "--layout",
                           os.path.join(nfs_base, "{serial}", "boot", "{path}"),
-                          "--listen", "0.0.0.0:69", "--log-level", "info"], name="rpi-tftpd")
+                          "--listen", "0.0.0.0:69", "--log-level", "info",
+                          "--events", "json:" + events], name="rpi-tftpd")
     tftp.wait_ready(lambda: port_open(lab.srv, 69, "udp"), what="rpi-tftpd listening")
 
-    say("[4/6] DHCP: kea-dhcp4 with libdhcp_rpi_netboot.so, dhcrelay for the second subnet")
+    say("[4/7] DHCP: kea-dhcp4 with libdhcp_rpi_netboot.so, dhcrelay for the second subnet")
     control = os.path.join(workdir, "kea.sock")
     allowed = [pi for pi in PIS if pi.allowed]
     config = kea_config.kea_config(
@@ -233,7 +366,10 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
         [{"mac": pi.mac, "ip": pi.ip, "subnet": pi.subnet} for pi in PIS if pi.ip],
         hook_params={"allow-serials": [pi.serial for pi in allowed if pi.model != "rom3"],
                      # The Pi 3 ROM sends no serial (option 97 is constant): allow it by MAC.
-                     "allow-macs": [pi.mac for pi in allowed if pi.model == "rom3"]},
+                     "allow-macs": [pi.mac for pi in allowed if pi.model == "rom3"],
+                     "clients": [{"serial": pi.serial, "tftp-server": DEAD_TFTP}
+                                 for pi in PIS if pi.break_with == "tftp-server"],
+                     "events": "json:" + events},
         control_socket=control)
     kea_conf = os.path.join(workdir, "kea-dhcp4.conf")
     with open(kea_conf, "w") as f:
@@ -251,18 +387,24 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
     # A relay that died would show up only later, as failed Pi 4 and Pi 5 rows: say it here.
     relay.wait_ready(lambda: port_open(lab.relay, 67, "udp"), what="dhcrelay listening")
 
-    say("[5/6] booting the emulated Pis with rpi-netboot-probe")
+    say("[5/7] booting the emulated Pis with rpi-netboot-probe, then mounting their roots")
+    watch = MountWatch(mounts, nfs_common, mountd_log, events)
     for pi in PIS:
         ns, iface = (lab.pia, lab.if_pia) if pi.subnet == "a" else (lab.pib, lab.if_pib)
         t0 = time.monotonic()
-        run_probe(args, ns, iface, pi, workdir)
-        say(f"      {pi.name:<20} exit {pi.exit_code}  ({time.monotonic() - t0:.1f} s)")
+        with PiAddress(ns, iface, pi):
+            run_probe(args, ns, iface, pi, workdir)
+            mount_root(ns, pi)
+        mounted = watch.poll().strip()
+        say(f"      {pi.name:<20} exit {pi.exit_code}  ({time.monotonic() - t0:.1f} s)"
+            + (f"  {mounted.splitlines()[-1]}" if mounted else ""))
+    last_pi_done = time.monotonic()
     t0 = time.monotonic()
     non_pi = run_non_pi(lab.pia, lab.if_pia, workdir)
     say(f"      {'non-Pi (udhcpc)':<20} {'bound' if non_pi.get('ip') else 'no lease'}"
         f"  ({time.monotonic() - t0:.1f} s)")
 
-    say("[6/6] results")
+    say("[6/7] results")
     with open(kea_log, errors="replace") as f:
         log_text = f.read()
     rows, good = [], True
@@ -308,6 +450,33 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
     for proc in [relay, kea, tftp] + nfs_daemons[::-1]:
         proc.stop()
     mounts.close()
+
+    # The fleet as an admin sees it: every component's events, judged by rpi-netboot-timeline
+    # with the lab's short limits (the last Pi's limits must have run out).
+    time.sleep(max(0.0, last_pi_done + max(TIMELINE_SETTLE_S, TIMELINE_NFS_WAIT_S) + 1
+                   - time.monotonic()))
+    say("")
+    say("[7/7] the fleet from the boot events: rpi-netboot-timeline --input boot-events.jsonl "
+        f"--settle {TIMELINE_SETTLE_S} --nfs-wait {TIMELINE_NFS_WAIT_S}")
+    say("")
+    text = run_timeline(args.timeline, events, json_out=False)
+    for line in text.stdout.rstrip("\n").splitlines():
+        say(line)
+    if text.returncode != 0 or text.stderr.strip():
+        say(f"rpi-netboot-timeline exit {text.returncode}: {text.stderr.strip()}")
+        good = False
+    r = run_timeline(args.timeline, events, json_out=True)
+    try:
+        fleet = json.loads(r.stdout)
+    except json.JSONDecodeError:
+        fleet = {}
+        say(f"rpi-netboot-timeline --json gave no JSON (exit {r.returncode}): {r.stderr.strip()}")
+    say("")
+    for pi in PIS:
+        said, ok = timeline_outcome(pi, fleet)
+        good &= ok
+        say(f"  {pi.name:<22} timeline: {said:<20} expected {pi.timeline:<20} "
+            f"{'yes' if ok else 'NO'}")
     elapsed = time.monotonic() - started
     say("")
     say(f"demo {'PASSED' if good else 'FAILED'}: every row as expected: {'yes' if good else 'no'}"

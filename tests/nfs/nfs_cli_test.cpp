@@ -109,7 +109,7 @@ TEST_CASE("usage errors exit 1 and name the problem") {
         std::string message;
     };
     for (const auto& c : std::vector<Case>{
-             {{}, "no command given (add, remove, list, check, apply, provision)"},
+             {{}, "no command given (add, remove, list, check, apply, provision, watch-mounts)"},
              {{"frobnicate"}, "unknown command \"frobnicate\""},
              {{"add", "bf9fed6f"}, "the option '--client' is required"},
              {{"add"}, "the option '--client' is required"},

@@ -138,6 +138,30 @@ const std::vector<FindingSpec> kTable = {
     {F::NfsNotExported, "nfs-not-exported", kFail,
      "{} does not export {} to {} (the Pi's address): {}. The kernel's NFS mount will be refused; "
      "export the root to the Pi's address (rpi-nfs-exports does it per Pi)."},
+    // From a real Pi's boot events (rpi-netboot-timeline). Each text names the step the Pi
+    // stopped after and what usually causes it there.
+    {F::BootNoOffer, "boot-no-offer", kFail,
+     "DISCOVER seen {}, no OFFER sent: the hook did not serve this Pi (not allowed, or no "
+     "address left); see kea-dhcp4's log."},
+    {F::BootNoAck, "boot-no-ack", kFail,
+     "REQUEST seen {}, no ACK sent: kea-dhcp4 refused or ignored the address the Pi asked "
+     "for; see its log."},
+    // The Pi has no resolver and ignores siaddr (raspberrypi/firmware#801): option 66 decides.
+    {F::BootNoTftp, "boot-no-tftp", kFail,
+     "OFFER sent {}, no TFTP request: check option 66 / firewall (UDP port 69 to the TFTP "
+     "server must reach it)."},
+    {F::BootFileMissing, "boot-file-missing", kFail,
+     "stopped after {}: {} missing (TFTP error: {}); put it in the Pi's boot tree."},
+    {F::BootFileFailed, "boot-file-failed", kFail, "stopped after {}: fetching {} failed ({})."},
+    {F::BootStalled, "boot-stalled", kFail,
+     "stopped after {}: no further TFTP request within {} s; check that file (config.txt's "
+     "kernel= and initramfs lines) and the Pi's NETCONSOLE log."},
+    {F::BootNoNfsMount, "boot-no-nfs-mount", kFail,
+     "kernel fetched, no NFS mount within {} s: check cmdline.txt nfsroot (server address, path, "
+     "vers=) and that the root is exported to {}."},
+    {F::BootNfsRefused, "boot-nfs-refused", kFail,
+     "kernel fetched, NFS mount of {} refused ({}): check cmdline.txt nfsroot and that the root "
+     "is exported to {} (rpi-nfs-exports list)."},
 };
 
 }  // namespace
@@ -177,6 +201,10 @@ Finding makeFinding(FindingId id, std::initializer_list<std::string> args) {
     }
     f.message.append(text);
     return f;
+}
+
+bool fromBootEvents(FindingId id) {
+    return static_cast<int>(id) >= static_cast<int>(FindingId::BootNoOffer);
 }
 
 bool sound(const std::vector<Finding>& findings) {

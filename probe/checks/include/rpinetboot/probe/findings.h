@@ -68,6 +68,16 @@ enum class FindingId {
     NfsServerNotAddress,
     NfsUnreachable,
     NfsNotExported,
+    // A real Pi's boot as its boot events tell it (rpi-netboot-timeline); produced there, not by
+    // the probe's checks (fromBootEvents()).
+    BootNoOffer,
+    BootNoAck,
+    BootNoTftp,
+    BootFileMissing,
+    BootFileFailed,
+    BootStalled,
+    BootNoNfsMount,
+    BootNfsRefused,
 };
 
 struct FindingSpec {
@@ -91,6 +101,10 @@ struct Finding {
 // The table's row with its placeholders filled in order. Missing arguments leave "{}" visible
 // (the unit test checks every row is built with the right count).
 Finding makeFinding(FindingId id, std::initializer_list<std::string> args = {});
+
+// The rows rpi-netboot-timeline produces from a fleet's boot events rather than the probe from
+// its own walk.
+bool fromBootEvents(FindingId id);
 
 // True when none of the findings is a failure.
 bool sound(const std::vector<Finding>& findings);
