@@ -101,6 +101,14 @@ MacAddress macOf(const isc::dhcp::HWAddrPtr& hw) {
     return MacAddress(bytes);
 }
 
+// A copy for use outside the lock, sharing nothing with the lease database.
+Lease4Ptr detachedCopy(const Lease4& lease) {
+    Lease4Ptr copy(new Lease4(lease));
+    if (lease.hwaddr_) copy->hwaddr_.reset(new isc::dhcp::HWAddr(*lease.hwaddr_));
+    if (lease.client_id_) copy->client_id_.reset(new isc::dhcp::ClientId(*lease.client_id_));
+    return copy;
+}
+
 HoldRecord recordOf(const MacAddress& mac, const Lease4& lease, isc::dhcp::SubnetID subnet) {
     return HoldRecord{mac, lease.addr_.toUint32(), static_cast<std::uint32_t>(subnet), lease.cltt_,
                       lease.valid_lft_};
@@ -143,7 +151,8 @@ std::string unconfirmedHoldsStat(std::uint32_t subnet) {
     return isc::stats::StatsMgr::generateName("subnet", subnet, "rpi-netboot-unconfirmed-holds");
 }
 
-std::size_t RomHolds::release(const std::vector<HoldRecord>& holds) {
+std::size_t RomHolds::release(const std::vector<HoldRecord>& holds,
+                              isc::dhcp::Lease4Collection& out) {
     auto& leases = LeaseMgrFactory::instance();
     std::size_t released = 0;
     for (const HoldRecord& hold : holds) {
@@ -157,6 +166,7 @@ std::size_t RomHolds::release(const std::vector<HoldRecord>& holds) {
             continue;
         }
         if (!leases.deleteLease(lease)) continue;
+        out.push_back(detachedCopy(*lease));
         Placement where = placementOf(addr);
         if (where.subnet_id == 0) where.subnet_id = lease->subnet_id_;
         countAssigned(where, -1);
@@ -186,10 +196,11 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
     const HoldPlan plan = book_.plan(mac, stage, result.subnet, offered, now);
     result.confirmed = plan.confirmed;
     result.lifetime = plan.lifetime;
-    result.released = release(plan.release);
+    result.released = release(plan.release, *result.released_leases);
 
     const auto finish = [&](HoldOutcome outcome, const Lease4& lease, bool ours) {
         result.outcome = outcome;
+        result.lease->push_back(detachedCopy(lease));
         result.cap_reached =
             book_.record(recordOf(mac, lease, where.subnet_id), stage, plan.confirmed, ours);
         result.unconfirmed = book_.unconfirmed(result.subnet);
