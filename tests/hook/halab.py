@@ -81,7 +81,8 @@ def server_config(interface, paths, this, mode, hook_params=None, valid_lifetime
 class Pair:
     """The bridge, the two servers' and the client's namespaces; servers started by start()."""
 
-    def __init__(self, mode, hook_params=None, valid_lifetime=600):
+    def __init__(self, mode, hook_params=None, valid_lifetime=600, server_ifname=None):
+        """server_ifname: the servers' interface name (e.g. eth0, as the examples name it)."""
         self.mode, self.hook_params, self.valid_lifetime = mode, hook_params, valid_lifetime
         self.switch = netlab.Netns("sw")
         self.switch.exec(["ip", "link", "add", "br0", "type", "bridge"])
@@ -91,6 +92,11 @@ class Pair:
             ns = netlab.Netns(name[:7])
             port, inner = netlab.link(self.switch, None, ns, addr + "/24")
             self.switch.exec(["ip", "link", "set", port, "master", "br0"])
+            if server_ifname and name != "client":
+                ns.exec(["ip", "link", "set", inner, "down"])
+                ns.exec(["ip", "link", "set", inner, "name", server_ifname])
+                ns.exec(["ip", "link", "set", server_ifname, "up"])
+                inner = server_ifname
             self.ns[name], self.ifname[name], self.port[name] = ns, inner, port
         for name in self.ns:
             netlab.wait_for(lambda n=name: "LOWER_UP" in self.ns[n].exec(
@@ -99,12 +105,14 @@ class Pair:
         # keatest.Lab's interface for dhcp_exchange: the client side.
         self.client, self.client_if = self.ns["client"], self.ifname["client"]
 
-    def start(self, name, wait=True):
+    def start(self, name, wait=True, config_text=None, paths=None):
+        """Starts kea-dhcp4 `name` with halab's configuration, or with `config_text` (whose
+        files must be those of `paths`)."""
         lab = _ServerSide(self.ns[name], self.ifname[name])
-        paths = INSTALL.new_paths()
-        config = server_config(self.ifname[name], paths, name, self.mode, self.hook_params,
-                               self.valid_lifetime)
-        self.kea[name] = KeaServer(lab, config=config, paths=paths)
+        paths = paths or INSTALL.new_paths()
+        config = None if config_text else server_config(
+            self.ifname[name], paths, name, self.mode, self.hook_params, self.valid_lifetime)
+        self.kea[name] = KeaServer(lab, config=config, config_text=config_text, paths=paths)
         if wait:
             self.kea[name].wait_ready()
         return self.kea[name]
