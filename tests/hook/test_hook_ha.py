@@ -13,7 +13,7 @@ ACKed lease does (kea-hook/src/hold_replication.h, docs/kea.md "High Availabilit
   reply when its lease update fails); after partner-down the Pi's retry is OFFERed the address
   held for it, and the partner, back, holds exactly that one lease for it.
 - Load-balancing: each server holds for the Pis it serves and its partner gets the holds; with
-  server1 killed, server2 keeps every Pi's address.
+  either server killed, the other keeps every Pi's address.
 - A storm across a failover (test_storm_with_the_primary_killed_midway): no address offered or
   ACKed to two MACs (all OFFERs/ACKs the clients saw), every Pi 3B keeps one address from ROM to
   bootcode.bin and through a reboot.
@@ -207,24 +207,31 @@ def storm_pi(model, n):
 class LoadBalancingTest(PairTest):
     mode = "load-balancing"
 
-    def test_each_server_holds_for_its_pis_and_the_partner_gets_the_holds(self):
+    def holds_then_kill(self, victim):
         served, held = {}, {}
         for n in range(1, 9):
             addr, server = self.one_offer(rom(n))
             served.setdefault(server, []).append(n)
             held[n] = addr
-            partner = STANDBY if server == ADDR[PRIMARY] else PRIMARY
-            this = PRIMARY if partner == STANDBY else STANDBY
-            self.assert_same_lease(this, partner, mac(n))
+            this = PRIMARY if server == ADDR[PRIMARY] else STANDBY
+            self.assert_same_lease(this, STANDBY if this == PRIMARY else PRIMARY, mac(n))
         self.assertEqual(sorted(served), sorted(ADDR.values()), f"one server served all: {served}")
         self.assert_stores_agree([mac(n) for n in held])
-        # server1 dies: server2, in partner-down, keeps every Pi's address at bootcode.bin.
-        self.pair.kill(PRIMARY)
-        self.pair.wait_state(STANDBY, "partner-down", timeout=30)
+        # One server dies: the other, in partner-down, keeps every Pi's address at bootcode.bin,
+        # those of the Pis the dead one served included.
+        survivor = STANDBY if victim == PRIMARY else PRIMARY
+        self.pair.kill(victim)
+        self.pair.wait_state(survivor, "partner-down", timeout=30)
         for n, addr in held.items():
-            self.assertEqual(self.one_offer(bootcode(n)), (addr, ADDR[STANDBY]), f"Pi {n}")
+            self.assertEqual(self.one_offer(bootcode(n)), (addr, ADDR[survivor]), f"Pi {n}")
         new, _ = self.one_offer(rom(20))
         self.assertNotIn(new, held.values())
+
+    def test_holds_reach_the_partner_and_survive_the_primary_killed(self):
+        self.holds_then_kill(PRIMARY)
+
+    def test_holds_reach_the_partner_and_survive_the_secondary_killed(self):
+        self.holds_then_kill(STANDBY)
 
 
 def storm(pair, clients):
