@@ -50,6 +50,8 @@ OfferStep HoldReplication::replicate(const isc::dhcp::Pkt4Ptr& response,
     // A handle of its own: the packet's handle is in the middle of its own hook point.
     const auto handle = HooksManager::createCalloutHandle();
     handle->setArgument("query4", response);
+    // Kea 3.0 passes the reply as well (lease_cmds' binding variables read it there).
+    handle->setArgument("response4", response);
     handle->setArgument("leases4", held);
     handle->setArgument("deleted_leases4", released);
     // Parked before the callouts run, as kea-dhcp4 does: a callout takes a reference to it and

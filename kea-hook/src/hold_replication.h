@@ -5,11 +5,11 @@
 // either (Kea ARM, "Temporary Allocation on DHCPDISCOVER": "Updates are not sent to HA peers").
 // A hold is the lease a Pi 3B ROM or bootcode.bin takes with no REQUEST, so the hook hands it to
 // every library's leases4_committed callouts itself, with the arguments kea-dhcp4 passes there
-// (query4, leases4, deleted_leases4) and the packet parked in that hook point's parking lot, as
-// kea-dhcp4 parks a REQUEST. The HA hook then does for a hold what it does for an ACK: it sends
-// lease4-update (and lease4-del for released holds) to the partner with its own peers, TLS and
-// credentials, and unparks the packet once the partner answered, or drops it when the partner did
-// not. The OFFER therefore leaves only after the partner has the hold, or not at all; in
+// (query4, response4, leases4, deleted_leases4) and the packet parked in that hook point's parking
+// lot, as kea-dhcp4 parks a REQUEST. The HA hook then does for a hold what it does for an ACK: it
+// sends lease4-update (and lease4-del for released holds) to the partner with its own peers, TLS
+// and credentials, and unparks the packet once the partner answered, or drops it when the partner
+// did not. The OFFER therefore leaves only after the partner has the hold, or not at all; in
 // partner-down (no update is due) it leaves at once and the partner gets the hold from HA's lease
 // sync when it returns. docs/kea.md, "High Availability", has the sources and the per-version
 // facts.

@@ -42,13 +42,14 @@ const char* const kHook = "leases4_committed";
 enum class Behaviour { Park, ParkAndUnparkAtOnce, Continue, Drop };
 Behaviour g_behaviour = Behaviour::Park;
 ParkingLotHandlePtr g_lot;
-Pkt4Ptr g_query;
+Pkt4Ptr g_query, g_response;
 Lease4CollectionPtr g_leases, g_deleted;
 int g_calls = 0;
 
 int committed(CalloutHandle& handle) {
     ++g_calls;
     handle.getArgument("query4", g_query);
+    handle.getArgument("response4", g_response);
     handle.getArgument("leases4", g_leases);
     handle.getArgument("deleted_leases4", g_deleted);
     switch (g_behaviour) {
@@ -83,6 +84,7 @@ void resetHooks(bool with_callout) {
     if (with_callout) HooksManager::preCalloutsLibraryHandle().registerCallout(kHook, committed);
     g_lot.reset();
     g_query.reset();
+    g_response.reset();
     g_leases.reset();
     g_deleted.reset();
     g_calls = 0;
@@ -141,6 +143,7 @@ TEST_CASE("a parking callout (HA) gets the hold and the released holds; the OFFE
     REQUIRE(step == OfferStep::SendOnAck);
     CHECK(g_calls == 1);
     CHECK(g_query == response);
+    CHECK(g_response == response);
     REQUIRE(g_leases->size() == 1);
     CHECK(g_leases->front()->addr_.toText() == "192.0.2.100");
     REQUIRE(g_deleted->size() == 1);

@@ -66,6 +66,13 @@ class PairTest(unittest.TestCase):
         for name in ADDR:
             self.pair.wait_state(name, self.mode)
 
+    def tearDown(self):
+        # No callout failed on a running server (e.g. a library refusing the hold's arguments).
+        for name, log in self.pair.logs().items():
+            for bad in ("HOOKS_CALLOUT_ERROR", "HOOKS_CALLOUT_EXCEPTION", "RPI_NETBOOT_CALLOUT_ERROR",
+                        "RPI_NETBOOT_HELD_OFFER_SEND_FAILED"):
+                self.assertNotIn(bad, log, name)
+
     def one_offer(self, args, window_ms=3000):
         got = offers(self.pair.exchange(*args, window_ms=window_ms))
         self.assertEqual(len(got), 1, f"{args}: {got}")
