@@ -132,7 +132,7 @@ TEST_CASE("without leases4_committed callouts nothing is parked and the OFFER go
     CHECK(parked() == 0);
 }
 
-TEST_CASE("a parking callout (HA) gets the hold and the released holds; the OFFER waits") {
+TEST_CASE("a parking callout (HA) gets the hold and the released holds and the OFFER waits") {
     resetHooks(true);
     const HoldReplication replication;
     REQUIRE(replication.wanted());
@@ -177,7 +177,7 @@ TEST_CASE("an unpark before the callouts return still sends the OFFER exactly on
     g_behaviour = Behaviour::Park;
 }
 
-TEST_CASE("no update due (HA in partner-down): not parked, the OFFER goes at once") {
+TEST_CASE("no update due (HA in partner-down): not parked and the OFFER goes at once") {
     resetHooks(true);
     g_behaviour = Behaviour::Continue;
     const HoldReplication replication;
