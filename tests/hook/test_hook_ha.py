@@ -12,6 +12,8 @@ ACKed lease does (kea-hook/src/hold_replication.h, docs/kea.md "High Availabilit
 - The partner unreachable but not yet declared down: the OFFER is withheld (HA drops the parked
   reply when its lease update fails); after partner-down the Pi's retry is OFFERed the address
   held for it, and the partner, back, holds exactly that one lease for it.
+- The primary's link cut (alive, unreachable) and restored: the standby takes over keeping the
+  holds, and the two agree afterwards.
 - Load-balancing: each server holds for the Pis it serves and its partner gets the holds; with
   either server killed, the other keeps every Pi's address.
 - A storm across a failover (test_storm_with_the_primary_killed_midway): no address offered or
@@ -197,6 +199,14 @@ class HotStandbyTest(PairTest):
                         rom_addresses.setdefault(line["mac"], set()).add(r["yiaddr"])
         twice = {a: sorted(m) for a, m in owners.items() if len(m) > 1}
         self.assertEqual(twice, {}, "addresses offered or ACKed to two MACs")
+        for line in first + second:  # every Pi reply carries the netboot options
+            if line["kind"] == "pi":
+                for r in line["replies"]:
+                    self.assertTrue(all(r[f"o{c}"] for c in (43, 60, 66)), (line["mac"], r))
+        # The survivor's count matches its leases (it synced nothing) and is not negative.
+        leases = self.pair.leases(STANDBY)
+        assigned = self.pair.kea[STANDBY].statistics()["subnet[1].assigned-addresses"]
+        self.assertEqual(assigned, len(leases))
         moved = {m: sorted(a) for m, a in rom_addresses.items() if len(a) > 1}
         self.assertEqual(moved, {}, "Pi 3Bs whose address changed (ROM, bootcode.bin, reboot)")
         # Queries without loss: ROM then bootcode.bin, DISCOVER then REQUEST, a lone DISCOVER.
@@ -204,6 +214,31 @@ class HotStandbyTest(PairTest):
         self.assertGreater(sum(summary["sent"].values()), lossless,
                            "no query of the second wave went unanswered: not mid-failover")
         print(f"second wave, from the SIGKILL: {took:.1f} s; {summary}", flush=True)
+
+
+    def test_primary_link_cut_and_restored(self):
+        """The primary's link is cut (its bridge port down: clients and the HA link at once), so
+        it is alive but unreachable: the standby takes over, keeps the primary's holds, and when
+        the link returns the two agree again (HA resolves two servers in partner-down)."""
+        held = {n: self.one_offer(rom(n))[0] for n in (1, 2, 3)}
+        self.pair.switch.exec(["ip", "link", "set", self.pair.port[PRIMARY], "down"])
+        gap = halab.wait_until(lambda: self.pair.state(STANDBY) == "partner-down", 30,
+                               "standby in partner-down")
+        print(f"standby in partner-down {gap:.1f} s after the primary's link was cut", flush=True)
+        self.assertEqual(self.one_offer(bootcode(2)), (held[2], ADDR[STANDBY]))
+        other, _ = self.one_offer(rom(4))
+        self.assertNotIn(other, held.values())
+        self.pair.switch.exec(["ip", "link", "set", self.pair.port[PRIMARY], "up"])
+        for name in ADDR:
+            self.pair.wait_state(name, "hot-standby", timeout=90)
+        stores = {name: self.pair.leases(name) for name in ADDR}
+        for name, leases in stores.items():
+            self.assertEqual(sorted(leases), sorted(mac(n) for n in (1, 2, 3, 4)), name)
+            self.assertEqual({m: a for m, (a, _) in leases.items()}[mac(4)], other, name)
+            stats = self.pair.kea[name].statistics()
+            self.assertGreaterEqual(stats["subnet[1].assigned-addresses"], 0, name)
+        self.assertEqual({m: a for m, (a, _) in stores[PRIMARY].items()},
+                         {m: a for m, (a, _) in stores[STANDBY].items()})
 
 
 def storm_pi(model, n):
