@@ -147,6 +147,13 @@ class Pair:
             out[mac] = (lease["ip-address"], lease["cltt"] + lease["valid-lft"])
         return out
 
+    def lease(self, name, mac):
+        """The lease of `mac` on server `name` as lease4-get-all gives it (a dict), or None."""
+        res = self.kea[name].command("lease4-get-all", timeout=5)
+        found = [lease for lease in (res.get("arguments") or {}).get("leases", [])
+                 if lease["hw-address"] == mac]
+        return found[0] if found else None
+
     def exchange(self, *args, window_ms=3000, expect=1):
         argv = [keatest.exchange_tool(), "--interface", self.client_if, "--window-ms",
                 str(window_ms), "--expect", str(expect)] + [str(a) for a in args]

@@ -140,7 +140,12 @@ class HotStandbyTest(PairTest):
         gap = halab.wait_until(lambda: self.pair.state(STANDBY) == "partner-down", 30,
                                "standby in partner-down")
         print(f"standby in partner-down {gap:.1f} s after the primary's SIGKILL", flush=True)
+        unconfirmed = self.pair.lease(STANDBY, mac(3))["valid-lft"]
         self.assertEqual(self.one_offer(bootcode(3)), (held[3], ADDR[STANDBY]))
+        # The standby recognised the replicated hold as one (its mark in the lease's user
+        # context) and confirmed it as the primary would have: the OFFER's lease time.
+        self.assertLess(unconfirmed, 600)
+        self.assertEqual(self.pair.lease(STANDBY, mac(3))["valid-lft"], 600)
         other, _ = self.one_offer(rom(4))
         self.assertNotIn(other, held.values())
         plain = offers(self.pair.exchange("--payload-hex", keatest.linux_discover(PLAIN_MAC),
