@@ -16,6 +16,7 @@
 #include <exception>
 #include <memory>
 
+#include "hold_replication.h"
 #include "hook_config.h"
 #include "hook_events.h"
 #include "hook_log.h"
@@ -53,8 +54,10 @@ const char* const kContextKey = "rpi-netboot";
 // the reply, and a class test is far cheaper for the other replies than a missing context.
 const std::string kHoldMark = "RPI_NETBOOT_HOLD";
 
-// Set by load(): whether ROM holds wait for buffer4_send (a library follows ours).
+// Set by load(): whether every ROM hold waits for buffer4_send (a library follows ours).
 bool g_hold_in_buffer4_send = false;
+// Set by load(): hands holds to leases4_committed callouts (Kea's HA hook; hold_replication.h).
+std::unique_ptr<HoldReplication> g_replication;
 
 // A DROP or SKIP set by a library earlier in hooks-libraries: leave the packet alone.
 bool settledElsewhere(const CalloutHandle& handle) {
@@ -109,12 +112,14 @@ void logReceive(const isc::dhcp::Pkt4& query, const ReceiveResult& r) {
     }
 }
 
-// Returns false when the OFFER must be dropped.
-bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response) {
+// Returns false when the OFFER must be dropped. `out`: the result, when the hold was made.
+bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response,
+          HoldResult* out = nullptr) {
     // Only for the log: Kea's address text is built when a message is.
     const auto addr = [&response] { return response.getYiaddr().toText(); };
     try {
         const HoldResult held = holds.holdRomOffer(response, d.pi_class);
+        if (out) *out = held;
         if (held.released) {
             stats::add(stats::kRomReleased, static_cast<std::int64_t>(held.released));
             LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_ROM_HOLDS_RELEASED)
@@ -166,8 +171,35 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response) {
     return true;
 }
 
-// buffer4_send, registered by load() when a library follows ours: the ROM hold, for an OFFER
-// every library let through pkt4_send (Kea does not call buffer4_send for a reply one dropped).
+// Returns false when Kea must not send the OFFER now: it waits for the HA partner (and is then
+// sent by sendHeldOffer) or a library dropped it.
+bool replicateHold(const HoldReplication& replication, const PiDecision& d, const Pkt4Ptr& response,
+                   const HoldResult& held) {
+    const OfferStep step = replication.replicate(response, held.lease, held.released_leases,
+                                                 [response] { sendHeldOffer(response); });
+    switch (step) {
+        case OfferStep::SendNow:
+            return true;
+        case OfferStep::SendOnAck:
+            stats::add(stats::kRomToPartner);
+            LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_HOLD_REPLICATION_WAIT)
+                .arg(response->getLabel())
+                .arg(response->getYiaddr().toText())
+                .arg(d.mac.str());
+            return false;
+        case OfferStep::Drop:
+            LOG_WARN(logger, RPI_NETBOOT_HOLD_REPLICATION_DROPPED)
+                .arg(response->getLabel())
+                .arg(response->getYiaddr().toText())
+                .arg(d.mac.str());
+            return false;
+    }
+    return true;
+}
+
+// buffer4_send, registered by load() when another library is loaded: the ROM hold, for an OFFER
+// every library let through pkt4_send (Kea does not call buffer4_send for a reply one dropped),
+// then handed to that library's leases4_committed callouts (an HA partner's copy).
 int holdInBuffer4Send(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
@@ -178,7 +210,13 @@ int holdInBuffer4Send(CalloutHandle& handle) {
         if (!holds) return 0;
         PiDecision decision;
         handle.getContext(kContextKey, decision);
-        if (!hold(*holds, decision, *response)) handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
+        HoldResult held;
+        if (!hold(*holds, decision, *response, &held)) {
+            handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
+        } else if (const HoldReplication* replication = g_replication.get();
+                   replication && !replicateHold(*replication, decision, response, held)) {
+            handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
+        }
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("buffer4_send").arg(e.what());
     } catch (...) {
@@ -244,11 +282,22 @@ int load(LibraryHandle& handle) {
             events = std::make_unique<QueuedSink>(std::move(sink), kEventQueue);
         }
         stats::reset();
-        g_hold_in_buffer4_send = logic->config().hold_rom_offers && librariesFollow();
-        if (g_hold_in_buffer4_send) handle.registerCallout("buffer4_send", holdInBuffer4Send);
+        // Another library anywhere in hooks-libraries may be Kea's HA hook, whose partner must
+        // get each hold before its OFFER leaves (hold_replication.h). Whether one has a
+        // leases4_committed callout is known only once all are loaded: pkt4_send asks.
+        const bool hold_on = logic->config().hold_rom_offers;
+        const bool others = isc::hooks::HooksManager::getLibraryNames().size() > 1;
+        g_hold_in_buffer4_send = hold_on && librariesFollow();
+        const bool buffer4_send = g_hold_in_buffer4_send || (hold_on && others);
+        if (buffer4_send) handle.registerCallout("buffer4_send", holdInBuffer4Send);
+        g_replication = buffer4_send ? std::make_unique<HoldReplication>() : nullptr;
+        const char* const where =
+            g_hold_in_buffer4_send ? " (ROM holds in buffer4_send: a library follows)"
+            : buffer4_send ? " (buffer4_send registered: ROM holds wait for it when a library has "
+                             "leases4_committed callouts, e.g. Kea's HA hook)"
+                           : "";
         LOG_INFO(logger, RPI_NETBOOT_LOAD_OK)
-            .arg(logic->config().summary() +
-                 (g_hold_in_buffer4_send ? " (ROM holds in buffer4_send: a library follows)" : "") +
+            .arg(logic->config().summary() + where +
                  (events ? " events to " + events->describe() : std::string()));
         if (logic->config().menu_text.find(kDefaultMenuText) == std::string::npos) {
             LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menu_text);
@@ -268,6 +317,7 @@ int load(LibraryHandle& handle) {
 int unload() {
     try {
         g_logic.reset();
+        g_replication.reset();
         g_events.reset();  // writes out what is queued, then stops its thread
         if (g_holds) g_holds->removeStats();
         g_holds.reset();
@@ -330,7 +380,8 @@ int pkt4_send(CalloutHandle& handle) {
         if (!response) return 0;
         const bool held = logic->needsRomHold(decision, *response);
         if (held) {
-            if (g_hold_in_buffer4_send) {
+            const HoldReplication* replication = g_replication.get();
+            if (g_hold_in_buffer4_send || (replication && replication->wanted())) {
                 response->addClass(kHoldMark);
             } else if (const auto holds = g_holds; holds && !hold(*holds, decision, *response)) {
                 handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);

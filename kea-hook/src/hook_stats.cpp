@@ -25,9 +25,9 @@ const std::string& receivedByClass(PiModel cls) {
 }
 
 std::vector<std::string> all() {
-    std::vector<std::string> names = {kReceived,     kAnswered,    kNotAllowed,
-                                      kMalformed,    kRomHeld,     kRomConflict,
-                                      kRomConfirmed, kRomReleased, kRomCapReached};
+    std::vector<std::string> names = {kReceived,      kAnswered,     kNotAllowed,     kMalformed,
+                                      kRomHeld,       kRomConflict,  kRomConfirmed,   kRomReleased,
+                                      kRomCapReached, kRomToPartner, kRomPartnerAcked};
     for (PiModel c : {PiModel::Rom3, PiModel::Bootcode, PiModel::Pi4, PiModel::Pi5}) {
         names.push_back(receivedByClass(c));
     }

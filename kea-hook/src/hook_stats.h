@@ -18,6 +18,10 @@ inline const std::string kRomConflict = "pkt4-rpi-netboot-rom-offers-dropped";
 inline const std::string kRomConfirmed = "pkt4-rpi-netboot-rom-holds-confirmed";  // came back
 inline const std::string kRomReleased = "pkt4-rpi-netboot-rom-holds-released";  // oldest given back
 inline const std::string kRomCapReached = "pkt4-rpi-netboot-rom-hold-cap-reached";  // times
+// Held OFFERs a library (Kea's HA hook) parked to send the hold to its partner, and those sent
+// once it had (the difference: withheld, the partner did not acknowledge the hold).
+inline const std::string kRomToPartner = "pkt4-rpi-netboot-rom-holds-to-partner";
+inline const std::string kRomPartnerAcked = "pkt4-rpi-netboot-rom-holds-partner-acked";
 
 // "pkt4-rpi-netboot-rom3-received" etc.: queries per stage class.
 const std::string& receivedByClass(PiModel cls);  // no string built per packet

@@ -14,6 +14,7 @@
 
 #include "kea_compat.h"
 #include "netboot_logic.h"
+#include "rpinetboot/pi_model.h"
 #include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot::kea {
@@ -118,6 +119,58 @@ bool heldElsewhere(const isc::dhcp::LeaseMgr& leases, const Lease4& mine) {
     return false;
 }
 
+// A copy for use outside the lock, sharing nothing with the lease database.
+Lease4Ptr detachedCopy(const Lease4& lease) {
+    Lease4Ptr copy(new Lease4(lease));
+    if (lease.hwaddr_) copy->hwaddr_.reset(new isc::dhcp::HWAddr(*lease.hwaddr_));
+    if (lease.client_id_) copy->client_id_.reset(new isc::dhcp::ClientId(*lease.client_id_));
+    if (lease.getContext()) copy->setContext(isc::data::copy(lease.getContext()));
+    return copy;
+}
+
+// A hold carries its stage in the lease's user context, under "rpi-netboot" (Kea keeps a lease's
+// user context and HA's lease4-update copies it: Kea ARM, "lease4-update"), so that an HA
+// partner given the hold recognises it as one after a failover and confirms it when the Pi comes
+// back at its next stage, as the server that made it would. "expire" ties the mark to this very
+// lease write: a lease Kea renewed for a REQUEST (another cltt) is no longer a hold.
+const char* const kMarkKey = "rpi-netboot";
+
+struct HoldMark {
+    PiModel stage = PiModel::Rom3;
+    bool confirmed = false;
+};
+
+void markHold(Lease4& lease, PiModel stage, bool confirmed) {
+    using isc::data::Element;
+    const auto mark = Element::createMap();
+    mark->set("hold-stage", Element::create(std::string(piModelName(stage))));
+    mark->set("confirmed", Element::create(confirmed));
+    mark->set("expire", Element::create(static_cast<int64_t>(lease.getExpirationTime())));
+    const auto context = Element::createMap();
+    context->set(kMarkKey, mark);
+    lease.setContext(context);
+}
+
+std::optional<HoldMark> holdMarkOf(const Lease4& lease) {
+    using isc::data::Element;
+    const auto context = lease.getContext();
+    if (!context || context->getType() != Element::map) return std::nullopt;
+    const auto mark = context->get(kMarkKey);
+    if (!mark || mark->getType() != Element::map) return std::nullopt;
+    const auto stage = mark->get("hold-stage");
+    const auto confirmed = mark->get("confirmed");
+    const auto expire = mark->get("expire");
+    if (!stage || stage->getType() != Element::string || !confirmed ||
+        confirmed->getType() != Element::boolean || !expire ||
+        expire->getType() != Element::integer ||
+        expire->intValue() != static_cast<int64_t>(lease.getExpirationTime())) {
+        return std::nullopt;
+    }
+    const auto model = parsePiModel(stage->stringValue());
+    if (!model) return std::nullopt;
+    return HoldMark{*model, confirmed->boolValue()};
+}
+
 HoldRecord recordOf(const MacAddress& mac, const Lease4& lease, isc::dhcp::SubnetID subnet) {
     return HoldRecord{mac, lease.addr_.toUint32(), static_cast<std::uint32_t>(subnet), lease.cltt_,
                       lease.valid_lft_};
@@ -160,7 +213,8 @@ std::string unconfirmedHoldsStat(std::uint32_t subnet) {
     return isc::stats::StatsMgr::generateName("subnet", subnet, "rpi-netboot-unconfirmed-holds");
 }
 
-std::size_t RomHolds::release(const std::vector<HoldRecord>& holds) {
+std::size_t RomHolds::release(const std::vector<HoldRecord>& holds,
+                              isc::dhcp::Lease4Collection& out) {
     auto& leases = LeaseMgrFactory::instance();
     std::size_t released = 0;
     for (const HoldRecord& hold : holds) {
@@ -174,6 +228,7 @@ std::size_t RomHolds::release(const std::vector<HoldRecord>& holds) {
             continue;
         }
         if (!leases.deleteLease(lease)) continue;
+        out.push_back(detachedCopy(*lease));
         Placement where = placementOf(addr);
         if (where.subnet_id == 0) where.subnet_id = lease->subnet_id_;
         countAssigned(where, -1);
@@ -200,13 +255,26 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
     auto& leases = LeaseMgrFactory::instance();
 
     const time_t now = time(nullptr);
+    Lease4Ptr existing = leases.getLease4(addr);
+    const bool same_client =
+        existing && existing->hwaddr_ && hwaddr && *existing->hwaddr_ == *hwaddr;
+    // A hold this server did not write but that is marked as one (its HA partner's, replicated
+    // before a failover): adopted, so that the Pi's next stage confirms it here.
+    if (same_client && !existing->expired() &&
+        !book_.isOurs(recordOf(mac, *existing, where.subnet_id))) {
+        if (const auto mark = holdMarkOf(*existing)) {
+            book_.record(recordOf(mac, *existing, where.subnet_id), mark->stage, mark->confirmed,
+                         true);
+        }
+    }
     const HoldPlan plan = book_.plan(mac, stage, result.subnet, offered, now);
     result.confirmed = plan.confirmed;
     result.lifetime = plan.lifetime;
-    result.released = release(plan.release);
+    result.released = release(plan.release, *result.released_leases);
 
     const auto finish = [&](HoldOutcome outcome, const Lease4& lease, bool ours) {
         result.outcome = outcome;
+        result.lease->push_back(detachedCopy(lease));
         result.cap_reached =
             book_.record(recordOf(mac, lease, where.subnet_id), stage, plan.confirmed, ours);
         result.unconfirmed = book_.unconfirmed(result.subnet);
@@ -222,11 +290,11 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
         return result;
     };
 
-    Lease4Ptr existing = leases.getLease4(addr);
     if (!existing) {
         Lease4Ptr lease(new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), plan.lifetime, now,
                                    where.subnet_id));
         assignTo(*lease, where);
+        markHold(*lease, stage, plan.confirmed);
         // addLease fails if another thread added this address meanwhile.
         if (!leases.addLease(lease)) {
             result.outcome = HoldOutcome::Conflict;
@@ -236,7 +304,6 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
         if (heldElsewhere(leases, *lease)) return yield(lease);
         return finish(HoldOutcome::Held, *lease, true);
     }
-    const bool same_client = existing->hwaddr_ && hwaddr && *existing->hwaddr_ == *hwaddr;
     if (!same_client && !existing->expired()) {
         result.outcome = HoldOutcome::Conflict;
         return result;
@@ -262,6 +329,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
         if (ours && !fresh) {
             existing->cltt_ = now;
             existing->valid_lft_ = plan.lifetime;
+            markHold(*existing, stage, plan.confirmed);
             leases.updateLease4(existing);
         } else if (ours) {
             result.lifetime = static_cast<std::uint32_t>(existing->getExpirationTime() - now);
@@ -281,6 +349,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
     existing->hostname_.clear();
     existing->fqdn_fwd_ = existing->fqdn_rev_ = false;
     existing->state_ = Lease::STATE_DEFAULT;
+    markHold(*existing, stage, plan.confirmed);
     leases.updateLease4(existing);
     if (!counted) countAssigned(where, 1);
     if (heldElsewhere(leases, *existing)) return yield(existing);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <dhcp/pkt4.h>
+#include <dhcpsrv/lease.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +40,11 @@ struct HoldResult {
     std::size_t released = 0;     // unconfirmed holds given back to make room
     std::size_t unconfirmed = 0;  // in the subnet, after this hold
     bool cap_reached = false;     // this hold filled the subnet's cap (reported once)
+    // For an HA partner (hold_replication.h): a copy of the lease now backing the OFFER (the
+    // hold, or Kea's own lease of this client), and of the holds deleted to make room. Empty
+    // for Conflict and NoSubnet.
+    isc::dhcp::Lease4CollectionPtr lease{new isc::dhcp::Lease4Collection};
+    isc::dhcp::Lease4CollectionPtr released_leases{new isc::dhcp::Lease4Collection};
 };
 
 // The hook's holds. One per load(); thread-safe: Kea 2.4+ runs callouts on several threads, and
@@ -57,7 +63,7 @@ class RomHolds {
 
   private:
     enum class StatName { Assigned, PoolAssigned, Unconfirmed };
-    std::size_t release(const std::vector<HoldRecord>& holds);
+    std::size_t release(const std::vector<HoldRecord>& holds, isc::dhcp::Lease4Collection& out);
     void countAssigned(const Placement& where, std::int64_t delta);
     // Kea's statistic names, built once (StatsMgr::generateName formats through a stream, dearer
     // than the update it names).

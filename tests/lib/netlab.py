@@ -184,8 +184,9 @@ _veth_counter = [0]
 
 def link(ns_a, addr_a, ns_b, addr_b, mtu=1500):
     """A veth pair between two namespaces with the given addresses (CIDR). Returns (if_a, if_b)."""
-    check_address(addr_a)
-    check_address(addr_b)
+    for addr in (addr_a, addr_b):
+        if addr:  # None: no address on that end (e.g. a bridge port)
+            check_address(addr)
     _veth_counter[0] += 1
     tag = f"{os.getpid() % 100000}{_veth_counter[0]}"
     if_a, if_b = f"va{tag}"[:15], f"vb{tag}"[:15]
