@@ -15,6 +15,7 @@
 #include "os_phase.h"
 #include "pi_registry.h"
 #include "registry_commands.h"
+#include "rpinetboot/discover.h"
 #include "rpinetboot/util/ipv4.h"
 
 using namespace rpinetboot;
@@ -363,4 +364,39 @@ TEST_CASE("OS-phase replies: hostname and root path per policy") {
         const PiRecord fresh = OsPhase::bootRecord(d, r.address, std::nullopt, 1700000300);
         CHECK(fresh.first_seen == 1700000300);
     }
+}
+
+TEST_CASE("allow-pairs: a listed serial is answered from its own MAC only") {
+    const NetbootLogic logic(config(R"({"allow-pairs": [{"serial": "bf9fed6f",
+        "mac": "e4:5f:01:98:e0:82"}], "allow-macs": ["dc:a6:32:00:00:07"],
+        "allow-serials": ["1a2b3c05"]})"));
+    const auto outcome = [&](const char* mac, const char* serial) {
+        PiIdentity pi;
+        pi.model = PiModel::Pi4;
+        pi.mac = *MacAddress::parse(mac);
+        pi.serial = *Serial::parse(serial);
+        pi.board_revision = 0x00d03115;
+        pi.xid = 0x01020304;
+        const Bytes wire = buildDiscover(pi);
+        Pkt4Ptr query(new Pkt4(wire.data(), wire.size()));
+        query->unpack();
+        return logic.onReceive(*query).outcome;
+    };
+    CHECK(outcome("e4:5f:01:98:e0:82", "bf9fed6f") == ReceiveOutcome::Pi);
+    // The serial copied to another MAC, even one allow-macs lists: refused.
+    CHECK(outcome("dc:a6:32:00:00:99", "bf9fed6f") == ReceiveOutcome::NotAllowed);
+    CHECK(outcome("dc:a6:32:00:00:07", "bf9fed6f") == ReceiveOutcome::NotAllowed);
+    // The other lists work as before.
+    CHECK(outcome("dc:a6:32:00:00:07", "deadbeef") == ReceiveOutcome::Pi);
+    CHECK(outcome("dc:a6:32:00:00:08", "1a2b3c05") == ReceiveOutcome::Pi);
+    CHECK(outcome("dc:a6:32:00:00:08", "deadbeef") == ReceiveOutcome::NotAllowed);
+
+    CHECK_THAT(parseError(R"({"allow-pairs": [{"serial": "bf9fed6f"}]})"),
+               Catch::Contains("parameter 'allow-pairs[0]' value { \"serial\": \"bf9fed6f\" }: "
+                               "needs a \"serial\" and a \"mac\""));
+    CHECK_THAT(parseError(R"({"allow-pairs": [{"serial": "bf9fed6f", "mac": "e4:5f"}]})"),
+               Catch::Contains("parameter 'allow-pairs[0].mac'"));
+    CHECK_THAT(parseError(R"({"allow-pairs": [{"serial": "bf9fed6f", "mac": "e4:5f:01:98:e0:82"},
+        {"serial": "bf9fed6f", "mac": "e4:5f:01:98:e0:83"}]})"),
+               Catch::Contains("appears twice in allow-pairs"));
 }
