@@ -228,28 +228,31 @@ TEST_CASE("templates: placeholders, the ROM3 fallback and refused parameters") {
     // No templates: nothing.
     CHECK_FALSE(config("{}").identity.hostnameFor(v));
 
-    CHECK_THAT(parseError(R"({"hostname-template": "pi-{serail}"})"),
-               Catch::Contains("parameter 'hostname-template' value \"pi-{serail}\": unknown "
-                               "placeholder {serail}"));
+    CHECK_THAT(
+        parseError(R"({"hostname-template": "pi-{serail}"})"),
+        Catch::Matchers::Contains("parameter 'hostname-template' value \"pi-{serail}\": unknown "
+                                  "placeholder {serail}"));
     CHECK_THAT(parseError(R"({"root-path-template": "{tftp-server:/srv"})"),
-               Catch::Contains("parameter 'root-path-template'"));
+               Catch::Matchers::Contains("parameter 'root-path-template'"));
     CHECK_THAT(parseError(R"({"root-path-template": "/srv/}"})"),
-               Catch::Contains("unbalanced '}'"));
+               Catch::Matchers::Contains("unbalanced '}'"));
     CHECK_THAT(parseError(R"({"hostname-template": "pi_{serial}"})"),
-               Catch::Contains("'_' cannot appear in a hostname"));
-    CHECK_THAT(parseError(R"({"hostname-template": ""})"), Catch::Contains("must not be empty"));
-    CHECK_THAT(parseError(R"({"hostname-template": 5})"), Catch::Contains("must be a string"));
+               Catch::Matchers::Contains("'_' cannot appear in a hostname"));
+    CHECK_THAT(parseError(R"({"hostname-template": ""})"),
+               Catch::Matchers::Contains("must not be empty"));
+    CHECK_THAT(parseError(R"({"hostname-template": 5})"),
+               Catch::Matchers::Contains("must be a string"));
     CHECK_THAT(parseError(R"({"hostname-policy": "server"})"),
-               Catch::Contains("must be \"template\" or \"client\""));
+               Catch::Matchers::Contains("must be \"template\" or \"client\""));
     CHECK_THAT(parseError(R"({"root-path-policy": "never"})"),
-               Catch::Contains("must be \"requested\" or \"always\""));
+               Catch::Matchers::Contains("must be \"requested\" or \"always\""));
     CHECK_THAT(parseError(R"({"clients": [{"serial": "bf9fed6f", "root-path": "{host}"}]})"),
-               Catch::Contains("parameter 'clients[0].root-path'"));
+               Catch::Matchers::Contains("parameter 'clients[0].root-path'"));
     CHECK_THAT(parseError(R"({"clients": [{"serial": "bf9fed6f"}]})"),
-               Catch::Contains("needs a \"tftp-server\", \"hostname\" or \"root-path\""));
+               Catch::Matchers::Contains("needs a \"tftp-server\", \"hostname\" or \"root-path\""));
     CHECK_THAT(parseError(R"({"clients": [{"serial": "bf9fed6f", "hostname": "a"},
                                           {"serial": "bf9fed6f", "tftp-server": "192.0.2.9"}]})"),
-               Catch::Contains("appears twice"));
+               Catch::Matchers::Contains("appears twice"));
 }
 
 namespace {
@@ -391,12 +394,13 @@ TEST_CASE("allow-pairs: a listed serial is answered from its own MAC only") {
     CHECK(outcome("dc:a6:32:00:00:08", "1a2b3c05") == ReceiveOutcome::Pi);
     CHECK(outcome("dc:a6:32:00:00:08", "deadbeef") == ReceiveOutcome::NotAllowed);
 
-    CHECK_THAT(parseError(R"({"allow-pairs": [{"serial": "bf9fed6f"}]})"),
-               Catch::Contains("parameter 'allow-pairs[0]' value { \"serial\": \"bf9fed6f\" }: "
-                               "needs a \"serial\" and a \"mac\""));
+    CHECK_THAT(
+        parseError(R"({"allow-pairs": [{"serial": "bf9fed6f"}]})"),
+        Catch::Matchers::Contains("parameter 'allow-pairs[0]' value { \"serial\": \"bf9fed6f\" }: "
+                                  "needs a \"serial\" and a \"mac\""));
     CHECK_THAT(parseError(R"({"allow-pairs": [{"serial": "bf9fed6f", "mac": "e4:5f"}]})"),
-               Catch::Contains("parameter 'allow-pairs[0].mac'"));
+               Catch::Matchers::Contains("parameter 'allow-pairs[0].mac'"));
     CHECK_THAT(parseError(R"({"allow-pairs": [{"serial": "bf9fed6f", "mac": "e4:5f:01:98:e0:82"},
         {"serial": "bf9fed6f", "mac": "e4:5f:01:98:e0:83"}]})"),
-               Catch::Contains("appears twice in allow-pairs"));
+               Catch::Matchers::Contains("appears twice in allow-pairs"));
 }
