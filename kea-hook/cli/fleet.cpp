@@ -15,6 +15,7 @@ const char* fleetUsage() {
            "address, phase, hostname, root path, last seen), asking kea-dhcp4 over its control\n"
            "socket.\n"
            "\n"
+           "Options:\n"
            "  --socket PATH  Kea's control socket (default /run/kea/kea4-ctrl-socket)\n"
            "  --json         print the records as JSON instead of a table\n"
            "  -h, --help     print this help\n"
