@@ -16,7 +16,9 @@ again. What must hold (docs/kea.md, "Identity"):
 - rpi-netboot-get by serial, MAC and address and rpi-netboot-list answer from the registry,
   Kea's "empty" (3) for an unknown key and an error for bad arguments;
 - the rpi-netboot CLI prints the fleet as a table and as JSON from Kea's control socket;
-- a lease whose rpi-netboot user-context is malformed is ignored with a logged message.
+- a lease whose rpi-netboot user-context is malformed is ignored with a logged message;
+- the other policies (hostname-policy client, root-path-policy always) and a per-serial override,
+  on a configuration of the test's own.
 """
 
 import ipaddress
@@ -285,6 +287,54 @@ class IdentityTest(unittest.TestCase):
         self.assertEqual([r["message_type"] for r in replies], [2, 5])
         self.assertNotIn(12, options(replies[-1]))
         self.assertTrue(self.kea.proc.alive())
+
+
+class PolicyTest(unittest.TestCase):
+    """hostname-policy "client", root-path-policy "always" and a clients[] override."""
+
+    def test_policies_and_override(self):
+        lab = Lab()
+        kea = None
+        try:
+            params = {"tftp-server": "192.0.2.1", "hostname-template": "pi-{serial}",
+                      "root-path-template": "{tftp-server}:/srv/nfs/pi/{serial}",
+                      "hostname-policy": "client", "root-path-policy": "always",
+                      "clients": [{"serial": PI5[2], "hostname": "build-{model}",
+                                   "root-path": "192.0.2.9:/export/{serial}"}]}
+            subnet = {"id": 1, "subnet": "192.0.2.0/24", "match-client-id": False,
+                      "pools": [dict(pool="192.0.2.100 - 192.0.2.149",
+                                     **keatest.pool_class("RPI_NETBOOT")),
+                                {"pool": "192.0.2.150 - 192.0.2.199"}]}
+            kea = KeaServer(lab, hook_params=params, subnet=subnet).wait_ready()
+            xid = 0x20d00000
+            for model, mac, serial in (PI4, PI5):
+                boot = lab.exchange(*pi(model, mac, serial))
+                self.assertEqual([r["message_type"] for r in boot], [2, 5], kea.log()[-3000:])
+                addr = boot[-1]["yiaddr"]
+                for client in ("networkd", "udhcpc", "kernel"):
+                    xid += 1
+                    replies = lab.exchange("--payload-hex", os_discover(client, mac, xid),
+                                           "--request")
+                    self.assertEqual([r["message_type"] for r in replies], [2, 5], client)
+                    opts = options(replies[-1])
+                    what = f"{model} {client}"
+                    self.assertEqual(replies[-1]["yiaddr"], addr, what)
+                    named = OS_CLIENTS[client][3]
+                    if model == "pi5":
+                        want_name = "build-pi5"
+                        want_root = f"192.0.2.9:/export/{serial}"
+                    else:
+                        want_name = f"pi-{serial}"
+                        want_root = f"192.0.2.1:/srv/nfs/pi/{serial}"
+                    # "client": a name the client sends is kept; the others get the template's.
+                    self.assertEqual(bytes.fromhex(opts.get(12, "")).decode(),
+                                     named.decode() if named else want_name, what)
+                    # "always": 17 even to clients that do not ask for it.
+                    self.assertEqual(bytes.fromhex(opts.get(17, "")).decode(), want_root, what)
+        finally:
+            if kea:
+                kea.stop()
+            lab.close()
 
 
 if __name__ == "__main__":
