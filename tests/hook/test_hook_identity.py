@@ -57,7 +57,8 @@ def duid_en(mac):
             bytes.fromhex("6e1ef1b4c3a1f2d7"))
 
 
-# name: (option 55, 61, 60, 12) as the issue's measured table gives them.
+# name: (option 55, 61, 60, 12) as Debian 12's programs send them (measured: kernel 6.1 ip=dhcp under
+# QEMU, klibc-utils 2.0.12, dhcpcd 9.4, systemd-networkd 252, busybox udhcpc 1.35, dhclient 4.4).
 OS_CLIENTS = {
     "kernel": (bytes([1, 3, 6, 12, 15, 17, 26, 40, 42]), None, None, None),
     "klibc": (bytes([1, 3, 6, 12, 15, 17, 26, 28, 40, 119, 121]), None, b"Linux ipconfig", None),
