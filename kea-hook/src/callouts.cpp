@@ -21,6 +21,7 @@
 #include "hook_events.h"
 #include "hook_log.h"
 #include "hook_stats.h"
+#include "identity_callouts.h"
 #include "kea_compat.h"
 #include "netboot_logic.h"
 #include "rom_hold.h"
@@ -145,6 +146,7 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response,
                     .arg(d.mac.str())
                     .arg(held.lifetime)
                     .arg(held.confirmed ? "confirmed" : "unconfirmed");
+                identity::recordHeld(d, response);
                 return true;
             case HoldOutcome::Conflict:
                 stats::add(stats::kRomConflict);
@@ -302,6 +304,7 @@ int load(LibraryHandle& handle) {
         if (logic->config().menu_text.find(kDefaultMenuText) == std::string::npos) {
             LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menu_text);
         }
+        identity::load(handle, logic);
         g_logic = std::move(logic);
         g_holds = std::move(holds);
         g_events = std::move(events);
@@ -316,6 +319,7 @@ int load(LibraryHandle& handle) {
 
 int unload() {
     try {
+        identity::unload();
         g_logic.reset();
         g_replication.reset();
         g_events.reset();  // writes out what is queued, then stops its thread
@@ -350,6 +354,8 @@ int pkt4_receive(CalloutHandle& handle) {
                     emitEvent(*step, result.decision, query->getCiaddr().toUint32());
                 }
             }
+        } else if (result.outcome == ReceiveOutcome::NotPxe) {
+            identity::receiveOs(handle, *query);
         }
         logReceive(*query, result);
     } catch (const std::exception& e) {
@@ -368,6 +374,7 @@ int pkt4_send(CalloutHandle& handle) {
         Pkt4Ptr query, response;
         handle.getArgument("query4", query);
         if (!query || !logic->taggedPi(*query)) return 0;
+        if (identity::sendOs(handle, *query)) return 0;
         PiDecision decision;
         try {
             handle.getContext(kContextKey, decision);

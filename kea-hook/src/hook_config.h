@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "identity_config.h"
 #include "rpinetboot/classify.h"
 #include "rpinetboot/event_sink.h"
 #include "rpinetboot/mac.h"
@@ -50,6 +51,9 @@ struct HookConfig {
     ClassifierConfig classifier;  // built-in OUIs + extra-ouis, require-oui
     std::set<Serial> allow_serials;
     std::set<MacAddress> allow_macs;
+    // allow-pairs: a serial answered only from its MAC (a device that sends a listed serial from
+    // another MAC is refused); docs/kea.md, "Identity".
+    std::map<Serial, MacAddress> allow_pairs;
     std::map<Serial, std::uint32_t> client_tftp_servers;  // clients[].tftp-server by serial
     bool hold_rom_offers = true;
     std::uint32_t rom_hold_lifetime = kDefaultRomHoldLifetime;             // seconds
@@ -60,6 +64,9 @@ struct HookConfig {
     // tftp-groups: several rpi-tftpd nodes, chosen per subnet, class or serial range and spread
     // by serial (tftp_nodes.h). Empty: option 66 as before (clients, tftp-server, option 54).
     std::vector<TftpNodeGroup> tftp_groups;
+    // hostname-template, root-path-template, hostname-policy, root-path-policy and the clients[]
+    // hostname / root-path overrides: what the OS phase is sent (identity_config.h).
+    IdentityConfig identity;
 
     // Parses `parameters` (null or a map). Throws ConfigError on any unknown key or bad value.
     static HookConfig parse(const isc::data::ConstElementPtr& parameters);

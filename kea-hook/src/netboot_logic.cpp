@@ -206,6 +206,7 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
     }
     d.pi_class = c.pi_class;
     d.serial = c.serial;
+    if (c.option97) d.board_revision = c.option97->board_revision;
     if (!allowed(d)) {
         result.outcome = ReceiveOutcome::NotAllowed;
         return result;
@@ -232,7 +233,15 @@ const std::string& NetbootLogic::classOf(PiModel cls) const {
 }
 
 bool NetbootLogic::allowed(const PiDecision& d) const {
-    if (config_.allow_serials.empty() && config_.allow_macs.empty()) return true;
+    if (config_.allow_serials.empty() && config_.allow_macs.empty() &&
+        config_.allow_pairs.empty()) {
+        return true;
+    }
+    // A paired serial is answered from its own MAC only, whatever the other lists say.
+    if (d.serial) {
+        const auto pair = config_.allow_pairs.find(*d.serial);
+        if (pair != config_.allow_pairs.end()) return pair->second == d.mac;
+    }
     if (d.serial && config_.allow_serials.count(*d.serial)) return true;
     return config_.allow_macs.count(d.mac) != 0;
 }
@@ -274,6 +283,20 @@ std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDeci
         const std::uint32_t address = readBe32(server_id->data());
         return TftpServer{address, serverOption66(address)};
     }
+    return std::nullopt;
+}
+
+std::optional<std::uint32_t> NetbootLogic::tftpServerAddress(const std::optional<Serial>& serial,
+                                                             Pkt4* response) const {
+    if (serial) {
+        const auto it = config_.client_tftp_servers.find(*serial);
+        if (it != config_.client_tftp_servers.end()) return it->second;
+    }
+    if (config_.tftp_server) return config_.tftp_server;
+    if (!response) return std::nullopt;
+    OptionScratch scratch;
+    const auto server_id = optionView(*response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
+    if (server_id && server_id->size() == 4) return readBe32(server_id->data());
     return std::nullopt;
 }
 

@@ -26,13 +26,14 @@ struct PiDecision {
     PiModel pi_class = PiModel::Pi4;
     std::optional<Serial> serial;
     MacAddress mac;
+    std::uint32_t board_revision = 0;  // option 97 of Pi 4/5 (shape C); 0 otherwise
 };
 
 enum class ReceiveOutcome {
     NotPxe,      // no Pi vendor class: not looked at further
     NotPi,       // Pi vendor class but no Pi signal (x86 PXE) or require-oui failed
     Malformed,   // Pi vendor class with a malformed option 97 or 55
-    NotAllowed,  // a Pi, but allow-serials/allow-macs do not list it
+    NotAllowed,  // a Pi, but allow-serials/allow-macs/allow-pairs do not list it
     Pi,          // a Pi: classes added
 };
 
@@ -78,6 +79,11 @@ class NetbootLogic {
 
     // Option 43 for a Pi stage, per rom-padding.
     Bytes option43For(PiModel cls) const;
+
+    // The TFTP server a Pi is sent (option 66): its serial's clients[] entry, else tftp-server,
+    // else (with `response`) the reply's option 54. The {tftp-server} of the identity templates.
+    std::optional<std::uint32_t> tftpServerAddress(const std::optional<Serial>& serial,
+                                                   isc::dhcp::Pkt4* response) const;
 
   private:
     bool allowed(const PiDecision& decision) const;

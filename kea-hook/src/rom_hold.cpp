@@ -128,12 +128,14 @@ Lease4Ptr detachedCopy(const Lease4& lease) {
     return copy;
 }
 
-// A hold carries its stage in the lease's user context, under "rpi-netboot" (Kea keeps a lease's
+// A hold carries its stage in the lease's user context, under "rpi-netboot-hold" (Kea keeps a lease's
 // user context and HA's lease4-update copies it: Kea ARM, "lease4-update"), so that an HA
 // partner given the hold recognises it as one after a failover and confirms it when the Pi comes
 // back at its next stage, as the server that made it would. "expire" ties the mark to this very
 // lease write: a lease Kea renewed for a REQUEST (another cltt) is no longer a hold.
-const char* const kMarkKey = "rpi-netboot";
+// Beside, not inside, the Pi's identity record ("rpi-netboot", pi_registry.h): each has its own
+// key and writer, and neither replaces the other.
+const char* const kMarkKey = "rpi-netboot-hold";
 
 struct HoldMark {
     PiModel stage = PiModel::Rom3;
@@ -147,6 +149,9 @@ void markHold(Lease4& lease, PiModel stage, bool confirmed) {
     mark->set("confirmed", Element::create(confirmed));
     mark->set("expire", Element::create(static_cast<int64_t>(lease.getExpirationTime())));
     const auto context = Element::createMap();
+    if (const auto previous = lease.getContext(); previous && previous->getType() == Element::map) {
+        for (const auto& [key, value] : previous->mapValue()) context->set(key, value);
+    }
     context->set(kMarkKey, mark);
     lease.setContext(context);
 }

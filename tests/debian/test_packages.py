@@ -41,7 +41,8 @@ SOURCE = netlab.source_dir()
 PACKAGES = ["kea-hook-rpi-netboot", "rpi-tftpd", "rpi-netboot-nfs", "rpi-netboot-probe",
             "rpi-netconsoled"]
 PROGRAMS = {"rpi-tftpd": "rpi-tftpd", "rpi-nfs-exports": "rpi-netboot-nfs",
-            "rpi-netboot-probe": "rpi-netboot-probe", "rpi-netconsoled": "rpi-netconsoled"}
+            "rpi-netboot-probe": "rpi-netboot-probe", "rpi-netconsoled": "rpi-netconsoled",
+            "rpi-netboot": "rpi-netboot-probe"}
 # The dummy package autopkgtest installs (and purges) around each test to pull in its Depends.
 SATDEP = "autopkgtest-satdep"
 UNIT = "/lib/systemd/system/rpi-tftpd.service"

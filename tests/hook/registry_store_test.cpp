@@ -1,0 +1,101 @@
+// The registry rebuilt from Kea's own memfile lease store (registry_store.h): what a restart
+// finds, and what it ignores (malformed records, records copied to another lease, ended leases).
+#include <catch2/catch.hpp>
+
+#include <asiolink/io_address.h>
+#include <cc/data.h>
+#include <dhcpsrv/lease.h>
+#include <dhcpsrv/lease_mgr_factory.h>
+#include <log/logger_support.h>
+
+#include <ctime>
+
+#include "pi_registry.h"
+#include "registry_store.h"
+#include "rpinetboot/util/ipv4.h"
+
+using namespace rpinetboot;
+using namespace rpinetboot::kea;
+using isc::asiolink::IOAddress;
+using isc::data::Element;
+using isc::dhcp::Lease;
+using isc::dhcp::Lease4;
+using isc::dhcp::Lease4Ptr;
+using isc::dhcp::LeaseMgrFactory;
+
+namespace {
+
+Lease4Ptr lease(const char* address, const char* mac) {
+    const auto m = *MacAddress::parse(mac);
+    const isc::dhcp::HWAddrPtr hw(new isc::dhcp::HWAddr(
+        std::vector<std::uint8_t>(m.bytes().begin(), m.bytes().end()), isc::dhcp::HTYPE_ETHER));
+    return Lease4Ptr(
+        new Lease4(IOAddress(address), hw, isc::dhcp::ClientIdPtr(), 600, time(nullptr), 1));
+}
+
+PiRecord record(const char* address, const char* mac, const char* serial) {
+    PiRecord r;
+    r.mac = *MacAddress::parse(mac);
+    r.serial = Serial::parse(serial);
+    r.model = PiModel::Pi4;
+    r.address = *parseIpv4(address);
+    r.first_seen = 1700000000;
+    r.last_seen = 1700000100;
+    return r;
+}
+
+struct MemfileLeases {
+    MemfileLeases() {
+        // Kea's lease managers log (memfile warns it does not persist): quiet, but initialised.
+        if (!isc::log::isLoggingInitialized())
+            isc::log::initLogger("kea_hook_test", isc::log::ERROR);
+        LeaseMgrFactory::create("type=memfile universe=4 persist=false lfc-interval=0");
+    }
+    ~MemfileLeases() { LeaseMgrFactory::destroy(); }
+};
+
+}  // namespace
+
+TEST_CASE("the registry is rebuilt from the leases' user-context") {
+    const MemfileLeases store;
+    auto& leases = LeaseMgrFactory::instance();
+    // A Pi's lease, with Kea's own extended info beside the record.
+    auto good = lease("192.0.2.100", "e4:5f:01:98:e0:82");
+    good->setContext(Element::fromJSON(R"({"ISC": {"x": 1}})"));
+    storeRecord(*good, record("192.0.2.100", "e4:5f:01:98:e0:82", "bf9fed6f"));
+    REQUIRE(good->getContext()->contains("ISC"));
+    leases.addLease(good);
+    // Not a Pi: no record, no complaint.
+    leases.addLease(lease("192.0.2.150", "52:54:00:12:34:56"));
+    // Malformed (an older or hand-written record) and a record copied to another lease.
+    auto bad = lease("192.0.2.101", "dc:a6:32:00:00:01");
+    bad->setContext(Element::fromJSON(R"({"rpi-netboot": {"mac": "zz"}})"));
+    leases.addLease(bad);
+    auto copied = lease("192.0.2.102", "dc:a6:32:00:00:02");
+    storeRecord(*copied, record("192.0.2.100", "dc:a6:32:00:00:02", "12345678"));
+    leases.addLease(copied);
+    // A reclaimed lease: its Pi is not current.
+    auto ended = lease("192.0.2.103", "dc:a6:32:00:00:03");
+    storeRecord(*ended, record("192.0.2.103", "dc:a6:32:00:00:03", "87654321"));
+    ended->state_ = Lease::STATE_EXPIRED_RECLAIMED;
+    leases.addLease(ended);
+
+    PiRegistry registry;
+    const RebuildResult r = rebuildRegistry(registry);
+    CHECK(r.leases == 5);
+    CHECK(r.records == 1);
+    CHECK(r.malformed == 2);
+    REQUIRE(r.reported.size() == 2);
+    CHECK(r.reported[0].rfind("192.0.2.101: ", 0) == 0);
+    CHECK(r.reported[1] == "192.0.2.102: the record names another address or MAC");
+    CHECK(registry.loaded());
+    CHECK(registry.size() == 1);
+    CHECK(registry.byMac(*MacAddress::parse("e4:5f:01:98:e0:82")) ==
+          record("192.0.2.100", "e4:5f:01:98:e0:82", "bf9fed6f"));
+
+    // A MAC the index lacks is found in the lease store (an HA partner's lease).
+    CHECK(recordFromLeases(*MacAddress::parse("e4:5f:01:98:e0:82")));
+    CHECK_FALSE(recordFromLeases(*MacAddress::parse("dc:a6:32:00:00:01")));
+    CHECK_FALSE(recordFromLeases(*MacAddress::parse("dc:a6:32:00:00:03")));
+    CHECK_FALSE(recordFromLeases(*MacAddress::parse("52:54:00:12:34:56")));
+}
