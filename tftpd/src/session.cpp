@@ -69,7 +69,11 @@ void Session::holdIo() {
 }
 
 void Session::releaseIo() {
-    if (--ioQueued_ == 0) self_.reset();  // the caller holds its own reference
+    if (--ioQueued_ > 0) return;
+    // Closed only now: an entry still queued names the descriptor by number, which a new
+    // transfer's socket could otherwise have taken.
+    if (done_) socket_.close();
+    self_.reset();  // the caller holds its own reference
 }
 
 void Session::armReceive() {
@@ -118,9 +122,12 @@ void Session::onSent(int res) {
 }
 
 void Session::closeSocket() {
-    // The kernel holds the socket while a receive is queued on it: cancel that first, and the
-    // port is released when the cancel completes.
-    if (uring_ && receiveQueued_) uring_->cancel(&recvOp_);
+    // io_uring: cancel the queued receive; the socket is closed when the last queued entry
+    // that names it has completed (releaseIo).
+    if (uring_ && ioQueued_ > 0) {
+        if (receiveQueued_) uring_->cancel(&recvOp_);
+        return;
+    }
     socket_.close();
 }
 

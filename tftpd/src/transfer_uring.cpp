@@ -78,15 +78,13 @@ void TransferUring::recvmsg(int fd, msghdr* msg, Op* op) {
 }
 
 void TransferUring::sendmsgs(int fd, mmsghdr* msgs, std::size_t count, Op* op) {
-    // A link breaks at a submission-queue boundary, so a window that does not fit is
-    // submitted first; a window is at most 64 datagrams.
-    if (io_uring_sq_space_left(ring_.get()) < count) io_uring_submit(ring_.get());
+    // Not linked: a linked entry would look its descriptor up only when its turn comes. In
+    // order all the same, as each is issued when submitted unless the send buffer is full.
     for (std::size_t i = 0; i < count; ++i) {
         io_uring_sqe* sqe = entry();
         io_uring_prep_sendmsg(sqe, fd, &msgs[i].msg_hdr, 0);
         io_uring_sqe_set_data(sqe, op);
         ++outstanding_;
-        if (i + 1 < count) sqe->flags |= IOSQE_IO_LINK;
     }
 }
 

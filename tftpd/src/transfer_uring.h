@@ -42,8 +42,7 @@ class TransferUring {
 
     // One receive into `msg` (its name, iovec and lengths set by the caller).
     void recvmsg(int fd, msghdr* msg, Op* op);
-    // Sends `count` datagrams in order (linked, so a window leaves as queued); each completes
-    // on its own.
+    // Sends `count` datagrams, in order; each completes on its own.
     void sendmsgs(int fd, mmsghdr* msgs, std::size_t count, Op* op);
     // Asks the kernel to cancel `op`'s queued receive; it completes with -ECANCELED (or with
     // its result, if it finished first).
