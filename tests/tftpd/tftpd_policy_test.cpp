@@ -158,3 +158,19 @@ TEST_CASE("timing: a silent client is given up after 30 s whatever the retries",
     CHECK(now <= t0 + 30s);
     CHECK(now >= t0 + 25s);
 }
+
+TEST_CASE("timing: adaptive retransmits unless the client asked for a timeout", "[policy]") {
+    TransferPolicy::Timing t;
+    Transfer::Params p;
+    TransferPolicy::applyTiming(t, std::nullopt, p);
+    CHECK(p.adaptive);
+    CHECK(p.minTimeout == TransferPolicy::kMinRetransmitTimeout);
+    CHECK(p.minTimeout == 200ms);
+    TransferPolicy::applyTiming(t, 2u, p);
+    CHECK_FALSE(p.adaptive);
+    // A configured --timeout-ms below the floor is the floor.
+    t.timeout = 100ms;
+    TransferPolicy::applyTiming(t, std::nullopt, p);
+    CHECK(p.adaptive);
+    CHECK(p.minTimeout == 100ms);
+}

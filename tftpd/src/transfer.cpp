@@ -11,7 +11,8 @@ Transfer::Transfer(const Params& params, TimePoint now)
       startedAt_(now),
       lastProgress_(now),
       deadline_(now),
-      currentTimeout_(params.timeout) {
+      currentTimeout_(params.timeout),
+      windowSentAt_(now) {
     if (p_.windowSize == 0) p_.windowSize = 1;
 }
 
@@ -29,6 +30,33 @@ std::size_t Transfer::blockLength(std::uint64_t block) const {
     return static_cast<std::size_t>(std::min<std::uint64_t>(p_.blockSize, p_.fileSize - offset));
 }
 
+Transfer::Duration Transfer::baseTimeout() const {
+    if (!p_.adaptive || !haveRtt_) return p_.timeout;
+    // RFC 6298 section 2: RTO = SRTT + max(G, 4 RTTVAR), G the clock granularity (1 ms here).
+    const auto rto =
+        srtt_ + std::max<std::chrono::microseconds>(std::chrono::milliseconds(1), 4 * rttvar_);
+    const auto rounded = std::chrono::ceil<Duration>(rto);
+    return std::clamp(rounded, std::min(p_.minTimeout, p_.timeout), p_.timeout);
+}
+
+void Transfer::sampleRtt(TimePoint now) {
+    const bool resent = windowResent_;
+    windowResent_ = false;
+    if (resent) return;  // Karn: which copy was answered is unknown
+    const auto r = std::chrono::duration_cast<std::chrono::microseconds>(now - windowSentAt_);
+    if (r.count() < 0) return;
+    if (!haveRtt_) {
+        srtt_ = r;
+        rttvar_ = r / 2;
+        haveRtt_ = true;
+        return;
+    }
+    // RFC 6298 section 2.3, alpha 1/8 and beta 1/4.
+    const auto diff = srtt_ > r ? srtt_ - r : r - srtt_;
+    rttvar_ = (3 * rttvar_ + diff) / 4;
+    srtt_ = (7 * srtt_ + r) / 8;
+}
+
 void Transfer::arm(TimePoint now) {
     deadline_ = std::min(now + currentTimeout_, lastProgress_ + p_.maxSilence);
     if (!established_) deadline_ = std::min(deadline_, startedAt_ + p_.halfOpenTimeout);
@@ -37,6 +65,7 @@ void Transfer::arm(TimePoint now) {
 Transfer::Send Transfer::start(TimePoint now) {
     if (p_.sendOack) {
         oackOutstanding_ = true;
+        windowSentAt_ = now;
         arm(now);
         Send s;
         s.oack = true;
@@ -50,6 +79,7 @@ Transfer::Send Transfer::nextWindow(TimePoint now) {
     s.firstBlock = acked_ + 1;
     s.count = std::min<std::uint64_t>(p_.windowSize, totalBlocks_ - acked_);
     sentUpTo_ = acked_ + s.count;
+    windowSentAt_ = now;
     arm(now);
     return s;
 }
@@ -63,7 +93,8 @@ Transfer::Send Transfer::onAck(std::uint16_t block, TimePoint now) {
         established_ = true;
         lastProgress_ = now;
         retries_ = 0;
-        currentTimeout_ = p_.timeout;
+        sampleRtt(now);
+        currentTimeout_ = baseTimeout();
         return nextWindow(now);
     }
     // Map the 16-bit number onto the outstanding window (acked_, sentUpTo_].
@@ -77,7 +108,8 @@ Transfer::Send Transfer::onAck(std::uint16_t block, TimePoint now) {
     established_ = true;
     lastProgress_ = now;
     retries_ = 0;
-    currentTimeout_ = p_.timeout;
+    sampleRtt(now);
+    currentTimeout_ = baseTimeout();
     if (acked_ >= totalBlocks_) {
         status_ = Status::Complete;
         return {};
@@ -106,10 +138,12 @@ Transfer::Send Transfer::onTimer(TimePoint now) {
     if (oackOutstanding_) {
         s.oack = true;
         ++retransmits_;
+        windowResent_ = true;
         arm(now);
         return s;
     }
     s = nextWindow(now);
+    windowResent_ = true;
     retransmits_ += static_cast<unsigned>(s.count);
     return s;
 }

@@ -48,6 +48,9 @@ class TransferPolicy {
     static constexpr Duration kMaxSilence{30000};
     // An established transfer without a new ACK for this long is stalled: it may give way.
     static constexpr Duration kStallAfter{2000};
+    // The shortest first retransmit timeout the measured round trip may bring (transfer_policy.cpp
+    // says why).
+    static constexpr Duration kMinRetransmitTimeout{200};
 
     enum class Verdict { Admit, Evict, Refuse };
     struct Decision {
