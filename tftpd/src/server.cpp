@@ -299,6 +299,7 @@ void Server::drain(Listener& l) {
         Origin origin;
         if (!requests_.origin(0, origin)) continue;
         handleDatagram(l, origin, requests_.data(0));
+        if (uring_) uring_->flush();  // its answer leaves now, as under epoll
     }
     if (stopping_) return;
     if (i < kBatch) {

@@ -50,6 +50,9 @@ class TransferUring {
 
     void start();
     void stop();
+    // Hands what is queued to the kernel now (a new transfer's first answer: requests arrive
+    // in bursts, and the first Pi of a burst should not wait for the last one's file lookup).
+    void flush() { submit(); }
     // At exit: submits what is queued (the cancels of ended transfers) and waits, at most
     // `ms`, until every queued operation has completed, so that none still points into freed
     // memory.
