@@ -271,3 +271,35 @@ TEST_CASE("a fixed timer when the client asked for one", "[transfer][timer]") {
     CHECK(t.baseTimeout() == 1000ms);
     CHECK(t.deadline() == t0 + 1ms + 1000ms);
 }
+
+TEST_CASE("adaptive timer: a spurious retransmit doubles the transfer's floor",
+          "[transfer][timer]") {
+    Transfer t(adaptive(), t0);
+    t.start(t0);
+    auto now = t0 + 20ms;
+    t.onAck(1, now);  // 20 ms round trip: RTO 20 + 4 x 10 = 60 ms, floored at 200 ms
+    CHECK(t.baseTimeout() == 200ms);
+    // DATA 2's ACK comes 50 ms after the timer's re-send: more than half the 20 ms round
+    // trip, so it may answer the re-send. Not counted as spurious.
+    CHECK(t.onTimer(now + 200ms).firstBlock == 2);
+    t.onAck(2, now + 250ms);
+    CHECK(t.spuriousRetransmits() == 0);
+    CHECK(t.timeoutFloor() == 200ms);
+    now += 250ms;
+    // DATA 3's ACK arrives 1 ms after the re-send: it answers the original.
+    CHECK(t.onTimer(now + 200ms).firstBlock == 3);
+    t.onAck(3, now + 201ms);
+    CHECK(t.spuriousRetransmits() == 1);
+    CHECK(t.timeoutFloor() == 400ms);
+    CHECK(t.baseTimeout() == 400ms);
+    now += 201ms;
+    for (int i = 0; i < 3; ++i) {  // and again: capped at the configured timeout
+        const auto block = static_cast<std::uint16_t>(4 + i);
+        const auto at = t.deadline();
+        CHECK(t.onTimer(at).firstBlock == block);
+        t.onAck(block, at + 1ms);
+        now = at + 1ms;
+    }
+    CHECK(t.timeoutFloor() == 1000ms);
+    CHECK(t.baseTimeout() == 1000ms);
+}

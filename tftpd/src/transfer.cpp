@@ -12,7 +12,8 @@ Transfer::Transfer(const Params& params, TimePoint now)
       lastProgress_(now),
       deadline_(now),
       currentTimeout_(params.timeout),
-      windowSentAt_(now) {
+      windowSentAt_(now),
+      floor_(std::min(params.minTimeout, params.timeout)) {
     if (p_.windowSize == 0) p_.windowSize = 1;
 }
 
@@ -36,14 +37,24 @@ Transfer::Duration Transfer::baseTimeout() const {
     const auto rto =
         srtt_ + std::max<std::chrono::microseconds>(std::chrono::milliseconds(1), 4 * rttvar_);
     const auto rounded = std::chrono::ceil<Duration>(rto);
-    return std::clamp(rounded, std::min(p_.minTimeout, p_.timeout), p_.timeout);
+    return std::clamp(rounded, floor_, p_.timeout);
 }
 
 void Transfer::sampleRtt(TimePoint now) {
     const bool resent = windowResent_;
     windowResent_ = false;
-    if (resent) return;  // Karn: which copy was answered is unknown
     const auto r = std::chrono::duration_cast<std::chrono::microseconds>(now - windowSentAt_);
+    if (resent) {
+        // Karn: which copy was answered is unknown, so no sample. But an answer sooner than
+        // half a round trip after the re-send can only be the original's: the re-send was
+        // spurious (the ACK was late, not lost; the idea of RFC 3522's detection). Each one
+        // doubles this transfer's floor, so a slow or busy path stops drawing duplicates.
+        if (haveRtt_ && r < srtt_ / 2) {
+            ++spurious_;
+            floor_ = std::min(floor_ * 2, p_.timeout);
+        }
+        return;
+    }
     if (r.count() < 0) return;
     if (!haveRtt_) {
         srtt_ = r;

@@ -69,6 +69,10 @@ class Transfer {
     Duration baseTimeout() const;
     // The smoothed round trip, once measured (zero before).
     std::chrono::microseconds smoothedRtt() const { return srtt_; }
+    // This transfer's floor of the adaptive timeout: minTimeout, doubled (up to `timeout`)
+    // after each retransmit that turned out spurious.
+    Duration timeoutFloor() const { return floor_; }
+    unsigned spuriousRetransmits() const { return spurious_; }
 
     std::uint64_t totalBlocks() const { return totalBlocks_; }
     std::uint64_t blocksAcked() const { return acked_; }
@@ -105,6 +109,8 @@ class Transfer {
     TimePoint windowSentAt_;  // when the outstanding OACK or window was (first) sent
     bool windowResent_ = false;
     bool haveRtt_ = false;
+    Duration floor_;
+    unsigned spurious_ = 0;
     std::chrono::microseconds srtt_{0};
     std::chrono::microseconds rttvar_{0};
     unsigned retries_ = 0;
