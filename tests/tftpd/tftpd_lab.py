@@ -123,8 +123,20 @@ def check_engine(output):
         raise AssertionError(f"asked for the {want} engine, daemon says: {lines[0]}")
 
 
-if os.environ.get("RPI_TFTPD_ENGINE") == "io_uring" and not io_uring_available():
-    netlab.skip_or_fail("this kernel refuses io_uring (the _epoll variant of this test runs)")
+def built_with_io_uring():
+    """Whether CMake found liburing for this build (else the daemon has epoll only)."""
+    try:
+        with open(os.path.join(netlab.build_dir(), "CMakeCache.txt")) as f:
+            return "LIBURING_FOUND:INTERNAL=1" in f.read()
+    except OSError:
+        return True  # not a CMake build tree: let the daemon say
+
+
+if os.environ.get("RPI_TFTPD_ENGINE") == "io_uring":
+    if not built_with_io_uring():
+        netlab.skip_or_fail("rpi-tftpd built without liburing (the _epoll variant runs)")
+    if not io_uring_available():
+        netlab.skip_or_fail("this kernel refuses io_uring (the _epoll variant of this test runs)")
 
 
 class Daemon:

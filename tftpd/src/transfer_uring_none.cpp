@@ -17,5 +17,6 @@ void TransferUring::cancel(Op*) {}
 void TransferUring::start() {}
 void TransferUring::stop() {}
 void TransferUring::settle(int) {}
+void TransferUring::submit() {}
 
 }  // namespace rpinetboot::tftpd
