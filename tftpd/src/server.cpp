@@ -464,6 +464,9 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     params.windowSize = negotiated.windowSize;
     params.sendOack = !negotiated.oack.empty();
     TransferPolicy::applyTiming(timing(settings_), negotiated.timeoutSeconds, params);
+    // A floor this client's earlier transfers raised (their retransmits were spurious).
+    params.minTimeout =
+        std::min(std::max(params.minTimeout, policy_.floorFor(clientIp)), params.timeout);
 
     const std::uint64_t id = ++nextId_;
     LOG4CPLUS_DEBUG(logger(), "start \"" << logName << "\" to " << origin.client << " from "
@@ -532,6 +535,7 @@ void Server::sessionEnded(Session* s) {
     sessions_.erase(it);
     byId_.erase(s->id());
     policy_.ended(s->id());
+    policy_.transferTimed(s->client().address(), s->timeoutFloor(), s->hadSpuriousRetransmit());
 }
 
 }  // namespace rpinetboot::tftpd

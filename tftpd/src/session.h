@@ -47,6 +47,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // The client as the request came in (the key of the server's table).
     const boost::asio::ip::udp::endpoint& client() const { return client_; }
     bool halfOpen() const { return transfer_.halfOpen(); }
+    // What its retransmit timer learnt, for the client's next transfers.
+    Transfer::Duration timeoutFloor() const { return transfer_.timeoutFloor(); }
+    bool hadSpuriousRetransmit() const { return transfer_.spuriousRetransmits() > 0; }
     // The request that started this transfer, to recognise a client's retransmitted RRQ.
     void setRequestKey(std::string key) { requestKey_ = std::move(key); }
     const std::string& requestKey() const { return requestKey_; }

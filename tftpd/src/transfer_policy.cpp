@@ -118,6 +118,34 @@ void TransferPolicy::ended(std::uint64_t id) {
     transfers_.erase(it);
 }
 
+TransferPolicy::Duration TransferPolicy::floorFor(const Address& client) const {
+    auto it = floors_.find(canonical(client));
+    return it == floors_.end() ? kMinRetransmitTimeout : it->second.floor;
+}
+
+void TransferPolicy::transferTimed(const Address& client, Duration floor, bool spurious) {
+    const Address ip = canonical(client);
+    auto it = floors_.find(ip);
+    if (!spurious) {
+        if (it == floors_.end()) return;
+        it->second.floor /= 2;
+        if (it->second.floor <= kMinRetransmitTimeout) floors_.erase(it);
+        return;
+    }
+    if (floor <= kMinRetransmitTimeout) return;
+    if (it == floors_.end()) {
+        if (floors_.size() >= kFloorClients) {
+            auto oldest = std::min_element(
+                floors_.begin(), floors_.end(),
+                [](const auto& a, const auto& b) { return a.second.stamp < b.second.stamp; });
+            floors_.erase(oldest);
+        }
+        it = floors_.emplace(ip, Floor{floor, 0}).first;
+    }
+    it->second.floor = std::max(it->second.floor, floor);
+    it->second.stamp = ++floorStamp_;
+}
+
 void TransferPolicy::applyTiming(const Timing& timing, std::optional<unsigned> grantedTimeout,
                                  Transfer::Params& p) {
     p.timeout = grantedTimeout
