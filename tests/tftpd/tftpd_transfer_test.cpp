@@ -286,13 +286,15 @@ TEST_CASE("adaptive timer: a spurious retransmit doubles the transfer's floor",
     CHECK(t.spuriousRetransmits() == 0);
     CHECK(t.timeoutFloor() == 200ms);
     now += 250ms;
+    // Karn: DATA 2 was re-sent, so DATA 3 keeps the backed-off 400 ms.
+    CHECK(t.deadline() == now + 400ms);
     // DATA 3's ACK arrives 1 ms after the re-send: it answers the original.
-    CHECK(t.onTimer(now + 200ms).firstBlock == 3);
-    t.onAck(3, now + 201ms);
+    CHECK(t.onTimer(now + 400ms).firstBlock == 3);
+    t.onAck(3, now + 401ms);
     CHECK(t.spuriousRetransmits() == 1);
     CHECK(t.timeoutFloor() == 400ms);
     CHECK(t.baseTimeout() == 400ms);
-    now += 201ms;
+    now += 401ms;
     for (int i = 0; i < 3; ++i) {  // and again: capped at the configured timeout
         const auto block = static_cast<std::uint16_t>(4 + i);
         const auto at = t.deadline();
@@ -302,4 +304,20 @@ TEST_CASE("adaptive timer: a spurious retransmit doubles the transfer's floor",
     }
     CHECK(t.timeoutFloor() == 1000ms);
     CHECK(t.baseTimeout() == 1000ms);
+}
+
+TEST_CASE("adaptive timer: the backed-off timeout stays until a packet sent once is answered",
+          "[transfer][timer]") {
+    Transfer t(adaptive(), t0);
+    t.start(t0);
+    auto now = t0 + 1ms;
+    t.onAck(1, now);  // sample: 1 ms, so 200 ms
+    CHECK(t.deadline() == now + 200ms);
+    CHECK(t.onTimer(now + 200ms).firstBlock == 2);  // backed off to 400 ms
+    now += 250ms;
+    t.onAck(2, now);  // for the original or the re-send: no sample, backoff kept
+    CHECK(t.deadline() == now + 400ms);
+    now += 1ms;
+    t.onAck(3, now);  // DATA 3 was sent once: a sample, back to 200 ms
+    CHECK(t.deadline() == now + 200ms);
 }

@@ -68,6 +68,16 @@ void Transfer::sampleRtt(TimePoint now) {
     srtt_ = (7 * srtt_ + r) / 8;
 }
 
+void Transfer::progressTimeout(TimePoint now) {
+    const bool resent = windowResent_;
+    sampleRtt(now);
+    // Karn's rule, second half (RFC 6298 section 5, note on backoff): after a retransmit the
+    // backed-off timeout stays until a packet sent once is answered, so a path that has gone
+    // slow is not re-sent to every 200 ms meanwhile. A fixed (client-asked) timer resets.
+    if (p_.adaptive && resent) return;
+    currentTimeout_ = baseTimeout();
+}
+
 void Transfer::arm(TimePoint now) {
     deadline_ = std::min(now + currentTimeout_, lastProgress_ + p_.maxSilence);
     if (!established_) deadline_ = std::min(deadline_, startedAt_ + p_.halfOpenTimeout);
@@ -104,8 +114,7 @@ Transfer::Send Transfer::onAck(std::uint16_t block, TimePoint now) {
         established_ = true;
         lastProgress_ = now;
         retries_ = 0;
-        sampleRtt(now);
-        currentTimeout_ = baseTimeout();
+        progressTimeout(now);
         return nextWindow(now);
     }
     // Map the 16-bit number onto the outstanding window (acked_, sentUpTo_].
@@ -119,8 +128,7 @@ Transfer::Send Transfer::onAck(std::uint16_t block, TimePoint now) {
     established_ = true;
     lastProgress_ = now;
     retries_ = 0;
-    sampleRtt(now);
-    currentTimeout_ = baseTimeout();
+    progressTimeout(now);
     if (acked_ >= totalBlocks_) {
         status_ = Status::Complete;
         return {};

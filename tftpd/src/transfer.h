@@ -94,6 +94,8 @@ class Transfer {
     // A new ACK (or the OACK's ACK 0) arrived at `now`: one round-trip sample, unless what it
     // acknowledges was sent more than once.
     void sampleRtt(TimePoint now);
+    // After progress: the sample, then the timeout of the next window.
+    void progressTimeout(TimePoint now);
 
     Params p_;
     std::uint64_t totalBlocks_;
