@@ -105,6 +105,10 @@ def servers(build, tree, log, addr, fetch):
         # Defaults otherwise (info logging: one line per transfer).
         "rpi-tftpd": ([tftpd, "--config", "/dev/null", "--root", tree, "--listen",
                        f"{addr}:69"] if tftpd else None, "not built"),
+        # The same daemon forced onto its epoll engine (the fallback when io_uring is refused).
+        "rpi-tftpd-epoll": (["/usr/bin/env", "RPI_TFTPD_ENGINE=epoll", tftpd, "--config",
+                             "/dev/null", "--root", tree, "--listen", f"{addr}:69"]
+                            if tftpd else None, "not built"),
         "floor": ([floor, "--listen", f"{addr}:69", "--root", tree] if floor else None,
                   "not built (target rpi-tftp-floor)"),
         # --tftp-max raised from its default of 50 so that 128 Pis are not refused outright.

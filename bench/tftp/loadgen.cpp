@@ -13,6 +13,7 @@
 // Blksize 512 is sent as the Pi 3's tsize-only request (512 is the default). Every RRQ's time
 // to the first answer is recorded (send time read just before the send, arrival from the
 // kernel's stamp), and every round's time from its first RRQ to its last block (a "boot").
+// A DATA block received again is answered with the last ACK again (the Pi's ACK was lost).
 // Unanswered packets are re-sent after --timeout-ms (RRQ again, or the last ACK), at most
 // --retries times; then the request and its round count as failed.
 //
@@ -410,6 +411,12 @@ class Generator {
         if (!data) return;
         if (data->block != static_cast<std::uint16_t>(p.expected)) {
             ++stats_.duplicates;  // the server re-sent a block (or the Sorcerer's Apprentice)
+            // The block before the one expected came again: our ACK of it was lost, so repeat
+            // it, as TFTP clients do (RFC 1350 section 2) and as Pis do (firmware#1631 is a
+            // start4.elf answering a twice-received DATA with an ACK; probe/tftp does the same).
+            if (data->block == static_cast<std::uint16_t>(p.expected - 1) && p.expected > 1) {
+                sendTo(p, p.lastAck);
+            }
             return;
         }
         if (!first) ++stats_.answers;

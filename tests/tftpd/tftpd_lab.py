@@ -98,6 +98,47 @@ class Tree:
         return out
 
 
+def io_uring_available():
+    """Whether this kernel lets us create an io_uring (io_uring_setup(2), x86-64 and arm64
+    syscall 425): off in kernels built without it, with kernel.io_uring_disabled=2, or under a
+    seccomp filter."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    params = ctypes.create_string_buffer(120)  # struct io_uring_params, zeroed
+    fd = libc.syscall(425, 1, params)
+    if fd < 0:
+        return False
+    os.close(fd)
+    return True
+
+
+def check_engine(output):
+    """The transfer I/O engine the tests asked for (RPI_TFTPD_ENGINE, set by CMake per test
+    variant) is the one the daemon logged."""
+    want = os.environ.get("RPI_TFTPD_ENGINE")
+    if not want:
+        return
+    lines = [l for l in output.splitlines() if "transfer I/O: " in l]
+    if lines and f"transfer I/O: {want}" not in lines[0]:
+        raise AssertionError(f"asked for the {want} engine, daemon says: {lines[0]}")
+
+
+def built_with_io_uring():
+    """Whether CMake found liburing for this build (else the daemon has epoll only)."""
+    try:
+        with open(os.path.join(netlab.build_dir(), "CMakeCache.txt")) as f:
+            return "LIBURING_FOUND:INTERNAL=1" in f.read()
+    except OSError:
+        return True  # not a CMake build tree: let the daemon say
+
+
+if os.environ.get("RPI_TFTPD_ENGINE") == "io_uring":
+    if not built_with_io_uring():
+        netlab.skip_or_fail("rpi-tftpd built without liburing (the _epoll variant runs)")
+    if not io_uring_available():
+        netlab.skip_or_fail("this kernel refuses io_uring (the _epoll variant of this test runs)")
+
+
 class Daemon:
     def __init__(self, tree, extra=(), host="127.0.0.1", config_text=None, port=None,
                  log_level="debug", argv_prefix=(), listen=True, netns=None, ready="listening on"):
@@ -118,6 +159,7 @@ class Daemon:
         # Listening is logged per socket; roots are opened after that, so wait for the last
         # socket's line and then for a moment of quiet start-up (or an exit).
         self.proc.wait_ready(lambda: ready in self.proc.output(), what="rpi-tftpd listening")
+        check_engine(self.proc.output())
 
     def log(self):
         with open(self.proc.log_path, errors="replace") as f:  # also after stop()

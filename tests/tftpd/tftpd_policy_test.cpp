@@ -158,3 +158,46 @@ TEST_CASE("timing: a silent client is given up after 30 s whatever the retries",
     CHECK(now <= t0 + 30s);
     CHECK(now >= t0 + 25s);
 }
+
+TEST_CASE("timing: adaptive retransmits unless the client asked for a timeout", "[policy]") {
+    TransferPolicy::Timing t;
+    Transfer::Params p;
+    TransferPolicy::applyTiming(t, std::nullopt, p);
+    CHECK(p.adaptive);
+    CHECK(p.minTimeout == TransferPolicy::kMinRetransmitTimeout);
+    CHECK(p.minTimeout == 200ms);
+    TransferPolicy::applyTiming(t, 2u, p);
+    CHECK_FALSE(p.adaptive);
+    // A configured --timeout-ms below the floor is the floor.
+    t.timeout = 100ms;
+    TransferPolicy::applyTiming(t, std::nullopt, p);
+    CHECK(p.adaptive);
+    CHECK(p.minTimeout == 100ms);
+}
+
+TEST_CASE("retransmit floor: learnt per client, halved back, bounded", "[policy][timer]") {
+    TransferPolicy policy({});
+    const auto pi = boost::asio::ip::make_address("192.0.2.10");
+    const auto other = boost::asio::ip::make_address("192.0.2.11");
+    CHECK(policy.floorFor(pi) == TransferPolicy::kMinRetransmitTimeout);
+    policy.transferTimed(pi, 800ms, true);  // its retransmits were spurious
+    CHECK(policy.floorFor(pi) == 800ms);
+    CHECK(policy.floorFor(boost::asio::ip::make_address("::ffff:192.0.2.10")) == 800ms);
+    CHECK(policy.floorFor(other) == TransferPolicy::kMinRetransmitTimeout);
+    policy.transferTimed(pi, 400ms, true);  // a lower one does not lower it
+    CHECK(policy.floorFor(pi) == 800ms);
+    policy.transferTimed(pi, 800ms, false);  // a clean transfer halves it
+    CHECK(policy.floorFor(pi) == 400ms);
+    policy.transferTimed(pi, 400ms, false);
+    CHECK(policy.floorFor(pi) == TransferPolicy::kMinRetransmitTimeout);
+    policy.transferTimed(other, 200ms, false);  // nothing learnt: nothing kept
+    CHECK(policy.floorFor(other) == TransferPolicy::kMinRetransmitTimeout);
+    // Bounded: the oldest entry makes room.
+    for (unsigned i = 0; i <= TransferPolicy::kFloorClients; ++i) {
+        const auto a = boost::asio::ip::make_address_v4(0xC6336400u + i);  // 198.51.100.0 + i
+        policy.transferTimed(a, 1000ms, true);
+    }
+    CHECK(policy.floorFor(boost::asio::ip::make_address_v4(0xC6336400u)) ==
+          TransferPolicy::kMinRetransmitTimeout);
+    CHECK(policy.floorFor(boost::asio::ip::make_address_v4(0xC6336401u)) == 1000ms);
+}

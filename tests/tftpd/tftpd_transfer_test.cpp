@@ -187,3 +187,137 @@ TEST_CASE("progress is remembered for the eviction policy", "[transfer]") {
     t.onAck(1, t0 + 10ms);
     CHECK(t.lastProgress() == t0 + 10ms);
 }
+
+// The adaptive retransmit timer (RFC 6298, bounded as transfer_policy.cpp explains).
+namespace {
+Transfer::Params adaptive(std::uint64_t size = 100000, bool oack = false) {
+    auto p = params(size, 1468, oack);
+    p.timeout = 1000ms;
+    p.maxTimeout = 4000ms;
+    p.minTimeout = 200ms;
+    p.adaptive = true;
+    p.halfOpenTimeout = 60000ms;
+    return p;
+}
+}  // namespace
+
+TEST_CASE("adaptive timer: the configured timeout until a round trip is measured",
+          "[transfer][timer]") {
+    Transfer t(adaptive(100000, true), t0);
+    CHECK(t.start(t0).oack);
+    CHECK(t.baseTimeout() == 1000ms);
+    CHECK(t.deadline() == t0 + 1000ms);  // the OACK: answered before the Pi's 2 s RRQ retry
+}
+
+TEST_CASE("adaptive timer: a LAN round trip gives the 200 ms floor, not less",
+          "[transfer][timer]") {
+    Transfer t(adaptive(100000, true), t0);
+    t.start(t0);
+    auto now = t0 + 300us;
+    t.onAck(0, now);  // ACK of the OACK: the first sample
+    CHECK(t.smoothedRtt() == 300us);
+    CHECK(t.baseTimeout() == 200ms);
+    CHECK(t.deadline() == now + 200ms);
+    for (std::uint16_t b = 1; b <= 20; ++b) {
+        now += 250us;
+        t.onAck(b, now);
+    }
+    CHECK(t.baseTimeout() == 200ms);
+    CHECK(t.deadline() == now + 200ms);
+    // A lost ACK: DATA 21 is re-sent after 200 ms, not after 1 s.
+    CHECK(t.onTimer(now + 199ms).empty());
+    auto s = t.onTimer(now + 200ms);
+    CHECK(s.firstBlock == 21);
+    CHECK(t.retransmits() == 1);
+    CHECK(t.deadline() == now + 200ms + 400ms);  // then the usual doubling
+}
+
+TEST_CASE("adaptive timer: a slow path stretches it, never past the configured timeout",
+          "[transfer][timer]") {
+    Transfer t(adaptive(), t0);
+    t.start(t0);
+    auto now = t0 + 300ms;
+    t.onAck(1, now);  // 300 ms: RTO 300 + 4 x 150 = 900 ms
+    CHECK(t.baseTimeout() == 900ms);
+    for (std::uint16_t b = 2; b <= 40; ++b) {
+        now += 300ms;
+        t.onAck(b, now);  // steady 300 ms: RTTVAR decays, the RTO approaches the RTT
+    }
+    CHECK(t.baseTimeout() > 300ms);
+    CHECK(t.baseTimeout() < 400ms);
+    now += 5s;
+    t.onAck(41, now);  // one 5 s outlier: capped at the configured 1 s
+    CHECK(t.baseTimeout() == 1000ms);
+}
+
+TEST_CASE("adaptive timer: no sample from a re-sent packet (Karn)", "[transfer][timer]") {
+    Transfer t(adaptive(), t0);
+    t.start(t0);
+    CHECK(t.onTimer(t0 + 1000ms).firstBlock == 1);  // DATA 1 re-sent
+    t.onAck(1, t0 + 1001ms);                        // for which copy? unknown: no sample
+    CHECK(t.smoothedRtt() == 0us);
+    CHECK(t.baseTimeout() == 1000ms);
+    t.onAck(2, t0 + 1002ms);  // DATA 2 was sent once: 1 ms
+    CHECK(t.smoothedRtt() == 1ms);
+    CHECK(t.baseTimeout() == 200ms);
+}
+
+TEST_CASE("a fixed timer when the client asked for one", "[transfer][timer]") {
+    auto p = adaptive();
+    p.adaptive = false;
+    Transfer t(p, t0);
+    t.start(t0);
+    t.onAck(1, t0 + 1ms);
+    CHECK(t.baseTimeout() == 1000ms);
+    CHECK(t.deadline() == t0 + 1ms + 1000ms);
+}
+
+TEST_CASE("adaptive timer: a spurious retransmit doubles the transfer's floor",
+          "[transfer][timer]") {
+    Transfer t(adaptive(), t0);
+    t.start(t0);
+    auto now = t0 + 20ms;
+    t.onAck(1, now);  // 20 ms round trip: RTO 20 + 4 x 10 = 60 ms, floored at 200 ms
+    CHECK(t.baseTimeout() == 200ms);
+    // DATA 2's ACK comes 50 ms after the timer's re-send: more than half the 20 ms round
+    // trip, so it may answer the re-send. Not counted as spurious.
+    CHECK(t.onTimer(now + 200ms).firstBlock == 2);
+    t.onAck(2, now + 250ms);
+    CHECK(t.spuriousRetransmits() == 0);
+    CHECK(t.timeoutFloor() == 200ms);
+    now += 250ms;
+    // Karn: DATA 2 was re-sent, so DATA 3 keeps the backed-off 400 ms.
+    CHECK(t.deadline() == now + 400ms);
+    // DATA 3's ACK arrives 1 ms after the re-send: it answers the original.
+    CHECK(t.onTimer(now + 400ms).firstBlock == 3);
+    t.onAck(3, now + 401ms);
+    CHECK(t.spuriousRetransmits() == 1);
+    CHECK(t.timeoutFloor() == 400ms);
+    CHECK(t.baseTimeout() == 400ms);
+    now += 401ms;
+    for (int i = 0; i < 3; ++i) {  // and again: capped at the configured timeout
+        const auto block = static_cast<std::uint16_t>(4 + i);
+        const auto at = t.deadline();
+        CHECK(t.onTimer(at).firstBlock == block);
+        t.onAck(block, at + 1ms);
+        now = at + 1ms;
+    }
+    CHECK(t.timeoutFloor() == 1000ms);
+    CHECK(t.baseTimeout() == 1000ms);
+}
+
+TEST_CASE("adaptive timer: the backed-off timeout stays until a packet sent once is answered",
+          "[transfer][timer]") {
+    Transfer t(adaptive(), t0);
+    t.start(t0);
+    auto now = t0 + 1ms;
+    t.onAck(1, now);  // sample: 1 ms, so 200 ms
+    CHECK(t.deadline() == now + 200ms);
+    CHECK(t.onTimer(now + 200ms).firstBlock == 2);  // backed off to 400 ms
+    now += 250ms;
+    t.onAck(2, now);  // for the original or the re-send: no sample, backoff kept
+    CHECK(t.deadline() == now + 400ms);
+    now += 1ms;
+    t.onAck(3, now);  // DATA 3 was sent once: a sample, back to 200 ms
+    CHECK(t.deadline() == now + 200ms);
+}

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
@@ -124,7 +125,33 @@ bool Server::adoptListener(int fd, std::string& error) {
     return true;
 }
 
+bool Server::openEngine(std::string& error) {
+    const char* forced = std::getenv("RPI_TFTPD_ENGINE");
+    const std::string want = forced ? forced : "";
+    if (!want.empty() && want != "epoll" && want != "io_uring") {
+        error = "RPI_TFTPD_ENGINE must be epoll or io_uring, not \"" + sanitize(want, 32) + "\"";
+        return false;
+    }
+    if (want == "epoll") {
+        LOG4CPLUS_INFO(logger(), "transfer I/O: epoll (RPI_TFTPD_ENGINE=epoll)");
+        return true;
+    }
+    std::string why;
+    uring_ = TransferUring::open(io_, why);
+    if (uring_) {
+        LOG4CPLUS_INFO(logger(), "transfer I/O: io_uring");
+        return true;
+    }
+    if (want == "io_uring") {
+        error = "RPI_TFTPD_ENGINE=io_uring, but io_uring is not available: " + why;
+        return false;
+    }
+    LOG4CPLUS_INFO(logger(), "transfer I/O: epoll (io_uring not available: " << why << ")");
+    return true;
+}
+
 bool Server::openListeners(std::string& error) {
+    if (!openEngine(error)) return false;
     // Opened here, before privileges are dropped, like the sockets; a bad sink stops start-up.
     SinkSpec sinkSpec;
     if (!parseSinkSpec(settings_.events, sinkSpec, error)) return false;
@@ -177,6 +204,7 @@ bool Server::configure(std::string& error) {
 void Server::start() {
     for (auto& l : listeners_) waitRead(l);
     poller_.start();
+    if (uring_) uring_->start();
     metricsHttp_.start();
     waitSignals();
 }
@@ -245,6 +273,11 @@ void Server::stop() {
         policy_.ended(s->id());
     }
     byId_.clear();
+    if (uring_) {
+        // The cancels of the receives just ended; then nothing queued points into a session.
+        uring_->settle(500);
+        uring_->stop();
+    }
     hup_.cancel(ignored);
     term_.cancel(ignored);
 }
@@ -266,6 +299,7 @@ void Server::drain(Listener& l) {
         Origin origin;
         if (!requests_.origin(0, origin)) continue;
         handleDatagram(l, origin, requests_.data(0));
+        if (uring_) uring_->flush();  // its answer leaves now, as under epoll
     }
     if (stopping_) return;
     if (i < kBatch) {
@@ -397,7 +431,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     }
     // Its own socket: a fresh port (TID), replies from the address the request reached.
     std::string error;
-    auto socket = TransferSocket::open(origin, error);
+    auto socket = TransferSocket::open(origin, error, uring_ == nullptr);
     if (!socket) {
         LOG4CPLUS_WARN(logger(),
                        "failed \"" << logName << "\" to " << origin.client << ": " << error);
@@ -430,6 +464,9 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     params.windowSize = negotiated.windowSize;
     params.sendOack = !negotiated.oack.empty();
     TransferPolicy::applyTiming(timing(settings_), negotiated.timeoutSeconds, params);
+    // A floor this client's earlier transfers raised (their retransmits were spurious).
+    params.minTimeout =
+        std::min(std::max(params.minTimeout, policy_.floorFor(clientIp)), params.timeout);
 
     const std::uint64_t id = ++nextId_;
     LOG4CPLUS_DEBUG(logger(), "start \"" << logName << "\" to " << origin.client << " from "
@@ -440,7 +477,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
                                              reader_, params, negotiated.oack, logName, requestAt);
     session->setRequestKey(std::move(key));
     if (events_) session->setRequest(req.filename);
-    if (!poller_.add(session->fd(), id)) {
+    if (!uring_ && !poller_.add(session->fd(), id)) {
         LOG4CPLUS_WARN(logger(), "failed \"" << logName << "\" to " << origin.client
                                              << ": cannot watch its socket");
         metrics_.failed(FailReason::Busy);
@@ -498,6 +535,7 @@ void Server::sessionEnded(Session* s) {
     sessions_.erase(it);
     byId_.erase(s->id());
     policy_.ended(s->id());
+    policy_.transferTimed(s->client().address(), s->timeoutFloor(), s->hadSpuriousRetransmit());
 }
 
 }  // namespace rpinetboot::tftpd

@@ -26,6 +26,7 @@
 #include "settings.h"
 #include "transfer_policy.h"
 #include "transfer_poller.h"
+#include "transfer_uring.h"
 
 namespace rpinetboot::tftpd {
 
@@ -39,6 +40,8 @@ class Server {
     // Binds the --listen addresses, or adopts systemd's sockets, and the --metrics-listen one.
     // Call before dropping privileges.
     bool openListeners(std::string& error);
+    // Chooses the transfer I/O engine: io_uring when available, else epoll (logged).
+    bool openEngine(std::string& error);
     // Opens the roots and sizes the cache from the current settings.
     bool configure(std::string& error);
     void start();
@@ -97,6 +100,9 @@ class Server {
     std::list<Listener> listeners_;
     TransferPolicy policy_;
     TransferPoller poller_;
+    // The io_uring engine when the kernel allows it (else null: epoll via poller_).
+    // RPI_TFTPD_ENGINE=epoll|io_uring in the environment forces one (tests run both).
+    std::unique_ptr<TransferUring> uring_;
     RecvBatch requests_;  // one request at a time: requests may be 64 KiB
     RecvBatch acks_;      // a transfer's queued ACKs and ERRORs
     // By the client's (ip, port) as the request came in: a new request from there replaces it.

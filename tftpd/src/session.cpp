@@ -16,7 +16,9 @@ namespace rpinetboot::tftpd {
 
 namespace {
 constexpr std::size_t kMaxBatch = 64;  // the largest window (settings) in one sendmmsg
-}
+// Clients send ACKs and ERRORs; an ERROR's text beyond this is cut, which is harmless.
+constexpr std::size_t kMaxClientDatagram = 1024;
+}  // namespace
 
 Session::Session(Server& server, std::uint64_t id, TransferSocket socket,
                  const boost::asio::ip::udp::endpoint& client, FilePtr file, FileReader& reader,
@@ -35,6 +37,17 @@ Session::Session(Server& server, std::uint64_t id, TransferSocket socket,
       started_(Transfer::Clock::now()),
       requestAt_(requestAt) {
     if (params.sendOack) oack_ = tftp::buildOack(oack);
+    const std::size_t slots = std::clamp<std::size_t>(params.windowSize, std::size_t{1}, kMaxBatch);
+    sendMsgs_.resize(slots);
+    sendIov_.resize(slots * 2);
+    sendHeaders_.resize(slots);
+    uring_ = server.uring_.get();
+    if (uring_) {
+        recvOp_.session = this;
+        recvOp_.receive = true;
+        sendOp_.session = this;
+        recvBuf_.resize(kMaxClientDatagram);
+    }
 }
 
 void Session::start() {
@@ -45,9 +58,77 @@ void Session::start() {
                                       << " bytes: the block number rolls over, which Pi "
                                          "bootloaders before 2025-09-23 cannot follow");
     }
+    if (uring_) armReceive();
     send(transfer_.start(Transfer::Clock::now()));
     if (done_) return;
     armTimer();
+}
+
+void Session::holdIo() {
+    if (ioQueued_++ == 0) self_ = shared_from_this();
+}
+
+void Session::releaseIo() {
+    if (--ioQueued_ > 0) return;
+    // Closed only now: an entry still queued names the descriptor by number, which a new
+    // transfer's socket could otherwise have taken.
+    if (done_) socket_.close();
+    self_.reset();  // the caller holds its own reference
+}
+
+void Session::armReceive() {
+    recvIov_ = {recvBuf_.data(), recvBuf_.size()};
+    recvMsg_ = {};
+    recvMsg_.msg_name = &recvName_;
+    recvMsg_.msg_namelen = sizeof recvName_;
+    recvMsg_.msg_iov = &recvIov_;
+    recvMsg_.msg_iovlen = 1;
+    uring_->recvmsg(socket_.fd(), &recvMsg_, &recvOp_);
+    receiveQueued_ = true;
+    holdIo();
+}
+
+void Session::onReceived(int res) {
+    auto keep = shared_from_this();
+    receiveQueued_ = false;
+    releaseIo();
+    if (done_) return;
+    if (res >= 0) {
+        if (socket_.fromPeer(recvMsg_)) {
+            onPacket(ByteSpan(recvBuf_.data(), static_cast<std::size_t>(res)),
+                     Transfer::Clock::now());
+        }
+    } else if (res != -ECANCELED) {
+        // A pending ICMP error is reported as the receive's error.
+        checkErrors();
+    }
+    if (!done_) armReceive();
+}
+
+void Session::onSent(int res) {
+    auto keep = shared_from_this();
+    --sendsInFlight_;
+    releaseIo();
+    if (done_) return;
+    if (res >= 0 && !replied_) {
+        replied_ = true;
+        server_.metrics_.firstReply.observe(
+            std::chrono::duration<double>(Transfer::Clock::now() - requestAt_).count());
+    } else if (res == -ECONNREFUSED || res == -EHOSTUNREACH || res == -ENETUNREACH) {
+        checkErrors();  // lost otherwise, as on the wire: the retransmit timer recovers
+        if (done_) return;
+    }
+    if (sendsInFlight_ == 0 && !pending_.empty()) flushPending();
+}
+
+void Session::closeSocket() {
+    // io_uring: cancel the queued receive; the socket is closed when the last queued entry
+    // that names it has completed (releaseIo).
+    if (uring_ && ioQueued_ > 0) {
+        if (receiveQueued_) uring_->cancel(&recvOp_);
+        return;
+    }
+    socket_.close();
 }
 
 void Session::onReadable() {
@@ -150,19 +231,20 @@ void Session::send(const Transfer::Send& what) {
 
 void Session::flushPending() {
     while (!pending_.empty() && !done_) {
-        mmsghdr msgs[kMaxBatch];
-        iovec iov[kMaxBatch][2];
-        std::uint8_t headers[kMaxBatch][tftp::kHeaderSize];
+        // io_uring: the last window is still being read by the kernel; its completions resume.
+        if (sendsInFlight_ > 0) return;
+        mmsghdr* msgs = sendMsgs_.data();
+        iovec* iov = sendIov_.data();
         std::size_t count = 0;
         if (pending_.oack) {
-            iov[0][0] = {oack_.data(), oack_.size()};
+            iov[0] = {oack_.data(), oack_.size()};
             msgs[0] = {};
-            msgs[0].msg_hdr.msg_iov = iov[0];
+            msgs[0].msg_hdr.msg_iov = &iov[0];
             msgs[0].msg_hdr.msg_iovlen = 1;
             count = 1;
         } else {
             const std::size_t want =
-                static_cast<std::size_t>(std::min<std::uint64_t>(pending_.count, kMaxBatch));
+                static_cast<std::size_t>(std::min<std::uint64_t>(pending_.count, sendMsgs_.size()));
             if (!file_->inMemory()) scratch_.resize(want * params_.blockSize);
             std::weak_ptr<Session> weak = shared_from_this();
             auto wake = [weak] {
@@ -171,7 +253,7 @@ void Session::flushPending() {
             };
             for (; count < want; ++count) {
                 const std::uint64_t block = pending_.firstBlock + count;
-                tftp::writeDataHeader(headers[count], Transfer::wireBlock(block));
+                tftp::writeDataHeader(sendHeaders_[count].bytes, Transfer::wireBlock(block));
                 const std::size_t len = transfer_.blockLength(block);
                 const std::uint8_t* payload = nullptr;
                 if (len > 0) {
@@ -184,10 +266,10 @@ void Session::flushPending() {
                         payload = copy;
                     }
                 }
-                iov[count][0] = {headers[count], sizeof headers[count]};
-                iov[count][1] = {const_cast<std::uint8_t*>(payload), len};
+                iov[2 * count] = {sendHeaders_[count].bytes, tftp::kHeaderSize};
+                iov[2 * count + 1] = {const_cast<std::uint8_t*>(payload), len};
                 msgs[count] = {};
-                msgs[count].msg_hdr.msg_iov = iov[count];
+                msgs[count].msg_hdr.msg_iov = &iov[2 * count];
                 msgs[count].msg_hdr.msg_iovlen = len > 0 ? 2 : 1;
             }
             if (count == 0) {
@@ -202,6 +284,23 @@ void Session::flushPending() {
                 }
                 return;  // waiting for the reader
             }
+        }
+        if (uring_) {
+            // Queued: they leave with this round's other sends in one io_uring_enter.
+            uring_->sendmsgs(socket_.fd(), msgs, count, &sendOp_);
+            sendsInFlight_ += static_cast<unsigned>(count);
+            for (std::size_t i = 0; i < count; ++i) holdIo();
+            if (pending_.oack) {
+                pending_ = {};
+            } else {
+                for (std::size_t i = 0; i < count; ++i) {
+                    server_.metrics_.sentBytes +=
+                        msgs[i].msg_hdr.msg_iovlen > 1 ? iov[2 * i + 1].iov_len : 0;
+                }
+                pending_.firstBlock += count;
+                pending_.count -= count;
+            }
+            return;
         }
         int n = ::sendmmsg(socket_.fd(), msgs, static_cast<unsigned>(count), MSG_DONTWAIT);
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
@@ -230,7 +329,7 @@ void Session::flushPending() {
         } else {
             for (int i = 0; i < n; ++i) {
                 server_.metrics_.sentBytes +=
-                    msgs[i].msg_hdr.msg_iovlen > 1 ? iov[i][1].iov_len : 0;
+                    msgs[i].msg_hdr.msg_iovlen > 1 ? iov[2 * i + 1].iov_len : 0;
             }
             pending_.firstBlock += static_cast<std::uint64_t>(n);
             pending_.count -= static_cast<std::uint64_t>(n);
@@ -264,7 +363,7 @@ void Session::abort(const char* why, FailReason reason) {
     report(Outcome::Failed, transfer_.bytesAcked(), why);
     done_ = true;
     timer_.cancel();
-    socket_.close();  // leaves the TransferPoller's set
+    closeSocket();  // leaves the TransferPoller's set (or cancels the queued receive)
 }
 
 void Session::finish(const char* detail, bool byIcmp) {
@@ -328,7 +427,7 @@ void Session::finish(const char* detail, bool byIcmp) {
             break;
     }
     timer_.cancel();
-    socket_.close();
+    closeSocket();
     server_.sessionEnded(this);
 }
 

@@ -17,6 +17,7 @@
 #include "rpinetboot/tftp/packet.h"
 #include "transfer.h"
 #include "transfer_socket.h"
+#include "transfer_uring.h"
 
 namespace rpinetboot::tftpd {
 
@@ -29,11 +30,15 @@ class Session : public std::enable_shared_from_this<Session> {
             const Transfer::Params& params, const tftp::Options& oack, std::string logName,
             Transfer::TimePoint requestAt);
 
-    // Sends the OACK or DATA 1 (the server has put its socket in the TransferPoller).
+    // Sends the OACK or DATA 1 (the server has put its socket in the TransferPoller, or runs
+    // the io_uring engine: then the first receive is queued here).
     void start();
     // From the TransferPoller: the socket has datagrams or an error queued / can send again.
     void onReadable();
     void onWritable();
+    // From the io_uring engine: a receive or a send completed with `res` (bytes or -errno).
+    void onReceived(int res);
+    void onSent(int res);
     int fd() const { return socket_.fd(); }
     // Ends the transfer without telling the client (replaced by a new request, evicted, exit).
     void abort(const char* why, FailReason reason);
@@ -42,6 +47,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // The client as the request came in (the key of the server's table).
     const boost::asio::ip::udp::endpoint& client() const { return client_; }
     bool halfOpen() const { return transfer_.halfOpen(); }
+    // What its retransmit timer learnt, for the client's next transfers.
+    Transfer::Duration timeoutFloor() const { return transfer_.timeoutFloor(); }
+    bool hadSpuriousRetransmit() const { return transfer_.spuriousRetransmits() > 0; }
     // The request that started this transfer, to recognise a client's retransmitted RRQ.
     void setRequestKey(std::string key) { requestKey_ = std::move(key); }
     const std::string& requestKey() const { return requestKey_; }
@@ -50,6 +58,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   private:
     void onPacket(ByteSpan packet, Transfer::TimePoint now);
+    // io_uring: queue the next receive; keep this session alive while operations are queued.
+    void armReceive();
+    void holdIo();
+    void releaseIo();
+    // Ends the socket: cancels the queued receive first under io_uring.
+    void closeSocket();
     void checkErrors();
     void armTimer();
     void onTimer(const boost::system::error_code& ec, unsigned generation);
@@ -81,6 +95,34 @@ class Session : public std::enable_shared_from_this<Session> {
     // large blocks): sent when it drains. A newer Send replaces it.
     Transfer::Send pending_;
     std::vector<std::uint8_t> scratch_;  // blocks of a streamed file, copied out of its chunks
+    // The datagrams being sent (a window of at most kMaxBatch): kept here, not on the stack,
+    // because io_uring reads them after flushPending returns.
+    std::vector<mmsghdr> sendMsgs_;
+    std::vector<iovec> sendIov_;  // two per datagram: header, payload
+    struct Header {
+        std::uint8_t bytes[tftp::kHeaderSize];
+    };
+    std::vector<Header> sendHeaders_;
+    // io_uring: the engine (null under epoll), the one queued receive and its buffer, and the
+    // owners of completions.
+    struct UringOp final : TransferUring::Op {
+        Session* session = nullptr;
+        bool receive = false;
+        void completed(int res) override {
+            receive ? session->onReceived(res) : session->onSent(res);
+        }
+    };
+    TransferUring* uring_ = nullptr;
+    UringOp recvOp_;
+    UringOp sendOp_;
+    msghdr recvMsg_{};
+    iovec recvIov_{};
+    sockaddr_storage recvName_{};
+    std::vector<std::uint8_t> recvBuf_;
+    unsigned ioQueued_ = 0;       // operations queued and not completed
+    unsigned sendsInFlight_ = 0;  // of which sends
+    bool receiveQueued_ = false;
+    std::shared_ptr<Session> self_;  // while ioQueued_ > 0: the kernel writes into this object
     unsigned timerGeneration_ = 0;
     bool timerArmed_ = false;
     bool waitingWrite_ = false;

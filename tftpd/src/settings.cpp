@@ -97,7 +97,9 @@ po::options_description describe() {
              .c_str())  //
         (kTimeout.key, po::value<unsigned>(),
          ("First retransmit timeout in milliseconds " + span(kTimeout) +
-          ", doubled on each retry. A client's timeout option of 1..5 s overrides it (larger "
+          " until the client's round trip is measured; then the round trip sets it (RFC 6298, "
+          "at least 200 ms, at most this). Doubled on each retry. A client's timeout option of "
+          "1..5 s overrides it (larger "
           "ones are not granted), and no transfer waits more than 30 s for an ACK (a Pi gives "
           "up a file after 30 s)." +
           byDefault(kDefaults.timeoutMs))

@@ -11,7 +11,9 @@ Transfer::Transfer(const Params& params, TimePoint now)
       startedAt_(now),
       lastProgress_(now),
       deadline_(now),
-      currentTimeout_(params.timeout) {
+      currentTimeout_(params.timeout),
+      windowSentAt_(now),
+      floor_(std::min(params.minTimeout, params.timeout)) {
     if (p_.windowSize == 0) p_.windowSize = 1;
 }
 
@@ -29,6 +31,53 @@ std::size_t Transfer::blockLength(std::uint64_t block) const {
     return static_cast<std::size_t>(std::min<std::uint64_t>(p_.blockSize, p_.fileSize - offset));
 }
 
+Transfer::Duration Transfer::baseTimeout() const {
+    if (!p_.adaptive || !haveRtt_) return p_.timeout;
+    // RFC 6298 section 2: RTO = SRTT + max(G, 4 RTTVAR), G the clock granularity (1 ms here).
+    const auto rto =
+        srtt_ + std::max<std::chrono::microseconds>(std::chrono::milliseconds(1), 4 * rttvar_);
+    const auto rounded = std::chrono::ceil<Duration>(rto);
+    return std::clamp(rounded, floor_, p_.timeout);
+}
+
+void Transfer::sampleRtt(TimePoint now) {
+    const bool resent = windowResent_;
+    windowResent_ = false;
+    const auto r = std::chrono::duration_cast<std::chrono::microseconds>(now - windowSentAt_);
+    if (resent) {
+        // Karn: which copy was answered is unknown, so no sample. But an answer sooner than
+        // half a round trip after the re-send can only be the original's: the re-send was
+        // spurious (the ACK was late, not lost; the idea of RFC 3522's detection). Each one
+        // doubles this transfer's floor, so a slow or busy path stops drawing duplicates.
+        if (haveRtt_ && r < srtt_ / 2) {
+            ++spurious_;
+            floor_ = std::min(floor_ * 2, p_.timeout);
+        }
+        return;
+    }
+    if (r.count() < 0) return;
+    if (!haveRtt_) {
+        srtt_ = r;
+        rttvar_ = r / 2;
+        haveRtt_ = true;
+        return;
+    }
+    // RFC 6298 section 2.3, alpha 1/8 and beta 1/4.
+    const auto diff = srtt_ > r ? srtt_ - r : r - srtt_;
+    rttvar_ = (3 * rttvar_ + diff) / 4;
+    srtt_ = (7 * srtt_ + r) / 8;
+}
+
+void Transfer::progressTimeout(TimePoint now) {
+    const bool resent = windowResent_;
+    sampleRtt(now);
+    // Karn's rule, second half (RFC 6298 section 5, note on backoff): after a retransmit the
+    // backed-off timeout stays until a packet sent once is answered, so a path that has gone
+    // slow is not re-sent to every 200 ms meanwhile. A fixed (client-asked) timer resets.
+    if (p_.adaptive && resent) return;
+    currentTimeout_ = baseTimeout();
+}
+
 void Transfer::arm(TimePoint now) {
     deadline_ = std::min(now + currentTimeout_, lastProgress_ + p_.maxSilence);
     if (!established_) deadline_ = std::min(deadline_, startedAt_ + p_.halfOpenTimeout);
@@ -37,6 +86,7 @@ void Transfer::arm(TimePoint now) {
 Transfer::Send Transfer::start(TimePoint now) {
     if (p_.sendOack) {
         oackOutstanding_ = true;
+        windowSentAt_ = now;
         arm(now);
         Send s;
         s.oack = true;
@@ -50,6 +100,7 @@ Transfer::Send Transfer::nextWindow(TimePoint now) {
     s.firstBlock = acked_ + 1;
     s.count = std::min<std::uint64_t>(p_.windowSize, totalBlocks_ - acked_);
     sentUpTo_ = acked_ + s.count;
+    windowSentAt_ = now;
     arm(now);
     return s;
 }
@@ -63,7 +114,7 @@ Transfer::Send Transfer::onAck(std::uint16_t block, TimePoint now) {
         established_ = true;
         lastProgress_ = now;
         retries_ = 0;
-        currentTimeout_ = p_.timeout;
+        progressTimeout(now);
         return nextWindow(now);
     }
     // Map the 16-bit number onto the outstanding window (acked_, sentUpTo_].
@@ -77,7 +128,7 @@ Transfer::Send Transfer::onAck(std::uint16_t block, TimePoint now) {
     established_ = true;
     lastProgress_ = now;
     retries_ = 0;
-    currentTimeout_ = p_.timeout;
+    progressTimeout(now);
     if (acked_ >= totalBlocks_) {
         status_ = Status::Complete;
         return {};
@@ -106,10 +157,12 @@ Transfer::Send Transfer::onTimer(TimePoint now) {
     if (oackOutstanding_) {
         s.oack = true;
         ++retransmits_;
+        windowResent_ = true;
         arm(now);
         return s;
     }
     s = nextWindow(now);
+    windowResent_ = true;
     retransmits_ += static_cast<unsigned>(s.count);
     return s;
 }

@@ -21,7 +21,13 @@ class Transfer {
         bool sendOack = false;
         Duration timeout{1000};     // first retransmit timeout
         Duration maxTimeout{4000};  // backoff ceiling
-        unsigned maxRetries = 5;    // retransmits of one window before giving up
+        // Adaptive: once the client has answered unrepeated packets, the first retransmit
+        // timeout follows its measured round trip (RFC 6298: SRTT + 4 RTTVAR, samples only
+        // from packets sent once, Karn's rule), between minTimeout and `timeout`. Off when the
+        // client asked for a `timeout` (RFC 2349): that one is kept as granted.
+        bool adaptive = false;
+        Duration minTimeout{200};
+        unsigned maxRetries = 5;  // retransmits of one window before giving up
         // An OACK or DATA 1 never acknowledged is a half-open transfer: it ends this soon.
         Duration halfOpenTimeout{3000};
         // However the timeouts and retries add up, a transfer without progress for this long
@@ -59,6 +65,14 @@ class Transfer {
     // terminate" after the OACK, or after DATA 1 from older firmware, firmware#1700).
     bool endedByProbe() const { return status_ == Status::ClientError && acked_ == 0; }
     TimePoint deadline() const { return deadline_; }
+    // The first retransmit timeout of the next window (after progress).
+    Duration baseTimeout() const;
+    // The smoothed round trip, once measured (zero before).
+    std::chrono::microseconds smoothedRtt() const { return srtt_; }
+    // This transfer's floor of the adaptive timeout: minTimeout, doubled (up to `timeout`)
+    // after each retransmit that turned out spurious.
+    Duration timeoutFloor() const { return floor_; }
+    unsigned spuriousRetransmits() const { return spurious_; }
 
     std::uint64_t totalBlocks() const { return totalBlocks_; }
     std::uint64_t blocksAcked() const { return acked_; }
@@ -77,6 +91,11 @@ class Transfer {
   private:
     Send nextWindow(TimePoint now);
     void arm(TimePoint now);
+    // A new ACK (or the OACK's ACK 0) arrived at `now`: one round-trip sample, unless what it
+    // acknowledges was sent more than once.
+    void sampleRtt(TimePoint now);
+    // After progress: the sample, then the timeout of the next window.
+    void progressTimeout(TimePoint now);
 
     Params p_;
     std::uint64_t totalBlocks_;
@@ -89,6 +108,13 @@ class Transfer {
     TimePoint lastProgress_;
     TimePoint deadline_;
     Duration currentTimeout_;
+    TimePoint windowSentAt_;  // when the outstanding OACK or window was (first) sent
+    bool windowResent_ = false;
+    bool haveRtt_ = false;
+    Duration floor_;
+    unsigned spurious_ = 0;
+    std::chrono::microseconds srtt_{0};
+    std::chrono::microseconds rttvar_{0};
     unsigned retries_ = 0;
     unsigned retransmits_ = 0;
 };

@@ -12,6 +12,20 @@ namespace asio = boost::asio;
 // waits more than those 30 s for an ACK, and a `timeout` option is granted only up to 5 s: the
 // default 5 retries at 5 s fill the 30 s. A client asking timeout=255 (about 1530 s over the
 // retries) could otherwise hold a slot for half an hour after it went silent.
+//
+// The retransmit timer, from the same two facts (docs/protocol/tftp.md, "Retries and time
+// limits"): the Pi gives a whole file 30 s, and it re-sends only an unanswered RRQ (every 2 s);
+// a lost DATA or a lost ACK during the transfer is recovered by the server's timer alone, and
+// the server never answers a duplicate ACK (docs/protocol/tftp.md, "No duplicate DATA").
+// So every lost packet costs the file one full timeout, out of its 30 s. At 0.5% loss each way
+// a kernel of 9 MB (about 6400 blocks of 1468 bytes) loses about 64 packets: a fixed 1 s
+// timer spends 64 s and the Pi abandons the file, 200 ms spends about 13 s. The first timeout
+// therefore follows the measured round trip (RFC 6298), but never below 200 ms (Linux's own
+// TCP minimum, TCP_RTO_MIN): a LAN round trip is well under 1 ms, and a timer far above it
+// keeps a merely late ACK from drawing a duplicate DATA, which some start4.elf versions
+// cannot take (firmware#1631). Until a round trip is measured (the OACK or DATA 1, the RRQ's
+// answer) the configured --timeout-ms holds: 1 s answers a lost first reply before the Pi's
+// own 2 s RRQ retry. Backoff doubles from there to --max-timeout-ms, as before.
 static_assert(TransferPolicy::kMaxSilence.count() ==
                   TransferPolicy::kMaxTimeoutOptionSeconds * 1000 * (5 + 1),
               "5 retries at the largest granted timeout fill the Pi's 30 s");
@@ -104,6 +118,34 @@ void TransferPolicy::ended(std::uint64_t id) {
     transfers_.erase(it);
 }
 
+TransferPolicy::Duration TransferPolicy::floorFor(const Address& client) const {
+    auto it = floors_.find(canonical(client));
+    return it == floors_.end() ? kMinRetransmitTimeout : it->second.floor;
+}
+
+void TransferPolicy::transferTimed(const Address& client, Duration floor, bool spurious) {
+    const Address ip = canonical(client);
+    auto it = floors_.find(ip);
+    if (!spurious) {
+        if (it == floors_.end()) return;
+        it->second.floor /= 2;
+        if (it->second.floor <= kMinRetransmitTimeout) floors_.erase(it);
+        return;
+    }
+    if (floor <= kMinRetransmitTimeout) return;
+    if (it == floors_.end()) {
+        if (floors_.size() >= kFloorClients) {
+            auto oldest = std::min_element(
+                floors_.begin(), floors_.end(),
+                [](const auto& a, const auto& b) { return a.second.stamp < b.second.stamp; });
+            floors_.erase(oldest);
+        }
+        it = floors_.emplace(ip, Floor{floor, 0}).first;
+    }
+    it->second.floor = std::max(it->second.floor, floor);
+    it->second.stamp = ++floorStamp_;
+}
+
 void TransferPolicy::applyTiming(const Timing& timing, std::optional<unsigned> grantedTimeout,
                                  Transfer::Params& p) {
     p.timeout = grantedTimeout
@@ -112,6 +154,9 @@ void TransferPolicy::applyTiming(const Timing& timing, std::optional<unsigned> g
     p.timeout = std::min(p.timeout, kMaxSilence);
     p.maxTimeout = std::min(std::max(p.timeout, timing.maxTimeout), kMaxSilence);
     p.maxRetries = timing.retries;
+    // A client that asked for a timeout gets exactly that (RFC 2349); the Pis never ask.
+    p.adaptive = !grantedTimeout;
+    p.minTimeout = std::min(kMinRetransmitTimeout, p.timeout);
     p.halfOpenTimeout = std::min(timing.halfOpenTimeout, kMaxSilence);
     p.maxSilence = kMaxSilence;
 }

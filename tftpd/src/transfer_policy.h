@@ -48,6 +48,9 @@ class TransferPolicy {
     static constexpr Duration kMaxSilence{30000};
     // An established transfer without a new ACK for this long is stalled: it may give way.
     static constexpr Duration kStallAfter{2000};
+    // The shortest first retransmit timeout the measured round trip may bring (transfer_policy.cpp
+    // says why).
+    static constexpr Duration kMinRetransmitTimeout{200};
 
     enum class Verdict { Admit, Evict, Refuse };
     struct Decision {
@@ -80,6 +83,15 @@ class TransferPolicy {
     // IPv4-mapped IPv6 addresses (dual-stack sockets) count as the IPv4 client they are.
     static Address canonical(const Address& a);
 
+    // The retransmit floor a client's transfers learnt (Transfer::timeoutFloor): a transfer
+    // that found its retransmits spurious hands its raised floor to the client's next ones (a
+    // Pi fetches some twenty files in a row over the same path); one that ended without a
+    // spurious retransmit halves it back towards kMinRetransmitTimeout. At most kFloorClients
+    // clients are remembered (the oldest entry goes), so this cannot grow without bound.
+    Duration floorFor(const Address& client) const;
+    void transferTimed(const Address& client, Duration floor, bool spurious);
+    static constexpr std::size_t kFloorClients = 4096;
+
   private:
     struct Entry {
         Address client;
@@ -94,6 +106,12 @@ class TransferPolicy {
     Limits limits_;
     std::unordered_map<std::uint64_t, Entry> transfers_;
     std::map<Address, unsigned> perClient_;
+    struct Floor {
+        Duration floor;
+        std::uint64_t stamp;  // for dropping the oldest entry
+    };
+    std::map<Address, Floor> floors_;
+    std::uint64_t floorStamp_ = 0;
 };
 
 }  // namespace rpinetboot::tftpd

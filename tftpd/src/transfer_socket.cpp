@@ -41,7 +41,8 @@ bool sameAddress(const sockaddr* sa, const asio::ip::address& a) {
 TransferSocket::TransferSocket(UniqueFd fd, udp::endpoint peer)
     : fd_(std::move(fd)), peer_(std::move(peer)) {}
 
-std::optional<TransferSocket> TransferSocket::open(const Origin& origin, std::string& error) {
+std::optional<TransferSocket> TransferSocket::open(const Origin& origin, std::string& error,
+                                                   bool nonBlocking) {
     udp::endpoint peer(unmapped(origin.client.address()), origin.client.port());
     const bool v4 = peer.address().is_v4();
     asio::ip::address local = unmapped(origin.local);
@@ -51,7 +52,8 @@ std::optional<TransferSocket> TransferSocket::open(const Origin& origin, std::st
         a.scope_id(origin.ifindex);
         local = a;
     }
-    UniqueFd fd(::socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    UniqueFd fd(::socket(v4 ? AF_INET : AF_INET6,
+                         SOCK_DGRAM | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0));
     if (!fd) {
         error = std::string("cannot open a transfer socket: ") + std::strerror(errno);
         return std::nullopt;
@@ -99,6 +101,12 @@ int TransferSocket::pathMtu() {
 bool TransferSocket::fromPeer(const RecvBatch& batch, std::size_t i) const {
     Origin o;
     if (!batch.origin(i, o)) return false;
+    return unmapped(o.client.address()) == peer_.address() && o.client.port() == peer_.port();
+}
+
+bool TransferSocket::fromPeer(const msghdr& msg) const {
+    Origin o;
+    if (!readOrigin(msg, o)) return false;
     return unmapped(o.client.address()) == peer_.address() && o.client.port() == peer_.port();
 }
 

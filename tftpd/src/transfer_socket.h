@@ -22,8 +22,10 @@ namespace rpinetboot::tftpd {
 class TransferSocket {
   public:
     // `origin` is where the request came from and which local address it reached. The socket
-    // is non-blocking; TransferPoller watches it.
-    static std::optional<TransferSocket> open(const Origin& origin, std::string& error);
+    // is non-blocking when TransferPoller watches it; for io_uring it blocks (io_uring then
+    // waits for the socket itself instead of reporting EAGAIN).
+    static std::optional<TransferSocket> open(const Origin& origin, std::string& error,
+                                              bool nonBlocking = true);
 
     int fd() const { return fd_.get(); }
     void close() { fd_.reset(); }
@@ -37,6 +39,7 @@ class TransferSocket {
     // Did received datagram `i` of `batch` come from the client? (The kernel already filters
     // a connected socket; this also covers the instant between bind and connect.)
     bool fromPeer(const RecvBatch& batch, std::size_t i) const;
+    bool fromPeer(const msghdr& msg) const;
 
     // Reads the socket's error queue (IP_RECVERR). True when an ICMP destination-unreachable
     // reported by the client's own address says it has gone; an ICMP error from any other
