@@ -13,10 +13,12 @@
 #include <cstdio>
 #include <cstring>
 
-#include "logging.h"
+#include "rpinetboot/daemon/logging.h"
 #include "rpinetboot/netconsole/bpf.h"
 
 namespace rpinetboot::netconsole {
+
+using daemon::logger;
 namespace {
 
 // Bootloader frames are at most 1514 bytes; anything larger than this is counted as oversized.
