@@ -9,7 +9,6 @@
 // Pi models send DISCOVER, then REQUEST for the first OFFER if the model sends one (pi4, pi5).
 // Exit status: 0 after the exchange (whatever was received), 2 on bad usage, 1 on errors.
 #include <chrono>
-#include <cstdio>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -22,33 +21,12 @@
 #include "rpinetboot/discover.h"
 #include "rpinetboot/probe/raw_dhcp_client.h"
 #include "rpinetboot/probe/request_from_discover.h"
-#include "rpinetboot/util/big_endian.h"
+#include "rpinetboot/util/hex.h"
 
 using namespace rpinetboot;
 using namespace rpinetboot::probe;
 
 namespace {
-
-std::string hex(ByteSpan bytes) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (std::uint8_t b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
-}
-
-std::optional<Bytes> unhex(const std::string& text) {
-    if (text.size() % 2) return std::nullopt;
-    Bytes out;
-    for (std::size_t i = 0; i < text.size(); i += 2) {
-        unsigned v = 0;
-        if (std::sscanf(text.c_str() + i, "%2x", &v) != 1) return std::nullopt;
-        out.push_back(static_cast<std::uint8_t>(v));
-    }
-    return out;
-}
 
 void printReply(const char* phase, const DhcpReply& r) {
     const DhcpPacket& p = r.packet;
@@ -62,16 +40,10 @@ void printReply(const char* phase, const DhcpReply& r) {
         << ",\"has_pad\":" << (p.has_pad ? "true" : "false") << ",\"options\":[";
     for (std::size_t i = 0; i < p.options.size(); ++i) {
         out << (i ? "," : "") << "{\"code\":" << int(p.options[i].first) << ",\"hex\":\""
-            << hex(p.options[i].second) << "\"}";
+            << toHex(p.options[i].second) << "\"}";
     }
-    out << "],\"bootp_hex\":\"" << hex(r.bootp) << "\"}";
+    out << "],\"bootp_hex\":\"" << toHex(r.bootp) << "\"}";
     std::cout << out.str() << std::endl;
-}
-
-std::optional<std::uint32_t> serverIdOf(const DhcpPacket& p) {
-    const Bytes* id = p.option(54);
-    if (!id || id->size() != 4) return std::nullopt;
-    return readBe32(id->data());
 }
 
 int usage(const std::string& why) {
@@ -131,7 +103,7 @@ int main(int argc, char** argv) {
     MacAddress mac;
     std::optional<PiIdentity> pi;
     if (!payload_hex.empty()) {
-        auto payload = unhex(payload_hex);
+        auto payload = fromHex(payload_hex);
         std::string error;
         const auto parsed = payload ? parseDhcpPacket(*payload, &error) : std::nullopt;
         if (!parsed) return usage("--payload-hex is not a DHCP packet: " + error);
@@ -164,7 +136,7 @@ int main(int argc, char** argv) {
         const bool wants_request = pi ? (sendsRequest(pi->model) && !no_request) : payload_request;
         if (!wants_request || offers.empty()) return 0;
         const DhcpPacket& offer = offers.front().packet;
-        const auto server_id = serverIdOf(offer);
+        const auto server_id = offer.serverId();
         if (!server_id) {
             std::cerr << "dhcp_exchange: OFFER without server identifier; no REQUEST sent\n";
             return 0;

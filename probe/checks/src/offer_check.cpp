@@ -4,13 +4,11 @@
 #include <cctype>
 
 #include "rpinetboot/option43.h"
-#include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot::probe {
 
 namespace {
 
-constexpr std::uint8_t kServerIdentifier = 54;
 constexpr std::uint8_t kDhcpOffer = 2;
 
 void add(OfferAssessment& a, FindingId id, std::initializer_list<std::string> args = {}) {
@@ -58,9 +56,7 @@ OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_
     OfferAssessment a;
     a.yiaddr = offer.yiaddr;
     a.proxy = offer.yiaddr == 0;
-    if (const Bytes* sid = offer.option(kServerIdentifier); sid && sid->size() == 4) {
-        a.server_id = readBe32(sid->data());
-    }
+    a.server_id = offer.serverId().value_or(0);
     if (offer.messageType() != kDhcpOffer) {
         add(a, FindingId::NotAnOffer);
         return a;

@@ -79,15 +79,35 @@ void RawDhcpClient::send(const MacAddress& src_mac, ByteSpan bootp, const Framin
 std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddress& chaddr,
                                               std::chrono::milliseconds window,
                                               std::size_t max_replies) {
-    using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     const auto deadline = start + window;
     std::vector<DhcpReply> replies;
-    std::vector<std::uint8_t> buf(65536);
     while (replies.size() < max_replies) {
+        auto reply = receiveUntil(start, deadline);
+        if (!reply) break;
+        if (reply->packet.xid != xid || reply->packet.chaddr != chaddr) continue;
+        replies.push_back(std::move(*reply));
+    }
+    return replies;
+}
+
+std::optional<DhcpReply> RawDhcpClient::receive(std::chrono::milliseconds wait) {
+    const auto start = Clock::now();
+    return receiveUntil(start, start + wait);
+}
+
+void RawDhcpClient::setReceiveBuffer(int bytes) {
+    if (setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
+        throwErrno("receive buffer on " + interface_ + " (needs CAP_NET_ADMIN)");
+    }
+}
+
+std::optional<DhcpReply> RawDhcpClient::receiveUntil(Clock::time_point start,
+                                                     Clock::time_point deadline) {
+    for (;;) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) break;
+        if (left.count() <= 0) return std::nullopt;
         pollfd pfd{fd_.get(), POLLIN, 0};
         const int ready = poll(&pfd, 1, static_cast<int>(left.count()) + 1);
         if (ready < 0) {
@@ -97,7 +117,7 @@ std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddres
         if (ready == 0) continue;  // the loop re-checks the deadline
         sockaddr_ll from{};
         alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata))];
-        iovec iov{buf.data(), buf.size()};
+        iovec iov{buf_.data(), buf_.size()};
         msghdr msg{};
         msg.msg_name = &from;
         msg.msg_namelen = sizeof from;
@@ -111,13 +131,12 @@ std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddres
             throwErrno("receiving on " + interface_);
         }
         if (from.sll_pkttype == PACKET_OUTGOING) continue;  // our own requests
-        const auto frame = parseUdpFrame(ByteSpan(buf.data(), static_cast<std::size_t>(n)));
+        const auto frame = parseUdpFrame(ByteSpan(buf_.data(), static_cast<std::size_t>(n)));
         if (!frame || frame->src_port != kDhcpServerPort || frame->dst_port != kDhcpClientPort) {
             continue;
         }
-        std::string error;
-        auto packet = parseDhcpPacket(frame->payload, &error);
-        if (!packet || packet->op != 2 || packet->xid != xid || packet->chaddr != chaddr) continue;
+        auto packet = parseDhcpPacket(frame->payload, nullptr);
+        if (!packet || packet->op != 2) continue;
         DhcpReply reply;
         reply.after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
         reply.server_mac = frame->src_mac;
@@ -127,9 +146,8 @@ std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddres
         reply.udp_checksum_ok = frame->udp_checksum_ok || reply.udp_checksum_offloaded;
         reply.bootp.assign(frame->payload.begin(), frame->payload.end());
         reply.packet = std::move(*packet);
-        replies.push_back(std::move(reply));
+        return reply;
     }
-    return replies;
 }
 
 }  // namespace rpinetboot::probe

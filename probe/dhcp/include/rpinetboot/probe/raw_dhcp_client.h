@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,7 @@
 namespace rpinetboot::probe {
 
 struct DhcpReply {
-    std::chrono::milliseconds after{0};  // since collect() started
+    std::chrono::milliseconds after{0};  // since collect() or receive() started
     MacAddress server_mac;
     std::uint32_t src_ip = 0, dst_ip = 0;  // host order
     bool udp_checksum_ok = true;           // correct, absent, or left to offload
@@ -45,10 +46,22 @@ class RawDhcpClient {
     std::vector<DhcpReply> collect(std::uint32_t xid, const MacAddress& chaddr,
                                    std::chrono::milliseconds window, std::size_t max_replies);
 
+    // The next BOOTREPLY to UDP port 68, whatever its xid and chaddr (many clients share one
+    // socket), within `wait`; nothing when none came. Throws std::system_error on failure.
+    std::optional<DhcpReply> receive(std::chrono::milliseconds wait);
+
+    // Enlarges the socket's receive buffer (SO_RCVBUFFORCE, past rmem_max; needs CAP_NET_ADMIN)
+    // for a burst of replies to many clients. Throws std::system_error on failure.
+    void setReceiveBuffer(int bytes);
+
   private:
+    using Clock = std::chrono::steady_clock;
+    std::optional<DhcpReply> receiveUntil(Clock::time_point start, Clock::time_point deadline);
+
     std::string interface_;
     UniqueFd fd_;
     int ifindex_ = 0;
+    Bytes buf_ = Bytes(65536);
 };
 
 }  // namespace rpinetboot::probe
