@@ -11,6 +11,20 @@ namespace po = boost::program_options;
 
 namespace rpinetboot::daemon {
 
+po::options_description generalOptions(const Program& program) {
+    po::options_description general("General");
+    general.add_options()                           //
+        ("help,h", "Print this help and exit.")     //
+        ("version", "Print the version and exit.")  //
+        ("config,c", po::value<std::string>(),
+         ("Read settings from FILE (same keys as the long flags, `key = value`, one per line; "
+          "repeatable keys may appear several times). Default: " +
+          std::string(program.defaultConfigFile) +
+          " when it exists. Flags given on the command line win.")
+             .c_str());
+    return general;
+}
+
 bool readOptions(const std::vector<std::string>& args, const po::options_description& desc,
                  const Program& program, po::variables_map& vm, std::string& configFile,
                  ParseResult& result) {

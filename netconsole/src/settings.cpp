@@ -19,14 +19,7 @@ const daemon::Program kProgram{
 namespace {
 
 po::options_description describe() {
-    po::options_description general("General");
-    general.add_options()                           //
-        ("help,h", "Print this help and exit.")     //
-        ("version", "Print the version and exit.")  //
-        ("config,c", po::value<std::string>(),
-         "Read settings from FILE (same keys as the long flags, `key = value`, one per line). "
-         "Default: /etc/rpi-netboot/rpi-netconsoled.conf when it exists. Flags given on the "
-         "command line win.");
+    const auto general = daemon::generalOptions(kProgram);
     po::options_description receive("Receiving");
     receive.add_options()  //
         ("interface,i", po::value<std::vector<std::string>>(),

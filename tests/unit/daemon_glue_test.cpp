@@ -14,18 +14,17 @@ using namespace rpinetboot::daemon;
 
 namespace {
 
-po::options_description describe() {
-    po::options_description d;
-    d.add_options()                                      //
-        ("help,h", "Print this help and exit.")          //
-        ("version", "Print the version and exit.")       //
-        ("config,c", po::value<std::string>(), "FILE.")  //
-        ("port", po::value<unsigned>(), "PORT.")         //
-        ("log-level", po::value<std::string>(), "LEVEL.");
-    return d;
-}
-
 const Program kTest{"rpi-test", "Usage: rpi-test [OPTIONS]\n", "/nonexistent/rpi-test.conf"};
+
+po::options_description describe() {
+    po::options_description own("Own");
+    own.add_options()                             //
+        ("port", po::value<unsigned>(), "PORT.")  //
+        ("log-level", po::value<std::string>(), "LEVEL.");
+    po::options_description all;
+    all.add(generalOptions(kTest)).add(own);
+    return all;
+}
 
 std::string tempConfig(const std::string& text) {
     char path[] = "/tmp/rpinb-daemon-XXXXXX";
@@ -46,6 +45,7 @@ TEST_CASE("daemon options: help, version, and errors stop the caller", "[daemon]
     CHECK(r.status == ParseStatus::Help);
     CHECK(r.text.rfind("Usage: rpi-test [OPTIONS]\n", 0) == 0);
     CHECK(r.text.find("--log-level") != std::string::npos);
+    CHECK(r.text.find("/nonexistent/rpi-test.conf") != std::string::npos);  // the default file
 
     po::variables_map vm2;
     CHECK_FALSE(readOptions({"--version"}, describe(), kTest, vm2, file, r));

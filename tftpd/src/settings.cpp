@@ -49,15 +49,7 @@ std::string byDefault(T v) {
 }
 
 po::options_description describe() {
-    po::options_description general("General");
-    general.add_options()                           //
-        ("help,h", "Print this help and exit.")     //
-        ("version", "Print the version and exit.")  //
-        ("config,c", po::value<std::string>(),
-         ("Read settings from FILE (same keys as the long flags, `key = value`, one per line; "
-          "repeatable keys may appear several times). Default: " +
-          std::string(kDefaultConfigFile) + " when it exists. Flags given on the command line win.")
-             .c_str());
+    const auto general = daemon::generalOptions(kProgram);
     po::options_description serve("Serving");
     serve.add_options()  //
         ("listen,l", po::value<std::vector<std::string>>(),

@@ -24,9 +24,12 @@ struct Program {
     const char* defaultConfigFile;  // read when it exists and no --config is given
 };
 
+// The "General" section every daemon has: --help, --version and --config FILE.
+boost::program_options::options_description generalOptions(const Program& program);
+
 // Reads `args` into `vm`, then the configuration file: --config FILE (must exist), else the
 // program's default file when it exists (its name goes to `configFile`). Flags win over the
-// file. The description must declare "help", "version" and "config". False when the caller
+// file. The description must include generalOptions(). False when the caller
 // must stop: `result` then holds the help, the version or the error.
 bool readOptions(const std::vector<std::string>& args,
                  const boost::program_options::options_description& desc, const Program& program,
