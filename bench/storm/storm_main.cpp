@@ -140,7 +140,7 @@ void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock
         server = parseIpv4(std::string(o66->begin(), o66->end()));
     }
     const auto server_id = be32Option(offer->packet, 54);
-    if (!server) server = server_id ? server_id : std::optional<std::uint32_t>(offer->src_ip);
+    if (!server) server = server_id ? server_id : std::optional<std::uint32_t>(offer->srcIp);
     out.tftp_server = *server;
     if (sendsRequest(pi.model)) {
         if (!server_id) {

@@ -34,9 +34,9 @@ void printReply(const char* phase, const DhcpReply& r) {
     out << "{\"phase\":\"" << phase << "\",\"message_type\":" << int(p.messageType().value_or(0))
         << ",\"yiaddr\":\"" << ipv4ToString(p.yiaddr) << "\",\"siaddr\":\""
         << ipv4ToString(p.siaddr) << "\",\"giaddr\":\"" << ipv4ToString(p.giaddr)
-        << "\",\"src_ip\":\"" << ipv4ToString(r.src_ip) << "\",\"dst_ip\":\""
-        << ipv4ToString(r.dst_ip) << "\",\"server_mac\":\"" << r.server_mac.str()
-        << "\",\"udp_checksum_ok\":" << (r.udp_checksum_ok ? "true" : "false")
+        << "\",\"src_ip\":\"" << ipv4ToString(r.srcIp) << "\",\"dst_ip\":\""
+        << ipv4ToString(r.dstIp) << "\",\"server_mac\":\"" << r.serverMac.str()
+        << "\",\"udp_checksum_ok\":" << (r.udpChecksumOk ? "true" : "false")
         << ",\"has_pad\":" << (p.has_pad ? "true" : "false") << ",\"options\":[";
     for (std::size_t i = 0; i < p.options.size(); ++i) {
         out << (i ? "," : "") << "{\"code\":" << int(p.options[i].first) << ",\"hex\":\""
@@ -136,17 +136,17 @@ int main(int argc, char** argv) {
         const bool wants_request = pi ? (sendsRequest(pi->model) && !no_request) : payload_request;
         if (!wants_request || offers.empty()) return 0;
         const DhcpPacket& offer = offers.front().packet;
-        const auto server_id = offer.serverId();
-        if (!server_id) {
+        const auto serverId = offer.serverId();
+        if (!serverId) {
             std::cerr << "dhcp_exchange: OFFER without server identifier; no REQUEST sent\n";
             return 0;
         }
         Bytes request;
         if (pi) {
-            request = buildRequest(*pi, offer.yiaddr, *server_id);
+            request = buildRequest(*pi, offer.yiaddr, *serverId);
         } else {
             std::string error;
-            auto built = requestFromDiscover(discover, offer.yiaddr, *server_id, &error);
+            auto built = requestFromDiscover(discover, offer.yiaddr, *serverId, &error);
             if (!built) {
                 std::cerr << "dhcp_exchange: cannot build REQUEST: " << error << "\n";
                 return 1;

@@ -90,14 +90,14 @@ void advance(Client& c, const DhcpPacket& reply) {
         c.phase = Phase::Stage2;
         c.query = buildDiscover(stage2);
     } else if (c.pi && c.phase == Phase::Discover && sendsRequest(c.pi->model)) {
-        const auto server_id = reply.serverId();
-        if (!server_id) {
+        const auto serverId = reply.serverId();
+        if (!serverId) {
             c.error = "OFFER without server identifier";
             c.phase = Phase::Done;
             return;
         }
         c.phase = Phase::Request;
-        c.query = buildRequest(*c.pi, reply.yiaddr, *server_id);
+        c.query = buildRequest(*c.pi, reply.yiaddr, *serverId);
     } else {
         c.phase = Phase::Done;
         return;

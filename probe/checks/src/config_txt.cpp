@@ -40,7 +40,7 @@ BootConfig parseConfigTxt(const std::string& text, PiModel model) {
             const std::string key = trim(line.substr(0, eq));
             const std::string value = trim(line.substr(eq + 1));
             if (key == "kernel" && !value.empty()) cfg.kernel = value;
-            if (key == "device_tree" && !value.empty()) cfg.device_tree = value;
+            if (key == "device_tree" && !value.empty()) cfg.deviceTree = value;
             continue;
         }
         std::istringstream words(line);

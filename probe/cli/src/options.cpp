@@ -139,7 +139,7 @@ std::string helpText() {
 
 ParseOutcome usageError(const std::string& why) {
     ParseOutcome o;
-    o.exit_code = 2;
+    o.exitCode = 2;
     o.message = "rpi-netboot-probe: " + why + "\nTry 'rpi-netboot-probe --help'.";
     return o;
 }
@@ -208,12 +208,12 @@ ParseOutcome parseOptions(const std::vector<std::string>& args) {
     if (vm.count("tftp-only")) {
         const std::string s = vm["tftp-only"].as<std::string>();
         if (!parseIpv4(s)) return usageError("--tftp-only \"" + s + "\" is not an IPv4 address");
-        opt.tftp_only = s;
+        opt.tftpOnly = s;
     }
     if (vm.count("nfs-server")) {
         const std::string s = vm["nfs-server"].as<std::string>();
         if (!parseIpv4(s)) return usageError("--nfs-server \"" + s + "\" is not an IPv4 address");
-        opt.nfs_server = s;
+        opt.nfsServer = s;
     }
     if (vm.count("timeout-ms")) {
         const long ms = vm["timeout-ms"].as<long>();

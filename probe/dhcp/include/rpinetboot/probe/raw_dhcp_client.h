@@ -19,11 +19,11 @@ namespace rpinetboot::probe {
 
 struct DhcpReply {
     std::chrono::milliseconds after{0};  // since collect() or receive() started
-    MacAddress server_mac;
-    std::uint32_t src_ip = 0, dst_ip = 0;  // host order
-    bool udp_checksum_ok = true;           // correct, absent, or left to offload
-    bool udp_checksum_offloaded = false;   // the sender's kernel had not filled it in yet
-    Bytes bootp;                           // the whole BOOTP payload as received
+    MacAddress serverMac;
+    std::uint32_t srcIp = 0, dstIp = 0;  // host order
+    bool udpChecksumOk = true;           // correct, absent, or left to offload
+    bool udpChecksumOffloaded = false;   // the sender's kernel had not filled it in yet
+    Bytes bootp;                         // the whole BOOTP payload as received
     DhcpPacket packet;
 };
 
@@ -38,13 +38,13 @@ class RawDhcpClient {
 
     const std::string& interface() const { return interface_; }
 
-    // Broadcasts `bootp` from `src_mac`. Throws std::system_error on failure.
-    void send(const MacAddress& src_mac, ByteSpan bootp, const Framing& framing = {});
+    // Broadcasts `bootp` from `srcMac`. Throws std::system_error on failure.
+    void send(const MacAddress& srcMac, ByteSpan bootp, const Framing& framing = {});
 
     // Collects BOOTREPLYs to UDP port 68 with this xid and chaddr until `window` has passed or
-    // `max_replies` arrived. Frames that are not such replies are skipped.
+    // `maxReplies` arrived. Frames that are not such replies are skipped.
     std::vector<DhcpReply> collect(std::uint32_t xid, const MacAddress& chaddr,
-                                   std::chrono::milliseconds window, std::size_t max_replies);
+                                   std::chrono::milliseconds window, std::size_t maxReplies);
 
     // The next BOOTREPLY to UDP port 68, whatever its xid and chaddr (many clients share one
     // socket), within `wait`; nothing when none came. Throws std::system_error on failure.
