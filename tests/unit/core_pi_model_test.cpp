@@ -131,6 +131,26 @@ TEST_CASE("boot plans follow each stage's order and dialect", "[pi_model][boot_p
     CHECK(purposeName(FilePurpose::DeviceTree) == "dtb");
 }
 
+TEST_CASE("a requested file's purpose comes from the plans, prefix or not", "[boot_plan]") {
+    CHECK(purposeOfFile("bootcode.bin") == FilePurpose::SecondStage);
+    CHECK(purposeOfFile("1a2b3c04/start4.elf") == FilePurpose::Firmware);
+    CHECK(purposeOfFile("dc-a6-32-01-36-c2/start.elf") == FilePurpose::Firmware);
+    CHECK(purposeOfFile("fixup4.dat") == FilePurpose::Firmware);
+    CHECK(purposeOfFile("1a2b3c04/config.txt") == FilePurpose::Config);
+    CHECK(purposeOfFile("1a2b3c04/overlays/overlay_map.dtb") == FilePurpose::Overlays);
+    CHECK(purposeOfFile("bcm2712-rpi-5-b.dtb") == FilePurpose::DeviceTree);
+    CHECK(purposeOfFile("1a2b3c04/kernel_2712.img") == FilePurpose::Kernel);
+    CHECK(purposeOfFile("kernel7l.img") == FilePurpose::Kernel);
+    CHECK(purposeOfFile("cmdline.txt") == FilePurpose::Cmdline);
+    CHECK(purposeOfFile("initramfs8") == FilePurpose::Initramfs);
+    // Not a plan's file, or only a name ending like one.
+    CHECK_FALSE(purposeOfFile("my-kernel.img"));
+    CHECK_FALSE(purposeOfFile("xstart4.elf"));
+    CHECK_FALSE(purposeOfFile("start4.elf.bak"));
+    CHECK_FALSE(purposeOfFile(""));
+    CHECK_FALSE(purposeOfFile("/"));
+}
+
 TEST_CASE("files over 65535 blocks are flagged for old bootloaders", "[boot_plan]") {
     CHECK_FALSE(exceedsBlockCounter(65534ull * 512, 512));
     CHECK(exceedsBlockCounter(65535ull * 512, 512));
