@@ -62,9 +62,9 @@ int decodeOption43(const std::string& hex) {
         }
         out = {{"ok", true},
                {"discovery_control",
-                decoded->discovery_control ? json(*decoded->discovery_control) : json(nullptr)},
+                decoded->discoveryControl ? json(*decoded->discoveryControl) : json(nullptr)},
                {"menu_text", decoded->menu_text ? json(*decoded->menu_text) : json(nullptr)},
-               {"has_end", decoded->has_end},
+               {"has_end", decoded->hasEnd},
                {"suboptions", suboptions}};
     }
     // A menu text may hold any bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
               << "\", \"pi\": " << (t.pi ? "true" : "false") << ", \"base_mac\": \"" << t.mac.str()
               << "\", \"discover\": \"" << base << "-discover.hex\""
               << ", \"discover_length\": " << t.discover.size();
-        if (t.sends_request) {
+        if (t.sendsRequest) {
             makeRelayed(t.request, *giaddr);
             const auto srvid = optionOffset(t.request, 54);
             const auto reqip = optionOffset(t.request, 50);

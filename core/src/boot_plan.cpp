@@ -78,7 +78,7 @@ std::vector<std::string> defaultKernels(PiModel model) {
 std::vector<BootStep> bootPlan(PiModel model) {
     using K = StepKind;
     using P = FilePurpose;
-    const TftpDialect d = facts(model).firmware_tftp;
+    const TftpDialect d = facts(model).firmwareTftp;
     const std::string dtb(deviceTree(model));
     const std::string kernel = defaultKernels(model).front();
     std::vector<BootStep> plan;

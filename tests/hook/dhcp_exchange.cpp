@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
         pi->model = *model;
         pi->mac = *m;
         pi->serial = *serial;
-        pi->board_revision = facts(*model).emulated_board_revision;
+        pi->board_revision = facts(*model).emulatedBoardRevision;
         pi->xid = xid ? *xid : std::random_device{}();
         mac = *m;
         discover = buildDiscover(*pi);

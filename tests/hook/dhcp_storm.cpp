@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
                 pi.model = *model;
                 pi.mac = *mac;
                 pi.serial = *serial;
-                pi.board_revision = facts(*model).emulated_board_revision;
+                pi.board_revision = facts(*model).emulatedBoardRevision;
                 pi.xid = rng();
                 c.pi = pi;
                 c.mac = *mac;

@@ -20,9 +20,12 @@ import unittest
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# The directories converted to the rule, and kept there by this test. kea-hook/, core/ and
-# tftpd/ are not yet: see docs/CONTRIBUTING.md.
-CHECKED = ["daemon", "netconsole", "nfs-export-helper", "probe"]
+# The directories converted to the rule, and kept there by this test. kea-hook/ and tftpd/ are
+# not yet: see docs/CONTRIBUTING.md.
+CHECKED = ["core", "daemon", "netconsole", "nfs-export-helper", "probe"]
+# core/ members that kea-hook/ and the hook's tests read, renamed together with them.
+NOT_YET = {"core": {"board_revision", "has_pad", "is_pi", "menu_text", "pi_class", "request_list",
+                    "require_oui", "vendor_class"}}
 
 SNAKE = r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+"
 KEYWORDS = {"return", "case", "else", "throw", "delete", "new", "sizeof", "goto", "co_return",
@@ -124,13 +127,15 @@ def cpp_files(top):
                 yield os.path.join(root, name)
 
 
-def violations(directories):
+def violations(directories, exceptions=None):
     problems = []
     for d in directories:
+        allowed = (exceptions or {}).get(d, set())
         for path in cpp_files(os.path.join(SOURCE_DIR, d)):
             with open(path, errors="replace") as f:
                 for line, name in snake_declarations(f.read()):
-                    problems.append(f"{os.path.relpath(path, SOURCE_DIR)}:{line}: {name}")
+                    if name not in allowed:
+                        problems.append(f"{os.path.relpath(path, SOURCE_DIR)}:{line}: {name}")
     return problems
 
 
@@ -158,7 +163,7 @@ class Naming(unittest.TestCase):
         self.assertEqual(names("int serverId = 0;\nint fd_ = -1;\nconstexpr int kMaxFd = 1;"), [])
 
     def test_checked_directories_follow_the_rule(self):
-        problems = violations(CHECKED)
+        problems = violations(CHECKED, NOT_YET)
         self.assertEqual(problems, [], "\nsnake_case names declared (camelCase is the rule, "
                          "docs/CONTRIBUTING.md):\n" + "\n".join(problems))
 

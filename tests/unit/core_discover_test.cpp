@@ -31,7 +31,7 @@ TEST_CASE("DISCOVER lengths, option order and xid per shape", "[discover]") {
         PiModel model;
         std::size_t length;
         const Bytes& list;
-        bool rom_xid;
+        bool romXid;
     };
     for (const Case& c : {Case{PiModel::Rom3, 320, vectors::kList55A, true},
                           Case{PiModel::Bootcode, 322, vectors::kList55B, true},
@@ -46,7 +46,7 @@ TEST_CASE("DISCOVER lengths, option order and xid per shape", "[discover]") {
         CHECK(p->op == 1);
         CHECK(p->flags == 0);  // no broadcast flag
         CHECK(p->hops == 0);
-        CHECK(p->xid == (c.rom_xid ? kRomXid : 0x5eed1234u));
+        CHECK(p->xid == (c.romXid ? kRomXid : 0x5eed1234u));
         CHECK(p->chaddr == *MacAddress::parse(vectors::kPi4Mac));
         CHECK(codes(*p) == std::vector<std::uint8_t>{53, 55, 93, 94, 97, 60});
         CHECK_FALSE(p->has_pad);

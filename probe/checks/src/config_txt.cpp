@@ -14,7 +14,7 @@ std::string trim(const std::string& s) {
 
 bool filterMatches(const std::string& filter, PiModel model) {
     if (filter == "all") return true;
-    for (std::string_view f : facts(model).config_filters) {
+    for (std::string_view f : facts(model).configFilters) {
         if (!f.empty() && f == filter) return true;
     }
     return false;

@@ -70,7 +70,7 @@ OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_
         const std::string menu = decoded && decoded->menu_text ? *decoded->menu_text : "";
         if (!decoded || menu.find(kDefaultMenuText) == std::string::npos) {
             add(a, FindingId::NoPiBootText, {decoded ? std::string() : " (" + error + ")"});
-        } else if (facts(model).needs_padded_menu && menu.size() < kDefaultMenuText.size() + 3) {
+        } else if (facts(model).needsPaddedMenu && menu.size() < kDefaultMenuText.size() + 3) {
             add(a, FindingId::NoRomPadding);
         } else {
             a.netboot = true;
