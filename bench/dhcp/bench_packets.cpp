@@ -46,9 +46,9 @@ Template piTemplate(const std::string& name, const PiIdentity& pi) {
     t.name = name;
     t.pi = true;
     t.mac = pi.mac;
-    t.sends_request = sendsRequest(pi.model);
+    t.sendsRequest = sendsRequest(pi.model);
     t.discover = buildDiscover(pi);
-    if (t.sends_request) t.request = buildRequest(pi, 0, 0);
+    if (t.sendsRequest) t.request = buildRequest(pi, 0, 0);
     return t;
 }
 
@@ -148,7 +148,7 @@ std::vector<Template> allTemplates() {
         Template t;
         t.name = "linux";
         t.mac = *MacAddress::parse("00:16:3e:00:00:00");
-        t.sends_request = true;
+        t.sendsRequest = true;
         t.discover = linuxPacket(t.mac, false);
         t.request = linuxPacket(t.mac, true);
         out.push_back(t);
@@ -157,7 +157,7 @@ std::vector<Template> allTemplates() {
         Template t;
         t.name = "x86pxe";
         t.mac = *MacAddress::parse("00:1b:21:00:00:00");
-        t.sends_request = true;
+        t.sendsRequest = true;
         t.discover = x86PxePacket(t.mac, false);
         t.request = x86PxePacket(t.mac, true);
         out.push_back(t);

@@ -25,10 +25,10 @@ inline constexpr std::size_t kRandomOffset = kChaddrOffset + 5;
 struct Template {
     std::string name;
     bool pi = false;
-    bool sends_request = false;  // false: the client never sends DHCPREQUEST (Pi ROM, bootcode)
+    bool sendsRequest = false;  // false: the client never sends DHCPREQUEST (Pi ROM, bootcode)
     MacAddress mac;
     Bytes discover;
-    Bytes request;  // empty when !sends_request; options 50 and 54 hold zero placeholders
+    Bytes request;  // empty when !sendsRequest; options 50 and 54 hold zero placeholders
 };
 
 // pi4, pi5, bootcode, rom3, linux, x86pxe.

@@ -9,7 +9,6 @@
 // Non-Pi templates are ordinary clients that share the DHCP server with the Pis: a Linux dhclient
 // and an x86 PXE ROM, which sends the same vendor class as a Pi (PXEClient:Arch:00000:...).
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -22,6 +21,7 @@
 #include "bench_packets.h"
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/option43.h"
+#include "rpinetboot/util/hex.h"
 
 namespace {
 
@@ -30,9 +30,7 @@ using namespace rpinetboot::bench;
 
 bool writeHex(const std::string& path, const Bytes& packet) {
     std::ofstream f(path);
-    static const char* digits = "0123456789abcdef";
-    for (std::uint8_t b : packet) f << digits[b >> 4] << digits[b & 15];
-    f << '\n';
+    f << rpinetboot::toHex(packet) << '\n';
     return static_cast<bool>(f);
 }
 
@@ -45,19 +43,12 @@ int usage() {
 }
 
 int decodeOption43(const std::string& hex) {
-    Bytes data;
-    if (hex.size() % 2 != 0) {
-        std::cerr << "rpinetboot-bench-templates: odd-length hex\n";
+    const auto bytes = rpinetboot::fromHex(hex);
+    if (!bytes) {
+        std::cerr << "rpinetboot-bench-templates: not hex (an even number of digits)\n";
         return 2;
     }
-    for (std::size_t i = 0; i < hex.size(); i += 2) {
-        unsigned v = 0;
-        if (std::sscanf(hex.c_str() + i, "%2x", &v) != 1) {
-            std::cerr << "rpinetboot-bench-templates: bad hex at " << i << "\n";
-            return 2;
-        }
-        data.push_back(static_cast<std::uint8_t>(v));
-    }
+    const Bytes& data = *bytes;
     using json = nlohmann::ordered_json;
     std::string error;
     const auto decoded = rpinetboot::decodeOption43(data, &error);
@@ -67,18 +58,13 @@ int decodeOption43(const std::string& hex) {
     } else {
         json suboptions = json::object();
         for (const auto& [code, value] : decoded->suboptions) {
-            std::string hexValue;
-            for (std::uint8_t b : value) {
-                hexValue += "0123456789abcdef"[b >> 4];
-                hexValue += "0123456789abcdef"[b & 15];
-            }
-            suboptions[std::to_string(code)] = hexValue;
+            suboptions[std::to_string(code)] = rpinetboot::toHex(value);
         }
         out = {{"ok", true},
                {"discovery_control",
-                decoded->discovery_control ? json(*decoded->discovery_control) : json(nullptr)},
+                decoded->discoveryControl ? json(*decoded->discoveryControl) : json(nullptr)},
                {"menu_text", decoded->menu_text ? json(*decoded->menu_text) : json(nullptr)},
-               {"has_end", decoded->has_end},
+               {"has_end", decoded->hasEnd},
                {"suboptions", suboptions}};
     }
     // A menu text may hold any bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
@@ -130,7 +116,7 @@ int main(int argc, char** argv) {
               << "\", \"pi\": " << (t.pi ? "true" : "false") << ", \"base_mac\": \"" << t.mac.str()
               << "\", \"discover\": \"" << base << "-discover.hex\""
               << ", \"discover_length\": " << t.discover.size();
-        if (t.sends_request) {
+        if (t.sendsRequest) {
             makeRelayed(t.request, *giaddr);
             const auto srvid = optionOffset(t.request, 54);
             const auto reqip = optionOffset(t.request, 50);

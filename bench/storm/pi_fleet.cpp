@@ -19,18 +19,18 @@ std::vector<PiIdentity> makeFleet(unsigned count, std::uint32_t seed) {
             case PiModel::Rom3:
             case PiModel::Bootcode:
                 pi.serial = Serial(0x10a00000u | low16);
-                pi.mac = MacAddress::fromOui(facts(pi.model).emulated_oui, pi.serial.value());
+                pi.mac = MacAddress::fromOui(facts(pi.model).emulatedOui, pi.serial.value());
                 break;
             case PiModel::Pi4:
                 pi.serial = Serial(0x4b000000u | (rng() & 0x00ff0000u) | low16);
-                pi.mac = MacAddress::fromOui(facts(pi.model).emulated_oui, 0xb00000u | low16);
-                pi.board_revision = facts(pi.model).emulated_board_revision;
-                pi.fourcc_wire_order_rpi = (i / 4) % 2 == 1;
+                pi.mac = MacAddress::fromOui(facts(pi.model).emulatedOui, 0xb00000u | low16);
+                pi.board_revision = facts(pi.model).emulatedBoardRevision;
+                pi.fourccWireOrderRpi = (i / 4) % 2 == 1;
                 break;
             case PiModel::Pi5:
                 pi.serial = Serial(0x5c000000u | (rng() & 0x00ff0000u) | low16);
-                pi.mac = MacAddress::fromOui(facts(pi.model).emulated_oui, 0xc00000u | low16);
-                pi.board_revision = facts(pi.model).emulated_board_revision;
+                pi.mac = MacAddress::fromOui(facts(pi.model).emulatedOui, 0xc00000u | low16);
+                pi.board_revision = facts(pi.model).emulatedBoardRevision;
                 break;
         }
         pi.xid = rng();

@@ -126,7 +126,7 @@ void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock
     // A Pi only network-boots from an OFFER with the option 43 boot menu (docs/protocol/dhcp.md).
     if (const Bytes* o43 = offer->packet.option(kOptionVendorEncapsulated)) {
         const auto decoded = decodeOption43(*o43, nullptr);
-        out.boot_menu = decoded && decoded->discovery_control == 3 && decoded->menu_text &&
+        out.boot_menu = decoded && decoded->discoveryControl == 3 && decoded->menu_text &&
                         decoded->menu_text->find(kDefaultMenuText) != std::string::npos;
     }
     if (!out.boot_menu) {
@@ -139,16 +139,16 @@ void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock
     if (const Bytes* o66 = offer->packet.option(kOptionTftpServerName)) {
         server = parseIpv4(std::string(o66->begin(), o66->end()));
     }
-    const auto server_id = be32Option(offer->packet, 54);
-    if (!server) server = server_id ? server_id : std::optional<std::uint32_t>(offer->src_ip);
+    const auto serverId = be32Option(offer->packet, 54);
+    if (!server) server = serverId ? serverId : std::optional<std::uint32_t>(offer->srcIp);
     out.tftp_server = *server;
     if (sendsRequest(pi.model)) {
-        if (!server_id) {
+        if (!serverId) {
             out.error = "OFFER without a server identifier";
             return;
         }
         const auto ack =
-            exchange(*client, pi, buildRequest(pi, offer->packet.yiaddr, *server_id), 5, o, out);
+            exchange(*client, pi, buildRequest(pi, offer->packet.yiaddr, *serverId), 5, o, out);
         if (!ack) return;
         out.ack_ms = msSince(t0);
         if (ack->packet.yiaddr != out.yiaddr) {

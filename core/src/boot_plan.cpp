@@ -1,5 +1,7 @@
 #include "rpinetboot/boot_plan.h"
 
+#include <utility>
+
 namespace rpinetboot {
 
 std::string_view stepKindName(StepKind kind) {
@@ -76,7 +78,7 @@ std::vector<std::string> defaultKernels(PiModel model) {
 std::vector<BootStep> bootPlan(PiModel model) {
     using K = StepKind;
     using P = FilePurpose;
-    const TftpDialect d = facts(model).firmware_tftp;
+    const TftpDialect d = facts(model).firmwareTftp;
     const std::string dtb(deviceTree(model));
     const std::string kernel = defaultKernels(model).front();
     std::vector<BootStep> plan;
@@ -121,6 +123,30 @@ std::vector<BootStep> bootPlan(PiModel model) {
     if (model == PiModel::Pi4) plan.push_back({K::File, "armstub8-gic.bin", false, d, P::Armstub});
     plan.push_back({K::File, "initramfs8", false, d, P::Initramfs});
     return plan;
+}
+
+std::optional<FilePurpose> purposeOfFile(std::string_view request) {
+    // Every model's file names, built once: a transfer's end asks for each file served.
+    static const auto kFiles = [] {
+        std::vector<std::pair<std::string, FilePurpose>> files;
+        for (const PiModel model : kPiModels) {
+            for (const BootStep& step : bootPlan(model)) {
+                if (step.kind != StepKind::PrefixProbe) files.emplace_back(step.file, step.purpose);
+            }
+            for (std::string& kernel : defaultKernels(model)) {
+                files.emplace_back(std::move(kernel), FilePurpose::Kernel);
+            }
+        }
+        return files;
+    }();
+    for (const auto& [file, purpose] : kFiles) {
+        const std::size_t n = file.size();
+        if (request == file || (request.size() > n && request[request.size() - n - 1] == '/' &&
+                                request.substr(request.size() - n) == file)) {
+            return purpose;
+        }
+    }
+    return std::nullopt;
 }
 
 bool exceedsBlockCounter(std::uint64_t size, std::uint16_t blksize) {

@@ -8,7 +8,7 @@ namespace {
 // the request list (shape B appends 1 and 3, shape C puts them first), then option 97's form.
 PiModel stageOf(const Classification& c, std::uint32_t xid) {
     if (c.option97 && c.option97->form == Option97Form::FourCC) {
-        return c.option97->fourcc_model == 5 ? PiModel::Pi5 : PiModel::Pi4;
+        return c.option97->fourccModel == 5 ? PiModel::Pi5 : PiModel::Pi4;
     }
     switch (c.request_list) {
         case RequestListMatch::Rom12:
@@ -57,15 +57,15 @@ Classification classify(const DhcpRequestView& request, const ClassifierConfig& 
         }
     }
     if (request.request_list) c.request_list = matchRequestList(*request.request_list);
-    c.oui_match = config.ouis.contains(request.mac);
+    c.ouiMatch = config.ouis.contains(request.mac);
 
-    const bool list_signal = c.request_list != RequestListMatch::None;
-    const bool fourcc_signal = c.option97 && c.option97->form == Option97Form::FourCC;
-    if (!list_signal && !fourcc_signal && !c.oui_match) {
+    const bool listSignal = c.request_list != RequestListMatch::None;
+    const bool fourccSignal = c.option97 && c.option97->form == Option97Form::FourCC;
+    if (!listSignal && !fourccSignal && !c.ouiMatch) {
         if (explain) c.reason = "PXE vendor class without a Pi request list, option 97 or OUI";
         return c;
     }
-    if (config.require_oui && !c.oui_match) {
+    if (config.require_oui && !c.ouiMatch) {
         if (explain) c.reason = "Pi signature but the MAC OUI is not a Pi's (require-oui)";
         return c;
     }
@@ -74,8 +74,8 @@ Classification classify(const DhcpRequestView& request, const ClassifierConfig& 
     if (c.option97) c.serial = c.option97->serial;
     if (!explain) return c;
     c.reason = std::string("Pi netboot client (") + std::string(className(c.pi_class)) +
-               (list_signal ? ", request list" : "") + (fourcc_signal ? ", option 97" : "") +
-               (c.oui_match ? ", OUI" : "") + ")";
+               (listSignal ? ", request list" : "") + (fourccSignal ? ", option 97" : "") +
+               (c.ouiMatch ? ", OUI" : "") + ")";
     return c;
 }
 

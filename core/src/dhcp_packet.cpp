@@ -18,6 +18,12 @@ std::optional<std::uint8_t> DhcpPacket::messageType() const {
     return (*t)[0];
 }
 
+std::optional<std::uint32_t> DhcpPacket::serverId() const {
+    const Bytes* id = option(54);
+    if (!id || id->size() != 4) return std::nullopt;
+    return readBe32(id->data());
+}
+
 namespace {
 std::string cString(const std::uint8_t* p, std::size_t max) {
     const std::uint8_t* end = std::find(p, p + max, 0);

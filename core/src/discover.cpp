@@ -22,9 +22,9 @@ void putOption(Bytes& out, std::uint8_t code, ByteSpan value) {
 }
 
 Bytes bootpHeader(const PiIdentity& pi) {
-    const bool rom_xid = shapeOf(pi.model) != DiscoverShape::C;
+    const bool romXid = shapeOf(pi.model) != DiscoverShape::C;
     Bytes out = {1, 1, 6, 0};  // BOOTREQUEST, Ethernet, hlen 6, hops 0
-    appendBe32(out, rom_xid ? kRomXid : pi.xid);
+    appendBe32(out, romXid ? kRomXid : pi.xid);
     out.resize(kBootpFixedLength - 16 - 64 - 128, 0);  // secs, flags 0, all addresses 0
     out.insert(out.end(), pi.mac.bytes().begin(), pi.mac.bytes().end());
     out.resize(kBootpFixedLength, 0);  // chaddr padding, sname, file
@@ -48,7 +48,7 @@ void putPiOptions(Bytes& out, const PiIdentity& pi) {
             id = encodeOption97Serial(pi.serial);
             break;
         case DiscoverShape::C:
-            id = encodeOption97FourCC(pi.model == PiModel::Pi5 ? 5 : 4, pi.fourcc_wire_order_rpi,
+            id = encodeOption97FourCC(pi.model == PiModel::Pi5 ? 5 : 4, pi.fourccWireOrderRpi,
                                       pi.board_revision, pi.mac, pi.serial);
             break;
     }
@@ -68,13 +68,13 @@ Bytes buildDiscover(const PiIdentity& pi) {
     return out;
 }
 
-Bytes buildRequest(const PiIdentity& pi, std::uint32_t requested_ip, std::uint32_t server_id) {
+Bytes buildRequest(const PiIdentity& pi, std::uint32_t requestedIp, std::uint32_t serverId) {
     Bytes out = bootpHeader(pi);
     const std::uint8_t request[] = {3};
     putOption(out, kMessageType, request);
     Bytes ip, server;
-    appendBe32(ip, requested_ip);
-    appendBe32(server, server_id);
+    appendBe32(ip, requestedIp);
+    appendBe32(server, serverId);
     putOption(out, kRequestedIp, ip);
     putOption(out, kServerId, server);
     putPiOptions(out, pi);

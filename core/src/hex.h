@@ -1,18 +1,14 @@
-// Small internal helpers for hex text and little-endian fields (big-endian: util/big_endian.h).
+// Small internal helpers for hex numbers and little-endian fields (hex bytes: util/hex.h,
+// big-endian: util/big_endian.h).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
-namespace rpinetboot::detail {
+#include "rpinetboot/util/hex.h"
 
-inline std::optional<std::uint8_t> hexDigit(char c) {
-    if (c >= '0' && c <= '9') return static_cast<std::uint8_t>(c - '0');
-    if (c >= 'a' && c <= 'f') return static_cast<std::uint8_t>(c - 'a' + 10);
-    if (c >= 'A' && c <= 'F') return static_cast<std::uint8_t>(c - 'A' + 10);
-    return std::nullopt;
-}
+namespace rpinetboot::detail {
 
 // Parses exactly text.size() hex digits (at most 8) into a number.
 inline std::optional<std::uint32_t> parseHex32(std::string_view text) {

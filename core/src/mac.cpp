@@ -18,8 +18,8 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
             if (text[pos] != sep) return std::nullopt;
             ++pos;
         }
-        auto hi = detail::hexDigit(text[pos]);
-        auto lo = detail::hexDigit(text[pos + 1]);
+        auto hi = hexDigit(text[pos]);
+        auto lo = hexDigit(text[pos + 1]);
         if (!hi || !lo) return std::nullopt;
         bytes[i] = static_cast<std::uint8_t>(*hi << 4 | *lo);
         pos += 2;

@@ -24,9 +24,9 @@ std::optional<std::string> validateMenuText(std::string_view text) {
     return std::nullopt;
 }
 
-Bytes encodeOption43(std::string_view menu_text, bool rom_padding) {
+Bytes encodeOption43(std::string_view menu_text, bool romPadding) {
     std::string text(menu_text);
-    if (rom_padding) text += kRomPadding;
+    if (romPadding) text += kRomPadding;
     Bytes out = {kSubDiscoveryControl, 1, 3, kSubMenuPrompt, 4, 0, 'P', 'X', 'E'};
     out.push_back(kSubBootMenu);
     out.push_back(static_cast<std::uint8_t>(3 + text.size()));
@@ -44,7 +44,7 @@ std::optional<DecodedOption43> decodeOption43(ByteSpan data, std::string* error)
     while (i < data.size()) {
         const std::uint8_t code = data[i];
         if (code == kSubEnd) {
-            out.has_end = true;
+            out.hasEnd = true;
             break;
         }
         if (code == kSubPad) {
@@ -57,7 +57,7 @@ std::optional<DecodedOption43> decodeOption43(ByteSpan data, std::string* error)
         }
         const std::size_t len = data[i + 1];
         Bytes value(data.begin() + i + 2, data.begin() + i + 2 + len);
-        if (code == kSubDiscoveryControl && len == 1) out.discovery_control = value[0];
+        if (code == kSubDiscoveryControl && len == 1) out.discoveryControl = value[0];
         if (code == kSubBootMenu && len >= 3 && static_cast<std::size_t>(value[2]) + 3 <= len) {
             out.menu_text = std::string(value.begin() + 3, value.begin() + 3 + value[2]);
         }
@@ -67,8 +67,8 @@ std::optional<DecodedOption43> decodeOption43(ByteSpan data, std::string* error)
     return out;
 }
 
-std::string tftpServerText(std::uint32_t ipv4_host_order) {
-    return ipv4ToString(ipv4_host_order);
+std::string tftpServerText(std::uint32_t ipv4HostOrder) {
+    return ipv4ToString(ipv4HostOrder);
 }
 
 }  // namespace rpinetboot

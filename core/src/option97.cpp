@@ -41,14 +41,14 @@ std::optional<Option97> parseOption97(ByteSpan data, const MacAddress& chaddr, s
         return out;
     }
     std::copy(id, id + 4, out.magic.begin());
-    std::copy(id + 8, id + 12, out.mac_tail.begin());
+    std::copy(id + 8, id + 12, out.macTail.begin());
     out.board_revision = detail::le32(id + 4);
-    out.mac_tail_zero = std::all_of(id + 8, id + 12, [](std::uint8_t b) { return b == 0; });
-    out.mac_tail_matches = std::equal(id + 8, id + 12, chaddr.bytes().begin() + 2);
-    out.fourcc_model = fourccModel(id);
-    if (out.fourcc_model != 0) {
+    out.macTailZero = std::all_of(id + 8, id + 12, [](std::uint8_t b) { return b == 0; });
+    out.macTailMatches = std::equal(id + 8, id + 12, chaddr.bytes().begin() + 2);
+    out.fourccModel = fourccModel(id);
+    if (out.fourccModel != 0) {
         out.form = Option97Form::FourCC;
-    } else if (out.mac_tail_matches) {
+    } else if (out.macTailMatches) {
         out.form = Option97Form::CustomMagic;
     } else {
         return Option97{};  // someone else's identifier (e.g. a PXE client's UUID)
@@ -71,11 +71,11 @@ Bytes encodeOption97Serial(Serial serial) {
     return out;
 }
 
-Bytes encodeOption97FourCC(int model, bool wire_order_rpi, std::uint32_t board_revision,
+Bytes encodeOption97FourCC(int model, bool wireOrderRpi, std::uint32_t board_revision,
                            const MacAddress& mac, Serial serial) {
     const auto digit = static_cast<std::uint8_t>('0' + model);
     Bytes out{0};
-    if (wire_order_rpi) {
+    if (wireOrderRpi) {
         out.insert(out.end(), {'R', 'P', 'i', digit});
     } else {
         out.insert(out.end(), {digit, 'i', 'P', 'R'});

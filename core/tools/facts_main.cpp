@@ -21,18 +21,18 @@ json dialectJson(const TftpDialect& d) {
 
 json modelJson(PiModel model) {
     const PiModelFacts& f = facts(model);
-    json j = {{"class", f.class_name},
+    json j = {{"class", f.className},
               {"board", f.board},
               {"shape", shapeName(f.shape)},
-              {"sends_request", f.sends_request},
-              {"needs_padded_menu", f.needs_padded_menu},
-              {"firmware_tftp", dialectJson(f.firmware_tftp)},
+              {"sends_request", f.sendsRequest},
+              {"needs_padded_menu", f.needsPaddedMenu},
+              {"firmware_tftp", dialectJson(f.firmwareTftp)},
               {"device_tree", deviceTree(model)},
               {"default_kernels", defaultKernels(model)}};
     const ByteSpan list = requestListOf(f.request_list);
     j["request_list"] = std::vector<int>(list.begin(), list.end());
     j["config_filters"] = json::array();
-    for (auto filter : f.config_filters) {
+    for (auto filter : f.configFilters) {
         if (!filter.empty()) j["config_filters"].push_back(filter);
     }
     j["boot_plan"] = json::array();
@@ -64,14 +64,14 @@ int usage(std::ostream& out, int rc) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool as_json = false;
-    std::string out_path;
+    bool asJson = false;
+    std::string outPath;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--json") {
-            as_json = true;
+            asJson = true;
         } else if (arg == "--out" && i + 1 < argc) {
-            out_path = argv[++i];
+            outPath = argv[++i];
         } else if (arg == "--help" || arg == "-h") {
             return usage(std::cout, 0);
         } else {
@@ -79,17 +79,17 @@ int main(int argc, char** argv) {
             return usage(std::cerr, 2);
         }
     }
-    if (!as_json) return usage(std::cerr, 2);
+    if (!asJson) return usage(std::cerr, 2);
     const std::string text = allFacts().dump(2) + "\n";
-    if (out_path.empty()) {
+    if (outPath.empty()) {
         std::cout << text;
         return 0;
     }
-    std::ofstream out(out_path, std::ios::trunc);
+    std::ofstream out(outPath, std::ios::trunc);
     out << text;
     out.close();
     if (!out) {
-        std::cerr << "rpinetboot-facts: cannot write " << out_path << "\n";
+        std::cerr << "rpinetboot-facts: cannot write " << outPath << "\n";
         return 1;
     }
     return 0;

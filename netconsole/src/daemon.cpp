@@ -13,10 +13,13 @@
 #include <cstdio>
 #include <cstring>
 
-#include "logging.h"
+#include "rpinetboot/daemon/logging.h"
 #include "rpinetboot/netconsole/bpf.h"
+#include "rpinetboot/util/socket_message.h"
 
 namespace rpinetboot::netconsole {
+
+using daemon::logger;
 namespace {
 
 // Bootloader frames are at most 1514 bytes; anything larger than this is counted as oversized.
@@ -222,17 +225,8 @@ void Daemon::readPackets(Socket& socket) {
 void Daemon::readDatagrams(Socket& socket) {
     const int fd = socket.descriptor.native_handle();
     for (int i = 0; i < kReadsPerWakeup; ++i) {
-        sockaddr_storage from{};
-        iovec iov{buffer_.data(), buffer_.size()};
-        alignas(cmsghdr) char control[256];
-        msghdr msg{};
-        msg.msg_name = &from;
-        msg.msg_namelen = sizeof from;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        const ssize_t n = ::recvmsg(fd, &msg, MSG_TRUNC);
+        SocketMessage<256> msg(buffer_.data(), buffer_.size());
+        const ssize_t n = msg.receive(fd, MSG_TRUNC);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 LOG4CPLUS_ERROR(logger(), socket.name << ": " << std::strerror(errno));
@@ -240,27 +234,26 @@ void Daemon::readDatagrams(Socket& socket) {
             return;
         }
         int ifindex = 0;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        msg.forEachControl([&ifindex](const cmsghdr& c) {
+            if (c.cmsg_level == IPPROTO_IP && c.cmsg_type == IP_PKTINFO) {
                 in_pktinfo info{};
-                std::memcpy(&info, CMSG_DATA(c), sizeof info);
+                std::memcpy(&info, CMSG_DATA(&c), sizeof info);
                 ifindex = info.ipi_ifindex;
-            } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            } else if (c.cmsg_level == IPPROTO_IPV6 && c.cmsg_type == IPV6_PKTINFO) {
                 in6_pktinfo info{};
-                std::memcpy(&info, CMSG_DATA(c), sizeof info);
+                std::memcpy(&info, CMSG_DATA(&c), sizeof info);
                 ifindex = static_cast<int>(info.ipi6_ifindex);
             }
-        }
+        });
         if (ifindex != 0 && packetInterfaces_.count(ifindex)) {
             ++leftToPacketSocket_;  // its packet socket has it, with the source MAC
             continue;
         }
         char host[INET6_ADDRSTRLEN] = "?";
-        if (from.ss_family == AF_INET) {
-            ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&from)->sin_addr, host,
-                        sizeof host);
-        } else if (from.ss_family == AF_INET6) {
-            auto* sa = reinterpret_cast<sockaddr_in6*>(&from);
+        if (msg.family() == AF_INET) {
+            ::inet_ntop(AF_INET, &msg.from<sockaddr_in>().sin_addr, host, sizeof host);
+        } else if (msg.family() == AF_INET6) {
+            const auto* sa = &msg.from<sockaddr_in6>();
             boost::asio::ip::address_v6::bytes_type b;
             std::memcpy(b.data(), &sa->sin6_addr, b.size());
             boost::asio::ip::address_v6 a(b);
@@ -271,7 +264,7 @@ void Daemon::readDatagrams(Socket& socket) {
             std::snprintf(host, sizeof host, "%s", text.c_str());
         }
         const auto size = static_cast<std::size_t>(n);
-        const bool cut = size > buffer_.size() || (msg.msg_flags & MSG_TRUNC);
+        const bool cut = size > buffer_.size() || (msg.header().msg_flags & MSG_TRUNC);
         deliver(receiver_.onDatagram(host, ByteSpan(buffer_.data(), cut ? buffer_.size() : size),
                                      cut, nowMicros()));
     }

@@ -7,17 +7,18 @@
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <csignal>
-#include <iostream>
 #include <string>
 #include <vector>
 
 #include "daemon.h"
-#include "logging.h"
-#include "privileges.h"
+#include "rpinetboot/daemon/logging.h"
+#include "rpinetboot/daemon/options.h"
+#include "rpinetboot/daemon/privileges.h"
 #include "settings.h"
 
 using namespace rpinetboot;
 using namespace rpinetboot::netconsole;
+using rpinetboot::daemon::logger;
 
 namespace {
 
@@ -47,18 +48,8 @@ int main(int argc, char** argv) {
     const int activated = ::sd_listen_fds(1);
     Settings settings;
     const auto parsed = parseSettings(args, activated > 0, settings);
-    switch (parsed.status) {
-        case ParseStatus::Help:
-        case ParseStatus::Version:
-            std::cout << parsed.text;
-            return 0;
-        case ParseStatus::Error:
-            std::cerr << "rpi-netconsoled: " << parsed.text << "\nTry 'rpi-netconsoled --help'.\n";
-            return 2;
-        case ParseStatus::Ok:
-            break;
-    }
-    initLogging(settings.logLevel);
+    if (const auto code = daemon::exitCodeFor(parsed, kProgram)) return *code;
+    daemon::initLogging(kProgram.name, settings.logLevel);
     if (!settings.configFile.empty()) {
         LOG4CPLUS_INFO(logger(), "configuration file " << settings.configFile);
     }
@@ -80,7 +71,7 @@ int main(int argc, char** argv) {
             LOG4CPLUS_FATAL(logger(), error);
             return 1;
         }
-        if (!dropPrivileges(settings.user, error)) {
+        if (!daemon::dropPrivileges(settings.user, error) || !daemon::dropCapabilities(error)) {
             LOG4CPLUS_FATAL(logger(), error);
             return 1;
         }

@@ -2,25 +2,24 @@
 
 #include <net/if.h>
 
-#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
-#include <fstream>
-#include <sstream>
 
 namespace po = boost::program_options;
 
 namespace rpinetboot::netconsole {
+
+const daemon::Program kProgram{
+    "rpi-netconsoled",
+    "Usage: rpi-netconsoled (--interface IF | --udp ADDR)... [OPTIONS]\n"
+    "Receives Raspberry Pi bootloader log lines sent over the network (NETCONSOLE in the EEPROM "
+    "configuration) and records each line as a boot event.\n"
+    "SIGUSR1 logs the counters; SIGTERM exits.\n",
+    kDefaultConfigFile};
+
 namespace {
 
 po::options_description describe() {
-    po::options_description general("General");
-    general.add_options()                           //
-        ("help,h", "Print this help and exit.")     //
-        ("version", "Print the version and exit.")  //
-        ("config,c", po::value<std::string>(),
-         "Read settings from FILE (same keys as the long flags, `key = value`, one per line). "
-         "Default: /etc/rpi-netboot/rpi-netconsoled.conf when it exists. Flags given on the "
-         "command line win.");
+    const auto general = daemon::generalOptions(kProgram);
     po::options_description receive("Receiving");
     receive.add_options()  //
         ("interface,i", po::value<std::vector<std::string>>(),
@@ -55,35 +54,10 @@ po::options_description describe() {
 }
 
 bool parseUdp(const std::string& spec, std::uint16_t defaultPort, UdpListen& out) {
-    std::string host = spec;
-    std::string port;
-    if (!spec.empty() && spec[0] == '[') {
-        const auto close = spec.find(']');
-        if (close == std::string::npos) return false;
-        host = spec.substr(1, close - 1);
-        if (close + 1 < spec.size()) {
-            if (spec[close + 1] != ':') return false;
-            port = spec.substr(close + 2);
-        }
-    } else if (std::count(spec.begin(), spec.end(), ':') == 1) {
-        const auto colon = spec.find(':');
-        host = spec.substr(0, colon);
-        port = spec.substr(colon + 1);
-    }
-    boost::system::error_code ec;
-    boost::asio::ip::make_address(host, ec);
-    if (ec) return false;
-    out.address = host;
-    out.port = defaultPort;
-    if (!port.empty() || spec.back() == ':') {
-        if (port.empty() || port.size() > 5 ||
-            port.find_first_not_of("0123456789") != std::string::npos) {
-            return false;
-        }
-        const unsigned long p = std::stoul(port);
-        if (p == 0 || p > 65535) return false;
-        out.port = static_cast<std::uint16_t>(p);
-    }
+    const auto hp = daemon::splitHostPort(spec, defaultPort);
+    if (!hp || hp->second == 0) return false;
+    out.address = hp->first;
+    out.port = hp->second;
     return true;
 }
 
@@ -95,40 +69,7 @@ ParseResult parseSettings(const std::vector<std::string>& args, bool socketActiv
     const auto desc = describe();
     po::variables_map vm;
     Settings s;
-    try {
-        po::store(po::command_line_parser(args).options(desc).run(), vm);
-        if (vm.count("help")) {
-            std::ostringstream text;
-            text << "Usage: rpi-netconsoled (--interface IF | --udp ADDR)... [OPTIONS]\n"
-                    "Receives Raspberry Pi bootloader log lines sent over the network (NETCONSOLE "
-                    "in the EEPROM configuration) and records each line as a boot event.\n"
-                    "SIGUSR1 logs the counters; SIGTERM exits.\n"
-                 << desc;
-            result.status = ParseStatus::Help;
-            result.text = text.str();
-            return result;
-        }
-        if (vm.count("version")) {
-            result.status = ParseStatus::Version;
-            result.text = "rpi-netconsoled " RPI_NETBOOT_VERSION "\n";
-            return result;
-        }
-        std::string file = kDefaultConfigFile;
-        const bool required = vm.count("config") > 0;
-        if (required) file = vm["config"].as<std::string>();
-        std::ifstream in(file);
-        if (in) {
-            po::store(po::parse_config_file(in, desc), vm);
-            s.configFile = file;
-        } else if (required) {
-            result.text = "cannot read configuration file " + file;
-            return result;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        result.text = e.what();
-        return result;
-    }
+    if (!daemon::readOptions(args, desc, kProgram, vm, s.configFile, result)) return result;
     std::string& error = result.text;
     if (vm.count("port")) {
         const unsigned p = vm["port"].as<unsigned>();
@@ -171,14 +112,7 @@ ParseResult parseSettings(const std::vector<std::string>& args, bool socketActiv
     if (vm.count("events")) s.eventsText = vm["events"].as<std::string>();
     if (!parseSinkSpec(s.eventsText, s.events, error)) return result;
     if (vm.count("user")) s.user = vm["user"].as<std::string>();
-    if (vm.count("log-level")) {
-        s.logLevel = vm["log-level"].as<std::string>();
-        if (s.logLevel != "trace" && s.logLevel != "debug" && s.logLevel != "info" &&
-            s.logLevel != "warn" && s.logLevel != "error") {
-            error = "--log-level must be trace, debug, info, warn or error";
-            return result;
-        }
-    }
+    if (!daemon::readLogLevel(vm, s.logLevel, error)) return result;
     out = s;
     result.status = ParseStatus::Ok;
     return result;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "rpinetboot/daemon/options.h"
 #include "rpinetboot/event_sink.h"
 #include "rpinetboot/netconsole/receiver.h"
 
@@ -30,12 +31,11 @@ struct Settings {
     std::string logLevel = "info";
 };
 
-enum class ParseStatus { Ok, Help, Version, Error };
+using daemon::ParseResult;
+using daemon::ParseStatus;
 
-struct ParseResult {
-    ParseStatus status = ParseStatus::Error;
-    std::string text;  // help, version, or the error
-};
+// The program's name, --help head and default configuration file.
+extern const daemon::Program kProgram;
 
 // Flags win over the configuration file (--config, else kDefaultConfigFile when it exists).
 // `socketActivated`: sockets come from systemd, so neither --interface nor --udp is required.

@@ -34,6 +34,18 @@ const PiExport* findSerial(const std::vector<PiExport>& records, const Serial& s
     return it == records.end() ? nullptr : &*it;
 }
 
+// Runs a command's body: a SystemError (a system call or file operation that failed) is
+// reported and the command exits with kSystem.
+template <typename Body>
+int reportingSystemErrors(const Reporter& rep, Body body) {
+    try {
+        return body();
+    } catch (const SystemError& e) {
+        rep.error(e.what());
+        return kSystem;
+    }
+}
+
 }  // namespace
 
 int buildRecord(const Config& cfg, const Reporter& rep, const AddRequest& req, PiExport& out) {
@@ -96,7 +108,7 @@ int cmdAdd(const Config& cfg, const Reporter& rep, const AddRequest& req) {
     PiExport record;
     if (int rc = buildRecord(cfg, rep, req, record); rc != kOk) return rc;
     auto backend = makeBackend(cfg, rep);
-    try {
+    return reportingSystemErrors(rep, [&]() -> int {
         if (int rc = checkMountOptions(cfg, rep, {record}); rc != kOk) return rc;
         if (int rc = backend->prepare(); rc != kOk) return rc;
         FileLock lock(backend->lockFile(), cfg.lockTimeout);
@@ -117,10 +129,7 @@ int cmdAdd(const Config& cfg, const Reporter& rep, const AddRequest& req) {
         if (auto* old = findSerial(before, record.serial); old && old->path != record.path)
             gone.push_back(*old);
         return backend->verify({record}, gone, false);
-    } catch (const SystemError& e) {
-        rep.error(e.what());
-        return kSystem;
-    }
+    });
 }
 
 int cmdRemove(const Config& cfg, const Reporter& rep, const std::string& serialText) {
@@ -131,7 +140,7 @@ int cmdRemove(const Config& cfg, const Reporter& rep, const std::string& serialT
         return kInvalid;
     }
     auto backend = makeBackend(cfg, rep);
-    try {
+    return reportingSystemErrors(rep, [&]() -> int {
         if (int rc = backend->prepare(); rc != kOk) return rc;
         FileLock lock(backend->lockFile(), cfg.lockTimeout);
         std::vector<PiExport> records;
@@ -149,15 +158,12 @@ int cmdRemove(const Config& cfg, const Reporter& rep, const std::string& serialT
                  " for Pi " + removed.serial.str());
         if (cfg.noReload) return kOk;
         return backend->verify({}, {removed}, false);
-    } catch (const SystemError& e) {
-        rep.error(e.what());
-        return kSystem;
-    }
+    });
 }
 
 int cmdList(const Config& cfg, const Reporter& rep, bool json) {
     auto backend = makeBackend(cfg, rep);
-    try {
+    return reportingSystemErrors(rep, [&]() -> int {
         std::vector<PiExport> records;
         if (int rc = backend->load(records); rc != kOk) return rc;
         if (json) {
@@ -181,15 +187,12 @@ int cmdList(const Config& cfg, const Reporter& rep, bool json) {
             }
         }
         return kOk;
-    } catch (const SystemError& e) {
-        rep.error(e.what());
-        return kSystem;
-    }
+    });
 }
 
 int cmdCheck(const Config& cfg, const Reporter& rep) {
     auto backend = makeBackend(cfg, rep);
-    try {
+    return reportingSystemErrors(rep, [&]() -> int {
         std::vector<PiExport> records;
         if (int rc = backend->load(records); rc != kOk) return rc;
         int rc = backend->checkConfiguration(records);
@@ -202,15 +205,12 @@ int cmdCheck(const Config& cfg, const Reporter& rep) {
         rep.info("ok: " + std::to_string(records.size()) + " Pi export(s) in " +
                  backend->stateFile() + (cfg.noVerify ? "" : ", all live"));
         return kOk;
-    } catch (const SystemError& e) {
-        rep.error(e.what());
-        return kSystem;
-    }
+    });
 }
 
 int cmdApply(const Config& cfg, const Reporter& rep) {
     auto backend = makeBackend(cfg, rep);
-    try {
+    return reportingSystemErrors(rep, [&]() -> int {
         if (int rc = backend->prepare(); rc != kOk) return rc;
         FileLock lock(backend->lockFile(), cfg.lockTimeout);
         std::vector<PiExport> records;
@@ -220,10 +220,7 @@ int cmdApply(const Config& cfg, const Reporter& rep) {
                  backend->stateFile());
         if (cfg.noReload) return kOk;
         return backend->verify(records, {}, false);
-    } catch (const SystemError& e) {
-        rep.error(e.what());
-        return kSystem;
-    }
+    });
 }
 
 }  // namespace rpinetboot::nfs

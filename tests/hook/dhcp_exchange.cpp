@@ -9,7 +9,6 @@
 // Pi models send DISCOVER, then REQUEST for the first OFFER if the model sends one (pi4, pi5).
 // Exit status: 0 after the exchange (whatever was received), 2 on bad usage, 1 on errors.
 #include <chrono>
-#include <cstdio>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -22,33 +21,12 @@
 #include "rpinetboot/discover.h"
 #include "rpinetboot/probe/raw_dhcp_client.h"
 #include "rpinetboot/probe/request_from_discover.h"
-#include "rpinetboot/util/big_endian.h"
+#include "rpinetboot/util/hex.h"
 
 using namespace rpinetboot;
 using namespace rpinetboot::probe;
 
 namespace {
-
-std::string hex(ByteSpan bytes) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (std::uint8_t b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
-}
-
-std::optional<Bytes> unhex(const std::string& text) {
-    if (text.size() % 2) return std::nullopt;
-    Bytes out;
-    for (std::size_t i = 0; i < text.size(); i += 2) {
-        unsigned v = 0;
-        if (std::sscanf(text.c_str() + i, "%2x", &v) != 1) return std::nullopt;
-        out.push_back(static_cast<std::uint8_t>(v));
-    }
-    return out;
-}
 
 void printReply(const char* phase, const DhcpReply& r) {
     const DhcpPacket& p = r.packet;
@@ -56,22 +34,16 @@ void printReply(const char* phase, const DhcpReply& r) {
     out << "{\"phase\":\"" << phase << "\",\"message_type\":" << int(p.messageType().value_or(0))
         << ",\"yiaddr\":\"" << ipv4ToString(p.yiaddr) << "\",\"siaddr\":\""
         << ipv4ToString(p.siaddr) << "\",\"giaddr\":\"" << ipv4ToString(p.giaddr)
-        << "\",\"src_ip\":\"" << ipv4ToString(r.src_ip) << "\",\"dst_ip\":\""
-        << ipv4ToString(r.dst_ip) << "\",\"server_mac\":\"" << r.server_mac.str()
-        << "\",\"udp_checksum_ok\":" << (r.udp_checksum_ok ? "true" : "false")
+        << "\",\"src_ip\":\"" << ipv4ToString(r.srcIp) << "\",\"dst_ip\":\""
+        << ipv4ToString(r.dstIp) << "\",\"server_mac\":\"" << r.serverMac.str()
+        << "\",\"udp_checksum_ok\":" << (r.udpChecksumOk ? "true" : "false")
         << ",\"has_pad\":" << (p.has_pad ? "true" : "false") << ",\"options\":[";
     for (std::size_t i = 0; i < p.options.size(); ++i) {
         out << (i ? "," : "") << "{\"code\":" << int(p.options[i].first) << ",\"hex\":\""
-            << hex(p.options[i].second) << "\"}";
+            << toHex(p.options[i].second) << "\"}";
     }
-    out << "],\"bootp_hex\":\"" << hex(r.bootp) << "\"}";
+    out << "],\"bootp_hex\":\"" << toHex(r.bootp) << "\"}";
     std::cout << out.str() << std::endl;
-}
-
-std::optional<std::uint32_t> serverIdOf(const DhcpPacket& p) {
-    const Bytes* id = p.option(54);
-    if (!id || id->size() != 4) return std::nullopt;
-    return readBe32(id->data());
 }
 
 int usage(const std::string& why) {
@@ -131,7 +103,7 @@ int main(int argc, char** argv) {
     MacAddress mac;
     std::optional<PiIdentity> pi;
     if (!payload_hex.empty()) {
-        auto payload = unhex(payload_hex);
+        auto payload = fromHex(payload_hex);
         std::string error;
         const auto parsed = payload ? parseDhcpPacket(*payload, &error) : std::nullopt;
         if (!parsed) return usage("--payload-hex is not a DHCP packet: " + error);
@@ -149,7 +121,7 @@ int main(int argc, char** argv) {
         pi->model = *model;
         pi->mac = *m;
         pi->serial = *serial;
-        pi->board_revision = facts(*model).emulated_board_revision;
+        pi->board_revision = facts(*model).emulatedBoardRevision;
         pi->xid = xid ? *xid : std::random_device{}();
         mac = *m;
         discover = buildDiscover(*pi);
@@ -164,17 +136,17 @@ int main(int argc, char** argv) {
         const bool wants_request = pi ? (sendsRequest(pi->model) && !no_request) : payload_request;
         if (!wants_request || offers.empty()) return 0;
         const DhcpPacket& offer = offers.front().packet;
-        const auto server_id = serverIdOf(offer);
-        if (!server_id) {
+        const auto serverId = offer.serverId();
+        if (!serverId) {
             std::cerr << "dhcp_exchange: OFFER without server identifier; no REQUEST sent\n";
             return 0;
         }
         Bytes request;
         if (pi) {
-            request = buildRequest(*pi, offer.yiaddr, *server_id);
+            request = buildRequest(*pi, offer.yiaddr, *serverId);
         } else {
             std::string error;
-            auto built = requestFromDiscover(discover, offer.yiaddr, *server_id, &error);
+            auto built = requestFromDiscover(discover, offer.yiaddr, *serverId, &error);
             if (!built) {
                 std::cerr << "dhcp_exchange: cannot build REQUEST: " << error << "\n";
                 return 1;

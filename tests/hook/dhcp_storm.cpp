@@ -14,24 +14,12 @@
 // a reply is sent again after --timeout-ms, at most --attempts times. Every loop is bounded by
 // --deadline-s. Exit status: 0 after the storm (whatever was answered), 2 on bad usage, 1 on
 // errors.
-#include <arpa/inet.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cctype>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <random>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -40,7 +28,7 @@
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/discover.h"
 #include "rpinetboot/probe/raw_dhcp_client.h"
-#include "rpinetboot/probe/udp_frame.h"
+#include "rpinetboot/util/hex.h"
 
 using namespace rpinetboot;
 using namespace rpinetboot::probe;
@@ -48,97 +36,6 @@ using Clock = std::chrono::steady_clock;
 using json = nlohmann::ordered_json;
 
 namespace {
-
-std::string hex(ByteSpan bytes) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (std::uint8_t b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
-}
-
-std::optional<Bytes> unhex(const std::string& text) {
-    if (text.size() % 2) return std::nullopt;
-    Bytes out;
-    for (std::size_t i = 0; i < text.size(); i += 2) {
-        const auto v = std::strtoul(text.substr(i, 2).c_str(), nullptr, 16);
-        if (!std::isxdigit(static_cast<unsigned char>(text[i])) ||
-            !std::isxdigit(static_cast<unsigned char>(text[i + 1]))) {
-            return std::nullopt;
-        }
-        out.push_back(static_cast<std::uint8_t>(v));
-    }
-    return out;
-}
-
-// A promiscuous AF_PACKET socket that sees every reply (they go to the emulated MACs), with a
-// receive buffer large enough for a storm's burst of replies.
-class ReplySocket {
-  public:
-    explicit ReplySocket(const std::string& interface) {
-        const int ifindex = static_cast<int>(if_nametoindex(interface.c_str()));
-        if (ifindex == 0) fail("interface " + interface);
-        fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IP));
-        if (fd_ < 0) fail("AF_PACKET socket (needs CAP_NET_RAW)");
-        sockaddr_ll addr{};
-        addr.sll_family = AF_PACKET;
-        addr.sll_protocol = htons(ETH_P_IP);
-        addr.sll_ifindex = ifindex;
-        packet_mreq promisc{};
-        promisc.mr_ifindex = ifindex;
-        promisc.mr_type = PACKET_MR_PROMISC;
-        const int rcvbuf = 8 << 20;
-        if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-            setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &promisc, sizeof promisc) != 0 ||
-            setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0) {
-            fail("binding to " + interface);
-        }
-    }
-    ~ReplySocket() {
-        if (fd_ >= 0) close(fd_);
-    }
-    ReplySocket(const ReplySocket&) = delete;
-    ReplySocket& operator=(const ReplySocket&) = delete;
-
-    // The next BOOTREPLY to port 68 within `wait`, or nothing.
-    std::optional<DhcpPacket> next(std::chrono::milliseconds wait) {
-        const auto deadline = Clock::now() + wait;
-        for (;;) {
-            sockaddr_ll from{};
-            socklen_t len = sizeof from;
-            const ssize_t n = recvfrom(fd_, buf_.data(), buf_.size(), 0,
-                                       reinterpret_cast<sockaddr*>(&from), &len);
-            if (n < 0) {
-                if (errno != EAGAIN && errno != EINTR) fail("receiving");
-                const auto left =
-                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-                if (left.count() <= 0) return std::nullopt;
-                pollfd pfd{fd_, POLLIN, 0};
-                if (poll(&pfd, 1, static_cast<int>(left.count()) + 1) < 0 && errno != EINTR) {
-                    fail("waiting");
-                }
-                continue;
-            }
-            if (from.sll_pkttype == PACKET_OUTGOING) continue;  // our own queries
-            const auto frame = parseUdpFrame(ByteSpan(buf_.data(), static_cast<std::size_t>(n)));
-            if (!frame || frame->src_port != kDhcpServerPort ||
-                frame->dst_port != kDhcpClientPort) {
-                continue;
-            }
-            auto packet = parseDhcpPacket(frame->payload, nullptr);
-            if (packet && packet->op == 2) return packet;
-        }
-    }
-
-  private:
-    [[noreturn]] static void fail(const std::string& what) {
-        throw std::system_error(errno, std::generic_category(), what);
-    }
-    int fd_ = -1;
-    std::vector<std::uint8_t> buf_ = std::vector<std::uint8_t>(65536);
-};
 
 enum class Phase { Discover, Request, Stage2, Done };
 
@@ -171,13 +68,6 @@ const char* phaseName(Phase p) {
     return "?";
 }
 
-std::optional<std::uint32_t> serverIdOf(const DhcpPacket& p) {
-    const Bytes* id = p.option(54);
-    if (!id || id->size() != 4) return std::nullopt;
-    return std::uint32_t{(*id)[0]} << 24 | std::uint32_t{(*id)[1]} << 16 |
-           std::uint32_t{(*id)[2]} << 8 | (*id)[3];
-}
-
 json describe(const DhcpPacket& p, Phase phase) {
     json codes = json::array();
     json reply = {{"phase", phaseName(phase)},
@@ -187,7 +77,7 @@ json describe(const DhcpPacket& p, Phase phase) {
     reply["codes"] = codes;
     for (std::uint8_t code : {43, 60, 66}) {
         const Bytes* v = p.option(code);
-        reply["o" + std::to_string(code)] = v ? json(hex(*v)) : json(nullptr);
+        reply["o" + std::to_string(code)] = v ? json(toHex(*v)) : json(nullptr);
     }
     return reply;
 }
@@ -200,14 +90,14 @@ void advance(Client& c, const DhcpPacket& reply) {
         c.phase = Phase::Stage2;
         c.query = buildDiscover(stage2);
     } else if (c.pi && c.phase == Phase::Discover && sendsRequest(c.pi->model)) {
-        const auto server_id = serverIdOf(reply);
-        if (!server_id) {
+        const auto serverId = reply.serverId();
+        if (!serverId) {
             c.error = "OFFER without server identifier";
             c.phase = Phase::Done;
             return;
         }
         c.phase = Phase::Request;
-        c.query = buildRequest(*c.pi, reply.yiaddr, *server_id);
+        c.query = buildRequest(*c.pi, reply.yiaddr, *serverId);
     } else {
         c.phase = Phase::Done;
         return;
@@ -265,7 +155,7 @@ int main(int argc, char** argv) {
         try {
             const json j = json::parse(line);
             if (j.contains("payload_hex")) {
-                const auto payload = unhex(j.at("payload_hex").get<std::string>());
+                const auto payload = fromHex(j.at("payload_hex").get<std::string>());
                 std::string error;
                 const auto parsed = payload ? parseDhcpPacket(*payload, &error) : std::nullopt;
                 if (!parsed) return usage("not a DHCP packet: " + line);
@@ -281,7 +171,7 @@ int main(int argc, char** argv) {
                 pi.model = *model;
                 pi.mac = *mac;
                 pi.serial = *serial;
-                pi.board_revision = facts(*model).emulated_board_revision;
+                pi.board_revision = facts(*model).emulatedBoardRevision;
                 pi.xid = rng();
                 c.pi = pi;
                 c.mac = *mac;
@@ -297,8 +187,10 @@ int main(int argc, char** argv) {
 
     std::map<std::string, unsigned> sent;
     try {
-        RawDhcpClient sender(interface);
-        ReplySocket replies(interface);
+        // One promiscuous socket sends every query and sees every reply (they go to the
+        // emulated MACs), with a receive buffer for a storm's burst of replies.
+        RawDhcpClient client(interface);
+        client.setReceiveBuffer(8 << 20);
         const auto deadline = Clock::now() + std::chrono::seconds(deadline_s);
         const auto timeout = std::chrono::milliseconds(timeout_ms);
         std::size_t next_new = 0, flying = 0, done = 0;
@@ -307,7 +199,7 @@ int main(int argc, char** argv) {
             // room in flight.
             const auto now = Clock::now();
             auto send = [&](Client& c) {
-                sender.send(c.mac, c.query);
+                client.send(c.mac, c.query);
                 c.sent_at = Clock::now();
                 ++c.attempts;
                 const bool request = c.phase == Phase::Request;
@@ -338,8 +230,9 @@ int main(int argc, char** argv) {
             // Receive for a while (bounded): every reply is recorded against its client.
             const auto until = Clock::now() + std::chrono::milliseconds(20);
             while (Clock::now() < until) {
-                const auto reply = replies.next(std::chrono::milliseconds(5));
-                if (!reply) continue;
+                const auto received = client.receive(std::chrono::milliseconds(5));
+                if (!received) continue;
+                const DhcpPacket* reply = &received->packet;
                 const auto it = by_mac.find(reply->chaddr);
                 if (it == by_mac.end()) continue;
                 Client& c = clients[it->second];

@@ -48,29 +48,29 @@ TEST_CASE("a ROM3 DISCOVER is framed as the Pi frames it") {
 
     const auto parsed = parseUdpFrame(frame);
     REQUIRE(parsed);
-    CHECK(parsed->src_port == 68);
-    CHECK(parsed->dst_port == 67);
-    CHECK(parsed->dst_ip == 0xffffffff);
+    CHECK(parsed->srcPort == 68);
+    CHECK(parsed->dstPort == 67);
+    CHECK(parsed->dstIp == 0xffffffff);
     CHECK(parsed->ttl == 128);
-    CHECK(parsed->udp_checksum == 0);
-    CHECK(parsed->udp_checksum_ok);
+    CHECK(parsed->udpChecksum == 0);
+    CHECK(parsed->udpChecksumOk);
     CHECK(Bytes(parsed->payload.begin(), parsed->payload.end()) == bootp);
 }
 
 TEST_CASE("UDP checksums are computed and verified when asked for") {
     const Bytes bootp = buildDiscover(pi4());
     Framing framing;
-    framing.udp_checksum = true;
+    framing.udpChecksum = true;
     framing.ttl = 64;
     Bytes frame = buildClientFrame(pi4().mac, bootp, framing);
     auto parsed = parseUdpFrame(frame);
     REQUIRE(parsed);
-    CHECK(parsed->udp_checksum != 0);
-    CHECK(parsed->udp_checksum_ok);
+    CHECK(parsed->udpChecksum != 0);
+    CHECK(parsed->udpChecksumOk);
     frame.back() ^= 0x01;  // corrupt the payload
     parsed = parseUdpFrame(frame);
     REQUIRE(parsed);
-    CHECK_FALSE(parsed->udp_checksum_ok);
+    CHECK_FALSE(parsed->udpChecksumOk);
 }
 
 TEST_CASE("frames that are not IPv4 UDP are rejected") {

@@ -56,8 +56,8 @@ TEST_CASE("a correct Pi 4 offer is sound and names option 66's server", "[probe]
                          PiModel::Pi4, kServer);
     CHECK(a.netboot);
     CHECK(sound(a.findings));
-    CHECK(ipv4ToString(a.tftp_server) == "192.0.2.5");
-    CHECK(a.tftp_server_source == "option 66");
+    CHECK(ipv4ToString(a.tftpServer) == "192.0.2.5");
+    CHECK(a.tftpServerSource == "option 66");
     CHECK(chooseOffer({a}) == 0);
 }
 
@@ -66,7 +66,7 @@ TEST_CASE("an offer without option 43 does not boot a Pi", "[probe]") {
     CHECK_FALSE(a.netboot);
     CHECK(has(a, "no-option-43", Verdict::Fail));
     CHECK(has(a, "no-option-66", Verdict::Info));
-    CHECK(a.tftp_server == kServer);  // option 54
+    CHECK(a.tftpServer == kServer);  // option 54
     CHECK(chooseOffer({a}) == -1);
 }
 
@@ -98,7 +98,7 @@ TEST_CASE("option 66 must be text, not binary or a host name", "[probe]") {
     auto with_nul =
         assessOffer(offer({{43, vectors::option43Unpadded()}, {66, nul}}), PiModel::Pi4, kServer);
     CHECK(has(with_nul, "option66-nul", Verdict::Warn));
-    CHECK(ipv4ToString(with_nul.tftp_server) == "192.0.2.5");
+    CHECK(ipv4ToString(with_nul.tftpServer) == "192.0.2.5");
 }
 
 TEST_CASE("siaddr alone is ignored by the Pi", "[probe]") {
@@ -106,7 +106,7 @@ TEST_CASE("siaddr alone is ignored by the Pi", "[probe]") {
     p.siaddr = *parseIpv4("192.0.2.7");
     auto a = assessOffer(p, PiModel::Pi4, kServer);
     CHECK(has(a, "siaddr-ignored", Verdict::Warn));
-    CHECK(a.tftp_server == kServer);
+    CHECK(a.tftpServer == kServer);
 }
 
 TEST_CASE("pad options warn for EEPROM Pis only", "[probe]") {
@@ -153,7 +153,7 @@ namespace {
 TransferObservation seen(TransferObservation::Outcome outcome, std::string message = "") {
     TransferObservation o;
     o.outcome = outcome;
-    o.error_message = std::move(message);
+    o.errorMessage = std::move(message);
     return o;
 }
 
@@ -373,8 +373,8 @@ TEST_CASE("judgeOffers: a proxyDHCP reply needs another server's address", "[pro
 
 TEST_CASE("judgeRequest: ACK of the offered address, NAK, or silence", "[probe][dhcp]") {
     RequestFact fact;
-    fact.requested_ip = *parseIpv4("192.0.2.100");
-    fact.server_id = *parseIpv4("192.0.2.1");
+    fact.requestedIp = *parseIpv4("192.0.2.100");
+    fact.serverId = *parseIpv4("192.0.2.1");
     CHECK(requestOutcome(fact) == RequestOutcome::NoAnswer);
     auto silent = judgeRequest(fact);
     REQUIRE(silent);
@@ -383,7 +383,7 @@ TEST_CASE("judgeRequest: ACK of the offered address, NAK, or silence", "[probe][
 
     DhcpPacket reply = goodOffer();
     reply.options[0].second = {5};  // ACK
-    fact.reply = ReplyFact{reply, fact.server_id, true};
+    fact.reply = ReplyFact{reply, fact.serverId, true};
     CHECK(requestOutcome(fact) == RequestOutcome::Ack);
     CHECK_FALSE(judgeRequest(fact));
     fact.reply->packet.yiaddr = *parseIpv4("192.0.2.200");  // an ACK of another address
@@ -404,7 +404,7 @@ TEST_CASE("mountd's answer decides the NFS findings", "[probe][nfs]") {
     ExportFacts facts;
     facts.server = "192.0.2.1";
     facts.path = "/srv/rpi/a";
-    facts.pi_address = *parseIpv4("192.0.2.10");
+    facts.piAddress = *parseIpv4("192.0.2.10");
     facts.error = "RPC: Program not registered";
     auto down = judgeExports(facts);
     REQUIRE(down.size() == 1);

@@ -20,27 +20,27 @@ ParseOutcome parse(std::vector<std::string> args) {
 }  // namespace
 
 TEST_CASE("the probe needs an interface and a known model", "[probe][cli]") {
-    CHECK(parse({"--model", "pi4"}).exit_code == 2);
-    CHECK(parse({"--interface", "eth1"}).exit_code == 2);
+    CHECK(parse({"--model", "pi4"}).exitCode == 2);
+    CHECK(parse({"--interface", "eth1"}).exitCode == 2);
     auto bad_model = parse({"--interface", "eth1", "--model", "pi9"});
-    CHECK(bad_model.exit_code == 2);
+    CHECK(bad_model.exitCode == 2);
     CHECK(bad_model.message.find("pi9") != std::string::npos);
-    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--serial", "xyz"}).exit_code == 2);
-    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--mac", "1:2"}).exit_code == 2);
+    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--serial", "xyz"}).exitCode == 2);
+    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--mac", "1:2"}).exitCode == 2);
     CHECK(
-        parse({"--interface", "eth1", "--model", "pi4", "--tftp-only", "tftp.example"}).exit_code ==
+        parse({"--interface", "eth1", "--model", "pi4", "--tftp-only", "tftp.example"}).exitCode ==
         2);
-    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--nfs-server", "300.1.1.1"}).exit_code ==
+    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--nfs-server", "300.1.1.1"}).exitCode ==
           2);
-    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--timeout-ms", "5"}).exit_code == 2);
-    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--bogus"}).exit_code == 2);
-    CHECK(parse({"--interface", "eth1", "--model", "pi4", "extra"}).exit_code == 2);
-    CHECK(parse({"--interface", "a-very-long-interface-name", "--model", "pi4"}).exit_code == 2);
+    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--timeout-ms", "5"}).exitCode == 2);
+    CHECK(parse({"--interface", "eth1", "--model", "pi4", "--bogus"}).exitCode == 2);
+    CHECK(parse({"--interface", "eth1", "--model", "pi4", "extra"}).exitCode == 2);
+    CHECK(parse({"--interface", "a-very-long-interface-name", "--model", "pi4"}).exitCode == 2);
 }
 
 TEST_CASE("help and version exit 0 with text", "[probe][cli]") {
     auto help = parse({"--help"});
-    CHECK(help.exit_code == 0);
+    CHECK(help.exitCode == 0);
     CHECK_FALSE(help.options);
     for (const char* s : {"--interface", "--model", "--serial", "--mac", "--json", "--tftp-only",
                           "--timeout-ms", "--nfs-server", "Exit status", "no-offer"}) {

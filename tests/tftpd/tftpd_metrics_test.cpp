@@ -147,6 +147,27 @@ TEST_CASE("the daemon's families: one HELP and TYPE each, every reason", "[metri
     CHECK(seen.size() > 20);
 }
 
+TEST_CASE("completed boot files are counted by their purpose in a Pi's boot", "[metrics]") {
+    Metrics m;
+    for (const char* f : {"bootcode.bin", "1a2b3c04/start.elf", "1a2b3c04/start4.elf",
+                          "1a2b3c04/fixup4.dat", "1a2b3c04/kernel8.img", "config.txt", "config.txt",
+                          "notes.txt", "1a2b3c04/my-kernel.img"}) {
+        m.completedFile(f);
+    }
+    const auto text = renderMetrics(m, Gauges{}, "0.1.0");
+    CHECK(has(text, "# TYPE rpi_tftpd_boot_files_completed_total counter"));
+    CHECK(has(text, "rpi_tftpd_boot_files_completed_total{purpose=\"second_stage\"} 1"));
+    CHECK(has(text, "rpi_tftpd_boot_files_completed_total{purpose=\"firmware\"} 3"));
+    CHECK(has(text, "rpi_tftpd_boot_files_completed_total{purpose=\"kernel\"} 1"));
+    CHECK(has(text, "rpi_tftpd_boot_files_completed_total{purpose=\"config\"} 2"));
+    CHECK(has(text, "rpi_tftpd_boot_files_completed_total{purpose=\"initramfs\"} 0"));
+    CHECK(has(text, "rpi_tftpd_boot_files_completed_total{purpose=\"other\"} 2"));
+    // One series per purpose but the prefix probe (not a file), and "other".
+    CHECK(count(text, "rpi_tftpd_boot_files_completed_total{") == Metrics::kBootFileSlots - 1);
+    CHECK_FALSE(has(text, "purpose=\"prefix\""));
+    CHECK_FALSE(has(text, "purpose=\"second stage\""));
+}
+
 TEST_CASE("the metrics-listen option needs an address and a port", "[metrics][settings]") {
     auto parse = [](std::vector<std::string> args, Settings& s) {
         args.insert(args.begin(), {"--config", "/dev/null", "--root", "/srv/tftp"});

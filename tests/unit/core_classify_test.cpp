@@ -152,7 +152,7 @@ TEST_CASE("without explain: the same decision, a reason only for a malformed req
         CHECK(quiet.pi_class == full.pi_class);
         CHECK(quiet.serial == full.serial);
         CHECK(quiet.request_list == full.request_list);
-        CHECK(quiet.oui_match == full.oui_match);
+        CHECK(quiet.ouiMatch == full.ouiMatch);
         CHECK(quiet.option97.has_value() == full.option97.has_value());
     }
     Req bad{kPxe, vectors::kList55C, Bytes{0, 1, 2}, vectors::kPi4Mac};

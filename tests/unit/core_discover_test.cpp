@@ -31,7 +31,7 @@ TEST_CASE("DISCOVER lengths, option order and xid per shape", "[discover]") {
         PiModel model;
         std::size_t length;
         const Bytes& list;
-        bool rom_xid;
+        bool romXid;
     };
     for (const Case& c : {Case{PiModel::Rom3, 320, vectors::kList55A, true},
                           Case{PiModel::Bootcode, 322, vectors::kList55B, true},
@@ -46,7 +46,7 @@ TEST_CASE("DISCOVER lengths, option order and xid per shape", "[discover]") {
         CHECK(p->op == 1);
         CHECK(p->flags == 0);  // no broadcast flag
         CHECK(p->hops == 0);
-        CHECK(p->xid == (c.rom_xid ? kRomXid : 0x5eed1234u));
+        CHECK(p->xid == (c.romXid ? kRomXid : 0x5eed1234u));
         CHECK(p->chaddr == *MacAddress::parse(vectors::kPi4Mac));
         CHECK(codes(*p) == std::vector<std::uint8_t>{53, 55, 93, 94, 97, 60});
         CHECK_FALSE(p->has_pad);
@@ -71,6 +71,15 @@ TEST_CASE("shape C REQUEST carries 50 and 54 after 53", "[discover]") {
     CHECK(codes(*p) == std::vector<std::uint8_t>{53, 50, 54, 55, 93, 94, 97, 60});
     CHECK(*p->option(50) == Bytes{192, 0, 2, 50});
     CHECK(*p->option(54) == Bytes{192, 0, 2, 1});
+    CHECK(p->serverId() == *parseIpv4("192.0.2.1"));
+    // A DISCOVER has no server identifier, and a malformed one (not 4 bytes) is none either.
+    auto discover = parseDhcpPacket(buildDiscover(identity(PiModel::Pi4)), nullptr);
+    REQUIRE(discover);
+    CHECK_FALSE(discover->serverId());
+    for (auto& [code, value] : p->options) {
+        if (code == 54) value.pop_back();
+    }
+    CHECK_FALSE(p->serverId());
 }
 
 TEST_CASE("the DHCP reader rejects truncated packets", "[dhcp]") {

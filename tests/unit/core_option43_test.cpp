@@ -18,9 +18,9 @@ TEST_CASE("the Pi 3B ROM form has three trailing spaces", "[option43]") {
 TEST_CASE("option 43 decodes back, padding kept", "[option43]") {
     auto d = decodeOption43(vectors::option43Padded(), nullptr);
     REQUIRE(d);
-    CHECK(d->discovery_control == 3);
+    CHECK(d->discoveryControl == 3);
     CHECK(d->menu_text == "Raspberry Pi Boot   ");
-    CHECK(d->has_end);
+    CHECK(d->hasEnd);
     std::string error;
     auto truncated = vectors::option43Unpadded();
     truncated.resize(16);

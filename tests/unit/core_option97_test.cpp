@@ -15,11 +15,11 @@ TEST_CASE("the published Pi 4 option 97 decodes to its serial, revision and MAC"
     auto o = parseOption97(vectors::kPi4Option97, kMac, &error);
     REQUIRE(o);
     CHECK(o->form == Option97Form::FourCC);
-    CHECK(o->fourcc_model == 4);
+    CHECK(o->fourccModel == 4);
     CHECK(o->serial->str() == "bf9fed6f");
     CHECK(o->board_revision == vectors::kPi4Revision);
-    CHECK(o->mac_tail_matches);
-    CHECK_FALSE(o->mac_tail_zero);
+    CHECK(o->macTailMatches);
+    CHECK_FALSE(o->macTailZero);
 }
 
 TEST_CASE("the FourCC encoder reproduces the published vector", "[option97]") {
@@ -35,7 +35,7 @@ TEST_CASE("both magic byte orders and Pi 5 are recognised", "[option97]") {
             auto o = parseOption97(bytes, kMac, nullptr);
             REQUIRE(o);
             CHECK(o->form == Option97Form::FourCC);
-            CHECK(o->fourcc_model == model);
+            CHECK(o->fourccModel == model);
             CHECK(o->serial == Serial(0x12345678));
         }
     }
@@ -46,8 +46,8 @@ TEST_CASE("early Pi 4 firmware with a zero MAC part still parses, flagged", "[op
     for (int i = 9; i < 13; ++i) bytes[i] = 0;
     auto o = parseOption97(bytes, kMac, nullptr);
     REQUIRE(o);
-    CHECK(o->mac_tail_zero);
-    CHECK_FALSE(o->mac_tail_matches);
+    CHECK(o->macTailZero);
+    CHECK_FALSE(o->macTailMatches);
     CHECK(o->serial->str() == "bf9fed6f");
 }
 

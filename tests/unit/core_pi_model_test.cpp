@@ -23,8 +23,8 @@ TEST_CASE("every model has exactly one row, found by name", "[pi_model]") {
         CHECK(f.model == m);
         CHECK(parsePiModel(f.name) == m);
         names.insert(f.name);
-        classes.insert(f.class_name);
-        CHECK(f.class_name.substr(0, kClassAll.size()) == kClassAll);
+        classes.insert(f.className);
+        CHECK(f.className.substr(0, kClassAll.size()) == kClassAll);
     }
     CHECK(names.size() == kPiModels.size());
     CHECK(classes.size() == kPiModels.size());
@@ -63,8 +63,8 @@ TEST_CASE("the table's DHCP columns are what the builder sends and the classifie
     CHECK_FALSE(sendsRequest(PiModel::Bootcode));
     CHECK(sendsRequest(PiModel::Pi4));
     CHECK(sendsRequest(PiModel::Pi5));
-    CHECK(facts(PiModel::Rom3).needs_padded_menu);
-    CHECK_FALSE(facts(PiModel::Bootcode).needs_padded_menu);
+    CHECK(facts(PiModel::Rom3).needsPaddedMenu);
+    CHECK_FALSE(facts(PiModel::Bootcode).needsPaddedMenu);
 }
 
 TEST_CASE("emulated Pis get their board family's OUI and, in shape C, a board revision",
@@ -72,10 +72,10 @@ TEST_CASE("emulated Pis get their board family's OUI and, in shape C, a board re
     const OuiSet pi_ouis;  // the built-in list
     for (PiModel m : kPiModels) {
         INFO(piModelName(m));
-        const MacAddress mac = MacAddress::fromOui(facts(m).emulated_oui, 0x123456);
+        const MacAddress mac = MacAddress::fromOui(facts(m).emulatedOui, 0x123456);
         CHECK(pi_ouis.contains(mac));
-        CHECK(mac.oui() == facts(m).emulated_oui);
-        CHECK((facts(m).emulated_board_revision != 0) == (shapeOf(m) == DiscoverShape::C));
+        CHECK(mac.oui() == facts(m).emulatedOui);
+        CHECK((facts(m).emulatedBoardRevision != 0) == (shapeOf(m) == DiscoverShape::C));
     }
     CHECK(MacAddress::fromOui(0xdca632, 0x01abcdef).str() == "dc:a6:32:ab:cd:ef");
 }
@@ -123,12 +123,32 @@ TEST_CASE("boot plans follow each stage's order and dialect", "[pi_model][boot_p
         }));
         for (const auto& s : plan) {
             if (s.kind != StepKind::RootFile)
-                CHECK(s.dialect.blksize == facts(m).firmware_tftp.blksize);
+                CHECK(s.dialect.blksize == facts(m).firmwareTftp.blksize);
         }
     }
     CHECK(defaultKernels(PiModel::Pi5).front() == "kernel_2712.img");
     CHECK(stepKindName(StepKind::PrefixProbe) == "prefix-probe");
     CHECK(purposeName(FilePurpose::DeviceTree) == "dtb");
+}
+
+TEST_CASE("a requested file's purpose comes from the plans, prefix or not", "[boot_plan]") {
+    CHECK(purposeOfFile("bootcode.bin") == FilePurpose::SecondStage);
+    CHECK(purposeOfFile("1a2b3c04/start4.elf") == FilePurpose::Firmware);
+    CHECK(purposeOfFile("dc-a6-32-01-36-c2/start.elf") == FilePurpose::Firmware);
+    CHECK(purposeOfFile("fixup4.dat") == FilePurpose::Firmware);
+    CHECK(purposeOfFile("1a2b3c04/config.txt") == FilePurpose::Config);
+    CHECK(purposeOfFile("1a2b3c04/overlays/overlay_map.dtb") == FilePurpose::Overlays);
+    CHECK(purposeOfFile("bcm2712-rpi-5-b.dtb") == FilePurpose::DeviceTree);
+    CHECK(purposeOfFile("1a2b3c04/kernel_2712.img") == FilePurpose::Kernel);
+    CHECK(purposeOfFile("kernel7l.img") == FilePurpose::Kernel);
+    CHECK(purposeOfFile("cmdline.txt") == FilePurpose::Cmdline);
+    CHECK(purposeOfFile("initramfs8") == FilePurpose::Initramfs);
+    // Not a plan's file, or only a name ending like one.
+    CHECK_FALSE(purposeOfFile("my-kernel.img"));
+    CHECK_FALSE(purposeOfFile("xstart4.elf"));
+    CHECK_FALSE(purposeOfFile("start4.elf.bak"));
+    CHECK_FALSE(purposeOfFile(""));
+    CHECK_FALSE(purposeOfFile("/"));
 }
 
 TEST_CASE("files over 65535 blocks are flagged for old bootloaders", "[boot_plan]") {

@@ -1,16 +1,12 @@
-// log4cplus set-up for rpi-tftpd: one console appender on stderr (journald adds timestamps
-// under systemd, but a foreground run needs them too).
+// rpi-tftpd logs through the daemons' shared log4cplus set-up (daemon/); these names keep the
+// server's unqualified logger() and setLogLevel() calls.
 #pragma once
 
-#include <log4cplus/logger.h>
-#include <log4cplus/loggingmacros.h>
-#include <string>
+#include "rpinetboot/daemon/logging.h"
 
 namespace rpinetboot::tftpd {
 
-log4cplus::Logger& logger();
-void initLogging();
-// "trace", "debug", "info", "warn", "error" (validated by parseSettings).
-void setLogLevel(const std::string& level);
+using daemon::logger;
+using daemon::setLogLevel;
 
 }  // namespace rpinetboot::tftpd

@@ -2,13 +2,12 @@
 #include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
-#include <cstdio>
-#include <iostream>
 #include <string>
 #include <vector>
 
 #include "logging.h"
-#include "privileges.h"
+#include "rpinetboot/daemon/options.h"
+#include "rpinetboot/daemon/privileges.h"
 #include "server.h"
 #include "settings.h"
 
@@ -17,20 +16,9 @@ using namespace rpinetboot::tftpd;
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     Settings settings;
-    auto parsed = parseSettings(args, settings);
-    switch (parsed.status) {
-        case ParseStatus::Help:
-        case ParseStatus::Version:
-            std::cout << parsed.text;
-            return 0;
-        case ParseStatus::Error:
-            std::cerr << "rpi-tftpd: " << parsed.text << "\nTry 'rpi-tftpd --help'.\n";
-            return 2;
-        case ParseStatus::Ok:
-            break;
-    }
-    initLogging();
-    setLogLevel(settings.logLevel);
+    const auto parsed = parseSettings(args, settings);
+    if (const auto code = rpinetboot::daemon::exitCodeFor(parsed, kProgram)) return *code;
+    rpinetboot::daemon::initLogging(kProgram.name, settings.logLevel);
     if (!settings.configFile.empty()) {
         LOG4CPLUS_INFO(logger(), "configuration file " << settings.configFile);
     }
@@ -51,7 +39,7 @@ int main(int argc, char** argv) {
             return 1;
         }
         if (!user.empty()) {
-            if (!dropPrivileges(user, error)) {
+            if (!rpinetboot::daemon::dropPrivileges(user, error)) {
                 LOG4CPLUS_FATAL(logger(), error);
                 return 1;
             }

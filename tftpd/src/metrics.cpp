@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "rpinetboot/boot_plan.h"
+
 namespace rpinetboot::tftpd {
 
 namespace {
@@ -149,6 +151,13 @@ void Exposition::histogram(const std::string& name, const std::string& help, con
     sample(name + "_count", {}, h.count());
 }
 
+static_assert(Metrics::kBootFileSlots == kFilePurposeCount + 1);
+
+void Metrics::completedFile(std::string_view request) {
+    const auto purpose = purposeOfFile(request);
+    ++completedByPurpose[purpose ? static_cast<std::size_t>(*purpose) : kFilePurposeCount];
+}
+
 std::string renderMetrics(const Metrics& m, const Gauges& g, const std::string& version) {
     Exposition e;
     auto counter = [&e](const std::string& name, const std::string& help, std::uint64_t v) {
@@ -170,6 +179,20 @@ std::string renderMetrics(const Metrics& m, const Gauges& g, const std::string& 
             "Transfers the client ended with ERROR before acknowledging any DATA: the Pi "
             "bootloader's size probe, normal.",
             m.earlyTerminated);
+    e.family("rpi_tftpd_boot_files_completed_total", "counter",
+             "Completed transfers by what the file is for in a Pi's boot (second_stage: "
+             "bootcode.bin; firmware: start*.elf and fixup*.dat; config, dtb, overlays, cmdline, "
+             "kernel, initramfs, ...; other: a file of no boot plan).");
+    for (std::size_t i = 0; i <= kFilePurposeCount; ++i) {
+        if (i < kFilePurposeCount && static_cast<FilePurpose>(i) == FilePurpose::Prefix) {
+            continue;  // a probe, not a file: its file is counted under its own purpose
+        }
+        std::string purpose =
+            i < kFilePurposeCount ? std::string(purposeName(static_cast<FilePurpose>(i))) : "other";
+        std::replace(purpose.begin(), purpose.end(), ' ', '_');
+        e.sample("rpi_tftpd_boot_files_completed_total", {{"purpose", purpose}},
+                 m.completedByPurpose[i]);
+    }
     e.family("rpi_tftpd_transfers_failed_total", "counter",
              "Requests refused and transfers that ended without the whole file, by reason.");
     for (std::size_t i = 0; i < m.failures.size(); ++i) {

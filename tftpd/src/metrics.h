@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -54,10 +55,19 @@ class Histogram {
 struct Metrics {
     Metrics();
     void failed(FailReason r) { ++failures[static_cast<std::size_t>(r)]; }
+    // A completed transfer of `request`, counted by what the file is for in a Pi's boot (core's
+    // purposeOfFile; the last slot: a file of no boot plan), so that a dashboard can follow how
+    // far boots get and an alert can see Pis that get DHCP answers but no firmware.
+    void completedFile(std::string_view request);
 
     std::uint64_t requests = 0;  // RRQs received
     std::uint64_t started = 0;   // transfers that got a socket and sent OACK or DATA 1
     std::uint64_t completed = 0;
+    // core's FilePurpose values, then "other". Not sized from rpinetboot/boot_plan.h, which
+    // cannot share a translation unit with rpinetboot/boot_event.h (both name a BootStep);
+    // metrics.cpp checks the number.
+    static constexpr std::size_t kBootFileSlots = 13;
+    std::array<std::uint64_t, kBootFileSlots> completedByPurpose{};
     std::uint64_t earlyTerminated = 0;  // the client's ERROR before any DATA was acknowledged
     std::array<std::uint64_t, static_cast<std::size_t>(FailReason::Count)> failures{};
     std::uint64_t sentBytes = 0;  // DATA payload, retransmissions included

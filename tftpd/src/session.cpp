@@ -375,6 +375,7 @@ void Session::finish(const char* detail, bool byIcmp) {
     switch (transfer_.status()) {
         case Transfer::Status::Complete:
             ++server_.metrics_.completed;
+            server_.metrics_.completedFile(logName_);
             server_.metrics_.retransmits += transfer_.retransmits();
             LOG4CPLUS_INFO(logger(), "sent \"" << logName_ << "\" to " << client_ << ": "
                                                << file_->size() << " bytes in " << ms

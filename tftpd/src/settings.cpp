@@ -2,17 +2,24 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
-#include <fstream>
 #include <sstream>
 #include <type_traits>
 
 #include "negotiation.h"
 #include "rpinetboot/event_sink.h"
-#include "rpinetboot/util/decimal.h"
 
 namespace po = boost::program_options;
 
 namespace rpinetboot::tftpd {
+
+const daemon::Program kProgram{
+    "rpi-tftpd",
+    "Usage: rpi-tftpd --root DIR [OPTIONS]\n"
+    "A read-only TFTP server for Raspberry Pi network boot trees.\n"
+    "SIGHUP reloads the configuration and drops cached files without ending running "
+    "transfers; SIGTERM exits.\n",
+    kDefaultConfigFile};
+
 namespace {
 
 // The defaults are Settings' member initialisers and each number's range is declared here: --help
@@ -42,15 +49,7 @@ std::string byDefault(T v) {
 }
 
 po::options_description describe() {
-    po::options_description general("General");
-    general.add_options()                           //
-        ("help,h", "Print this help and exit.")     //
-        ("version", "Print the version and exit.")  //
-        ("config,c", po::value<std::string>(),
-         ("Read settings from FILE (same keys as the long flags, `key = value`, one per line; "
-          "repeatable keys may appear several times). Default: " +
-          std::string(kDefaultConfigFile) + " when it exists. Flags given on the command line win.")
-             .c_str());
+    const auto general = daemon::generalOptions(kProgram);
     po::options_description serve("Serving");
     serve.add_options()  //
         ("listen,l", po::value<std::vector<std::string>>(),
@@ -187,72 +186,15 @@ bool inRange(const po::variables_map& vm, const Range& r, T& out, std::string& e
 }  // namespace
 
 std::optional<std::pair<std::string, std::uint16_t>> splitListen(const std::string& spec) {
-    std::string host = spec;
-    std::string port = "69";
-    if (!spec.empty() && spec[0] == '[') {
-        auto close = spec.find(']');
-        if (close == std::string::npos) return std::nullopt;
-        host = spec.substr(1, close - 1);
-        if (close + 1 < spec.size()) {
-            if (spec[close + 1] != ':') return std::nullopt;
-            port = spec.substr(close + 2);
-        }
-    } else if (std::count(spec.begin(), spec.end(), ':') == 1) {
-        auto colon = spec.find(':');
-        host = spec.substr(0, colon);
-        port = spec.substr(colon + 1);
-    }
-    auto p = parseDecimal(port, 65535);
-    boost::system::error_code ec;
-    boost::asio::ip::make_address(host, ec);
-    if (!p || ec) return std::nullopt;
-    return std::make_pair(host, static_cast<std::uint16_t>(*p));
+    return daemon::splitHostPort(spec, 69);
 }
 
 ParseResult parseSettings(const std::vector<std::string>& args, Settings& out) {
     ParseResult result;
-    auto desc = describe();
+    const auto desc = describe();
     po::variables_map vm;
     Settings s;
-    try {
-        po::store(po::command_line_parser(args).options(desc).run(), vm);
-        if (vm.count("help")) {
-            std::ostringstream text;
-            text << "Usage: rpi-tftpd --root DIR [OPTIONS]\n"
-                    "A read-only TFTP server for Raspberry Pi network boot trees.\n"
-                    "SIGHUP reloads the configuration and drops cached files without ending "
-                    "running transfers; SIGTERM exits.\n"
-                 << desc;
-            result.status = ParseStatus::Help;
-            result.text = text.str();
-            return result;
-        }
-        if (vm.count("version")) {
-            result.status = ParseStatus::Version;
-            result.text = "rpi-tftpd " RPI_NETBOOT_VERSION "\n";
-            return result;
-        }
-        std::string file;
-        bool required = false;
-        if (vm.count("config")) {
-            file = vm["config"].as<std::string>();
-            required = true;
-        } else {
-            file = kDefaultConfigFile;
-        }
-        std::ifstream in(file);
-        if (in) {
-            po::store(po::parse_config_file(in, desc), vm);
-            s.configFile = file;
-        } else if (required) {
-            result.text = "cannot read configuration file " + file;
-            return result;
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        result.text = e.what();
-        return result;
-    }
+    if (!daemon::readOptions(args, desc, kProgram, vm, s.configFile, result)) return result;
 
     std::string& error = result.text;
     if (vm.count("listen")) s.listen = vm["listen"].as<std::vector<std::string>>();
@@ -347,14 +289,7 @@ ParseResult parseSettings(const std::vector<std::string>& args, Settings& out) {
     s.cacheBytes = std::uint64_t{cacheMb} << 20;
     s.maxCachedFileBytes = std::uint64_t{maxFileMb} << 20;
     s.receiveBuffer = static_cast<int>(rcvbuf);
-    if (vm.count("log-level")) {
-        s.logLevel = vm["log-level"].as<std::string>();
-        static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
-        if (std::find(std::begin(levels), std::end(levels), s.logLevel) == std::end(levels)) {
-            error = "bad --log-level: " + s.logLevel;
-            return result;
-        }
-    }
+    if (!daemon::readLogLevel(vm, s.logLevel, error)) return result;
     out = std::move(s);
     result.status = ParseStatus::Ok;
     result.text.clear();

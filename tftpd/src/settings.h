@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "path_resolver.h"
+#include "rpinetboot/daemon/options.h"
 
 namespace rpinetboot::tftpd {
 
@@ -35,12 +36,11 @@ struct Settings {
     std::string events = "none";  // where TFTP_FILE boot events go (rpinetboot::parseSinkSpec)
 };
 
-enum class ParseStatus { Ok, Help, Version, Error };
+using daemon::ParseResult;
+using daemon::ParseStatus;
 
-struct ParseResult {
-    ParseStatus status = ParseStatus::Error;
-    std::string text;  // help text, version, or the error
-};
+// The program's name, --help head and default configuration file.
+extern const daemon::Program kProgram;
 
 // Flags win over the configuration file (given with --config, else kDefaultConfigFile when it
 // exists). Every value is validated here, so a bad reload changes nothing.

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "rpinetboot/util/socket_message.h"
+
 namespace rpinetboot::tftpd {
 
 namespace asio = boost::asio;
@@ -113,27 +115,18 @@ bool TransferSocket::fromPeer(const msghdr& msg) const {
 bool TransferSocket::peerUnreachable(unsigned& ignored) {
     bool gone = false;
     for (int i = 0; i < 16; ++i) {  // bounded: what is queued now
-        sockaddr_storage name{};
-        alignas(cmsghdr) char control[512];
         std::uint8_t data[64];
-        iovec iov{data, sizeof data};
-        msghdr msg{};
-        msg.msg_name = &name;
-        msg.msg_namelen = sizeof name;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        if (::recvmsg(fd(), &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
-        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-            const bool v4err = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
-            const bool v6err = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
-            if (!v4err && !v6err) continue;
-            const auto* ee = reinterpret_cast<const sock_extended_err*>(CMSG_DATA(c));
+        SocketMessage<512> msg(data, sizeof data);
+        if (msg.receive(fd(), MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+        msg.forEachControl([this, &gone, &ignored](const cmsghdr& c) {
+            const bool v4err = c.cmsg_level == IPPROTO_IP && c.cmsg_type == IP_RECVERR;
+            const bool v6err = c.cmsg_level == IPPROTO_IPV6 && c.cmsg_type == IPV6_RECVERR;
+            if (!v4err && !v6err) return;
+            const auto* ee = reinterpret_cast<const sock_extended_err*>(CMSG_DATA(&c));
             const bool unreachable =
                 (ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == ICMP_DEST_UNREACH) ||
                 (ee->ee_origin == SO_EE_ORIGIN_ICMP6 && ee->ee_type == ICMP6_DST_UNREACH);
-            if (!unreachable) continue;
+            if (!unreachable) return;
             // The sender of the ICMP message (ip(7): SO_EE_OFFENDER). Only the client's own
             // host may say that its port is closed.
             if (sameAddress(SO_EE_OFFENDER(ee), peer_.address())) {
@@ -141,7 +134,7 @@ bool TransferSocket::peerUnreachable(unsigned& ignored) {
             } else {
                 ++ignored;
             }
-        }
+        });
     }
     return gone;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,15 @@ enum class FilePurpose {
     Armstub,
     Initramfs
 };
+inline constexpr std::size_t kFilePurposeCount =
+    static_cast<std::size_t>(FilePurpose::Initramfs) + 1;
 std::string_view purposeName(FilePurpose purpose);  // "second stage", "dtb", "kernel", ...
+
+// What a requested file is for, whatever the model: the request's last path components are
+// matched against every model's plan and default kernel names (`1a2b3c04/start4.elf` is the
+// firmware, `overlays/overlay_map.dtb` the overlays). Nothing for a name no plan holds (a kernel
+// renamed in config.txt, an admin's own file). A prefix probe is its file's purpose.
+std::optional<FilePurpose> purposeOfFile(std::string_view request);
 
 struct BootStep {
     StepKind kind = StepKind::File;

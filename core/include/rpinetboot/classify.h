@@ -43,7 +43,7 @@ struct Classification {
     std::optional<Serial> serial;
     std::optional<Option97> option97;
     RequestListMatch request_list = RequestListMatch::None;
-    bool oui_match = false;
+    bool ouiMatch = false;
     std::string reason;  // one line, for logs: why it is or is not a Pi (see `explain`)
 };
 

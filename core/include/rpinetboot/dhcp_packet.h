@@ -32,6 +32,7 @@ struct DhcpPacket {
 
     const Bytes* option(std::uint8_t code) const;
     std::optional<std::uint8_t> messageType() const;  // option 53
+    std::optional<std::uint32_t> serverId() const;    // option 54, host order
 };
 
 std::optional<DhcpPacket> parseDhcpPacket(ByteSpan data, std::string* error);

@@ -17,16 +17,16 @@ struct PiIdentity {
     PiModel model = PiModel::Pi4;
     MacAddress mac;
     Serial serial{0};
-    std::uint32_t board_revision = 0;    // shape C only
-    bool fourcc_wire_order_rpi = false;  // shape C: "RPi4" (old EEPROMs) rather than "4iPR"
-    std::uint32_t xid = 0;               // shape C only; A and B use the constant kRomXid
+    std::uint32_t board_revision = 0;  // shape C only
+    bool fourccWireOrderRpi = false;   // shape C: "RPi4" (old EEPROMs) rather than "4iPR"
+    std::uint32_t xid = 0;             // shape C only; A and B use the constant kRomXid
 };
 
 // DHCPDISCOVER: options 53, 55, 93, 94, 97, 60, end; 320 bytes (A) or 322 bytes (B, C).
 Bytes buildDiscover(const PiIdentity& pi);
 
-// DHCPREQUEST (shape C) for an OFFER of `requested_ip` from `server_id` (host order).
+// DHCPREQUEST (shape C) for an OFFER of `requestedIp` from `serverId` (host order).
 // Layout: the DISCOVER's options with 53 = 3 and options 50 and 54 (RFC 2131 4.3.2) after 53.
-Bytes buildRequest(const PiIdentity& pi, std::uint32_t requested_ip, std::uint32_t server_id);
+Bytes buildRequest(const PiIdentity& pi, std::uint32_t requestedIp, std::uint32_t serverId);
 
 }  // namespace rpinetboot

@@ -30,19 +30,19 @@ std::optional<std::string> validateMenuText(std::string_view text);
 
 // Sub-option 6 = 3, sub-option 10 = {0, "PXE"}, sub-option 9 = {type 0, text}, end.
 // Precondition: validateMenuText(menu_text) succeeded.
-Bytes encodeOption43(std::string_view menu_text, bool rom_padding);
+Bytes encodeOption43(std::string_view menu_text, bool romPadding);
 
 struct DecodedOption43 {
     std::map<std::uint8_t, Bytes> suboptions;  // the last one wins on duplicates
-    std::optional<std::uint8_t> discovery_control;
+    std::optional<std::uint8_t> discoveryControl;
     std::optional<std::string> menu_text;  // sub-option 9's text, as sent (padding included)
-    bool has_end = false;
+    bool hasEnd = false;
 };
 
 // Decodes a reply's option 43 for diagnosis (the probe). nullopt + *error when truncated.
 std::optional<DecodedOption43> decodeOption43(ByteSpan data, std::string* error);
 
 // Option 66: the TFTP server as dotted-quad text, no NUL (the Pi has no resolver).
-std::string tftpServerText(std::uint32_t ipv4_host_order);
+std::string tftpServerText(std::uint32_t ipv4HostOrder);
 
 }  // namespace rpinetboot

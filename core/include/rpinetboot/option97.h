@@ -28,12 +28,12 @@ struct Option97 {
     Option97Form form = Option97Form::Unknown;
     std::optional<Serial> serial;  // SerialRepeated, FourCC, CustomMagic
     // FourCC and CustomMagic only:
-    std::array<std::uint8_t, 4> magic{};     // as on the wire
-    int fourcc_model = 0;                    // 4 or 5 (FourCC only)
-    std::uint32_t board_revision = 0;        // le32 of bytes 5..8
-    std::array<std::uint8_t, 4> mac_tail{};  // MAC bytes 2..5 as sent
-    bool mac_tail_zero = false;              // early Pi 4 firmware (rpi-eeprom#103)
-    bool mac_tail_matches = false;           // equals chaddr bytes 2..5
+    std::array<std::uint8_t, 4> magic{};    // as on the wire
+    int fourccModel = 0;                    // 4 or 5 (FourCC only)
+    std::uint32_t board_revision = 0;       // le32 of bytes 5..8
+    std::array<std::uint8_t, 4> macTail{};  // MAC bytes 2..5 as sent
+    bool macTailZero = false;               // early Pi 4 firmware (rpi-eeprom#103)
+    bool macTailMatches = false;            // equals chaddr bytes 2..5
 };
 
 // Parses option 97. Returns nullopt and sets *error when the option is malformed (wrong length,
@@ -43,8 +43,8 @@ std::optional<Option97> parseOption97(ByteSpan data, const MacAddress& chaddr, s
 // Encoders: used by the probe and the tests to emulate Pis.
 Bytes encodeOption97Rom();
 Bytes encodeOption97Serial(Serial serial);
-// `model` is 4 or 5; `wire_order_rpi` true sends "RPi4" (EEPROMs up to 2022-01), false "4iPR".
-Bytes encodeOption97FourCC(int model, bool wire_order_rpi, std::uint32_t board_revision,
+// `model` is 4 or 5; `wireOrderRpi` true sends "RPi4" (EEPROMs up to 2022-01), false "4iPR".
+Bytes encodeOption97FourCC(int model, bool wireOrderRpi, std::uint32_t board_revision,
                            const MacAddress& mac, Serial serial);
 
 }  // namespace rpinetboot

@@ -39,28 +39,28 @@ inline constexpr TftpDialect kEepromTftp{true, 1468};            // Pi 4 >= 2022
 
 struct PiModelFacts {
     PiModel model;
-    std::string_view name;        // "rom3", "bootcode", "pi4", "pi5"
-    std::string_view class_name;  // the Kea client class the hook assigns
-    std::string_view board;       // in plain words, for people
+    std::string_view name;       // "rom3", "bootcode", "pi4", "pi5"
+    std::string_view className;  // the Kea client class the hook assigns
+    std::string_view board;      // in plain words, for people
     DiscoverShape shape;
     RequestListMatch request_list;  // the option 55 signature it sends
     // False for the stages that never send DHCPREQUEST and use the OFFERed address as it is (the
     // Pi 3B ROM; none seen from bootcode.bin): a server must hold their offers.
-    bool sends_request;
+    bool sendsRequest;
     // The Pi 3B ROM miscounts option 43's menu text and needs "Raspberry Pi Boot" padded with
     // three spaces (raspberrypi/documentation boot-net.adoc, "Known problems").
-    bool needs_padded_menu;
+    bool needsPaddedMenu;
     // How the loader of the firmware files speaks TFTP. The Pi 3 ROMs fetch bootcode.bin itself
     // with kRomTftp; boot_plan.h lists that step.
-    TftpDialect firmware_tftp;
+    TftpDialect firmwareTftp;
     // config.txt conditional sections that apply ([all] always does); raspberrypi/documentation
     // config.txt "Conditional filters".
-    std::array<std::string_view, 2> config_filters;
+    std::array<std::string_view, 2> configFilters;
     // What the emulators (probe, tests, storm) give such a Pi: a MAC OUI of that board family and,
     // for shape C's option 97, a real board revision code (raspberrypi/documentation
     // "Raspberry Pi revision codes"; 0 where the shape carries none).
-    std::uint32_t emulated_oui;
-    std::uint32_t emulated_board_revision;
+    std::uint32_t emulatedOui;
+    std::uint32_t emulatedBoardRevision;
 };
 
 const PiModelFacts& facts(PiModel model);
@@ -72,13 +72,13 @@ inline std::string_view piModelName(PiModel m) {
     return facts(m).name;
 }
 inline std::string_view className(PiModel m) {
-    return facts(m).class_name;
+    return facts(m).className;
 }
 inline DiscoverShape shapeOf(PiModel m) {
     return facts(m).shape;
 }
 inline bool sendsRequest(PiModel m) {
-    return facts(m).sends_request;
+    return facts(m).sendsRequest;
 }
 // "A", "B" or "C", as docs/protocol/dhcp.md names the DISCOVER shapes.
 const char* shapeName(DiscoverShape s);

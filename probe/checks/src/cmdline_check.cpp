@@ -24,11 +24,11 @@ CmdlineAssessment assessCmdline(const std::string& cmdline) {
     CmdlineAssessment a;
     std::istringstream in(cmdline);
     std::string token, root, nfsroot;
-    bool ip_dhcp = false;
+    bool ipDhcp = false;
     while (in >> token) {
         if (token.rfind("root=", 0) == 0) root = token.substr(5);
         if (token.rfind("nfsroot=", 0) == 0) nfsroot = token.substr(8);
-        if (token == "ip=dhcp" || token.rfind("ip=::::", 0) == 0) ip_dhcp = true;
+        if (token == "ip=dhcp" || token.rfind("ip=::::", 0) == 0) ipDhcp = true;
     }
     if (root != "/dev/nfs") {
         add(a, FindingId::NotNfsRoot, {root.empty() ? "<none>" : root});
@@ -45,26 +45,26 @@ CmdlineAssessment assessCmdline(const std::string& cmdline) {
         add(a, FindingId::CmdlineBadNfsroot, {nfsroot});
         return a;
     }
-    NfsRoot root_fs;
-    root_fs.server = target.substr(0, colon);
-    root_fs.path = target.substr(colon + 1);
+    NfsRoot rootFs;
+    rootFs.server = target.substr(0, colon);
+    rootFs.path = target.substr(colon + 1);
     for (std::size_t i = 1; i < parts.size(); ++i) {
-        root_fs.options.push_back(parts[i]);
+        rootFs.options.push_back(parts[i]);
         if (parts[i].rfind("vers=", 0) == 0) {
             try {
-                root_fs.version = std::stoi(parts[i].substr(5));
+                rootFs.version = std::stoi(parts[i].substr(5));
             } catch (const std::exception&) {
                 add(a, FindingId::CmdlineBadVers, {parts[i]});
             }
         }
     }
-    if (!root_fs.version) {
+    if (!rootFs.version) {
         add(a, FindingId::CmdlineNoVers);
     }
-    if (!ip_dhcp) {
+    if (!ipDhcp) {
         add(a, FindingId::CmdlineNoIp);
     }
-    a.nfsroot = root_fs;
+    a.nfsroot = rootFs;
     return a;
 }
 

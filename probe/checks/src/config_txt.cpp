@@ -14,7 +14,7 @@ std::string trim(const std::string& s) {
 
 bool filterMatches(const std::string& filter, PiModel model) {
     if (filter == "all") return true;
-    for (std::string_view f : facts(model).config_filters) {
+    for (std::string_view f : facts(model).configFilters) {
         if (!f.empty() && f == filter) return true;
     }
     return false;
@@ -40,7 +40,7 @@ BootConfig parseConfigTxt(const std::string& text, PiModel model) {
             const std::string key = trim(line.substr(0, eq));
             const std::string value = trim(line.substr(eq + 1));
             if (key == "kernel" && !value.empty()) cfg.kernel = value;
-            if (key == "device_tree" && !value.empty()) cfg.device_tree = value;
+            if (key == "device_tree" && !value.empty()) cfg.deviceTree = value;
             continue;
         }
         std::istringstream words(line);

@@ -23,14 +23,14 @@ OfferRound judgeOffers(PiModel model, const std::vector<ReplyFact>& replies,
     for (const auto& r : replies) {
         if (r.packet.messageType() != kDhcpOffer) continue;  // only OFFERs answer a DISCOVER
         const bool seen = std::any_of(round.offers.begin(), round.offers.end(),
-                                      [&](const ReplyFact& o) { return o.src_ip == r.src_ip; });
+                                      [&](const ReplyFact& o) { return o.srcIp == r.srcIp; });
         if (seen) continue;
         round.offers.push_back(r);
-        round.judged.push_back(assessOffer(r.packet, model, r.src_ip));
+        round.judged.push_back(assessOffer(r.packet, model, r.srcIp));
         // The EEPROM bootloader checks UDP checksums; the ROM stages send and accept zero.
-        if (!r.udp_checksum_ok && shapeOf(model) == DiscoverShape::C) {
+        if (!r.udpChecksumOk && shapeOf(model) == DiscoverShape::C) {
             round.findings.push_back(
-                makeFinding(FindingId::BadUdpChecksum, {ipv4ToString(r.src_ip)}));
+                makeFinding(FindingId::BadUdpChecksum, {ipv4ToString(r.srcIp)}));
         }
     }
     if (round.offers.empty()) {
@@ -42,7 +42,7 @@ OfferRound judgeOffers(PiModel model, const std::vector<ReplyFact>& replies,
     for (std::size_t i = 0; i < round.offers.size(); ++i) {
         const auto index = static_cast<int>(i);
         const OfferAssessment& a = round.judged[i];
-        const std::string server = ipv4ToString(round.offers[i].src_ip);
+        const std::string server = ipv4ToString(round.offers[i].srcIp);
         if (index == round.choice.boot || round.choice.boot < 0) {
             // The offer the Pi boots from (or, when it boots from none, every offer) in detail.
             round.findings.insert(round.findings.end(), a.findings.begin(), a.findings.end());
@@ -65,7 +65,7 @@ OfferRound judgeOffers(PiModel model, const std::vector<ReplyFact>& replies,
 RequestOutcome requestOutcome(const RequestFact& fact) {
     if (!fact.reply) return RequestOutcome::NoAnswer;
     const auto type = fact.reply->packet.messageType();
-    if (type == kDhcpAck && fact.reply->packet.yiaddr == fact.requested_ip) {
+    if (type == kDhcpAck && fact.reply->packet.yiaddr == fact.requestedIp) {
         return RequestOutcome::Ack;
     }
     if (type == kDhcpNak) return RequestOutcome::Nak;
@@ -78,12 +78,12 @@ std::optional<Finding> judgeRequest(const RequestFact& fact) {
             return std::nullopt;
         case RequestOutcome::Nak:
             return makeFinding(FindingId::DhcpNak,
-                               {ipv4ToString(fact.reply->src_ip), ipv4ToString(fact.requested_ip)});
+                               {ipv4ToString(fact.reply->srcIp), ipv4ToString(fact.requestedIp)});
         case RequestOutcome::NoAnswer:
             break;
     }
     return makeFinding(FindingId::NoAck,
-                       {ipv4ToString(fact.server_id), ipv4ToString(fact.requested_ip)});
+                       {ipv4ToString(fact.serverId), ipv4ToString(fact.requestedIp)});
 }
 
 }  // namespace rpinetboot::probe

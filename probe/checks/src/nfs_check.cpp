@@ -12,15 +12,15 @@ std::optional<Finding> nfsServerNotAddress(const std::string& server) {
 std::vector<Finding> judgeExports(const ExportFacts& facts) {
     if (!facts.listed) return {makeFinding(FindingId::NfsUnreachable, {facts.server, facts.error})};
     if (facts.exported) return {};
-    std::string listed_to;
+    std::string listedTo;
     for (const auto& e : facts.exports) {
         if (e.path != facts.path) continue;
-        for (const auto& g : e.groups) listed_to += (listed_to.empty() ? "" : ", ") + g;
+        for (const auto& g : e.groups) listedTo += (listedTo.empty() ? "" : ", ") + g;
     }
     return {makeFinding(FindingId::NfsNotExported,
-                        {facts.server, facts.path, ipv4ToString(facts.pi_address),
-                         listed_to.empty() ? std::string("the path is not in its export list")
-                                           : "it is exported only to " + listed_to})};
+                        {facts.server, facts.path, ipv4ToString(facts.piAddress),
+                         listedTo.empty() ? std::string("the path is not in its export list")
+                                          : "it is exported only to " + listedTo})};
 }
 
 }  // namespace rpinetboot::probe

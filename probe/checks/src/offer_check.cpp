@@ -4,13 +4,11 @@
 #include <cctype>
 
 #include "rpinetboot/option43.h"
-#include "rpinetboot/util/big_endian.h"
 
 namespace rpinetboot::probe {
 
 namespace {
 
-constexpr std::uint8_t kServerIdentifier = 54;
 constexpr std::uint8_t kDhcpOffer = 2;
 
 void add(OfferAssessment& a, FindingId id, std::initializer_list<std::string> args = {}) {
@@ -22,7 +20,7 @@ bool printable(const Bytes& b) {
 }
 
 // Option 66 must be dotted-quad text: the Pi has no resolver (docs/protocol/boot.md).
-void checkTftpServer(OfferAssessment& a, const DhcpPacket& offer, std::uint32_t source_ip) {
+void checkTftpServer(OfferAssessment& a, const DhcpPacket& offer, std::uint32_t sourceIp) {
     if (const Bytes* o66 = offer.option(kOptionTftpServerName)) {
         Bytes text = *o66;
         if (!text.empty() && text.back() == 0) {
@@ -35,64 +33,62 @@ void checkTftpServer(OfferAssessment& a, const DhcpPacket& offer, std::uint32_t 
         }
         const std::string s(text.begin(), text.end());
         if (auto ip = parseIpv4(s)) {
-            a.tftp_server = *ip;
-            a.tftp_server_source = "option 66";
+            a.tftpServer = *ip;
+            a.tftpServerSource = "option 66";
             return;
         }
         add(a, FindingId::Option66Hostname, {s});
         return;
     }
-    if (a.server_id != 0) {
-        a.tftp_server = a.server_id;
-        a.tftp_server_source = "option 54";
+    if (a.serverId != 0) {
+        a.tftpServer = a.serverId;
+        a.tftpServerSource = "option 54";
     } else {
-        a.tftp_server = source_ip;
-        a.tftp_server_source = "source address";
+        a.tftpServer = sourceIp;
+        a.tftpServerSource = "source address";
     }
-    add(a, FindingId::NoOption66, {ipv4ToString(a.tftp_server), a.tftp_server_source});
+    add(a, FindingId::NoOption66, {ipv4ToString(a.tftpServer), a.tftpServerSource});
 }
 
 }  // namespace
 
-OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_t source_ip) {
+OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_t sourceIp) {
     OfferAssessment a;
     a.yiaddr = offer.yiaddr;
     a.proxy = offer.yiaddr == 0;
-    if (const Bytes* sid = offer.option(kServerIdentifier); sid && sid->size() == 4) {
-        a.server_id = readBe32(sid->data());
-    }
+    a.serverId = offer.serverId().value_or(0);
     if (offer.messageType() != kDhcpOffer) {
         add(a, FindingId::NotAnOffer);
         return a;
     }
     const Bytes* o43 = offer.option(kOptionVendorEncapsulated);
     if (!o43) {
-        add(a, FindingId::NoOption43, {ipv4ToString(source_ip)});
+        add(a, FindingId::NoOption43, {ipv4ToString(sourceIp)});
     } else {
         std::string error;
         auto decoded = decodeOption43(*o43, &error);
         const std::string menu = decoded && decoded->menu_text ? *decoded->menu_text : "";
         if (!decoded || menu.find(kDefaultMenuText) == std::string::npos) {
             add(a, FindingId::NoPiBootText, {decoded ? std::string() : " (" + error + ")"});
-        } else if (facts(model).needs_padded_menu && menu.size() < kDefaultMenuText.size() + 3) {
+        } else if (facts(model).needsPaddedMenu && menu.size() < kDefaultMenuText.size() + 3) {
             add(a, FindingId::NoRomPadding);
         } else {
             a.netboot = true;
             add(a, FindingId::Option43, {menu});
         }
     }
-    if (a.server_id == 0) {
-        add(a, FindingId::NoOption54, {ipv4ToString(source_ip)});
+    if (a.serverId == 0) {
+        add(a, FindingId::NoOption54, {ipv4ToString(sourceIp)});
     }
     if (!offer.option(kOptionVendorClass)) {
         add(a, FindingId::NoOption60);
     }
     if (a.proxy) {
-        add(a, FindingId::ProxyOffer, {ipv4ToString(source_ip)});
+        add(a, FindingId::ProxyOffer, {ipv4ToString(sourceIp)});
     }
-    checkTftpServer(a, offer, source_ip);
-    if (offer.siaddr != 0 && a.tftp_server != 0 && offer.siaddr != a.tftp_server) {
-        add(a, FindingId::SiaddrIgnored, {ipv4ToString(offer.siaddr), ipv4ToString(a.tftp_server)});
+    checkTftpServer(a, offer, sourceIp);
+    if (offer.siaddr != 0 && a.tftpServer != 0 && offer.siaddr != a.tftpServer) {
+        add(a, FindingId::SiaddrIgnored, {ipv4ToString(offer.siaddr), ipv4ToString(a.tftpServer)});
     }
     if (offer.has_pad && shapeOf(model) == DiscoverShape::C) {
         add(a, FindingId::PadOptions);

@@ -15,26 +15,26 @@ std::vector<Finding> assessTransfer(const BootStep& step, const std::string& req
             // A missing optional file is normal: the firmware probes many.
             if (step.required) {
                 return {makeFinding(FindingId::FileMissing,
-                                    {what, requested, server, obs.error_message})};
+                                    {what, requested, server, obs.errorMessage})};
             }
             break;
         case O::Denied:
-            return {makeFinding(FindingId::FileUnreadable, {what, requested, obs.error_message})};
+            return {makeFinding(FindingId::FileUnreadable, {what, requested, obs.errorMessage})};
         case O::OtherError:
             return {makeFinding(
                 step.required ? FindingId::TftpErrorRequired : FindingId::TftpErrorOptional,
-                {requested, server, obs.error_message})};
+                {requested, server, obs.errorMessage})};
         case O::NoAnswer:
-            return {makeFinding(FindingId::TftpTimeout, {server, requested, obs.error_message})};
+            return {makeFinding(FindingId::TftpTimeout, {server, requested, obs.errorMessage})};
         case O::ProtocolError:
-            return {makeFinding(FindingId::TftpProtocol, {requested, obs.error_message})};
+            return {makeFinding(FindingId::TftpProtocol, {requested, obs.errorMessage})};
     }
     return {};
 }
 
 std::optional<Finding> unreachable(const TransferObservation& first, const std::string& server) {
     if (first.outcome != TransferObservation::Outcome::NoAnswer) return std::nullopt;
-    return makeFinding(FindingId::TftpUnreachable, {server, first.error_message});
+    return makeFinding(FindingId::TftpUnreachable, {server, first.errorMessage});
 }
 
 Finding prefixFallback(const std::string& prefix, const std::string& file) {
@@ -67,11 +67,11 @@ std::optional<Finding> blockCounterFinding(PiModel model, const BootStep& step,
                                            std::uint16_t blksize) {
     if (!exceedsBlockCounter(size, blksize)) return std::nullopt;
     const bool kernel = step.purpose == FilePurpose::Kernel;
-    const bool old_firmware = shapeOf(model) != DiscoverShape::C;
-    const FindingId id = kernel ? (old_firmware ? FindingId::KernelTooManyBlocksFirmware
-                                                : FindingId::KernelTooManyBlocksEeprom)
-                                : (old_firmware ? FindingId::FileTooManyBlocksFirmware
-                                                : FindingId::FileTooManyBlocksEeprom);
+    const bool oldFirmware = shapeOf(model) != DiscoverShape::C;
+    const FindingId id = kernel ? (oldFirmware ? FindingId::KernelTooManyBlocksFirmware
+                                               : FindingId::KernelTooManyBlocksEeprom)
+                                : (oldFirmware ? FindingId::FileTooManyBlocksFirmware
+                                               : FindingId::FileTooManyBlocksEeprom);
     return makeFinding(
         id, {requested, std::to_string(size), std::to_string((size + blksize - 1) / blksize),
              std::to_string(blksize)});

@@ -26,19 +26,19 @@ Framing framingFor(PiModel model) {
     Framing f;
     if (shapeOf(model) == DiscoverShape::C) {
         f.ttl = 64;
-        f.udp_checksum = true;
+        f.udpChecksum = true;
     }
     return f;
 }
 
 ReplyFact factOf(const DhcpReply& r) {
-    return {r.packet, r.src_ip, r.udp_checksum_ok};
+    return {r.packet, r.srcIp, r.udpChecksumOk};
 }
 
 std::string describeOffer(const OfferAssessment& a) {
     std::string s = "address " + ipv4ToString(a.yiaddr);
-    if (a.tftp_server != 0) {
-        s += ", TFTP " + ipv4ToString(a.tftp_server) + " (" + a.tftp_server_source + ")";
+    if (a.tftpServer != 0) {
+        s += ", TFTP " + ipv4ToString(a.tftpServer) + " (" + a.tftpServerSource + ")";
     }
     const std::string fail = firstFailure(a);
     return s + (fail.empty() ? "" : ", " + fail);
@@ -73,27 +73,27 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
     const OfferChoice choice = round.choice;
     for (std::size_t i = 0; i < round.offers.size(); ++i) {
         const auto& a = round.judged[i];
-        const std::string server = ipv4ToString(round.offers[i].src_ip);
-        const bool is_boot = static_cast<int>(i) == choice.boot;
-        const bool is_address = static_cast<int>(i) == choice.address;
-        const bool is_chosen = is_boot || is_address;
+        const std::string server = ipv4ToString(round.offers[i].srcIp);
+        const bool isBoot = static_cast<int>(i) == choice.boot;
+        const bool isAddress = static_cast<int>(i) == choice.address;
+        const bool isChosen = isBoot || isAddress;
         report.step("dhcp", "OFFER from " + server,
-                    is_chosen ? Verdict::Ok : (a.netboot ? Verdict::Warn : Verdict::Fail),
-                    describeOffer(a) + (is_boot && is_address ? ", chosen"
-                                        : is_boot             ? ", chosen for booting"
-                                        : is_address          ? ", chosen for the address"
-                                                              : ""));
+                    isChosen ? Verdict::Ok : (a.netboot ? Verdict::Warn : Verdict::Fail),
+                    describeOffer(a) + (isBoot && isAddress ? ", chosen"
+                                        : isBoot            ? ", chosen for booting"
+                                        : isAddress         ? ", chosen for the address"
+                                                            : ""));
         report.offer({server, ipv4ToString(a.yiaddr),
-                      a.tftp_server ? ipv4ToString(a.tftp_server) : "", a.tftp_server_source,
-                      a.netboot, is_chosen});
+                      a.tftpServer ? ipv4ToString(a.tftpServer) : "", a.tftpServerSource, a.netboot,
+                      isChosen});
     }
     if (choice.boot < 0 || choice.address < 0) return std::nullopt;
     const OfferAssessment& best = round.judged[static_cast<std::size_t>(choice.boot)];
-    const auto address_index = static_cast<std::size_t>(choice.address);
-    const OfferAssessment& lease = round.judged[address_index];
-    DhcpOutcome out{lease.yiaddr, best.tftp_server};
+    const auto addressIndex = static_cast<std::size_t>(choice.address);
+    const OfferAssessment& lease = round.judged[addressIndex];
+    DhcpOutcome out{lease.yiaddr, best.tftpServer};
     report.address = ipv4ToString(lease.yiaddr);
-    report.tftp_server = ipv4ToString(best.tftp_server);
+    report.tftpServer = ipv4ToString(best.tftpServer);
 
     if (!sendsRequest(model)) {
         report.step("dhcp", "no REQUEST", Verdict::Ok,
@@ -102,17 +102,17 @@ std::optional<DhcpOutcome> runDhcp(const ProbeOptions& opt, Report& report) {
     }
     // The REQUEST goes to the server whose address the Pi takes (RFC 2131 4.3.2).
     RequestFact request;
-    request.requested_ip = lease.yiaddr;
-    request.server_id = lease.server_id ? lease.server_id : round.offers[address_index].src_ip;
-    client.send(opt.pi.mac, buildRequest(opt.pi, request.requested_ip, request.server_id),
+    request.requestedIp = lease.yiaddr;
+    request.serverId = lease.serverId ? lease.serverId : round.offers[addressIndex].srcIp;
+    client.send(opt.pi.mac, buildRequest(opt.pi, request.requestedIp, request.serverId),
                 framingFor(model));
     report.step("dhcp", "REQUEST", Verdict::Ok,
-                ipv4ToString(request.requested_ip) + " from " + ipv4ToString(request.server_id));
+                ipv4ToString(request.requestedIp) + " from " + ipv4ToString(request.serverId));
     // Only the chosen server answers a REQUEST (RFC 2131 4.3.2): the first reply is enough.
     for (const auto& r : client.collect(xid, opt.pi.mac, opt.timeout, 1)) {
         request.reply = factOf(r);
     }
-    const std::string from = request.reply ? ipv4ToString(request.reply->src_ip) : "";
+    const std::string from = request.reply ? ipv4ToString(request.reply->srcIp) : "";
     switch (requestOutcome(request)) {
         case RequestOutcome::Ack:
             report.step("dhcp", "ACK from " + from, Verdict::Ok,

@@ -27,23 +27,23 @@ int runProbe(const ProbeOptions& opt) {
         throw std::system_error(ENETDOWN, std::generic_category(), "interface " + opt.interface);
     }
 
-    std::uint32_t pi_address = 0, tftp_server = 0;
-    bool go_on = true;
-    if (opt.tftp_only) {
-        tftp_server = *parseIpv4(*opt.tftp_only);
-        pi_address = iface.addresses.empty() ? 0 : iface.addresses.front();
+    std::uint32_t piAddress = 0, tftpServer = 0;
+    bool goOn = true;
+    if (opt.tftpOnly) {
+        tftpServer = *parseIpv4(*opt.tftpOnly);
+        piAddress = iface.addresses.empty() ? 0 : iface.addresses.front();
         report.step("dhcp", "skipped", Verdict::Info,
-                    "--tftp-only " + *opt.tftp_only + "; the Pi's address is taken as " +
-                        ipv4ToString(pi_address) + " (" + opt.interface + ")");
-        report.address = ipv4ToString(pi_address);
+                    "--tftp-only " + *opt.tftpOnly + "; the Pi's address is taken as " +
+                        ipv4ToString(piAddress) + " (" + opt.interface + ")");
+        report.address = ipv4ToString(piAddress);
     } else if (auto dhcp = runDhcp(opt, report)) {
-        pi_address = dhcp->address;
-        tftp_server = dhcp->tftp_server;
+        piAddress = dhcp->address;
+        tftpServer = dhcp->tftpServer;
     } else {
-        go_on = false;
+        goOn = false;
     }
-    if (go_on) {
-        const TftpWalkOutcome walk = runTftp(opt, iface, tftp_server, report);
+    if (goOn) {
+        const TftpWalkOutcome walk = runTftp(opt, iface, tftpServer, report);
         if (walk.cmdline) {
             const CmdlineAssessment cmdline = assessCmdline(*walk.cmdline);
             for (const auto& f : cmdline.findings) report.finding(f, "cmdline");
@@ -52,7 +52,7 @@ int runProbe(const ProbeOptions& opt) {
                         cmdline.nfsroot
                             ? "NFS root " + cmdline.nfsroot->server + ":" + cmdline.nfsroot->path
                             : "no NFS root");
-            if (cmdline.nfsroot) runNfs(opt, iface, *cmdline.nfsroot, pi_address, report);
+            if (cmdline.nfsroot) runNfs(opt, iface, *cmdline.nfsroot, piAddress, report);
         }
     }
     if (opt.json) {
@@ -68,8 +68,8 @@ int runProbe(const ProbeOptions& opt) {
 int main(int argc, char** argv) {
     const ParseOutcome parsed = parseOptions(std::vector<std::string>(argv + 1, argv + argc));
     if (!parsed.options) {
-        (parsed.exit_code == 0 ? std::cout : std::cerr) << parsed.message << "\n";
-        return parsed.exit_code == 0 ? 0 : kExitUsage;
+        (parsed.exitCode == 0 ? std::cout : std::cerr) << parsed.message << "\n";
+        return parsed.exitCode == 0 ? 0 : kExitUsage;
     }
     try {
         return runProbe(*parsed.options);

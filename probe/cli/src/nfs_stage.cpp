@@ -19,11 +19,11 @@ std::string normalisedPath(std::string path) {
 }  // namespace
 
 void runNfs(const ProbeOptions& opt, const InterfaceInfo& iface, const NfsRoot& root,
-            std::uint32_t pi_address, Report& report) {
+            std::uint32_t piAddress, Report& report) {
     ExportFacts facts;
-    facts.server = opt.nfs_server ? *opt.nfs_server : root.server;
+    facts.server = opt.nfsServer ? *opt.nfsServer : root.server;
     facts.path = normalisedPath(root.path);
-    facts.pi_address = pi_address;
+    facts.piAddress = piAddress;
     report.nfs_root = root.server + ":" + root.path;
     if (auto f = nfsServerNotAddress(facts.server)) {
         report.step("nfs", "nfsroot", Verdict::Fail, facts.server + " is not an IPv4 address");
@@ -40,15 +40,15 @@ void runNfs(const ProbeOptions& opt, const InterfaceInfo& iface, const NfsRoot& 
     facts.error = listed.error;
     if (facts.listed) {
         for (const auto& e : listed.exports) facts.exports.push_back({e.path, e.groups});
-        facts.exported = nfs::isExportedTo(listed.exports, facts.path, pi_address);
-        report.nfs_exported = facts.exported;
+        facts.exported = nfs::isExportedTo(listed.exports, facts.path, piAddress);
+        report.nfsExported = facts.exported;
     }
     const std::string where = "MOUNT EXPORT " + facts.server;
     if (!facts.listed) {
         report.step("nfs", where, Verdict::Fail,
                     std::string(nfs::rpcStatusName(listed.status)) + ": " + listed.error);
     } else {
-        const std::string pi = ipv4ToString(pi_address);
+        const std::string pi = ipv4ToString(piAddress);
         report.step("nfs", where, Verdict::Ok, std::to_string(listed.exports.size()) + " exports");
         report.step("nfs", "export " + facts.path, facts.exported ? Verdict::Ok : Verdict::Fail,
                     facts.exported ? "exported to " + pi : "not exported to " + pi);

@@ -40,7 +40,7 @@ std::string modelNames(const char* sep, const char* last) {
 std::string emulatedOuis() {
     std::vector<std::pair<std::uint32_t, std::vector<std::string>>> groups;
     for (PiModel m : kPiModels) {
-        const std::uint32_t oui = facts(m).emulated_oui;
+        const std::uint32_t oui = facts(m).emulatedOui;
         if (groups.empty() || groups.back().first != oui) groups.push_back({oui, {}});
         groups.back().second.emplace_back(piModelName(m));
     }
@@ -139,7 +139,7 @@ std::string helpText() {
 
 ParseOutcome usageError(const std::string& why) {
     ParseOutcome o;
-    o.exit_code = 2;
+    o.exitCode = 2;
     o.message = "rpi-netboot-probe: " + why + "\nTry 'rpi-netboot-probe --help'.";
     return o;
 }
@@ -201,19 +201,19 @@ ParseOutcome parseOptions(const std::vector<std::string>& args) {
     }
     opt.pi.serial = *serial;
     // Without --mac: the model's OUI and the serial's low three bytes, as on Pi 1-3 boards.
-    opt.pi.mac = mac ? *mac : MacAddress::fromOui(facts(*model).emulated_oui, serial->value());
-    opt.pi.board_revision = facts(*model).emulated_board_revision;
+    opt.pi.mac = mac ? *mac : MacAddress::fromOui(facts(*model).emulatedOui, serial->value());
+    opt.pi.board_revision = facts(*model).emulatedBoardRevision;
     opt.pi.xid = std::random_device{}();
     opt.json = vm.count("json") > 0;
     if (vm.count("tftp-only")) {
         const std::string s = vm["tftp-only"].as<std::string>();
         if (!parseIpv4(s)) return usageError("--tftp-only \"" + s + "\" is not an IPv4 address");
-        opt.tftp_only = s;
+        opt.tftpOnly = s;
     }
     if (vm.count("nfs-server")) {
         const std::string s = vm["nfs-server"].as<std::string>();
         if (!parseIpv4(s)) return usageError("--nfs-server \"" + s + "\" is not an IPv4 address");
-        opt.nfs_server = s;
+        opt.nfsServer = s;
     }
     if (vm.count("timeout-ms")) {
         const long ms = vm["timeout-ms"].as<long>();

@@ -15,15 +15,15 @@ struct ProbeOptions {
     std::string interface;
     PiIdentity pi;  // model, MAC, serial, board revision, xid
     bool json = false;
-    std::optional<std::string> tftp_only;   // skip DHCP, walk TFTP against this server
-    std::optional<std::string> nfs_server;  // ask this mountd instead of cmdline.txt's server
+    std::optional<std::string> tftpOnly;   // skip DHCP, walk TFTP against this server
+    std::optional<std::string> nfsServer;  // ask this mountd instead of cmdline.txt's server
     std::chrono::milliseconds timeout{3000};
 };
 
 // What parsing decided: run with the options, or exit now (help, version, usage error).
 struct ParseOutcome {
     std::optional<ProbeOptions> options;
-    int exit_code = 0;
+    int exitCode = 0;
     std::string message;  // help/version text (stdout) or the usage error (stderr)
 };
 

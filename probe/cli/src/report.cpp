@@ -29,7 +29,7 @@ void Report::printText(std::ostream& out) const {
     out << "rpi-netboot-probe: " << model << " " << mac << (serial.empty() ? "" : " serial ")
         << serial << " on " << interface << "\n\n";
     for (const auto& e : timeline_) {
-        out << std::fixed << std::setprecision(1) << std::setw(9) << e.t_ms << " ms  " << std::left
+        out << std::fixed << std::setprecision(1) << std::setw(9) << e.tMs << " ms  " << std::left
             << std::setw(8) << e.stage << std::setw(6) << verdictName(e.verdict) << e.step
             << (e.detail.empty() ? "" : ": ") << e.detail << std::right << "\n";
     }
@@ -55,23 +55,23 @@ void Report::printJson(std::ostream& out) const {
     j["serial"] = serial.empty() ? json(nullptr) : json(serial);
     j["interface"] = interface;
     j["address"] = opt(address);
-    j["tftp_server"] = opt(tftp_server);
+    j["tftp_server"] = opt(tftpServer);
     j["prefix"] = opt(prefix);
     j["nfs_root"] = opt(nfs_root);
-    j["nfs_exported"] = nfs_exported ? json(*nfs_exported) : json(nullptr);
+    j["nfs_exported"] = nfsExported ? json(*nfsExported) : json(nullptr);
     j["sound"] = sound();
     j["offers"] = json::array();
     for (const auto& o : offers_) {
         j["offers"].push_back({{"server", o.server},
                                {"address", o.address},
-                               {"tftp_server", o.tftp_server},
-                               {"tftp_source", o.tftp_source},
+                               {"tftp_server", o.tftpServer},
+                               {"tftp_source", o.tftpSource},
                                {"netboot", o.netboot},
                                {"chosen", o.chosen}});
     }
     j["timeline"] = json::array();
     for (const auto& e : timeline_) {
-        j["timeline"].push_back({{"t_ms", e.t_ms},
+        j["timeline"].push_back({{"t_ms", e.tMs},
                                  {"stage", e.stage},
                                  {"step", e.step},
                                  {"verdict", verdictName(e.verdict)},

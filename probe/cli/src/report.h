@@ -13,7 +13,7 @@
 namespace rpinetboot::probe {
 
 struct TimelineEntry {
-    double t_ms = 0;    // since the probe started
+    double tMs = 0;     // since the probe started
     std::string stage;  // "dhcp", "tftp", "nfs"
     std::string step;   // e.g. "DISCOVER", "RRQ start4.elf"
     Verdict verdict = Verdict::Ok;
@@ -22,12 +22,12 @@ struct TimelineEntry {
 
 // One DHCP reply as the Pi judged it.
 struct OfferSummary {
-    std::string server;       // IP source of the reply
-    std::string address;      // yiaddr
-    std::string tftp_server;  // where the Pi would fetch from ("" when unknown)
-    std::string tftp_source;  // "option 66", "option 54" or "source address"
-    bool netboot = false;     // carries a usable option 43
-    bool chosen = false;      // the one the Pi would take
+    std::string server;      // IP source of the reply
+    std::string address;     // yiaddr
+    std::string tftpServer;  // where the Pi would fetch from ("" when unknown)
+    std::string tftpSource;  // "option 66", "option 54" or "source address"
+    bool netboot = false;    // carries a usable option 43
+    bool chosen = false;     // the one the Pi would take
 };
 
 struct FileResult {
@@ -50,8 +50,8 @@ class Report {
 
     // Facts about the emulated Pi and what it got.
     std::string model, mac, serial, interface;
-    std::optional<std::string> address, tftp_server, prefix, nfs_root;
-    std::optional<bool> nfs_exported;
+    std::optional<std::string> address, tftpServer, prefix, nfs_root;
+    std::optional<bool> nfsExported;
 
     bool sound() const;
     void printText(std::ostream& out) const;

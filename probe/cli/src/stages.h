@@ -18,8 +18,8 @@
 namespace rpinetboot::probe {
 
 struct DhcpOutcome {
-    std::uint32_t address = 0;      // yiaddr of the chosen OFFER
-    std::uint32_t tftp_server = 0;  // where the Pi will fetch from
+    std::uint32_t address = 0;     // yiaddr of the chosen OFFER
+    std::uint32_t tftpServer = 0;  // where the Pi will fetch from
 };
 
 // DISCOVER, OFFERs, REQUEST/ACK. nullopt when the Pi would not get as far as TFTP.
@@ -33,8 +33,8 @@ struct TftpWalkOutcome {
 TftpWalkOutcome runTftp(const ProbeOptions& opt, const InterfaceInfo& iface, std::uint32_t server,
                         Report& report);
 
-// Asks mountd whether `root` is exported to `pi_address`.
+// Asks mountd whether `root` is exported to `piAddress`.
 void runNfs(const ProbeOptions& opt, const InterfaceInfo& iface, const NfsRoot& root,
-            std::uint32_t pi_address, Report& report);
+            std::uint32_t piAddress, Report& report);
 
 }  // namespace rpinetboot::probe

@@ -27,7 +27,7 @@ TransferObservation observe(const TftpResult& r, const tftp::Options& asked) {
     o.oack = r.oackReceived;
     for (const auto& a : r.oack) o.acknowledged.push_back(a.name);
     o.blksize = r.blockSize;
-    o.error_message = r.errorMessage;
+    o.errorMessage = r.errorMessage;
     switch (r.outcome) {
         case TftpOutcome::Complete:
             o.outcome = Outcome::Found;
@@ -41,7 +41,7 @@ TransferObservation observe(const TftpResult& r, const tftp::Options& asked) {
             o.outcome = r.errorCode == 1   ? Outcome::Missing
                         : r.errorCode == 2 ? Outcome::Denied
                                            : Outcome::OtherError;
-            o.error_message = std::to_string(r.errorCode) + " \"" + r.errorMessage + "\"";
+            o.errorMessage = std::to_string(r.errorCode) + " \"" + r.errorMessage + "\"";
             break;
         case TftpOutcome::Timeout:
             o.outcome = Outcome::NoAnswer;
@@ -88,7 +88,7 @@ class Walk {
         for (BootStep step : bootPlan(model)) {
             switch (step.purpose) {
                 case FilePurpose::DeviceTree:
-                    if (config.device_tree) step.file = *config.device_tree;
+                    if (config.deviceTree) step.file = *config.deviceTree;
                     break;
                 case FilePurpose::Kernel:
                     kernelStep(step, config);
@@ -165,9 +165,9 @@ class Walk {
     bool fileStepOnce(const BootStep& step) {
         last_data_.reset();
         last_found_ = false;
-        const bool prefix_probe = step.kind == StepKind::PrefixProbe;
+        const bool prefixProbe = step.kind == StepKind::PrefixProbe;
         std::string name = step.file;
-        if (prefix_probe) {
+        if (prefixProbe) {
             name = opt_.pi.serial.str() + "/" + step.file;
         } else if (step.kind == StepKind::File) {
             name = prefix_ + step.file;
@@ -180,9 +180,9 @@ class Walk {
         const TransferObservation obs = observe(first, asked);
         const bool found = obs.outcome == Outcome::Found;
         last_found_ = found;
-        const bool quiet_miss = obs.outcome == Outcome::Missing && (!step.required || prefix_probe);
+        const bool quietMiss = obs.outcome == Outcome::Missing && (!step.required || prefixProbe);
         report_.step("tftp", "RRQ " + name + (options ? " (probe)" : ""),
-                     found || quiet_miss ? Verdict::Ok : Verdict::Fail, summary(first));
+                     found || quietMiss ? Verdict::Ok : Verdict::Fail, summary(first));
         if (!contacted_) {
             contacted_ = true;
             if (auto f = unreachable(obs, server_text_)) {
@@ -191,7 +191,7 @@ class Walk {
                 return false;
             }
         }
-        if (prefix_probe) {
+        if (prefixProbe) {
             if (found) {
                 prefix_ = opt_.pi.serial.str() + "/";
                 report_.prefix = prefix_;
@@ -218,8 +218,8 @@ class Walk {
                 report_.finding(*f, "tftp");
             }
         }
-        if (!found || prefix_probe) {
-            if (!prefix_probe || !found) report_.file({name, false, 0, false});
+        if (!found || prefixProbe) {
+            if (!prefixProbe || !found) report_.file({name, false, 0, false});
             return true;
         }
         if (obs.size) {
@@ -266,7 +266,7 @@ class Walk {
 
 TftpWalkOutcome runTftp(const ProbeOptions& opt, const InterfaceInfo& iface, std::uint32_t server,
                         Report& report) {
-    report.tftp_server = ipv4ToString(server);
+    report.tftpServer = ipv4ToString(server);
     if (auto problem = routeProblem(iface, server)) {
         report.step("tftp", "route", Verdict::Fail, *problem);
         report.finding(routeElsewhere("probing TFTP", *problem), "tftp");

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "rpinetboot/util/socket_message.h"
+
 namespace rpinetboot::probe {
 
 namespace {
@@ -20,15 +22,18 @@ namespace {
     throw std::system_error(errno, std::generic_category(), what);
 }
 
-bool checksumLeftToOffload(msghdr& msg) {
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+// Auxiliary data says when a checksum is left to offload (veth, local senders).
+template <typename Message>
+bool checksumLeftToOffload(Message& msg) {
+    bool left = false;
+    msg.forEachControl([&left](const cmsghdr& c) {
+        if (c.cmsg_level == SOL_PACKET && c.cmsg_type == PACKET_AUXDATA) {
             tpacket_auxdata aux{};
-            std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
-            return (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+            std::memcpy(&aux, CMSG_DATA(&c), sizeof aux);
+            left = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
         }
-    }
-    return false;
+    });
+    return left;
 }
 
 }  // namespace
@@ -60,8 +65,8 @@ RawDhcpClient::RawDhcpClient(const std::string& interface) : interface_(interfac
 
 RawDhcpClient::~RawDhcpClient() = default;
 
-void RawDhcpClient::send(const MacAddress& src_mac, ByteSpan bootp, const Framing& framing) {
-    const Bytes frame = buildClientFrame(src_mac, bootp, framing);
+void RawDhcpClient::send(const MacAddress& srcMac, ByteSpan bootp, const Framing& framing) {
+    const Bytes frame = buildClientFrame(srcMac, bootp, framing);
     sockaddr_ll to{};
     to.sll_family = AF_PACKET;
     to.sll_protocol = htons(ETH_P_IP);
@@ -78,16 +83,36 @@ void RawDhcpClient::send(const MacAddress& src_mac, ByteSpan bootp, const Framin
 
 std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddress& chaddr,
                                               std::chrono::milliseconds window,
-                                              std::size_t max_replies) {
-    using Clock = std::chrono::steady_clock;
+                                              std::size_t maxReplies) {
     const auto start = Clock::now();
     const auto deadline = start + window;
     std::vector<DhcpReply> replies;
-    std::vector<std::uint8_t> buf(65536);
-    while (replies.size() < max_replies) {
+    while (replies.size() < maxReplies) {
+        auto reply = receiveUntil(start, deadline);
+        if (!reply) break;
+        if (reply->packet.xid != xid || reply->packet.chaddr != chaddr) continue;
+        replies.push_back(std::move(*reply));
+    }
+    return replies;
+}
+
+std::optional<DhcpReply> RawDhcpClient::receive(std::chrono::milliseconds wait) {
+    const auto start = Clock::now();
+    return receiveUntil(start, start + wait);
+}
+
+void RawDhcpClient::setReceiveBuffer(int bytes) {
+    if (setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
+        throwErrno("receive buffer on " + interface_ + " (needs CAP_NET_ADMIN)");
+    }
+}
+
+std::optional<DhcpReply> RawDhcpClient::receiveUntil(Clock::time_point start,
+                                                     Clock::time_point deadline) {
+    for (;;) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-        if (left.count() <= 0) break;
+        if (left.count() <= 0) return std::nullopt;
         pollfd pfd{fd_.get(), POLLIN, 0};
         const int ready = poll(&pfd, 1, static_cast<int>(left.count()) + 1);
         if (ready < 0) {
@@ -95,41 +120,30 @@ std::vector<DhcpReply> RawDhcpClient::collect(std::uint32_t xid, const MacAddres
             throwErrno("waiting on " + interface_);
         }
         if (ready == 0) continue;  // the loop re-checks the deadline
-        sockaddr_ll from{};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata))];
-        iovec iov{buf.data(), buf.size()};
-        msghdr msg{};
-        msg.msg_name = &from;
-        msg.msg_namelen = sizeof from;
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        const ssize_t n = recvmsg(fd_.get(), &msg, 0);
+        SocketMessage<CMSG_SPACE(sizeof(tpacket_auxdata))> msg(buf_.data(), buf_.size());
+        const ssize_t n = msg.receive(fd_.get(), 0);
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
             throwErrno("receiving on " + interface_);
         }
-        if (from.sll_pkttype == PACKET_OUTGOING) continue;  // our own requests
-        const auto frame = parseUdpFrame(ByteSpan(buf.data(), static_cast<std::size_t>(n)));
-        if (!frame || frame->src_port != kDhcpServerPort || frame->dst_port != kDhcpClientPort) {
+        if (msg.from<sockaddr_ll>().sll_pkttype == PACKET_OUTGOING) continue;  // our own
+        const auto frame = parseUdpFrame(ByteSpan(buf_.data(), static_cast<std::size_t>(n)));
+        if (!frame || frame->srcPort != kDhcpServerPort || frame->dstPort != kDhcpClientPort) {
             continue;
         }
-        std::string error;
-        auto packet = parseDhcpPacket(frame->payload, &error);
-        if (!packet || packet->op != 2 || packet->xid != xid || packet->chaddr != chaddr) continue;
+        auto packet = parseDhcpPacket(frame->payload, nullptr);
+        if (!packet || packet->op != 2) continue;
         DhcpReply reply;
         reply.after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-        reply.server_mac = frame->src_mac;
-        reply.src_ip = frame->src_ip;
-        reply.dst_ip = frame->dst_ip;
-        reply.udp_checksum_offloaded = checksumLeftToOffload(msg);
-        reply.udp_checksum_ok = frame->udp_checksum_ok || reply.udp_checksum_offloaded;
+        reply.serverMac = frame->srcMac;
+        reply.srcIp = frame->srcIp;
+        reply.dstIp = frame->dstIp;
+        reply.udpChecksumOffloaded = checksumLeftToOffload(msg);
+        reply.udpChecksumOk = frame->udpChecksumOk || reply.udpChecksumOffloaded;
         reply.bootp.assign(frame->payload.begin(), frame->payload.end());
         reply.packet = std::move(*packet);
-        replies.push_back(std::move(reply));
+        return reply;
     }
-    return replies;
 }
 
 }  // namespace rpinetboot::probe

@@ -5,8 +5,8 @@
 
 namespace rpinetboot::probe {
 
-std::optional<Bytes> requestFromDiscover(ByteSpan discover, std::uint32_t requested_ip,
-                                         std::uint32_t server_id, std::string* error) {
+std::optional<Bytes> requestFromDiscover(ByteSpan discover, std::uint32_t requestedIp,
+                                         std::uint32_t serverId, std::string* error) {
     const auto parsed = parseDhcpPacket(discover, error);
     if (!parsed) return std::nullopt;
     if (parsed->messageType() != 1) {
@@ -14,7 +14,7 @@ std::optional<Bytes> requestFromDiscover(ByteSpan discover, std::uint32_t reques
         return std::nullopt;
     }
     Bytes out(discover.begin(), discover.begin() + kBootpFixedLength + 4);
-    auto put_address = [&out](std::uint8_t code, std::uint32_t v) {
+    auto putAddress = [&out](std::uint8_t code, std::uint32_t v) {
         out.insert(out.end(), {code, 4});
         appendBe32(out, v);
     };
@@ -34,8 +34,8 @@ std::optional<Bytes> requestFromDiscover(ByteSpan discover, std::uint32_t reques
         const std::size_t len = discover[i + 1];
         if (code == 53) {
             out.insert(out.end(), {53, 1, 3});
-            put_address(50, requested_ip);
-            put_address(54, server_id);
+            putAddress(50, requestedIp);
+            putAddress(54, serverId);
         } else if (code != 50 && code != 54) {
             out.insert(out.end(), discover.begin() + i, discover.begin() + i + 2 + len);
         }

@@ -31,33 +31,33 @@ std::uint16_t udpChecksum(std::uint32_t src, std::uint32_t dst, const std::uint8
 
 }  // namespace
 
-Bytes buildClientFrame(const MacAddress& src_mac, ByteSpan bootp, const Framing& framing) {
+Bytes buildClientFrame(const MacAddress& srcMac, ByteSpan bootp, const Framing& framing) {
     Bytes out;
     out.reserve(kEthHeader + kIpHeader + kUdpHeader + bootp.size());
     out.insert(out.end(), 6, 0xff);
-    out.insert(out.end(), src_mac.bytes().begin(), src_mac.bytes().end());
+    out.insert(out.end(), srcMac.bytes().begin(), srcMac.bytes().end());
     appendBe16(out, kEtherTypeIpv4);
     const std::size_t ip = out.size();
     const std::uint32_t src = 0, dst = 0xffffffff;
     out.push_back(0x45);  // IPv4, 20-byte header
     out.push_back(0);     // TOS
     appendBe16(out, static_cast<std::uint16_t>(kIpHeader + kUdpHeader + bootp.size()));
-    appendBe16(out, framing.ip_id);
+    appendBe16(out, framing.ipId);
     appendBe16(out, 0);  // no flags, offset 0
     out.push_back(framing.ttl);
     out.push_back(kProtoUdp);
     appendBe16(out, 0);  // header checksum, below
     appendBe32(out, src);
     appendBe32(out, dst);
-    const std::uint16_t ip_sum = static_cast<std::uint16_t>(~fold(sum16(&out[ip], kIpHeader)));
-    writeBe16(&out[ip + 10], ip_sum);
+    const std::uint16_t ipSum = static_cast<std::uint16_t>(~fold(sum16(&out[ip], kIpHeader)));
+    writeBe16(&out[ip + 10], ipSum);
     const std::size_t udp = out.size();
     appendBe16(out, kDhcpClientPort);
     appendBe16(out, kDhcpServerPort);
     appendBe16(out, static_cast<std::uint16_t>(kUdpHeader + bootp.size()));
     appendBe16(out, 0);
     out.insert(out.end(), bootp.begin(), bootp.end());
-    if (framing.udp_checksum) {
+    if (framing.udpChecksum) {
         const std::uint16_t sum = udpChecksum(src, dst, &out[udp], out.size() - udp);
         writeBe16(&out[udp + 6], sum);
     }
@@ -71,31 +71,30 @@ std::optional<UdpFrame> parseUdpFrame(ByteSpan frame) {
     UdpFrame f;
     MacAddress::Bytes mac{};
     std::copy(p, p + 6, mac.begin());
-    f.dst_mac = MacAddress(mac);
+    f.dstMac = MacAddress(mac);
     std::copy(p + 6, p + 12, mac.begin());
-    f.src_mac = MacAddress(mac);
+    f.srcMac = MacAddress(mac);
     const std::uint8_t* ip = p + kEthHeader;
     const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
-    const std::size_t ip_len = readBe16(ip + 2);
+    const std::size_t ipLen = readBe16(ip + 2);
     if ((ip[0] >> 4) != 4 || ihl < kIpHeader || ip[9] != kProtoUdp) return std::nullopt;
-    if (ip_len < ihl + kUdpHeader || kEthHeader + ip_len > frame.size()) return std::nullopt;
+    if (ipLen < ihl + kUdpHeader || kEthHeader + ipLen > frame.size()) return std::nullopt;
     if ((readBe16(ip + 6) & 0x3fff) != 0) return std::nullopt;  // a fragment
     f.ttl = ip[8];
-    f.src_ip = readBe32(ip + 12);
-    f.dst_ip = readBe32(ip + 16);
+    f.srcIp = readBe32(ip + 12);
+    f.dstIp = readBe32(ip + 16);
     const std::uint8_t* udp = ip + ihl;
-    const std::size_t udp_len = readBe16(udp + 4);
-    if (udp_len < kUdpHeader || udp_len > ip_len - ihl) return std::nullopt;
-    f.src_port = readBe16(udp);
-    f.dst_port = readBe16(udp + 2);
-    f.udp_checksum = readBe16(udp + 6);
-    if (f.udp_checksum != 0) {
-        Bytes copy(udp, udp + udp_len);
+    const std::size_t udpLen = readBe16(udp + 4);
+    if (udpLen < kUdpHeader || udpLen > ipLen - ihl) return std::nullopt;
+    f.srcPort = readBe16(udp);
+    f.dstPort = readBe16(udp + 2);
+    f.udpChecksum = readBe16(udp + 6);
+    if (f.udpChecksum != 0) {
+        Bytes copy(udp, udp + udpLen);
         copy[6] = copy[7] = 0;
-        f.udp_checksum_ok =
-            udpChecksum(f.src_ip, f.dst_ip, copy.data(), copy.size()) == f.udp_checksum;
+        f.udpChecksumOk = udpChecksum(f.srcIp, f.dstIp, copy.data(), copy.size()) == f.udpChecksum;
     }
-    f.payload = ByteSpan(udp + kUdpHeader, udp_len - kUdpHeader);
+    f.payload = ByteSpan(udp + kUdpHeader, udpLen - kUdpHeader);
     return f;
 }
 

@@ -27,10 +27,10 @@ PiBootWalk runPiBoot(const TftpServer& server, const std::vector<BootStep>& step
     for (const auto& step : steps) {
         PiBootStepResult res;
         res.step = step;
-        const bool prefix_probe = step.kind == StepKind::PrefixProbe;
+        const bool prefixProbe = step.kind == StepKind::PrefixProbe;
         if (step.kind == StepKind::RootFile) {
             res.requested = step.file;
-        } else if (prefix_probe) {
+        } else if (prefixProbe) {
             res.requested = (options.prefix.empty() ? "" : options.prefix + "/") + step.file;
         } else {
             res.requested = walk.prefix + step.file;
@@ -42,11 +42,11 @@ PiBootWalk runPiBoot(const TftpServer& server, const std::vector<BootStep>& step
             found = res.probe.outcome == TftpOutcome::EarlyTerminated ||
                     res.probe.outcome == TftpOutcome::Complete;
             // The prefix probe decides where everything after it comes from.
-            if (prefix_probe)
+            if (prefixProbe)
                 walk.prefix = found && !options.prefix.empty() ? options.prefix + "/" : "";
         }
-        const bool want_fetch = !prefix_probe && (step.required || found);
-        if (want_fetch && found) {
+        const bool wantFetch = !prefixProbe && (step.required || found);
+        if (wantFetch && found) {
             if (res.probed && res.probe.outcome == TftpOutcome::Complete) {
                 res.fetch = res.probe;  // option-less clients fetched while "probing"
             } else {
@@ -54,7 +54,7 @@ PiBootWalk runPiBoot(const TftpServer& server, const std::vector<BootStep>& step
             }
             res.fetched = true;
         }
-        if (prefix_probe) {
+        if (prefixProbe) {
             // A missing start*.elf under the prefix is the root fallback, not a failure.
             res.ok = found ||
                      (res.probe.outcome == TftpOutcome::ServerError && res.probe.errorCode == 1);

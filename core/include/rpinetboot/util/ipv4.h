@@ -13,6 +13,6 @@ namespace rpinetboot {
 std::optional<std::uint32_t> parseIpv4(std::string_view text);
 
 // "192.0.2.1" for a host-order address.
-std::string ipv4ToString(std::uint32_t host_order);
+std::string ipv4ToString(std::uint32_t hostOrder);
 
 }  // namespace rpinetboot

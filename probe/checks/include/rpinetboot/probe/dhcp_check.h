@@ -18,8 +18,8 @@ namespace rpinetboot::probe {
 // One reply as it arrived.
 struct ReplyFact {
     DhcpPacket packet;
-    std::uint32_t src_ip = 0;     // IP source address (host order)
-    bool udp_checksum_ok = true;  // false: wrong on the wire (offloaded checksums count as right)
+    std::uint32_t srcIp = 0;    // IP source address (host order)
+    bool udpChecksumOk = true;  // false: wrong on the wire (offloaded checksums count as right)
 };
 
 // What the Pi makes of the OFFERs of one DISCOVER.
@@ -39,10 +39,10 @@ OfferRound judgeOffers(PiModel model, const std::vector<ReplyFact>& replies,
 // The first failure's code of an offer, empty when it has none (for the timeline).
 std::string firstFailure(const OfferAssessment& a);
 
-// The answer to the DHCPREQUEST for `requested_ip` sent to `server_id`.
+// The answer to the DHCPREQUEST for `requestedIp` sent to `serverId`.
 struct RequestFact {
-    std::uint32_t requested_ip = 0;
-    std::uint32_t server_id = 0;
+    std::uint32_t requestedIp = 0;
+    std::uint32_t serverId = 0;
     std::optional<ReplyFact> reply;  // the first reply, none within the window
 };
 enum class RequestOutcome { Ack, Nak, NoAnswer };

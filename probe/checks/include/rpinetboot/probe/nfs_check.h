@@ -21,12 +21,12 @@ struct ExportedPath {
 
 struct ExportFacts {
     std::string server;
-    std::string path;              // the root's path, trailing '/' removed
-    std::uint32_t pi_address = 0;  // host order
-    bool listed = false;           // mountd answered
-    std::string error;             // why it did not
+    std::string path;             // the root's path, trailing '/' removed
+    std::uint32_t piAddress = 0;  // host order
+    bool listed = false;          // mountd answered
+    std::string error;            // why it did not
     std::vector<ExportedPath> exports;
-    bool exported = false;  // `path` is exported to `pi_address` (nfs::isExportedTo)
+    bool exported = false;  // `path` is exported to `piAddress` (nfs::isExportedTo)
 };
 
 std::vector<Finding> judgeExports(const ExportFacts& facts);

@@ -15,14 +15,14 @@ struct OfferAssessment {
     bool netboot = false;  // the Pi would boot from this offer
     bool proxy = false;    // yiaddr 0.0.0.0: a proxyDHCP reply (boot options, no address)
     std::uint32_t yiaddr = 0;
-    std::uint32_t server_id = 0;     // option 54, 0 when absent
-    std::uint32_t tftp_server = 0;   // where the Pi will fetch from
-    std::string tftp_server_source;  // "option 66", "option 54" or "source address"
+    std::uint32_t serverId = 0;    // option 54, 0 when absent
+    std::uint32_t tftpServer = 0;  // where the Pi will fetch from
+    std::string tftpServerSource;  // "option 66", "option 54" or "source address"
     std::vector<Finding> findings;
 };
 
-// `source_ip` is the IP source address the OFFER came from (host order).
-OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_t source_ip);
+// `sourceIp` is the IP source address the OFFER came from (host order).
+OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_t sourceIp);
 
 // Picks the offer the Pi would use: the first one that carries a usable option 43
 // (the Pi ignores offers without it); nullptr-like index -1 when none does.

@@ -27,7 +27,7 @@ struct TransferObservation {
     std::vector<std::string> acknowledged;  // option names in that OACK
     std::optional<std::uint64_t> size;      // tsize from the OACK, or the bytes fetched
     std::uint16_t blksize = 512;            // in effect
-    std::string error_message;              // the server's ERROR text or what went wrong
+    std::string errorMessage;               // the server's ERROR text or what went wrong
 };
 
 // Findings for one requested file. `server` names the TFTP server in messages. Does not judge

@@ -12,7 +12,7 @@
 namespace rpinetboot::probe {
 
 // nullopt + *error when `discover` is not a DHCPDISCOVER with an end option.
-std::optional<Bytes> requestFromDiscover(ByteSpan discover, std::uint32_t requested_ip,
-                                         std::uint32_t server_id, std::string* error);
+std::optional<Bytes> requestFromDiscover(ByteSpan discover, std::uint32_t requestedIp,
+                                         std::uint32_t serverId, std::string* error);
 
 }  // namespace rpinetboot::probe
