@@ -68,24 +68,48 @@ void forEachListItem(const std::string& name, const ConstElementPtr& value, F ea
     }
 }
 
+IdentityTemplate parseTemplate(const std::string& name, const ConstElementPtr& value,
+                               bool hostname) {
+    std::string why;
+    auto t = IdentityTemplate::parse(stringOf(name, value), &why);
+    if (!t) fail(name, value, why);
+    if (hostname) {
+        if (auto bad = checkHostnameTemplate(*t)) fail(name, value, *bad);
+    }
+    return *t;
+}
+
 void parseClient(HookConfig& cfg, const std::string& name, const ConstElementPtr& value) {
     expectType(name, value, Element::map);
     std::optional<Serial> serial;
     std::optional<std::uint32_t> server;
+    IdentityOverride identity;
     for (const auto& [key, item] : value->mapValue()) {
         const std::string item_name = name + "." + key;
         if (key == "serial") {
             serial = parseSerial(item_name, item);
         } else if (key == "tftp-server") {
             server = parseServer(item_name, item);
+        } else if (key == "hostname") {
+            identity.hostname = parseTemplate(item_name, item, true);
+        } else if (key == "root-path") {
+            identity.root_path = parseTemplate(item_name, item, false);
         } else {
-            fail(item_name, item, "unknown key (expected \"serial\", \"tftp-server\")");
+            fail(item_name, item,
+                 "unknown key (expected \"serial\", \"tftp-server\", \"hostname\", "
+                 "\"root-path\")");
         }
     }
     if (!serial) fail(name, value, "needs a \"serial\"");
-    if (!server) fail(name, value, "needs a \"tftp-server\"");
-    if (!cfg.client_tftp_servers.emplace(*serial, *server).second) {
+    if (!server && !identity.hostname && !identity.root_path) {
+        fail(name, value, "needs a \"tftp-server\", \"hostname\" or \"root-path\"");
+    }
+    if (cfg.client_tftp_servers.count(*serial) || cfg.identity.overrides.count(*serial)) {
         fail(name, value, "serial " + serial->str() + " appears twice in clients");
+    }
+    if (server) cfg.client_tftp_servers.emplace(*serial, *server);
+    if (identity.hostname || identity.root_path) {
+        cfg.identity.overrides.emplace(*serial, std::move(identity));
     }
 }
 
@@ -147,12 +171,35 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
             cfg.rom_hold_lifetime = integerIn(key, value, kMinRomHoldLifetime, kMaxRomHoldLifetime);
         } else if (key == "rom-hold-max-unconfirmed") {
             cfg.rom_hold_max_unconfirmed = integerIn(key, value, 1, kMaxMaxUnconfirmedHolds);
+        } else if (key == "hostname-template") {
+            cfg.identity.hostname = parseTemplate(key, value, true);
+        } else if (key == "root-path-template") {
+            cfg.identity.root_path = parseTemplate(key, value, false);
+        } else if (key == "hostname-policy") {
+            const std::string mode = stringOf(key, value);
+            if (mode == "template") {
+                cfg.identity.hostname_policy = HostnamePolicy::Template;
+            } else if (mode == "client") {
+                cfg.identity.hostname_policy = HostnamePolicy::Client;
+            } else {
+                fail(key, value, "must be \"template\" or \"client\"");
+            }
+        } else if (key == "root-path-policy") {
+            const std::string mode = stringOf(key, value);
+            if (mode == "requested") {
+                cfg.identity.root_path_policy = RootPathPolicy::Requested;
+            } else if (mode == "always") {
+                cfg.identity.root_path_policy = RootPathPolicy::Always;
+            } else {
+                fail(key, value, "must be \"requested\" or \"always\"");
+            }
         } else {
             fail(key, value,
                  "unknown parameter (expected tftp-server, menu-text, rom-padding, extra-ouis, "
                  "require-oui, allow-serials, allow-macs, clients, hold-rom-offers, "
                  "rom-hold-lifetime, "
-                 "rom-hold-max-unconfirmed, events)");
+                 "rom-hold-max-unconfirmed, events, hostname-template, root-path-template, "
+                 "hostname-policy, root-path-policy)");
         }
     }
     return cfg;
@@ -171,6 +218,12 @@ std::string HookConfig::summary() const {
         << " hold-rom-offers=" << (hold_rom_offers ? "true" : "false")
         << " rom-hold-lifetime=" << rom_hold_lifetime
         << " rom-hold-max-unconfirmed=" << rom_hold_max_unconfirmed;
+    out << " hostname-template=\"" << (identity.hostname ? identity.hostname->text() : "")
+        << "\" root-path-template=\"" << (identity.root_path ? identity.root_path->text() : "")
+        << "\" hostname-policy="
+        << (identity.hostname_policy == HostnamePolicy::Template ? "template" : "client")
+        << " root-path-policy="
+        << (identity.root_path_policy == RootPathPolicy::Always ? "always" : "requested");
     return out.str();
 }
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "identity_config.h"
 #include "rpinetboot/classify.h"
 #include "rpinetboot/event_sink.h"
 #include "rpinetboot/mac.h"
@@ -55,6 +56,9 @@ struct HookConfig {
     // events: where DISCOVER/OFFER/REQUEST/ACK boot events of Pis go (README.md, "Boot events
     // and bootloader logs"); the sink itself is opened by load().
     SinkSpec events{SinkSpec::Kind::None, {}};
+    // hostname-template, root-path-template, hostname-policy, root-path-policy and the clients[]
+    // hostname / root-path overrides: what the OS phase is sent (identity_config.h).
+    IdentityConfig identity;
 
     // Parses `parameters` (null or a map). Throws ConfigError on any unknown key or bad value.
     static HookConfig parse(const isc::data::ConstElementPtr& parameters);

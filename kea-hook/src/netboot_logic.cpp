@@ -199,6 +199,7 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
     }
     d.pi_class = c.pi_class;
     d.serial = c.serial;
+    if (c.option97) d.board_revision = c.option97->board_revision;
     if (!allowed(d)) {
         result.outcome = ReceiveOutcome::NotAllowed;
         return result;
@@ -259,6 +260,20 @@ std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDeci
         const std::uint32_t address = readBe32(server_id->data());
         return TftpServer{address, serverOption66(address)};
     }
+    return std::nullopt;
+}
+
+std::optional<std::uint32_t> NetbootLogic::tftpServerAddress(const std::optional<Serial>& serial,
+                                                             Pkt4* response) const {
+    if (serial) {
+        const auto it = config_.client_tftp_servers.find(*serial);
+        if (it != config_.client_tftp_servers.end()) return it->second;
+    }
+    if (config_.tftp_server) return config_.tftp_server;
+    if (!response) return std::nullopt;
+    OptionScratch scratch;
+    const auto server_id = optionView(*response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
+    if (server_id && server_id->size() == 4) return readBe32(server_id->data());
     return std::nullopt;
 }
 

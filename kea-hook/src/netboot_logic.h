@@ -25,6 +25,7 @@ struct PiDecision {
     PiModel pi_class = PiModel::Pi4;
     std::optional<Serial> serial;
     MacAddress mac;
+    std::uint32_t board_revision = 0;  // option 97 of Pi 4/5 (shape C); 0 otherwise
 };
 
 enum class ReceiveOutcome {
@@ -75,6 +76,11 @@ class NetbootLogic {
 
     // Option 43 for a Pi stage, per rom-padding.
     Bytes option43For(PiModel cls) const;
+
+    // The TFTP server a Pi is sent (option 66): its serial's clients[] entry, else tftp-server,
+    // else (with `response`) the reply's option 54. The {tftp-server} of the identity templates.
+    std::optional<std::uint32_t> tftpServerAddress(const std::optional<Serial>& serial,
+                                                   isc::dhcp::Pkt4* response) const;
 
   private:
     bool allowed(const PiDecision& decision) const;

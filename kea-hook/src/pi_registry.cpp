@@ -1,0 +1,213 @@
+#include "pi_registry.h"
+
+#include <cstdio>
+
+#include "rpinetboot/board_revision.h"
+#include "rpinetboot/dhcp_packet.h"
+
+namespace rpinetboot::kea {
+
+using isc::data::ConstElementPtr;
+using isc::data::Element;
+using isc::data::ElementPtr;
+
+const char* phaseName(PiPhase phase) {
+    return phase == PiPhase::Os ? "os" : "boot";
+}
+
+bool PiRecord::operator==(const PiRecord& o) const {
+    return mac == o.mac && serial == o.serial && model == o.model &&
+           board_revision == o.board_revision && address == o.address && phase == o.phase &&
+           first_seen == o.first_seen && last_seen == o.last_seen && hostname == o.hostname &&
+           root_path == o.root_path;
+}
+
+namespace {
+
+std::string hex32(std::uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", v);
+    return buf;
+}
+
+// The string member `key` of `map`, or nullopt (absent or not a string).
+std::optional<std::string> stringAt(const ConstElementPtr& map, const std::string& key) {
+    const ConstElementPtr v = map->get(key);
+    if (!v || v->getType() != Element::string) return std::nullopt;
+    return v->stringValue();
+}
+
+std::optional<std::int64_t> integerAt(const ConstElementPtr& map, const std::string& key) {
+    const ConstElementPtr v = map->get(key);
+    if (!v || v->getType() != Element::integer) return std::nullopt;
+    return v->intValue();
+}
+
+}  // namespace
+
+ElementPtr toElement(const PiRecord& r) {
+    ElementPtr m = Element::createMap();
+    if (r.serial) m->set("serial", Element::create(r.serial->str()));
+    m->set("mac", Element::create(r.mac.str()));
+    m->set("model", Element::create(std::string(piModelName(r.model))));
+    m->set("class", Element::create(std::string(className(r.model))));
+    if (r.board_revision) {
+        m->set("board-revision", Element::create(hex32(r.board_revision)));
+        if (const auto decoded = decodeBoardRevision(r.board_revision)) {
+            m->set("board", Element::create(decoded->describe()));
+        }
+    }
+    m->set("address", Element::create(ipv4ToString(r.address)));
+    m->set("phase", Element::create(std::string(phaseName(r.phase))));
+    m->set("first-seen", Element::create(static_cast<long long>(r.first_seen)));
+    m->set("last-seen", Element::create(static_cast<long long>(r.last_seen)));
+    if (!r.hostname.empty()) m->set("hostname", Element::create(r.hostname));
+    if (!r.root_path.empty()) m->set("root-path", Element::create(r.root_path));
+    return m;
+}
+
+std::optional<PiRecord> recordFromElement(const ConstElementPtr& e, std::string* error) {
+    const auto fail = [error](const std::string& why) -> std::optional<PiRecord> {
+        if (error) *error = why;
+        return std::nullopt;
+    };
+    try {
+        if (!e || e->getType() != Element::map) return fail("not a map");
+        PiRecord r;
+        const auto mac = stringAt(e, "mac");
+        const auto parsed_mac = mac ? MacAddress::parse(*mac) : std::nullopt;
+        if (!parsed_mac) return fail("no valid \"mac\"");
+        r.mac = *parsed_mac;
+        if (e->contains("serial")) {
+            const auto serial = stringAt(e, "serial");
+            r.serial = serial ? Serial::parse(*serial) : std::nullopt;
+            if (!r.serial) return fail("\"serial\" is not a Pi serial");
+        }
+        const auto model = stringAt(e, "model");
+        const auto parsed_model = model ? parsePiModel(*model) : std::nullopt;
+        if (!parsed_model) return fail("no valid \"model\"");
+        r.model = *parsed_model;
+        if (e->contains("board-revision")) {
+            const auto rev = stringAt(e, "board-revision");
+            unsigned v = 0;
+            char tail = 0;
+            if (!rev || std::sscanf(rev->c_str(), "0x%x%c", &v, &tail) != 1) {
+                return fail("\"board-revision\" is not 0x and hex digits");
+            }
+            r.board_revision = v;
+        }
+        const auto address = stringAt(e, "address");
+        const auto parsed_address = address ? parseIpv4(*address) : std::nullopt;
+        if (!parsed_address) return fail("no valid \"address\"");
+        r.address = *parsed_address;
+        const auto phase = stringAt(e, "phase");
+        if (phase == std::optional<std::string>("boot")) {
+            r.phase = PiPhase::Boot;
+        } else if (phase == std::optional<std::string>("os")) {
+            r.phase = PiPhase::Os;
+        } else {
+            return fail("no valid \"phase\"");
+        }
+        const auto first = integerAt(e, "first-seen");
+        const auto last = integerAt(e, "last-seen");
+        if (!first || !last || *first < 0 || *last < *first) {
+            return fail("\"first-seen\"/\"last-seen\" missing or out of order");
+        }
+        r.first_seen = *first;
+        r.last_seen = *last;
+        r.hostname = stringAt(e, "hostname").value_or("");
+        r.root_path = stringAt(e, "root-path").value_or("");
+        return r;
+    } catch (const std::exception& ex) {
+        return fail(ex.what());
+    }
+}
+
+ElementPtr contextWithRecord(const ConstElementPtr& context, const PiRecord& record) {
+    ElementPtr out = Element::createMap();
+    if (context && context->getType() == Element::map) {
+        for (const auto& [key, value] : context->mapValue()) out->set(key, value);
+    }
+    out->set(kRegistryContextKey, toElement(record));
+    return out;
+}
+
+std::optional<PiRecord> recordInContext(const ConstElementPtr& context, std::string* error) {
+    if (!context || context->getType() != Element::map) return std::nullopt;
+    const ConstElementPtr mine = context->get(kRegistryContextKey);
+    if (!mine) return std::nullopt;
+    return recordFromElement(mine, error);
+}
+
+std::optional<PiRecord> PiRegistry::byMac(const MacAddress& mac) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = by_mac_.find(mac);
+    if (it == by_mac_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::optional<PiRecord> PiRegistry::bySerial(Serial serial) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const PiRecord* best = nullptr;
+    for (const auto& [mac, r] : by_mac_) {
+        if (r.serial == serial && (!best || r.last_seen > best->last_seen)) best = &r;
+    }
+    return best ? std::optional<PiRecord>(*best) : std::nullopt;
+}
+
+std::optional<PiRecord> PiRegistry::byAddress(std::uint32_t address) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [mac, r] : by_mac_) {
+        if (r.address == address) return r;
+    }
+    return std::nullopt;
+}
+
+std::vector<PiRecord> PiRegistry::all() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<PiRecord> out;
+    out.reserve(by_mac_.size());
+    for (const auto& [mac, r] : by_mac_) out.push_back(r);
+    return out;
+}
+
+std::size_t PiRegistry::size() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return by_mac_.size();
+}
+
+bool PiRegistry::put(const PiRecord& record) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = by_mac_.find(record.mac);
+    if (it != by_mac_.end()) {
+        it->second = record;
+        return true;
+    }
+    if (by_mac_.size() >= max_) return false;
+    by_mac_.emplace(record.mac, record);
+    return true;
+}
+
+bool PiRegistry::remove(const MacAddress& mac, std::uint32_t address) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = by_mac_.find(mac);
+    if (it == by_mac_.end() || it->second.address != address) return false;
+    by_mac_.erase(it);
+    return true;
+}
+
+void PiRegistry::clear() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    by_mac_.clear();
+    loaded_ = false;
+}
+
+bool PiRegistry::loaded() const {
+    return loaded_.load(std::memory_order_acquire);
+}
+
+void PiRegistry::setLoaded(bool loaded) {
+    loaded_.store(loaded, std::memory_order_release);
+}
+
+}  // namespace rpinetboot::kea

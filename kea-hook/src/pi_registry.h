@@ -1,0 +1,102 @@
+// The fleet registry: one record per Pi the hook answered (serial, MAC, model, board revision,
+// address, phase, first and last seen). The record lives in the Pi's own lease, under the key
+// "rpi-netboot" of the lease's user-context, so lease4-get shows it and whatever stores or
+// replicates leases (memfile, SQL back ends, HA partners) carries it. PiRegistry is the in-memory
+// index over those leases, by MAC: rebuilt from the lease store when the hook is configured,
+// kept in step as the hook writes leases, and never larger than the leases it indexes
+// (docs/kea.md, "Identity"). Free of callout glue: record <-> JSON and the index are unit-tested
+// without Kea running.
+#pragma once
+
+#include <cc/data.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rpinetboot/mac.h"
+#include "rpinetboot/pi_model.h"
+#include "rpinetboot/serial.h"
+
+namespace rpinetboot::kea {
+
+// The user-context key of the record.
+inline constexpr const char* kRegistryContextKey = "rpi-netboot";
+
+enum class PiPhase {
+    Boot,  // the boot ROM, bootcode.bin or the EEPROM bootloader (PXE, option 60 PXEClient)
+    Os,    // a later exchange from the same MAC: Linux (kernel ip=dhcp, klibc, dhcpcd, ...)
+};
+const char* phaseName(PiPhase phase);
+
+struct PiRecord {
+    MacAddress mac;
+    std::optional<Serial> serial;      // none from the Pi 3B ROM (DISCOVER shape A)
+    PiModel model = PiModel::Pi4;      // the boot stage last seen in the boot phase
+    std::uint32_t board_revision = 0;  // Pi 4/5 option 97 only; 0 = not sent
+    std::uint32_t address = 0;         // host order: the lease's address
+    PiPhase phase = PiPhase::Boot;
+    std::int64_t first_seen = 0;  // seconds since the epoch
+    std::int64_t last_seen = 0;
+    std::string hostname;   // what the OS phase was sent (option 12), if anything
+    std::string root_path;  // option 17, likewise
+
+    bool operator==(const PiRecord& o) const;
+    bool operator!=(const PiRecord& o) const { return !(*this == o); }
+};
+
+// The JSON form (user-context value and control command answers). Adds the decoded board
+// revision and the class name for people; fromElement reads back only what it needs.
+isc::data::ElementPtr toElement(const PiRecord& record);
+// nullopt and *error for anything that is not a record this or an older version wrote in a form
+// it can read: never throws, whatever the element holds.
+std::optional<PiRecord> recordFromElement(const isc::data::ConstElementPtr& element,
+                                          std::string* error);
+
+// `context` (a lease's user-context, possibly null or not a map) with the record set under
+// kRegistryContextKey and every other key kept (Kea's own "ISC" extended info, for example).
+isc::data::ElementPtr contextWithRecord(const isc::data::ConstElementPtr& context,
+                                        const PiRecord& record);
+// The record in a lease's user-context: nullopt without error when there is none, nullopt with
+// *error when there is one that cannot be read.
+std::optional<PiRecord> recordInContext(const isc::data::ConstElementPtr& context,
+                                        std::string* error);
+
+// Records at most this many Pis at once (one per lease, so a pool bounds it long before).
+inline constexpr std::size_t kMaxRegistryRecords = 1u << 20;
+
+class PiRegistry {
+  public:
+    explicit PiRegistry(std::size_t max_records = kMaxRegistryRecords) : max_(max_records) {}
+
+    std::optional<PiRecord> byMac(const MacAddress& mac) const;
+    std::optional<PiRecord> bySerial(Serial serial) const;  // the most recently seen
+    std::optional<PiRecord> byAddress(std::uint32_t address) const;
+    std::vector<PiRecord> all() const;  // by MAC
+    std::size_t size() const;
+
+    // Adds or replaces the record of record.mac. False (nothing changed) when full.
+    bool put(const PiRecord& record);
+    // Forgets `mac` when its record is at `address` (its lease expired or was released); a record
+    // that has moved on to another address stays.
+    bool remove(const MacAddress& mac, std::uint32_t address);
+    void clear();
+
+    // Whether the index was filled from the lease store since the hook was configured.
+    bool loaded() const;
+    void setLoaded(bool loaded);
+
+  private:
+    mutable std::mutex mutex_;
+    std::map<MacAddress, PiRecord> by_mac_;
+    std::size_t max_;
+    std::atomic<bool> loaded_{false};
+};
+
+}  // namespace rpinetboot::kea

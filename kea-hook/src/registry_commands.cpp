@@ -1,0 +1,64 @@
+#include "registry_commands.h"
+
+#include <cc/command_interpreter.h>
+
+#include "rpinetboot/util/ipv4.h"
+
+namespace rpinetboot::kea {
+
+using isc::config::createAnswer;
+using isc::data::ConstElementPtr;
+using isc::data::Element;
+using isc::data::ElementPtr;
+
+// Kea's result codes (cc/command_interpreter.h): success, error, empty.
+namespace {
+constexpr int kSuccess = isc::config::CONTROL_RESULT_SUCCESS;
+constexpr int kError = isc::config::CONTROL_RESULT_ERROR;
+constexpr int kEmpty = isc::config::CONTROL_RESULT_EMPTY;
+}  // namespace
+
+ConstElementPtr listAnswer(const PiRegistry& registry) {
+    ElementPtr pis = Element::createList();
+    const auto records = registry.all();
+    for (const auto& r : records) pis->add(toElement(r));
+    ElementPtr args = Element::createMap();
+    args->set("pis", pis);
+    args->set("count", Element::create(static_cast<long long>(records.size())));
+    const std::string text =
+        std::to_string(records.size()) + (records.size() == 1 ? " Pi" : " Pis");
+    return createAnswer(records.empty() ? kEmpty : kSuccess, text, args);
+}
+
+ConstElementPtr getAnswer(const PiRegistry& registry, const ConstElementPtr& arguments) {
+    const std::string usage =
+        "arguments must be a map with exactly one of \"serial\", \"mac\", \"address\"";
+    if (!arguments || arguments->getType() != Element::map || arguments->size() != 1) {
+        return createAnswer(kError, usage);
+    }
+    const auto& [key, value] = *arguments->mapValue().begin();
+    if (value->getType() != Element::string) {
+        return createAnswer(kError, "\"" + key + "\" must be a string");
+    }
+    const std::string text = value->stringValue();
+    std::optional<PiRecord> found;
+    if (key == "serial") {
+        const auto serial = Serial::parse(text);
+        if (!serial) return createAnswer(kError, "\"" + text + "\" is not a Pi serial");
+        found = registry.bySerial(*serial);
+    } else if (key == "mac") {
+        const auto mac = MacAddress::parse(text);
+        if (!mac) return createAnswer(kError, "\"" + text + "\" is not a MAC address");
+        found = registry.byMac(*mac);
+    } else if (key == "address") {
+        const auto address = parseIpv4(text);
+        if (!address) return createAnswer(kError, "\"" + text + "\" is not an IPv4 address");
+        found = registry.byAddress(*address);
+    } else {
+        return createAnswer(kError, usage);
+    }
+    if (!found) return createAnswer(kEmpty, "no Pi with " + key + " " + text);
+    return createAnswer(kSuccess, "Pi " + found->mac.str(), toElement(*found));
+}
+
+}  // namespace rpinetboot::kea
