@@ -215,17 +215,18 @@ class Host:
         return Lease("udhcpc", values.get("ip"), values.get("hostname"), values.get("rootpath"),
                      text)
 
-    def networkd(self, timeout=40):
+    def networkd(self, timeout=40, send_release=True):
         """systemd-networkd with DHCP=ipv4 on the interface and its defaults (client-id: DUID-EN
         from /etc/machine-id); stopped by PID once it wrote the lease
-        (/run/systemd/netif/leases/IFINDEX: ADDRESS, HOSTNAME, ROOT_PATH)."""
+        (/run/systemd/netif/leases/IFINDEX: ADDRESS, HOSTNAME, ROOT_PATH). Stopped, it sends
+        DHCPRELEASE (systemd.network SendRelease=, default yes) unless send_release is False."""
         d = self._dir("networkd")
         ifindex = self.ns.exec(["cat", f"/sys/class/net/{self.ifname}/ifindex"]).stdout.strip()
         lease = os.path.join(d, "run", "systemd", "netif", "leases", ifindex)
         if os.path.exists(lease):
             os.unlink(lease)
         network = (f"[Match]\nName={self.ifname}\n\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\n"
-                   "IPv6AcceptRA=no\n")
+                   "IPv6AcceptRA=no\n" + ("" if send_release else "\n[DHCPv4]\nSendRelease=no\n"))
         # networkd drops privileges to systemd-network; its unit would create these directories.
         # A read-only /sys tells it that no udev runs here (systemd's container interface), so it
         # does not wait for udev to initialise the link.

@@ -128,6 +128,9 @@ def boot(ns, uplink, mac, kernel, log_path, timeout=240, memory="96M"):
     try:
         ns.exec(["ip", "tuntap", "add", "dev", tap, "mode", "tap"])
         ns.exec(["ip", "addr", "flush", "dev", uplink])
+        # A bridge delivers frames for its ports' own MACs locally: the uplink must not carry
+        # the Pi's MAC (os_clients gives it that MAC) while the guest has it.
+        ns.exec(["ip", "link", "set", uplink, "address", "02:00:00:00:0b:01"])
         for ifname in (uplink, tap):
             ns.exec(["ip", "link", "set", ifname, "master", bridge])
             ns.exec(["ip", "link", "set", ifname, "up"])
