@@ -8,7 +8,7 @@ set -eu
 [ $# -ge 3 ] || { echo "usage: $0 BINDIR OUTDIR VERSION [PROGRAM...]" >&2; exit 2; }
 bindir=$1 outdir=$2 version=$3
 shift 3
-[ $# -gt 0 ] || set -- rpi-tftpd rpi-nfs-exports rpi-netboot-probe rpi-netconsoled
+[ $# -gt 0 ] || set -- rpi-tftpd rpi-nfs-exports rpi-netboot-probe rpi-netconsoled rpi-netboot
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$outdir"
 for prog in "$@"; do

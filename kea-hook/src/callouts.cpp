@@ -4,9 +4,7 @@
 // touched, and a ROM OFFER is held only once every library's pkt4_send has had its say: in our
 // pkt4_send when no library follows ours, else in buffer4_send, which Kea calls only for a reply
 // still to be sent (registered only then: Kea charges every reply for calling a hook point).
-#include <cc/command_interpreter.h>
 #include <dhcp/pkt4.h>
-#include <dhcpsrv/lease_mgr_factory.h>
 #include <dlfcn.h>
 #include <hooks/hooks.h>
 #include <hooks/hooks_manager.h>
@@ -15,21 +13,16 @@
 #include <climits>
 #include <cstdlib>
 
-#include <ctime>
 #include <exception>
 #include <memory>
-#include <mutex>
 
 #include "hook_config.h"
 #include "hook_events.h"
 #include "hook_log.h"
 #include "hook_stats.h"
+#include "identity_callouts.h"
 #include "kea_compat.h"
 #include "netboot_logic.h"
-#include "os_phase.h"
-#include "pi_registry.h"
-#include "registry_commands.h"
-#include "registry_store.h"
 #include "rom_hold.h"
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/event_sink.h"
@@ -63,213 +56,6 @@ const std::string kHoldMark = "RPI_NETBOOT_HOLD";
 
 // Set by load(): whether ROM holds wait for buffer4_send (a library follows ours).
 bool g_hold_in_buffer4_send = false;
-
-// The identity (pi_registry.h, os_phase.h). The registry outlives reconfigurations only as the
-// leases do: each load() starts empty and dhcp4_srv_configured (or the first query after it)
-// refills it from the lease store. g_os refers to *g_logic.
-std::shared_ptr<PiRegistry> g_registry;
-std::shared_ptr<const OsPhase> g_os;
-std::mutex g_registry_load_mutex;
-// Callout context: the registry's record of an OS-phase query's MAC (pkt4_receive), and the
-// record written with a query's lease (lease4_select, lease4_renew) for pkt4_send.
-const char* const kOsContextKey = "rpi-netboot-os";
-const char* const kRecordContextKey = "rpi-netboot-record";
-
-template <typename T>
-bool contextOf(CalloutHandle& handle, const char* key, T& out) {
-    try {
-        handle.getContext(key, out);
-        return true;
-    } catch (const isc::hooks::NoSuchCalloutContext&) {
-        return false;
-    }
-}
-
-std::int64_t now() {
-    return static_cast<std::int64_t>(time(nullptr));
-}
-
-MacAddress macOfHw(const isc::dhcp::HWAddrPtr& hw) {
-    MacAddress::Bytes bytes{};
-    if (hw && hw->hwaddr_.size() == bytes.size()) {
-        std::copy(hw->hwaddr_.begin(), hw->hwaddr_.end(), bytes.begin());
-    }
-    return MacAddress(bytes);
-}
-
-// Fills the registry from the lease store once per configuration, when Kea has opened it.
-void ensureRegistryLoaded(PiRegistry& registry) {
-    if (registry.loaded()) return;
-    const std::lock_guard<std::mutex> lock(g_registry_load_mutex);
-    if (registry.loaded() || !isc::dhcp::LeaseMgrFactory::haveInstance()) return;
-    try {
-        const RebuildResult r = rebuildRegistry(registry);
-        for (const auto& why : r.reported)
-            LOG_WARN(logger, RPI_NETBOOT_REGISTRY_MALFORMED).arg(why);
-        if (r.malformed > r.reported.size()) {
-            LOG_WARN(logger, RPI_NETBOOT_REGISTRY_MALFORMED_MORE).arg(r.malformed);
-        }
-        LOG_INFO(logger, RPI_NETBOOT_REGISTRY_LOADED).arg(r.records).arg(r.leases);
-    } catch (const std::exception& e) {
-        registry.setLoaded(true);  // not retried per query: the next configuration tries again
-        LOG_ERROR(logger, RPI_NETBOOT_REGISTRY_LOAD_FAILED).arg(e.what());
-    }
-}
-
-void putRecord(PiRegistry& registry, const PiRecord& record) {
-    if (!registry.put(record)) {
-        LOG_WARN(logger, RPI_NETBOOT_REGISTRY_FULL).arg(registry.size()).arg(record.mac.str());
-    }
-}
-
-// A ROM or bootcode.bin OFFER just held as a lease: the Pi's record goes into that lease. The
-// ROM repeats its DISCOVER every 5 s: an unchanged record seen within the last minute is
-// refreshed in memory only, as a hold is (rom_hold.cpp).
-void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response) {
-    const auto registry = g_registry;
-    if (!registry) return;
-    const std::uint32_t address = response.getYiaddr().toUint32();
-    const auto previous = registry->byMac(d.mac);
-    const std::int64_t t = now();
-    const PiRecord record = OsPhase::bootRecord(d, address, previous, t);
-    if (previous && previous->address == address && previous->phase == PiPhase::Boot &&
-        previous->model == record.model && t - previous->last_seen < 60) {
-        putRecord(*registry, record);
-        return;
-    }
-    auto& leases = isc::dhcp::LeaseMgrFactory::instance();
-    const auto lease = leases.getLease4(response.getYiaddr());
-    if (!lease || macOfHw(lease->hwaddr_) != d.mac) return;
-    storeRecord(*lease, record);
-    leases.updateLease4(lease);
-    putRecord(*registry, record);
-    LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RECORDED)
-        .arg(response.getLabel())
-        .arg(d.mac.str())
-        .arg(response.getYiaddr().toText())
-        .arg(phaseName(record.phase));
-}
-
-// pkt4_receive, for a query that is not a Pi's PXE query: the OS phase of a Pi known by MAC.
-void receiveOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
-    const auto registry = g_registry;
-    const auto os = g_os;
-    const auto logic = g_logic;
-    if (!registry || !os || !logic) return;
-    ensureRegistryLoaded(*registry);
-    const MacAddress mac = macOfHw(query.getHWAddr());
-    auto known = registry->byMac(mac);
-    // Not in the index but maybe in the lease store (a lease an HA partner wrote): asked only
-    // for Pi MACs, so other clients cost no lease lookup.
-    if (!known && logic->config().classifier.ouis.contains(mac) &&
-        isc::dhcp::LeaseMgrFactory::haveInstance()) {
-        known = recordFromLeases(mac);
-        if (known) putRecord(*registry, *known);
-    }
-    if (!known) return;
-    os->classify(query, *known);
-    handle.setContext(kOsContextKey, *known);
-    LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_OS_PHASE)
-        .arg(query.getLabel())
-        .arg(mac.str())
-        .arg(known->serial ? known->serial->str() : std::string("(no serial)"))
-        .arg(std::string(className(known->model)));
-}
-
-// lease4_select and lease4_renew: the lease Kea is about to store for a Pi carries its record.
-void recordLease(CalloutHandle& handle, bool fake) {
-    const auto registry = g_registry;
-    const auto os = g_os;
-    if (!registry || !os) return;
-    isc::dhcp::Lease4Ptr lease;
-    handle.getArgument("lease4", lease);
-    if (!lease) return;
-    PiRecord record;
-    PiDecision decision;
-    PiRecord known;
-    const std::uint32_t address = lease->addr_.toUint32();
-    if (contextOf(handle, kContextKey, decision) && decision.is_pi) {
-        record = OsPhase::bootRecord(decision, address, registry->byMac(decision.mac), now());
-    } else if (contextOf(handle, kOsContextKey, known)) {
-        record = os->osRecord(known, address, now());
-    } else {
-        return;
-    }
-    handle.setContext(kRecordContextKey, record);
-    if (fake) return;
-    storeRecord(*lease, record);
-    putRecord(*registry, record);
-    LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RECORDED)
-        .arg("lease")
-        .arg(record.mac.str())
-        .arg(lease->addr_.toText())
-        .arg(phaseName(record.phase));
-}
-
-// pkt4_send for an OS-phase reply: options 12 and 17.
-void sendOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
-    const auto os = g_os;
-    const auto registry = g_registry;
-    if (!os || !registry) return;
-    PiRecord record;
-    if (!contextOf(handle, kRecordContextKey, record) &&
-        !contextOf(handle, kOsContextKey, record)) {
-        return;
-    }
-    Pkt4Ptr response;
-    handle.getArgument("response4", response);
-    if (!response) return;
-    const OsSendResult sent = os->onSend(record, query, *response);
-    if (response->getType() == isc::dhcp::DHCPACK) {
-        // The names as sent, for rpi-netboot-get (the lease has them from its next write when
-        // {tftp-server} came from the reply's option 54).
-        if (const auto current = registry->byMac(record.mac);
-            current && current->address == record.address &&
-            ((sent.hostname && current->hostname != *sent.hostname) ||
-             (sent.root_path && current->root_path != *sent.root_path))) {
-            PiRecord updated = *current;
-            if (sent.hostname) updated.hostname = *sent.hostname;
-            if (sent.root_path) updated.root_path = *sent.root_path;
-            putRecord(*registry, updated);
-        }
-    }
-    LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_OS_IDENTITY)
-        .arg(query.getLabel())
-        .arg(response->getName())
-        .arg(record.mac.str())
-        .arg(sent.hostname.value_or(""))
-        .arg(sent.root_path.value_or(""));
-}
-
-// rpi-netboot-list and rpi-netboot-get over Kea's control channel.
-int commandCallout(CalloutHandle& handle, bool list) {
-    isc::data::ConstElementPtr answer;
-    try {
-        isc::data::ConstElementPtr command, arguments;
-        handle.getArgument("command", command);
-        isc::config::parseCommand(arguments, command);
-        const auto registry = g_registry;
-        if (!registry) {
-            answer = isc::config::createAnswer(isc::config::CONTROL_RESULT_ERROR,
-                                               "rpi-netboot hook not loaded");
-        } else {
-            ensureRegistryLoaded(*registry);
-            answer = list ? listAnswer(*registry) : getAnswer(*registry, arguments);
-        }
-    } catch (const std::exception& e) {
-        answer = isc::config::createAnswer(isc::config::CONTROL_RESULT_ERROR, e.what());
-    }
-    handle.setArgument("response", answer);
-    return 0;
-}
-
-int listCommand(CalloutHandle& handle) {
-    return commandCallout(handle, true);
-}
-
-int getCommand(CalloutHandle& handle) {
-    return commandCallout(handle, false);
-}
 
 // A DROP or SKIP set by a library earlier in hooks-libraries: leave the packet alone.
 bool settledElsewhere(const CalloutHandle& handle) {
@@ -355,7 +141,7 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response) {
                     .arg(d.mac.str())
                     .arg(held.lifetime)
                     .arg(held.confirmed ? "confirmed" : "unconfirmed");
-                recordHeld(d, response);
+                identity::recordHeld(d, response);
                 return true;
             case HoldOutcome::Conflict:
                 stats::add(stats::kRomConflict);
@@ -464,10 +250,7 @@ int load(LibraryHandle& handle) {
         if (logic->config().menu_text.find(kDefaultMenuText) == std::string::npos) {
             LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menu_text);
         }
-        handle.registerCommandCallout(kListCommand, listCommand);
-        handle.registerCommandCallout(kGetCommand, getCommand);
-        g_os = std::make_shared<const OsPhase>(*logic);
-        g_registry = std::make_shared<PiRegistry>();
+        identity::load(handle, logic);
         g_logic = std::move(logic);
         g_holds = std::move(holds);
         g_events = std::move(events);
@@ -482,8 +265,7 @@ int load(LibraryHandle& handle) {
 
 int unload() {
     try {
-        g_os.reset();
-        g_registry.reset();
+        identity::unload();
         g_logic.reset();
         g_events.reset();  // writes out what is queued, then stops its thread
         if (g_holds) g_holds->removeStats();
@@ -518,7 +300,7 @@ int pkt4_receive(CalloutHandle& handle) {
                 }
             }
         } else if (result.outcome == ReceiveOutcome::NotPxe) {
-            receiveOs(handle, *query);
+            identity::receiveOs(handle, *query);
         }
         logReceive(*query, result);
     } catch (const std::exception& e) {
@@ -537,10 +319,7 @@ int pkt4_send(CalloutHandle& handle) {
         Pkt4Ptr query, response;
         handle.getArgument("query4", query);
         if (!query || !logic->taggedPi(*query)) return 0;
-        if (query->inClass(kClassOs)) {
-            sendOs(handle, *query);
-            return 0;
-        }
+        if (identity::sendOs(handle, *query)) return 0;
         PiDecision decision;
         try {
             handle.getContext(kContextKey, decision);
@@ -586,65 +365,6 @@ int pkt4_send(CalloutHandle& handle) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_send").arg("unknown error");
     }
     return 0;
-}
-
-int dhcp4_srv_configured(CalloutHandle&) {
-    try {
-        if (const auto registry = g_registry) ensureRegistryLoaded(*registry);
-    } catch (...) {
-        // ensureRegistryLoaded logs its own failures; a callout never throws.
-    }
-    return 0;
-}
-
-int lease4_select(CalloutHandle& handle) {
-    try {
-        if (settledElsewhere(handle)) return 0;
-        bool fake = true;
-        handle.getArgument("fake_allocation", fake);
-        recordLease(handle, fake);
-    } catch (const std::exception& e) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_select").arg(e.what());
-    } catch (...) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_select").arg("unknown error");
-    }
-    return 0;
-}
-
-int lease4_renew(CalloutHandle& handle) {
-    try {
-        if (settledElsewhere(handle)) return 0;
-        recordLease(handle, false);
-    } catch (const std::exception& e) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_renew").arg(e.what());
-    } catch (...) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_renew").arg("unknown error");
-    }
-    return 0;
-}
-
-// A lease that ends takes its Pi out of the index (the registry is bounded by the leases).
-int forgetLease(CalloutHandle& handle, const char* point) {
-    try {
-        const auto registry = g_registry;
-        if (!registry) return 0;
-        isc::dhcp::Lease4Ptr lease;
-        handle.getArgument("lease4", lease);
-        if (lease) registry->remove(macOfHw(lease->hwaddr_), lease->addr_.toUint32());
-    } catch (const std::exception& e) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg(point).arg(e.what());
-    } catch (...) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg(point).arg("unknown error");
-    }
-    return 0;
-}
-
-int lease4_expire(CalloutHandle& handle) {
-    return forgetLease(handle, "lease4_expire");
-}
-
-int lease4_release(CalloutHandle& handle) {
-    return forgetLease(handle, "lease4_release");
 }
 
 }  // extern "C"

@@ -79,6 +79,27 @@ IdentityTemplate parseTemplate(const std::string& name, const ConstElementPtr& v
     return *t;
 }
 
+void parseAllowPair(HookConfig& cfg, const std::string& name, const ConstElementPtr& value) {
+    expectType(name, value, Element::map);
+    std::optional<Serial> serial;
+    std::optional<MacAddress> mac;
+    for (const auto& [key, item] : value->mapValue()) {
+        const std::string item_name = name + "." + key;
+        if (key == "serial") {
+            serial = parseSerial(item_name, item);
+        } else if (key == "mac") {
+            mac = MacAddress::parse(stringOf(item_name, item));
+            if (!mac) fail(item_name, item, "must be a MAC address such as \"dc:a6:32:01:36:c2\"");
+        } else {
+            fail(item_name, item, "unknown key (expected \"serial\", \"mac\")");
+        }
+    }
+    if (!serial || !mac) fail(name, value, "needs a \"serial\" and a \"mac\"");
+    if (!cfg.allow_pairs.emplace(*serial, *mac).second) {
+        fail(name, value, "serial " + serial->str() + " appears twice in allow-pairs");
+    }
+}
+
 void parseClient(HookConfig& cfg, const std::string& name, const ConstElementPtr& value) {
     expectType(name, value, Element::map);
     std::optional<Serial> serial;
@@ -157,6 +178,10 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
                 if (!mac) fail(n, v, "must be a MAC address such as \"dc:a6:32:01:36:c2\"");
                 cfg.allow_macs.insert(*mac);
             });
+        } else if (key == "allow-pairs") {
+            forEachListItem(key, value, [&cfg](const std::string& n, const ConstElementPtr& v) {
+                parseAllowPair(cfg, n, v);
+            });
         } else if (key == "clients") {
             forEachListItem(key, value, [&cfg](const std::string& n, const ConstElementPtr& v) {
                 parseClient(cfg, n, v);
@@ -199,7 +224,7 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
                  "require-oui, allow-serials, allow-macs, clients, hold-rom-offers, "
                  "rom-hold-lifetime, "
                  "rom-hold-max-unconfirmed, events, hostname-template, root-path-template, "
-                 "hostname-policy, root-path-policy)");
+                 "hostname-policy, root-path-policy, allow-pairs)");
         }
     }
     return cfg;
@@ -214,7 +239,7 @@ std::string HookConfig::summary() const {
                                                 : "never")
         << " require-oui=" << (classifier.require_oui ? "true" : "false")
         << " allow-serials=" << allow_serials.size() << " allow-macs=" << allow_macs.size()
-        << " clients=" << client_tftp_servers.size()
+        << " allow-pairs=" << allow_pairs.size() << " clients=" << client_tftp_servers.size()
         << " hold-rom-offers=" << (hold_rom_offers ? "true" : "false")
         << " rom-hold-lifetime=" << rom_hold_lifetime
         << " rom-hold-max-unconfirmed=" << rom_hold_max_unconfirmed;

@@ -49,6 +49,9 @@ struct HookConfig {
     ClassifierConfig classifier;  // built-in OUIs + extra-ouis, require-oui
     std::set<Serial> allow_serials;
     std::set<MacAddress> allow_macs;
+    // allow-pairs: a serial answered only from its MAC (a device that sends a listed serial from
+    // another MAC is refused); docs/kea.md, "Identity".
+    std::map<Serial, MacAddress> allow_pairs;
     std::map<Serial, std::uint32_t> client_tftp_servers;  // clients[].tftp-server by serial
     bool hold_rom_offers = true;
     std::uint32_t rom_hold_lifetime = kDefaultRomHoldLifetime;             // seconds

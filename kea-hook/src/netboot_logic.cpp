@@ -226,7 +226,15 @@ const std::string& NetbootLogic::classOf(PiModel cls) const {
 }
 
 bool NetbootLogic::allowed(const PiDecision& d) const {
-    if (config_.allow_serials.empty() && config_.allow_macs.empty()) return true;
+    if (config_.allow_serials.empty() && config_.allow_macs.empty() &&
+        config_.allow_pairs.empty()) {
+        return true;
+    }
+    // A paired serial is answered from its own MAC only, whatever the other lists say.
+    if (d.serial) {
+        const auto pair = config_.allow_pairs.find(*d.serial);
+        if (pair != config_.allow_pairs.end()) return pair->second == d.mac;
+    }
     if (d.serial && config_.allow_serials.count(*d.serial)) return true;
     return config_.allow_macs.count(d.mac) != 0;
 }

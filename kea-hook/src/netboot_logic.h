@@ -32,7 +32,7 @@ enum class ReceiveOutcome {
     NotPxe,      // no Pi vendor class: not looked at further
     NotPi,       // Pi vendor class but no Pi signal (x86 PXE) or require-oui failed
     Malformed,   // Pi vendor class with a malformed option 97 or 55
-    NotAllowed,  // a Pi, but allow-serials/allow-macs do not list it
+    NotAllowed,  // a Pi, but allow-serials/allow-macs/allow-pairs do not list it
     Pi,          // a Pi: classes added
 };
 

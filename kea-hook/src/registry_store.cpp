@@ -2,6 +2,8 @@
 
 #include <dhcpsrv/lease_mgr_factory.h>
 
+#include <algorithm>
+
 namespace rpinetboot::kea {
 
 using isc::dhcp::Lease;

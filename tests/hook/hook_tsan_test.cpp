@@ -3,7 +3,8 @@
 // callouts (multi-threading is its default since 2.3.5), against Kea's own memfile lease
 // database in multi-threaded mode. ThreadSanitizer fails the test on any data race in our code;
 // the checks at the end hold the bookkeeping to its promises under that concurrency: the cap of
-// unconfirmed holds, and Kea's assigned-addresses equal to the leases the holds left.
+// unconfirmed holds, and Kea's assigned-addresses equal to the leases the holds left. The identity
+// (PiRegistry, OsPhase) runs alongside: each Pi recorded, looked up and sent its OS-phase names.
 #include <asiolink/io_address.h>
 #include <dhcp/dhcp4.h>
 #include <dhcp/option.h>
@@ -19,11 +20,15 @@
 
 #include <atomic>
 #include <cstdio>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "hook_config.h"
 #include "netboot_logic.h"
+#include "os_phase.h"
+#include "pi_registry.h"
 #include "rom_hold.h"
 #include "rpinetboot/discover.h"
 
@@ -96,6 +101,12 @@ int main() {
     const NetbootLogic logic(HookConfig::parse(nullptr));
     RomHolds holds(HoldLimits{60, kCap});
     std::atomic<int> pis{0}, held{0}, refused{0};
+    const NetbootLogic named(HookConfig::parse(isc::data::Element::fromJSON(
+        R"({"hostname-template": "pi-{serial}", "root-path-template": "{tftp-server}:/{serial}"})")));
+    const OsPhase os(named);
+    PiRegistry registry;
+    std::mutex macs_mutex;
+    std::set<MacAddress> macs;
 
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
@@ -129,6 +140,21 @@ int main() {
                 Pkt4Ptr r = offer(*q, n);
                 const SendResult sent = logic.onSend(rr.decision, *r);
                 if (!sent.patched || !sent.tftp_server) ++refused;
+                {
+                    const std::lock_guard<std::mutex> lock(macs_mutex);
+                    macs.insert(rr.decision.mac);
+                }
+                const auto previous = registry.byMac(rr.decision.mac);
+                registry.put(
+                    OsPhase::bootRecord(rr.decision, r->getYiaddr().toUint32(), previous, i));
+                const auto known = registry.byMac(rr.decision.mac);
+                if (!known) {
+                    ++refused;
+                } else {
+                    os.classify(*q, *known);
+                    Pkt4Ptr os_reply = offer(*q, n);
+                    if (!os.onSend(*known, *q, *os_reply).hostname) ++refused;
+                }
                 if (!logic.needsRomHold(rr.decision, *r)) continue;
                 const HoldResult h = holds.holdRomOffer(*r, rr.decision.pi_class);
                 if (h.outcome == HoldOutcome::Held || h.outcome == HoldOutcome::Refreshed) ++held;
@@ -139,6 +165,7 @@ int main() {
     for (auto& th : threads) th.join();
 
     check(pis == kThreads * kPerThread, "every Pi query classified as a Pi");
+    check(registry.size() == macs.size(), "one registry record per Pi MAC");
     check(refused == 0, "every Pi reply patched with 66, and no hold past the cap");
     check(held > kThreads * kPerThread / 4, "ROM and bootcode.bin OFFERs held");
     const auto unconfirmed = stat(unconfirmedHoldsStat(1));

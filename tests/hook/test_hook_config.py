@@ -91,6 +91,13 @@ BAD = [
                                                "tftp-server": "192.0.2.10"}]},
      "parameter 'clients[1]' value { \"serial\": \"10000000BF9FED6F\", \"tftp-server\": "
      "\"192.0.2.10\" }: serial bf9fed6f appears twice"),
+    ("hostname_template_unknown_placeholder", {"hostname-template": "pi-{serail}"},
+     "parameter 'hostname-template' value \"pi-{serail}\": unknown placeholder {serail} "
+     "(expected {serial}, {mac}, {model}, {address}, {tftp-server})"),
+    ("root_path_template_unknown_placeholder",
+     {"root-path-template": "{tftp-server}:/srv/nfs/pi/{hostname}"},
+     "parameter 'root-path-template' value \"{tftp-server}:/srv/nfs/pi/{hostname}\": unknown "
+     "placeholder {hostname}"),
 ]
 
 

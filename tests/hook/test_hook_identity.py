@@ -15,11 +15,14 @@ again. What must hold (docs/kea.md, "Identity"):
 - exactly one live lease per MAC at the end, carrying the rpi-netboot record (lease4-get);
 - rpi-netboot-get by serial, MAC and address and rpi-netboot-list answer from the registry,
   Kea's "empty" (3) for an unknown key and an error for bad arguments;
+- the rpi-netboot CLI prints the fleet as a table and as JSON from Kea's control socket;
 - a lease whose rpi-netboot user-context is malformed is ignored with a logged message.
 """
 
 import ipaddress
+import json
 import os
+import subprocess
 import sys
 import unittest
 
@@ -234,7 +237,31 @@ class IdentityTest(unittest.TestCase):
         rom3 = next(p for p in listed["arguments"]["pis"] if p["mac"] == ROM3[1])
         self.assertNotIn("serial", rom3)
         self.assertEqual(rom3["phase"], "os")
+        self.check_cli(addr4)
         self.assertTrue(self.kea.proc.alive())
+
+    def cli(self, *args):
+        tool = os.path.join(keatest.netlab.build_dir(), "kea-hook", "rpi-netboot")
+        return subprocess.run([tool, "--socket", self.kea.socket_path] + list(args),
+                              capture_output=True, text=True, timeout=30, check=False)
+
+    def check_cli(self, addr4):
+        table = self.cli("list")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        lines = table.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("SERIAL"), table.stdout)
+        self.assertEqual(len(lines), 4, table.stdout)
+        row = next(l for l in lines if l.startswith(PI4[2]))
+        for text in (PI4[1], addr4, "4B rev 1.5", f"pi-{PI4[2]}", "192.0.2.2:/srv/nfs/pi/"):
+            self.assertIn(text, row)
+        listed = self.cli("--json", "list")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertEqual({p["mac"] for p in json.loads(listed.stdout)}, {PI4[1], PI5[1], ROM3[1]})
+        got = self.cli("--json", "get", "address", addr4)
+        self.assertEqual(got.returncode, 0, got.stderr)
+        self.assertEqual(json.loads(got.stdout)["serial"], PI4[2])
+        self.assertEqual(self.cli("get", "serial", "deadbeef").returncode, 3)
+        self.assertEqual(self.cli("get", "serial", "xyz").returncode, 1)
 
     def test_malformed_context_is_ignored(self):
         if not self.kea:

@@ -8,7 +8,9 @@ srv runs the real kea-dhcp4 with the rpi-netboot hook, rpi-tftpd serving each Pi
 sandbox (tests/lib/nfs_sandbox.py) so the host's /etc/exports and /var/lib/nfs are never touched.
 rpi-netboot-probe then boots each emulated Pi: Pi 3B (boot ROM) and 3B+ on the direct subnet, Pi 4
 and Pi 5 through ISC dhcrelay, plus a non-Pi (udhcpc) and two misconfigured Pis whose failures must
-be diagnosed.
+be diagnosed. Then the 3B+'s Linux asks for its address as its initramfs would, with klibc's real
+ipconfig from the Pi's MAC: it must keep the boot's address and get the hostname and NFS root path
+of the hook's templates (docs/kea.md, "Identity"); `rpi-netboot list` prints the fleet.
 
 Exit code 0 when every row behaved as expected, 1 otherwise, 2 when the lab could not be set up.
 """
@@ -113,6 +115,43 @@ def run_non_pi(ns, iface, workdir):
     return got
 
 
+KLIBC_IPCONFIG = "/usr/lib/klibc/bin/ipconfig"
+# The Pi whose OS phase the demo runs (on the direct subnet: ipconfig from the Pi's own MAC).
+OS_PHASE_PI = 1  # PIS[1], the Pi 3B+
+
+
+def run_os_phase(ns, iface, pi, workdir):
+    """klibc ipconfig, as a Pi's initramfs runs it (`ip=dhcp`), from the Pi's MAC: the interface
+    takes that MAC for the exchange and gets its own back. ipconfig writes /run/net-IF.conf: it
+    runs with a private /run, and the file is read back from there."""
+    own_mac = ns.exec(["cat", f"/sys/class/net/{iface}/address"]).stdout.strip()
+    script = (f"mount -t tmpfs tmpfs /run && {KLIBC_IPCONFIG} -n -t 10 -c dhcp -d {iface} "
+              f"&& cat /run/net-{iface}.conf")
+    ns.exec(["ip", "link", "set", iface, "address", pi.mac])
+    try:
+        r = ns.exec(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                    check=False, timeout=60)
+    finally:
+        ns.exec(["ip", "link", "set", iface, "address", own_mac])
+    with open(os.path.join(workdir, "klibc-ipconfig.out"), "w") as f:
+        f.write(r.stdout + r.stderr)
+    got = {}
+    for line in r.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.isupper():
+            got[key] = value.strip("'")
+    return got
+
+
+def os_classes_from_log(log_text, mac):
+    """The classes the hook gave the OS phase of `mac` (RPI_NETBOOT_OS_PHASE, debug level)."""
+    for line in log_text.splitlines():
+        if "RPI_NETBOOT_OS_PHASE" in line and mac.lower() in line.lower():
+            stage = line.rsplit(" and ", 1)[1].split()[0]
+            return "RPI_NETBOOT+OS+" + stage.replace("RPI_NETBOOT_", "")
+    return "-"
+
+
 def pi_outcome(pi):
     """(address, files, bytes, nfs, diagnosis codes) from the probe's JSON."""
     r = pi.report or {}
@@ -169,11 +208,12 @@ def main():
         say("demo: needs root (network namespaces, mounts, raw sockets); run it as root")
         return 2
     netlab.require_tools("kea-dhcp4", "dhcrelay", "udhcpc", "rpcbind", "rpc.mountd", "exportfs",
-                         "nsenter", "unshare", "ss")
+                         "nsenter", "unshare", "ss", KLIBC_IPCONFIG)
     hook = find_tool(build, "kea-hook/libdhcp_rpi_netboot.so", "the Kea hook")
     tftpd = find_tool(build, "tftpd/rpi-tftpd", "rpi-tftpd")
     nfs_tool = find_tool(build, "nfs-export-helper/rpi-nfs-exports", "rpi-nfs-exports")
     args.probe = args.probe or find_tool(build, "probe/cli/rpi-netboot-probe", "rpi-netboot-probe")
+    args.fleet = find_tool(build, "kea-hook/rpi-netboot", "rpi-netboot")
     os.environ["RPI_NETBOOT_BUILD"] = build  # boot_files reads <build>/pi-facts.json
     boot_files.facts()  # exits with a clear message when the build has not written it
 
@@ -233,7 +273,10 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
         [{"mac": pi.mac, "ip": pi.ip, "subnet": pi.subnet} for pi in PIS if pi.ip],
         hook_params={"allow-serials": [pi.serial for pi in allowed if pi.model != "rom3"],
                      # The Pi 3 ROM sends no serial (option 97 is constant): allow it by MAC.
-                     "allow-macs": [pi.mac for pi in allowed if pi.model == "rom3"]},
+                     "allow-macs": [pi.mac for pi in allowed if pi.model == "rom3"],
+                     # The OS phase's identity: the layout rpi-nfs-exports provisioned above.
+                     "hostname-template": "pi-{serial}",
+                     "root-path-template": "{tftp-server}:" + nfs_base + "/{serial}"},
         control_socket=control)
     kea_conf = os.path.join(workdir, "kea-dhcp4.conf")
     with open(kea_conf, "w") as f:
@@ -261,6 +304,11 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
     non_pi = run_non_pi(lab.pia, lab.if_pia, workdir)
     say(f"      {'non-Pi (udhcpc)':<20} {'bound' if non_pi.get('ip') else 'no lease'}"
         f"  ({time.monotonic() - t0:.1f} s)")
+    os_pi = PIS[OS_PHASE_PI]
+    t0 = time.monotonic()
+    os_got = run_os_phase(lab.pia, lab.if_pia, os_pi, workdir)
+    say(f"      {os_pi.name + ' OS':<20} klibc ipconfig {'bound' if os_got.get('IPV4ADDR') else 'no lease'}"
+        f"  ({time.monotonic() - t0:.1f} s)")
 
     say("[6/6] results")
     with open(kea_log, errors="replace") as f:
@@ -287,8 +335,26 @@ def run_lab(args, build, hook, tftpd, nfs_tool, workdir, started):
     rows.append(["non-Pi (udhcpc)", "-", "-", ip, classes_from_log(log_text, mac), "-", "-", "-",
                  "plain lease" + (" with " + ",".join(pi_bits) if pi_bits else ""),
                  "yes" if non_pi_ok else "NO"])
+    # The OS phase: the boot's address, the templates' hostname and root path, RPI_NETBOOT_OS.
+    os_address = pi_outcome(os_pi)[0]
+    want_root = f"{topo.SERVER_A}:{nfs_base}/{os_pi.serial}"
+    os_classes = os_classes_from_log(log_text, os_pi.mac)
+    os_ok = (os_got.get("IPV4ADDR") == os_address != "-" and
+             os_got.get("HOSTNAME") == f"pi-{os_pi.serial}" and
+             os_got.get("ROOTPATH") == want_root and os_classes.startswith("RPI_NETBOOT+OS+"))
+    good &= os_ok
+    rows.append([os_pi.name + " OS (klibc)", os_pi.model, os_pi.serial,
+                 os_got.get("IPV4ADDR", "-"), os_classes, "-", "-", "-",
+                 f"host={os_got.get('HOSTNAME', '-')} rootpath={os_got.get('ROOTPATH', '-')}",
+                 "yes" if os_ok else "NO"])
     say("")
     print_table(rows)
+    say("")
+    fleet = subprocess.run([args.fleet, "--socket", control, "list"], capture_output=True,
+                           text=True, timeout=30, check=False)
+    say("Fleet (rpi-netboot list):")
+    for line in (fleet.stdout or fleet.stderr).splitlines():
+        say("  " + line)
     say("")
     for pi in PIS:
         if pi.expect != "boots" and pi.report:
