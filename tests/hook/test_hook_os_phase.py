@@ -198,6 +198,7 @@ class OsPhaseTest(unittest.TestCase):
             start = time.monotonic()
             if phase == "kernel":
                 server, _, path = rootpath.partition(":")
+                self.assertEqual(server, keatest.SERVER_ADDR, "the root path's server is the lab's")
                 qemu_kernel.make_root(self.nfs.host_path(path))
                 self.nfs.export(p["serial"], address, path)
                 boot = qemu_kernel.boot(self.lab.client, self.lab.client_if, p["mac"],
@@ -218,6 +219,13 @@ class OsPhaseTest(unittest.TestCase):
                 self.check(phase, lease.address, lease.hostname, lease.rootpath, address,
                            hostname, rootpath, phase in ROOT_PATH_ASKERS)
             self.timings.append((phase, time.monotonic() - start))
+        # The hook's registry (rpi-netboot-get over Kea's control channel) knows the Pi by the
+        # address its OS used, as an OS-phase Pi.
+        res = self.kea.command("rpi-netboot-get", {"address": address})
+        self.assertEqual(res["result"], 0, res)
+        self.assertEqual({k: res["arguments"].get(k) for k in ("serial", "mac", "address", "phase")},
+                         {"serial": p["serial"], "mac": p["mac"], "address": address,
+                          "phase": "os"}, res)
         if "firmware" in restart_between:
             self.kea = restart(self.kea, self.lab, self.example)
         self.assertEqual(self.firmware(model), address, "the next firmware boot")
