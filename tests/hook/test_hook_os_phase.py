@@ -167,8 +167,9 @@ class OsPhaseTest(unittest.TestCase):
             replies = self.lab.exchange(*pi(stage, p["mac"], p["serial"]))
             if not replies:
                 # A Pi's firmware sends DISCOVER again when nothing came back (the boot ROM five
-                # times: raspberrypi/documentation boot-net.adoc); once here, for a reply lost on a loaded machine (seen
-                # once on Kea 2.6 at load average 15). Logged, so a pattern would show.
+                # times: raspberrypi/documentation boot-net.adoc); once here, for a reply lost
+                # on a loaded machine (seen once on Kea 2.6 at load average 15). Logged, so a
+                # pattern would show.
                 print(f"{stage}: no reply in 3 s, DISCOVER again", file=sys.stderr)
                 replies = self.lab.exchange(*pi(stage, p["mac"], p["serial"]))
             types = [r["message_type"] for r in replies]
