@@ -194,8 +194,8 @@ class OsPhaseTest(unittest.TestCase):
 
     def last_client_id(self, mac):
         """cid=[...] of Kea's last DHCP4_LEASE_ALLOC for `mac` (INFO, the example's severity)."""
-        found = re.findall(r"DHCP4_LEASE_ALLOC \[hwtype=1 " + re.escape(mac) + r"\], cid=\[([^]]*)\]",
-                           self.kea.log())
+        pattern = r"DHCP4_LEASE_ALLOC \[hwtype=1 " + re.escape(mac) + r"\], cid=\[([^]]*)\]"
+        found = re.findall(pattern, self.kea.log())
         self.assertTrue(found, "no DHCP4_LEASE_ALLOC for " + mac)
         return found[-1]
 
@@ -248,7 +248,8 @@ class OsPhaseTest(unittest.TestCase):
         # address its OS used, as an OS-phase Pi.
         res = self.kea.command("rpi-netboot-get", {"address": address})
         self.assertEqual(res["result"], 0, res)
-        self.assertEqual({k: res["arguments"].get(k) for k in ("serial", "mac", "address", "phase")},
+        keys = ("serial", "mac", "address", "phase")
+        self.assertEqual({k: res["arguments"].get(k) for k in keys},
                          {"serial": p["serial"], "mac": p["mac"], "address": address,
                           "phase": "os"}, res)
         if "firmware" in restart_between:

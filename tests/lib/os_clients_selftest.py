@@ -86,7 +86,8 @@ class Parsers(unittest.TestCase):
         self.assertEqual((boot.os_hostname, boot.mounted_root),
                          ("pi-0c0ffee4", "192.0.2.1:/srv/nfs/pi/0c0ffee4"))
         # With printk timestamps, and a kernel that got no answer.
-        stamped = "".join(f"[    1.{i:06d}] {line}\n" for i, line in enumerate(CONSOLE.splitlines()))
+        stamped = "".join(f"[    1.{i:06d}] {line}\n"
+                          for i, line in enumerate(CONSOLE.splitlines()))
         self.assertEqual(qemu_kernel.parse_ip_config(stamped)["host"], "pi-0c0ffee4")
         nothing = qemu_kernel.Boot("IP-Config: Retrying forever (NFS root)...\n")
         self.assertEqual((nothing.address, nothing.rootpath, nothing.root_ran), (None, None, False))
