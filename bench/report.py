@@ -347,7 +347,12 @@ def ours_lines(d):
     instr = d["summary"].get("instructions", {})
     dec, per = instr.get("decomposition", {}), instr.get("per_exchange", {})
     leases = instr.get("leases_added", {})
-    keys = [k for k in instr.get("phases", list(dec)) if dec.get(k) and dec[k].get("ours")]
+    def rank(key):  # mix, Pi, non-Pi; returning before new; with host names first
+        w = key.split()
+        return (["mix", "pi", "non-pi"].index(w[0]) if w[0] in ("mix", "pi", "non-pi") else 9,
+                "new" in w, "no-hostname" in w)
+
+    keys = sorted((k for k in dec if dec[k] and dec[k].get("ours")), key=rank)
     if not keys:
         return [], []
     lines = ["", "Our share per DORA exchange by traffic, clients and host names (instructions; "
