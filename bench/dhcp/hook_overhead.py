@@ -134,7 +134,7 @@ def parse_args():
         args.runs, args.duration, args.rate, args.load_rate = 1, 1.0, 1200, 300
         args.instr_warmup, args.instr_discovers, args.instr_classes = 20, 40, "mix"
         args.instr_new_discovers, args.instr_hostnames = 10, "with"
-        args.instr_clients_scale = 0.05
+        args.instr_clients_scale, args.instr_rate = 0.05, 40  # the warm-up leases every client
     if args.runs < 0 or args.duration <= 0 or min(args.rate, args.load_rate) < len(MIX):
         ap.error("--runs must be >= 0, --duration and --rate positive (rate >= number of templates)")
     for opt in ("configs", "instr_configs"):
