@@ -409,8 +409,12 @@ def instructions_lines(d):
     p = d["parameters"]
     lines = ["", "### Instructions per DORA exchange (callgrind)", ""]
     lines.append(f"kea-dhcp4 under valgrind's callgrind, at {p['instr_rate']} DISCOVERs/s: a "
-                 f"warm-up of {p['instr_warmup']} DISCOVERs, then {p['instr_discovers']} per "
-                 "traffic class (the whole mix; its Pi part; its non-Pi part), the counts dumped "
+                 f"warm-up of {p['instr_warmup']} DISCOVERs (at least 5 per simulated client), "
+                 f"then {p['instr_discovers']} per traffic class (the whole mix; its Pi part; its "
+                 "non-Pi part) from those returning clients"
+                 + (f", then {p['instr_new_discovers']} per class from new clients"
+                    if p.get("instr_new_discovers") else "")
+                 + ", the counts dumped "
                  "after each phase so that startup cancels ((I(N2) - I(N1)) / (N2 - N1)). "
                  "User-space instructions of kea-dhcp4 and all its libraries (the hook included), "
                  "divided by the replies Kea sent / 2 (a ROM/bootcode DISCOVER/OFFER counts "
