@@ -76,12 +76,12 @@ std::optional<std::size_t> optionOffset(const Bytes& packet, std::uint8_t code) 
     return std::nullopt;
 }
 
-// A Debian dhclient: 53, [50, 54,] 12 host name, 55 its usual list, end.
-Bytes linuxPacket(const MacAddress& mac, bool request) {
+// A Debian dhclient: 53, [50, 54,] [12 host name,] 55 its usual list, end.
+Bytes linuxPacket(const MacAddress& mac, bool request, bool hostname) {
     Bytes out = plainHeader(mac);
     putOption(out, 53, Bytes{static_cast<std::uint8_t>(request ? 3 : 1)});
     if (request) putRequestPlaceholders(out);
-    putOption(out, 12, text("workstation"));
+    if (hostname) putOption(out, 12, text("workstation"));
     putOption(out, 55, Bytes{1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42});
     out.push_back(255);
     return out;
@@ -108,7 +108,7 @@ Bytes x86PxePacket(const MacAddress& mac, bool request) {
     return out;
 }
 
-std::vector<Template> allTemplates() {
+std::vector<Template> allTemplates(bool hostnames) {
     std::vector<Template> out;
     {
         // The Pi 4 of docs/protocol/dhcp.md "Option 97" (serial bf9fed6f, MAC e4:5f:01:98:e0:82).
@@ -149,8 +149,8 @@ std::vector<Template> allTemplates() {
         t.name = "linux";
         t.mac = *MacAddress::parse("00:16:3e:00:00:00");
         t.sendsRequest = true;
-        t.discover = linuxPacket(t.mac, false);
-        t.request = linuxPacket(t.mac, true);
+        t.discover = linuxPacket(t.mac, false, hostnames);
+        t.request = linuxPacket(t.mac, true, hostnames);
         out.push_back(t);
     }
     {

@@ -109,6 +109,31 @@ def hotspots(path):
     return out
 
 
+def self_costs(path):
+    """{function: exclusive Ir} for every function in one dump (callgrind_annotate's default,
+    self cost), so that two configurations' dumps can be subtracted function by function."""
+    proc = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", path],
+                          capture_output=True, text=True, timeout=120)
+    out = {}
+    if proc.returncode != 0:
+        return out
+    total = None
+    for line in proc.stdout.splitlines():
+        m = _ANNOTATE_LINE.match(line)
+        if not m:
+            continue
+        ir = int(m.group(1).replace(",", ""))
+        # callgrind_annotate appends " (Nx)" to a name it met N times: not part of the name.
+        name = re.sub(r" \(\d+x\)", "", m.group(2))
+        if name.strip() == "PROGRAM TOTALS":
+            total = ir
+        elif name.strip() != "events annotated" and (total is None or ir < total):
+            # A frame on the stack at the dump (main, the server loop) shows the whole total:
+            # not a self cost.
+            out[name] = out.get(name, 0) + ir
+    return out
+
+
 # Kea sends every reply through this one function: its call count is the number of replies.
 SEND_FUNCTION = "IfaceMgr::send(boost::shared_ptr<isc::dhcp::Pkt4> const&)"
 

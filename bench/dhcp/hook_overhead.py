@@ -28,6 +28,11 @@ and the spread. On a shared VM that spread is wider than a few percent, so besid
   pkt4_receive/pkt4_send callouts do nothing. empty-hook/none is Kea's own floor for calling any
   library at those points; with the growth of Kea's packing of the reply (Pkt4::pack) that the
   three options a Pi needs cause, it splits hook/none into what Kea costs and what is ours.
+  The instruction phases count returning clients (a warm-up leases every simulated client
+  first, --instr-clients-scale of the throughput phase's clients) and new clients (each
+  DISCOVER from a MAC Kea has not seen, --instr-new-discovers per class), each with and without
+  host names (the Linux client's option 12; Kea sanitizes a host name only when a query has
+  one, and Pis send none), in one kea-dhcp4 per host-name variant.
 """
 
 import argparse
@@ -67,6 +72,14 @@ CONFIGS = ("none", "empty-hook", "config-only", "hook")
 # The callgrind hotspot that grows with the options the hook adds (callgrind_counts.HOTSPOTS).
 PACK_HOTSPOT = "pack reply (Pkt4::pack)"
 DISPATCH_HOTSPOT = "hook dispatch + callouts (HooksManager::callCallouts)"
+# Kea creates every lease through this function: its calls per phase count the new leases.
+LEASE_ADD_FUNCTION = "Memfile_LeaseMgr::addLease(boost::shared_ptr<isc::dhcp::Lease4>"
+
+
+def phase_key(cls, new=False, hostnames=True):
+    """Instruction phase names: "mix", "pi", "non-pi" (returning clients, with host names, as
+    before), "mix new", "mix no-hostname", "mix new no-hostname", ..."""
+    return cls + (" new" if new else "") + ("" if hostnames else " no-hostname")
 MENU_TEXT = b"Raspberry Pi Boot"
 
 
@@ -105,12 +118,23 @@ def parse_args():
                          "counts)")
     ap.add_argument("--instr-classes", default="mix,pi,non-pi",
                     help="instruction phases: traffic classes counted, of mix,pi,non-pi")
+    ap.add_argument("--instr-clients-scale", type=float, default=0.2,
+                    help="instruction phases: simulated clients per template, as a share of the "
+                         "throughput phase's (few enough that the warm-up leases them all)")
+    ap.add_argument("--instr-new-discovers", type=int, default=80,
+                    help="instruction phases: DISCOVERs from new clients per class (mix, Pi); "
+                         "all of them get addresses from the one /24 pool (0: none)")
+    ap.add_argument("--instr-hostnames", default="with,without",
+                    help="instruction phases: host-name variants, of with,without (without: the "
+                         "Linux client sends no option 12)")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny sizes: one 1-second run per configuration at a low rate")
     args = ap.parse_args()
     if args.smoke:
         args.runs, args.duration, args.rate, args.load_rate = 1, 1.0, 1200, 300
         args.instr_warmup, args.instr_discovers, args.instr_classes = 20, 40, "mix"
+        args.instr_new_discovers, args.instr_hostnames = 10, "with"
+        args.instr_clients_scale, args.instr_rate = 0.05, 40  # the warm-up leases every client
     if args.runs < 0 or args.duration <= 0 or min(args.rate, args.load_rate) < len(MIX):
         ap.error("--runs must be >= 0, --duration and --rate positive (rate >= number of templates)")
     for opt in ("configs", "instr_configs"):
@@ -156,17 +180,19 @@ class Bench:
             netlab.check_address(addr)
             self.cli.exec(["ip", "addr", "add", addr + "/24", "dev", self.if_cli])
         self.instances = self._make_templates()
+        self.instances_no_hostname = self._make_templates(hostnames=False)
         n = os.cpu_count() or 1
         self.cpus = ({"kea": str(n - 1), "clients": f"0-{n - 2}" if n > 2 else "0"}
                      if args.pin and n >= 2 else None)
 
-    def _make_templates(self):
+    def _make_templates(self, hostnames=True):
         """One template set per instance address (giaddr is in the template)."""
         instances = []
         for (name, weight, clients), addr in zip(MIX, self.addresses):
-            d = os.path.join(self.work, f"tpl-{addr}")
+            d = os.path.join(self.work, f"tpl-{addr}" + ("" if hostnames else "-no-hostname"))
             os.makedirs(d)
-            netlab.run([self.templates_tool, "--giaddr", addr, "--out", d])
+            netlab.run([self.templates_tool, "--giaddr", addr, "--out", d]
+                       + ([] if hostnames else ["--no-hostname"]))
             with open(os.path.join(d, "templates.json")) as f:
                 index = json.load(f)
             tpl = next(t for t in index["templates"] if t["name"] == name)
@@ -255,15 +281,17 @@ class Bench:
                 problems.append("hook: the x86 PXE client got the Pi's option 43")
         return verdict, problems
 
-    def perfdhcp_argv(self, inst, rate, duration=None, count=None):
+    def perfdhcp_argv(self, inst, rate, duration=None, count=None, clients=None, base_mac=None):
         """Runs for `duration` seconds, or sends `count` DISCOVERs and waits for the last answers
-        (-W 0.5 s for DORA; perfdhcp rejects -W with -i, where its drop time of 1 s applies)."""
+        (-W 0.5 s for DORA; perfdhcp rejects -W with -i, where its drop time of 1 s applies).
+        `clients` and `base_mac` override the template's client count and base MAC."""
         if count is None:
             limit = ["-p", str(duration)]
         else:
             limit = ["-n", str(count)] + (["-W", "500000"] if "request" in inst else [])
         argv = ["perfdhcp", "-4", "-l", inst["addr"], "-r", str(rate)] + limit + [
-                "-R", str(inst["clients"]), "-b", "mac=" + inst["base_mac"], "-g", "single",
+                "-R", str(clients or inst["clients"]), "-b", "mac=" + (base_mac or inst["base_mac"]),
+                "-g", "single",
                 "-T", inst["discover"], "-X", str(inst["xid_offset"]),
                 "-O", str(inst["random_offset"])]
         if "request" in inst:
@@ -331,36 +359,74 @@ class Bench:
                ("non-pi", {name for name, _, _ in MIX} - PI_TEMPLATES)]
 
     def instructions(self, kind):
-        """kea-dhcp4 under callgrind at a low fixed rate: a warm-up of W DISCOVERs (the mix),
-        then N DISCOVERs per traffic class, the counts dumped after each phase. The warm-up's
-        dump holds startup and configuration; each later dump holds exactly one phase, i.e.
-        I(N2) - I(N1) for the cumulative count I, so per exchange it is (I(N2) - I(N1)) /
-        (N2 - N1) with startup cancelled. An exchange is a DORA (a DISCOVER/OFFER-only exchange
-        of the ROM and bootcode.bin counts half, as in the throughput phase)."""
-        tag = f"{kind}-instr"
-        out_file = os.path.join(self.work, f"callgrind-{kind}.out")
+        """One kea-dhcp4 under callgrind per host-name variant (instructions_variant); the
+        phases of all variants in one dict, keyed by phase_key."""
+        phases, warm = {}, {}
+        for variant in config_list(self.args.instr_hostnames):
+            w, ph = self.instructions_variant(kind, variant == "with")
+            warm[variant] = w
+            phases.update(ph)
+        return {"config": kind, "warmup": warm, "phases": phases}
+
+    def instructions_variant(self, kind, hostnames):
+        """kea-dhcp4 under callgrind at a low fixed rate: a warm-up that leases every simulated
+        client, then N DISCOVERs per traffic class from those returning clients, then M per class
+        from new clients, the counts dumped after each phase. The warm-up's dump holds startup
+        and configuration; each later dump holds exactly one phase, i.e. I(N2) - I(N1) for the
+        cumulative count I, so per exchange it is (I(N2) - I(N1)) / (N2 - N1) with startup
+        cancelled. An exchange is a DORA (a DISCOVER/OFFER-only exchange of the ROM and
+        bootcode.bin counts half, as in the throughput phase). Without host names only the mix
+        is counted: Pi queries carry no option 12 or 81 either way."""
+        tag = f"{kind}-instr" + ("" if hostnames else "-no-hostname")
+        instances = self.instances if hostnames else self.instances_no_hostname
+        scale = self.args.instr_clients_scale
+        returning = {i["name"]: max(2, int(round(i["clients"] * scale))) for i in instances}
+        out_file = os.path.join(self.work, f"callgrind-{tag}.out")
         kea = self.start_kea(kind, tag, wrapper=callgrind_counts.wrapper(out_file),
                              start_timeout=120)
+        phases = {}
         try:
             callgrind_counts.dump(kea.pid, out_file)  # startup and configuration
-            warm = self.counted_phase(kind, f"{tag}-warmup", self.instances,
-                                      self.args.instr_warmup)
+            # At least 5 DISCOVERs per client of each template: every client leased (or, for the
+            # ROM and bootcode.bin, offered and held) before the returning phases.
+            warm = self.counted_phase(kind, f"{tag}-warmup", instances, self.args.instr_warmup,
+                                      clients=returning, min_per_client=5)
             wait_idle(kea.pid)
             callgrind_counts.dump(kea.pid, out_file)
-            phases = {}
             classes = [c.strip() for c in self.args.instr_classes.split(",")]
-            for cls, names in [c for c in self.CLASSES if c[0] in classes]:
-                insts = [i for i in self.instances if names is None or i["name"] in names]
-                ph = self.counted_phase(kind, f"{tag}-{cls}", insts, self.args.instr_discovers)
+            if not hostnames:
+                classes = [c for c in classes if c == "mix"]
+            plan = [(cls, False, self.args.instr_discovers) for cls in classes]
+            if self.args.instr_new_discovers > 0:
+                plan += [(cls, True, self.args.instr_new_discovers) for cls in classes
+                         if cls in ("mix", "pi")]
+            for n, (cls, new, discovers) in enumerate(plan):
+                names = dict(self.CLASSES)[cls]
+                insts = [i for i in instances if names is None or i["name"] in names]
+                key = phase_key(cls, new, hostnames)
+                if new:
+                    # A base MAC of its own per phase (fourth octet) and far more possible MACs
+                    # than DISCOVERs: each DISCOVER comes from a client Kea has not seen.
+                    ph = self.counted_phase(kind, f"{tag}-{cls}-new", insts, discovers,
+                                            clients={i["name"]: 65536 for i in insts},
+                                            mac_octet=0x80 + n)
+                else:
+                    ph = self.counted_phase(kind, f"{tag}-{cls}", insts, discovers,
+                                            clients=returning)
                 ph["settle_s"] = wait_idle(kea.pid)
                 path = callgrind_counts.dump(kea.pid, out_file)
                 ph["instructions"] = callgrind_counts.total_instructions(path)
                 # Replies counted where Kea sends them (calls of IfaceMgr::send in the dump):
                 # exact even when perfdhcp gave up on a late answer.
                 ph["kea_replies"] = callgrind_counts.call_count(path)
+                # Leases Kea created in the phase: ~0 for returning clients (the ROM's held
+                # OFFERs aside), one per DORA for new ones.
+                ph["leases_added"] = callgrind_counts.call_count(path, LEASE_ADD_FUNCTION)
+                ph["clients"] = "new" if new else "returning"
+                ph["hostnames"] = hostnames
                 if not ph["kea_replies"] or not ph["instructions"]:
                     benchlib.fail(f"kea-dhcp4 ({kind}) under callgrind sent no reply in the "
-                                  f"{cls} phase (or its dump {path} has no totals)")
+                                  f"{key} phase (or its dump {path} has no totals)")
                 ph["exchanges_kea"] = ph["kea_replies"] / 2.0
                 ph["instructions_per_exchange"] = (ph["instructions"] / ph["exchanges_kea"]
                                                    if ph["exchanges_kea"] else None)
@@ -376,38 +442,79 @@ class Bench:
                 dispatch = ph.get("hotspots_per_exchange", {}).get(DISPATCH_HOTSPOT, 0)
                 if kind in ("hook", "empty-hook") and not dispatch:
                     benchlib.fail(f"kea-dhcp4 ({kind}) under callgrind never dispatched to the "
-                                  f"library in the {cls} phase (no {DISPATCH_HOTSPOT} in {path})")
-                shutil.copyfile(path, os.path.join(self.out, f"callgrind-{kind}-{cls}.out"))
-                phases[cls] = ph
-                print(f"hook_overhead: instructions {kind:12s} {cls:7s} "
+                                  f"library in the {key} phase (no {DISPATCH_HOTSPOT} in {path})")
+                shutil.copyfile(path, os.path.join(
+                    self.out, f"callgrind-{kind}-{key.replace(' ', '-')}.out"))
+                phases[key] = ph
+                print(f"hook_overhead: instructions {kind:12s} {key:24s} "
                       f"{fmt(ph['instructions_per_exchange'], 0)} per DORA "
                       f"({ph['exchanges_kea']:.1f} exchanges by Kea's replies, "
-                      f"{ph['exchanges']:.1f} by perfdhcp's)", flush=True)
+                      f"{ph['exchanges']:.1f} by perfdhcp's, {ph['leases_added']} leases added)",
+                      flush=True)
         except (subprocess.SubprocessError, RuntimeError) as e:
             benchlib.fail(f"callgrind counts of kea-dhcp4 ({kind}) failed: {e}")
         finally:
             kea.stop(timeout=30)
-        return {"config": kind, "warmup": warm, "phases": phases}
+        return warm, phases
 
-    def counted_phase(self, kind, tag, instances, discovers):
+    def counted_phase(self, kind, tag, instances, discovers, clients=None, mac_octet=None,
+                      min_per_client=0):
         """Instances at their mix weights (renormalised over `instances`) send `discovers`
-        DISCOVERs in all at --instr-rate; waits for every perfdhcp to finish."""
+        DISCOVERs in all at --instr-rate (each at least min_per_client times its clients);
+        waits for every perfdhcp to finish. `clients` ({template: count}) overrides the
+        templates' client counts, `mac_octet` the fourth octet of their base MACs."""
         total_w = sum(i["weight"] for i in instances)
         procs = []
+        total = 0
         for inst in instances:
             share = inst["weight"] / total_w
-            count = max(1, int(round(discovers * share)))
+            n_clients = (clients or {}).get(inst["name"], inst["clients"])
+            count = max(1, int(round(discovers * share)), min_per_client * n_clients)
+            total += count
             rate = max(1, int(round(self.args.instr_rate * share)))
+            base_mac = None
+            if mac_octet is not None:
+                octets = inst["base_mac"].split(":")
+                octets[3] = f"{mac_octet:02x}"
+                base_mac = ":".join(octets)
             log = os.path.join(self.work, f"perfdhcp-{tag}-{inst['name']}.log")
-            procs.append((inst, self.cli.start(self.perfdhcp_argv(inst, rate, count=count),
-                                               log=log, name=f"perfdhcp-{inst['name']}")))
-        limit = discovers / max(1, self.args.instr_rate) + 60
+            procs.append((inst, self.cli.start(
+                self.perfdhcp_argv(inst, rate, count=count, clients=n_clients,
+                                   base_mac=base_mac),
+                log=log, name=f"perfdhcp-{inst['name']}")))
+        limit = total / max(1, self.args.instr_rate) + 60
         for inst, p in procs:
             netlab.wait_for(lambda p=p: not p.alive(), timeout=limit,
                             what=f"perfdhcp {inst['name']} ({kind}, {tag})")
         answered, sent, exchanges, per_template = tally(procs, f"{kind}, {tag}")
         return {"answered": answered, "sent": sent, "drops": sent - answered,
                 "exchanges": exchanges, "templates": per_template}
+
+    def ours_by_function(self, instr, top=14):
+        """Where hook - empty-hook goes, per DORA: the self cost of each function in the hook's
+        dump minus the empty hook's, for the mix and for Pi traffic with new clients. It holds
+        our callouts and the Kea work they cause (the options packed, class look-ups, holds,
+        statistics); the functions that grew most, and the sum of all."""
+        runs = {r["config"]: r for r in instr}
+        if "hook" not in runs or "empty-hook" not in runs:
+            return {}
+        out = {}
+        for key in ("mix", "pi new", "mix new no-hostname"):
+            ph_h, ph_e = runs["hook"]["phases"].get(key), runs["empty-hook"]["phases"].get(key)
+            if not ph_h or not ph_e:
+                continue
+            name = f"-{key.replace(' ', '-')}.out"
+            h = callgrind_counts.self_costs(os.path.join(self.out, "callgrind-hook" + name))
+            e = callgrind_counts.self_costs(os.path.join(self.out, "callgrind-empty-hook" + name))
+            diff = {}
+            for fn in set(h) | set(e):
+                v = h.get(fn, 0) / ph_h["exchanges_kea"] - e.get(fn, 0) / ph_e["exchanges_kea"]
+                short = short_function(fn)
+                diff[short] = diff.get(short, 0) + v
+            ranked = sorted(diff.items(), key=lambda kv: -kv[1])
+            out[key] = {"total": sum(diff.values()),
+                        "top": [[fn, v] for fn, v in ranked[:top] if v > 0]}
+        return out
 
     def run(self):
         configs = config_list(self.args.configs)
@@ -447,6 +554,7 @@ class Bench:
                 instr = [self.instructions(kind) for kind in instr_configs]
         summary = summarize(results, configs)
         summary["instructions"] = summarize_instructions(instr)
+        summary["instructions"]["ours_by_function"] = self.ours_by_function(instr)
         data = {"parameters": {"runs": self.args.runs, "duration_s": self.args.duration,
                                "offered_rate": self.args.rate,
                                "load_rate": self.args.load_rate, "mix": MIX,
@@ -459,7 +567,10 @@ class Bench:
                                "instr_rate": self.args.instr_rate,
                                "instr_warmup": self.args.instr_warmup,
                                "instr_discovers": self.args.instr_discovers,
-                               "instr_classes": self.args.instr_classes},
+                               "instr_classes": self.args.instr_classes,
+                               "instr_clients_scale": self.args.instr_clients_scale,
+                               "instr_new_discovers": self.args.instr_new_discovers,
+                               "instr_hostnames": self.args.instr_hostnames},
                 "skipped": skipped, "runs": results, "instruction_runs": instr,
                 "summary": summary}
         path = benchlib.write_result(self.out, "hook_overhead", data)
@@ -479,6 +590,19 @@ class Bench:
                   f"{pct_share(d.get('pi options pack'))} + ours {pct_share(d.get('ours'))}")
         shutil.rmtree(self.work, ignore_errors=True)  # kept only when something failed
         return 0
+
+
+def short_function(annotated):
+    """callgrind_annotate's "file:function [object]" as "function (object)", no path."""
+    text, obj = annotated, ""
+    if text.endswith("]") and " [" in text:
+        text, obj = text[:-1].rsplit(" [", 1)
+        obj = os.path.basename(obj)
+    m = re.match(r"^[^:]*:(?!:)(.*)$", text)
+    if m:
+        text = m.group(1)
+    text = text[:87] + "..." if len(text) > 90 else text
+    return f"{text} ({obj})" if obj else text
 
 
 def fmt(value, digits=1):
@@ -604,21 +728,26 @@ def summarize_instructions(instr):
     pack = {r["config"]: {cls: (ph.get("hotspots_per_exchange") or {}).get(PACK_HOTSPOT)
                           for cls, ph in r["phases"].items()} for r in instr}
     drops = {r["config"]: sum(ph["drops"] for ph in r["phases"].values()) for r in instr}
+    leases = {r["config"]: {cls: ph.get("leases_added") for cls, ph in r["phases"].items()}
+              for r in instr}
+    keys = []
+    for r in instr:
+        keys += [k for k in r["phases"] if k not in keys]
     ratios = {}
     for a, b in (("hook", "none"), ("hook", "config-only"), ("config-only", "none"),
                  ("empty-hook", "none"), ("hook", "empty-hook")):
-        for cls in ("mix", "pi", "non-pi"):
+        for cls in keys:
             x, y = per.get(a, {}).get(cls), per.get(b, {}).get(cls)
             if x and y:
                 ratios[f"{a}/{b} {cls}"] = x / y
     decomposition = {}
-    for cls in ("mix", "pi", "non-pi"):
+    for cls in keys:
         d = decompose({k: v.get(cls) for k, v in per.items()},
                       {k: v.get(cls) for k, v in pack.items()})
         if d:
             decomposition[cls] = d
     return {"per_exchange": per, "drops": drops, "ratios": ratios,
-            "decomposition": decomposition}
+            "decomposition": decomposition, "leases_added": leases, "phases": keys}
 
 
 def decompose(per, pack):

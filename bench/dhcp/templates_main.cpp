@@ -35,8 +35,9 @@ bool writeHex(const std::string& path, const Bytes& packet) {
 }
 
 int usage() {
-    std::cerr << "usage: rpinetboot-bench-templates --giaddr A.B.C.D --out DIR\n"
-                 "Writes DIR/<name>-discover.hex, DIR/<name>-request.hex and DIR/templates.json.\n"
+    std::cerr << "usage: rpinetboot-bench-templates --giaddr A.B.C.D --out DIR [--no-hostname]\n"
+                 "Writes DIR/<name>-discover.hex, DIR/<name>-request.hex and DIR/templates.json;\n"
+                 "with --no-hostname no template sends option 12.\n"
                  "       rpinetboot-bench-templates --decode-option43 HEX\n"
                  "Prints core's decoding of an option 43 payload as JSON.\n";
     return 2;
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
     if (argc == 3 && std::string(argv[1]) == "--decode-option43") return decodeOption43(argv[2]);
     std::optional<std::uint32_t> giaddr;
     std::string dir;
+    bool hostnames = true;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--giaddr" && i + 1 < argc) {
@@ -88,6 +90,8 @@ int main(int argc, char** argv) {
             }
         } else if (arg == "--out" && i + 1 < argc) {
             dir = argv[++i];
+        } else if (arg == "--no-hostname") {
+            hostnames = false;
         } else {
             return usage();
         }
@@ -105,7 +109,7 @@ int main(int argc, char** argv) {
     index << "{\n  \"xid_offset\": " << kXidOffset << ",\n  \"random_offset\": " << kRandomOffset
           << ",\n  \"templates\": [";
     bool first = true;
-    for (Template& t : allTemplates()) {
+    for (Template& t : allTemplates(hostnames)) {
         makeRelayed(t.discover, *giaddr);
         const std::string base = dir + "/" + t.name;
         if (!writeHex(base + "-discover.hex", t.discover)) {

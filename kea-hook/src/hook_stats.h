@@ -29,6 +29,7 @@ const std::string& receivedByClass(PiModel cls);  // no string built per packet
 std::vector<std::string> all();
 void reset();   // every statistic to 0 (load)
 void remove();  // (unload)
+// Adds n to one of the statistics above (pass the constant itself: it is cached by address).
 void add(const std::string& name, std::int64_t n = 1);
 
 }  // namespace rpinetboot::kea::stats
