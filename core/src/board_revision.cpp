@@ -54,7 +54,7 @@ std::optional<BoardRevision> decodeBoardRevision(std::uint32_t code) {
     if (!(code & (1u << 23))) return std::nullopt;  // F: 1 = new-style
     BoardRevision r;
     r.code = code;
-    r.memory_mb = 256u << ((code >> 20) & 0x7);
+    r.memoryMb = 256u << ((code >> 20) & 0x7);
     const unsigned manufacturer = (code >> 16) & 0xf;
     if (manufacturer < kManufacturers.size()) r.manufacturer = kManufacturers[manufacturer];
     const unsigned processor = (code >> 12) & 0xf;
@@ -70,8 +70,8 @@ std::optional<BoardRevision> decodeBoardRevision(std::uint32_t code) {
 std::string BoardRevision::describe() const {
     std::string out = board.empty() ? "type " + hexField(type) : std::string(board);
     out += " rev 1." + std::to_string(revision) + ", ";
-    out += memory_mb >= 1024 ? std::to_string(memory_mb / 1024) + "GB"
-                             : std::to_string(memory_mb) + "MB";
+    out +=
+        memoryMb >= 1024 ? std::to_string(memoryMb / 1024) + "GB" : std::to_string(memoryMb) + "MB";
     out += ", " + (processor.empty() ? "processor " + hexField((code >> 12) & 0xf)
                                      : std::string(processor));
     out += ", " + (manufacturer.empty() ? "manufacturer " + hexField((code >> 16) & 0xf)

@@ -128,8 +128,8 @@ Lease4Ptr detachedCopy(const Lease4& lease) {
     return copy;
 }
 
-// A hold carries its stage in the lease's user context, under "rpi-netboot-hold" (Kea keeps a lease's
-// user context and HA's lease4-update copies it: Kea ARM, "lease4-update"), so that an HA
+// A hold carries its stage in the lease's user context, under "rpi-netboot-hold" (Kea keeps a
+// lease's user context and HA's lease4-update copies it: Kea ARM, "lease4-update"), so that an HA
 // partner given the hold recognises it as one after a failover and confirms it when the Pi comes
 // back at its next stage, as the server that made it would. "expire" ties the mark to this very
 // lease write: a lease Kea renewed for a REQUEST (another cltt) is no longer a hold.

@@ -12,7 +12,7 @@ TEST_CASE("new-style revision codes decode as the Raspberry Pi table lists them"
     REQUIRE(pi4);
     CHECK(pi4->board == "4B");
     CHECK(pi4->revision == 5);
-    CHECK(pi4->memory_mb == 8192);
+    CHECK(pi4->memoryMb == 8192);
     CHECK(pi4->processor == "BCM2711");
     CHECK(pi4->manufacturer == "Sony UK");
     CHECK(pi4->describe() == "4B rev 1.5, 8GB, BCM2711, Sony UK");
@@ -21,16 +21,16 @@ TEST_CASE("new-style revision codes decode as the Raspberry Pi table lists them"
     CHECK(decodeBoardRevision(0xd04170)->processor == "BCM2712");
     CHECK(decodeBoardRevision(0xd04190)->board == "500");
     CHECK(decodeBoardRevision(0xc04180)->board == "CM5");
-    CHECK(decodeBoardRevision(0xc04180)->memory_mb == 4096);
+    CHECK(decodeBoardRevision(0xc04180)->memoryMb == 4096);
     CHECK(decodeBoardRevision(0xb041a0)->board == "CM5 Lite");
-    CHECK(decodeBoardRevision(0xb041a0)->memory_mb == 2048);
+    CHECK(decodeBoardRevision(0xb041a0)->memoryMb == 2048);
     // c03130: Pi 400 1.0 4GB; a020d3: 3B+ 1.3 1GB Sony UK; 9020e0: 3A+ 512MB.
     CHECK(decodeBoardRevision(0xc03130)->board == "400");
     const auto b3plus = decodeBoardRevision(0xa020d3);
     CHECK(b3plus->board == "3B+");
-    CHECK(b3plus->memory_mb == 1024);
+    CHECK(b3plus->memoryMb == 1024);
     CHECK(b3plus->processor == "BCM2837");
-    CHECK(decodeBoardRevision(0x9020e0)->memory_mb == 512);
+    CHECK(decodeBoardRevision(0x9020e0)->memoryMb == 512);
     // a22082: 3B 1.2 Embest (manufacturer 2).
     CHECK(decodeBoardRevision(0xa22082)->manufacturer == "Embest");
 }

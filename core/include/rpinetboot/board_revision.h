@@ -13,7 +13,7 @@ namespace rpinetboot {
 
 struct BoardRevision {
     std::uint32_t code = 0;
-    std::uint32_t memory_mb = 0;    // MMM: 256 MB << MMM
+    std::uint32_t memoryMb = 0;     // MMM: 256 MB << MMM
     std::string_view manufacturer;  // CCCC, "" when the code is not in the table
     std::string_view processor;     // PPPP, e.g. "BCM2711"
     std::uint8_t type = 0;          // TTTTTTTT
