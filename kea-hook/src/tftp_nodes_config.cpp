@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "config_values.h"
 #include "hook_config.h"
 #include "rpinetboot/util/ipv4.h"
 
@@ -12,37 +13,10 @@ using isc::data::Element;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& name, const ConstElementPtr& value,
-                       const std::string& why) {
-    throw ConfigError("parameter '" + name + "' value " + (value ? value->str() : "null") + ": " +
-                      why);
-}
-
-std::string stringOf(const std::string& name, const ConstElementPtr& value) {
-    if (value->getType() != Element::string) fail(name, value, "must be a string");
-    return value->stringValue();
-}
-
-std::uint32_t unicastOf(const std::string& name, const ConstElementPtr& value) {
-    const auto addr = parseIpv4(stringOf(name, value));
-    // The Pi needs a unicast address it can reach, as dotted-quad text (it has no resolver:
-    // raspberrypi/firmware#801).
-    if (!addr || *addr == 0 || *addr == 0xffffffff || (*addr >> 28) == 0xe) {
-        fail(name, value, "must be a unicast IPv4 address in dotted-quad form");
-    }
-    return *addr;
-}
-
-Serial serialOf(const std::string& name, const ConstElementPtr& value) {
-    const auto serial = Serial::parse(stringOf(name, value));
-    if (!serial) fail(name, value, "must be a Pi serial: 8 hex digits, e.g. \"bf9fed6f\"");
-    return *serial;
-}
-
 TftpNode parseNode(const std::string& name, const ConstElementPtr& value) {
     if (value->getType() == Element::string) return TftpNode{unicastOf(name, value), false};
     if (value->getType() != Element::map) {
-        fail(name, value, "must be an address string or a map {\"address\", \"drain\"}");
+        failParameter(name, value, "must be an address string or a map {\"address\", \"drain\"}");
     }
     TftpNode node;
     bool has_address = false;
@@ -52,18 +26,19 @@ TftpNode parseNode(const std::string& name, const ConstElementPtr& value) {
             node.address = unicastOf(item_name, item);
             has_address = true;
         } else if (key == "drain") {
-            if (item->getType() != Element::boolean) fail(item_name, item, "must be a boolean");
+            if (item->getType() != Element::boolean)
+                failParameter(item_name, item, "must be a boolean");
             node.drain = item->boolValue();
         } else {
-            fail(item_name, item, "unknown key (expected \"address\", \"drain\")");
+            failParameter(item_name, item, "unknown key (expected \"address\", \"drain\")");
         }
     }
-    if (!has_address) fail(name, value, "needs an \"address\"");
+    if (!has_address) failParameter(name, value, "needs an \"address\"");
     return node;
 }
 
 TftpNodeGroup parseGroup(const std::string& name, const ConstElementPtr& value) {
-    if (value->getType() != Element::map) fail(name, value, "must be a map");
+    if (value->getType() != Element::map) failParameter(name, value, "must be a map");
     TftpNodeGroup group;
     bool has_nodes = false;
     for (const auto& [key, item] : value->mapValue()) {
@@ -71,25 +46,25 @@ TftpNodeGroup parseGroup(const std::string& name, const ConstElementPtr& value) 
         if (key == "subnet") {
             group.subnet = Ipv4Prefix::parse(stringOf(item_name, item));
             if (!group.subnet) {
-                fail(item_name, item,
-                     "must be an IPv4 prefix with zero host bits, e.g. "
-                     "\"192.0.2.0/24\"");
+                failParameter(item_name, item,
+                              "must be an IPv4 prefix with zero host bits, e.g. "
+                              "\"192.0.2.0/24\"");
             }
         } else if (key == "client-class") {
             group.client_class = stringOf(item_name, item);
-            if (group.client_class->empty()) fail(item_name, item, "must not be empty");
+            if (group.client_class->empty()) failParameter(item_name, item, "must not be empty");
         } else if (key == "serial-range") {
             if (item->getType() != Element::list || item->size() != 2) {
-                fail(item_name, item, "must be a list of two serials [first, last]");
+                failParameter(item_name, item, "must be a list of two serials [first, last]");
             }
             group.serial_first = serialOf(item_name + "[0]", item->get(0));
             group.serial_last = serialOf(item_name + "[1]", item->get(1));
             if (*group.serial_last < *group.serial_first) {
-                fail(item_name, item, "the first serial is above the last");
+                failParameter(item_name, item, "the first serial is above the last");
             }
         } else if (key == "nodes") {
             if (item->getType() != Element::list || item->empty()) {
-                fail(item_name, item, "must be a non-empty list of nodes");
+                failParameter(item_name, item, "must be a non-empty list of nodes");
             }
             has_nodes = true;
             std::set<std::uint32_t> seen;
@@ -98,31 +73,33 @@ TftpNodeGroup parseGroup(const std::string& name, const ConstElementPtr& value) 
                 const std::string node_name = item_name + "[" + std::to_string(i) + "]";
                 const TftpNode node = parseNode(node_name, item->get(static_cast<int>(i)));
                 if (!seen.insert(node.address).second) {
-                    fail(node_name, item->get(static_cast<int>(i)),
-                         "address " + ipv4ToString(node.address) + " appears twice in the group");
+                    failParameter(
+                        node_name, item->get(static_cast<int>(i)),
+                        "address " + ipv4ToString(node.address) + " appears twice in the group");
                 }
                 any_active = any_active || !node.drain;
                 group.nodes.push_back(node);
             }
             if (!any_active) {
-                fail(item_name, item,
-                     "every node is drained: undrain one, or remove the group (its Pis then "
-                     "fall through to the next group or to tftp-server)");
+                failParameter(
+                    item_name, item,
+                    "every node is drained: undrain one, or remove the group (its Pis then "
+                    "fall through to the next group or to tftp-server)");
             }
         } else {
-            fail(item_name, item,
-                 "unknown key (expected \"subnet\", \"client-class\", \"serial-range\", "
-                 "\"nodes\")");
+            failParameter(item_name, item,
+                          "unknown key (expected \"subnet\", \"client-class\", \"serial-range\", "
+                          "\"nodes\")");
         }
     }
-    if (!has_nodes) fail(name, value, "needs \"nodes\"");
+    if (!has_nodes) failParameter(name, value, "needs \"nodes\"");
     return group;
 }
 
 }  // namespace
 
 std::vector<TftpNodeGroup> parseTftpGroups(const std::string& name, const ConstElementPtr& value) {
-    if (value->getType() != Element::list) fail(name, value, "must be a list of groups");
+    if (value->getType() != Element::list) failParameter(name, value, "must be a list of groups");
     std::vector<TftpNodeGroup> groups;
     for (std::size_t i = 0; i < value->size(); ++i) {
         groups.push_back(
