@@ -44,6 +44,29 @@ def exchange_tool():
     return os.path.join(netlab.build_dir(), "tests", "hook", "dhcp_exchange")
 
 
+def storm(netns, ifname, clients, in_flight, timeout_ms=2000, attempts=4, deadline_s=90,
+          wait_s=150):
+    """Runs tests/hook/dhcp_storm in `netns` on `ifname` for `clients` (dicts, one JSON line
+    each) and returns (one result per client, the summary line)."""
+    tool = os.path.join(os.path.dirname(exchange_tool()), "dhcp_storm")
+    argv = ["ip", "netns", "exec", netns, tool, "--interface", ifname, "--in-flight",
+            str(in_flight), "--timeout-ms", str(timeout_ms), "--attempts", str(attempts),
+            "--deadline-s", str(deadline_s)]
+    popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = popen.communicate("".join(json.dumps(c) + "\n" for c in clients),
+                                     timeout=wait_s)
+    finally:
+        if popen.poll() is None:  # only on a timeout: stop it by its PID
+            popen.kill()
+            popen.wait(timeout=10)
+    if popen.returncode != 0:
+        raise AssertionError(f"dhcp_storm failed ({popen.returncode}): {err}")
+    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
+    return lines[:-1], lines[-1]
+
+
 def require():
     netlab.require_root()
     netlab.require_tools(exchange_tool())

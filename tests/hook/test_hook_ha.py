@@ -21,9 +21,7 @@ ACKed lease does (kea-hook/src/hold_replication.h, docs/kea.md "High Availabilit
   bootcode.bin and through a reboot.
 """
 
-import json
 import os
-import subprocess
 import sys
 import time
 import unittest
@@ -282,21 +280,8 @@ class LoadBalancingTest(PairTest):
 
 
 def storm(pair, clients):
-    tool = os.path.join(os.path.dirname(keatest.exchange_tool()), "dhcp_storm")
-    argv = ["ip", "netns", "exec", pair.client.name, tool, "--interface", pair.client_if,
-            "--in-flight", "2", "--timeout-ms", "1500", "--attempts", "10", "--deadline-s", "90"]
-    popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    try:
-        out, err = popen.communicate("".join(json.dumps(c) + "\n" for c in clients), timeout=140)
-    finally:
-        if popen.poll() is None:  # only on a timeout: stop it by its PID
-            popen.kill()
-            popen.wait(timeout=10)
-    if popen.returncode != 0:
-        raise AssertionError(f"dhcp_storm failed ({popen.returncode}): {err}")
-    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
-    return lines[:-1], lines[-1]
+    return keatest.storm(pair.client.name, pair.client_if, clients, in_flight=2,
+                         timeout_ms=1500, attempts=10, wait_s=140)
 
 
 if __name__ == "__main__":

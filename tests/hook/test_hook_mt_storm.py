@@ -26,9 +26,7 @@ RPI_NETBOOT class, where Kea's offer leases replace the hook's holds; and on eve
 lease_cmds after the hook, which moves the holds from pkt4_send to buffer4_send.
 """
 
-import json
 import os
-import subprocess
 import sys
 import time
 import unittest
@@ -96,22 +94,7 @@ def config(lab, paths, offer_lifetime=None, lease_cmds_after=False):
 
 
 def storm(lab, clients):
-    tool = os.path.join(os.path.dirname(keatest.exchange_tool()), "dhcp_storm")
-    argv = ["ip", "netns", "exec", lab.client.name, tool, "--interface", lab.client_if,
-            "--in-flight", str(IN_FLIGHT), "--timeout-ms", "2000", "--attempts", "4",
-            "--deadline-s", "90"]
-    popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    try:
-        out, err = popen.communicate("".join(json.dumps(c) + "\n" for c in clients), timeout=150)
-    finally:
-        if popen.poll() is None:  # only on a timeout: stop it by its PID
-            popen.kill()
-            popen.wait(timeout=10)
-    if popen.returncode != 0:
-        raise AssertionError(f"dhcp_storm failed ({popen.returncode}): {err}")
-    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
-    return lines[:-1], lines[-1]
+    return keatest.storm(lab.client.name, lab.client_if, clients, in_flight=IN_FLIGHT)
 
 
 def o(text):

@@ -18,9 +18,7 @@ outlives a kea-dhcp4 and is shared by several:
 """
 # lease-databases-only: pgsql mysql
 
-import json
 import os
-import subprocess
 import sys
 import types
 import unittest
@@ -85,21 +83,7 @@ class SharedSegment:
 
 
 def storm(client_ns, ifname, clients):
-    tool = os.path.join(os.path.dirname(keatest.exchange_tool()), "dhcp_storm")
-    argv = ["ip", "netns", "exec", client_ns.name, tool, "--interface", ifname, "--in-flight",
-            "32", "--timeout-ms", "2000", "--attempts", "4", "--deadline-s", "90"]
-    popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    try:
-        out, err = popen.communicate("".join(json.dumps(c) + "\n" for c in clients), timeout=150)
-    finally:
-        if popen.poll() is None:  # only on a timeout: stop it by its PID
-            popen.kill()
-            popen.wait(timeout=10)
-    if popen.returncode != 0:
-        raise AssertionError(f"dhcp_storm failed ({popen.returncode}): {err}")
-    lines = [json.loads(line) for line in out.splitlines() if line.strip()]
-    return lines[:-1], lines[-1]
+    return keatest.storm(client_ns.name, ifname, clients, in_flight=32)
 
 
 class SqlHoldTest(unittest.TestCase):
