@@ -172,6 +172,9 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
             } else {
                 failParameter(key, value, "must be \"requested\" or \"always\"");
             }
+        } else if (key == "keep-pi-leases-on-release") {
+            expectType(key, value, Element::boolean);
+            cfg.identity.keep_pi_leases_on_release = value->boolValue();
         } else {
             failParameter(
                 key, value,
@@ -179,7 +182,8 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
                 "require-oui, allow-serials, allow-macs, clients, hold-rom-offers, "
                 "rom-hold-lifetime, "
                 "rom-hold-max-unconfirmed, events, tftp-groups, hostname-template, "
-                "root-path-template, hostname-policy, root-path-policy, allow-pairs)");
+                "root-path-template, hostname-policy, root-path-policy, allow-pairs, "
+                "keep-pi-leases-on-release)");
         }
     }
     return cfg;
@@ -204,7 +208,8 @@ std::string HookConfig::summary() const {
         << "\" hostname-policy="
         << (identity.hostname_policy == HostnamePolicy::Template ? "template" : "client")
         << " root-path-policy="
-        << (identity.root_path_policy == RootPathPolicy::Always ? "always" : "requested");
+        << (identity.root_path_policy == RootPathPolicy::Always ? "always" : "requested")
+        << " keep-pi-leases-on-release=" << (identity.keep_pi_leases_on_release ? "true" : "false");
     return out.str();
 }
 

@@ -21,6 +21,7 @@
 #include "pi_registry.h"
 #include "registry_commands.h"
 #include "registry_store.h"
+#include "release_keep.h"
 
 using isc::dhcp::Pkt4Ptr;
 using isc::hooks::CalloutHandle;
@@ -324,7 +325,39 @@ int lease4_expire(CalloutHandle& handle) {
     return forgetLease(handle, "lease4_expire");
 }
 
+// A Pi's DHCPRELEASE of the lease holding its identity is skipped (release_keep.h): the lease
+// stays until it expires. Other releases end the lease as usual, and its Pi's index entry.
 int lease4_release(CalloutHandle& handle) {
+    try {
+        if (settledElsewhere(handle)) return 0;
+        const auto registry = g_registry;
+        const auto logic = g_logic;
+        if (!registry || !logic) return 0;
+        isc::dhcp::Lease4Ptr lease;
+        handle.getArgument("lease4", lease);
+        if (!lease) return 0;
+        ensureRegistryLoaded(*registry);
+        const rpinetboot::MacAddress mac = macOfHw(lease->hwaddr_);
+        const ReleaseDecision decision =
+            decideRelease(logic->config().identity.keep_pi_leases_on_release, lease->getContext(),
+                          mac, lease->addr_.toUint32(), registry->byMac(mac));
+        if (decision.keep) {
+            handle.setStatus(CalloutHandle::NEXT_STEP_SKIP);
+            Pkt4Ptr query;
+            handle.getArgument("query4", query);
+            LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RELEASE_KEPT)
+                .arg(query ? query->getLabel() : std::string("(no query)"))
+                .arg(lease->addr_.toText())
+                .arg(decision.record->serial ? decision.record->serial->str() : mac.str());
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_release").arg(e.what());
+        return 0;
+    } catch (...) {
+        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_release").arg("unknown error");
+        return 0;
+    }
     return forgetLease(handle, "lease4_release");
 }
 

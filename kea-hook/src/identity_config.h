@@ -68,6 +68,8 @@ struct IdentityConfig {
     HostnamePolicy hostname_policy = HostnamePolicy::Template;
     RootPathPolicy root_path_policy = RootPathPolicy::Requested;
     std::map<Serial, IdentityOverride> overrides;  // clients[].hostname / clients[].root-path
+    // keep-pi-leases-on-release: a Pi's DHCPRELEASE leaves its lease (release_keep.h).
+    bool keep_pi_leases_on_release = true;
 
     // The hostname / root path for a Pi: its serial's override, else the template; nullopt when
     // neither is set (or it expands to nothing usable: empty or over option's 255 bytes).

@@ -268,25 +268,71 @@ class OsPhaseTest(unittest.TestCase):
     def test_pi3_rom_and_bootcode(self):
         self.sequence("pi3")
 
+    def debug_log(self):
+        """Kea's and the hook's DEBUG messages (the example logs INFO), so the release shows."""
+        old = '"severity": "INFO",\n            "debuglevel": 0'
+        self.assertEqual(self.example.text.count(old), 1, "the example's logger changed")
+        self.example.text = self.example.text.replace(
+            old, '"severity": "DEBUG",\n            "debuglevel": 55')
+
+    def networkd_release(self, mac):
+        """systemd-networkd with its default SendRelease=yes, stopped: returns its address after
+        checking that Kea logged its DHCPRELEASE (DHCP4_RELEASE and, on 2.6 and 3.0,
+        DHCP4_RELEASE_DELETED or _EXPIRED when a lease goes; DHCP4_HOOK_LEASE4_RELEASE_SKIP when
+        the hook keeps it)."""
+        host = os_clients.Host(self.lab.client, self.lab.client_if, mac, self.state)
+        address = host.networkd().address
+        release = re.compile(r"DHCP4_(?:RELEASE\w*|HOOK_LEASE4_RELEASE_SKIP) .*(?:"
+                             + re.escape(mac) + "|" + re.escape(address) + ")")
+        self.assertTrue(netlab.wait_for(lambda: release.search(self.kea.log()), timeout=10,
+                                        what="Kea logging the DHCPRELEASE"))
+        return address
+
     def test_networkd_release_keeps_address(self):
         """systemd-networkd's DHCPRELEASE when it stops (its default, as at every shutdown), then
-        the next firmware boot: same address. Measured: Kea 2.6.3 and 3.0.4 give it back; Kea 2.2
-        deletes the released lease, and the identity stored with it, so the next boot is a new
-        client and gets the pool's next free address (.101 after .100), and an OS client asking
-        before that lands in the general pool. That known gap of 2.2 is marked below; when it is
-        closed the test passes there too and unittest reports the unexpected success as a
-        failure: then drop the mark."""
+        the next firmware boot: same address, one live lease. Without the hook's
+        keep-pi-leases-on-release (default true) Kea 2.2 deleted the released lease, and the
+        identity stored with it, and the next boot got the pool's next free address; the hook
+        skips the release of a Pi's lease (lease4_release, next step SKIP) on every version."""
         p = PIS["pi4"]
+        self.debug_log()
         self.kea = self.example.start(self.lab)
         address = self.firmware("pi4")
-        host = os_clients.Host(self.lab.client, self.lab.client_if, p["mac"], self.state)
-        self.assertEqual(host.networkd().address, address)
-        self.assertIn("DHCP4_RELEASE", self.kea.log())
+        self.assertEqual(self.networkd_release(p["mac"]), address)
+        log = self.kea.log()
+        self.assertIn("DHCP4_HOOK_LEASE4_RELEASE_SKIP", log)
+        self.assertRegex(log, r"RPI_NETBOOT_RELEASE_KEPT .*" + re.escape(address) + r" by Pi "
+                         + p["serial"])
+        self.assertEqual([lease["ip-address"] for lease in self.live_leases(p["mac"])],
+                         [address], "the released lease must stay")
         self.assertEqual(self.firmware("pi4"), address, "the firmware boot after the release")
+        live = self.live_leases(p["mac"])
+        self.assertEqual([lease["ip-address"] for lease in live], [address],
+                         json.dumps(live, indent=1))
 
-    if keatest.VERSION == "2.2":
-        test_networkd_release_keeps_address = unittest.expectedFailure(
-            test_networkd_release_keeps_address)
+    def test_other_clients_release(self):
+        """A client the registry does not know (not a Pi MAC; and a Pi-OUI MAC that never booted
+        here) releases as Kea does without the hook: its lease is no longer live."""
+        self.debug_log()
+        self.kea = self.example.start(self.lab)
+        for mac in ("02:00:5e:10:00:07", "dc:a6:32:77:00:01"):
+            self.networkd_release(mac)
+            self.assertEqual(self.live_leases(mac), [], mac + ": the released lease stayed")
+        self.assertNotIn("RPI_NETBOOT_RELEASE_KEPT", self.kea.log())
+
+    def test_release_with_keep_off(self):
+        """keep-pi-leases-on-release false: a Pi's release ends its lease as Kea alone does."""
+        p = PIS["pi4"]
+        self.debug_log()
+        old = '"parameters": {'
+        self.assertEqual(self.example.text.count(old), 1)
+        self.example.text = self.example.text.replace(
+            old, old + ' "keep-pi-leases-on-release": false,')
+        self.kea = self.example.start(self.lab)
+        address = self.firmware("pi4")
+        self.assertEqual(self.networkd_release(p["mac"]), address)
+        self.assertEqual(self.live_leases(p["mac"]), [], "the released lease stayed")
+        self.assertNotIn("RPI_NETBOOT_RELEASE_KEPT", self.kea.log())
 
 
 def require():
