@@ -40,6 +40,9 @@ def drop_library(hook_point, status="drop"):
             "parameters": {"hook-point": hook_point, "status": status}}
 
 
+# Rotated kea-dhcp4 log files kept (and read back by KeaServer.log()).
+LOG_MAXVER = 8
+
 def exchange_tool():
     return os.path.join(netlab.build_dir(), "tests", "hook", "dhcp_exchange")
 
@@ -196,7 +199,7 @@ def base_config(interface, paths, hook_params=None, with_hook=True, subnet=None,
         "subnet4": [subnet or {"id": 1, "subnet": "192.0.2.0/24",
                                "pools": [{"pool": "192.0.2.100 - 192.0.2.199"}]}],
         "loggers": [{"name": "kea-dhcp4", "severity": "DEBUG", "debuglevel": 55,
-                     "output_options": [{"output": paths.log}]}],
+                     "output_options": [{"output": paths.log, "maxver": LOG_MAXVER}]}],
     }
     if classes:
         cfg["client-classes"] = classes
@@ -238,9 +241,13 @@ class KeaServer:
     def log(self):
         with open(self.proc.log_path, errors="replace") as f:
             text = f.read()
-        if os.path.exists(self.log_path):
-            with open(self.log_path, errors="replace") as f:
-                text += f.read()
+        # Kea rotates its log at 10 MB (log_path.1 ... .N, oldest last): a storm at debug level
+        # fills more than one file, and a count of log lines must see them all.
+        rotated = [f"{self.log_path}.{i}" for i in range(LOG_MAXVER, 0, -1)]
+        for path in rotated + [self.log_path]:
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    text += f.read()
         return text
 
     def wait_ready(self, timeout=15):
