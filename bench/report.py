@@ -74,7 +74,7 @@ def load(raw, name):
         return json.load(f)
 
 
-CONFIG_ORDER = ["none", "empty-hook", "config-only", "hook"]
+CONFIG_ORDER = ["none", "empty-hook", "config-only", "hook", "hook-events"]
 GOAL_OVER_NONE = 0.03  # goal: the hook costs under 3% versus no hook
 
 
@@ -243,6 +243,18 @@ def hook_section(d):
                      + (f" By traffic: Pi {num(ir.get('hook/config-only pi'), 3)}, non-Pi "
                         f"{num(ir.get('hook/config-only non-pi'), 3)}."
                         if ir.get("hook/config-only pi") is not None else ""))
+    if ir.get("hook-events/hook mix") is not None:
+        per = instr.get("per_exchange", {})
+        classes = [c for c in ("mix", "pi", "non-pi") if ir.get(f"hook-events/hook {c}")]
+        parts = []
+        for c in classes:
+            extra = per["hook-events"][c] - per["hook"][c]
+            parts.append(f"{c} {num(ir[f'hook-events/hook {c}'], 3)} ({extra:+,.0f} per DORA; "
+                         f"hook-events/none {num(ir.get(f'hook-events/none {c}'), 3)})")
+        goals.append("- Boot events on (`events` to a JSON-lines file) vs off, instructions per "
+                     "DORA, hook-events/hook: " + "; ".join(parts) + ". Within the 3% budget "
+                     "only if hook-events/none <= 1.030, which hook/none alone does not meet: "
+                     "the line gives what the events add.")
     if d.get("skipped"):
         for k, why in d["skipped"].items():
             goals.append(f"- Not measured: {k} ({why}).")

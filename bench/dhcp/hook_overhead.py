@@ -68,7 +68,9 @@ MIX = [
     ("rom3", 0.05, 20),
 ]
 PI_TEMPLATES = {"pi4", "pi5", "bootcode", "rom3"}
-CONFIGS = ("none", "empty-hook", "config-only", "hook")
+# hook-events: the hook with its boot events on (a JSON-lines file sink, README.md "Boot events
+# and bootloader logs"), to price the events against hook.
+CONFIGS = ("none", "empty-hook", "config-only", "hook", "hook-events")
 # The callgrind hotspot that grows with the options the hook adds (callgrind_counts.HOTSPOTS).
 PACK_HOTSPOT = "pack reply (Pkt4::pack)"
 DISPATCH_HOTSPOT = "hook dispatch + callouts (HooksManager::callCallouts)"
@@ -98,7 +100,7 @@ def parse_args():
                     help="fixed-load phase (CPU per answer): offered DISCOVERs per second")
     ap.add_argument("--configs", default="none,config-only,hook",
                     help="throughput phases: configurations, of " + ",".join(CONFIGS))
-    ap.add_argument("--instr-configs", default="none,empty-hook,config-only,hook",
+    ap.add_argument("--instr-configs", default="none,empty-hook,config-only,hook,hook-events",
                     help="instruction phases: configurations (empty-hook: the control whose "
                          "callouts do nothing, i.e. Kea's floor)")
     ap.add_argument("--hook", help="path of libdhcp_rpi_netboot.so (default: found in --build)")
@@ -213,6 +215,8 @@ class Bench:
         run_dir = os.path.join(self.work, f"kea-{tag}")
         os.makedirs(run_dir)
         hook_params = json.loads(self.args.hook_parameters)
+        if kind == "hook-events":
+            hook_params["events"] = "json:" + os.path.join(run_dir, "events.jsonl")
         cfg = kea_configs.make(kind, self.if_srv, self.addresses,
                                os.path.join(run_dir, "kea.log"), self.args.log_severity,
                                self.hook, hook_params, self.empty_hook)
@@ -273,12 +277,12 @@ class Bench:
             if pi_support and pi and not bootable:
                 problems.append(f"{kind}: Pi template {name} got an OFFER no Pi boots from: "
                                 f"43={opt43 or 'none'} decoded {d}")
-            if kind == "hook" and name == "rom3" and not verdict[name]["rom_padded"]:
-                problems.append("hook: the Pi 3B ROM got the unpadded menu it miscounts")
+            if kind.startswith("hook") and name == "rom3" and not verdict[name]["rom_padded"]:
+                problems.append(f"{kind}: the Pi 3B ROM got the unpadded menu it miscounts")
             if name == "linux" and opt43:
                 problems.append(f"{kind}: the Linux client got option 43")
-            if kind == "hook" and name == "x86pxe" and opt43:
-                problems.append("hook: the x86 PXE client got the Pi's option 43")
+            if kind.startswith("hook") and name == "x86pxe" and opt43:
+                problems.append(f"{kind}: the x86 PXE client got the Pi's option 43")
         return verdict, problems
 
     def perfdhcp_argv(self, inst, rate, duration=None, count=None, clients=None, base_mac=None):
@@ -440,7 +444,7 @@ class Bench:
                 # A library configuration whose callouts Kea never called would pass for Kea's
                 # floor (empty-hook equal to none): the dispatch must show in the counts.
                 dispatch = ph.get("hotspots_per_exchange", {}).get(DISPATCH_HOTSPOT, 0)
-                if kind in ("hook", "empty-hook") and not dispatch:
+                if kind in ("hook", "hook-events", "empty-hook") and not dispatch:
                     benchlib.fail(f"kea-dhcp4 ({kind}) under callgrind never dispatched to the "
                                   f"library in the {key} phase (no {DISPATCH_HOTSPOT} in {path})")
                 shutil.copyfile(path, os.path.join(
@@ -524,7 +528,7 @@ class Bench:
         self.hook = find_hook(self.build, self.args.hook)
         self.empty_hook = find_empty_hook(self.build)
         skipped = {}
-        if "hook" in used and not self.hook:
+        if used & {"hook", "hook-events"} and not self.hook:
             # Without the hook there is no comparison to make: skip (fail under CI=true).
             netlab.skip_or_fail(f"libdhcp_rpi_netboot.so not built in {self.build}")
         if "empty-hook" in used and not self.empty_hook:
@@ -735,7 +739,8 @@ def summarize_instructions(instr):
         keys += [k for k in r["phases"] if k not in keys]
     ratios = {}
     for a, b in (("hook", "none"), ("hook", "config-only"), ("config-only", "none"),
-                 ("empty-hook", "none"), ("hook", "empty-hook")):
+                 ("empty-hook", "none"), ("hook", "empty-hook"), ("hook-events", "hook"),
+                 ("hook-events", "none")):
         for cls in keys:
             x, y = per.get(a, {}).get(cls), per.get(b, {}).get(cls)
             if x and y:

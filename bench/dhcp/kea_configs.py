@@ -65,7 +65,7 @@ def make(kind, interface, relay_addresses, log_path, severity="WARN", hook_libra
     cfg = base(interface, relay_addresses, log_path, severity)
     if kind == "config-only":
         cfg.update(config_only_additions())
-    elif kind == "hook":
+    elif kind in ("hook", "hook-events"):
         if not hook_library:
             raise ValueError("the hook configuration needs the hook library's path")
         entry = {"library": hook_library}

@@ -356,6 +356,12 @@ int pkt4_receive(CalloutHandle& handle) {
             }
         } else if (result.outcome == ReceiveOutcome::NotPxe) {
             identity::receiveOs(handle, *query);
+        } else if (result.outcome == ReceiveOutcome::NotAllowed && g_events) {
+            // A refused Pi gets no reply of ours: its event says why (README.md, "Boot events").
+            if (const auto step = receivedStep(query->getType())) {
+                g_events->push(
+                    refusedEvent(*step, result.decision, logic->refusal(result.decision)));
+            }
         }
         logReceive(*query, result);
     } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 #include "hook_events.h"
 
+#include <utility>
+
 #include "rpinetboot/dhcp_packet.h"
 
 namespace rpinetboot::kea {
@@ -30,6 +32,13 @@ BootEvent dhcpEvent(BootStep step, const PiDecision& decision, std::uint32_t add
     e.mac = decision.mac.str();
     if (address != 0) e.address = ipv4ToString(address);
     e.model = std::string(piModelName(decision.pi_class));
+    return e;
+}
+
+BootEvent refusedEvent(BootStep step, const PiDecision& decision, std::string why) {
+    BootEvent e = dhcpEvent(step, decision, 0);
+    e.outcome = Outcome::Failed;
+    e.error = std::move(why);
     return e;
 }
 

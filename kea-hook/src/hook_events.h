@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "netboot_logic.h"
 #include "rpinetboot/boot_event.h"
@@ -19,5 +20,9 @@ std::optional<BootStep> sentStep(std::uint8_t message_type, bool held);
 
 // The event stamped now, source "kea-hook". `address` in host order; 0 leaves it out.
 BootEvent dhcpEvent(BootStep step, const PiDecision& decision, std::uint32_t address);
+
+// The event of a query from a Pi the allow-* lists refuse: outcome failed, `why` as its error
+// (NetbootLogic::refusal), so rpi-netboot-timeline can say why that Pi got no netboot reply.
+BootEvent refusedEvent(BootStep step, const PiDecision& decision, std::string why);
 
 }  // namespace rpinetboot::kea

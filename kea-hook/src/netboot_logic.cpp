@@ -246,6 +246,32 @@ bool NetbootLogic::allowed(const PiDecision& d) const {
     return config_.allow_macs.count(d.mac) != 0;
 }
 
+std::string NetbootLogic::refusal(const PiDecision& d) const {
+    if (d.serial) {
+        const auto pair = config_.allow_pairs.find(*d.serial);
+        if (pair != config_.allow_pairs.end() && pair->second != d.mac) {
+            return "not allowed: serial " + d.serial->str() + " is paired with MAC " +
+                   pair->second.str() + " in allow-pairs, not " + d.mac.str();
+        }
+    }
+    // Each list that is set and does not name the Pi; a Pi with no serial (the Pi 3B ROM) can
+    // only be listed by MAC.
+    std::string why;
+    const auto add = [&why](const std::string& part) {
+        why += why.empty() ? "not allowed: " : ", ";
+        why += part;
+    };
+    if (!config_.allow_serials.empty() || !config_.allow_pairs.empty()) {
+        const char* lists = config_.allow_pairs.empty()     ? "allow-serials"
+                            : config_.allow_serials.empty() ? "allow-pairs"
+                                                            : "allow-serials or allow-pairs";
+        add(d.serial ? "serial " + d.serial->str() + " not in " + lists
+                     : std::string("no serial (the Pi 3B ROM sends none) for ") + lists);
+    }
+    if (!config_.allow_macs.empty()) add("MAC " + d.mac.str() + " not in allow-macs");
+    return why.empty() ? std::string("not allowed") : why;
+}
+
 bool NetbootLogic::padded(PiModel cls) const {
     switch (config_.rom_padding) {
         case RomPadding::Auto:

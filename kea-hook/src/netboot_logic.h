@@ -85,6 +85,10 @@ class NetbootLogic {
     std::optional<std::uint32_t> tftpServerAddress(const std::optional<Serial>& serial,
                                                    isc::dhcp::Pkt4* response) const;
 
+    // Why allow-serials / allow-macs / allow-pairs refuse a Pi onReceive found NotAllowed, for
+    // its boot event: "not allowed: serial 1a2b3c04 not in allow-serials". Built only on demand.
+    std::string refusal(const PiDecision& decision) const;
+
   private:
     bool allowed(const PiDecision& decision) const;
     bool padded(PiModel cls) const;

@@ -2,7 +2,8 @@
 """The hook's boot events (parameter "events") in a real kea-dhcp4: a Pi 4's DISCOVER, OFFER,
 REQUEST and ACK and a Pi 3B ROM's DISCOVER and held OFFER appear as JSON lines with serial, MAC,
 model and the address Kea gave; a PC's DISCOVER gives none; a bad value makes Kea refuse the
-configuration naming the parameter; the default writes nothing. The events file lies next to
+configuration naming the parameter; the default writes nothing. A Pi allow-serials and
+allow-macs refuse gives a failed DISCOVER and REQUEST whose error says why. The events file lies next to
 Kea's log (in the chroot's /var/log/kea for Kea 2.6 and 3.0): the hook opens it itself, so
 Kea's own path rules for logs do not apply. Run against the Kea RPI_NETBOOT_KEA selects.
 """
@@ -37,11 +38,12 @@ class HookEventsTest(unittest.TestCase):
             self.kea.stop()
         self.lab.close()
 
-    def start(self, events=None):
+    def start(self, events=None, extra=None):
         paths = keatest.INSTALL.new_paths()
         self.events_kea_path = paths.log + ".events.jsonl"  # removed with the log by stop()
         self.events_path = paths.host(self.events_kea_path)
         params = {} if events is None else {"events": events.replace("PATH", self.events_kea_path)}
+        params.update(extra or {})
         self.kea = KeaServer(self.lab, paths=paths, hook_params=params).wait_ready()
 
     def test_pi_steps_are_events(self):
@@ -76,6 +78,30 @@ class HookEventsTest(unittest.TestCase):
         loaded = [line for line in self.kea.log().splitlines() if "RPI_NETBOOT_LOAD_OK" in line]
         self.assertEqual(len(loaded), 1)
         self.assertIn(f"events to queue(4096) -> json:{self.events_kea_path}", loaded[0])
+
+    def test_refused_pi_is_a_failed_event(self):
+        self.start("json:PATH", {"allow-serials": ["1a2b3c05"],
+                                 "allow-macs": ["dc:a6:32:00:00:07"]})
+        # Kea answers a refused Pi as any client (no option 43): the Pi 4 still sends REQUEST.
+        replies = self.lab.exchange(*pi("pi4", *PI4))
+        self.assertNotIn(43, keatest.options(replies[0]), replies)
+        self.lab.exchange(*pi("pi4", "dc:a6:32:00:00:07", "1a2b3c07"))  # allowed by MAC
+        netlab.wait_for(lambda: len(read_events(self.events_path)) >= 6, timeout=10,
+                        what="6 events")
+        time.sleep(0.3)
+        events = read_events(self.events_path)
+        self.assertEqual([(e["step"], e.get("outcome")) for e in events],
+                         [("DISCOVER", "failed"), ("REQUEST", "failed"), ("DISCOVER", None),
+                          ("OFFER_SENT", None), ("REQUEST", None), ("ACK", None)], events)
+        why = (f"not allowed: serial {PI4[1]} not in allow-serials, "
+               f"MAC {PI4[0]} not in allow-macs")
+        for e in events[:2]:
+            self.assertEqual((e["serial"], e["mac"], e["model"], e["error"]),
+                             (PI4[1], PI4[0], "pi4", why), e)
+        for e in events[2:]:
+            self.assertNotIn("error", e)
+        # The refusal is still logged and counted as before.
+        self.assertIn("RPI_NETBOOT_NOT_ALLOWED", self.kea.log())
 
     def test_default_writes_nothing(self):
         self.start()

@@ -69,9 +69,9 @@ PIS = [
        "nfs-root"),
     Pi("Pi 4, no tree", "pi4", "1a2b3c06", "dc:a6:32:2b:3c:06", "a", "192.0.2.12",
        "serial-dir-missing", "boot-file-missing", tree=False),
-    # The hook reports only the Pis it serves: one it refuses leaves no boot event.
+    # The hook refuses it (allow-serials): its DISCOVER and REQUEST events fail, saying why.
     Pi("Pi 4, not allowed", "pi4", "1a2b3c07", "dc:a6:32:2b:3c:07", "a", None,
-       "no-option-43", "(absent)", allowed=False),
+       "no-option-43", "boot-not-allowed", allowed=False),
     # Three ways to break a Pi that the fleet view must tell apart: the hook sends it a TFTP
     # server (option 66) where nothing answers; start4.elf deleted from its tree; its cmdline.txt
     # names an NFS server that does not answer, so its kernel never mounts a root.

@@ -205,6 +205,17 @@ TEST_CASE("every boot-event row of the findings table is produced from recorded 
         refused.push_back(no);
         producers[FindingId::BootNfsRefused] = refused;
     }
+    {
+        // As the hook records a Pi its allow-serials refuse: DISCOVER and REQUEST failed, with
+        // no OFFER or ACK of the hook's (Kea may still answer it as any client).
+        BootEvent discover = pi.dhcp(BootStep::Discover, kT0, false);
+        discover.outcome = Outcome::Failed;
+        discover.error = "not allowed: serial " + pi.serial + " not in allow-serials";
+        BootEvent request = discover;
+        request.step = BootStep::Request;
+        request.timestampUs = kT0 + 50'000;
+        producers[FindingId::BootNotAllowed] = {discover, request};
+    }
 
     const std::map<FindingId, std::string> expected = {
         {FindingId::BootNoOffer,
@@ -230,6 +241,10 @@ TEST_CASE("every boot-event row of the findings table is produced from recorded 
         {FindingId::BootNfsRefused,
          "kernel fetched, NFS mount of /srv/rpi/x refused (not exported): check cmdline.txt "
          "nfsroot and that the root is exported to 198.51.100.10 (rpi-nfs-exports list)."},
+        {FindingId::BootNotAllowed,
+         "the hook refused this Pi (not allowed: serial 1a2b3c04 not in allow-serials): add its "
+         "serial to allow-serials (or its MAC to allow-macs, or the pair to allow-pairs) if it "
+         "should boot."},
     };
     std::size_t rows = 0;
     for (const auto& row : probe::findingTable()) {
@@ -249,7 +264,7 @@ TEST_CASE("every boot-event row of the findings table is produced from recorded 
         // Judged before the step's limit ran out, the same events are a boot in progress
         // (a missing or failed file is final at once).
         if (row.id != FindingId::BootFileMissing && row.id != FindingId::BootFileFailed &&
-            row.id != FindingId::BootNfsRefused) {
+            row.id != FindingId::BootNfsRefused && row.id != FindingId::BootNotAllowed) {
             const std::uint64_t last = producers[row.id].back().timestampUs;
             CHECK_FALSE(fleetOf(producers[row.id], last + kSecond).pis[0].currentAnomaly());
         }

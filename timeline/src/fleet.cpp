@@ -87,6 +87,7 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
     // Copies: the derived BOOT_FILES_DONE is inserted into `events` below.
     std::optional<BootEvent> failed;
     std::optional<BootEvent> refusedMount;  // mountd said no
+    std::optional<BootEvent> notAllowed;    // the hook refused the Pi (allow-* lists)
     std::string failedName, lastOkBeforeFailure;
     std::string lastOkName;
     for (const auto& e : events) {
@@ -94,6 +95,7 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
         switch (e.step) {
             case BootStep::Discover:
                 ++discovers;
+                if (e.outcome == Outcome::Failed) notAllowed = e;
                 break;
             case BootStep::OfferHeld:
             case BootStep::OfferSent:
@@ -102,6 +104,7 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
                 break;
             case BootStep::Request:
                 ++requests;
+                if (e.outcome == Outcome::Failed) notAllowed = e;
                 break;
             case BootStep::Ack:
                 ++acks;
@@ -178,7 +181,12 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
 
     const bool settled = nowUs >= boot.lastUs + limits.settleUs;
     if (transfers == 0) {
-        if (discovers > 0 && offers == 0 && acks == 0) {
+        // The hook said why at once: no limit to wait for.
+        if (notAllowed && offers == 0 && acks == 0) {
+            boot.anomaly = makeFinding(
+                FindingId::BootNotAllowed,
+                {notAllowed->error.empty() ? std::string("not allowed") : notAllowed->error});
+        } else if (discovers > 0 && offers == 0 && acks == 0) {
             if (settled) boot.anomaly = makeFinding(FindingId::BootNoOffer, {times(discovers)});
         } else if (requesting && requests > 0 && acks == 0) {
             if (settled) boot.anomaly = makeFinding(FindingId::BootNoAck, {times(requests)});

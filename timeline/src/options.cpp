@@ -31,7 +31,7 @@ constexpr const char* kEpilogue =
     "boot. The end of the boot-file phase (BOOT_FILES_DONE) is the last of kernel and\n"
     "initramfs. Anomaly codes (the probe's findings table): boot-no-offer, boot-no-ack,\n"
     "boot-no-tftp, boot-file-missing, boot-file-failed, boot-stalled, boot-no-nfs-mount,\n"
-    "boot-nfs-refused.\n"
+    "boot-nfs-refused, boot-not-allowed.\n"
     "\n"
     "Exit status: 0 printed; 1 --pi names no Pi in the events; 2 usage error, or the events\n"
     "could not be read (a journal that cannot be opened, an unreadable file).\n"

@@ -162,6 +162,10 @@ const std::vector<FindingSpec> kTable = {
     {F::BootNfsRefused, "boot-nfs-refused", kFail,
      "kernel fetched, NFS mount of {} refused ({}): check cmdline.txt nfsroot and that the root "
      "is exported to {} (rpi-nfs-exports list)."},
+    // The hook's allow-serials / allow-macs / allow-pairs (README.md, "Hook parameters").
+    {F::BootNotAllowed, "boot-not-allowed", kFail,
+     "the hook refused this Pi ({}): add its serial to allow-serials (or its MAC to allow-macs, "
+     "or the pair to allow-pairs) if it should boot."},
 };
 
 }  // namespace

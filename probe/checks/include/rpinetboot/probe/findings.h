@@ -78,6 +78,7 @@ enum class FindingId {
     BootStalled,
     BootNoNfsMount,
     BootNfsRefused,
+    BootNotAllowed,
 };
 
 struct FindingSpec {
