@@ -89,7 +89,7 @@ TEST_CASE("release: keep-pi-leases-on-release parameter", "[release][config]") {
     for (const char* bad :
          {R"({"keep-pi-leases-on-release": "false"})", R"({"keep-pi-leases-on-release": 0})"}) {
         CHECK_THROWS_WITH(HookConfig::parse(Element::fromJSON(bad)),
-                          Catch::Contains("parameter 'keep-pi-leases-on-release'") &&
-                              Catch::Contains("must be a bool"));
+                          Catch::Matchers::Contains("parameter 'keep-pi-leases-on-release'") &&
+                              Catch::Matchers::Contains("must be a bool"));
     }
 }
