@@ -6,6 +6,7 @@
 #include "identity_callouts.h"
 
 #include <cc/command_interpreter.h>
+#include <dhcpsrv/dhcpsrv_exceptions.h>
 #include <dhcpsrv/lease_mgr_factory.h>
 #include <hooks/hooks.h>
 
@@ -191,7 +192,13 @@ void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response) {
     const auto lease = leases.getLease4(response.getYiaddr());
     if (!lease || macOfHw(lease->hwaddr_) != d.mac) return;
     storeRecord(*lease, record);
-    leases.updateLease4(lease);
+    try {
+        leases.updateLease4(lease);
+    } catch (const isc::dhcp::NoSuchLease&) {
+        // Another server on a shared lease database changed or gave back this hold since it was
+        // read: the hold stands or falls there; the record is written at the Pi's next hold.
+        return;
+    }
     putRecord(*registry, record);
     LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RECORDED)
         .arg(response.getLabel())

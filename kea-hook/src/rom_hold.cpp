@@ -2,6 +2,7 @@
 
 #include <dhcp/dhcp4.h>
 #include <dhcpsrv/cfgmgr.h>
+#include <dhcpsrv/dhcpsrv_exceptions.h>
 #include <dhcpsrv/lease.h>
 #include <dhcpsrv/lease_mgr_factory.h>
 #include <stats/stats_mgr.h>
@@ -117,6 +118,18 @@ bool heldElsewhere(const isc::dhcp::LeaseMgr& leases, const Lease4& mine) {
         }
     }
     return false;
+}
+
+// Writes a changed lease back. Kea's SQL backends update a lease only while it is as it was read
+// (its previous expiry): when another server on the same database changed or deleted it meanwhile,
+// the update throws NoSuchLease. That is a lost race, not a database failure: false.
+bool updated(isc::dhcp::LeaseMgr& leases, const Lease4Ptr& lease) {
+    try {
+        leases.updateLease4(lease);
+        return true;
+    } catch (const isc::dhcp::NoSuchLease&) {
+        return false;
+    }
 }
 
 // A copy for use outside the lock, sharing nothing with the lease database.
@@ -335,7 +348,10 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
             existing->cltt_ = now;
             existing->valid_lft_ = plan.lifetime;
             markHold(*existing, stage, plan.confirmed);
-            leases.updateLease4(existing);
+            if (!updated(leases, existing)) {
+                result.outcome = HoldOutcome::Conflict;
+                return result;
+            }
         } else if (ours) {
             result.lifetime = static_cast<std::uint32_t>(existing->getExpirationTime() - now);
         } else {
@@ -355,7 +371,10 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
     existing->fqdn_fwd_ = existing->fqdn_rev_ = false;
     existing->state_ = Lease::STATE_DEFAULT;
     markHold(*existing, stage, plan.confirmed);
-    leases.updateLease4(existing);
+    if (!updated(leases, existing)) {
+        result.outcome = HoldOutcome::Conflict;
+        return result;
+    }
     if (!counted) countAssigned(where, 1);
     if (heldElsewhere(leases, *existing)) return yield(existing);
     return finish(HoldOutcome::Held, *existing, true);
