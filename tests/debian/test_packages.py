@@ -42,7 +42,7 @@ PACKAGES = ["kea-hook-rpi-netboot", "rpi-tftpd", "rpi-netboot-nfs", "rpi-netboot
             "rpi-netconsoled"]
 PROGRAMS = {"rpi-tftpd": "rpi-tftpd", "rpi-nfs-exports": "rpi-netboot-nfs",
             "rpi-netboot-probe": "rpi-netboot-probe", "rpi-netconsoled": "rpi-netconsoled",
-            "rpi-netboot": "rpi-netboot-probe"}
+            "rpi-netboot": "rpi-netboot-probe", "rpi-netboot-timeline": "rpi-netboot-probe"}
 # The dummy package autopkgtest installs (and purges) around each test to pull in its Depends.
 SATDEP = "autopkgtest-satdep"
 UNIT = "/lib/systemd/system/rpi-tftpd.service"
@@ -60,6 +60,7 @@ ACCEPTED_EXPOSURE = ("PERFECT", "SAFE", "OK")
 TEST_ONLY_DEPS = {
     "libclang-rt-14-dev": "sanitizer and libFuzzer runtimes of the clang test builds",
     "dpkg-dev": "a tool, not a library; build-essential (implied by every Debian build) has it",
+    "libelf-dev": "the tiny Linux kernel the OS-phase tests build (tests/lib/tiny_kernel.sh), not rpi-netboot",
     "libbenchmark-dev": "bench/ only (make bench, optional even there); the packages neither build nor ship it",
 }
 BUILD_TOOLS = {"cmake", "pkg-config", "rpcsvc-proto", "help2man", "kea-dev"}
