@@ -117,6 +117,10 @@ class BootSets(unittest.TestCase):
             self.assertIn("s/recover4.elf", pi4)
             pi5 = boot_sets.plan("s", "pi5", sizes)
             self.assertNotIn("start", pi5)  # the Pi 5 fetches no start*.elf
+            # ...and the initramfs named after its kernel (auto_initramfs).
+            pi5 = [w[1] for w in (line.split() for line in pi5.splitlines())]
+            self.assertLess(pi5.index("s/kernel_2712.img"), pi5.index("s/initramfs_2712"))
+            self.assertNotIn("s/initramfs8", pi5)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -75,6 +75,17 @@ std::vector<std::string> defaultKernels(PiModel model) {
     return {};
 }
 
+std::string autoInitramfs(std::string_view kernel) {
+    const std::size_t slash = kernel.rfind('/');
+    const std::size_t base = slash == std::string_view::npos ? 0 : slash + 1;
+    constexpr std::string_view kKernel = "kernel";
+    if (kernel.substr(base, kKernel.size()) != kKernel) return {};
+    std::string_view rest = kernel.substr(base + kKernel.size());
+    const std::size_t dot = rest.rfind('.');
+    if (dot != std::string_view::npos) rest = rest.substr(0, dot);
+    return std::string(kernel.substr(0, base)) + "initramfs" + std::string(rest);
+}
+
 std::vector<BootStep> bootPlan(PiModel model) {
     using K = StepKind;
     using P = FilePurpose;
@@ -121,7 +132,8 @@ std::vector<BootStep> bootPlan(PiModel model) {
     plan.push_back({K::File, "cmdline.txt", true, d, P::Cmdline});
     plan.push_back({K::File, kernel, true, d, P::Kernel});
     if (model == PiModel::Pi4) plan.push_back({K::File, "armstub8-gic.bin", false, d, P::Armstub});
-    plan.push_back({K::File, "initramfs8", false, d, P::Initramfs});
+    // Raspberry Pi OS sets auto_initramfs=1: the initramfs named after the kernel.
+    plan.push_back({K::File, autoInitramfs(kernel), false, d, P::Initramfs});
     return plan;
 }
 

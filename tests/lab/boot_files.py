@@ -39,6 +39,12 @@ def kernel(model):
     return facts()["models"][model]["default_kernels"][0]
 
 
+def initramfs(model):
+    """The initramfs name of the model's plan: its first kernel's (auto_initramfs, core's
+    autoInitramfs): initramfs8, or initramfs_2712 for a Pi 5."""
+    return next(s["file"] for s in plan(model) if s["purpose"] == "initramfs")
+
+
 def tree_files(model):
     """Names a model's boot tree needs under its prefix: the required files of its plan (config,
     cmdline, kernel and initramfs are written by boot_files with their own contents), plus the
@@ -91,8 +97,9 @@ def boot_files(boot_dir, model, cmdline, kernel_size=256 * 1024, initramfs=True)
     files[kernel(model)] = blob(kernel(model), kernel_size)
     config = "[all]\narm_64bit=1\nkernel=" + kernel(model) + "\n"
     if initramfs:
-        files["initramfs8"] = blob("initramfs8", 64 * 1024)
-        config += "initramfs initramfs8 followkernel\n"
+        name = globals()["initramfs"](model)  # the module function, not the argument
+        files[name] = blob(name, 64 * 1024)
+        config += f"initramfs {name} followkernel\n"
     files["config.txt"] = config.encode()
     files["cmdline.txt"] = cmdline.encode()
     for rel, data in files.items():

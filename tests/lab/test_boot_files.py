@@ -42,6 +42,9 @@ class BootFilesMatchCore(unittest.TestCase):
                           "purpose": "second stage", "tftp": {"tsize": False, "blksize": None}})
         self.assertEqual(len(models["bootcode"]["request_list"]), 14)
         self.assertEqual(boot_files.kernel("pi5"), "kernel_2712.img")
+        # auto_initramfs: the initramfs is named after the kernel (core's autoInitramfs).
+        self.assertEqual(boot_files.initramfs("pi5"), "initramfs_2712")
+        self.assertEqual(boot_files.initramfs("pi4"), "initramfs8")
 
     def test_trees_hold_every_required_file(self):
         with tempfile.TemporaryDirectory(prefix="rpinb-boot-files-") as tmp:
@@ -57,6 +60,9 @@ class BootFilesMatchCore(unittest.TestCase):
                         self.assertTrue(os.path.isfile(os.path.join(tmp, model, step["file"])))
                 self.assertIn(f"kernel={boot_files.kernel(model)}\n",
                               written["config.txt"].decode())
+                self.assertIn(f"initramfs {boot_files.initramfs(model)} followkernel\n",
+                              written["config.txt"].decode())
+                self.assertIn(boot_files.initramfs(model), written)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "rpinetboot/boot_plan.h"
 #include "rpinetboot/classify.h"
@@ -143,6 +144,7 @@ TEST_CASE("a requested file's purpose comes from the plans, prefix or not", "[bo
     CHECK(purposeOfFile("kernel7l.img") == FilePurpose::Kernel);
     CHECK(purposeOfFile("cmdline.txt") == FilePurpose::Cmdline);
     CHECK(purposeOfFile("initramfs8") == FilePurpose::Initramfs);
+    CHECK(purposeOfFile("1a2b3c05/initramfs_2712") == FilePurpose::Initramfs);
     // Not a plan's file, or only a name ending like one.
     CHECK_FALSE(purposeOfFile("my-kernel.img"));
     CHECK_FALSE(purposeOfFile("xstart4.elf"));
@@ -163,4 +165,38 @@ TEST_CASE("shape names are the letters docs/protocol/dhcp.md uses", "[pi_model]"
     CHECK(std::string(shapeName(DiscoverShape::A)) == "A");
     CHECK(std::string(shapeName(DiscoverShape::B)) == "B");
     CHECK(std::string(shapeName(shapeOf(PiModel::Pi5))) == "C");
+}
+
+TEST_CASE("auto_initramfs: the initramfs is named after the kernel", "[boot_plan]") {
+    // raspberrypi/documentation#3090 (auto_initramfs), raspberrypi/firmware#1965.
+    CHECK(autoInitramfs("kernel8.img") == "initramfs8");
+    CHECK(autoInitramfs("kernel_2712.img") == "initramfs_2712");
+    CHECK(autoInitramfs("kernel7l.img") == "initramfs7l");
+    CHECK(autoInitramfs("kernel8-custom.img") == "initramfs8-custom");
+    CHECK(autoInitramfs("boot/kernel8.img") == "boot/initramfs8");
+    CHECK(autoInitramfs("kernel8") == "initramfs8");
+    CHECK(autoInitramfs("vmlinuz-rpi").empty());
+    CHECK(autoInitramfs("boot/my-kernel8.img").empty());
+    CHECK(autoInitramfs("").empty());
+    // Each model's plan asks for the initramfs of its first default kernel, after that kernel:
+    // a Pi 5 loads kernel_2712.img, so initramfs_2712, not the Pi 4's initramfs8.
+    const std::pair<PiModel, const char*> want[] = {{PiModel::Rom3, "initramfs8"},
+                                                    {PiModel::Bootcode, "initramfs8"},
+                                                    {PiModel::Pi4, "initramfs8"},
+                                                    {PiModel::Pi5, "initramfs_2712"}};
+    for (const auto& [model, name] : want) {
+        CAPTURE(facts(model).name);
+        const auto plan = bootPlan(model);
+        const auto kernel = std::find_if(plan.begin(), plan.end(), [](const BootStep& s) {
+            return s.purpose == FilePurpose::Kernel;
+        });
+        const auto initramfs = std::find_if(plan.begin(), plan.end(), [](const BootStep& s) {
+            return s.purpose == FilePurpose::Initramfs;
+        });
+        REQUIRE(kernel != plan.end());
+        REQUIRE(initramfs != plan.end());
+        CHECK(initramfs->file == name);
+        CHECK(kernel < initramfs);
+        CHECK_FALSE(initramfs->required);
+    }
 }

@@ -58,12 +58,21 @@ struct BootStep {
 };
 
 // Every request of a boot, kernel and initramfs included under their default names (config.txt's
-// kernel= and initramfs lines replace them; defaultKernels lists the fallbacks).
+// kernel= and initramfs lines replace them; defaultKernels lists the fallbacks; the initramfs is
+// the default kernel's autoInitramfs name).
 std::vector<BootStep> bootPlan(PiModel model);
 
 // The kernel names the firmware tries when config.txt names none; the first that exists wins
 // (raspberrypi/documentation config.txt "kernel").
 std::vector<std::string> defaultKernels(PiModel model);
+
+// The initramfs the firmware loads for `kernel` under auto_initramfs=1 (Raspberry Pi OS's
+// config.txt): the kernel's file name with its leading "kernel" replaced by "initramfs" and its
+// extension dropped, in the kernel's directory: kernel8.img -> initramfs8, kernel_2712.img ->
+// initramfs_2712 (raspberrypi/documentation#3090; a Pi 5 told kernel=kernel8.img loading another
+// initramfs than initramfs8 was a firmware bug, raspberrypi/firmware#1965). Empty for a kernel
+// whose name does not start with "kernel": config.txt must then name the initramfs itself.
+std::string autoInitramfs(std::string_view kernel);
 
 // The device tree the firmware loads for the board the model stands for.
 std::string_view deviceTree(PiModel model);
