@@ -140,7 +140,13 @@ int commandCallout(CalloutHandle& handle, bool list) {
                                                "rpi-netboot hook not loaded");
         } else {
             ensureRegistryLoaded(*registry);
-            answer = list ? listAnswer(*registry) : getAnswer(*registry, arguments);
+            // The lease store as it is now: it also holds the records an HA partner or another
+            // server on a shared database wrote (registry_commands.h). Read per command (an
+            // admin's, not a packet's cost); malformed records are skipped (logged at rebuilds).
+            PiRegistry stored;
+            if (isc::dhcp::LeaseMgrFactory::haveInstance()) rebuildRegistry(stored);
+            answer =
+                list ? listAnswer(*registry, &stored) : getAnswer(*registry, arguments, &stored);
         }
     } catch (const std::exception& e) {
         answer = isc::config::createAnswer(isc::config::CONTROL_RESULT_ERROR, e.what());

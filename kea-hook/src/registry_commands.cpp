@@ -2,6 +2,11 @@
 
 #include <cc/command_interpreter.h>
 
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "rpinetboot/util/ipv4.h"
 
 namespace rpinetboot::kea {
@@ -16,11 +21,38 @@ namespace {
 constexpr int kSuccess = isc::config::CONTROL_RESULT_SUCCESS;
 constexpr int kError = isc::config::CONTROL_RESULT_ERROR;
 constexpr int kEmpty = isc::config::CONTROL_RESULT_EMPTY;
+
+// The newer of the index's and the lease store's record; the index's on a tie.
+std::optional<PiRecord> newer(std::optional<PiRecord> indexed, std::optional<PiRecord> stored) {
+    if (!stored) return indexed;
+    if (!indexed || stored->last_seen > indexed->last_seen) return stored;
+    return indexed;
+}
+
+// Every Pi of the index and of `stored`, by MAC.
+std::vector<PiRecord> allRecords(const PiRegistry& registry, const PiRegistry* stored) {
+    if (!stored) return registry.all();
+    std::map<MacAddress, PiRecord> merged;
+    for (auto& r : stored->all()) merged.emplace(r.mac, std::move(r));
+    for (auto& r : registry.all()) {
+        const auto it = merged.find(r.mac);
+        if (it == merged.end()) {
+            merged.emplace(r.mac, std::move(r));
+        } else if (r.last_seen >= it->second.last_seen) {
+            it->second = std::move(r);
+        }
+    }
+    std::vector<PiRecord> out;
+    out.reserve(merged.size());
+    for (auto& [mac, r] : merged) out.push_back(std::move(r));
+    return out;
+}
+
 }  // namespace
 
-ConstElementPtr listAnswer(const PiRegistry& registry) {
+ConstElementPtr listAnswer(const PiRegistry& registry, const PiRegistry* stored) {
     ElementPtr pis = Element::createList();
-    const auto records = registry.all();
+    const auto records = allRecords(registry, stored);
     for (const auto& r : records) pis->add(toElement(r));
     ElementPtr args = Element::createMap();
     args->set("pis", pis);
@@ -30,7 +62,8 @@ ConstElementPtr listAnswer(const PiRegistry& registry) {
     return createAnswer(records.empty() ? kEmpty : kSuccess, text, args);
 }
 
-ConstElementPtr getAnswer(const PiRegistry& registry, const ConstElementPtr& arguments) {
+ConstElementPtr getAnswer(const PiRegistry& registry, const ConstElementPtr& arguments,
+                          const PiRegistry* stored) {
     const std::string usage =
         "arguments must be a map with exactly one of \"serial\", \"mac\", \"address\"";
     if (!arguments || arguments->getType() != Element::map || arguments->size() != 1) {
@@ -45,15 +78,17 @@ ConstElementPtr getAnswer(const PiRegistry& registry, const ConstElementPtr& arg
     if (key == "serial") {
         const auto serial = Serial::parse(text);
         if (!serial) return createAnswer(kError, "\"" + text + "\" is not a Pi serial");
-        found = registry.bySerial(*serial);
+        found =
+            newer(registry.bySerial(*serial), stored ? stored->bySerial(*serial) : std::nullopt);
     } else if (key == "mac") {
         const auto mac = MacAddress::parse(text);
         if (!mac) return createAnswer(kError, "\"" + text + "\" is not a MAC address");
-        found = registry.byMac(*mac);
+        found = newer(registry.byMac(*mac), stored ? stored->byMac(*mac) : std::nullopt);
     } else if (key == "address") {
         const auto address = parseIpv4(text);
         if (!address) return createAnswer(kError, "\"" + text + "\" is not an IPv4 address");
-        found = registry.byAddress(*address);
+        found = newer(registry.byAddress(*address),
+                      stored ? stored->byAddress(*address) : std::nullopt);
     } else {
         return createAnswer(kError, usage);
     }

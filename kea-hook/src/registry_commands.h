@@ -11,13 +11,21 @@ namespace rpinetboot::kea {
 inline constexpr const char* kListCommand = "rpi-netboot-list";
 inline constexpr const char* kGetCommand = "rpi-netboot-get";
 
+// Both answers read the hook's index and, when given, `stored`: the records of the lease store
+// as the caller just read them (registry_store.h). The lease store also holds what this server's
+// index has not seen: leases an HA partner sent (lease_cmds writes them without any callout of
+// this hook) or another server on a shared SQL database wrote. Of two records of one Pi the
+// newer (last-seen) is answered; on a tie the index's, which also holds the names last sent.
+
 // {"result": 0, "text": "2 Pis", "arguments": {"pis": [...], "count": 2}}; result 3 (Kea's
 // "empty") with an empty list when no Pi is known, as lease4-get-all answers.
-isc::data::ConstElementPtr listAnswer(const PiRegistry& registry);
+isc::data::ConstElementPtr listAnswer(const PiRegistry& registry,
+                                      const PiRegistry* stored = nullptr);
 
 // `arguments`: exactly one of {"serial": "bf9fed6f"}, {"mac": "..."}, {"address": "..."}.
 // result 0 with the record, 3 (empty) for a key no Pi has, 1 for bad arguments.
 isc::data::ConstElementPtr getAnswer(const PiRegistry& registry,
-                                     const isc::data::ConstElementPtr& arguments);
+                                     const isc::data::ConstElementPtr& arguments,
+                                     const PiRegistry* stored = nullptr);
 
 }  // namespace rpinetboot::kea

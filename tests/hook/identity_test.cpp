@@ -196,6 +196,57 @@ TEST_CASE("rpi-netboot-get and rpi-netboot-list answers") {
     }
 }
 
+TEST_CASE("the answers include the lease store's records: an HA partner's or another server's") {
+    // This server's index knows the ROM3 Pi; the lease store also holds the Pi 4, written by a
+    // partner (no callout here saw it), and a newer record of the ROM3 Pi.
+    PiRegistry indexed;
+    indexed.put(rom3Record());
+    PiRegistry stored;
+    stored.put(pi4Record());
+    PiRecord rom3Later = rom3Record();
+    rom3Later.phase = PiPhase::Os;
+    rom3Later.last_seen += 30;
+    stored.put(rom3Later);
+
+    const auto list = listAnswer(indexed, &stored);
+    CHECK(list->get("result")->intValue() == 0);
+    CHECK(list->get("arguments")->get("count")->intValue() == 2);
+    CHECK(listAnswer(indexed)->get("arguments")->get("count")->intValue() == 1);
+    const auto get = [&](const std::string& json) {
+        return getAnswer(indexed, Element::fromJSON(json), &stored);
+    };
+    for (const char* found : {R"({"serial": "bf9fed6f"})", R"({"mac": "e4:5f:01:98:e0:82"})",
+                              R"({"address": "192.0.2.100"})"}) {
+        INFO(found);
+        const auto a = get(found);
+        REQUIRE(a->get("result")->intValue() == 0);
+        CHECK(a->get("arguments")->get("serial")->stringValue() == "bf9fed6f");
+        CHECK(getAnswer(indexed, Element::fromJSON(found))->get("result")->intValue() == 3);
+    }
+    // The newer record wins, whichever side holds it.
+    CHECK(get(R"({"mac": "b8:27:eb:2b:3c:01"})")->get("arguments")->get("phase")->stringValue() ==
+          "os");
+    PiRecord rom3Newest = rom3Later;
+    rom3Newest.phase = PiPhase::Boot;
+    rom3Newest.last_seen += 30;
+    indexed.put(rom3Newest);
+    CHECK(get(R"({"address": "192.0.2.101"})")->get("arguments")->get("phase")->stringValue() ==
+          "boot");
+    const auto relisted = listAnswer(indexed, &stored);
+    for (const auto& pi : relisted->get("arguments")->get("pis")->listValue()) {
+        if (pi->get("mac")->stringValue() == "b8:27:eb:2b:3c:01") {
+            CHECK(pi->get("phase")->stringValue() == "boot");
+        }
+    }
+    // On a tie the index's record (it holds the names as last sent).
+    PiRecord pi4Named = pi4Record();
+    pi4Named.hostname = "renamed";
+    indexed.put(pi4Named);
+    CHECK(get(R"({"serial": "bf9fed6f"})")->get("arguments")->get("hostname")->stringValue() ==
+          "renamed");
+    CHECK(get(R"({"serial": "deadbeef"})")->get("result")->intValue() == 3);
+}
+
 TEST_CASE("templates: placeholders, the ROM3 fallback and refused parameters") {
     const HookConfig cfg = config(R"({"hostname-template": "pi-{serial}",
         "root-path-template": "{tftp-server}:/srv/nfs/pi/{serial}/{model}/{mac}/{address}",
