@@ -22,11 +22,19 @@ constexpr int kSuccess = isc::config::CONTROL_RESULT_SUCCESS;
 constexpr int kError = isc::config::CONTROL_RESULT_ERROR;
 constexpr int kEmpty = isc::config::CONTROL_RESULT_EMPTY;
 
-// The newer of the index's and the lease store's record; the index's on a tie.
+// The record to answer of the index's and the lease store's. The lease store's unless the
+// index's is newer: the index runs ahead of the store only in the names this server sent last
+// (they reach the lease at its next write), so on a tie those come from the index. Seconds
+// resolve last-seen: a record another server wrote within the same second is also a tie.
 std::optional<PiRecord> newer(std::optional<PiRecord> indexed, std::optional<PiRecord> stored) {
     if (!stored) return indexed;
-    if (!indexed || stored->last_seen > indexed->last_seen) return stored;
-    return indexed;
+    if (!indexed || indexed->last_seen < stored->last_seen) return stored;
+    if (indexed->last_seen > stored->last_seen) return indexed;
+    if (indexed->address == stored->address && indexed->phase == stored->phase) {
+        if (!indexed->hostname.empty()) stored->hostname = indexed->hostname;
+        if (!indexed->root_path.empty()) stored->root_path = indexed->root_path;
+    }
+    return stored;
 }
 
 // Every Pi of the index and of `stored`, by MAC.
@@ -38,8 +46,8 @@ std::vector<PiRecord> allRecords(const PiRegistry& registry, const PiRegistry* s
         const auto it = merged.find(r.mac);
         if (it == merged.end()) {
             merged.emplace(r.mac, std::move(r));
-        } else if (r.last_seen >= it->second.last_seen) {
-            it->second = std::move(r);
+        } else {
+            it->second = *newer(std::move(r), it->second);
         }
     }
     std::vector<PiRecord> out;

@@ -15,7 +15,9 @@ inline constexpr const char* kGetCommand = "rpi-netboot-get";
 // as the caller just read them (registry_store.h). The lease store also holds what this server's
 // index has not seen: leases an HA partner sent (lease_cmds writes them without any callout of
 // this hook) or another server on a shared SQL database wrote. Of two records of one Pi the
-// newer (last-seen) is answered; on a tie the index's, which also holds the names last sent.
+// store's is answered unless the index's is newer (last-seen); on a tie with the same address
+// and phase, with the names this server last sent, which only the index holds until the lease's
+// next write.
 
 // {"result": 0, "text": "2 Pis", "arguments": {"pis": [...], "count": 2}}; result 3 (Kea's
 // "empty") with an empty list when no Pi is known, as lease4-get-all answers.

@@ -238,12 +238,19 @@ TEST_CASE("the answers include the lease store's records: an HA partner's or ano
             CHECK(pi->get("phase")->stringValue() == "boot");
         }
     }
-    // On a tie the index's record (it holds the names as last sent).
+    // On a tie the store's record (another server may have written it within the same
+    // second), with the names this server last sent when it is the same address and phase.
     PiRecord pi4Named = pi4Record();
     pi4Named.hostname = "renamed";
     indexed.put(pi4Named);
     CHECK(get(R"({"serial": "bf9fed6f"})")->get("arguments")->get("hostname")->stringValue() ==
           "renamed");
+    PiRecord pi4Boot = pi4Named;
+    pi4Boot.phase = PiPhase::Boot;
+    indexed.put(pi4Boot);
+    const auto tie = get(R"({"mac": "e4:5f:01:98:e0:82"})")->get("arguments");
+    CHECK(tie->get("phase")->stringValue() == "os");
+    CHECK(tie->get("hostname")->stringValue() == "pi-bf9fed6f");
     CHECK(get(R"({"serial": "deadbeef"})")->get("result")->intValue() == 3);
 }
 
