@@ -294,6 +294,21 @@ class DebianPackages(unittest.TestCase):
         self.assertIn(f"kea-dhcp4-server (<< {high})", depends)
         example = "/usr/share/doc/kea-hook-rpi-netboot/examples/kea-dhcp4.conf"
         self.assertIn(f'"{hook}"', read(example), "the example must load the installed hook")
+        # Every file of examples/ is shipped, uncompressed, under the package's examples
+        # directory; each Kea configuration names the installed hook.
+        shipped = os.path.dirname(example)
+        for root, _, names in os.walk(os.path.join(SOURCE, "examples")):
+            for name in names:
+                rel = os.path.relpath(os.path.join(root, name), os.path.join(SOURCE, "examples"))
+                path = os.path.join(shipped, rel)
+                self.assertIn(path, self.file_lists["kea-hook-rpi-netboot"], f"{rel} not shipped")
+                if name.endswith(".conf"):
+                    self.assertIn(f'"{hook}"', read(path), f"{rel} must load the installed hook")
+                else:
+                    with open(os.path.join(root, name), "rb") as f, open(path, "rb") as g:
+                        self.assertEqual(g.read(), f.read(), rel)
+        self.assertTrue(os.access(os.path.join(shipped, "prometheus", "rpi-netboot-kea-stats"),
+                                  os.X_OK), "the stats script must stay executable")
 
     def test_12_tftpd_package(self):
         conffiles = field("rpi-tftpd", "Conffiles")
