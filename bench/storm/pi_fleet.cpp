@@ -39,13 +39,14 @@ std::vector<PiIdentity> makeFleet(unsigned count, std::uint32_t seed) {
     return out;
 }
 
-std::vector<BootStep> bootSequence(PiModel model) {
+std::vector<BootFileStep> bootSequence(PiModel model) {
     auto steps = bootPlan(model);
     if (model == PiModel::Bootcode) {
         // This fleet's shape-B Pis run bootcode.bin from an SD card: no ROM requests.
-        steps.erase(std::remove_if(steps.begin(), steps.end(),
-                                   [](const BootStep& s) { return s.kind == StepKind::RootFile; }),
-                    steps.end());
+        steps.erase(
+            std::remove_if(steps.begin(), steps.end(),
+                           [](const BootFileStep& s) { return s.kind == StepKind::RootFile; }),
+            steps.end());
     }
     return steps;
 }

@@ -19,7 +19,7 @@ std::vector<PiIdentity> makeFleet(unsigned count, std::uint32_t seed);
 
 // The TFTP walk after DHCP: core's boot plan for the model, except that this fleet's shape-B Pis
 // run bootcode.bin from an SD card, so their walk starts at the start.elf probe.
-std::vector<BootStep> bootSequence(PiModel model);
+std::vector<BootFileStep> bootSequence(PiModel model);
 
 // Files each walk needs under its tree (not counting optional ones), for building the tree.
 std::vector<std::string> requiredFiles(PiModel model);

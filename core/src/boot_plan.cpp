@@ -86,13 +86,13 @@ std::string autoInitramfs(std::string_view kernel) {
     return std::string(kernel.substr(0, base)) + "initramfs" + std::string(rest);
 }
 
-std::vector<BootStep> bootPlan(PiModel model) {
+std::vector<BootFileStep> bootPlan(PiModel model) {
     using K = StepKind;
     using P = FilePurpose;
     const TftpDialect d = facts(model).firmwareTftp;
     const std::string dtb(deviceTree(model));
     const std::string kernel = defaultKernels(model).front();
-    std::vector<BootStep> plan;
+    std::vector<BootFileStep> plan;
     switch (shapeOf(model)) {
         case DiscoverShape::A:
         case DiscoverShape::B:
@@ -142,7 +142,7 @@ std::optional<FilePurpose> purposeOfFile(std::string_view request) {
     static const auto kFiles = [] {
         std::vector<std::pair<std::string, FilePurpose>> files;
         for (const PiModel model : kPiModels) {
-            for (const BootStep& step : bootPlan(model)) {
+            for (const BootFileStep& step : bootPlan(model)) {
                 if (step.kind != StepKind::PrefixProbe) files.emplace_back(step.file, step.purpose);
             }
             for (std::string& kernel : defaultKernels(model)) {

@@ -36,7 +36,7 @@ json modelJson(PiModel model) {
         if (!filter.empty()) j["config_filters"].push_back(filter);
     }
     j["boot_plan"] = json::array();
-    for (const BootStep& s : bootPlan(model)) {
+    for (const BootFileStep& s : bootPlan(model)) {
         j["boot_plan"].push_back({{"kind", stepKindName(s.kind)},
                                   {"file", s.file},
                                   {"required", s.required},

@@ -6,23 +6,14 @@
 
 #include "rpinetboot/boot_event.h"
 #include "rpinetboot/boot_event_parse.h"
+#include "sample_event.h"
 
 using namespace rpinetboot;
 
 namespace {
 
 BootEvent fullEvent() {
-    BootEvent e;
-    e.step = BootStep::TftpFile;
-    e.timestampUs = 1796497318163410;
-    e.source = "rpi-tftpd";
-    e.serial = "1a2b3c04";
-    e.mac = "dc:a6:32:01:36:c2";
-    e.address = "192.0.2.10";
-    e.model = "pi4";
-    e.file = "1a2b3c04/start4.elf";
-    e.bytes = 2250000;
-    e.durationUs = 120500;
+    BootEvent e = sampleTftpEvent();
     e.outcome = Outcome::Failed;
     e.error = "timed out";
     e.text = "line with \"quotes\"\tand a tab";

@@ -10,28 +10,14 @@
 #include <string>
 
 #include "rpinetboot/boot_event.h"
+#include "rpinetboot/boot_plan.h"  // with boot_event.h: no name is declared twice
 #include "rpinetboot/event_sink.h"
+#include "sample_event.h"
 
 using namespace rpinetboot;
 using nlohmann::json;
 
 namespace {
-
-BootEvent tftpEvent() {
-    BootEvent e;
-    e.step = BootStep::TftpFile;
-    e.timestampUs = 1796497318163410;
-    e.source = "rpi-tftpd";
-    e.serial = "1a2b3c04";
-    e.mac = "dc:a6:32:01:36:c2";
-    e.address = "192.0.2.10";
-    e.model = "pi4";
-    e.file = "1a2b3c04/start4.elf";
-    e.bytes = 2250000;
-    e.durationUs = 120500;
-    e.outcome = Outcome::Ok;
-    return e;
-}
 
 std::string fieldValue(const std::vector<std::pair<std::string, std::string>>& fields,
                        const std::string& name) {
@@ -57,7 +43,7 @@ TEST_CASE("step names round-trip and match the journal vocabulary", "[events]") 
 }
 
 TEST_CASE("a TFTP event renders as one JSON line with every field", "[events]") {
-    const std::string line = toJson(tftpEvent());
+    const std::string line = toJson(sampleTftpEvent());
     CHECK(line.find('\n') == std::string::npos);
     const json j = json::parse(line);
     CHECK(j["timestamp_us"] == 1796497318163410u);
@@ -135,8 +121,8 @@ TEST_CASE("JSON escaping: valid UTF-8 passes, invalid bytes become U+FFFD", "[ev
 }
 
 TEST_CASE("journal fields: names, values, empty ones left out", "[events]") {
-    auto fields = journalFields(tftpEvent());
-    CHECK(fieldValue(fields, "MESSAGE") == summary(tftpEvent()));
+    auto fields = journalFields(sampleTftpEvent());
+    CHECK(fieldValue(fields, "MESSAGE") == summary(sampleTftpEvent()));
     CHECK(fieldValue(fields, "MESSAGE_ID") == kBootEventMessageId);
     CHECK(fieldValue(fields, "PRIORITY") == "6");
     CHECK(fieldValue(fields, "SYSLOG_IDENTIFIER") == "rpi-tftpd");
@@ -159,7 +145,7 @@ TEST_CASE("journal fields: names, values, empty ones left out", "[events]") {
         CHECK(name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == std::string::npos);
     }
 
-    BootEvent failed = tftpEvent();
+    BootEvent failed = sampleTftpEvent();
     failed.outcome = Outcome::Failed;
     failed.error = "file not found";
     fields = journalFields(failed);
@@ -184,7 +170,7 @@ TEST_CASE("the JSON-lines sink appends one line per event to its file", "[events
         auto sink = JsonLinesSink::open(path, error);
         REQUIRE(sink);
         CHECK(sink->describe() == std::string("json:") + path);
-        sink->emit(tftpEvent());
+        sink->emit(sampleTftpEvent());
         BootEvent line;
         line.step = BootStep::NetconsoleLine;
         line.text = "Stopping network\n";
@@ -208,7 +194,7 @@ TEST_CASE("a sink that cannot write counts the failure", "[events]") {
     const int fd = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
     REQUIRE(fd >= 0);
     JsonLinesSink sink(fd, true, "full");
-    sink.emit(tftpEvent());
+    sink.emit(sampleTftpEvent());
     CHECK(sink.failures() == 1);
 }
 
@@ -246,4 +232,13 @@ TEST_CASE("sink specs", "[events]") {
     auto sink = makeSink(spec, error);
     REQUIRE(sink);
     CHECK(sink->describe() == "stderr");
+}
+
+TEST_CASE("a boot plan's file step and a boot event's step share a translation unit") {
+    // tftpd's metrics and the timeline read both: BootFileStep (the plan) and BootStep (events).
+    const BootFileStep planned{StepKind::File, "start4.elf", true, {}, FilePurpose::Firmware};
+    BootEvent fetched = sampleTftpEvent();
+    CHECK(fetched.step == BootStep::TftpFile);
+    CHECK(stepName(fetched.step) == "TFTP_FILE");
+    CHECK(fetched.file.substr(fetched.file.find('/') + 1) == planned.file);
 }

@@ -2,27 +2,23 @@
 """The journal sink against a real systemd-journald, read back with journalctl.
 
 When the system journal runs (its socket /run/systemd/journal/socket exists), the event goes to it
-and `journalctl RPI_SERIAL=<serial> -o json` must return it. Otherwise (a container without
-systemd as PID 1) the test re-runs itself in a private mount namespace, mounts empty tmpfs over
-/run/systemd, /run/log and /var/log/journal there, and starts its own systemd-journald, which
-creates the same socket path: the sink's code path (sd_journal_sendv to the default socket) is the
-real one, and nothing of the host's logs is touched. In the namespace it also checks the fallback:
-with the socket gone, `auto` writes JSON lines to stderr and `journal` is refused with a message.
+and `journalctl RPI_SERIAL=<serial> -o json` must return it. Otherwise the test re-runs itself in a
+private mount namespace with a systemd-journald of its own on the same socket path
+(tests/lib/private_journal.py): the sink's code path (sd_journal_sendv to the default socket) is
+the real one, and nothing of the host's logs is touched. In the namespace it also checks the
+fallback: with the socket gone, `auto` writes JSON lines to stderr and `journal` is refused with
+a message.
 """
 
 import json
 import os
 import secrets
-import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import netlab  # noqa: E402
+import private_journal  # noqa: E402
 
-SOCKET = "/run/systemd/journal/socket"
-JOURNALD = "/lib/systemd/systemd-journald"
-INNER = "RPINB_JOURNAL_TEST_INNER"
 
 
 def emit(*args, check=True):
@@ -81,19 +77,11 @@ def round_trip(journal_dir):
         print(f"ok: {spec} {' '.join(extra)} -> journalctl RPI_SERIAL={serial}")
 
 
-def inner():
-    """In the private mount namespace: our own journald, then the fallback without it."""
-    for target in ("/run/systemd", "/run/log"):
-        os.makedirs(target, exist_ok=True)
-        netlab.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", target])
-    if os.path.isdir("/var/log/journal"):
-        netlab.run(["mount", "-t", "tmpfs", "tmpfs", "/var/log/journal"])
-    os.makedirs("/run/systemd/journal")
-    journald = netlab.Proc([JOURNALD], name="systemd-journald")
-    journald.wait_ready(lambda: os.path.exists(SOCKET), timeout=10, what="journald's socket")
-    round_trip("/run/log/journal")
+def without_journal(journald):
+    """In the private namespace, after the round trip: our journald gone, the fallback."""
+    round_trip(private_journal.JOURNAL_DIR)
     journald.stop()
-    os.unlink(SOCKET)
+    os.unlink(private_journal.SOCKET)
 
     # No journal: auto falls back to JSON lines on stderr, journal reports the failure.
     r = emit("auto", "step=NETCONSOLE_LINE", "mac=dc:a6:32:01:36:c2", "text=Stopping network\n")
@@ -109,22 +97,8 @@ def inner():
 
 
 def main():
-    if os.environ.get(INNER):
-        inner()
-        return 0
-    netlab.require_tools("journalctl")
-    if os.path.exists(SOCKET):
-        print("the system journal runs: testing against it")
-        round_trip(None)
-        return 0
-    if os.geteuid() != 0:
-        netlab.skip_or_fail("no system journal, and a private journald needs root")
-    netlab.require_tools(JOURNALD, "unshare", "mount")
-    print("no system journal here: a private systemd-journald in a mount namespace")
-    env = dict(os.environ, **{INNER: "1"})
-    r = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable,
-                        os.path.abspath(__file__)], env=env, timeout=90)
-    return r.returncode
+    return private_journal.run(__file__, lambda: round_trip(None), without_journal,
+                               tools=["journalctl"], timeout=90)
 
 
 if __name__ == "__main__":

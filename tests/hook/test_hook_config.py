@@ -317,20 +317,18 @@ class ExampleConfigTest(unittest.TestCase):
         kea = None
         paths = keatest.INSTALL.new_paths()
         try:
-            if keatest.INSTALL.chroot:
-                # Unchanged: the hook installed where the file names it, in the hooks directory
-                # (amd64), and Kea's own socket, log and lease file paths, all in the chroot.
-                paths.hook(dest=EXAMPLE_HOOK)
-                for attr, path in EXAMPLE_FILES.items():
-                    setattr(paths, attr, path)
-            else:
-                # Kea 2.2 has no path rules: only host paths change, to this build's hook and
-                # files in the server's temp dir.
-                for old, new in ((EXAMPLE_HOOK, paths.hook()),
-                                 (EXAMPLE_FILES["leases"], paths.leases),
-                                 (EXAMPLE_FILES["log"], paths.log),
-                                 (EXAMPLE_FILES["socket"], paths.socket)):
-                    text = text.replace(old, new)
+            # The example's paths, each replaced by this server's own: on 2.6 and 3.0 a name of
+            # this run in the same directory (the hooks directory, /run/kea, /var/log/kea,
+            # /var/lib/kea), which their path rules accept, so that concurrent runs in one chroot
+            # never share a hook library or a file; on 2.2 (no path rules) this build's hook and
+            # files in the server's temp dir. paths.remove() deletes them all.
+            replaced = ((EXAMPLE_HOOK, paths.hook()), (EXAMPLE_FILES["leases"], paths.leases),
+                        (EXAMPLE_FILES["log"], paths.log), (EXAMPLE_FILES["socket"], paths.socket))
+            for old, new in replaced:
+                self.assertNotEqual(old, new)
+                if keatest.INSTALL.chroot:
+                    self.assertEqual(os.path.dirname(old), os.path.dirname(new))
+                text = text.replace(old, new)
             # kea-dhcp4 -t (what the file's header tells admins to run) accepts it as well.
             path = os.path.join(paths.tmp, "kea-dhcp4.conf")
             with open(path, "w") as f:

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """A program's --help, its man page, its README section and its sample configuration agree.
 
-One check for every rpi-netboot program (rpi-tftpd, rpi-netboot-probe, rpi-nfs-exports): the
-options are declared once in the program (its Boost.Program_options description) and everything a
-user reads is checked against the --help that description prints:
+One check for every rpi-netboot program (rpi-tftpd, rpi-netconsoled, rpi-netboot-probe,
+rpi-netboot-timeline, rpi-nfs-exports, rpi-netboot): the options are declared once in the program
+(its Boost.Program_options description) and everything a user reads is checked against the
+--help that description prints:
 
 - the man page is built the way debian/rules builds it (docs/man/generate.sh, help2man over
   --help plus docs/man/<program>.h2m) and has the same option sections with the same options,
@@ -125,11 +126,17 @@ def man_warnings(page):
 
 
 def readme_section(program):
+    """The README section whose heading names the program: a "## " one, else a "### " one (a
+    program described inside a wider section, such as rpi-netconsoled), up to the next heading
+    of its level or above."""
     with open(os.path.join(SOURCE, "README.md")) as f:
         readme = f.read()
-    m = re.search(r"^## [^\n]*" + re.escape(program) + r"[^\n]*$(.*?)(?=^## )", readme,
-                  re.S | re.M)
-    return m.group(1) if m else None
+    for level in ("##", "###"):
+        m = re.search(r"^" + level + r" [^\n]*" + re.escape(program) + r"[^\n]*$(.*?)"
+                      r"(?=^#{2," + str(len(level)) + r"} |\Z)", readme, re.S | re.M)
+        if m:
+            return m.group(1)
+    return None
 
 
 def config_entries(path):

@@ -26,6 +26,12 @@ CHECKED = ["core", "daemon", "netconsole", "nfs-export-helper", "probe"]
 # core/ members that kea-hook/ and the hook's tests read, renamed together with them.
 NOT_YET = {"core": {"board_revision", "has_pad", "is_pi", "menu_text", "pi_class", "request_list",
                     "require_oui", "vendor_class"}}
+# Names another project chose that our code declares: liburing's types (liburing.h), forward-
+# declared or given a stand-in where liburing is absent, and Linux's `struct inotify_event`
+# (inotify(7)). Functions with C linkage (Kea's hook entry points and callouts such as `version`,
+# `pkt4_receive`, `multi_threading_compatible`, found by name: Kea's Hooks Developer's Guide)
+# are skipped wherever they are declared `extern "C"`.
+FOREIGN = {"io_uring", "io_uring_sqe", "io_uring_cqe", "inotify_event"}
 
 SNAKE = r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+"
 KEYWORDS = {"return", "case", "else", "throw", "delete", "new", "sizeof", "goto", "co_return",
@@ -85,12 +91,37 @@ def strip_code(text):
     return "".join(out)
 
 
+def c_linkage_spans(code):
+    """(start, end) of each `extern "C" { ... }` block and `extern "C" declaration` in stripped
+    `code` (its string literal is blanked to `" "`)."""
+    spans = []
+    for m in re.finditer(r'\bextern\s*"\s*"\s*', code):
+        if code.startswith("{", m.end()):
+            depth, i = 0, m.end()
+            while i < len(code):
+                depth += {"{": 1, "}": -1}.get(code[i], 0)
+                if depth == 0:
+                    break
+                i += 1
+            spans.append((m.end() + 1, i))
+        else:
+            end = re.compile(r"[(;{]").search(code, m.end())
+            spans.append((m.end(), end.start() if end else len(code)))
+    return spans
+
+
 def snake_declarations(text):
     """(line number, name) of each snake_case name declared in C++ `text`."""
     code = strip_code(text)
+    c_linkage = c_linkage_spans(code)
     found = []
     for m in DECL.finditer(code):
-        if m.group("type") in KEYWORDS:
+        if m.group("type") in KEYWORDS or m.group("name") in FOREIGN:
+            continue
+        # Functions with C linkage are named by the program that looks them up (Kea).
+        if re.match(r"\s*\(", code[m.end("name"):]) and any(
+                a <= m.start("name") and code.count("{", a, m.start("name")) ==
+                code.count("}", a, m.start("name")) for a, b in c_linkage if m.start("name") < b):
             continue
         # `a && has_pad)` or `x * y_z;` are expressions: a type is not preceded by an operator
         # that takes it as an operand.
@@ -161,6 +192,12 @@ class Naming(unittest.TestCase):
         self.assertEqual(names("#include <sys/socket.h>\nsockaddr_ll from{};"), [])
         self.assertEqual(names("std::uint8_t x = static_cast<std::uint8_t>(v);"), [])
         self.assertEqual(names("int serverId = 0;\nint fd_ = -1;\nconstexpr int kMaxFd = 1;"), [])
+        # Kea's callouts keep Kea's names; a local variable inside one is ours.
+        self.assertEqual(names('extern "C" {\nint pkt4_receive(CalloutHandle& h) {\n'
+                               '    int drop_it = 0;\n}\n}'), ["drop_it"])
+        self.assertEqual(names('extern "C" int lease4_select(CalloutHandle&);\nint my_fn();'),
+                         ["my_fn"])
+        self.assertEqual(names("struct io_uring;\nalignas(struct inotify_event) char b[8];"), [])
 
     def test_checked_directories_follow_the_rule(self):
         problems = violations(CHECKED, NOT_YET)

@@ -162,8 +162,8 @@ bool hasCode(const std::vector<Finding>& fs, const std::string& code, Verdict v)
                        [&](const Finding& f) { return f.code == code && f.verdict == v; });
 }
 
-const BootStep kKernel{StepKind::File, "kernel8.img", true, {true, 1468}, FilePurpose::Kernel};
-const BootStep kOverlayMap{
+const BootFileStep kKernel{StepKind::File, "kernel8.img", true, {true, 1468}, FilePurpose::Kernel};
+const BootFileStep kOverlayMap{
     StepKind::File, "overlays/overlay_map.dtb", false, {true, 1468}, FilePurpose::Overlays};
 
 }  // namespace
@@ -243,7 +243,7 @@ TEST_CASE("tsize and blksize must both come back in an OACK", "[probe][tftp]") {
 }
 
 TEST_CASE("the block counter limit fails old firmware and warns EEPROMs", "[probe][tftp]") {
-    const BootStep rom_kernel{
+    const BootFileStep rom_kernel{
         StepKind::File, "kernel8.img", true, {true, std::nullopt}, FilePurpose::Kernel};
     CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 65534ull * 512, 512));
     auto big = blockCounterFinding(PiModel::Rom3, rom_kernel, "s/kernel8.img", 40ull << 20, 512);
@@ -463,7 +463,7 @@ TEST_CASE("every row of the findings table is produced by a check from recorded 
     };
     TransferObservation no_oack = seen(O::Found);
     no_oack.asked = {"tsize", "blksize"};
-    const BootStep initrd{StepKind::File, "initrd", true, {}, FilePurpose::Initramfs};
+    const BootFileStep initrd{StepKind::File, "initrd", true, {}, FilePurpose::Initramfs};
     RequestFact nak{*parseIpv4("192.0.2.100"), a, ReplyFact{goodOffer(), a, true}};
     nak.reply->packet.options[0].second = {6};
     ExportFacts not_exported{"192.0.2.1", "/srv/rpi/a", b, true, "", {}, false};

@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     }
     if (cmd != "boot") return usage();
     const std::string model = args["--model"];
-    std::vector<BootStep> steps;
+    std::vector<BootFileStep> steps;
     if (model == "pi4") {
         steps = bootPlan(PiModel::Pi4);
     } else if (model == "pi4-2019") {

@@ -5,9 +5,9 @@ One Pi's boot is written to the journal as the daemons write it (the events libr
 sink, through tests/events/boot_event_emit), plus one entry with the boot events' MESSAGE_ID and a
 step no component writes (sent by util-linux's `logger --journald`). The timeline must find the Pi
 by serial, place it at nfs-root, and name the bad entry on stderr; a journal directory that does not
-exist is exit 2 with a message. As tests/events/journal_sink_integration.py: against the system
-journal when it runs, otherwise in a private mount namespace with a systemd-journald of its own,
-so nothing of the host's logs is touched.
+exist is exit 2 with a message. Against the system journal when it runs, otherwise in a private
+mount namespace with a systemd-journald of its own (tests/lib/private_journal.py), so nothing of
+the host's logs is touched.
 """
 
 import json
@@ -15,14 +15,11 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import netlab  # noqa: E402
+import private_journal  # noqa: E402
 
-SOCKET = "/run/systemd/journal/socket"
-JOURNALD = "/lib/systemd/systemd-journald"
-INNER = "RPINB_TIMELINE_JOURNAL_INNER"
 MESSAGE_ID = "4c0a6b1e9d2f4e3a8b57c1d0e2f3a4b5"
 
 
@@ -94,43 +91,19 @@ def no_journal():
     print("ok: a journal directory that does not exist: exit 2, said plainly")
 
 
-def inner():
-    for target in ("/run/systemd", "/run/log"):
-        os.makedirs(target, exist_ok=True)
-        netlab.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", target])
-    if os.path.isdir("/var/log/journal"):
-        netlab.run(["mount", "-t", "tmpfs", "tmpfs", "/var/log/journal"])
-    os.makedirs("/run/systemd/journal")
-    journald = netlab.Proc([JOURNALD], name="systemd-journald")
-    try:
-        journald.wait_ready(lambda: os.path.exists(SOCKET), timeout=10, what="journald's socket")
-        check(None)                # the local journal, as an admin runs it
-        check("/run/log/journal")  # the same files named by directory
-        no_journal()
-    finally:
-        journald.stop()
+def on_system():
+    check(None)
+    no_journal()
+
+
+def in_private(journald):
+    check(None)                          # the local journal, as an admin runs it
+    check(private_journal.JOURNAL_DIR)  # the same files named by directory
+    no_journal()
 
 
 def main():
-    if os.environ.get(INNER):
-        inner()
-        return 0
-    netlab.require_tools("logger")
-    if os.path.exists(SOCKET):
-        print("the system journal runs: testing against it")
-        check(None)
-        no_journal()
-        return 0
-    if os.geteuid() != 0:
-        netlab.skip_or_fail("no system journal, and a private journald needs root")
-    netlab.require_tools(JOURNALD, "unshare", "mount")
-    print("no system journal here: a private systemd-journald in a mount namespace")
-    env = dict(os.environ, **{INNER: "1"})
-    started = time.monotonic()
-    r = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable,
-                        os.path.abspath(__file__)], env=env, timeout=120)
-    print(f"timeline journal test: {time.monotonic() - started:.1f} s")
-    return r.returncode
+    return private_journal.run(__file__, on_system, in_private, tools=["logger"], timeout=120)
 
 
 if __name__ == "__main__":

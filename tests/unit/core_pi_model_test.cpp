@@ -99,27 +99,27 @@ TEST_CASE("boot plans follow each stage's order and dialect", "[pi_model][boot_p
     CHECK(pi4[0].dialect.blksize == 1468);
     // config.txt is read twice; the recovery files are looked for and may be missing.
     CHECK(std::count_if(pi4.begin(), pi4.end(),
-                        [](const BootStep& s) { return s.file == "config.txt"; }) == 2);
-    CHECK(std::any_of(pi4.begin(), pi4.end(), [](const BootStep& s) {
+                        [](const BootFileStep& s) { return s.file == "config.txt"; }) == 2);
+    CHECK(std::any_of(pi4.begin(), pi4.end(), [](const BootFileStep& s) {
         return s.file == "recover4.elf" && !s.required && s.purpose == FilePurpose::Recovery;
     }));
     auto pi5 = bootPlan(PiModel::Pi5);
     CHECK(std::none_of(pi5.begin(), pi5.end(),
-                       [](const BootStep& s) { return s.file.rfind("start", 0) == 0; }));
+                       [](const BootFileStep& s) { return s.file.rfind("start", 0) == 0; }));
     for (PiModel m : kPiModels) {
         INFO(piModelName(m));
         const auto plan = bootPlan(m);
         // One prefix probe; the kernel's default name; dtb, cmdline, kernel required.
-        CHECK(std::count_if(plan.begin(), plan.end(), [](const BootStep& s) {
+        CHECK(std::count_if(plan.begin(), plan.end(), [](const BootFileStep& s) {
                   return s.kind == StepKind::PrefixProbe;
               }) == 1);
-        auto kernel = std::find_if(plan.begin(), plan.end(), [](const BootStep& s) {
+        auto kernel = std::find_if(plan.begin(), plan.end(), [](const BootFileStep& s) {
             return s.purpose == FilePurpose::Kernel;
         });
         REQUIRE(kernel != plan.end());
         CHECK(kernel->file == defaultKernels(m).front());
         CHECK(kernel->required);
-        CHECK(std::any_of(plan.begin(), plan.end(), [&](const BootStep& s) {
+        CHECK(std::any_of(plan.begin(), plan.end(), [&](const BootFileStep& s) {
             return s.file == deviceTree(m) && s.required;
         }));
         for (const auto& s : plan) {

@@ -1,11 +1,13 @@
 // The daemons' shared glue (daemon/): command line plus configuration file, log levels,
-// listen addresses, and the refusals of privilege dropping that need no root.
+// listen addresses, and the refusals of privilege dropping that need no root; and the one-shot
+// programs' command line.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 
+#include "rpinetboot/daemon/command_line.h"
 #include "rpinetboot/daemon/options.h"
 #include "rpinetboot/daemon/privileges.h"
 
@@ -130,4 +132,60 @@ TEST_CASE("daemon privileges: no user is no change, an unknown user is refused",
     CHECK_FALSE(dropPrivileges("rpinb-no-such-user-x", error));
     CHECK(error.find("unknown user") != std::string::npos);
     CHECK(::getuid() == before);
+}
+
+namespace {
+
+po::options_description oneShot() {
+    po::options_description d;
+    d.add_options()                                 //
+        ("help,h", "Print this help and exit.")     //
+        ("version", "Print the version and exit.")  //
+        ("count", po::value<unsigned>(), "N.");
+    return d;
+}
+
+std::optional<EarlyExit> readOneShot(std::vector<std::string> args, po::variables_map& vm) {
+    return readCommandLine(
+        args, oneShot(), "rpi-once", [] { return std::string("HELP"); }, vm);
+}
+
+}  // namespace
+
+TEST_CASE("a one-shot program's command line: help, version, errors, or go on") {
+    po::variables_map vm;
+    SECTION("flags only: the program goes on with them") {
+        CHECK_FALSE(readOneShot({"--count", "3"}, vm));
+        CHECK(vm["count"].as<unsigned>() == 3);
+    }
+    SECTION("--help prints the program's help text, exit 0") {
+        const auto e = readOneShot({"--count", "3", "--help"}, vm);
+        REQUIRE(e);
+        CHECK(e->exitCode == 0);
+        CHECK(e->message == "HELP");
+    }
+    SECTION("--version") {
+        const auto e = readOneShot({"--version"}, vm);
+        REQUIRE(e);
+        CHECK(e->exitCode == 0);
+        CHECK(e->message.rfind("rpi-once ", 0) == 0);
+        CHECK(e->message.size() > std::string("rpi-once ").size());
+    }
+    SECTION("a stray word, an unknown flag, a bad value: usage error, exit 2") {
+        for (const auto& args : std::vector<std::vector<std::string>>{
+                 {"stray"}, {"--nope"}, {"--count", "many"}, {"--count"}}) {
+            po::variables_map fresh;
+            const auto e = readOneShot(args, fresh);
+            REQUIRE(e);
+            CHECK(e->exitCode == 2);
+            CHECK(e->message.rfind("rpi-once: ", 0) == 0);
+            CHECK(e->message.find("\nTry 'rpi-once --help'.") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("a usage error names the program and points at --help") {
+    const auto e = usageError("rpi-once", "--count must be 1..9");
+    CHECK(e.exitCode == 2);
+    CHECK(e.message == "rpi-once: --count must be 1..9\nTry 'rpi-once --help'.");
 }

@@ -151,8 +151,6 @@ void Exposition::histogram(const std::string& name, const std::string& help, con
     sample(name + "_count", {}, h.count());
 }
 
-static_assert(Metrics::kBootFileSlots == kFilePurposeCount + 1);
-
 void Metrics::completedFile(std::string_view request) {
     const auto purpose = purposeOfFile(request);
     ++completedByPurpose[purpose ? static_cast<std::size_t>(*purpose) : kFilePurposeCount];

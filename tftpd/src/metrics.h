@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "rpinetboot/boot_plan.h"
+
 namespace rpinetboot::tftpd {
 
 // Why a request or transfer did not end in a complete file. The Pi's probe (an early terminate
@@ -63,10 +65,8 @@ struct Metrics {
     std::uint64_t requests = 0;  // RRQs received
     std::uint64_t started = 0;   // transfers that got a socket and sent OACK or DATA 1
     std::uint64_t completed = 0;
-    // core's FilePurpose values, then "other". Not sized from rpinetboot/boot_plan.h, which
-    // cannot share a translation unit with rpinetboot/boot_event.h (both name a BootStep);
-    // metrics.cpp checks the number.
-    static constexpr std::size_t kBootFileSlots = 13;
+    // core's FilePurpose values, then "other".
+    static constexpr std::size_t kBootFileSlots = kFilePurposeCount + 1;
     std::array<std::uint64_t, kBootFileSlots> completedByPurpose{};
     std::uint64_t earlyTerminated = 0;  // the client's ERROR before any DATA was acknowledged
     std::array<std::uint64_t, static_cast<std::size_t>(FailReason::Count)> failures{};

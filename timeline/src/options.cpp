@@ -3,6 +3,8 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "rpinetboot/daemon/command_line.h"
+
 namespace po = boost::program_options;
 
 namespace rpinetboot::timeline {
@@ -73,37 +75,30 @@ po::options_description describe() {
     return d;
 }
 
+constexpr const char* kProgram = "rpi-netboot-timeline";
+
+ParseOutcome exitWith(const daemon::EarlyExit& e) {
+    return {std::nullopt, e.exitCode, e.message};
+}
+
 ParseOutcome usageError(const std::string& why) {
-    ParseOutcome o;
-    o.exitCode = 2;
-    o.message = "rpi-netboot-timeline: " + why + "\nTry 'rpi-netboot-timeline --help'.";
-    return o;
+    return exitWith(daemon::usageError(kProgram, why));
+}
+
+std::string helpText() {
+    std::ostringstream out;
+    out << "Usage: rpi-netboot-timeline [--pi SERIAL|MAC|ADDRESS] [--json] [options]\n\n"
+        << kDescription << "\n"
+        << describe() << kEpilogue;
+    return out.str();
 }
 
 }  // namespace
 
 ParseOutcome parseOptions(const std::vector<std::string>& args) {
     po::variables_map vm;
-    try {
-        const po::positional_options_description none;
-        po::store(po::command_line_parser(args).options(describe()).positional(none).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        return usageError(e.what());
-    }
-    if (vm.count("help")) {
-        std::ostringstream out;
-        out << "Usage: rpi-netboot-timeline [--pi SERIAL|MAC|ADDRESS] [--json] [options]\n\n"
-            << kDescription << "\n"
-            << describe() << kEpilogue;
-        ParseOutcome o;
-        o.message = out.str();
-        return o;
-    }
-    if (vm.count("version")) {
-        ParseOutcome o;
-        o.message = std::string("rpi-netboot-timeline ") + RPI_NETBOOT_VERSION;
-        return o;
+    if (auto early = daemon::readCommandLine(args, describe(), kProgram, helpText, vm)) {
+        return exitWith(*early);
     }
     Options opt;
     if (vm.count("input")) opt.inputs = vm["input"].as<std::vector<std::string>>();

@@ -49,7 +49,7 @@ std::string_view purposeName(FilePurpose purpose);  // "second stage", "dtb", "k
 // renamed in config.txt, an admin's own file). A prefix probe is its file's purpose.
 std::optional<FilePurpose> purposeOfFile(std::string_view request);
 
-struct BootStep {
+struct BootFileStep {
     StepKind kind = StepKind::File;
     std::string file;
     bool required = true;  // a missing optional file is normal: the firmware probes many
@@ -60,7 +60,7 @@ struct BootStep {
 // Every request of a boot, kernel and initramfs included under their default names (config.txt's
 // kernel= and initramfs lines replace them; defaultKernels lists the fallbacks; the initramfs is
 // the default kernel's autoInitramfs name).
-std::vector<BootStep> bootPlan(PiModel model);
+std::vector<BootFileStep> bootPlan(PiModel model);
 
 // The kernel names the firmware tries when config.txt names none; the first that exists wins
 // (raspberrypi/documentation config.txt "kernel").

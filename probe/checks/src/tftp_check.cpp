@@ -4,7 +4,7 @@
 
 namespace rpinetboot::probe {
 
-std::vector<Finding> assessTransfer(const BootStep& step, const std::string& requested,
+std::vector<Finding> assessTransfer(const BootFileStep& step, const std::string& requested,
                                     const TransferObservation& obs, const std::string& server) {
     using O = TransferObservation::Outcome;
     const std::string what(purposeName(step.purpose));
@@ -62,7 +62,7 @@ std::optional<Finding> missingOack(PiModel model, const std::string& requested,
                              : "without an OACK although the Pi asked for " + missing});
 }
 
-std::optional<Finding> blockCounterFinding(PiModel model, const BootStep& step,
+std::optional<Finding> blockCounterFinding(PiModel model, const BootFileStep& step,
                                            const std::string& requested, std::uint64_t size,
                                            std::uint16_t blksize) {
     if (!exceedsBlockCounter(size, blksize)) return std::nullopt;

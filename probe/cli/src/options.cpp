@@ -5,6 +5,7 @@
 #include <random>
 #include <sstream>
 
+#include "rpinetboot/daemon/command_line.h"
 #include "rpinetboot/dhcp_packet.h"
 
 namespace po = boost::program_options;
@@ -137,34 +138,22 @@ std::string helpText() {
     return out.str();
 }
 
+constexpr const char* kProgram = "rpi-netboot-probe";
+
+ParseOutcome exitWith(const daemon::EarlyExit& e) {
+    return {std::nullopt, e.exitCode, e.message};
+}
+
 ParseOutcome usageError(const std::string& why) {
-    ParseOutcome o;
-    o.exitCode = 2;
-    o.message = "rpi-netboot-probe: " + why + "\nTry 'rpi-netboot-probe --help'.";
-    return o;
+    return exitWith(daemon::usageError(kProgram, why));
 }
 
 }  // namespace
 
 ParseOutcome parseOptions(const std::vector<std::string>& args) {
     po::variables_map vm;
-    try {
-        // No positional arguments: a stray word is a mistake, not something to ignore.
-        const po::positional_options_description none;
-        po::store(po::command_line_parser(args).options(describe()).positional(none).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        return usageError(e.what());
-    }
-    if (vm.count("help")) {
-        ParseOutcome o;
-        o.message = helpText();
-        return o;
-    }
-    if (vm.count("version")) {
-        ParseOutcome o;
-        o.message = std::string("rpi-netboot-probe ") + RPI_NETBOOT_VERSION;
-        return o;
+    if (auto early = daemon::readCommandLine(args, describe(), kProgram, helpText, vm)) {
+        return exitWith(*early);
     }
     ProbeOptions opt;
     if (!vm.count("interface") || vm["interface"].as<std::string>().empty()) {

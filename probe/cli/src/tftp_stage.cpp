@@ -85,7 +85,7 @@ class Walk {
         TftpWalkOutcome out;
         const PiModel model = opt_.pi.model;
         BootConfig config;
-        for (BootStep step : bootPlan(model)) {
+        for (BootFileStep step : bootPlan(model)) {
             switch (step.purpose) {
                 case FilePurpose::DeviceTree:
                     if (config.deviceTree) step.file = *config.deviceTree;
@@ -128,7 +128,7 @@ class Walk {
 
   private:
     // The kernel named in config.txt, or the first default name that exists.
-    void kernelStep(BootStep kernel, const BootConfig& config) {
+    void kernelStep(BootFileStep kernel, const BootConfig& config) {
         if (config.kernel) {
             kernel.file = *config.kernel;
             fileStep(kernel);
@@ -156,13 +156,13 @@ class Walk {
     }
 
     // One file: probe, judge, fetch. False when the walk cannot go on (server gone).
-    bool fileStep(const BootStep& step) {
+    bool fileStep(const BootFileStep& step) {
         if (gone_) return false;  // the server stopped answering: no more waiting
         gone_ = !fileStepOnce(step);
         return !gone_;
     }
 
-    bool fileStepOnce(const BootStep& step) {
+    bool fileStepOnce(const BootFileStep& step) {
         last_data_.reset();
         last_found_ = false;
         const bool prefixProbe = step.kind == StepKind::PrefixProbe;

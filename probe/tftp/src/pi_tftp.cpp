@@ -9,11 +9,11 @@ tftp::Options piRequestOptions(const TftpDialect& dialect) {
     return options;
 }
 
-PiBootWalk runPiBoot(const TftpServer& server, const std::vector<BootStep>& steps,
+PiBootWalk runPiBoot(const TftpServer& server, const std::vector<BootFileStep>& steps,
                      const PiBootOptions& options) {
     PiBootWalk walk;
     walk.ok = true;
-    auto request = [&](const BootStep& step, const std::string& name, EarlyStop stop) {
+    auto request = [&](const BootFileStep& step, const std::string& name, EarlyStop stop) {
         TftpRequest req;
         req.filename = name;
         req.options = piRequestOptions(step.dialect);

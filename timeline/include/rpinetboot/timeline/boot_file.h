@@ -1,6 +1,5 @@
 // What a file a Pi fetched over TFTP means for its boot: the role core's boot plan gives it
-// (core/include/rpinetboot/boot_plan.h). Kept apart from the event headers because both
-// boot_plan.h and boot_event.h name a type BootStep.
+// (core/include/rpinetboot/boot_plan.h).
 #pragma once
 
 #include <string>

@@ -32,7 +32,7 @@ struct TransferObservation {
 
 // Findings for one requested file. `server` names the TFTP server in messages. Does not judge
 // the prefix decision (prefixFallback) nor the block counter (blockCounterFinding).
-std::vector<Finding> assessTransfer(const BootStep& step, const std::string& requested,
+std::vector<Finding> assessTransfer(const BootFileStep& step, const std::string& requested,
                                     const TransferObservation& obs, const std::string& server);
 
 // The answer to the very first request tells whether a TFTP server is there at all.
@@ -49,7 +49,7 @@ std::optional<Finding> missingOack(PiModel model, const std::string& requested,
 // A file of `size` bytes needs more than 65535 blocks: bootloaders before 2025-09-23 cannot roll
 // the block counter over (rpi-eeprom#720, #375). Pi 2/3 firmware uses 512-byte blocks, so their
 // limit is 32 MiB and is a failure; Pi 4/5 EEPROMs can be updated, so it is a warning there.
-std::optional<Finding> blockCounterFinding(PiModel model, const BootStep& step,
+std::optional<Finding> blockCounterFinding(PiModel model, const BootFileStep& step,
                                            const std::string& requested, std::uint64_t size,
                                            std::uint16_t blksize);
 

@@ -16,7 +16,7 @@ namespace rpinetboot::probe {
 tftp::Options piRequestOptions(const TftpDialect& dialect);
 
 struct PiBootStepResult {
-    BootStep step;
+    BootFileStep step;
     std::string requested;  // the name sent, prefix included
     TftpResult probe;       // when probed
     TftpResult fetch;       // when fetched
@@ -47,7 +47,7 @@ struct PiBootOptions {
 // Walks a boot: the prefix probe decides whether later files come from "<prefix>/" or the root,
 // like the firmware (raspberrypi/documentation boot-net.adoc). Root files are fetched whole (the
 // ROM asks no options); files are probed, then fetched when required or found; rereads fetched.
-PiBootWalk runPiBoot(const TftpServer& server, const std::vector<BootStep>& steps,
+PiBootWalk runPiBoot(const TftpServer& server, const std::vector<BootFileStep>& steps,
                      const PiBootOptions& options);
 
 }  // namespace rpinetboot::probe
