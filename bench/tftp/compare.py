@@ -29,8 +29,11 @@ Pis on 127.2.x.y); every process is started in the foreground and stopped by PID
 
 Loss and delay (--lossy-runs, 0 to skip): the server in one namespace, the Pis in another,
 joined by a veth pair (192.0.2.0/24, Pis at 198.51.100.10 and up), with a netem qdisc on both
-ends (delay 1 ms, loss 0.5%). Kernels built without netem get the same link emulated inside
-the load generator (--loss 0.005, a 2 ms round trip); the report says which. Every Pi boots
+ends (delay 1 ms, loss 0.5%). Kernels built without netem drop the packets in the kernel all
+the same, with nftables (nft(8) "numgen random mod 1000 < 5 drop" on each namespace's input
+from the veth: 0.5% each way), and the load generator holds what it sends for the 2 ms round
+trip (no qdisc can delay there); without nft either, both are emulated inside the load
+generator (--loss 0.005 --delay-ms 2). The report says which. Every Pi boots
 (bootset) once; reported: boots completed, time to the last Pi's last block, and the
 server's re-sent packets per MB (datagrams the server sent, from its namespace's UDP
 counters, less those the Pis needed), next to the Pis' own timeouts.
@@ -76,6 +79,9 @@ LOOP_SOURCES = "127.2.0.1"
 LOSSY_SERVER, LOSSY_PEER, LOSSY_SOURCES = "192.0.2.1", "192.0.2.2", "198.51.100.10"
 NETEM = ["delay", "1ms", "loss", "0.5%"]  # per direction
 EMULATED = ["--loss", "0.005", "--delay-ms", "2"]  # the same, inside the generator
+DELAY_ONLY = ["--delay-ms", "2"]  # the round trip, when nftables drops the packets
+LOSS_PER_MILLE = 5  # nftables: numgen random mod 1000 < 5, per direction
+NFT_TABLE = "rpinb_tftp_loss"
 GIGABIT_PAYLOAD_MB_S = 118  # TFTP payload a 1 GbE link carries at blksize 1468
 
 # Issue goals for rpi-tftpd, at 32 and 128 Pis on both workloads.
@@ -471,9 +477,36 @@ def verdicts(rows):
     return out
 
 
+def nft_loss(ns, ifname):
+    """Drops LOSS_PER_MILLE of the UDP datagrams that arrive on ifname, in the kernel (an
+    nftables rule in the namespace's input hook, with a counter). True when it is in place."""
+    if not shutil.which("nft"):
+        return False
+    rules = (f"table inet {NFT_TABLE} {{\n"
+             "  chain input {\n"
+             "    type filter hook input priority 0; policy accept;\n"
+             f"    iifname \"{ifname}\" meta l4proto udp "
+             f"numgen random mod 1000 < {LOSS_PER_MILLE} counter drop\n"
+             "  }\n"
+             "}\n")
+    return ns.exec(["nft", "-f", "-"], input=rules, check=False).returncode == 0
+
+
+def nft_dropped(*namespaces):
+    """Datagrams the nft_loss rules dropped so far, over the given namespaces."""
+    total = 0
+    for ns in namespaces:
+        r = ns.exec(["nft", "list", "chain", "inet", NFT_TABLE, "input"], check=False)
+        for word, value in zip(r.stdout.split(), r.stdout.split()[1:]):
+            if word == "packets":
+                total += int(value)
+    return total
+
+
 def lossy_link(server_ns, client_ns, pis):
     """A veth pair between the two namespaces, Pi addresses on the client's end, netem on both
-    ends when the kernel has it. Returns "netem" or "emulated"."""
+    ends when the kernel has it, else nftables' random drop on both ends' input. Returns
+    "netem", "nft" or "emulated" (neither: the generator loses and delays)."""
     if_s, if_c = netlab.link(server_ns, f"{LOSSY_SERVER}/24", client_ns, f"{LOSSY_PEER}/24")
     first = int(LOSSY_SOURCES.rsplit(".", 1)[1])
     prefix = LOSSY_SOURCES.rsplit(".", 1)[0]
@@ -489,6 +522,10 @@ def lossy_link(server_ns, client_ns, pis):
     if not ok:
         for ns, ifname in ((server_ns, if_s), (client_ns, if_c)):
             ns.exec(["tc", "qdisc", "del", "dev", ifname, "root"], check=False)
+        if nft_loss(server_ns, if_s) and nft_loss(client_ns, if_c):
+            return "nft"
+        for ns in (server_ns, client_ns):
+            ns.exec(["nft", "delete", "table", "inet", NFT_TABLE], check=False)
         return "emulated"
     return "netem"
 
@@ -618,10 +655,16 @@ def markdown(data):
     lossy = data.get("lossy")
     if lossy and lossy.get("rows"):
         lp = lossy["parameters"]
-        how = ("a netem qdisc on both ends of the veth (" + " ".join(NETEM) + " each way)"
-               if lossy["link"] == "netem" else
-               "emulated inside the load generator (this kernel has no netem qdisc): each "
-               "datagram either way lost with probability 0.5%, a 2 ms round trip")
+        how = {
+            "netem": "a netem qdisc on both ends of the veth (" + " ".join(NETEM) + " each way)",
+            "nft": "loss in the kernel (this kernel has no netem qdisc): an nftables rule on "
+                   "each end's input from the veth drops a UDP datagram with probability "
+                   f"{LOSS_PER_MILLE / 10:g}% (numgen random mod 1000 < {LOSS_PER_MILLE}), "
+                   "each way; the 2 ms round trip is held inside the load generator (no qdisc "
+                   "can delay here)",
+        }.get(lossy["link"], "emulated inside the load generator (this kernel has neither "
+                             "netem nor nft): each datagram either way lost with probability "
+                             "0.5%, a 2 ms round trip")
         lines += ["", "### Loss and delay", "",
                   f"{lp['pis']} Pis boot once each ({lp['workload']}) from the server in "
                   f"another namespace over a veth pair with {how}; {lp['runs']} run(s), median "
@@ -639,6 +682,11 @@ def markdown(data):
                 f"{fmt_range(r['server_resent_per_mb_range'])} | "
                 f"{fmt_range(r['client_timeouts_per_mb_range'])} | "
                 f"{fmt_range(r['cpu_ms_per_mb_range'])} | {min(load):.1f}-{max(load):.1f} |")
+        if lossy["link"] == "nft":
+            lines.append("")
+            lines += [f"- {r['server']}: the kernel dropped "
+                      + ", ".join(str(x) for x in r.get("kernel_drops_per_run", []))
+                      + " datagrams (per run; both directions)." for r in lossy["rows"]]
         ours = next((r for r in lossy["rows"] if r["server"] == "rpi-tftpd"), None)
         dnsmasq = next((r for r in lossy["rows"] if r["server"] == "dnsmasq"), None)
         if ours and dnsmasq and ours["seconds_range"] and dnsmasq["seconds_range"]:
@@ -771,7 +819,8 @@ def main():
         srv = netlab.Netns("tftploss-srv")
         cli = netlab.Netns("tftploss-pis")
         link = lossy_link(srv, cli, lossy_pis)
-        extra = (["--timeout-ms", str(args.timeout_ms)] + (EMULATED if link == "emulated" else []))
+        extra = (["--timeout-ms", str(args.timeout_ms)]
+                 + {"emulated": EMULATED, "nft": DELAY_ONLY}.get(link, []))
         lossy_table = servers(build, tree, log, LOSSY_SERVER, fetch=False)
         # Smoke: 0.2% sizes, so that a Pi rarely meets a loss (each costs a timeout or more).
         wl = Workload("bootset", base, tree, args.smoke,
@@ -781,19 +830,24 @@ def main():
             order = lossy_available[run % len(lossy_available):] + \
                 lossy_available[:run % len(lossy_available)]
             for name in order:
+                drops0 = nft_dropped(srv, cli) if link == "nft" else 0
                 r = bench.one_run(srv, cli, LOSSY_SERVER, LOSSY_SOURCES, name,
                                   lossy_table[name][0], wl, lossy_pis, max_seconds,
                                   extra + ["--seed", str(run + 1)])
+                r["kernel_drops"] = (nft_dropped(srv, cli) - drops0) if link == "nft" else 0
                 lossy_results.setdefault(name, []).append(r)
                 print(f"lossy run {run + 1}/{lossy_runs} {name:9}: {r['seconds']:.1f} s, "
                       f"{r['boots_ok']}/{lossy_pis} booted, re-sent {r['server_resent']}, "
-                      f"Pi timeouts {r['client_timeouts']}, {r['failures']} failed", flush=True)
+                      f"Pi timeouts {r['client_timeouts']}, {r['failures']} failed, "
+                      f"kernel drops {r['kernel_drops']}", flush=True)
         # The tree was rewritten with the lossy initramfs: the files are the same otherwise.
         lossy = {"link": link,
                  "parameters": {"runs": lossy_runs, "pis": lossy_pis,
                                 "workload": wl.describe, "timeout_ms": args.timeout_ms},
                  "rows": [summarise(("bootset-lossy", lossy_pis, n), lossy_results[n])
                           for n in lossy_available]}
+        for row in lossy["rows"]:
+            row["kernel_drops_per_run"] = [r["kernel_drops"] for r in lossy_results[row["server"]]]
         srv.close()
         cli.close()
 

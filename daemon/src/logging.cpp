@@ -3,6 +3,8 @@
 #include <log4cplus/consoleappender.h>
 #include <log4cplus/initializer.h>
 #include <log4cplus/layout.h>
+
+#include <cstdio>
 #include <memory>
 
 namespace rpinetboot::daemon {
@@ -14,6 +16,10 @@ log4cplus::Logger& logger() {
 
 void initLogging(const std::string& program, const std::string& level) {
     log4cplus::initialize();
+    // stderr is unbuffered (C11 7.21.3): log4cplus writes a line in pieces (time, level,
+    // message, newline), each its own write(2). Line-buffered, a line is one write, whole, and
+    // still leaves at its end (a daemon under load logs every transfer).
+    std::setvbuf(stderr, nullptr, _IOLBF, BUFSIZ);
     logger() = log4cplus::Logger::getInstance(LOG4CPLUS_STRING_TO_TSTRING(program));
     log4cplus::SharedAppenderPtr app(new log4cplus::ConsoleAppender(true /*stderr*/, true));
     app->setLayout(std::make_unique<log4cplus::PatternLayout>(

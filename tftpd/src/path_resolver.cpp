@@ -485,10 +485,12 @@ ResolveResult PathResolver::openChecked(const Root& root, const std::string& can
     if (::fstat(path.get(), &f.st) != 0) return fail(ResolveError::NotFound, "fstat failed");
     if (!S_ISREG(f.st.st_mode)) return fail(ResolveError::NotFound, "not a regular file");
     UniqueFd file;
+    bool reopened = false;
     if (!gNoProcReopen.load(std::memory_order_relaxed)) {
         // Reopening the O_PATH descriptor opens exactly the inode just checked.
         const std::string self = "/proc/self/fd/" + std::to_string(path.get());
         file = UniqueFd(::open(self.c_str(), kReadFlags));
+        reopened = static_cast<bool>(file);
         if (!file && (errno == ENOENT || errno == ENOTDIR)) {
             gNoProcReopen.store(true, std::memory_order_relaxed);
         }
@@ -504,11 +506,15 @@ ResolveResult PathResolver::openChecked(const Root& root, const std::string& can
                                                       : ResolveError::NotFound,
                     errno == EACCES || errno == EPERM ? "permission denied" : "open failed");
     }
-    struct stat st {};
-    if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode) || !sameFile(st, f.st)) {
-        return fail(ResolveError::NotFound, "changed while resolving");
+    if (!reopened) {
+        // Opened by name again: it may be another file now. (A reopened O_PATH descriptor is
+        // the inode fstat just checked: no second fstat on the path every request takes.)
+        struct stat st {};
+        if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode) || !sameFile(st, f.st)) {
+            return fail(ResolveError::NotFound, "changed while resolving");
+        }
+        f.st = st;
     }
-    f.st = st;
     f.fd = std::move(file);
     f.serverPath = canonical;
     ResolveResult r;

@@ -26,7 +26,14 @@ using asio::ip::udp;
 namespace {
 
 constexpr std::size_t kMaxDatagram = 65536;
-constexpr int kBatch = 64;  // requests read per wake-up before giving transfers a turn
+// Requests served per wake-up before the transfers get a turn: a burst of 128 Pis' requests
+// is answered before the next round of DATA (each request is answered on its own, at once), and
+// a flood of requests still lets running transfers move every few milliseconds.
+constexpr std::size_t kRequestsPerTurn = 128;
+constexpr int kMaxReadsPerTurn = 64;  // bounds the loop when reads fail with EINTR
+// Requests read per recvmmsg; each slot holds the largest UDP datagram (a request may carry
+// options up to 64 KiB).
+constexpr std::size_t kRequestSlots = 16;
 // A transfer's ACKs read per receive: one in lock-step, a few with windows or duplicates.
 constexpr std::size_t kAckBatch = 8;
 // Clients send ACKs and ERRORs; an ERROR's text beyond this is cut, which is harmless.
@@ -63,7 +70,7 @@ Server::Server(asio::io_context& io, Settings settings, std::vector<std::string>
       cache_(cacheLimits(settings_), reader_),
       policy_(policyLimits(settings_)),
       poller_(io, [this](std::uint64_t id, std::uint32_t events) { transferReady(id, events); }),
-      requests_(1, kMaxDatagram),
+      requests_(kRequestSlots, kMaxDatagram),
       acks_(kAckBatch, kMaxClientDatagram),
       hup_(io, SIGHUP),
       term_(io, SIGTERM, SIGINT),
@@ -291,18 +298,26 @@ void Server::waitRead(Listener& l) {
 
 void Server::drain(Listener& l) {
     const int fd = l.socket.native_handle();
-    int i = 0;
-    for (; i < kBatch && !stopping_; ++i) {
+    std::size_t handled = 0;
+    bool empty = false;
+    for (int reads = 0; handled < kRequestsPerTurn && reads < kMaxReadsPerTurn && !stopping_;
+         ++reads) {
         const int n = requests_.receive(fd);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;  // drained
-        Origin origin;
-        if (!requests_.origin(0, origin)) continue;
-        handleDatagram(l, origin, requests_.data(0));
-        if (uring_) uring_->flush();  // its answer leaves now, as under epoll
+        if (n <= 0) {
+            empty = true;
+            break;
+        }
+        for (int k = 0; k < n && !stopping_; ++k) {
+            Origin origin;
+            if (!requests_.origin(static_cast<std::size_t>(k), origin)) continue;
+            handleDatagram(l, origin, requests_.data(static_cast<std::size_t>(k)));
+            if (uring_) uring_->flush();  // its answer leaves now, as under epoll
+        }
+        handled += static_cast<std::size_t>(n);
     }
     if (stopping_) return;
-    if (i < kBatch) {
+    if (empty) {
         waitRead(l);
         return;
     }

@@ -65,8 +65,8 @@ class Server {
     bool adoptListener(int fd, std::string& error);
     void setupListener(Listener& l);
     void waitRead(Listener& l);
-    // Reads up to kBatch queued requests, then waits for more (or comes back after the
-    // transfers had their turn when more may be queued).
+    // Reads and answers up to kRequestsPerTurn queued requests, then waits for more (or comes
+    // back after the transfers had their turn when more may be queued).
     void drain(Listener& l);
     void handleDatagram(Listener& l, const Origin& origin, ByteSpan packet);
     void handleRead(Listener& l, const Origin& origin, tftp::Request req);
@@ -103,7 +103,7 @@ class Server {
     // The io_uring engine when the kernel allows it (else null: epoll via poller_).
     // RPI_TFTPD_ENGINE=epoll|io_uring in the environment forces one (tests run both).
     std::unique_ptr<TransferUring> uring_;
-    RecvBatch requests_;  // one request at a time: requests may be 64 KiB
+    RecvBatch requests_;  // requests, a few per recvmmsg
     RecvBatch acks_;      // a transfer's queued ACKs and ERRORs
     // By the client's (ip, port) as the request came in: a new request from there replaces it.
     std::unordered_map<boost::asio::ip::udp::endpoint, std::shared_ptr<Session>, EndpointHash>
