@@ -81,9 +81,13 @@ def server_config(interface, paths, this, mode, hook_params=None, valid_lifetime
 class Pair:
     """The bridge, the two servers' and the client's namespaces; servers started by start()."""
 
-    def __init__(self, mode, hook_params=None, valid_lifetime=600, server_ifname=None):
-        """server_ifname: the servers' interface name (e.g. eth0, as the examples name it)."""
+    def __init__(self, mode, hook_params=None, valid_lifetime=600, server_ifname=None,
+                 persist=False):
+        """server_ifname: the servers' interface name (e.g. eth0, as the examples name it).
+        persist: memfile writes its lease file, as installed servers do; without it a
+        config-reload starts from an empty lease store."""
         self.mode, self.hook_params, self.valid_lifetime = mode, hook_params, valid_lifetime
+        self.persist = persist
         self.switch = netlab.Netns("sw")
         self.switch.exec(["ip", "link", "add", "br0", "type", "bridge"])
         self.switch.exec(["ip", "link", "set", "br0", "up"])
@@ -112,10 +116,38 @@ class Pair:
         paths = paths or INSTALL.new_paths()
         config = None if config_text else server_config(
             self.ifname[name], paths, name, self.mode, self.hook_params, self.valid_lifetime)
+        if config and self.persist and config["Dhcp4"]["lease-database"]["type"] == "memfile":
+            config["Dhcp4"]["lease-database"].update({"persist": True, "name": paths.leases})
         self.kea[name] = KeaServer(lab, config=config, config_text=config_text, paths=paths)
         if wait:
             self.kea[name].wait_ready()
         return self.kea[name]
+
+    def add_host(self, name, addresses):
+        """Another namespace on the bridge (e.g. TFTP nodes) with `addresses` (/24 each)."""
+        ns = netlab.Netns(name[:7])
+        port, inner = netlab.link(self.switch, None, ns, addresses[0] + "/24")
+        self.switch.exec(["ip", "link", "set", port, "master", "br0"])
+        for addr in addresses[1:]:
+            ns.exec(["ip", "addr", "add", addr + "/24", "dev", inner])
+        netlab.wait_for(lambda: "LOWER_UP" in ns.exec(["ip", "-o", "link", "show", inner]).stdout,
+                        timeout=10, what=f"carrier in {name}")
+        self.ns[name], self.ifname[name], self.port[name] = ns, inner, port
+        return ns
+
+    def reload_hook(self, name, hook_params):
+        """This hook's parameters of server `name` replaced, then config-reload (as a
+        `systemctl reload` does); later starts of servers use them too."""
+        self.hook_params = hook_params
+        kea = self.kea[name]
+        with open(kea.config_path) as f:
+            config = json.load(f)
+        config["Dhcp4"]["hooks-libraries"][-1]["parameters"] = hook_params
+        with open(kea.config_path, "w") as f:
+            json.dump(config, f, indent=2)
+        res = kea.command("config-reload", timeout=10)
+        if res.get("result") != 0:
+            raise AssertionError(f"{name}: config-reload: {res}")
 
     def kill(self, name):
         """SIGKILL, as a crash: the partner must notice by itself."""
