@@ -30,7 +30,7 @@ from keatest import netlab
 
 NODE_A, NODE_B = "192.0.2.3", "192.0.2.4"
 PRIMARY, SECONDARY = "server1", "server2"
-EVENTS = ("kill-primary", "cut-primary", "kill-secondary")
+EVENTS = ("kill-primary", "cut-primary", "kill-secondary", "kill-agent")
 
 # Boot files by name, in bytes, about a hundredth of a Raspberry Pi OS boot partition's: the
 # storm measures DHCP and the failover, not the copying of kernels on a shared 2-core machine.
@@ -142,12 +142,15 @@ class FailoverStorm:
     """One storm: `pis` Pis and `plain` plain clients over `spread_s`, `event` at half of it."""
 
     def __init__(self, mode, event, pis, plain, spread_s, log=print):
-        if event not in EVENTS or (event == "kill-secondary" and mode != "load-balancing"):
+        if event not in EVENTS or (event == "kill-secondary" and mode != "load-balancing") or \
+                (event == "kill-agent" and mode != "hot-standby"):
             raise ValueError(f"event {event} in {mode}")
         self.mode, self.event, self.pis, self.plain = mode, event, pis, plain
         self.spread_s, self.log = spread_s, log
         self.victim = SECONDARY if event == "kill-secondary" else PRIMARY
         self.survivor = PRIMARY if self.victim == SECONDARY else SECONDARY
+        if event == "kill-agent":  # only the primary's agent dies: the primary still serves
+            self.survivor = PRIMARY
         self.work = tempfile.mkdtemp(prefix="rpinb-hastorm-")
         os.chmod(self.work, 0o755)
         self.procs, self.pair, self.result, self.plain_runs = [], None, {}, []
@@ -231,12 +234,20 @@ class FailoverStorm:
         at = time.time()
         if self.event == "cut-primary":
             self.pair.switch.exec(["ip", "link", "set", self.pair.port[PRIMARY], "down"])
+        elif self.event == "kill-agent":
+            self.pair.kill_agent(PRIMARY)
         else:
             self.pair.kill(self.victim)
         return at
 
     def wait_takeover(self, at, timeout=60):
-        """Seconds from the event until the survivor is in partner-down."""
+        """Seconds from the event until the survivor is in partner-down; with only the primary's
+        agent killed, until the standby logs that it cannot reach the primary."""
+        if self.event == "kill-agent":
+            netlab.wait_for(lambda: "HA_HEARTBEAT_COMMUNICATIONS_FAILED" in
+                            self.pair.kea[SECONDARY].log(), timeout=timeout, interval=0.1,
+                            what="the standby noticing the primary's agent gone")
+            return time.time() - at
         netlab.wait_for(lambda: self.pair.state(self.survivor) == "partner-down",
                         timeout=timeout, interval=0.1,
                         what=f"{self.survivor} in partner-down after {self.event}")
@@ -253,7 +264,8 @@ class FailoverStorm:
         # OS stage that confirms a hold, so their holds would lapse mid-run and "one lease per
         # client" could not be checked for them (kea-hook/src/hook_config.h, rom-hold-lifetime).
         params = {"tftp-groups": [{"nodes": nodes}], "rom-hold-lifetime": 600}
-        self.pair = halab.Pair(self.mode, hook_params=params, persist=True)
+        self.pair = halab.Pair(self.mode, hook_params=params, persist=True,
+                               via_agent=self.event == "kill-agent")
         self.pair.add_host("tftp", nodes)
         for name in halab.SERVERS:
             self.pair.start(name, wait=False)
@@ -281,10 +293,13 @@ class FailoverStorm:
         b_stopped = time.time()
         second_plain = self.start_plain([c for _, c in plain[half:]])
         takeover = self.wait_takeover(event_at)
-        self.log(f"{self.mode}, {self.event}: {self.survivor} in partner-down {takeover:.1f} s "
-                 f"after the event", flush=True)
+        what = ("the standby logged it cannot reach the primary" if self.event == "kill-agent"
+                else f"{self.survivor} in partner-down")
+        self.log(f"{self.mode}, {self.event}: {what} {takeover:.1f} s after the event", flush=True)
         booted = self.pis_output(pis, timeout=self.spread_s + 240)
         storm_s = time.time() - started
+        states = {name: self.pair.state(name) for name in self.pair.kea}
+        self.log(f"states at the storm's end: {states}", flush=True)
         plain_lines = self.finish_plain(first_plain) + self.finish_plain(second_plain)
         self.log(f"the storm took {storm_s:.1f} s, its plain clients "
                  f"{time.time() - started:.1f} s", flush=True)
@@ -297,6 +312,12 @@ class FailoverStorm:
         live = [n for n in halab.SERVERS if n in self.pair.kea]
         if self.event == "cut-primary":
             live = [self.survivor]  # the cut server's clients cannot reach it anyway
+        if self.event == "kill-agent":
+            # The agent returns first: a config-reload restarts HA, and a standby that cannot
+            # reach its primary would wait for it.
+            self.pair.start_agent(PRIMARY)
+            for name in halab.SERVERS:
+                self.pair.wait_state(name, self.mode, timeout=120)
         for name in live:
             self.pair.reload_hook(name, drained)
         for name in live:  # config-reload restarts HA's state machine: wait for it
@@ -312,7 +333,7 @@ class FailoverStorm:
         if self.event == "cut-primary":
             self.pair.switch.exec(["ip", "link", "set", self.pair.port[PRIMARY], "up"])
             self.pair.reload_hook(PRIMARY, drained)
-        else:
+        elif self.event != "kill-agent":
             self.pair.start(self.victim)
         for name in halab.SERVERS:
             self.pair.wait_state(name, self.mode, timeout=120)
@@ -326,10 +347,11 @@ class FailoverStorm:
         requests = [x for x in packets if x["op"] == 1]
         self.result = {
             "fleet": fleet, "booted": booted, "again": again, "plain": plain_lines,
-            "plain_macs": [m for m, _ in plain], "replies": replies, "requests": requests, "stores": stores,
+            "plain_macs": [m for m, _ in plain], "replies": replies, "requests": requests,
+            "stores": stores,
             "stats": stats, "logs": logs, "event_at": event_at, "b_stopped": b_stopped,
             "started": started, "takeover_s": takeover, "storm_s": storm_s,
-            "victim": self.victim, "survivor": self.survivor}
+            "victim": self.victim, "survivor": self.survivor, "states_after_storm": states}
         return self.result
 
 
