@@ -3,7 +3,7 @@
 # and the README's bench section). Needs root (network namespaces) and deps/bench.txt installed.
 #   bench/run.sh [--build DIR] [--smoke] [--out DIR] [--no-readme] [--only LIST]
 # --smoke runs every benchmark with tiny sizes (what the ctest smoke tests do) into --out.
-# --only takes a comma-separated subset of: micro,hook,tftp,storm.
+# --only takes a comma-separated subset of: micro,hook,tftp,storm,failover.
 # Only a full default run (no --smoke, --only or --out) writes the published results:
 # bench/results/<date>.md, its plots, bench/results/raw/<date>/ and README.md's bench section.
 # With --smoke, --only or --out the raw JSON, report.md and plots go into --out (default: a new
@@ -15,7 +15,7 @@ build="$src/build"
 smoke=0
 out=""
 readme=1
-only="micro,hook,tftp,storm"
+only="micro,hook,tftp,storm,failover"
 partial=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 for name in ${only//,/ }; do
-    case "$name" in micro|hook|tftp|storm) ;; *) echo "bench: --only: unknown benchmark '$name' (micro,hook,tftp,storm)" >&2; exit 2 ;; esac
+    case "$name" in micro|hook|tftp|storm|failover) ;; *) echo "bench: --only: unknown benchmark '$name' (micro,hook,tftp,storm,failover)" >&2; exit 2 ;; esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
 py=/usr/bin/python3
@@ -77,6 +77,10 @@ else
     esac
 fi
 step storm "$py" "$here/storm/boot_storm.py" --build "$build" --out "$out" "${size[@]}"
+# The HA failover storm (bench/failover): 64 Pis and 16 plain clients across a Kea HA failover,
+# with two rpi-tftpd nodes; build targets dhcp_exchange, dhcp_storm, rpinetboot-bench-storm,
+# rpi-tftpd and the hook.
+step failover "$py" "$here/failover/failover_storm.py" --build "$build" --out "$out" "${size[@]}"
 elapsed=$(( $(date +%s) - start ))
 
 report=(--raw "$out" --elapsed "$elapsed")

@@ -3,13 +3,17 @@
 // (and, for Pi 4/5, REQUESTs and takes the ACK) through probe/dhcp's RawDhcpClient, checks that
 // the OFFER would make a real Pi boot (option 43 with the boot menu), then walks its TFTP boot
 // against the server the OFFER names (option 66, else the server id) with probe/tftp's
-// Pi-pattern client.
+// Pi-pattern client. A Pi 3B ROM Pi fetches bootcode.bin, then does DHCP again as bootcode.bin
+// (shape B, same MAC) and must be OFFERed the same address before the rest of its walk.
 //
 //   rpinetboot-bench-storm fleet --pis N [--seed S]
 //       one JSON line per Pi: model, MAC, serial and the files its walk needs (to build a tree)
 //   rpinetboot-bench-storm run --interface IF --pis N [--seed S] [--spread-ms 1000]
-//       [--dhcp-window-ms 4000] [--dhcp-attempts 3] [--tftp-port 69]
-//       one JSON line per Pi, then one summary line; exit 0 when every Pi booted, 1 otherwise
+//       [--dhcp-window-ms 4000] [--dhcp-attempts 3] [--pi-retries 0|1] [--select I,J,...]
+//       [--tftp-port 69]
+//       one JSON line per Pi, then one summary line; exit 0 when every Pi booted, 1 otherwise.
+//       --pi-retries 1: each loader's own DHCP retry pattern instead of the window/attempts;
+//       --select: boot only these fleet indices (the fleet of --pis stays the same).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -50,13 +54,32 @@ struct Options {
     unsigned dhcp_window_ms = 4000;
     unsigned dhcp_attempts = 3;
     std::uint16_t tftp_port = 69;
+    bool pi_retries = false;
+    std::vector<unsigned> select;  // empty: every Pi of the fleet
 };
+
+// How long a loader waits for a reply and how often it asks: the Pi 3 ROM (and bootcode.bin)
+// sends 5 DISCOVERs 5 s apart (raspberrypi/documentation boot-net.adoc); the Pi 4/5 bootloader
+// re-sends every DHCP_REQ_TIMEOUT (4 s by default) until DHCP_TIMEOUT (45 s) ends the attempt
+// (raspberrypi/documentation eeprom-bootloader.adoc).
+struct RetryPattern {
+    unsigned window_ms;
+    unsigned attempts;
+};
+
+RetryPattern retryPattern(PiModel model, const Options& o) {
+    if (!o.pi_retries) return {o.dhcp_window_ms, o.dhcp_attempts};
+    if (shapeOf(model) == DiscoverShape::C) return {4000, 11};
+    return {5000, 5};
+}
 
 struct PiOutcome {
     std::optional<double> discover_ms, offer_ms, ack_ms, done_ms;
     unsigned discovers = 0;
     unsigned requests = 0;
     std::uint32_t yiaddr = 0;
+    std::optional<double> stage2_ms;  // Pi 3B ROM: bootcode.bin's OFFER
+    std::optional<std::uint32_t> stage2_yiaddr;
     std::uint32_t tftp_server = 0;
     bool boot_menu = false;
     bool booted = false;
@@ -86,18 +109,18 @@ std::optional<std::uint32_t> be32Option(const DhcpPacket& p, std::uint8_t code) 
     return readBe32(v->data());
 }
 
-// Sends `packet` and waits for a reply of `type`, re-sending up to `attempts` times (the ROM
-// retries DHCP every few seconds). A DHCPNAK ends the wait.
+// Sends `packet` and waits for a reply of `type`, re-sending up to `attempts` times, `window_ms`
+// apart (retryPattern). A DHCPNAK ends the wait.
 std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiIdentity& pi,
-                                         const Bytes& packet, std::uint8_t type, const Options& o,
-                                         PiOutcome& out) {
+                                         const Bytes& packet, std::uint8_t type,
+                                         RetryPattern pattern, PiOutcome& out) {
     // Shapes A and B use the ROM's constant xid, shape C its own (docs/protocol/dhcp.md).
     const std::uint32_t xid = shapeOf(pi.model) == DiscoverShape::C ? pi.xid : kRomXid;
-    for (unsigned attempt = 0; attempt < o.dhcp_attempts; ++attempt) {
+    for (unsigned attempt = 0; attempt < pattern.attempts; ++attempt) {
         client.send(pi.mac, packet);
         ++(type == 2 ? out.discovers : out.requests);
         const auto replies =
-            client.collect(xid, pi.mac, std::chrono::milliseconds(o.dhcp_window_ms), 1);
+            client.collect(xid, pi.mac, std::chrono::milliseconds(pattern.window_ms), 1);
         for (const auto& r : replies) {
             const auto t = r.packet.messageType();
             if (t == type) return r;
@@ -111,76 +134,145 @@ std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiI
     return std::nullopt;
 }
 
-void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock::time_point slot,
-             PiOutcome& out) {
-    std::this_thread::sleep_until(slot);
-    // Opened at the slot, not before: a raw socket queues every frame on the link, and one that
-    // waited through the others' DISCOVERs would start full and drop this Pi's own OFFER.
-    std::optional<probe::RawDhcpClient> client;
-    client.emplace(o.interface);
-    out.discover_ms = msSince(t0);
-    const auto offer = exchange(*client, pi, buildDiscover(pi), 2, o, out);
-    if (!offer) return;
-    out.offer_ms = msSince(t0);
-    out.yiaddr = offer->packet.yiaddr;
-    // A Pi only network-boots from an OFFER with the option 43 boot menu (docs/protocol/dhcp.md).
-    if (const Bytes* o43 = offer->packet.option(kOptionVendorEncapsulated)) {
-        const auto decoded = decodeOption43(*o43, nullptr);
-        out.boot_menu = decoded && decoded->discoveryControl == 3 && decoded->menu_text &&
-                        decoded->menu_text->find(kDefaultMenuText) != std::string::npos;
-    }
-    if (!out.boot_menu) {
-        out.error = "OFFER without the Raspberry Pi boot menu in option 43";
-        return;
-    }
-    // Option 66 as dotted-quad text, else the server that offered (firmware#801,
-    // docs/protocol/dhcp.md).
-    std::optional<std::uint32_t> server;
-    if (const Bytes* o66 = offer->packet.option(kOptionTftpServerName)) {
-        server = parseIpv4(std::string(o66->begin(), o66->end()));
-    }
-    const auto serverId = be32Option(offer->packet, 54);
-    if (!server) server = serverId ? serverId : std::optional<std::uint32_t>(offer->srcIp);
-    out.tftp_server = *server;
-    if (sendsRequest(pi.model)) {
+struct Leased {
+    std::uint32_t yiaddr = 0;
+    std::uint32_t tftp_server = 0;
+};
+
+// One DHCP round of `pi` (DISCOVER, and REQUEST where the model sends one) on a raw socket opened
+// now: a raw socket queues every frame on the link, and one that waited through the others'
+// DISCOVERs would start full and drop this Pi's own OFFER. Checks what a real Pi needs in the
+// replies: option 43 with the boot menu (it boots from no other OFFER), 60 and 66
+// (docs/protocol/dhcp.md).
+std::optional<Leased> dhcpRound(const PiIdentity& pi, const Options& o, PiOutcome& out,
+                                Clock::time_point t0, bool stage2) {
+    probe::RawDhcpClient client(o.interface);
+    const RetryPattern pattern = retryPattern(pi.model, o);
+    // A REQUEST unanswered through its retransmissions (or NAKed) sends the client back to
+    // DISCOVER (RFC 2131 sections 3.1 and 4.1); with the loaders' pattern the bootloader's
+    // DHCP_TIMEOUT, 45 s, bounds the whole (raspberrypi/documentation eeprom-bootloader.adoc).
+    const RetryPattern requests = o.pi_retries ? RetryPattern{pattern.window_ms, 3} : pattern;
+    const auto started = Clock::now();
+    for (unsigned round = 0;; ++round) {
+        const auto offer = exchange(client, pi, buildDiscover(pi), 2, pattern, out);
+        if (!offer) return std::nullopt;
+        (stage2 ? out.stage2_ms : out.offer_ms) = msSince(t0);
+        Leased got;
+        got.yiaddr = offer->packet.yiaddr;
+        bool menu = false;
+        if (const Bytes* o43 = offer->packet.option(kOptionVendorEncapsulated)) {
+            const auto decoded = decodeOption43(*o43, nullptr);
+            menu = decoded && decoded->discoveryControl == 3 && decoded->menu_text &&
+                   decoded->menu_text->find(kDefaultMenuText) != std::string::npos;
+        }
+        out.boot_menu = (stage2 ? out.boot_menu : true) && menu;
+        if (!out.boot_menu) {
+            out.error = "OFFER without the Raspberry Pi boot menu in option 43";
+            return std::nullopt;
+        }
+        if (!offer->packet.option(60) || !offer->packet.option(kOptionTftpServerName)) {
+            out.error = "OFFER without option 60 or 66";
+            return std::nullopt;
+        }
+        // Option 66 as dotted-quad text, else the server that offered (firmware#801,
+        // docs/protocol/dhcp.md).
+        std::optional<std::uint32_t> server;
+        if (const Bytes* o66 = offer->packet.option(kOptionTftpServerName)) {
+            server = parseIpv4(std::string(o66->begin(), o66->end()));
+        }
+        const auto serverId = be32Option(offer->packet, 54);
+        if (!server) server = serverId ? serverId : std::optional<std::uint32_t>(offer->srcIp);
+        got.tftp_server = *server;
+        if (!sendsRequest(pi.model)) return got;
         if (!serverId) {
             out.error = "OFFER without a server identifier";
-            return;
+            return std::nullopt;
         }
         const auto ack =
-            exchange(*client, pi, buildRequest(pi, offer->packet.yiaddr, *serverId), 5, o, out);
-        if (!ack) return;
-        out.ack_ms = msSince(t0);
-        if (ack->packet.yiaddr != out.yiaddr) {
-            out.error = "ACK for " + ipv4ToString(ack->packet.yiaddr) + " after an OFFER of " +
-                        ipv4ToString(out.yiaddr);
-            return;
+            exchange(client, pi, buildRequest(pi, got.yiaddr, *serverId), 5, requests, out);
+        if (ack) {
+            out.ack_ms = msSince(t0);
+            if (ack->packet.yiaddr != got.yiaddr) {
+                out.error = "ACK for " + ipv4ToString(ack->packet.yiaddr) + " after an OFFER of " +
+                            ipv4ToString(got.yiaddr);
+                return std::nullopt;
+            }
+            out.error.clear();
+            return got;  // the raw socket closes here, before the TFTP stream it would copy
+        }
+        if (!o.pi_retries || round >= 3 ||
+            Clock::now() - started >= std::chrono::milliseconds(45000)) {
+            return std::nullopt;
         }
     }
-    client.reset();  // the raw socket copies every frame: close it before the TFTP stream
+}
 
-    const auto tftp = probe::TftpServer::parse(ipv4ToString(*server), o.tftp_port);
+// Walks `steps` against `server`; false (and out.error) when a required file failed.
+bool walk(const std::vector<BootStep>& steps, std::uint32_t server, const PiIdentity& pi,
+          const Options& o, PiOutcome& out, probe::PiBootWalk& result) {
+    const auto tftp = probe::TftpServer::parse(ipv4ToString(server), o.tftp_port);
     if (!tftp) {
-        out.error = "bad TFTP server " + ipv4ToString(*server);
-        return;
+        out.error = "bad TFTP server " + ipv4ToString(server);
+        return false;
     }
     probe::PiBootOptions boot;
     boot.prefix = pi.serial.str();
     boot.keepData = false;
-    const auto walk = probe::runPiBoot(*tftp, bench::bootSequence(pi.model), boot);
-    for (const auto& step : walk.steps) {
+    boot.stopAtFailure = true;
+    result = probe::runPiBoot(*tftp, steps, boot);
+    for (const auto& step : result.steps) {
         if (step.fetched) {
             out.bytes += step.fetch.bytes;
             ++out.files;
         }
         if (!step.ok && out.error.empty()) {
             const auto& r = step.fetched ? step.fetch : step.probe;
-            out.error = "TFTP " + step.requested + ": " + r.describe();
+            out.error =
+                "TFTP " + step.requested + " from " + ipv4ToString(server) + ": " + r.describe();
         }
     }
+    return result.ok;
+}
+
+void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock::time_point slot,
+             PiOutcome& out) {
+    std::this_thread::sleep_until(slot);
+    out.discover_ms = msSince(t0);
+    const auto leased = dhcpRound(pi, o, out, t0, false);
+    if (!leased) return;
+    out.yiaddr = leased->yiaddr;
+    out.tftp_server = leased->tftp_server;
+
+    auto steps = bench::bootSequence(pi.model);
+    probe::PiBootWalk result;
+    if (pi.model == PiModel::Rom3) {
+        // The ROM fetches bootcode.bin (and bootsig.bin) from the root; bootcode.bin then asks
+        // DHCP again, as shape B from the same MAC, and must be OFFERed the same address.
+        std::vector<BootStep> rom;
+        while (!steps.empty() && steps.front().kind == StepKind::RootFile) {
+            rom.push_back(steps.front());
+            steps.erase(steps.begin());
+        }
+        if (!walk(rom, leased->tftp_server, pi, o, out, result)) {
+            out.done_ms = msSince(t0);
+            return;
+        }
+        PiIdentity stage2 = pi;
+        stage2.model = PiModel::Bootcode;
+        const auto again = dhcpRound(stage2, o, out, t0, true);
+        if (!again) return;
+        out.stage2_yiaddr = again->yiaddr;
+        out.tftp_server = again->tftp_server;
+        if (again->yiaddr != leased->yiaddr) {
+            out.error = "bootcode.bin was OFFERed " + ipv4ToString(again->yiaddr) +
+                        " after the ROM's " + ipv4ToString(leased->yiaddr);
+            return;
+        }
+    }
+    const bool ok = walk(steps, out.tftp_server, pi, o, out, result);
     out.done_ms = msSince(t0);
-    out.booted = walk.ok && walk.prefix == pi.serial.str() + "/";
-    if (walk.ok && !out.booted) out.error = "TFTP walk fell back to the root, not " + boot.prefix;
+    out.booted = ok && result.prefix == pi.serial.str() + "/";
+    if (ok && !out.booted) out.error = "TFTP walk fell back to the root, not " + pi.serial.str();
 }
 
 json identityJson(unsigned i, const PiIdentity& pi) {
@@ -202,7 +294,14 @@ int fleet(const Options& o) {
 }
 
 int run(const Options& o) {
-    const auto pis = bench::makeFleet(o.pis, o.seed);
+    const auto fleet = bench::makeFleet(o.pis, o.seed);
+    std::vector<unsigned> index;  // fleet index of each Pi booted
+    for (unsigned i = 0; i < fleet.size(); ++i) {
+        if (o.select.empty() || std::find(o.select.begin(), o.select.end(), i) != o.select.end())
+            index.push_back(i);
+    }
+    std::vector<PiIdentity> pis;
+    for (unsigned i : index) pis.push_back(fleet[i]);
     std::vector<PiOutcome> outcomes(pis.size());
     // Threads start before the first slot, so the spread is the DISCOVERs'.
     const auto t0 = Clock::now() + std::chrono::milliseconds(300 + pis.size() * 2);
@@ -227,13 +326,15 @@ int run(const Options& o) {
         const PiOutcome& r = outcomes[i];
         booted += r.booted ? 1 : 0;
         if (r.done_ms) last_ms = std::max(last_ms, *r.done_ms);
-        json j = identityJson(i, pis[i]);
+        json j = identityJson(index[i], pis[i]);
         j["discover_ms"] = optional(r.discover_ms);
         j["discovers"] = r.discovers;
         j["requests"] = r.requests;
         j["offer_ms"] = optional(r.offer_ms);
         j["ack_ms"] = optional(r.ack_ms);
         j["yiaddr"] = r.offer_ms ? json(ipv4ToString(r.yiaddr)) : json(nullptr);
+        j["stage2_ms"] = optional(r.stage2_ms);
+        j["stage2_yiaddr"] = r.stage2_yiaddr ? json(ipv4ToString(*r.stage2_yiaddr)) : json(nullptr);
         j["boot_menu"] = r.boot_menu;
         j["tftp_server"] = r.tftp_server ? json(ipv4ToString(r.tftp_server)) : json(nullptr);
         j["files"] = r.files;
@@ -261,7 +362,8 @@ int usage(const std::string& why) {
     std::cerr << "rpinetboot-bench-storm: " << why
               << "\nusage: rpinetboot-bench-storm fleet --pis N [--seed S]\n"
                  "       rpinetboot-bench-storm run --interface IF --pis N [--seed S] "
-                 "[--spread-ms MS] [--dhcp-window-ms MS] [--dhcp-attempts N] [--tftp-port P]\n";
+                 "[--spread-ms MS] [--dhcp-window-ms MS] [--dhcp-attempts N] [--pi-retries 0|1] "
+                 "[--select I,J,...] [--tftp-port P]\n";
     return 2;
 }
 
@@ -287,12 +389,25 @@ int main(int argc, char** argv) {
             o.interface = value;
             continue;
         }
+        if (arg == "--select") {  // fleet indices, comma-separated
+            std::string text = value;
+            std::size_t at = 0;
+            while (at <= text.size()) {
+                const std::size_t comma = std::min(text.find(',', at), text.size());
+                if (!parseUnsigned(text.substr(at, comma - at).c_str(), kMaxPis - 1, n))
+                    return usage("bad --select '" + text + "'");
+                o.select.push_back(static_cast<unsigned>(n));
+                at = comma + 1;
+            }
+            continue;
+        }
         const unsigned long max = arg == "--pis"              ? kMaxPis
                                   : arg == "--seed"           ? 0xffffffffUL
                                   : arg == "--tftp-port"      ? 65535
                                   : arg == "--dhcp-attempts"  ? 10
                                   : arg == "--spread-ms"      ? 60000
                                   : arg == "--dhcp-window-ms" ? 30000
+                                  : arg == "--pi-retries"     ? 1
                                                               : 0;
         if (max == 0) return usage("unknown option " + arg);
         if (!parseUnsigned(value, max, n))
@@ -303,8 +418,12 @@ int main(int argc, char** argv) {
         if (arg == "--dhcp-attempts") o.dhcp_attempts = static_cast<unsigned>(n);
         if (arg == "--spread-ms") o.spread_ms = static_cast<unsigned>(n);
         if (arg == "--dhcp-window-ms") o.dhcp_window_ms = static_cast<unsigned>(n);
+        if (arg == "--pi-retries") o.pi_retries = n == 1;
     }
     if (o.pis == 0) return usage("--pis must be 1.." + std::to_string(kMaxPis));
+    for (unsigned i : o.select) {
+        if (i >= o.pis) return usage("--select " + std::to_string(i) + " is not in the fleet");
+    }
     if (command == "fleet") return fleet(o);
     if (o.interface.empty()) return usage("run needs --interface");
     if (o.dhcp_attempts == 0 || o.dhcp_window_ms == 0 || o.tftp_port == 0) {

@@ -7,6 +7,7 @@
 //   stdin, one JSON object a line:
 //     {"model": "rom3|bootcode|pi4|pi5", "mac": "...", "serial": "..."}   a Pi
 //     {"payload_hex": "..."}                                               another client
+//     {"payload_hex": "...", "request": true}       another client that REQUESTs its OFFER
 //
 // A rom3 Pi, once OFFERed, comes back from the same MAC as bootcode.bin does (shape B, the same
 // address expected); pi4 and pi5 REQUEST the OFFER (and DISCOVER again after a NAK); other
@@ -28,6 +29,7 @@
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/discover.h"
 #include "rpinetboot/probe/raw_dhcp_client.h"
+#include "rpinetboot/probe/request_from_discover.h"
 #include "rpinetboot/util/hex.h"
 
 using namespace rpinetboot;
@@ -42,6 +44,7 @@ enum class Phase { Discover, Request, Stage2, Done };
 struct Client {
     std::optional<PiIdentity> pi;  // else `payload` is its DISCOVER
     Bytes payload;
+    bool request = false;  // another client that REQUESTs its OFFER (RFC 2131 4.3.2)
     MacAddress mac;
     std::uint32_t xid = 0;
     Phase phase = Phase::Discover;
@@ -89,15 +92,25 @@ void advance(Client& c, const DhcpPacket& reply) {
         stage2.model = PiModel::Bootcode;
         c.phase = Phase::Stage2;
         c.query = buildDiscover(stage2);
-    } else if (c.pi && c.phase == Phase::Discover && sendsRequest(c.pi->model)) {
+    } else if (c.phase == Phase::Discover && (c.pi ? sendsRequest(c.pi->model) : c.request)) {
         const auto serverId = reply.serverId();
         if (!serverId) {
             c.error = "OFFER without server identifier";
             c.phase = Phase::Done;
             return;
         }
+        std::optional<Bytes> request;
+        if (c.pi) {
+            request = buildRequest(*c.pi, reply.yiaddr, *serverId);
+        } else {
+            request = requestFromDiscover(c.payload, reply.yiaddr, *serverId, &c.error);
+        }
+        if (!request) {
+            c.phase = Phase::Done;
+            return;
+        }
         c.phase = Phase::Request;
-        c.query = buildRequest(*c.pi, reply.yiaddr, *serverId);
+        c.query = *request;
     } else {
         c.phase = Phase::Done;
         return;
@@ -160,6 +173,8 @@ int main(int argc, char** argv) {
                 const auto parsed = payload ? parseDhcpPacket(*payload, &error) : std::nullopt;
                 if (!parsed) return usage("not a DHCP packet: " + line);
                 c.query = *payload;
+                c.payload = *payload;
+                c.request = j.value("request", false);
                 c.mac = parsed->chaddr;
                 c.xid = parsed->xid;
             } else {
@@ -246,7 +261,7 @@ int main(int argc, char** argv) {
                     // DISCOVER, as RFC 2131 section 3.1 step 5 has a client do.
                     ++c.naks;
                     c.phase = Phase::Discover;
-                    c.query = buildDiscover(*c.pi);
+                    c.query = c.pi ? buildDiscover(*c.pi) : c.payload;
                     c.attempts = 0;
                     send(c);
                     continue;

@@ -16,6 +16,7 @@ from keatest import INSTALL, KeaServer, netlab
 SERVERS = {"server1": "192.0.2.1", "server2": "192.0.2.2"}
 CLIENT_ADDR = "192.0.2.254"
 HA_PORT = 8001
+AGENT_PORT = 8000  # kea-ctrl-agent's, when HA goes through it (Pair(via_agent=True))
 POOL = "192.0.2.100 - 192.0.2.199"
 
 # Fast failure detection for tests: a heartbeat a second, the partner declared down 3 s after its
@@ -40,14 +41,22 @@ def missing():
     return None
 
 
-def ha_config(this, mode):
+def ha_config(this, mode, via_agent=False):
+    """via_agent: each peer's URL is its kea-ctrl-agent, which passes HA's commands to
+    kea-dhcp4's control socket (Kea ARM, "High Availability Hook": the set-up before HA+MT, what
+    Kea 2.2 installations mostly run); max-unacked-clients is Kea's default then, so the standby
+    takes over only when clients go unanswered, not merely when the primary's agent does."""
     roles = (["primary", "standby"] if mode == "hot-standby" else ["primary", "secondary"])
+    port = AGENT_PORT if via_agent else HA_PORT
     cfg = {"this-server-name": this, "mode": mode, **TIMING,
-           "multi-threading": {"enable-multi-threading": True, "http-dedicated-listener": True,
-                               "http-listener-threads": 1, "http-client-threads": 1},
-           "peers": [{"name": name, "url": f"http://{addr}:{HA_PORT}/", "role": role,
+           "peers": [{"name": name, "url": f"http://{addr}:{port}/", "role": role,
                       "auto-failover": True}
                      for (name, addr), role in zip(SERVERS.items(), roles)]}
+    if via_agent:
+        cfg["max-unacked-clients"] = 10
+    else:
+        cfg["multi-threading"] = {"enable-multi-threading": True, "http-dedicated-listener": True,
+                                  "http-listener-threads": 1, "http-client-threads": 1}
     return {"high-availability": [cfg]}
 
 
@@ -60,15 +69,18 @@ def pools(mode):
             {"pool": "192.0.2.150 - 192.0.2.199", **keatest.pool_class("HA_server2")}]
 
 
-def server_config(interface, paths, this, mode, hook_params=None, valid_lifetime=600):
+def server_config(interface, paths, this, mode, hook_params=None, valid_lifetime=600,
+                  via_agent=False):
+    threads = {"enable-multi-threading": not via_agent}
+    if not via_agent:
+        threads.update({"thread-pool-size": 2, "packet-queue-size": 64})
     cfg = keatest.base_config(
         interface, paths, hook_params=hook_params,
         subnet={"id": 1, "subnet": "192.0.2.0/24", "pools": pools(mode)},
         libraries_before=[{"library": kea_library("libdhcp_lease_cmds.so")},
                           {"library": kea_library("libdhcp_ha.so"),
-                           "parameters": ha_config(this, mode)}],
-        extra={"multi-threading": {"enable-multi-threading": True, "thread-pool-size": 2,
-                                   "packet-queue-size": 64},
+                           "parameters": ha_config(this, mode, via_agent)}],
+        extra={"multi-threading": threads,
                "valid-lifetime": valid_lifetime,
                "expired-leases-processing": {"reclaim-timer-wait-time": 1,
                                              "hold-reclaimed-time": 60}})
@@ -81,9 +93,15 @@ def server_config(interface, paths, this, mode, hook_params=None, valid_lifetime
 class Pair:
     """The bridge, the two servers' and the client's namespaces; servers started by start()."""
 
-    def __init__(self, mode, hook_params=None, valid_lifetime=600, server_ifname=None):
-        """server_ifname: the servers' interface name (e.g. eth0, as the examples name it)."""
+    def __init__(self, mode, hook_params=None, valid_lifetime=600, server_ifname=None,
+                 persist=False, via_agent=False):
+        """server_ifname: the servers' interface name (e.g. eth0, as the examples name it).
+        persist: memfile writes its lease file, as installed servers do; without it a
+        config-reload starts from an empty lease store.
+        via_agent: HA goes through a kea-ctrl-agent beside each server (ha_config), started
+        and stopped with it; the host's Kea only (the chroots have no agent)."""
         self.mode, self.hook_params, self.valid_lifetime = mode, hook_params, valid_lifetime
+        self.persist, self.via_agent, self.agent = persist, via_agent, {}
         self.switch = netlab.Netns("sw")
         self.switch.exec(["ip", "link", "add", "br0", "type", "bridge"])
         self.switch.exec(["ip", "link", "set", "br0", "up"])
@@ -111,14 +129,81 @@ class Pair:
         lab = _ServerSide(self.ns[name], self.ifname[name])
         paths = paths or INSTALL.new_paths()
         config = None if config_text else server_config(
-            self.ifname[name], paths, name, self.mode, self.hook_params, self.valid_lifetime)
+            self.ifname[name], paths, name, self.mode, self.hook_params, self.valid_lifetime,
+            self.via_agent)
+        if config and self.persist and config["Dhcp4"]["lease-database"]["type"] == "memfile":
+            config["Dhcp4"]["lease-database"].update({"persist": True, "name": paths.leases})
         self.kea[name] = KeaServer(lab, config=config, config_text=config_text, paths=paths)
+        if self.via_agent:
+            self.start_agent(name)
         if wait:
             self.kea[name].wait_ready()
         return self.kea[name]
 
+    def add_host(self, name, addresses):
+        """Another namespace on the bridge (e.g. TFTP nodes) with `addresses` (/24 each)."""
+        ns = netlab.Netns(name[:7])
+        port, inner = netlab.link(self.switch, None, ns, addresses[0] + "/24")
+        self.switch.exec(["ip", "link", "set", port, "master", "br0"])
+        for addr in addresses[1:]:
+            ns.exec(["ip", "addr", "add", addr + "/24", "dev", inner])
+        netlab.wait_for(lambda: "LOWER_UP" in ns.exec(["ip", "-o", "link", "show", inner]).stdout,
+                        timeout=10, what=f"carrier in {name}")
+        self.ns[name], self.ifname[name], self.port[name] = ns, inner, port
+        return ns
+
+    def reload_hook(self, name, hook_params):
+        """This hook's parameters of server `name` replaced, then config-reload (as a
+        `systemctl reload` does); later starts of servers use them too."""
+        self.hook_params = hook_params
+        kea = self.kea[name]
+        with open(kea.config_path) as f:
+            config = json.load(f)
+        config["Dhcp4"]["hooks-libraries"][-1]["parameters"] = hook_params
+        with open(kea.config_path, "w") as f:
+            json.dump(config, f, indent=2)
+        res = kea.command("config-reload", timeout=10)
+        if res.get("result") != 0:
+            raise AssertionError(f"{name}: config-reload: {res}")
+
+    def start_agent(self, name):
+        """kea-ctrl-agent for server `name` on its address, AGENT_PORT, passing commands to its
+        kea-dhcp4's control socket; started by PID, ready once it listens."""
+        kea, addr = self.kea[name], SERVERS[name]
+        config = {"Control-agent": {
+            "http-host": addr, "http-port": AGENT_PORT,
+            "control-sockets": {"dhcp4": {"socket-type": "unix",
+                                          "socket-name": kea.socket_path}},
+            "loggers": [{"name": "kea-ctrl-agent", "severity": "INFO",
+                         "output_options": [{"output": os.path.join(kea.tmp, "agent.log")}]}]}}
+        path = os.path.join(kea.tmp, "kea-ctrl-agent.conf")
+        with open(path, "w") as f:
+            json.dump(config, f, indent=2)
+        piddir = os.path.join(kea.tmp, "agent-pid")
+        os.makedirs(piddir, exist_ok=True)
+        env = dict(os.environ, KEA_PIDFILE_DIR=piddir, KEA_LOCKFILE_DIR=piddir)
+        proc = self.ns[name].start(["kea-ctrl-agent", "-c", path], env=env,
+                                   name=f"kea-ctrl-agent-{name}",
+                                   log=os.path.join(kea.tmp, "agent.out"))
+        self.agent[name] = proc
+
+        def listening():
+            out = self.ns[name].exec(["ss", "-Hltn", f"sport = :{AGENT_PORT}"], check=False)
+            return f"{addr}:{AGENT_PORT}" in out.stdout
+        proc.wait_ready(listening, timeout=20, what=f"kea-ctrl-agent of {name}")
+        return proc
+
+    def kill_agent(self, name):
+        """SIGKILL of server `name`'s kea-ctrl-agent only (by PID)."""
+        proc = self.agent.pop(name)
+        proc.signal(9)
+        proc.popen.wait(timeout=10)
+        proc.stop()
+
     def kill(self, name):
         """SIGKILL, as a crash: the partner must notice by itself."""
+        if name in self.agent:
+            self.agent.pop(name).stop()
         kea = self.kea.pop(name)
         kea.proc.signal(9)
         kea.proc.popen.wait(timeout=10)
@@ -166,6 +251,9 @@ class Pair:
         return {name: kea.log() for name, kea in self.kea.items()}
 
     def close(self):
+        for proc in list(self.agent.values()):
+            proc.stop()
+        self.agent.clear()
         for kea in list(self.kea.values()):
             kea.stop()
         self.kea.clear()

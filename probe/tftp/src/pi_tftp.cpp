@@ -67,6 +67,7 @@ PiBootWalk runPiBoot(const TftpServer& server, const std::vector<BootFileStep>& 
         walk.ok = walk.ok && res.ok;
         if (options.onStep) options.onStep(res);
         walk.steps.push_back(std::move(res));
+        if (options.stopAtFailure && !walk.ok) break;
     }
     return walk;
 }

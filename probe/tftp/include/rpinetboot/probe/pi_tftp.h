@@ -40,6 +40,9 @@ struct PiBootOptions {
     std::chrono::milliseconds packetTimeout{2000};
     unsigned retries = 5;
     bool keepData = false;
+    // A Pi's boot ends at the first required file it cannot load; the probe's report goes on to
+    // list every file, a boot storm's emulated Pi stops there.
+    bool stopAtFailure = false;
     // Called after every step (progress output); may be empty.
     std::function<void(const PiBootStepResult&)> onStep;
 };
