@@ -33,10 +33,12 @@ namespace {
 
 // Set by load(), cleared by unload(). The registry outlives reconfigurations only as the leases
 // do: each load() starts empty and dhcp4_srv_configured (or the first query after it) refills it
-// from the lease store. g_os refers to *g_logic.
+// from the lease store. g_os refers to *g_logic. Kea runs no callout beside load() or unload(), so
+// callouts use them through plain pointers: no reference count touched per packet.
 std::shared_ptr<const NetbootLogic> g_logic;
 std::shared_ptr<PiRegistry> g_registry;
 std::shared_ptr<const OsPhase> g_os;
+std::unique_ptr<LeaseMisses> g_misses;
 std::mutex g_registry_load_mutex;
 // Callout context: the registry's record of an OS-phase query's MAC (pkt4_receive), and the
 // record written with a query's lease (lease4_select, lease4_renew) for pkt4_send.
@@ -92,6 +94,7 @@ void ensureRegistryLoaded(PiRegistry& registry) {
 }
 
 void putRecord(PiRegistry& registry, const PiRecord& record) {
+    if (LeaseMisses* const misses = g_misses.get()) misses->forget(record.mac);
     if (!registry.put(record)) {
         LOG_WARN(logger, RPI_NETBOOT_REGISTRY_FULL).arg(registry.size()).arg(record.mac.str());
     }
@@ -99,9 +102,16 @@ void putRecord(PiRegistry& registry, const PiRecord& record) {
 
 // lease4_select and lease4_renew: the lease Kea is about to store for a Pi carries its record.
 void recordLease(CalloutHandle& handle, bool fake) {
-    const auto registry = g_registry;
-    const auto os = g_os;
-    if (!registry || !os) return;
+    PiRegistry* const registry = g_registry.get();
+    const OsPhase* const os = g_os.get();
+    const NetbootLogic* const logic = g_logic.get();
+    if (!registry || !os || !logic) return;
+    // Only a query pkt4_receive tagged (a Pi's boot or OS phase) carries a record in its callout
+    // context. The class test spares every other client the context look-ups, which Kea answers
+    // with an exception when there is none (some 30,000 instructions per lease).
+    Pkt4Ptr query;
+    handle.getArgument("query4", query);
+    if (!query || !logic->taggedPi(*query)) return;
     isc::dhcp::Lease4Ptr lease;
     handle.getArgument("lease4", lease);
     if (!lease) return;
@@ -170,10 +180,12 @@ void load(isc::hooks::LibraryHandle& handle, std::shared_ptr<const NetbootLogic>
     handle.registerCommandCallout(kGetCommand, getCommand);
     g_os = std::make_shared<const OsPhase>(*logic);
     g_registry = std::make_shared<PiRegistry>();
+    g_misses = std::make_unique<LeaseMisses>();
     g_logic = std::move(logic);
 }
 
 void unload() {
+    g_misses.reset();
     g_os.reset();
     g_registry.reset();
     g_logic.reset();
@@ -215,19 +227,31 @@ void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response) {
 
 // pkt4_receive, for a query that is not a Pi's PXE query: the OS phase of a Pi known by MAC.
 void receiveOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
-    const auto registry = g_registry;
-    const auto os = g_os;
-    const auto logic = g_logic;
+    PiRegistry* const registry = g_registry.get();
+    const OsPhase* const os = g_os.get();
+    const NetbootLogic* const logic = g_logic.get();
     if (!registry || !os || !logic) return;
-    ensureRegistryLoaded(*registry);
+    if (!registry->loaded()) ensureRegistryLoaded(*registry);
     const MacAddress mac = macOfHw(query.getHWAddr());
+    // Most queries stop here: a MAC the index has no bit for and without a Pi's OUI is no Pi's
+    // (no lock taken, no lease-store query).
+    if (!os->mayBeKnown(*registry, mac)) return;
     auto known = registry->byMac(mac);
     // Not in the index but maybe in the lease store (a lease an HA partner wrote): asked only
-    // for Pi MACs, so other clients cost no lease lookup.
+    // for Pi MACs, so other clients cost no lease lookup, and at most once per LeaseMisses ttl
+    // for a MAC the store has no record of.
     if (!known && logic->config().classifier.ouis.contains(mac) &&
         isc::dhcp::LeaseMgrFactory::haveInstance()) {
-        known = recordFromLeases(mac);
-        if (known) putRecord(*registry, *known);
+        LeaseMisses* const misses = g_misses.get();
+        const std::int64_t t = now();
+        if (!misses || !misses->recent(mac, t)) {
+            known = recordFromLeases(mac);
+            if (known) {
+                putRecord(*registry, *known);
+            } else if (misses) {
+                misses->add(mac, t);
+            }
+        }
     }
     if (!known) return;
     os->classify(query, *known);
@@ -321,11 +345,13 @@ int lease4_renew(CalloutHandle& handle) {
 // A lease that ends takes its Pi out of the index (the registry is bounded by the leases).
 int forgetLease(CalloutHandle& handle, const char* point) {
     try {
-        const auto registry = g_registry;
+        PiRegistry* const registry = g_registry.get();
         if (!registry) return 0;
         isc::dhcp::Lease4Ptr lease;
         handle.getArgument("lease4", lease);
-        if (lease) registry->remove(macOfHw(lease->hwaddr_), lease->addr_.toUint32());
+        if (!lease) return 0;
+        const rpinetboot::MacAddress mac = macOfHw(lease->hwaddr_);
+        if (registry->mayKnow(mac)) registry->remove(mac, lease->addr_.toUint32());
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg(point).arg(e.what());
     } catch (...) {

@@ -28,6 +28,13 @@ class OsPhase {
   public:
     explicit OsPhase(const NetbootLogic& logic) : logic_(logic) {}
 
+    // pkt4_receive's first test of a query that is not a Pi's PXE query: false when `mac` can
+    // have no record here or in the lease store (no bit in the registry's filter, not a Pi's
+    // OUI), and the query is left alone. Lock-free: most queries are no Pi's and stop here.
+    bool mayBeKnown(const PiRegistry& registry, const MacAddress& mac) const {
+        return registry.mayKnow(mac) || logic_.config().classifier.ouis.contains(mac);
+    }
+
     // pkt4_receive, for a query NetbootLogic did not take as a Pi: classes RPI_NETBOOT,
     // RPI_NETBOOT_OS and the model's class when `known` (the registry's record of its MAC).
     void classify(isc::dhcp::Pkt4& query, const PiRecord& known) const;

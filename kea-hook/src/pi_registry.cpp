@@ -146,6 +146,18 @@ std::optional<PiRecord> PiRegistry::byMac(const MacAddress& mac) const {
     return it->second;
 }
 
+std::size_t PiRegistry::filterBit(const MacAddress& mac) noexcept {
+    std::uint64_t v = 0;
+    for (const auto b : mac.bytes()) v = (v << 8) | b;
+    // Fibonacci hashing: the top 16 bits of the product mix every byte of the MAC.
+    return static_cast<std::size_t>((v * 0x9e3779b97f4a7c15ULL) >> 48);
+}
+
+bool PiRegistry::mayKnow(const MacAddress& mac) const noexcept {
+    const std::size_t bit = filterBit(mac);
+    return (filter_[bit / 64].load(std::memory_order_acquire) >> (bit % 64)) & 1u;
+}
+
 std::optional<PiRecord> PiRegistry::bySerial(Serial serial) const {
     const std::lock_guard<std::mutex> lock(mutex_);
     const PiRecord* best = nullptr;
@@ -185,6 +197,8 @@ bool PiRegistry::put(const PiRecord& record) {
     }
     if (by_mac_.size() >= max_) return false;
     by_mac_.emplace(record.mac, record);
+    const std::size_t bit = filterBit(record.mac);
+    filter_[bit / 64].fetch_or(std::uint64_t{1} << (bit % 64), std::memory_order_release);
     return true;
 }
 
@@ -199,6 +213,7 @@ bool PiRegistry::remove(const MacAddress& mac, std::uint32_t address) {
 void PiRegistry::clear() {
     const std::lock_guard<std::mutex> lock(mutex_);
     by_mac_.clear();
+    for (auto& word : filter_) word.store(0, std::memory_order_release);
     loaded_ = false;
 }
 
@@ -208,6 +223,44 @@ bool PiRegistry::loaded() const {
 
 void PiRegistry::setLoaded(bool loaded) {
     loaded_.store(loaded, std::memory_order_release);
+}
+
+bool LeaseMisses::recent(const MacAddress& mac, std::int64_t now) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto it = expiry_.find(mac);
+    if (it == expiry_.end()) return false;
+    if (now < it->second && it->second - now <= ttl_) return true;  // a clock set back: expired
+    expiry_.erase(it);
+    return false;
+}
+
+void LeaseMisses::add(const MacAddress& mac, std::int64_t now) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (max_ == 0) return;
+    if (expiry_.size() >= max_ && expiry_.find(mac) == expiry_.end()) {
+        // Full: the entry that ends first goes (a linear scan, only when full).
+        auto oldest = expiry_.begin();
+        for (auto it = expiry_.begin(); it != expiry_.end(); ++it) {
+            if (it->second < oldest->second) oldest = it;
+        }
+        expiry_.erase(oldest);
+    }
+    expiry_[mac] = now + ttl_;
+}
+
+void LeaseMisses::forget(const MacAddress& mac) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    expiry_.erase(mac);
+}
+
+void LeaseMisses::clear() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    expiry_.clear();
+}
+
+std::size_t LeaseMisses::size() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return expiry_.size();
 }
 
 }  // namespace rpinetboot::kea

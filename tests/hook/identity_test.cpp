@@ -462,3 +462,65 @@ TEST_CASE("allow-pairs: a listed serial is answered from its own MAC only") {
         {"serial": "bf9fed6f", "mac": "e4:5f:01:98:e0:83"}]})"),
                Catch::Matchers::Contains("appears twice in allow-pairs"));
 }
+
+TEST_CASE("the registry's lock-free filter: never false for a MAC it holds") {
+    PiRegistry registry;
+    // Before any record, no MAC is possibly known: every query takes the early exit.
+    for (std::uint32_t low = 0; low < 5000; ++low) {
+        REQUIRE_FALSE(registry.mayKnow(MacAddress::fromOui(0x00163e, low)));
+    }
+    // Every MAC put is possibly known, whatever else is in the registry.
+    std::vector<MacAddress> pis;
+    for (std::uint32_t low = 0; low < 1000; ++low) {
+        PiRecord r = pi4Record();
+        r.mac = MacAddress::fromOui(0xdca632, low * 7919u);
+        r.address = 0xc0000200u + low;
+        REQUIRE(registry.put(r));
+        pis.push_back(r.mac);
+    }
+    for (const auto& mac : pis) REQUIRE(registry.mayKnow(mac));
+    // Other MACs mostly stop at the filter: 1,000 records set at most 1,000 of its 65,536 bits.
+    std::size_t passed = 0;
+    for (std::uint32_t low = 0; low < 10000; ++low) {
+        if (registry.mayKnow(MacAddress::fromOui(0x00163e, low))) ++passed;
+    }
+    CHECK(passed < 10000 * 3 / 100);
+    // A removed record may still pass the filter; byMac then answers (no record).
+    CHECK(registry.remove(pis[0], 0xc0000200u));
+    CHECK_FALSE(registry.byMac(pis[0]));
+    // clear() (a new configuration's reload) empties the filter too.
+    registry.clear();
+    for (const auto& mac : pis) REQUIRE_FALSE(registry.mayKnow(mac));
+}
+
+TEST_CASE("lease-store misses are remembered for ttl seconds, bounded, forgotten on a record") {
+    const MacAddress a = *MacAddress::parse("dc:a6:32:00:00:01");
+    const MacAddress b = *MacAddress::parse("dc:a6:32:00:00:02");
+    const MacAddress c = *MacAddress::parse("dc:a6:32:00:00:03");
+    LeaseMisses misses(10, 2);
+    CHECK_FALSE(misses.recent(a, 1000));
+    misses.add(a, 1000);
+    CHECK(misses.recent(a, 1000));
+    CHECK(misses.recent(a, 1009));
+    CHECK_FALSE(misses.recent(a, 1010));  // expired: dropped
+    CHECK(misses.size() == 0);
+    // A clock set back by more than the ttl does not keep an entry forever.
+    misses.add(a, 2000);
+    CHECK_FALSE(misses.recent(a, 1000));
+    // Full: the entry that ends first makes room.
+    misses.add(a, 3000);
+    misses.add(b, 3001);
+    misses.add(c, 3002);
+    CHECK(misses.size() == 2);
+    CHECK_FALSE(misses.recent(a, 3002));
+    CHECK(misses.recent(b, 3002));
+    CHECK(misses.recent(c, 3002));
+    // A record for the MAC (written here) ends its entry at once.
+    misses.forget(b);
+    CHECK_FALSE(misses.recent(b, 3002));
+    misses.clear();
+    CHECK(misses.size() == 0);
+    LeaseMisses none(10, 0);
+    none.add(a, 1);
+    CHECK_FALSE(none.recent(a, 1));
+}
