@@ -15,6 +15,7 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 
 #include "hold_replication.h"
 #include "hook_config.h"
@@ -24,6 +25,7 @@
 #include "identity_callouts.h"
 #include "kea_compat.h"
 #include "netboot_logic.h"
+#include "registry_store.h"
 #include "rom_hold.h"
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/event_sink.h"
@@ -50,7 +52,10 @@ void emitEvent(BootStep step, const PiDecision& d, std::uint32_t address) {
     if (QueuedSink* sink = g_events.get()) sink->push(dhcpEvent(step, d, address));
 }
 
-const char* const kContextKey = "rpi-netboot";
+// Kea's callout arguments and contexts are looked up by std::string: made once, not per packet.
+const std::string kContextKey = "rpi-netboot";
+const std::string kQueryArg = "query4";
+const std::string kResponseArg = "response4";
 // Marks, on the reply itself, an OFFER that buffer4_send must hold: Kea passes buffer4_send only
 // the reply, and a class test is far cheaper for the other replies than a missing context.
 const std::string kHoldMark = "RPI_NETBOOT_HOLD";
@@ -119,7 +124,16 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response,
     // Only for the log: Kea's address text is built when a message is.
     const auto addr = [&response] { return response.getYiaddr().toText(); };
     try {
-        const HoldResult held = holds.holdRomOffer(response, d.pi_class);
+        // The Pi's identity record goes out with the hold's own lease write (not a second read
+        // and write of the lease after it). Copies of the leases only for an HA partner
+        // (replicateHold), which only the buffer4_send path (`out`) serves.
+        const std::optional<PiRecord> record = identity::recordForHold(d, response);
+        const auto withRecord = [&record](isc::dhcp::Lease4& lease) {
+            storeRecord(lease, *record);
+        };
+        const HoldResult held =
+            holds.holdRomOffer(response, d.pi_class, out ? LeaseCopies::Make : LeaseCopies::Skip,
+                               record ? LeaseDecorator(withRecord) : LeaseDecorator());
         if (out) *out = held;
         if (held.released) {
             stats::add(stats::kRomReleased, static_cast<std::int64_t>(held.released));
@@ -146,7 +160,7 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response,
                     .arg(d.mac.str())
                     .arg(held.lifetime)
                     .arg(held.confirmed ? "confirmed" : "unconfirmed");
-                identity::recordHeld(d, response);
+                identity::recordHeld(d, response, held.decorated ? &*record : nullptr);
                 return true;
             case HoldOutcome::Conflict:
                 stats::add(stats::kRomConflict);
@@ -378,7 +392,7 @@ int pkt4_send(CalloutHandle& handle) {
         const auto logic = g_logic;
         if (!logic) return 0;
         Pkt4Ptr query, response;
-        handle.getArgument("query4", query);
+        handle.getArgument(kQueryArg, query);
         if (!query || !logic->taggedPi(*query)) return 0;
         if (identity::sendOs(handle, *query)) return 0;
         PiDecision decision;
@@ -389,7 +403,7 @@ int pkt4_send(CalloutHandle& handle) {
             // configuration itself assigns our class name.
             return 0;
         }
-        handle.getArgument("response4", response);
+        handle.getArgument(kResponseArg, response);
         if (!response) return 0;
         const bool held = logic->needsRomHold(decision, *response);
         if (held) {

@@ -194,15 +194,44 @@ void unload() {
 // A ROM or bootcode.bin OFFER just held as a lease: the Pi's record goes into that lease. The
 // ROM repeats its DISCOVER every 5 s: an unchanged record seen within the last minute is
 // refreshed in memory only, as a hold is (rom_hold.cpp).
-void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response) {
+namespace {
+
+// Whether a hold's lease needs `record` written: not when the registry has it at this address
+// and seen within the last minute (a ROM retry), where the registry alone is updated.
+bool leaseWriteDue(const std::optional<PiRecord>& previous, const PiRecord& record) {
+    return !(previous && previous->address == record.address && previous->phase == PiPhase::Boot &&
+             previous->model == record.model && record.last_seen - previous->last_seen < 60);
+}
+
+}  // namespace
+
+std::optional<PiRecord> recordForHold(const PiDecision& d, const isc::dhcp::Pkt4& response) {
+    const auto registry = g_registry;
+    if (!registry) return std::nullopt;
+    const std::uint32_t address = response.getYiaddr().toUint32();
+    const auto previous = registry->byMac(d.mac);
+    PiRecord record = OsPhase::bootRecord(d, address, previous, now());
+    if (!leaseWriteDue(previous, record)) return std::nullopt;
+    return record;
+}
+
+void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response, const PiRecord* written) {
     const auto registry = g_registry;
     if (!registry) return;
+    if (written) {
+        putRecord(*registry, *written);
+        LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RECORDED)
+            .arg(response.getLabel())
+            .arg(d.mac.str())
+            .arg(response.getYiaddr().toText())
+            .arg(phaseName(written->phase));
+        return;
+    }
     const std::uint32_t address = response.getYiaddr().toUint32();
     const auto previous = registry->byMac(d.mac);
     const std::int64_t t = now();
     const PiRecord record = OsPhase::bootRecord(d, address, previous, t);
-    if (previous && previous->address == address && previous->phase == PiPhase::Boot &&
-        previous->model == record.model && t - previous->last_seen < 60) {
+    if (!leaseWriteDue(previous, record)) {
         putRecord(*registry, record);
         return;
     }

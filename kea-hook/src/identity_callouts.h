@@ -5,8 +5,10 @@
 #include <hooks/hooks.h>
 
 #include <memory>
+#include <optional>
 
 #include "netboot_logic.h"
+#include "pi_registry.h"
 
 namespace rpinetboot::kea::identity {
 
@@ -19,7 +21,13 @@ void receiveOs(isc::hooks::CalloutHandle& handle, isc::dhcp::Pkt4& query);
 // pkt4_send: options 12 and 17 for an OS-phase reply. True when the query is the OS phase
 // (RPI_NETBOOT_OS): nothing else is to be done to its reply.
 bool sendOs(isc::hooks::CalloutHandle& handle, isc::dhcp::Pkt4& query);
-// A ROM or bootcode.bin OFFER just held: its lease gets the Pi's record.
-void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response);
+// A ROM or bootcode.bin OFFER just held: its lease gets the Pi's record. `written`: the record
+// recordForHold gave, which the hold's own lease write carried (only the registry is updated).
+void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response,
+                const PiRecord* written = nullptr);
+// Before the hold: the record recordHeld would write into the hold's lease, for the hold to
+// write it with the lease (one lease database write, not two); nothing when recordHeld would
+// write no lease (no registry, or the Pi's record is as fresh as recordHeld keeps it).
+std::optional<PiRecord> recordForHold(const PiDecision& d, const isc::dhcp::Pkt4& response);
 
 }  // namespace rpinetboot::kea::identity

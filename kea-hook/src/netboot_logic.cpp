@@ -2,6 +2,7 @@
 
 #include <dhcp/dhcp4.h>
 #include <dhcp/option.h>
+#include <dhcp/option4_addrlst.h>
 #include <dhcp/option_custom.h>
 #include <dhcp/option_int_array.h>
 #include <dhcp/option_string.h>
@@ -99,6 +100,24 @@ std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, OptionScratch&
 
 namespace {
 
+// The reply's server identifier (option 54), host order. Kea puts it in as an ipv4-address
+// option (Option4AddrLst): read as one, without packing it; other forms through optionView.
+std::optional<std::uint32_t> serverIdentifier(Pkt4& response) {
+    const ReadOnlyLookup no_clone(response);
+    const OptionPtr opt = response.getOption(isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER);
+    if (!opt) return std::nullopt;
+    const Option& option = *opt;
+    if (typeid(option) == typeid(isc::dhcp::Option4AddrLst) && option.getOptions().empty()) {
+        const auto addresses = static_cast<const isc::dhcp::Option4AddrLst&>(option).getAddresses();
+        if (addresses.size() == 1 && addresses.front().isV4()) return addresses.front().toUint32();
+        return std::nullopt;
+    }
+    OptionScratch scratch;
+    const auto server_id = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
+    if (server_id && server_id->size() == 4) return readBe32(server_id->data());
+    return std::nullopt;
+}
+
 OptionPtr rawOption(std::uint16_t code, const Bytes& payload) {
     return OptionPtr(new Option(Option::V4, code, payload.begin(), payload.end()));
 }
@@ -174,6 +193,8 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
         vendor ? std::string_view(reinterpret_cast<const char*>(vendor->data()), vendor->size())
                : std::string_view();
     if (!vendor || vendor_text != kPiVendorClass) return result;  // NotPxe: says it all
+    // One switch of Kea's option copying for the look-ups below (each would switch it again).
+    const ReadOnlyLookup no_clone(query);
     const bool explain = explain_fn();
     result.explained = explain;
     DhcpRequestView view;
@@ -303,11 +324,8 @@ std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDeci
         }
     }
     if (default_tftp_server_) return default_tftp_server_;
-    OptionScratch scratch;
-    const auto server_id = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
-    if (server_id && server_id->size() == 4) {
-        const std::uint32_t address = readBe32(server_id->data());
-        return TftpServer{address, serverOption66(address)};
+    if (const auto address = serverIdentifier(response)) {
+        return TftpServer{*address, serverOption66(*address)};
     }
     return std::nullopt;
 }
@@ -320,10 +338,7 @@ std::optional<std::uint32_t> NetbootLogic::tftpServerAddress(const std::optional
     }
     if (config_.tftp_server) return config_.tftp_server;
     if (!response) return std::nullopt;
-    OptionScratch scratch;
-    const auto server_id = optionView(*response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
-    if (server_id && server_id->size() == 4) return readBe32(server_id->data());
-    return std::nullopt;
+    return serverIdentifier(*response);
 }
 
 isc::dhcp::OptionPtr NetbootLogic::serverOption66(std::uint32_t address) const {

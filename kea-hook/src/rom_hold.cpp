@@ -232,7 +232,7 @@ std::string unconfirmedHoldsStat(std::uint32_t subnet) {
 }
 
 std::size_t RomHolds::release(const std::vector<HoldRecord>& holds,
-                              isc::dhcp::Lease4Collection& out) {
+                              isc::dhcp::Lease4Collection* out) {
     auto& leases = LeaseMgrFactory::instance();
     std::size_t released = 0;
     for (const HoldRecord& hold : holds) {
@@ -246,7 +246,7 @@ std::size_t RomHolds::release(const std::vector<HoldRecord>& holds,
             continue;
         }
         if (!leases.deleteLease(lease)) continue;
-        out.push_back(detachedCopy(*lease));
+        if (out) out->push_back(detachedCopy(*lease));
         Placement where = placementOf(addr);
         if (where.subnet_id == 0) where.subnet_id = lease->subnet_id_;
         countAssigned(where, -1);
@@ -255,8 +255,13 @@ std::size_t RomHolds::release(const std::vector<HoldRecord>& holds,
     return released;
 }
 
-HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
+HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage, LeaseCopies copies,
+                                  const LeaseDecorator& decorate) {
     HoldResult result;
+    if (copies == LeaseCopies::Make) {
+        result.lease.reset(new isc::dhcp::Lease4Collection);
+        result.released_leases.reset(new isc::dhcp::Lease4Collection);
+    }
     const auto& addr = response.getYiaddr();
     const Placement where = placementOf(addr);
     if (where.subnet_id == 0) return result;
@@ -288,17 +293,26 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
     const HoldPlan plan = book_.plan(mac, stage, result.subnet, offered, now);
     result.confirmed = plan.confirmed;
     result.lifetime = plan.lifetime;
-    result.released = release(plan.release, *result.released_leases);
+    result.released = release(plan.release, result.released_leases.get());
 
     const auto finish = [&](HoldOutcome outcome, const Lease4& lease, bool ours) {
         result.outcome = outcome;
-        result.lease->push_back(detachedCopy(lease));
+        if (result.lease) result.lease->push_back(detachedCopy(lease));
         result.cap_reached =
             book_.record(recordOf(mac, lease, where.subnet_id), stage, plan.confirmed, ours);
         result.unconfirmed = book_.unconfirmed(result.subnet);
         isc::stats::StatsMgr::instance().setValue(statName(StatName::Unconfirmed, result.subnet),
                                                   static_cast<int64_t>(result.unconfirmed));
         return result;
+    };
+
+    // What the lease about to be written carries besides the hold's mark.
+    const auto mark = [&](Lease4& lease) {
+        markHold(lease, stage, plan.confirmed);
+        if (decorate) {
+            decorate(lease);
+            result.decorated = true;
+        }
     };
 
     // Gives back a hold just written (counted) that lost to another server's (heldElsewhere).
@@ -312,7 +326,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
         Lease4Ptr lease(new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), plan.lifetime, now,
                                    where.subnet_id));
         assignTo(*lease, where);
-        markHold(*lease, stage, plan.confirmed);
+        mark(*lease);
         // addLease fails if another thread added this address meanwhile.
         if (!leases.addLease(lease)) {
             result.outcome = HoldOutcome::Conflict;
@@ -347,7 +361,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
         if (ours && !fresh) {
             existing->cltt_ = now;
             existing->valid_lft_ = plan.lifetime;
-            markHold(*existing, stage, plan.confirmed);
+            mark(*existing);
             if (!updated(leases, existing)) {
                 result.outcome = HoldOutcome::Conflict;
                 return result;
@@ -370,7 +384,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage) {
     existing->hostname_.clear();
     existing->fqdn_fwd_ = existing->fqdn_rev_ = false;
     existing->state_ = Lease::STATE_DEFAULT;
-    markHold(*existing, stage, plan.confirmed);
+    mark(*existing);
     if (!updated(leases, existing)) {
         result.outcome = HoldOutcome::Conflict;
         return result;

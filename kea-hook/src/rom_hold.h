@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -40,12 +41,24 @@ struct HoldResult {
     std::size_t released = 0;     // unconfirmed holds given back to make room
     std::size_t unconfirmed = 0;  // in the subnet, after this hold
     bool cap_reached = false;     // this hold filled the subnet's cap (reported once)
-    // For an HA partner (hold_replication.h): a copy of the lease now backing the OFFER (the
-    // hold, or Kea's own lease of this client), and of the holds deleted to make room. Empty
-    // for Conflict and NoSubnet.
-    isc::dhcp::Lease4CollectionPtr lease{new isc::dhcp::Lease4Collection};
-    isc::dhcp::Lease4CollectionPtr released_leases{new isc::dhcp::Lease4Collection};
+    // The lease backing the OFFER was written by this hold with `decorate` applied (a hold left
+    // as it was, or Kea's own lease, is not written: decorate was not applied).
+    bool decorated = false;
+    // For an HA partner (hold_replication.h), made only with LeaseCopies::Make (null otherwise):
+    // a copy of the lease now backing the OFFER (the hold, or Kea's own lease of this client),
+    // and of the holds deleted to make room. Empty for Conflict and NoSubnet.
+    isc::dhcp::Lease4CollectionPtr lease;
+    isc::dhcp::Lease4CollectionPtr released_leases;
 };
+
+// Whether holdRomOffer copies the leases it wrote and deleted into its HoldResult. Only an HA
+// partner needs them; each copy deep-copies the lease's user context, which costs more than the
+// rest of a hold that needs no database write.
+enum class LeaseCopies { Make, Skip };
+
+// Applied to a hold's lease just before the hold writes it: what else the lease should carry
+// (the Pi's identity record), written in the same lease database write instead of a second one.
+using LeaseDecorator = std::function<void(isc::dhcp::Lease4&)>;
 
 // The hook's holds. One per load(); thread-safe: Kea 2.4+ runs callouts on several threads, and
 // one mutex serialises the hold decisions with their lease database writes (only ROM and
@@ -56,14 +69,17 @@ class RomHolds {
 
     // Holds response.yiaddr for response.chaddr, a Pi at `stage`. Throws on lease database
     // errors.
-    HoldResult holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage);
+    HoldResult holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage,
+                            LeaseCopies copies = LeaseCopies::Make,
+                            const LeaseDecorator& decorate = LeaseDecorator());
 
     // The per-subnet statistics this object created (unload).
     void removeStats();
 
   private:
     enum class StatName { Assigned, PoolAssigned, Unconfirmed };
-    std::size_t release(const std::vector<HoldRecord>& holds, isc::dhcp::Lease4Collection& out);
+    // Gives back `holds`; copies of the leases deleted go to `out` unless it is null.
+    std::size_t release(const std::vector<HoldRecord>& holds, isc::dhcp::Lease4Collection* out);
     void countAssigned(const Placement& where, std::int64_t delta);
     // Kea's statistic names, built once (StatsMgr::generateName formats through a stream, dearer
     // than the update it names).

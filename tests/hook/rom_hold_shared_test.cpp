@@ -131,3 +131,49 @@ TEST_CASE("another Pi's lease elsewhere, or this Pi's expired one, does not stop
     auto r = offer(kMacX, "192.0.2.32");
     CHECK(server.holdRomOffer(r, PiModel::Rom3).outcome == HoldOutcome::Held);
 }
+
+// What else a hold's lease carries (the Pi's identity record) goes out in the hold's own lease
+// write; a hold that writes nothing (renewed moments ago) applies nothing. Lease copies for an HA
+// partner are made only when asked for.
+TEST_CASE("a hold applies its decorator to the lease it writes, and copies leases only on demand") {
+    SharedDatabase db;
+    RomHolds server(HoldLimits{60, 64});
+    int applied = 0;
+    const LeaseDecorator decorate = [&applied](isc::dhcp::Lease4& lease) {
+        ++applied;
+        lease.hostname_ = "decorated";
+    };
+    auto first = offer(kMacX, "192.0.2.10");
+    const HoldResult held = server.holdRomOffer(first, PiModel::Rom3, LeaseCopies::Skip, decorate);
+    CHECK(held.outcome == HoldOutcome::Held);
+    CHECK(held.decorated);
+    CHECK(applied == 1);
+    CHECK_FALSE(held.lease);
+    CHECK_FALSE(held.released_leases);
+    const auto stored = isc::dhcp::LeaseMgrFactory::instance().getLease4(IOAddress("192.0.2.10"));
+    REQUIRE(stored);
+    CHECK(stored->hostname_ == "decorated");
+    // The hold's mark is there too, beside what the decorator set.
+    REQUIRE(stored->getContext());
+    CHECK(stored->getContext()->contains("rpi-netboot-hold"));
+
+    // A ROM retry seconds later: the hold is fresh, nothing is written, nothing applied.
+    auto retry = offer(kMacX, "192.0.2.10");
+    const HoldResult again = server.holdRomOffer(retry, PiModel::Rom3, LeaseCopies::Make, decorate);
+    CHECK(again.outcome == HoldOutcome::Refreshed);
+    CHECK_FALSE(again.decorated);
+    CHECK(applied == 1);
+    REQUIRE(again.lease);
+    REQUIRE(again.released_leases);
+    CHECK(again.lease->size() == 1);
+    CHECK(again.released_leases->empty());
+
+    // The Pi's next stage confirms the hold: a new lifetime, written, so decorated again.
+    auto next = offer(kMacX, "192.0.2.10");
+    const HoldResult confirmed =
+        server.holdRomOffer(next, PiModel::Bootcode, LeaseCopies::Skip, decorate);
+    CHECK(confirmed.outcome == HoldOutcome::Refreshed);
+    CHECK(confirmed.confirmed);
+    CHECK(confirmed.decorated);
+    CHECK(applied == 2);
+}
