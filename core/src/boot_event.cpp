@@ -96,6 +96,7 @@ std::vector<std::pair<std::string, std::string>> journalFields(const BootEvent& 
     add("RPI_OUTCOME", std::string(outcomeName(e.outcome)));
     add("RPI_ERROR", e.error);
     add("RPI_TEXT", e.text);
+    add("RPI_PHASE", e.phase);
     return f;
 }
 

@@ -114,6 +114,7 @@ std::string toJson(const BootEvent& e) {
     if (e.outcome != Outcome::None) field(out, "outcome", outcomeName(e.outcome));
     optional("error", e.error);
     optional("text", e.text);
+    optional("phase", e.phase);
     field(out, "message", summary(e));
     out += '}';
     return out;

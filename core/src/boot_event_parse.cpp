@@ -62,7 +62,8 @@ std::optional<BootEvent> eventFromJson(std::string_view line, std::string& error
     static const Text kTexts[] = {{"source", &BootEvent::source}, {"serial", &BootEvent::serial},
                                   {"mac", &BootEvent::mac},       {"address", &BootEvent::address},
                                   {"model", &BootEvent::model},   {"file", &BootEvent::file},
-                                  {"error", &BootEvent::error},   {"text", &BootEvent::text}};
+                                  {"error", &BootEvent::error},   {"text", &BootEvent::text},
+                                  {"phase", &BootEvent::phase}};
     for (const auto& t : kTexts) {
         auto it = j.find(t.key);
         if (it == j.end()) continue;
@@ -127,7 +128,8 @@ std::optional<BootEvent> eventFromJournalFields(const std::map<std::string, std:
         {"RPI_SOURCE", &BootEvent::source}, {"RPI_SERIAL", &BootEvent::serial},
         {"RPI_MAC", &BootEvent::mac},       {"RPI_ADDRESS", &BootEvent::address},
         {"RPI_MODEL", &BootEvent::model},   {"RPI_FILE", &BootEvent::file},
-        {"RPI_ERROR", &BootEvent::error},   {"RPI_TEXT", &BootEvent::text}};
+        {"RPI_ERROR", &BootEvent::error},   {"RPI_TEXT", &BootEvent::text},
+        {"RPI_PHASE", &BootEvent::phase}};
     for (const auto& t : kTexts) {
         if (const std::string* v = get(t.name)) e.*t.member = *v;
     }

@@ -17,9 +17,9 @@
 #include <memory>
 #include <optional>
 
+#include "event_callouts.h"
 #include "hold_replication.h"
 #include "hook_config.h"
-#include "hook_events.h"
 #include "hook_log.h"
 #include "hook_stats.h"
 #include "identity_callouts.h"
@@ -28,7 +28,6 @@
 #include "registry_store.h"
 #include "rom_hold.h"
 #include "rpinetboot/dhcp_packet.h"
-#include "rpinetboot/event_sink.h"
 #include "rpinetboot/option43.h"
 
 using isc::dhcp::Pkt4Ptr;
@@ -42,16 +41,6 @@ namespace {
 // Set by load(), cleared by unload(); Kea runs no callout concurrently with either.
 std::shared_ptr<const NetbootLogic> g_logic;
 std::shared_ptr<RomHolds> g_holds;
-// The boot events' queue (parameter "events"), or null: one test per Pi packet when off. Its
-// thread writes; a callout only moves an event into its ring, never waits (event_sink.h).
-std::unique_ptr<QueuedSink> g_events;
-// Room for a burst of a few hundred booting Pis, four events each; past it events are dropped.
-constexpr std::size_t kEventQueue = 4096;
-
-void emitEvent(BootStep step, const PiDecision& d, std::uint32_t address) {
-    if (QueuedSink* sink = g_events.get()) sink->push(dhcpEvent(step, d, address));
-}
-
 // Kea's callout arguments and contexts are looked up by std::string: made once, not per packet.
 const std::string kContextKey = "rpi-netboot";
 const std::string kQueryArg = "query4";
@@ -290,13 +279,8 @@ int load(LibraryHandle& handle) {
         const auto& cfg = logic->config();
         auto holds = std::make_shared<RomHolds>(
             HoldLimits{cfg.rom_hold_lifetime, cfg.rom_hold_max_unconfirmed});
-        std::unique_ptr<QueuedSink> events;
-        if (cfg.events.kind != SinkSpec::Kind::None) {
-            std::string error;
-            auto sink = makeSink(cfg.events, error);
-            if (!sink) throw ConfigError("parameter 'events': " + error);
-            events = std::make_unique<QueuedSink>(std::move(sink), kEventQueue);
-        }
+        // The boot events' writer (parameter "events"): installed below with the rest.
+        events::start(cfg, logic);
         stats::reset();
         // Another library anywhere in hooks-libraries may be Kea's HA hook, whose partner must
         // get each hold before its OFFER leaves (hold_replication.h). Whether one has a
@@ -314,14 +298,15 @@ int load(LibraryHandle& handle) {
                            : "";
         LOG_INFO(logger, RPI_NETBOOT_LOAD_OK)
             .arg(logic->config().summary() + where +
-                 (events ? " events to " + events->describe() : std::string()));
+                 (cfg.events.kind != SinkSpec::Kind::None ? " events to " + events::describe()
+                                                          : std::string()));
         if (logic->config().menu_text.find(kDefaultMenuText) == std::string::npos) {
             LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menu_text);
         }
         identity::load(handle, logic);
         g_logic = std::move(logic);
         g_holds = std::move(holds);
-        g_events = std::move(events);
+        events::commit();
         return 0;
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_LOAD_FAILED).arg(e.what());
@@ -336,7 +321,7 @@ int unload() {
         identity::unload();
         g_logic.reset();
         g_replication.reset();
-        g_events.reset();  // writes out what is queued, then stops its thread
+        events::stop();  // writes out what is queued, then stops its thread
         if (g_holds) g_holds->removeStats();
         g_holds.reset();
         stats::remove();
@@ -363,19 +348,12 @@ int pkt4_receive(CalloutHandle& handle) {
         // queries (most of them) cost Kea no callout context.
         if (result.decision.is_pi) {
             handle.setContext(kContextKey, result.decision);
-            if (g_events) {
-                if (const auto step = receivedStep(query->getType())) {
-                    emitEvent(*step, result.decision, query->getCiaddr().toUint32());
-                }
-            }
+            events::received(*query, result.decision);
         } else if (result.outcome == ReceiveOutcome::NotPxe) {
             identity::receiveOs(handle, *query);
-        } else if (result.outcome == ReceiveOutcome::NotAllowed && g_events) {
+        } else if (result.outcome == ReceiveOutcome::NotAllowed) {
             // A refused Pi gets no reply of ours: its event says why (README.md, "Boot events").
-            if (const auto step = receivedStep(query->getType())) {
-                g_events->push(
-                    refusedEvent(*step, result.decision, logic->refusal(result.decision)));
-            }
+            events::refused(*query, result.decision);
         }
         logReceive(*query, result);
     } catch (const std::exception& e) {
@@ -394,7 +372,10 @@ int pkt4_send(CalloutHandle& handle) {
         Pkt4Ptr query, response;
         handle.getArgument(kQueryArg, query);
         if (!query || !logic->taggedPi(*query)) return 0;
-        if (identity::sendOs(handle, *query)) return 0;
+        if (identity::sendOs(handle, *query)) {
+            events::osSent(handle);
+            return 0;
+        }
         PiDecision decision;
         try {
             handle.getContext(kContextKey, decision);
@@ -415,11 +396,7 @@ int pkt4_send(CalloutHandle& handle) {
                 return 0;
             }
         }
-        if (g_events) {
-            if (const auto step = sentStep(response->getType(), held)) {
-                emitEvent(*step, decision, response->getYiaddr().toUint32());
-            }
-        }
+        events::sent(*response, decision, held);
         const SendResult sent = logic->onSend(decision, *response, query.get());
         if (!sent.patched) return 0;
         stats::add(stats::kAnswered);

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 
+#include "event_callouts.h"
 #include "hook_log.h"
 #include "kea_compat.h"
 #include "os_phase.h"
@@ -285,6 +286,7 @@ void receiveOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
     if (!known) return;
     os->classify(query, *known);
     handle.setContext(kOsContextKey, *known);
+    events::osReceived(handle, query, *known);
     LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_OS_PHASE)
         .arg(query.getLabel())
         .arg(mac.str())

@@ -43,13 +43,25 @@ TEST_CASE("DHCP message types that are boot steps") {
     CHECK_FALSE(sentStep(6, false));  // NAK
 }
 
+namespace {
+const NetbootLogic& plainLogic() {
+    static const NetbootLogic logic(HookConfig::parse(nullptr));
+    return logic;
+}
+rpinetboot::BootEvent rendered(const HookEvent& record, const NetbootLogic& logic = plainLogic()) {
+    rpinetboot::BootEvent e;
+    renderEvent(record, logic, e);
+    return e;
+}
+}  // namespace
+
 TEST_CASE("an event carries the decision's identity and the address") {
     PiDecision d;
     d.is_pi = true;
     d.pi_class = rpinetboot::PiModel::Pi4;
     d.serial = rpinetboot::Serial::parse("bf9fed6f");
     d.mac = *rpinetboot::MacAddress::parse("e4:5f:01:98:e0:82");
-    auto e = dhcpEvent(BootStep::Ack, d, *rpinetboot::parseIpv4("192.0.2.100"));
+    auto e = rendered(dhcpEvent(BootStep::Ack, d, *rpinetboot::parseIpv4("192.0.2.100")));
     CHECK(e.step == BootStep::Ack);
     CHECK(e.source == "kea-hook");
     CHECK(e.serial == "bf9fed6f");
@@ -57,10 +69,53 @@ TEST_CASE("an event carries the decision's identity and the address") {
     CHECK(e.address == "192.0.2.100");
     CHECK(e.model == "pi4");
     CHECK(e.timestampUs > 0);
+    CHECK(e.outcome == rpinetboot::Outcome::None);
+    CHECK(e.phase.empty());
     d.serial.reset();
-    e = dhcpEvent(BootStep::Discover, d, 0);
+    e = rendered(dhcpEvent(BootStep::Discover, d, 0));
     CHECK(e.serial.empty());
     CHECK(e.address.empty());
+}
+
+TEST_CASE("rendering into a used event leaves nothing of the previous one") {
+    PiDecision d;
+    d.pi_class = rpinetboot::PiModel::Pi5;
+    d.serial = rpinetboot::Serial::parse("1a2b3c04");
+    d.mac = *rpinetboot::MacAddress::parse("d8:3a:dd:00:00:01");
+    rpinetboot::BootEvent e;
+    e.file = "start4.elf";
+    e.bytes = 1;
+    e.durationUs = 2;
+    e.text = "x";
+    e.error = "y";
+    e.outcome = rpinetboot::Outcome::Failed;
+    e.phase = "os";
+    renderEvent(dhcpEvent(BootStep::Request, d, 0), plainLogic(), e);
+    CHECK(e.step == BootStep::Request);
+    CHECK(e.serial == "1a2b3c04");
+    CHECK(e.model == "pi5");
+    CHECK(e.file.empty());
+    CHECK_FALSE(e.bytes);
+    CHECK_FALSE(e.durationUs);
+    CHECK(e.text.empty());
+    CHECK(e.error.empty());
+    CHECK(e.outcome == rpinetboot::Outcome::None);
+    CHECK(e.phase.empty());
+}
+
+TEST_CASE("an OS-phase event: the registry's identity, phase os") {
+    PiRecord known;
+    known.mac = *rpinetboot::MacAddress::parse("dc:a6:32:01:36:c2");
+    known.serial = rpinetboot::Serial::parse("1a2b3c04");
+    known.model = rpinetboot::PiModel::Pi4;
+    const HookEvent r = osEvent(BootStep::Discover, known, 0);
+    CHECK(r.osPhase);
+    const auto e = rendered(r);
+    CHECK(e.phase == "os");
+    CHECK(e.serial == "1a2b3c04");
+    CHECK(e.mac == "dc:a6:32:01:36:c2");
+    CHECK(e.model == "pi4");
+    CHECK(rpinetboot::toJson(e).find(R"("phase":"os")") != std::string::npos);
 }
 
 TEST_CASE("a Pi the allow lists refuse: its event fails with the reason") {
@@ -90,15 +145,14 @@ TEST_CASE("a Pi the allow lists refuse: its event fails with the reason") {
           "not allowed: serial bf9fed6f is paired with MAC e4:5f:01:98:e0:82 in allow-pairs, "
           "not dc:a6:32:00:00:07");
 
-    const auto e =
-        refusedEvent(BootStep::Discover, refused.decision, logic.refusal(refused.decision));
+    const auto e = rendered(refusedEvent(BootStep::Discover, refused.decision), logic);
     CHECK(e.step == BootStep::Discover);
     CHECK(e.outcome == rpinetboot::Outcome::Failed);
     CHECK(e.serial == "deadbeef");
     CHECK(e.mac == "dc:a6:32:00:00:08");
     CHECK(e.model == "pi4");
     CHECK(e.address.empty());
-    CHECK(e.error.rfind("not allowed: serial deadbeef", 0) == 0);
+    CHECK(e.error == logic.refusal(refused.decision));
 
     // Only allow-serials set, and a Pi without a serial (the Pi 3B ROM): named as such.
     const NetbootLogic serials(

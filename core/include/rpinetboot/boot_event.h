@@ -47,6 +47,9 @@ struct BootEvent {
     Outcome outcome = Outcome::None;
     std::string error;  // why it failed
     std::string text;   // a NETCONSOLE line, or any free detail
+    // "os" for a DHCP exchange of the Linux a Pi booted (docs/kea.md, "Identity"); empty for
+    // the boot itself.
+    std::string phase;
 };
 
 // Microseconds since the Unix epoch, now.

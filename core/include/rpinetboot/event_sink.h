@@ -22,6 +22,9 @@ class EventSink {
     virtual ~EventSink() = default;
     // Never throws; a failed write is counted in failures().
     virtual void emit(const BootEvent& event) = 0;
+    // `count` events in order; by default one emit() each. A sink that can write them at once
+    // (JSON lines: one write(2)) overrides it.
+    virtual void emitBatch(const BootEvent* events, std::size_t count);
     virtual std::string describe() const = 0;
     std::uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
 
@@ -48,9 +51,12 @@ class JsonLinesSink : public EventSink {
     // Opens (creates, mode 0640) `path` for appending; nullptr and `error` when it cannot.
     static std::unique_ptr<JsonLinesSink> open(const std::string& path, std::string& error);
     void emit(const BootEvent& event) override;
+    // Every line in one write(2) (more when the kernel takes part of it).
+    void emitBatch(const BootEvent* events, std::size_t count) override;
     std::string describe() const override { return name_; }
 
   private:
+    void writeAll(const std::string& text);
     int fd_;
     bool owned_;
     std::string name_;
