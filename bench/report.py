@@ -654,6 +654,38 @@ def storm_section(d):
     return lines
 
 
+def failover_section(d):
+    """bench/failover/failover_storm.py: one row per HA variant."""
+    p = d.get("parameters", {})
+    lines = ["## HA failover storm", "",
+             f"{p.get('pis')} emulated Pis (ROM3, bootcode.bin, Pi 4, Pi 5 in turn, each with its "
+             f"loader's DHCP retry pattern) and {p.get('plain')} plain clients boot over "
+             f"{num(p.get('spread_s'), 0)} s against a Kea {p.get('kea', '')} HA pair (heartbeat "
+             "1 s, max-response-delay 3 s) and two rpi-tftpd nodes (tftp-groups); at half of it "
+             "a server is hit and node B stops; B's Pis boot again from A after B is drained. "
+             "Checked from a capture of both servers' replies on the clients' side, the Pis' "
+             "boots, and lease4-get-all on both servers after the dead one returns "
+             "(tests/hook/hastorm.py).", "",
+             "| mode | event | takeover | longest wait of a client asking after it | "
+             "time to last Pi's last file | booted at once | failed on B, then booted from A | "
+             "problems |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for v in d.get("variants", []):
+        lines.append(f"| {v['mode']} | {v['event']} | {num(v['takeover_s'], 1, ' s')} | "
+                     f"{num(v['longest_wait_s'], 1, ' s')} | {num(v['last_file_s'], 1, ' s')} | "
+                     f"{v['booted_first_time']}/{v['pis']} | {v['failed_on_b']} / "
+                     f"{v['failed_on_b_then_booted_from_a']} | {len(v['problems'])} |")
+    lines.append("")
+    lines.append("Takeover: the event to the survivor's partner-down (kill-agent: to the standby "
+                 "logging that it cannot reach the primary, which keeps serving). A Pi 3B ROM "
+                 "asks again only every 5 s, so a Pi that asks just after the event waits up to "
+                 "the takeover rounded up to its next retry.")
+    for v in d.get("variants", []):
+        for problem in v["problems"][:5]:
+            lines.append(f"- Problem ({v['mode']}, {v['event']}): {problem}")
+    return lines
+
+
 def gnuplot(script):
     try:
         proc = subprocess.run(["gnuplot"], input=script.encode(), timeout=60,
@@ -767,20 +799,21 @@ def main():
 
     micro, hook = load(args.raw, "micro"), load(args.raw, "hook_overhead")
     tftp, storm = load_tftp(args.raw), load(args.raw, "boot_storm")
-    first = next((d for d in (micro, hook, (tftp or {}).get("json"), storm) if d), None)
+    failover = load(args.raw, "failover_storm")
+    first = next((d for d in (micro, hook, (tftp or {}).get("json"), storm, failover) if d), None)
     if first is None:
         print(f"report: no results in {args.raw}", file=sys.stderr)
         return 1
     date = first.get("finished_utc", "")[:10]
     smoke = any((d or {}).get("smoke") or (d or {}).get("parameters", {}).get("smoke")
-                for d in (micro, hook, (tftp or {}).get("json"), storm))
+                for d in (micro, hook, (tftp or {}).get("json"), storm, failover))
     body = []
     body.append(f"Measured {date} on: {machine_line(first)}."
                 + (f" `make bench` took {args.elapsed / 60:.1f} minutes." if args.elapsed else "")
                 + (" **Smoke sizes: not a measurement.**" if smoke else ""))
     body.append("")
     for data, section in ((hook, hook_section), (micro, micro_section), (tftp, tftp_section),
-                          (storm, storm_section)):
+                          (storm, storm_section), (failover, failover_section)):
         if data:
             body += section(data)
             body.append("")

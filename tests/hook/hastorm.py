@@ -4,7 +4,8 @@ bench/failover in `make bench`). On halab's pair (two kea-dhcp4 + libdhcp_ha + t
 - emulated Pis (rpinetboot-bench-storm: ROM3, bootcode.bin, Pi 4, Pi 5 in turn, each with its
   loader's own DHCP retry pattern) and plain clients (dhcp_storm, DISCOVER + REQUEST) boot over
   `spread_s`; at half of it an event hits a server: SIGKILL, its link cut (its bridge port down),
-  or in load-balancing the secondary killed;
+  in load-balancing the secondary killed, or (HA through kea-ctrl-agent) only the primary's
+  agent killed;
 - the Pis fetch their boot files from two rpi-tftpd nodes that option 66 spreads them over
   (the hook's tftp-groups, docs/kea.md "Several TFTP nodes"); node B is stopped (by PID) at the
   event: the Pis option 66 sends there afterwards fail visibly; then B is drained on the live
