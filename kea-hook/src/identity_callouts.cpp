@@ -129,7 +129,7 @@ void recordLease(CalloutHandle& handle, bool fake) {
     }
     handle.setContext(kRecordContextKey, record);
     if (fake) return;
-    storeRecord(*lease, record);
+    storeRecordForWrite(*lease, record);
     putRecord(*registry, record);
     LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RECORDED)
         .arg("lease")

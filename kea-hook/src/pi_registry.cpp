@@ -22,6 +22,12 @@ bool PiRecord::operator==(const PiRecord& o) const {
            root_path == o.root_path;
 }
 
+bool differsBeyondLastSeen(const PiRecord& a, const PiRecord& b) {
+    PiRecord same = b;
+    same.last_seen = a.last_seen;
+    return a != same;
+}
+
 namespace {
 
 std::string hex32(std::uint32_t v) {

@@ -52,6 +52,10 @@ struct PiRecord {
     bool operator!=(const PiRecord& o) const { return !(*this == o); }
 };
 
+// Whether two records differ in more than last-seen: what a lease write must carry, where only
+// a later last-seen may wait for the lease's next write (Kea's lease caching, registry_store.h).
+bool differsBeyondLastSeen(const PiRecord& a, const PiRecord& b);
+
 // The JSON form (user-context value and control command answers). Adds the decoded board
 // revision and the class name for people; fromElement reads back only what it needs.
 isc::data::ElementPtr toElement(const PiRecord& record);

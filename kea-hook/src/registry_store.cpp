@@ -14,6 +14,16 @@ void storeRecord(Lease4& lease, const PiRecord& record) {
     lease.setContext(contextWithRecord(lease.getContext(), record));
 }
 
+bool storeRecordForWrite(Lease4& lease, const PiRecord& record) {
+    const auto stored = recordInContext(lease.getContext(), nullptr);
+    storeRecord(lease, record);
+    if (lease.reuseable_valid_lft_ == 0 || (stored && !differsBeyondLastSeen(*stored, record))) {
+        return false;
+    }
+    lease.reuseable_valid_lft_ = 0;
+    return true;
+}
+
 bool recordMatchesLease(const PiRecord& record, const Lease4& lease) {
     if (record.address != lease.addr_.toUint32() || !lease.hwaddr_) return false;
     const auto& hw = lease.hwaddr_->hwaddr_;

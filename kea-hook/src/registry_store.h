@@ -17,6 +17,15 @@ namespace rpinetboot::kea {
 // one Kea is about to store (lease4_select, lease4_renew) or one it stores itself afterwards.
 void storeRecord(isc::dhcp::Lease4& lease, const PiRecord& record);
 
+// storeRecord for the lease of lease4_select/lease4_renew, which Kea may reuse without writing
+// it: with lease caching (cache-threshold, cache-max-age; measured on by default in Kea 3.0's
+// DHCP4_LEASE_REUSE) renewLease4 decides the reuse before calling lease4_renew and then skips
+// the lease store's update, and HA sends the partner nothing (isc-projects/kea,
+// src/lib/dhcpsrv/alloc_engine.cc, renewLease4). When the record differs from the lease's in more
+// than last-seen (a new phase, address, names), the lease is made not reusable, so Kea writes it
+// and HA replicates it. Returns whether it did so.
+bool storeRecordForWrite(isc::dhcp::Lease4& lease, const PiRecord& record);
+
 struct RebuildResult {
     std::size_t leases = 0;   // leases read
     std::size_t records = 0;  // records indexed

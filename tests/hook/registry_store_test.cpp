@@ -99,3 +99,34 @@ TEST_CASE("the registry is rebuilt from the leases' user-context") {
     CHECK_FALSE(recordFromLeases(*MacAddress::parse("dc:a6:32:00:00:03")));
     CHECK_FALSE(recordFromLeases(*MacAddress::parse("52:54:00:12:34:56")));
 }
+
+TEST_CASE("a changed record makes Kea write a lease it would reuse (lease caching)") {
+    // Kea's renewLease4 marks a young lease reusable (reuseable_valid_lft_) before lease4_renew
+    // and then neither writes it nor has HA send it: a record that changed must undo that.
+    auto l = lease("192.0.2.100", "e4:5f:01:98:e0:82");
+    PiRecord boot = record("192.0.2.100", "e4:5f:01:98:e0:82", "bf9fed6f");
+    storeRecord(*l, boot);
+    PiRecord later = boot;
+    later.last_seen += 20;
+    l->reuseable_valid_lft_ = 500;
+    CHECK_FALSE(storeRecordForWrite(*l, later));  // only last-seen: the reuse stands
+    CHECK(l->reuseable_valid_lft_ == 500);
+    CHECK(recordInContext(l->getContext(), nullptr)->last_seen == later.last_seen);
+    PiRecord os = later;
+    os.phase = PiPhase::Os;
+    os.hostname = "pi-bf9fed6f";
+    CHECK(storeRecordForWrite(*l, os));
+    CHECK(l->reuseable_valid_lft_ == 0);
+    CHECK(*recordInContext(l->getContext(), nullptr) == os);
+    // A lease without a record yet, reused: written.
+    auto fresh = lease("192.0.2.101", "e4:5f:01:98:e0:83");
+    fresh->reuseable_valid_lft_ = 300;
+    CHECK(storeRecordForWrite(*fresh, record("192.0.2.101", "e4:5f:01:98:e0:83", "bf9fed70")));
+    CHECK(fresh->reuseable_valid_lft_ == 0);
+    // Not reusable anyway: nothing to undo.
+    auto written = lease("192.0.2.102", "e4:5f:01:98:e0:84");
+    CHECK_FALSE(
+        storeRecordForWrite(*written, record("192.0.2.102", "e4:5f:01:98:e0:84", "bf9fed71")));
+    CHECK(differsBeyondLastSeen(boot, os));
+    CHECK_FALSE(differsBeyondLastSeen(boot, later));
+}

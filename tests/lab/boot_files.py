@@ -99,7 +99,10 @@ def boot_files(boot_dir, model, cmdline, kernel_size=256 * 1024, initramfs=True)
     if initramfs:
         name = globals()["initramfs"](model)  # the module function, not the argument
         files[name] = blob(name, 64 * 1024)
-        config += f"initramfs {name} followkernel\n"
+        # Both of config.txt's forms: the Pi 5 tree as Raspberry Pi OS writes it (the firmware
+        # loads the initramfs named after the kernel), the others naming it.
+        config += ("auto_initramfs=1\n" if model == "pi5" else
+                   f"initramfs {name} followkernel\n")
     files["config.txt"] = config.encode()
     files["cmdline.txt"] = cmdline.encode()
     for rel, data in files.items():

@@ -60,7 +60,8 @@ class BootFilesMatchCore(unittest.TestCase):
                         self.assertTrue(os.path.isfile(os.path.join(tmp, model, step["file"])))
                 self.assertIn(f"kernel={boot_files.kernel(model)}\n",
                               written["config.txt"].decode())
-                self.assertIn(f"initramfs {boot_files.initramfs(model)} followkernel\n",
+                self.assertIn("auto_initramfs=1\n" if model == "pi5" else
+                              f"initramfs {boot_files.initramfs(model)} followkernel\n",
                               written["config.txt"].decode())
                 self.assertIn(boot_files.initramfs(model), written)
 

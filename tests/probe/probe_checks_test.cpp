@@ -124,6 +124,12 @@ TEST_CASE("config.txt picks kernel and initramfs per model section", "[probe]") 
     CHECK(parseConfigTxt(cfg, PiModel::Pi5).kernel == "kernel_2712.img");
     CHECK_FALSE(parseConfigTxt(cfg, PiModel::Rom3).kernel);
     CHECK(parseConfigTxt(cfg, PiModel::Rom3).initramfs == "initrd.img");
+    CHECK_FALSE(parseConfigTxt(cfg, PiModel::Pi5).autoInitramfs);
+    // Raspberry Pi OS's config.txt: auto_initramfs=1, no initramfs line.
+    const std::string stock = "[all]\nauto_initramfs=1\n[pi4]\nauto_initramfs=0\n";
+    CHECK(parseConfigTxt(stock, PiModel::Pi5).autoInitramfs);
+    CHECK_FALSE(parseConfigTxt(stock, PiModel::Pi5).initramfs);
+    CHECK_FALSE(parseConfigTxt(stock, PiModel::Pi4).autoInitramfs);
 }
 
 TEST_CASE("cmdline.txt NFS root checks", "[probe]") {

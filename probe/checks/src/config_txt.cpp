@@ -41,6 +41,7 @@ BootConfig parseConfigTxt(const std::string& text, PiModel model) {
             const std::string value = trim(line.substr(eq + 1));
             if (key == "kernel" && !value.empty()) cfg.kernel = value;
             if (key == "device_tree" && !value.empty()) cfg.deviceTree = value;
+            if (key == "auto_initramfs") cfg.autoInitramfs = value == "1";
             continue;
         }
         std::istringstream words(line);

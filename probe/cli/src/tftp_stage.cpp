@@ -94,10 +94,16 @@ class Walk {
                     kernelStep(step, config);
                     continue;
                 case FilePurpose::Initramfs:
-                    // Loaded only when config.txt names one (the plan's name is a default).
+                    // Loaded when config.txt names one (the plan's name is a default), or under
+                    // auto_initramfs=1 the one named after the kernel, if it exists.
                     if (config.initramfs) {
                         step.file = *config.initramfs;
                         step.required = true;
+                        fileStep(step);
+                    } else if (config.autoInitramfs && !kernel_.empty() &&
+                               !autoInitramfs(kernel_).empty()) {
+                        step.file = autoInitramfs(kernel_);
+                        step.required = false;
                         fileStep(step);
                     }
                     continue;
@@ -132,13 +138,17 @@ class Walk {
         if (config.kernel) {
             kernel.file = *config.kernel;
             fileStep(kernel);
+            if (last_found_) kernel_ = kernel.file;
             return;
         }
         const auto names = defaultKernels(opt_.pi.model);
         for (std::size_t i = 0; i < names.size(); ++i) {
             kernel.file = names[i];
             kernel.required = i + 1 == names.size();
-            if (fileStep(kernel) && last_found_) break;
+            if (fileStep(kernel) && last_found_) {
+                kernel_ = kernel.file;
+                break;
+            }
         }
     }
 
@@ -259,6 +269,7 @@ class Walk {
     bool oack_missing_ = false;
     bool last_found_ = false;
     bool gone_ = false;
+    std::string kernel_;  // the kernel the walk found: auto_initramfs names the initramfs after it
     std::optional<std::string> last_data_;
 };
 
