@@ -133,7 +133,7 @@ class Server:
     def __init__(self, ns, kernel, timeout=300, memory="256M"):
         from nfs_root import tool_path
         self.ns = ns
-        # Not under /tmp's tmpfs alone: any host path works, the guest sees the host's / as is.
+        # The guest mounts nothing over /tmp: it reads its init and the Pi roots from here.
         self.dir = tempfile.mkdtemp(prefix="rpinb-knfsd-")
         os.chmod(self.dir, 0o755)
         self.console_path = os.path.join(self.dir, "console.log")
