@@ -10,8 +10,13 @@ systemd-networkd (DUID-EN), udhcpc (01:MAC) (tests/lib/os_clients.py), then the 
 again. Throughout the Pi must keep one address, get the hostname (option 12) and root path (option
 17) the example's templates make for its serial, and end with exactly one live lease for its MAC
 (lease4-get-all of Kea's lease_cmds); also when Kea restarts between phases. The kernel, given
-only `root=/dev/nfs ip=dhcp`, mounts its root from the lab's NFS server, exported for the Pi's
-serial by rpi-nfs-exports, and its init prints a marker from there.
+only `root=/dev/nfs ip=dhcp`, mounts its root from the lab's NFS server, the Linux kernel NFS
+server (knfsd) in a second QEMU guest (tests/lib/knfsd_guest.py), exported there for the Pi's
+serial by rpi-nfs-exports (knfsd backend), and its init prints a marker from there. That server
+has its own address behind the lab's server namespace (which routes to it; the example's subnet
+names that namespace as the router), so the example's root-path template is used with its
+{tftp-server} replaced by the server's address: the only change to the example besides its file
+paths.
 
 Expected values are computed here from the example's own parameters (templates, clients[]
 overrides) and the placeholders docs/kea.md documents, not read back from the hook.
@@ -29,7 +34,7 @@ import keatest
 from keatest import KeaServer, Lab, netlab, pi
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-import nfs_root  # noqa: E402
+import knfsd_guest  # noqa: E402
 import os_clients  # noqa: E402
 import qemu_kernel  # noqa: E402
 
@@ -74,6 +79,14 @@ def example_params():
     return hook["parameters"]
 
 
+def nfs_root_path_template(template):
+    """The example's root-path template with the knfsd guest as the server: the shipped one names
+    {tftp-server} (where the lab's Kea runs); the path layout stays the example's."""
+    prefix = "{tftp-server}:"
+    assert template.startswith(prefix), f"the example's root-path template changed: {template}"
+    return knfsd_guest.ADDRESS + ":" + template[len(prefix):]
+
+
 def expand(template, serial, mac, address, tftp_server):
     """docs/kea.md's placeholders; {model} is not used by the shipped templates."""
     if "{model}" in template:
@@ -101,6 +114,10 @@ class Example:
                          (EXAMPLE_FILES["socket"], self.paths.socket)):
             assert text.count(old) == 1, old
             text = text.replace(old, new)
+        template = example_params()["root-path-template"]
+        old = f'"root-path-template": "{template}"'
+        assert text.count(old) == 1, old
+        text = text.replace(old, f'"root-path-template": "{nfs_root_path_template(template)}"')
         hooks_dir = keatest.INSTALL.hooks_dir if keatest.INSTALL.chroot else os.path.dirname(
             EXAMPLE_HOOK)
         if LEASE_CMDS not in text:
@@ -125,19 +142,26 @@ class OsPhaseTest(unittest.TestCase):
         cls.params = example_params()
         for key in ("hostname-template", "root-path-template"):
             assert key in cls.params, f"examples/kea-dhcp4.conf sets no {key}"
+        cls.params["root-path-template"] = nfs_root_path_template(
+            cls.params["root-path-template"])
         cls.tftp_server = cls.params["tftp-server"]
         cls.kernel = qemu_kernel.kernel_image()
         cls.lab = Lab(server_ifname="eth0")
-        try:
-            cls.nfs = nfs_root.Server(cls.lab.server)
-        except BaseException:
-            cls.lab.close()
-            raise
+        cls.nfs = None  # the knfsd guest, booted by the first test that needs it
 
     @classmethod
     def tearDownClass(cls):
-        cls.nfs.close()
+        if cls.nfs:
+            cls.nfs.close()
         cls.lab.close()
+
+    def nfs_server(self):
+        cls = type(self)
+        if cls.nfs is None:
+            start = time.monotonic()
+            cls.nfs = knfsd_guest.Server(self.lab.server, self.kernel)
+            self.timings.append(("knfsd guest boot", time.monotonic() - start))
+        return cls.nfs
 
     def setUp(self):
         self.example = Example()
@@ -220,9 +244,11 @@ class OsPhaseTest(unittest.TestCase):
             start = time.monotonic()
             if phase == "kernel":
                 server, _, path = rootpath.partition(":")
-                self.assertEqual(server, keatest.SERVER_ADDR, "the root path's server is the lab's")
-                qemu_kernel.make_root(self.nfs.host_path(path))
-                self.nfs.export(p["serial"], address, path)
+                self.assertEqual(server, knfsd_guest.ADDRESS, "the root path's server is the lab's")
+                nfs = self.nfs_server()
+                qemu_kernel.make_root(nfs.root_dir(p["serial"]))
+                exported = nfs.export(p["serial"], address, path, nfs.root_dir(p["serial"]))
+                self.assertIn(f"{path} to {address}", exported, "rpi-nfs-exports' report")
                 boot = qemu_kernel.boot(self.lab.client, self.lab.client_if, p["mac"],
                                         self.kernel,
                                         os.path.join(self.example.paths.tmp, "console.log"))
@@ -337,7 +363,8 @@ class OsPhaseTest(unittest.TestCase):
 
 def require():
     keatest.require()
-    missing = os_clients.missing_tools() + qemu_kernel.missing_tools() + nfs_root.missing_tools()
+    missing = (os_clients.missing_tools() + qemu_kernel.missing_tools()
+               + knfsd_guest.missing_tools())
     if missing:
         netlab.skip_or_fail("missing: " + ", ".join(missing))
     if qemu_kernel.kernel_image() is None:
