@@ -82,6 +82,9 @@ HOTSPOTS = [
     ("lease add (Memfile_LeaseMgr::addLease)", "Memfile_LeaseMgr::addLease("),
     ("lease update (Memfile_LeaseMgr::updateLease4)", "Memfile_LeaseMgr::updateLease4("),
     ("statistics (StatsMgr::addValue)", "StatsMgr::addValue("),
+    # The identity record's callouts, which Kea calls around its own lease writes.
+    ("rpi-netboot lease4_select", "identity_callouts.cpp:lease4_select"),
+    ("rpi-netboot lease4_renew", "identity_callouts.cpp:lease4_renew"),
 ]
 
 _ANNOTATE_LINE = re.compile(r"^\s*([\d,]+)\s+\([\s\d.]+%\)\s+\*?\s*(.+)$")

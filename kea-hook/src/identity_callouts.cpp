@@ -192,9 +192,6 @@ void unload() {
     g_logic.reset();
 }
 
-// A ROM or bootcode.bin OFFER just held as a lease: the Pi's record goes into that lease. The
-// ROM repeats its DISCOVER every 5 s: an unchanged record seen within the last minute is
-// refreshed in memory only, as a hold is (rom_hold.cpp).
 namespace {
 
 // Whether a hold's lease needs `record` written: not when the registry has it at this address
@@ -216,6 +213,9 @@ std::optional<PiRecord> recordForHold(const PiDecision& d, const isc::dhcp::Pkt4
     return record;
 }
 
+// A ROM or bootcode.bin OFFER just held as a lease: the Pi's record goes into that lease. The
+// ROM repeats its DISCOVER every 5 s: an unchanged record seen within the last minute is
+// refreshed in memory only, as a hold is (rom_hold.cpp).
 void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response, const PiRecord* written) {
     const auto registry = g_registry;
     if (!registry) return;
