@@ -187,10 +187,10 @@ TEST_CASE("auto_initramfs: the initramfs is named after the kernel", "[boot_plan
     for (const auto& [model, name] : want) {
         CAPTURE(facts(model).name);
         const auto plan = bootPlan(model);
-        const auto kernel = std::find_if(plan.begin(), plan.end(), [](const BootStep& s) {
+        const auto kernel = std::find_if(plan.begin(), plan.end(), [](const BootFileStep& s) {
             return s.purpose == FilePurpose::Kernel;
         });
-        const auto initramfs = std::find_if(plan.begin(), plan.end(), [](const BootStep& s) {
+        const auto initramfs = std::find_if(plan.begin(), plan.end(), [](const BootFileStep& s) {
             return s.purpose == FilePurpose::Initramfs;
         });
         REQUIRE(kernel != plan.end());
