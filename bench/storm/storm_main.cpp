@@ -208,7 +208,7 @@ std::optional<Leased> dhcpRound(const PiIdentity& pi, const Options& o, PiOutcom
 }
 
 // Walks `steps` against `server`; false (and out.error) when a required file failed.
-bool walk(const std::vector<BootStep>& steps, std::uint32_t server, const PiIdentity& pi,
+bool walk(const std::vector<BootFileStep>& steps, std::uint32_t server, const PiIdentity& pi,
           const Options& o, PiOutcome& out, probe::PiBootWalk& result) {
     const auto tftp = probe::TftpServer::parse(ipv4ToString(server), o.tftp_port);
     if (!tftp) {
@@ -248,7 +248,7 @@ void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock
     if (pi.model == PiModel::Rom3) {
         // The ROM fetches bootcode.bin (and bootsig.bin) from the root; bootcode.bin then asks
         // DHCP again, as shape B from the same MAC, and must be OFFERed the same address.
-        std::vector<BootStep> rom;
+        std::vector<BootFileStep> rom;
         while (!steps.empty() && steps.front().kind == StepKind::RootFile) {
             rom.push_back(steps.front());
             steps.erase(steps.begin());
