@@ -554,7 +554,10 @@ def markdown(data):
         f"{max(loads, default=0):.2f} (per row below; the kernel updates it every 5 s). Server "
         "CPU from "
         f"{data['cpu_source']} accounting: the daemon and every process it forks.", "",
-        f"{p['runs']} runs; in each, every server in turn (order rotated per run) on every "
+        f"{p['runs']} runs"
+        + (f" (of {p['runs_planned']} planned: --max-minutes reached)"
+           if p.get("runs_planned", p["runs"]) > p["runs"] else "")
+        + "; in each, every server in turn (order rotated per run) on every "
         "case, each after the same warm-up. Figures are median (min-max) over the runs. "
         "**CPU ms/MB** = server CPU per 10^6 bytes of file data (the headline: wall-time "
         "figures on a shared machine measure its other jobs too); **x floor** = that over the "
@@ -715,6 +718,9 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--runs", type=int, help="runs per case (default 5; smoke 2)")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="start no further run after this many minutes (0: no limit); the "
+                         "report gives the runs completed")
     ap.add_argument("--servers", default="rpi-tftpd,dnsmasq,floor,tftpd-hpa,atftpd")
     ap.add_argument("--workloads", default="1mb,bootset")
     ap.add_argument("--pis", default="32,128", help="simulated Pis per case")
@@ -796,7 +802,14 @@ def main():
     bench = Bench(args, build, gen, base, tree)
     results = {}
     t0 = time.monotonic()
-    for run in range(runs):
+    planned = runs
+    for run in range(planned):
+        if args.max_minutes and run > 0 and time.monotonic() - t0 > args.max_minutes * 60:
+            # A busy machine: report the runs that completed, and say so.
+            print(f"--max-minutes {args.max_minutes} reached: {run} of {planned} runs done",
+                  flush=True)
+            runs = run
+            break
         order = available[run % len(available):] + available[:run % len(available)]
         for w in workloads:
             for pis in pis_list:
@@ -853,7 +866,7 @@ def main():
 
     data = {
         "format": 2,
-        "parameters": {"runs": runs, "smoke": args.smoke, "pis": pis_list, "blksize": BLKSIZE,
+        "parameters": {"runs": runs, "runs_planned": planned, "smoke": args.smoke, "pis": pis_list, "blksize": BLKSIZE,
                        "servers": available,
                        "workloads": {w.name: w.describe for w in workloads},
                        "initramfs_mb": args.initramfs_mb},

@@ -34,6 +34,10 @@ constexpr int kMaxReadsPerTurn = 64;  // bounds the loop when reads fail with EI
 // Requests read per recvmmsg; each slot holds the largest UDP datagram (a request may carry
 // options up to 64 KiB).
 constexpr std::size_t kRequestSlots = 16;
+// Transfer sockets kept ready per address family: two turns' worth of requests (a Pi's probe
+// burst and the fetches right behind it), made a step at a time once the requests are served.
+constexpr std::size_t kPooledSockets = 2 * kRequestsPerTurn;
+constexpr std::size_t kPoolStep = 16;
 // A transfer's ACKs read per receive: one in lock-step, a few with windows or duplicates.
 constexpr std::size_t kAckBatch = 8;
 // Clients send ACKs and ERRORs; an ERROR's text beyond this is cut, which is harmless.
@@ -71,6 +75,7 @@ Server::Server(asio::io_context& io, Settings settings, std::vector<std::string>
       policy_(policyLimits(settings_)),
       poller_(io, [this](std::uint64_t id, std::uint32_t events) { transferReady(id, events); }),
       requests_(kRequestSlots, kMaxDatagram),
+      sockets_(kPooledSockets),
       acks_(kAckBatch, kMaxClientDatagram),
       hup_(io, SIGHUP),
       term_(io, SIGTERM, SIGINT),
@@ -209,6 +214,12 @@ bool Server::configure(std::string& error) {
 }
 
 void Server::start() {
+    sockets_.setNonBlocking(uring_ == nullptr);
+    for (const auto& l : listeners_) {
+        sockets_.use(true);  // an IPv6 wildcard listener serves IPv4 clients too
+        if (l.v6) sockets_.use(false);
+    }
+    sockets_.refill(kPooledSockets * 2);
     for (auto& l : listeners_) waitRead(l);
     poller_.start();
     if (uring_) uring_->start();
@@ -319,12 +330,22 @@ void Server::drain(Listener& l) {
     if (stopping_) return;
     if (empty) {
         waitRead(l);
+        if (handled > 0) topUpSockets();
         return;
     }
     // More may be queued. The socket is edge-triggered, so waiting would strand those until
     // the next request arrives: come back right after the transfers had their turn.
     asio::post(io_, [this, &l] {
         if (!stopping_) drain(l);
+    });
+}
+
+void Server::topUpSockets() {
+    if (topUpPosted_) return;
+    topUpPosted_ = true;
+    asio::post(io_, [this] {
+        topUpPosted_ = false;
+        if (!stopping_ && !sockets_.refill(kPoolStep)) topUpSockets();
     });
 }
 
@@ -446,7 +467,8 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
     }
     // Its own socket: a fresh port (TID), replies from the address the request reached.
     std::string error;
-    auto socket = TransferSocket::open(origin, error, uring_ == nullptr);
+    auto socket = TransferSocket::open(origin, error, uring_ == nullptr,
+                                       sockets_.take(TransferSocket::isV4(origin)));
     if (!socket) {
         LOG4CPLUS_WARN(logger(),
                        "failed \"" << logName << "\" to " << origin.client << ": " << error);

@@ -24,6 +24,7 @@
 #include "rpinetboot/event_sink.h"
 #include "rpinetboot/tftp/packet.h"
 #include "settings.h"
+#include "socket_pool.h"
 #include "transfer_policy.h"
 #include "transfer_poller.h"
 #include "transfer_uring.h"
@@ -90,6 +91,9 @@ class Server {
                       Transfer::TimePoint requestAt);
     void waitSignals();
     void waitHangup();
+    // Tops the socket pool up a few sockets at a time, each step after the handlers already
+    // queued (requests that arrived meanwhile are served between steps).
+    void topUpSockets();
 
     boost::asio::io_context& io_;
     Settings settings_;
@@ -104,7 +108,9 @@ class Server {
     // RPI_TFTPD_ENGINE=epoll|io_uring in the environment forces one (tests run both).
     std::unique_ptr<TransferUring> uring_;
     RecvBatch requests_;  // requests, a few per recvmmsg
-    RecvBatch acks_;      // a transfer's queued ACKs and ERRORs
+    SocketPool sockets_;  // transfer sockets made while no request waited
+    bool topUpPosted_ = false;
+    RecvBatch acks_;  // a transfer's queued ACKs and ERRORs
     // By the client's (ip, port) as the request came in: a new request from there replaces it.
     std::unordered_map<boost::asio::ip::udp::endpoint, std::shared_ptr<Session>, EndpointHash>
         sessions_;

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "rpinetboot/util/socket_message.h"
+#include "socket_pool.h"
 
 namespace rpinetboot::tftpd {
 
@@ -43,8 +44,12 @@ bool sameAddress(const sockaddr* sa, const asio::ip::address& a) {
 TransferSocket::TransferSocket(UniqueFd fd, udp::endpoint peer)
     : fd_(std::move(fd)), peer_(std::move(peer)) {}
 
+bool TransferSocket::isV4(const Origin& origin) {
+    return unmapped(origin.client.address()).is_v4();
+}
+
 std::optional<TransferSocket> TransferSocket::open(const Origin& origin, std::string& error,
-                                                   bool nonBlocking) {
+                                                   bool nonBlocking, UniqueFd premade) {
     udp::endpoint peer(unmapped(origin.client.address()), origin.client.port());
     const bool v4 = peer.address().is_v4();
     asio::ip::address local = unmapped(origin.local);
@@ -54,14 +59,11 @@ std::optional<TransferSocket> TransferSocket::open(const Origin& origin, std::st
         a.scope_id(origin.ifindex);
         local = a;
     }
-    UniqueFd fd(::socket(v4 ? AF_INET : AF_INET6,
-                         SOCK_DGRAM | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0));
+    UniqueFd fd = premade ? std::move(premade) : SocketPool::make(v4, nonBlocking);
     if (!fd) {
         error = std::string("cannot open a transfer socket: ") + std::strerror(errno);
         return std::nullopt;
     }
-    const int on = 1;
-    if (!v4) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
     // The reply leaves from the address the request reached; if that address cannot be bound
     // (a broadcast request), the kernel picks the route's source address (port 0 either way:
     // the kernel chooses the transfer's port).
@@ -69,12 +71,8 @@ std::optional<TransferSocket> TransferSocket::open(const Origin& origin, std::st
         const udp::endpoint at(local, 0);
         (void)::bind(fd.get(), at.data(), static_cast<socklen_t>(at.size()));
     }
-    // ICMP errors with their reporter's address, so that only the client itself ends a transfer.
-    if (v4) {
-        ::setsockopt(fd.get(), IPPROTO_IP, IP_RECVERR, &on, sizeof on);
-    } else {
-        ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
-    }
+    // (SocketPool::make asked for ICMP errors with their reporter's address, so that only the
+    // client itself ends a transfer.)
     if (::connect(fd.get(), peer.data(), static_cast<socklen_t>(peer.size())) != 0) {
         std::ostringstream msg;
         msg << "cannot connect a transfer socket to " << peer << ": " << std::strerror(errno);

@@ -24,8 +24,12 @@ class TransferSocket {
     // `origin` is where the request came from and which local address it reached. The socket
     // is non-blocking when TransferPoller watches it; for io_uring it blocks (io_uring then
     // waits for the socket itself instead of reporting EAGAIN).
+    // `premade`: a socket from SocketPool::make for the client's family, or invalid to make
+    // one here.
     static std::optional<TransferSocket> open(const Origin& origin, std::string& error,
-                                              bool nonBlocking = true);
+                                              bool nonBlocking = true, UniqueFd premade = {});
+    // The client's address family, as open() connects to it (IPv4 for IPv4-mapped).
+    static bool isV4(const Origin& origin);
 
     int fd() const { return fd_.get(); }
     void close() { fd_.reset(); }
