@@ -481,6 +481,72 @@ TEST_CASE("output: the fleet table and JSON, one Pi's timeline", "[timeline][out
     CHECK(pj["steps"].back()["step"] == "NFS_MOUNT");
 }
 
+TEST_CASE("the OS phase: OS DHCP after the NFS root is the last stage, in the same boot",
+          "[timeline]") {
+    Pi4 pi;
+    auto os = [&](BootStep step, std::uint64_t at) {
+        BootEvent e = pi.dhcp(step, at, step != BootStep::Discover);
+        e.phase = "os";
+        return e;
+    };
+    const std::uint64_t t = kT0 + 20 * kSecond;  // 11 s after the mount
+    const std::vector<BootEvent> osDora = {
+        os(BootStep::Discover, t), os(BootStep::OfferSent, t + 10'000),
+        os(BootStep::Request, t + 20'000), os(BootStep::Ack, t + 30'000)};
+    // The OS DISCOVER comes after the firmware's files: it must not start a new boot.
+    const Fleet fleet = fleetOf(concat(pi.boot(kT0), osDora), kT0 + 600 * kSecond);
+    REQUIRE(fleet.pis.size() == 1);
+    const Pi& p = fleet.pis.front();
+    REQUIRE(p.boots.size() == 1);
+    const Boot& b = p.lastBoot();
+    CHECK(b.reached == Stage::OsDhcp);
+    CHECK(stageName(b.reached) == "os-dhcp");
+    CHECK(b.finished());
+    CHECK_FALSE(b.anomaly);
+    CHECK(b.reachedUs == t);
+    std::ostringstream out;
+    printPi(out, p);
+    CHECK(out.str().find("OS DISCOVER") != std::string::npos);
+    CHECK(out.str().find("OS ACK") != std::string::npos);
+    CHECK(out.str().find("Verdict: booted to its NFS root, its OS asked for an address") !=
+          std::string::npos);
+    CHECK(piJson(p)["steps"].back()["phase"] == "os");
+    CHECK(piSummaryJson(p)["state"] == "ok");
+
+    // A renewal hours later (past --boot-gap) still belongs to that boot.
+    const std::uint64_t later = kT0 + 3 * 3600 * kSecond;
+    const Fleet renewed = fleetOf(
+        concat(pi.boot(kT0), osDora,
+               std::vector<BootEvent>{os(BootStep::Request, later), os(BootStep::Ack, later + 5)}),
+        later + kSecond);
+    REQUIRE(renewed.pis.size() == 1);
+    CHECK(renewed.pis[0].boots.size() == 1);
+    CHECK(renewed.pis[0].lastBoot().reached == Stage::OsDhcp);
+    // ... and the Pi's next boot starts a boot of its own.
+    const Fleet rebooted =
+        fleetOf(concat(pi.boot(kT0), osDora, pi.boot(later)), later + 600 * kSecond);
+    REQUIRE(rebooted.pis.size() == 1);
+    CHECK(rebooted.pis[0].boots.size() == 2);
+    CHECK(rebooted.pis[0].lastBoot().reached == Stage::NfsRoot);
+
+    // The kernel's own DHCP (ip=dhcp) before the mount: OS DHCP is reached at the mount.
+    auto early =
+        concat(pi.boot(kT0), std::vector<BootEvent>{os(BootStep::Discover, kT0 + 8 * kSecond),
+                                                    os(BootStep::Ack, kT0 + 8 * kSecond + 5)});
+    const Fleet earlyFleet = fleetOf(early, kT0 + 600 * kSecond);
+    const Boot& e = earlyFleet.pis[0].lastBoot();
+    CHECK(e.reached == Stage::OsDhcp);
+    CHECK(e.reachedUs == kT0 + 9 * kSecond);
+    // The kernel asked for an address but never mounted its root: the mount is still missing.
+    auto noMount = concat(pi.boot(kT0, false),
+                          std::vector<BootEvent>{os(BootStep::Discover, kT0 + 8 * kSecond)});
+    const Fleet noMountFleet = fleetOf(noMount, kT0 + 600 * kSecond);
+    const Boot& n = noMountFleet.pis[0].lastBoot();
+    CHECK(n.reached == Stage::Initramfs);
+    REQUIRE(n.anomaly);
+    CHECK(n.anomaly->id == FindingId::BootNoNfsMount);
+}
+
 TEST_CASE("the lab's recorded events: every Pi's verdict, and the healthy ones at their NFS root",
           "[timeline][recorded]") {
     // Written by `make demo` (tests/lab/demo.py): the real kea-dhcp4 with the hook, rpi-tftpd and
