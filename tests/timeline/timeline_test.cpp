@@ -549,23 +549,26 @@ TEST_CASE("the OS phase: OS DHCP after the NFS root is the last stage, in the sa
 
 TEST_CASE("the lab's recorded events: every Pi's verdict, and the healthy ones at their NFS root",
           "[timeline][recorded]") {
-    // Written by `make demo` (tests/lab/demo.py): the real kea-dhcp4 with the hook, rpi-tftpd and
-    // rpi-nfs-exports watch-mounts over rpc.mountd's log, booting the probe's emulated Pis.
+    // Written by `make demo` (tests/lab/demo.py --keep: its boot-events.jsonl): the real
+    // kea-dhcp4 with the hook, rpi-tftpd and rpi-nfs-exports watch-mounts over rpc.mountd's log,
+    // booting the probe's emulated Pis; one of them refused by allow-serials, and the Pi 3B+'s
+    // OS asking for its address again (klibc ipconfig from its MAC).
     std::ifstream in(RPI_NETBOOT_TIMELINE_DATA "/lab-boot-events.jsonl");
     REQUIRE(in);
     ReadResult r;
     readJsonLines(in, "lab-boot-events.jsonl", r);
     CHECK(r.skipped == 0);
-    REQUIRE(r.events.size() == 131);
+    REQUIRE(r.events.size() == 136);
     std::uint64_t last = 0;
     for (const auto& e : r.events) last = std::max(last, e.timestampUs);
     const Fleet fleet = buildFleet(r.events, Limits{}, last + 600 * kSecond);
     CHECK(fleet.unattributed.empty());
     const std::map<std::string, std::string> expected = {
-        {"1a2b3c01", "nfs-root"},          {"1a2b3c02", "nfs-root"},
+        {"1a2b3c01", "nfs-root"},          {"1a2b3c02", "os-dhcp"},
         {"1a2b3c04", "nfs-root"},          {"1a2b3c05", "nfs-root"},
-        {"1a2b3c06", "boot-file-missing"}, {"1a2b3c08", "boot-no-tftp"},
-        {"1a2b3c09", "boot-file-missing"}, {"1a2b3c0a", "boot-no-nfs-mount"},
+        {"1a2b3c06", "boot-file-missing"}, {"1a2b3c07", "boot-not-allowed"},
+        {"1a2b3c08", "boot-no-tftp"},      {"1a2b3c09", "boot-file-missing"},
+        {"1a2b3c0a", "boot-no-nfs-mount"},
     };
     REQUIRE(fleet.pis.size() == expected.size());
     for (const auto& pi : fleet.pis) {
@@ -584,4 +587,30 @@ TEST_CASE("the lab's recorded events: every Pi's verdict, and the healthy ones a
     CHECK(rom->lastBoot().events.front().step == BootStep::Discover);
     // The broken Pi 4 with no NFS mount got as far as its initramfs.
     CHECK(findPi(fleet, "192.0.2.15")->lastBoot().reached == Stage::Initramfs);
+    // The refused Pi: the hook's failed DISCOVER says why; no address, no stage.
+    const Pi* refused = findPi(fleet, "1a2b3c07");
+    REQUIRE(refused);
+    CHECK(refused->address.empty());
+    CHECK(refused->lastBoot().reached == Stage::None);
+    REQUIRE(refused->currentAnomaly());
+    CHECK(refused->currentAnomaly()->message.find(
+              "not allowed: serial 1a2b3c07 not in allow-serials, MAC dc:a6:32:2b:3c:07 not in "
+              "allow-macs") != std::string::npos);
+    // The Pi 3B+'s OS phase: DISCOVER, OFFER, REQUEST, ACK after its NFS mount, in the same boot,
+    // at the address its firmware was given.
+    const Pi* os = findPi(fleet, "1a2b3c02");
+    REQUIRE(os);
+    REQUIRE(os->boots.size() == 1);
+    std::vector<std::string> osSteps;
+    std::uint64_t mountAt = 0;
+    for (const auto& e : os->lastBoot().events) {
+        if (e.step == BootStep::NfsMount) mountAt = e.timestampUs;
+        if (!isOsPhase(e)) continue;
+        osSteps.emplace_back(stepName(e.step));
+        CHECK(e.timestampUs > mountAt);
+        if (!e.address.empty()) CHECK(e.address == "192.0.2.11");
+    }
+    CHECK(mountAt > 0);
+    CHECK(osSteps == std::vector<std::string>{"DISCOVER", "OFFER_SENT", "REQUEST", "ACK"});
+    CHECK(os->lastBoot().finished());
 }
