@@ -36,9 +36,16 @@ std::size_t utf8Length(std::string_view s, std::size_t i) {
     return n;
 }
 
-// Printable ASCII other than '"' and '\\': copied as it is.
+// Printable ASCII other than '"' and '\\': copied as it is. A table: one load per byte.
+struct PlainBytes {
+    bool is[256] = {};
+    constexpr PlainBytes() {
+        for (int c = 0x20; c < 0x7f; ++c) is[c] = c != '"' && c != '\\';
+    }
+};
+constexpr PlainBytes kPlain;
 bool plain(unsigned char c) {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    return kPlain.is[c];
 }
 
 void appendString(std::string& out, std::string_view s) {
@@ -94,17 +101,21 @@ void appendString(std::string& out, std::string_view s) {
     out += '"';
 }
 
-void field(std::string& out, const char* name, std::string_view value) {
+// `name`: one of this file's own key literals, plain ASCII: written as it is.
+void key(std::string& out, const char* name) {
     if (out.size() > 1) out += ',';
-    appendString(out, name);
-    out += ':';
+    out += '"';
+    out += name;
+    out += "\":";
+}
+
+void field(std::string& out, const char* name, std::string_view value) {
+    key(out, name);
     appendString(out, value);
 }
 
 void number(std::string& out, const char* name, std::uint64_t value) {
-    if (out.size() > 1) out += ',';
-    appendString(out, name);
-    out += ':';
+    key(out, name);
     char digits[20];  // 2^64 has 20
     const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
     out.append(digits, static_cast<std::size_t>(end - digits));
