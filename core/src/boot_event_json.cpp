@@ -1,5 +1,6 @@
 // JSON rendering of a boot event (RFC 8259): strings escaped by hand so that the core needs no
 // JSON library and any byte string, a bootloader's line included, gives valid output.
+#include <charconv>
 #include <cstdio>
 
 #include "rpinetboot/boot_event.h"
@@ -35,9 +36,29 @@ std::size_t utf8Length(std::string_view s, std::size_t i) {
     return n;
 }
 
+// Printable ASCII other than '"' and '\\': copied as it is. A table: one load per byte.
+struct PlainBytes {
+    bool is[256] = {};
+    constexpr PlainBytes() {
+        for (int c = 0x20; c < 0x7f; ++c) is[c] = c != '"' && c != '\\';
+    }
+};
+constexpr PlainBytes kPlain;
+bool plain(unsigned char c) {
+    return kPlain.is[c];
+}
+
 void appendString(std::string& out, std::string_view s) {
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
+        // Runs of plain bytes (nearly all of an event: names, hex, addresses) in one append.
+        std::size_t run = i;
+        while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+        if (run > i) {
+            out.append(s.data() + i, run - i);
+            i = run;
+            continue;
+        }
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
             const std::size_t n = utf8Length(s, i);
@@ -80,24 +101,32 @@ void appendString(std::string& out, std::string_view s) {
     out += '"';
 }
 
+// `name`: one of this file's own key literals, plain ASCII: written as it is.
+void key(std::string& out, const char* name) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += name;
+    out += "\":";
+}
+
 void field(std::string& out, const char* name, std::string_view value) {
-    out += out.size() > 1 ? "," : "";
-    appendString(out, name);
-    out += ':';
+    key(out, name);
     appendString(out, value);
 }
 
 void number(std::string& out, const char* name, std::uint64_t value) {
-    out += out.size() > 1 ? "," : "";
-    appendString(out, name);
-    out += ':';
-    out += std::to_string(value);
+    key(out, name);
+    char digits[20];  // 2^64 has 20
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
 }  // namespace
 
 std::string toJson(const BootEvent& e) {
-    std::string out = "{";
+    std::string out;
+    out.reserve(320);  // a DHCP or TFTP event's line is some 250 bytes
+    out += '{';
     number(out, "timestamp_us", e.timestampUs);
     field(out, "step", stepName(e.step));
     auto optional = [&out](const char* name, const std::string& value) {

@@ -48,15 +48,20 @@ class HookEventWriter {
     // At most this many events per emitBatch().
     static constexpr std::size_t kMaxBatch = 256;
 
-    // `capacity` is rounded up to a power of two. `linger`: how long the writer, once woken,
-    // lets a batch gather before it drains the ring (one wake-up per batch, not per event).
+    // Empty looks at the ring after which an awake writer goes to sleep (and the next push
+    // wakes it).
+    static constexpr std::size_t kIdlePolls = 50;
+
+    // `capacity` is rounded up to a power of two. `poll`: how often an awake writer drains the
+    // ring (a batch gathers meanwhile); after kIdlePolls empty looks (1 s by default) it sleeps.
     HookEventWriter(std::unique_ptr<EventSink> target, std::size_t capacity, Render render,
-                    std::chrono::milliseconds linger = std::chrono::milliseconds(5));
+                    std::chrono::milliseconds poll = std::chrono::milliseconds(20));
     ~HookEventWriter();  // writes out what is queued, then stops the thread
     HookEventWriter(const HookEventWriter&) = delete;
     HookEventWriter& operator=(const HookEventWriter&) = delete;
 
-    // The packet path: copies `record` into the ring, wakes the writer only when it sleeps.
+    // The packet path: copies `record` into the ring, wakes the writer only when it sleeps
+    // (after a second without events).
     // False when the ring was full: the record is dropped and counted. Never blocks for long
     // (the writer holds the wake-up mutex only to go to sleep), never allocates.
     bool push(const HookEvent& record) noexcept;
@@ -83,11 +88,13 @@ class HookEventWriter {
 
   private:
     void run();
+    std::size_t drain(std::vector<BootEvent>& batch);  // until the ring is empty; how many
+    bool stopRequested();
     bool wakeWanted();  // under mutex_
 
     const std::unique_ptr<EventSink> target_;
     const Render render_;
-    const std::chrono::milliseconds linger_;
+    const std::chrono::milliseconds poll_;
     EventRing<HookEvent> ring_;
     std::atomic<bool> sleeping_{false};  // the writer waits on wake_ (or is about to)
     std::mutex mutex_;

@@ -111,7 +111,7 @@ TEST_CASE("writer: a full ring drops and counts, never waits, and the rest is wr
 TEST_CASE("writer: what is queued is written before it stops") {
     Received got;
     {
-        // A long linger: the records are still queued when the writer is destroyed.
+        // A long poll interval: the records are still queued when the writer is destroyed.
         HookEventWriter writer(std::make_unique<RecordingSink>(got), 1024, render, 200ms);
         for (std::uint32_t i = 0; i < 1000; ++i) REQUIRE(writer.push(numbered(i)));
     }

@@ -77,6 +77,28 @@ TEST_CASE("an event carries the decision's identity and the address") {
     CHECK(e.address.empty());
 }
 
+TEST_CASE("the writer's own formatting of serial, MAC and address matches core's") {
+    PiDecision d;
+    d.pi_class = rpinetboot::PiModel::Pi4;
+    rpinetboot::BootEvent e;
+    std::uint32_t x = 0x12345678;
+    for (int i = 0; i < 2000; ++i) {
+        x = x * 1103515245u + 12345u;  // a fixed pseudo-random sequence
+        const std::uint32_t address = i < 4 ? std::uint32_t{0xffffffffu} >> (8 * i) : x;
+        d.serial = rpinetboot::Serial(i == 0 ? 0 : x ^ 0x5a5a5a5au);
+        d.mac = rpinetboot::MacAddress::fromOui(x >> 8, x * 2654435761u);
+        renderEvent(dhcpEvent(BootStep::Ack, d, address), plainLogic(), e);
+        INFO(i);
+        REQUIRE(e.serial == d.serial->str());
+        REQUIRE(e.mac == d.mac.str());
+        REQUIRE(e.address == (address ? rpinetboot::ipv4ToString(address) : std::string()));
+    }
+    for (const char* a : {"0.0.0.1", "10.0.0.0", "192.0.2.100", "1.20.100.9", "255.255.255.255"}) {
+        renderEvent(dhcpEvent(BootStep::Ack, d, *rpinetboot::parseIpv4(a)), plainLogic(), e);
+        CHECK(e.address == a);
+    }
+}
+
 TEST_CASE("rendering into a used event leaves nothing of the previous one") {
     PiDecision d;
     d.pi_class = rpinetboot::PiModel::Pi5;

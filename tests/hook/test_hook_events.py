@@ -3,7 +3,8 @@
 REQUEST and ACK and a Pi 3B ROM's DISCOVER and held OFFER appear as JSON lines with serial, MAC,
 model and the address Kea gave; a PC's DISCOVER gives none; a bad value makes Kea refuse the
 configuration naming the parameter; the default writes nothing. A Pi allow-serials and
-allow-macs refuse gives a failed DISCOVER and REQUEST whose error says why. The events file lies next to
+allow-macs refuse gives a failed DISCOVER and REQUEST whose error says why. A booted Pi's OS
+(BusyBox udhcpc from the Pi's MAC, tests/lib/os_clients.py) gives the same steps with phase "os". The events file lies next to
 Kea's log (in the chroot's /var/log/kea for Kea 2.6 and 3.0): the hook opens it itself, so
 Kea's own path rules for logs do not apply. Run against the Kea RPI_NETBOOT_KEA selects.
 """
@@ -16,6 +17,9 @@ import unittest
 
 import keatest
 from keatest import KeaServer, Lab, netlab, pi
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import os_clients  # noqa: E402
 
 PI4 = ("e4:5f:01:98:e0:82", "bf9fed6f")
 ROM3 = ("b8:27:eb:00:00:0a", "0000000a")
@@ -42,6 +46,7 @@ class HookEventsTest(unittest.TestCase):
         paths = keatest.INSTALL.new_paths()
         self.events_kea_path = paths.log + ".events.jsonl"  # removed with the log by stop()
         self.events_path = paths.host(self.events_kea_path)
+        self.paths = paths
         params = {} if events is None else {"events": events.replace("PATH", self.events_kea_path)}
         params.update(extra or {})
         self.kea = KeaServer(self.lab, paths=paths, hook_params=params).wait_ready()
@@ -102,6 +107,37 @@ class HookEventsTest(unittest.TestCase):
             self.assertNotIn("error", e)
         # The refusal is still logged and counted as before.
         self.assertIn("RPI_NETBOOT_NOT_ALLOWED", self.kea.log())
+
+    def test_os_phase_events(self):
+        if not os.path.exists(os_clients.UDHCPC):
+            netlab.skip_or_fail(f"{os_clients.UDHCPC} (busybox-udhcpc) not installed")
+        self.start("json:PATH")
+        replies = self.lab.exchange(*pi("pi4", *PI4))
+        yiaddr = replies[-1]["yiaddr"]
+        netlab.wait_for(lambda: len(read_events(self.events_path)) >= 4, timeout=10,
+                        what="the boot phase's 4 events")
+        # The Pi's Linux: a client with its own request list and client-id (01:MAC), known to
+        # the hook by MAC alone.
+        host = os_clients.Host(self.lab.client, self.lab.client_if, PI4[0],
+                               os.path.join(self.paths.tmp, "pi-os"))
+        lease = host.udhcpc()
+        self.assertEqual(lease.address, yiaddr, self.kea.log()[-3000:])
+        netlab.wait_for(lambda: len(read_events(self.events_path)) >= 8, timeout=10,
+                        what="the OS phase's 4 events")
+        time.sleep(0.3)
+        events = read_events(self.events_path)
+        self.assertEqual([(e["step"], e.get("phase")) for e in events],
+                         [("DISCOVER", None), ("OFFER_SENT", None), ("REQUEST", None),
+                          ("ACK", None), ("DISCOVER", "os"), ("OFFER_SENT", "os"),
+                          ("REQUEST", "os"), ("ACK", "os")], events)
+        for e in events[4:]:
+            # The identity the registry recorded at the boot phase, not the OS query's.
+            self.assertEqual((e["source"], e["serial"], e["mac"], e["model"]),
+                             ("kea-hook", PI4[1], PI4[0], "pi4"), e)
+            self.assertNotIn("outcome", e)
+        self.assertEqual(events[5]["address"], yiaddr)
+        self.assertEqual(events[7]["address"], yiaddr)
+        self.assertNotIn("address", events[4])  # udhcpc's DISCOVER: ciaddr 0
 
     def test_default_writes_nothing(self):
         self.start()

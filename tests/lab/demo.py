@@ -61,8 +61,9 @@ class Pi:
 PIS = [
     Pi("Pi 3B (boot ROM)", "rom3", "1a2b3c01", "b8:27:eb:2b:3c:01", "a", "192.0.2.10", "boots",
        "nfs-root"),
+    # Its OS asks for an address after the NFS root (OS_PHASE_PI): the timeline's last stage.
     Pi("Pi 3B+", "bootcode", "1a2b3c02", "b8:27:eb:2b:3c:02", "a", "192.0.2.11", "boots",
-       "nfs-root"),
+       "os-dhcp"),
     Pi("Pi 4 (relayed)", "pi4", "1a2b3c04", "dc:a6:32:2b:3c:04", "b", "198.51.100.10", "boots",
        "nfs-root"),
     Pi("Pi 5 (relayed)", "pi5", "1a2b3c05", "2c:cf:67:2b:3c:05", "b", "198.51.100.11", "boots",

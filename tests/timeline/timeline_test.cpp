@@ -481,25 +481,94 @@ TEST_CASE("output: the fleet table and JSON, one Pi's timeline", "[timeline][out
     CHECK(pj["steps"].back()["step"] == "NFS_MOUNT");
 }
 
+TEST_CASE("the OS phase: OS DHCP after the NFS root is the last stage, in the same boot",
+          "[timeline]") {
+    Pi4 pi;
+    auto os = [&](BootStep step, std::uint64_t at) {
+        BootEvent e = pi.dhcp(step, at, step != BootStep::Discover);
+        e.phase = "os";
+        return e;
+    };
+    const std::uint64_t t = kT0 + 20 * kSecond;  // 11 s after the mount
+    const std::vector<BootEvent> osDora = {
+        os(BootStep::Discover, t), os(BootStep::OfferSent, t + 10'000),
+        os(BootStep::Request, t + 20'000), os(BootStep::Ack, t + 30'000)};
+    // The OS DISCOVER comes after the firmware's files: it must not start a new boot.
+    const Fleet fleet = fleetOf(concat(pi.boot(kT0), osDora), kT0 + 600 * kSecond);
+    REQUIRE(fleet.pis.size() == 1);
+    const Pi& p = fleet.pis.front();
+    REQUIRE(p.boots.size() == 1);
+    const Boot& b = p.lastBoot();
+    CHECK(b.reached == Stage::OsDhcp);
+    CHECK(stageName(b.reached) == "os-dhcp");
+    CHECK(b.finished());
+    CHECK_FALSE(b.anomaly);
+    CHECK(b.reachedUs == t);
+    std::ostringstream out;
+    printPi(out, p);
+    CHECK(out.str().find("OS DISCOVER") != std::string::npos);
+    CHECK(out.str().find("OS ACK") != std::string::npos);
+    CHECK(out.str().find("Verdict: booted to its NFS root, its OS asked for an address") !=
+          std::string::npos);
+    CHECK(piJson(p)["steps"].back()["phase"] == "os");
+    CHECK(piSummaryJson(p)["state"] == "ok");
+
+    // A renewal hours later (past --boot-gap) still belongs to that boot.
+    const std::uint64_t later = kT0 + 3 * 3600 * kSecond;
+    const Fleet renewed = fleetOf(
+        concat(pi.boot(kT0), osDora,
+               std::vector<BootEvent>{os(BootStep::Request, later), os(BootStep::Ack, later + 5)}),
+        later + kSecond);
+    REQUIRE(renewed.pis.size() == 1);
+    CHECK(renewed.pis[0].boots.size() == 1);
+    CHECK(renewed.pis[0].lastBoot().reached == Stage::OsDhcp);
+    // ... and the Pi's next boot starts a boot of its own.
+    const Fleet rebooted =
+        fleetOf(concat(pi.boot(kT0), osDora, pi.boot(later)), later + 600 * kSecond);
+    REQUIRE(rebooted.pis.size() == 1);
+    CHECK(rebooted.pis[0].boots.size() == 2);
+    CHECK(rebooted.pis[0].lastBoot().reached == Stage::NfsRoot);
+
+    // The kernel's own DHCP (ip=dhcp) before the mount: OS DHCP is reached at the mount.
+    auto early =
+        concat(pi.boot(kT0), std::vector<BootEvent>{os(BootStep::Discover, kT0 + 8 * kSecond),
+                                                    os(BootStep::Ack, kT0 + 8 * kSecond + 5)});
+    const Fleet earlyFleet = fleetOf(early, kT0 + 600 * kSecond);
+    const Boot& e = earlyFleet.pis[0].lastBoot();
+    CHECK(e.reached == Stage::OsDhcp);
+    CHECK(e.reachedUs == kT0 + 9 * kSecond);
+    // The kernel asked for an address but never mounted its root: the mount is still missing.
+    auto noMount = concat(pi.boot(kT0, false),
+                          std::vector<BootEvent>{os(BootStep::Discover, kT0 + 8 * kSecond)});
+    const Fleet noMountFleet = fleetOf(noMount, kT0 + 600 * kSecond);
+    const Boot& n = noMountFleet.pis[0].lastBoot();
+    CHECK(n.reached == Stage::Initramfs);
+    REQUIRE(n.anomaly);
+    CHECK(n.anomaly->id == FindingId::BootNoNfsMount);
+}
+
 TEST_CASE("the lab's recorded events: every Pi's verdict, and the healthy ones at their NFS root",
           "[timeline][recorded]") {
-    // Written by `make demo` (tests/lab/demo.py): the real kea-dhcp4 with the hook, rpi-tftpd and
-    // rpi-nfs-exports watch-mounts over rpc.mountd's log, booting the probe's emulated Pis.
+    // Written by `make demo` (tests/lab/demo.py --keep: its boot-events.jsonl): the real
+    // kea-dhcp4 with the hook, rpi-tftpd and rpi-nfs-exports watch-mounts over rpc.mountd's log,
+    // booting the probe's emulated Pis; one of them refused by allow-serials, and the Pi 3B+'s
+    // OS asking for its address again (klibc ipconfig from its MAC).
     std::ifstream in(RPI_NETBOOT_TIMELINE_DATA "/lab-boot-events.jsonl");
     REQUIRE(in);
     ReadResult r;
     readJsonLines(in, "lab-boot-events.jsonl", r);
     CHECK(r.skipped == 0);
-    REQUIRE(r.events.size() == 131);
+    REQUIRE(r.events.size() == 136);
     std::uint64_t last = 0;
     for (const auto& e : r.events) last = std::max(last, e.timestampUs);
     const Fleet fleet = buildFleet(r.events, Limits{}, last + 600 * kSecond);
     CHECK(fleet.unattributed.empty());
     const std::map<std::string, std::string> expected = {
-        {"1a2b3c01", "nfs-root"},          {"1a2b3c02", "nfs-root"},
+        {"1a2b3c01", "nfs-root"},          {"1a2b3c02", "os-dhcp"},
         {"1a2b3c04", "nfs-root"},          {"1a2b3c05", "nfs-root"},
-        {"1a2b3c06", "boot-file-missing"}, {"1a2b3c08", "boot-no-tftp"},
-        {"1a2b3c09", "boot-file-missing"}, {"1a2b3c0a", "boot-no-nfs-mount"},
+        {"1a2b3c06", "boot-file-missing"}, {"1a2b3c07", "boot-not-allowed"},
+        {"1a2b3c08", "boot-no-tftp"},      {"1a2b3c09", "boot-file-missing"},
+        {"1a2b3c0a", "boot-no-nfs-mount"},
     };
     REQUIRE(fleet.pis.size() == expected.size());
     for (const auto& pi : fleet.pis) {
@@ -518,4 +587,30 @@ TEST_CASE("the lab's recorded events: every Pi's verdict, and the healthy ones a
     CHECK(rom->lastBoot().events.front().step == BootStep::Discover);
     // The broken Pi 4 with no NFS mount got as far as its initramfs.
     CHECK(findPi(fleet, "192.0.2.15")->lastBoot().reached == Stage::Initramfs);
+    // The refused Pi: the hook's failed DISCOVER says why; no address, no stage.
+    const Pi* refused = findPi(fleet, "1a2b3c07");
+    REQUIRE(refused);
+    CHECK(refused->address.empty());
+    CHECK(refused->lastBoot().reached == Stage::None);
+    REQUIRE(refused->currentAnomaly());
+    CHECK(refused->currentAnomaly()->message.find(
+              "not allowed: serial 1a2b3c07 not in allow-serials, MAC dc:a6:32:2b:3c:07 not in "
+              "allow-macs") != std::string::npos);
+    // The Pi 3B+'s OS phase: DISCOVER, OFFER, REQUEST, ACK after its NFS mount, in the same boot,
+    // at the address its firmware was given.
+    const Pi* os = findPi(fleet, "1a2b3c02");
+    REQUIRE(os);
+    REQUIRE(os->boots.size() == 1);
+    std::vector<std::string> osSteps;
+    std::uint64_t mountAt = 0;
+    for (const auto& e : os->lastBoot().events) {
+        if (e.step == BootStep::NfsMount) mountAt = e.timestampUs;
+        if (!isOsPhase(e)) continue;
+        osSteps.emplace_back(stepName(e.step));
+        CHECK(e.timestampUs > mountAt);
+        if (!e.address.empty()) CHECK(e.address == "192.0.2.11");
+    }
+    CHECK(mountAt > 0);
+    CHECK(osSteps == std::vector<std::string>{"DISCOVER", "OFFER_SENT", "REQUEST", "ACK"});
+    CHECK(os->lastBoot().finished());
 }

@@ -52,8 +52,14 @@ std::string_view stageName(Stage stage) {
             return "initramfs";
         case Stage::NfsRoot:
             return "nfs-root";
+        case Stage::OsDhcp:
+            return "os-dhcp";
     }
     return "none";
+}
+
+bool isOsPhase(const BootEvent& event) {
+    return event.phase == "os";
 }
 
 std::optional<probe::Finding> Pi::currentAnomaly() const {
@@ -79,7 +85,7 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
 
     std::size_t discovers = 0, offers = 0, requests = 0, acks = 0, transfers = 0;
     std::uint64_t lastDhcp = 0, lastTftp = 0, firmwareAt = 0, kernelAt = 0, initramfsAt = 0;
-    std::uint64_t dhcpAt = 0, nfsAt = 0, filesDoneAt = 0;
+    std::uint64_t dhcpAt = 0, nfsAt = 0, filesDoneAt = 0, osAt = 0;
     bool explicitFilesDone = false;
     const auto parsedModel = parsePiModel(model);
     const bool requesting = !parsedModel || sendsRequest(*parsedModel);
@@ -91,6 +97,11 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
     std::string failedName, lastOkBeforeFailure;
     std::string lastOkName;
     for (const auto& e : events) {
+        if (isOsPhase(e)) {
+            // The booted Linux asking for its address: proof the boot is over, not a boot step.
+            if (!osAt && isDhcp(e.step)) osAt = e.timestampUs;
+            continue;
+        }
         if (isDhcp(e.step)) lastDhcp = e.timestampUs;
         switch (e.step) {
             case BootStep::Discover:
@@ -163,11 +174,12 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
         events.insert(at, std::move(done));
     }
 
-    const std::pair<Stage, std::uint64_t> stages[] = {{Stage::NfsRoot, nfsAt},
-                                                      {Stage::Initramfs, initramfsAt},
-                                                      {Stage::Kernel, kernelAt},
-                                                      {Stage::Firmware, firmwareAt},
-                                                      {Stage::Dhcp, dhcpAt}};
+    // The kernel's own DHCP (ip=dhcp) comes before its NFS mount, which may then fail: the OS
+    // phase is reached only with the mount, at the later of the two.
+    const std::uint64_t osDhcpAt = osAt && nfsAt ? std::max(osAt, nfsAt) : 0;
+    const std::pair<Stage, std::uint64_t> stages[] = {
+        {Stage::OsDhcp, osDhcpAt}, {Stage::NfsRoot, nfsAt},       {Stage::Initramfs, initramfsAt},
+        {Stage::Kernel, kernelAt}, {Stage::Firmware, firmwareAt}, {Stage::Dhcp, dhcpAt}};
     boot.reached = Stage::None;
     boot.reachedUs = boot.startUs;
     for (const auto& [stage, at] : stages) {
@@ -177,7 +189,7 @@ void assessBoot(Boot& boot, std::string_view model, const std::string& address,
             break;
         }
     }
-    if (boot.reached == Stage::NfsRoot) return;
+    if (boot.finished()) return;
 
     const bool settled = nowUs >= boot.lastUs + limits.settleUs;
     if (transfers == 0) {
@@ -293,6 +305,12 @@ Fleet buildFleet(std::vector<BootEvent> events, const Limits& limits, std::uint6
         std::uint64_t previous = 0;
         bool past = false;  // the current boot went past the boot ROM
         for (auto& e : d.events) {
+            // The OS phase (the kernel's DHCP, then the OS's renewals, hours apart) belongs to
+            // the boot that started that OS: it neither starts a boot nor keeps one going.
+            if (isOsPhase(e) && !current.events.empty()) {
+                current.events.push_back(std::move(e));
+                continue;
+            }
             const bool gap = !current.events.empty() && e.timestampUs > previous + limits.bootGapUs;
             const bool restart = e.step == BootStep::Discover && past;
             if (gap || restart) {

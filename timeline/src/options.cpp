@@ -21,8 +21,9 @@ constexpr const char* kDescription =
     "JSON-lines files written with --events json:PATH.\n"
     "\n"
     "Without --pi it prints the fleet: one line per Pi with when it was last seen, how far its\n"
-    "last boot got (dhcp, firmware, kernel, initramfs, nfs-root), how long that took, and the\n"
-    "first anomaly, e.g. \"OFFER sent 5 times, no TFTP request: check option 66 / firewall\".\n"
+    "last boot got (dhcp, firmware, kernel, initramfs, nfs-root, os-dhcp), how long that took,\n"
+    "and the first anomaly, e.g. \"OFFER sent 5 times, no TFTP request: check option 66 /\n"
+    "firewall\".\n"
     "With --pi SERIAL|MAC|ADDRESS it prints that Pi's last boot as a timeline, with the time\n"
     "between steps and its bootloader's NETCONSOLE lines.\n";
 

@@ -137,6 +137,7 @@ void printPi(std::ostream& out, const Pi& pi) {
         previous = e.timestampUs;
         std::string step(stepName(e.step));
         if (e.step == BootStep::NetconsoleLine) step = "NETCONSOLE";
+        if (isOsPhase(e)) step = "OS " + step;  // "OS DISCOVER": the OS DHCP step
         char head[96];
         const std::string detail = stepDetail(e);
         std::snprintf(head, sizeof head, detail.empty() ? "%12s %14s  %s" : "%12s %14s  %-16s", at,
@@ -150,7 +151,11 @@ void printPi(std::ostream& out, const Pi& pi) {
             << a->message
             << (b.anomaly ? "" : " (the previous boot; this one is still in progress)") << "\n";
     } else {
-        out << "Verdict: " << (b.finished() ? "booted to its NFS root" : "still booting") << "\n";
+        out << "Verdict: "
+            << (b.reached == Stage::OsDhcp ? "booted to its NFS root, its OS asked for an address"
+                : b.finished()             ? "booted to its NFS root"
+                                           : "still booting")
+            << "\n";
     }
 }
 
@@ -198,6 +203,7 @@ json piJson(const Pi& pi) {
         if (e.outcome != Outcome::None) s["outcome"] = outcomeName(e.outcome);
         if (!e.error.empty()) s["error"] = e.error;
         if (!e.text.empty()) s["text"] = e.text;
+        if (!e.phase.empty()) s["phase"] = e.phase;
         steps.push_back(std::move(s));
     }
     j["steps"] = std::move(steps);

@@ -15,9 +15,13 @@
 
 namespace rpinetboot::timeline {
 
-// How far a boot got, in the order a healthy Pi goes.
-enum class Stage { None, Dhcp, Firmware, Kernel, Initramfs, NfsRoot };
-std::string_view stageName(Stage stage);  // "none", "dhcp", "firmware", "kernel", ...
+// How far a boot got, in the order a healthy Pi goes. OsDhcp: the Linux it booted asked this
+// hook for an address (the OS phase, docs/kea.md "Identity"): the boot is over.
+enum class Stage { None, Dhcp, Firmware, Kernel, Initramfs, NfsRoot, OsDhcp };
+std::string_view stageName(Stage stage);  // "none", "dhcp", "firmware", "kernel", ..., "os-dhcp"
+
+// A DHCP event of the OS phase (phase "os"), not of the boot itself.
+bool isOsPhase(const BootEvent& event);
 
 struct Limits {
     // A silence this long between two events of one Pi starts a new boot.
@@ -36,7 +40,7 @@ struct Boot {
     Stage reached = Stage::None;
     std::uint64_t reachedUs = 0;  // when it got there
     std::optional<probe::Finding> anomaly;
-    bool finished() const { return reached == Stage::NfsRoot; }
+    bool finished() const { return reached >= Stage::NfsRoot; }
     // Neither finished nor stopped: still within the limits of its next step.
     bool inProgress() const { return !finished() && !anomaly; }
 };
