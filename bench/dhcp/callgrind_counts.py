@@ -77,6 +77,12 @@ HOTSPOTS = [
     ("rpi-netboot pkt4_receive", "callouts.cpp:pkt4_receive"),
     ("rpi-netboot pkt4_send", "callouts.cpp:pkt4_send"),
     ("rpi-netboot ROM OFFER hold (holdRomOffer)", "holdRomOffer("),
+    # The identity's lease hook points: Kea runs them for every client once a library registers
+    # them (arguments, state reset, a Stopwatch per callout), whatever the callout then does.
+    ("rpi-netboot lease4_select", "identity_callouts.cpp:lease4_select"),
+    ("rpi-netboot lease4_renew", "identity_callouts.cpp:lease4_renew"),
+    ("callout handle state reset (ScopedCalloutHandleState::resetState)",
+     "ScopedCalloutHandleState::resetState()"),
     ("class expressions (evaluateBool)", "isc::dhcp::evaluateBool("),
     ("lease allocation (AllocEngine::allocateLease4)", "AllocEngine::allocateLease4("),
     ("lease add (Memfile_LeaseMgr::addLease)", "Memfile_LeaseMgr::addLease("),

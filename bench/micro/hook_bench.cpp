@@ -181,12 +181,12 @@ BENCHMARK(BM_HookSend)->Apply(allTemplates)->Iterations(kBatches);
 BENCHMARK(BM_HookWithStats)->Apply(allTemplates)->Iterations(kBatches);
 
 // A query that is not a Pi's, in pkt4_receive up to where it leaves (goal: under 30 ns): the
-// query taken from Kea's CalloutHandle, NetbootLogic's vendor-class test (x86 PXE goes on to
-// classification), then for a query without PXEClient the registry's lock-free test of its MAC
-// (identity_callouts.cpp, receiveOs). The registry holds a fleet of 1,000 Pis. Kea sets the
-// handle's arguments before calling any library: that part is not timed.
-// One query's way through: true when it left by the early exit. Not inlined, so that callgrind
-// counts its instructions per call (micro.py: "non-Pi first callout, instructions").
+// query taken from Kea's CalloutHandle, the test for option 60 (x86 PXE, which has one, goes on
+// to NetbootLogic's classification), then for a query without it the registry's lock-free test
+// of its MAC (callouts.cpp pkt4_receive, identity_callouts.cpp receiveOs). The registry holds a
+// fleet of 1,000 Pis. Kea sets the handle's arguments before calling any library: not timed.
+// nonPiFirstCallout is one query's way through, true when it left by the early exit; not
+// inlined, so that callgrind counts its instructions per call.
 __attribute__((noinline)) bool nonPiFirstCallout(isc::hooks::CalloutHandle& handle,
                                                  const rpinetboot::kea::NetbootLogic& hook,
                                                  const rpinetboot::kea::OsPhase& os,
@@ -198,8 +198,9 @@ __attribute__((noinline)) bool nonPiFirstCallout(isc::hooks::CalloutHandle& hand
     }
     Pkt4Ptr query;
     handle.getArgument("query4", query);
-    const auto result = hook.onReceive(*query, kExplain);
-    if (result.outcome != rpinetboot::kea::ReceiveOutcome::NotPxe) return !result.decision.is_pi;
+    if (query->options_.find(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER) != query->options_.end()) {
+        return !hook.onReceive(*query, kExplain).decision.is_pi;
+    }
     rpinetboot::MacAddress::Bytes bytes{};
     const auto hw = query->getHWAddr();
     if (hw && hw->hwaddr_.size() == bytes.size()) {

@@ -4,6 +4,7 @@
 // touched, and a ROM OFFER is held only once every library's pkt4_send has had its say: in our
 // pkt4_send when no library follows ours, else in buffer4_send, which Kea calls only for a reply
 // still to be sent (registered only then: Kea charges every reply for calling a hook point).
+#include <dhcp/dhcp4.h>
 #include <dhcp/pkt4.h>
 #include <dlfcn.h>
 #include <hooks/hooks.h>
@@ -335,11 +336,17 @@ int unload() {
 int pkt4_receive(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
-        const auto logic = g_logic;
-        if (!logic) return 0;
         Pkt4Ptr query;
         handle.getArgument("query4", query);
         if (!query) return 0;
+        // The early exit of most queries: without option 60 a query is no Pi's PXE query
+        // (onReceive would say NotPxe, and log nothing), at most a known Pi's OS phase.
+        if (query->options_.find(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER) == query->options_.end()) {
+            identity::receiveOs(handle, *query);
+            return 0;
+        }
+        const auto logic = g_logic;
+        if (!logic) return 0;
         // The reason is logged at debug level only (but for a malformed query, which is always
         // explained): not built per packet when that level is off.
         const ReceiveResult result = logic->onReceive(

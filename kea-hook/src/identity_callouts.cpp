@@ -102,7 +102,8 @@ void putRecord(PiRegistry& registry, const PiRecord& record) {
 }
 
 // lease4_select and lease4_renew: the lease Kea is about to store for a Pi carries its record.
-void recordLease(CalloutHandle& handle, bool fake) {
+// `select`: lease4_select, whose fake_allocation (a DISCOVER's) stores nothing.
+void recordLease(CalloutHandle& handle, bool select) {
     PiRegistry* const registry = g_registry.get();
     const OsPhase* const os = g_os.get();
     const NetbootLogic* const logic = g_logic.get();
@@ -113,6 +114,8 @@ void recordLease(CalloutHandle& handle, bool fake) {
     Pkt4Ptr query;
     handle.getArgument("query4", query);
     if (!query || !logic->taggedPi(*query)) return;
+    bool fake = false;
+    if (select) handle.getArgument("fake_allocation", fake);
     isc::dhcp::Lease4Ptr lease;
     handle.getArgument("lease4", lease);
     if (!lease) return;
@@ -350,9 +353,7 @@ int dhcp4_srv_configured(CalloutHandle&) {
 int lease4_select(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
-        bool fake = true;
-        handle.getArgument("fake_allocation", fake);
-        recordLease(handle, fake);
+        recordLease(handle, true);
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_select").arg(e.what());
     } catch (...) {
