@@ -116,7 +116,7 @@ std::vector<Template> allTemplates(bool hostnames) {
         pi.model = PiModel::Pi4;
         pi.mac = *MacAddress::parse("e4:5f:01:98:e0:82");
         pi.serial = Serial(0xbf9fed6f);
-        pi.board_revision = 0x00d03115;
+        pi.boardRevision = 0x00d03115;
         pi.xid = 0x1234abcd;
         out.push_back(piTemplate("pi4", pi));
     }
@@ -125,7 +125,7 @@ std::vector<Template> allTemplates(bool hostnames) {
         pi.model = PiModel::Pi5;
         pi.mac = *MacAddress::parse("2c:cf:67:10:20:30");
         pi.serial = Serial(0x5eed0005);
-        pi.board_revision = 0x00d04170;
+        pi.boardRevision = 0x00d04170;
         pi.xid = 0x5a5a0001;
         out.push_back(piTemplate("pi5", pi));
     }

@@ -64,7 +64,7 @@ int decodeOption43(const std::string& hex) {
         out = {{"ok", true},
                {"discovery_control",
                 decoded->discoveryControl ? json(*decoded->discoveryControl) : json(nullptr)},
-               {"menu_text", decoded->menu_text ? json(*decoded->menu_text) : json(nullptr)},
+               {"menu_text", decoded->menuText ? json(*decoded->menuText) : json(nullptr)},
                {"has_end", decoded->hasEnd},
                {"suboptions", suboptions}};
     }

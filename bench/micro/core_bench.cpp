@@ -39,9 +39,9 @@ const std::vector<Parsed>& packets() {
 rpinetboot::DhcpRequestView viewOf(const rpinetboot::DhcpPacket& p) {
     rpinetboot::DhcpRequestView v;
     if (const auto* vc = p.option(rpinetboot::kOptionVendorClass)) {
-        v.vendor_class = std::string_view(reinterpret_cast<const char*>(vc->data()), vc->size());
+        v.vendorClass = std::string_view(reinterpret_cast<const char*>(vc->data()), vc->size());
     }
-    if (const auto* prl = p.option(rpinetboot::kOptionParameterRequestList)) v.request_list = *prl;
+    if (const auto* prl = p.option(rpinetboot::kOptionParameterRequestList)) v.requestList = *prl;
     if (const auto* id = p.option(rpinetboot::kOptionClientIdentifier)) v.option97 = *id;
     v.mac = p.chaddr;
     v.xid = p.xid;
@@ -52,12 +52,12 @@ rpinetboot::DhcpRequestView viewOf(const rpinetboot::DhcpPacket& p) {
 void classifyAndEncode(const rpinetboot::DhcpRequestView& view,
                        const rpinetboot::ClassifierConfig& config) {
     const rpinetboot::Classification c = rpinetboot::classify(view, config);
-    if (c.is_pi) {
+    if (c.isPi) {
         auto option43 = rpinetboot::encodeOption43(rpinetboot::kDefaultMenuText,
-                                                   c.pi_class == rpinetboot::PiModel::Rom3);
+                                                   c.piClass == rpinetboot::PiModel::Rom3);
         benchmark::DoNotOptimize(option43.data());
     }
-    benchmark::DoNotOptimize(c.is_pi);
+    benchmark::DoNotOptimize(c.isPi);
 }
 
 void BM_ClassifyAndEncode(benchmark::State& state) {
@@ -95,9 +95,9 @@ bool decisionsAreRight() {
     bool ok = true;
     for (const Parsed& p : packets()) {
         const auto c = rpinetboot::classify(viewOf(p.packet), config);
-        if (c.is_pi != p.tpl.pi) {
+        if (c.isPi != p.tpl.pi) {
             std::fprintf(stderr, "core_bench: template %s classified %s: %s\n", p.tpl.name.c_str(),
-                         c.is_pi ? "as a Pi" : "as not a Pi", c.reason.c_str());
+                         c.isPi ? "as a Pi" : "as not a Pi", c.reason.c_str());
             ok = false;
         }
     }

@@ -132,7 +132,7 @@ void hookOnly(benchmark::State& state) {
                 const auto received = hook.onReceive(*queries[i], kExplain);
                 if (received.outcome == rpinetboot::kea::ReceiveOutcome::Pi) {
                     stats::add(stats::kReceived);
-                    stats::add(stats::receivedByClass(received.decision.pi_class));
+                    stats::add(stats::receivedByClass(received.decision.piClass));
                 }
                 if (hook.onSend(received.decision, *offers[i]).patched) {
                     stats::add(stats::kAnswered);
@@ -199,7 +199,7 @@ __attribute__((noinline)) bool nonPiFirstCallout(isc::hooks::CalloutHandle& hand
     Pkt4Ptr query;
     handle.getArgument("query4", query);
     if (query->options_.find(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER) != query->options_.end()) {
-        return !hook.onReceive(*query, kExplain).decision.is_pi;
+        return !hook.onReceive(*query, kExplain).decision.isPi;
     }
     rpinetboot::MacAddress::Bytes bytes{};
     const auto hw = query->getHWAddr();

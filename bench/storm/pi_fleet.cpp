@@ -24,13 +24,13 @@ std::vector<PiIdentity> makeFleet(unsigned count, std::uint32_t seed) {
             case PiModel::Pi4:
                 pi.serial = Serial(0x4b000000u | (rng() & 0x00ff0000u) | low16);
                 pi.mac = MacAddress::fromOui(facts(pi.model).emulatedOui, 0xb00000u | low16);
-                pi.board_revision = facts(pi.model).emulatedBoardRevision;
+                pi.boardRevision = facts(pi.model).emulatedBoardRevision;
                 pi.fourccWireOrderRpi = (i / 4) % 2 == 1;
                 break;
             case PiModel::Pi5:
                 pi.serial = Serial(0x5c000000u | (rng() & 0x00ff0000u) | low16);
                 pi.mac = MacAddress::fromOui(facts(pi.model).emulatedOui, 0xc00000u | low16);
-                pi.board_revision = facts(pi.model).emulatedBoardRevision;
+                pi.boardRevision = facts(pi.model).emulatedBoardRevision;
                 break;
         }
         pi.xid = rng();

@@ -24,8 +24,8 @@ Classification classifyDiscover(const PiIdentity& pi) {
     DhcpRequestView v;
     const Bytes* vc = p->option(kOptionVendorClass);
     REQUIRE(vc);
-    v.vendor_class = std::string_view(reinterpret_cast<const char*>(vc->data()), vc->size());
-    if (const Bytes* prl = p->option(kOptionParameterRequestList)) v.request_list = *prl;
+    v.vendorClass = std::string_view(reinterpret_cast<const char*>(vc->data()), vc->size());
+    if (const Bytes* prl = p->option(kOptionParameterRequestList)) v.requestList = *prl;
     if (const Bytes* id = p->option(kOptionClientIdentifier)) v.option97 = *id;
     v.mac = p->chaddr;
     v.xid = p->xid;
@@ -76,8 +76,8 @@ TEST_CASE("core classifies every fleet DISCOVER as the intended stage, with its 
     for (const auto& pi : bench::makeFleet(16, 11)) {
         const Classification c = classifyDiscover(pi);
         INFO(piModelName(pi.model) << " " << pi.mac.str() << ": " << c.reason);
-        REQUIRE(c.is_pi);
-        CHECK(c.pi_class == pi.model);
+        REQUIRE(c.isPi);
+        CHECK(c.piClass == pi.model);
         if (pi.model == PiModel::Rom3) {
             CHECK_FALSE(c.serial);  // shape A carries no serial (docs/protocol/dhcp.md)
         } else {

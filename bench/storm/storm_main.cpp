@@ -50,11 +50,11 @@ struct Options {
     std::string interface;
     unsigned pis = 0;
     std::uint32_t seed = 7;
-    unsigned spread_ms = 1000;
-    unsigned dhcp_window_ms = 4000;
-    unsigned dhcp_attempts = 3;
-    std::uint16_t tftp_port = 69;
-    bool pi_retries = false;
+    unsigned spreadMs = 1000;
+    unsigned dhcpWindowMs = 4000;
+    unsigned dhcpAttempts = 3;
+    std::uint16_t tftpPort = 69;
+    bool piRetries = false;
     std::vector<unsigned> select;  // empty: every Pi of the fleet
 };
 
@@ -63,25 +63,25 @@ struct Options {
 // re-sends every DHCP_REQ_TIMEOUT (4 s by default) until DHCP_TIMEOUT (45 s) ends the attempt
 // (raspberrypi/documentation eeprom-bootloader.adoc).
 struct RetryPattern {
-    unsigned window_ms;
+    unsigned windowMs;
     unsigned attempts;
 };
 
 RetryPattern retryPattern(PiModel model, const Options& o) {
-    if (!o.pi_retries) return {o.dhcp_window_ms, o.dhcp_attempts};
+    if (!o.piRetries) return {o.dhcpWindowMs, o.dhcpAttempts};
     if (shapeOf(model) == DiscoverShape::C) return {4000, 11};
     return {5000, 5};
 }
 
 struct PiOutcome {
-    std::optional<double> discover_ms, offer_ms, ack_ms, done_ms;
+    std::optional<double> discoverMs, offerMs, ackMs, doneMs;
     unsigned discovers = 0;
     unsigned requests = 0;
     std::uint32_t yiaddr = 0;
-    std::optional<double> stage2_ms;  // Pi 3B ROM: bootcode.bin's OFFER
-    std::optional<std::uint32_t> stage2_yiaddr;
-    std::uint32_t tftp_server = 0;
-    bool boot_menu = false;
+    std::optional<double> stage2Ms;  // Pi 3B ROM: bootcode.bin's OFFER
+    std::optional<std::uint32_t> stage2Yiaddr;
+    std::uint32_t tftpServer = 0;
+    bool bootMenu = false;
     bool booted = false;
     std::uint64_t bytes = 0;
     unsigned files = 0;
@@ -109,7 +109,7 @@ std::optional<std::uint32_t> be32Option(const DhcpPacket& p, std::uint8_t code) 
     return readBe32(v->data());
 }
 
-// Sends `packet` and waits for a reply of `type`, re-sending up to `attempts` times, `window_ms`
+// Sends `packet` and waits for a reply of `type`, re-sending up to `attempts` times, `windowMs`
 // apart (retryPattern). A DHCPNAK ends the wait.
 std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiIdentity& pi,
                                          const Bytes& packet, std::uint8_t type,
@@ -120,7 +120,7 @@ std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiI
         client.send(pi.mac, packet);
         ++(type == 2 ? out.discovers : out.requests);
         const auto replies =
-            client.collect(xid, pi.mac, std::chrono::milliseconds(pattern.window_ms), 1);
+            client.collect(xid, pi.mac, std::chrono::milliseconds(pattern.windowMs), 1);
         for (const auto& r : replies) {
             const auto t = r.packet.messageType();
             if (t == type) return r;
@@ -136,7 +136,7 @@ std::optional<probe::DhcpReply> exchange(probe::RawDhcpClient& client, const PiI
 
 struct Leased {
     std::uint32_t yiaddr = 0;
-    std::uint32_t tftp_server = 0;
+    std::uint32_t tftpServer = 0;
 };
 
 // One DHCP round of `pi` (DISCOVER, and REQUEST where the model sends one) on a raw socket opened
@@ -151,22 +151,22 @@ std::optional<Leased> dhcpRound(const PiIdentity& pi, const Options& o, PiOutcom
     // A REQUEST unanswered through its retransmissions (or NAKed) sends the client back to
     // DISCOVER (RFC 2131 sections 3.1 and 4.1); with the loaders' pattern the bootloader's
     // DHCP_TIMEOUT, 45 s, bounds the whole (raspberrypi/documentation eeprom-bootloader.adoc).
-    const RetryPattern requests = o.pi_retries ? RetryPattern{pattern.window_ms, 3} : pattern;
+    const RetryPattern requests = o.piRetries ? RetryPattern{pattern.windowMs, 3} : pattern;
     const auto started = Clock::now();
     for (unsigned round = 0;; ++round) {
         const auto offer = exchange(client, pi, buildDiscover(pi), 2, pattern, out);
         if (!offer) return std::nullopt;
-        (stage2 ? out.stage2_ms : out.offer_ms) = msSince(t0);
+        (stage2 ? out.stage2Ms : out.offerMs) = msSince(t0);
         Leased got;
         got.yiaddr = offer->packet.yiaddr;
         bool menu = false;
         if (const Bytes* o43 = offer->packet.option(kOptionVendorEncapsulated)) {
             const auto decoded = decodeOption43(*o43, nullptr);
-            menu = decoded && decoded->discoveryControl == 3 && decoded->menu_text &&
-                   decoded->menu_text->find(kDefaultMenuText) != std::string::npos;
+            menu = decoded && decoded->discoveryControl == 3 && decoded->menuText &&
+                   decoded->menuText->find(kDefaultMenuText) != std::string::npos;
         }
-        out.boot_menu = (stage2 ? out.boot_menu : true) && menu;
-        if (!out.boot_menu) {
+        out.bootMenu = (stage2 ? out.bootMenu : true) && menu;
+        if (!out.bootMenu) {
             out.error = "OFFER without the Raspberry Pi boot menu in option 43";
             return std::nullopt;
         }
@@ -182,7 +182,7 @@ std::optional<Leased> dhcpRound(const PiIdentity& pi, const Options& o, PiOutcom
         }
         const auto serverId = be32Option(offer->packet, 54);
         if (!server) server = serverId ? serverId : std::optional<std::uint32_t>(offer->srcIp);
-        got.tftp_server = *server;
+        got.tftpServer = *server;
         if (!sendsRequest(pi.model)) return got;
         if (!serverId) {
             out.error = "OFFER without a server identifier";
@@ -191,7 +191,7 @@ std::optional<Leased> dhcpRound(const PiIdentity& pi, const Options& o, PiOutcom
         const auto ack =
             exchange(client, pi, buildRequest(pi, got.yiaddr, *serverId), 5, requests, out);
         if (ack) {
-            out.ack_ms = msSince(t0);
+            out.ackMs = msSince(t0);
             if (ack->packet.yiaddr != got.yiaddr) {
                 out.error = "ACK for " + ipv4ToString(ack->packet.yiaddr) + " after an OFFER of " +
                             ipv4ToString(got.yiaddr);
@@ -200,7 +200,7 @@ std::optional<Leased> dhcpRound(const PiIdentity& pi, const Options& o, PiOutcom
             out.error.clear();
             return got;  // the raw socket closes here, before the TFTP stream it would copy
         }
-        if (!o.pi_retries || round >= 3 ||
+        if (!o.piRetries || round >= 3 ||
             Clock::now() - started >= std::chrono::milliseconds(45000)) {
             return std::nullopt;
         }
@@ -210,7 +210,7 @@ std::optional<Leased> dhcpRound(const PiIdentity& pi, const Options& o, PiOutcom
 // Walks `steps` against `server`; false (and out.error) when a required file failed.
 bool walk(const std::vector<BootFileStep>& steps, std::uint32_t server, const PiIdentity& pi,
           const Options& o, PiOutcome& out, probe::PiBootWalk& result) {
-    const auto tftp = probe::TftpServer::parse(ipv4ToString(server), o.tftp_port);
+    const auto tftp = probe::TftpServer::parse(ipv4ToString(server), o.tftpPort);
     if (!tftp) {
         out.error = "bad TFTP server " + ipv4ToString(server);
         return false;
@@ -237,11 +237,11 @@ bool walk(const std::vector<BootFileStep>& steps, std::uint32_t server, const Pi
 void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock::time_point slot,
              PiOutcome& out) {
     std::this_thread::sleep_until(slot);
-    out.discover_ms = msSince(t0);
+    out.discoverMs = msSince(t0);
     const auto leased = dhcpRound(pi, o, out, t0, false);
     if (!leased) return;
     out.yiaddr = leased->yiaddr;
-    out.tftp_server = leased->tftp_server;
+    out.tftpServer = leased->tftpServer;
 
     auto steps = bench::bootSequence(pi.model);
     probe::PiBootWalk result;
@@ -253,24 +253,24 @@ void bootOne(const PiIdentity& pi, const Options& o, Clock::time_point t0, Clock
             rom.push_back(steps.front());
             steps.erase(steps.begin());
         }
-        if (!walk(rom, leased->tftp_server, pi, o, out, result)) {
-            out.done_ms = msSince(t0);
+        if (!walk(rom, leased->tftpServer, pi, o, out, result)) {
+            out.doneMs = msSince(t0);
             return;
         }
         PiIdentity stage2 = pi;
         stage2.model = PiModel::Bootcode;
         const auto again = dhcpRound(stage2, o, out, t0, true);
         if (!again) return;
-        out.stage2_yiaddr = again->yiaddr;
-        out.tftp_server = again->tftp_server;
+        out.stage2Yiaddr = again->yiaddr;
+        out.tftpServer = again->tftpServer;
         if (again->yiaddr != leased->yiaddr) {
             out.error = "bootcode.bin was OFFERed " + ipv4ToString(again->yiaddr) +
                         " after the ROM's " + ipv4ToString(leased->yiaddr);
             return;
         }
     }
-    const bool ok = walk(steps, out.tftp_server, pi, o, out, result);
-    out.done_ms = msSince(t0);
+    const bool ok = walk(steps, out.tftpServer, pi, o, out, result);
+    out.doneMs = msSince(t0);
     out.booted = ok && result.prefix == pi.serial.str() + "/";
     if (ok && !out.booted) out.error = "TFTP walk fell back to the root, not " + pi.serial.str();
 }
@@ -309,7 +309,7 @@ int run(const Options& o) {
     threads.reserve(pis.size());
     for (unsigned i = 0; i < pis.size(); ++i) {
         const auto slot =
-            t0 + std::chrono::microseconds(std::uint64_t{o.spread_ms} * 1000u * i / pis.size());
+            t0 + std::chrono::microseconds(std::uint64_t{o.spreadMs} * 1000u * i / pis.size());
         threads.emplace_back([&, i, slot] {
             try {
                 bootOne(pis[i], o, t0, slot, outcomes[i]);
@@ -321,25 +321,25 @@ int run(const Options& o) {
     for (auto& t : threads) t.join();
 
     unsigned booted = 0;
-    double last_ms = 0;
+    double lastMs = 0;
     for (unsigned i = 0; i < pis.size(); ++i) {
         const PiOutcome& r = outcomes[i];
         booted += r.booted ? 1 : 0;
-        if (r.done_ms) last_ms = std::max(last_ms, *r.done_ms);
+        if (r.doneMs) lastMs = std::max(lastMs, *r.doneMs);
         json j = identityJson(index[i], pis[i]);
-        j["discover_ms"] = optional(r.discover_ms);
+        j["discover_ms"] = optional(r.discoverMs);
         j["discovers"] = r.discovers;
         j["requests"] = r.requests;
-        j["offer_ms"] = optional(r.offer_ms);
-        j["ack_ms"] = optional(r.ack_ms);
-        j["yiaddr"] = r.offer_ms ? json(ipv4ToString(r.yiaddr)) : json(nullptr);
-        j["stage2_ms"] = optional(r.stage2_ms);
-        j["stage2_yiaddr"] = r.stage2_yiaddr ? json(ipv4ToString(*r.stage2_yiaddr)) : json(nullptr);
-        j["boot_menu"] = r.boot_menu;
-        j["tftp_server"] = r.tftp_server ? json(ipv4ToString(r.tftp_server)) : json(nullptr);
+        j["offer_ms"] = optional(r.offerMs);
+        j["ack_ms"] = optional(r.ackMs);
+        j["yiaddr"] = r.offerMs ? json(ipv4ToString(r.yiaddr)) : json(nullptr);
+        j["stage2_ms"] = optional(r.stage2Ms);
+        j["stage2_yiaddr"] = r.stage2Yiaddr ? json(ipv4ToString(*r.stage2Yiaddr)) : json(nullptr);
+        j["boot_menu"] = r.bootMenu;
+        j["tftp_server"] = r.tftpServer ? json(ipv4ToString(r.tftpServer)) : json(nullptr);
         j["files"] = r.files;
         j["bytes"] = r.bytes;
-        j["done_ms"] = optional(r.done_ms);
+        j["done_ms"] = optional(r.doneMs);
         j["booted"] = r.booted;
         j["error"] = r.error;
         std::cout << line(j) << "\n";
@@ -347,13 +347,13 @@ int run(const Options& o) {
     // The generator's own CPU (all threads): it shares the machine with the daemons it measures.
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const double cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    const double cpuS = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     std::cout << line({{"summary", true},
                        {"pis", pis.size()},
                        {"booted", booted},
-                       {"last_done_ms", last_ms},
-                       {"cpu_s", cpu_s}})
+                       {"last_done_ms", lastMs},
+                       {"cpu_s", cpuS}})
               << std::endl;
     return booted == pis.size() ? 0 : 1;
 }
@@ -414,11 +414,11 @@ int main(int argc, char** argv) {
             return usage("bad value '" + std::string(value) + "' for " + arg);
         if (arg == "--pis") o.pis = static_cast<unsigned>(n);
         if (arg == "--seed") o.seed = static_cast<std::uint32_t>(n);
-        if (arg == "--tftp-port") o.tftp_port = static_cast<std::uint16_t>(n);
-        if (arg == "--dhcp-attempts") o.dhcp_attempts = static_cast<unsigned>(n);
-        if (arg == "--spread-ms") o.spread_ms = static_cast<unsigned>(n);
-        if (arg == "--dhcp-window-ms") o.dhcp_window_ms = static_cast<unsigned>(n);
-        if (arg == "--pi-retries") o.pi_retries = n == 1;
+        if (arg == "--tftp-port") o.tftpPort = static_cast<std::uint16_t>(n);
+        if (arg == "--dhcp-attempts") o.dhcpAttempts = static_cast<unsigned>(n);
+        if (arg == "--spread-ms") o.spreadMs = static_cast<unsigned>(n);
+        if (arg == "--dhcp-window-ms") o.dhcpWindowMs = static_cast<unsigned>(n);
+        if (arg == "--pi-retries") o.piRetries = n == 1;
     }
     if (o.pis == 0) return usage("--pis must be 1.." + std::to_string(kMaxPis));
     for (unsigned i : o.select) {
@@ -426,7 +426,7 @@ int main(int argc, char** argv) {
     }
     if (command == "fleet") return fleet(o);
     if (o.interface.empty()) return usage("run needs --interface");
-    if (o.dhcp_attempts == 0 || o.dhcp_window_ms == 0 || o.tftp_port == 0) {
+    if (o.dhcpAttempts == 0 || o.dhcpWindowMs == 0 || o.tftpPort == 0) {
         return usage("--dhcp-attempts, --dhcp-window-ms and --tftp-port must be positive");
     }
     try {

@@ -176,7 +176,7 @@ class Floor {
     };
 
     OutMsg& slot(const sockaddr_in& peer) {
-        OutMsg& o = out_msgs_[out_++];
+        OutMsg& o = outMsgs_[out_++];
         o.to = peer;
         o.msg = {};
         o.msg.msg_hdr.msg_name = &o.to;
@@ -187,7 +187,7 @@ class Floor {
 
     void flush() {
         mmsghdr msgs[kBatch];
-        for (unsigned i = 0; i < out_; ++i) msgs[i] = out_msgs_[i].msg;
+        for (unsigned i = 0; i < out_; ++i) msgs[i] = outMsgs_[i].msg;
         unsigned done = 0;
         for (unsigned pass = 0; done < out_ && pass < out_ + 8; ++pass) {
             const int r = ::sendmmsg(fd_, msgs + done, out_ - done, 0);
@@ -206,7 +206,7 @@ class Floor {
     std::string root_;
     std::unordered_map<std::string, std::shared_ptr<const std::string>> files_;
     std::unordered_map<std::uint64_t, Transfer> transfers_;
-    OutMsg out_msgs_[kBatch];  // at most one answer per datagram read
+    OutMsg outMsgs_[kBatch];  // at most one answer per datagram read
     unsigned out_ = 0;
 };
 

@@ -10,7 +10,7 @@ PiModel stageOf(const Classification& c, std::uint32_t xid) {
     if (c.option97 && c.option97->form == Option97Form::FourCC) {
         return c.option97->fourccModel == 5 ? PiModel::Pi5 : PiModel::Pi4;
     }
-    switch (c.request_list) {
+    switch (c.requestList) {
         case RequestListMatch::Rom12:
             return PiModel::Rom3;
         case RequestListMatch::Bootcode14:
@@ -43,7 +43,7 @@ PiModel stageOf(const Classification& c, std::uint32_t xid) {
 Classification classify(const DhcpRequestView& request, const ClassifierConfig& config,
                         bool explain) {
     Classification c;
-    if (!request.vendor_class || *request.vendor_class != kPiVendorClass) {
+    if (!request.vendorClass || *request.vendorClass != kPiVendorClass) {
         if (explain) c.reason = "vendor class is not the Pi's";
         return c;
     }
@@ -56,24 +56,24 @@ Classification classify(const DhcpRequestView& request, const ClassifierConfig& 
             return c;
         }
     }
-    if (request.request_list) c.request_list = matchRequestList(*request.request_list);
+    if (request.requestList) c.requestList = matchRequestList(*request.requestList);
     c.ouiMatch = config.ouis.contains(request.mac);
 
-    const bool listSignal = c.request_list != RequestListMatch::None;
+    const bool listSignal = c.requestList != RequestListMatch::None;
     const bool fourccSignal = c.option97 && c.option97->form == Option97Form::FourCC;
     if (!listSignal && !fourccSignal && !c.ouiMatch) {
         if (explain) c.reason = "PXE vendor class without a Pi request list, option 97 or OUI";
         return c;
     }
-    if (config.require_oui && !c.ouiMatch) {
+    if (config.requireOui && !c.ouiMatch) {
         if (explain) c.reason = "Pi signature but the MAC OUI is not a Pi's (require-oui)";
         return c;
     }
-    c.is_pi = true;
-    c.pi_class = stageOf(c, request.xid);
+    c.isPi = true;
+    c.piClass = stageOf(c, request.xid);
     if (c.option97) c.serial = c.option97->serial;
     if (!explain) return c;
-    c.reason = std::string("Pi netboot client (") + std::string(className(c.pi_class)) +
+    c.reason = std::string("Pi netboot client (") + std::string(className(c.piClass)) +
                (listSignal ? ", request list" : "") + (fourccSignal ? ", option 97" : "") +
                (c.ouiMatch ? ", OUI" : "") + ")";
     return c;

@@ -59,7 +59,7 @@ std::optional<DhcpPacket> parseDhcpPacket(ByteSpan data, std::string* error) {
         const std::uint8_t code = data[i];
         if (code == 255) return pkt;
         if (code == 0) {
-            pkt.has_pad = true;
+            pkt.hasPad = true;
             ++i;
             continue;
         }

@@ -34,7 +34,7 @@ Bytes bootpHeader(const PiIdentity& pi) {
 
 // Options 55, 93, 94, 97, 60 and end, in the order every shape sends them.
 void putPiOptions(Bytes& out, const PiIdentity& pi) {
-    putOption(out, kOptionParameterRequestList, requestListOf(facts(pi.model).request_list));
+    putOption(out, kOptionParameterRequestList, requestListOf(facts(pi.model).requestList));
     const std::uint8_t arch[] = {0x00, 0x00};       // x86 BIOS, as the Pi sends it
     const std::uint8_t ndi[] = {0x01, 0x02, 0x01};  // UNDI 2.1
     putOption(out, kClientArch, arch);
@@ -49,7 +49,7 @@ void putPiOptions(Bytes& out, const PiIdentity& pi) {
             break;
         case DiscoverShape::C:
             id = encodeOption97FourCC(pi.model == PiModel::Pi5 ? 5 : 4, pi.fourccWireOrderRpi,
-                                      pi.board_revision, pi.mac, pi.serial);
+                                      pi.boardRevision, pi.mac, pi.serial);
             break;
     }
     putOption(out, kOptionClientIdentifier, id);

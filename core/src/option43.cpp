@@ -24,8 +24,8 @@ std::optional<std::string> validateMenuText(std::string_view text) {
     return std::nullopt;
 }
 
-Bytes encodeOption43(std::string_view menu_text, bool romPadding) {
-    std::string text(menu_text);
+Bytes encodeOption43(std::string_view menuText, bool romPadding) {
+    std::string text(menuText);
     if (romPadding) text += kRomPadding;
     Bytes out = {kSubDiscoveryControl, 1, 3, kSubMenuPrompt, 4, 0, 'P', 'X', 'E'};
     out.push_back(kSubBootMenu);
@@ -59,7 +59,7 @@ std::optional<DecodedOption43> decodeOption43(ByteSpan data, std::string* error)
         Bytes value(data.begin() + i + 2, data.begin() + i + 2 + len);
         if (code == kSubDiscoveryControl && len == 1) out.discoveryControl = value[0];
         if (code == kSubBootMenu && len >= 3 && static_cast<std::size_t>(value[2]) + 3 <= len) {
-            out.menu_text = std::string(value.begin() + 3, value.begin() + 3 + value[2]);
+            out.menuText = std::string(value.begin() + 3, value.begin() + 3 + value[2]);
         }
         out.suboptions[code] = std::move(value);
         i += 2 + len;

@@ -42,7 +42,7 @@ std::optional<Option97> parseOption97(ByteSpan data, const MacAddress& chaddr, s
     }
     std::copy(id, id + 4, out.magic.begin());
     std::copy(id + 8, id + 12, out.macTail.begin());
-    out.board_revision = detail::le32(id + 4);
+    out.boardRevision = detail::le32(id + 4);
     out.macTailZero = std::all_of(id + 8, id + 12, [](std::uint8_t b) { return b == 0; });
     out.macTailMatches = std::equal(id + 8, id + 12, chaddr.bytes().begin() + 2);
     out.fourccModel = fourccModel(id);
@@ -71,7 +71,7 @@ Bytes encodeOption97Serial(Serial serial) {
     return out;
 }
 
-Bytes encodeOption97FourCC(int model, bool wireOrderRpi, std::uint32_t board_revision,
+Bytes encodeOption97FourCC(int model, bool wireOrderRpi, std::uint32_t boardRevision,
                            const MacAddress& mac, Serial serial) {
     const auto digit = static_cast<std::uint8_t>('0' + model);
     Bytes out{0};
@@ -80,7 +80,7 @@ Bytes encodeOption97FourCC(int model, bool wireOrderRpi, std::uint32_t board_rev
     } else {
         out.insert(out.end(), {digit, 'i', 'P', 'R'});
     }
-    detail::putLe32(out, board_revision);
+    detail::putLe32(out, boardRevision);
     out.insert(out.end(), mac.bytes().begin() + 2, mac.bytes().end());
     detail::putLe32(out, serial.value());
     return out;

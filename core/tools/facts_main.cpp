@@ -29,7 +29,7 @@ json modelJson(PiModel model) {
               {"firmware_tftp", dialectJson(f.firmwareTftp)},
               {"device_tree", deviceTree(model)},
               {"default_kernels", defaultKernels(model)}};
-    const ByteSpan list = requestListOf(f.request_list);
+    const ByteSpan list = requestListOf(f.requestList);
     j["request_list"] = std::vector<int>(list.begin(), list.end());
     j["config_filters"] = json::array();
     for (auto filter : f.configFilters) {

@@ -40,8 +40,8 @@ using namespace rpinetboot::kea;
 namespace {
 
 // Set by load(), cleared by unload(); Kea runs no callout concurrently with either.
-std::shared_ptr<const NetbootLogic> g_logic;
-std::shared_ptr<RomHolds> g_holds;
+std::shared_ptr<const NetbootLogic> gLogic;
+std::shared_ptr<RomHolds> gHolds;
 // Kea's callout arguments and contexts are looked up by std::string: made once, not per packet.
 const std::string kContextKey = "rpi-netboot";
 const std::string kQueryArg = "query4";
@@ -51,9 +51,9 @@ const std::string kResponseArg = "response4";
 const std::string kHoldMark = "RPI_NETBOOT_HOLD";
 
 // Set by load(): whether every ROM hold waits for buffer4_send (a library follows ours).
-bool g_hold_in_buffer4_send = false;
+bool gHoldInBuffer4Send = false;
 // Set by load(): hands holds to leases4_committed callouts (Kea's HA hook; hold_replication.h).
-std::unique_ptr<HoldReplication> g_replication;
+std::unique_ptr<HoldReplication> gReplication;
 
 // A DROP or SKIP set by a library earlier in hooks-libraries: leave the packet alone.
 bool settledElsewhere(const CalloutHandle& handle) {
@@ -64,7 +64,7 @@ bool settledElsewhere(const CalloutHandle& handle) {
 std::string menuTextOf(const Bytes& option43) {
     std::string error;
     const auto decoded = decodeOption43(option43, &error);
-    return decoded && decoded->menu_text ? *decoded->menu_text : std::string("?");
+    return decoded && decoded->menuText ? *decoded->menuText : std::string("?");
 }
 
 // Log arguments are built only inside LOG_* (each checks its severity first): this runs per query.
@@ -97,12 +97,12 @@ void logReceive(const isc::dhcp::Pkt4& query, const ReceiveResult& r) {
             break;
         case ReceiveOutcome::Pi:
             stats::add(stats::kReceived);
-            stats::add(stats::receivedByClass(r.decision.pi_class));
+            stats::add(stats::receivedByClass(r.decision.piClass));
             if (!r.explained) break;
             logger.debug(kDebugPacket, RPI_NETBOOT_CLASSIFIED)
                 .arg(query.getLabel())
                 .arg(mac.str())
-                .arg(std::string(className(r.decision.pi_class)))
+                .arg(std::string(className(r.decision.piClass)))
                 .arg(r.reason);
             break;
     }
@@ -122,7 +122,7 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response,
             storeRecord(lease, *record);
         };
         const HoldResult held =
-            holds.holdRomOffer(response, d.pi_class, out ? LeaseCopies::Make : LeaseCopies::Skip,
+            holds.holdRomOffer(response, d.piClass, out ? LeaseCopies::Make : LeaseCopies::Skip,
                                record ? LeaseDecorator(withRecord) : LeaseDecorator());
         if (out) *out = held;
         if (held.released) {
@@ -133,7 +133,7 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response,
                 .arg(held.unconfirmed)
                 .arg(held.released);
         }
-        if (held.cap_reached) {
+        if (held.capReached) {
             stats::add(stats::kRomCapReached);
             LOG_WARN(logger, RPI_NETBOOT_ROM_HOLD_CAP_REACHED)
                 .arg(held.subnet)
@@ -181,7 +181,7 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response,
 // sent by sendHeldOffer) or a library dropped it.
 bool replicateHold(const HoldReplication& replication, const PiDecision& d, const Pkt4Ptr& response,
                    const HoldResult& held) {
-    const OfferStep step = replication.replicate(response, held.lease, held.released_leases,
+    const OfferStep step = replication.replicate(response, held.lease, held.releasedLeases,
                                                  [response] { sendHeldOffer(response); });
     switch (step) {
         case OfferStep::SendNow:
@@ -212,14 +212,14 @@ int holdInBuffer4Send(CalloutHandle& handle) {
         Pkt4Ptr response;
         handle.getArgument("response4", response);
         if (!response || !response->inClass(kHoldMark)) return 0;
-        const auto holds = g_holds;
+        const auto holds = gHolds;
         if (!holds) return 0;
         PiDecision decision;
         handle.getContext(kContextKey, decision);
         HoldResult held;
         if (!hold(*holds, decision, *response, &held)) {
             handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
-        } else if (const HoldReplication* replication = g_replication.get();
+        } else if (const HoldReplication* replication = gReplication.get();
                    replication && !replicateHold(*replication, decision, response, held)) {
             handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
         }
@@ -278,35 +278,35 @@ int load(LibraryHandle& handle) {
         auto logic =
             std::make_shared<const NetbootLogic>(HookConfig::parse(handle.getParameters()));
         const auto& cfg = logic->config();
-        auto holds = std::make_shared<RomHolds>(
-            HoldLimits{cfg.rom_hold_lifetime, cfg.rom_hold_max_unconfirmed});
+        auto holds =
+            std::make_shared<RomHolds>(HoldLimits{cfg.romHoldLifetime, cfg.romHoldMaxUnconfirmed});
         // The boot events' writer (parameter "events"): installed below with the rest.
         events::start(cfg, logic);
         stats::reset();
         // Another library anywhere in hooks-libraries may be Kea's HA hook, whose partner must
         // get each hold before its OFFER leaves (hold_replication.h). Whether one has a
         // leases4_committed callout is known only once all are loaded: pkt4_send asks.
-        const bool hold_on = logic->config().hold_rom_offers;
+        const bool holdOn = logic->config().holdRomOffers;
         const bool others = isc::hooks::HooksManager::getLibraryNames().size() > 1;
-        g_hold_in_buffer4_send = hold_on && librariesFollow();
-        const bool buffer4_send = g_hold_in_buffer4_send || (hold_on && others);
-        if (buffer4_send) handle.registerCallout("buffer4_send", holdInBuffer4Send);
-        g_replication = buffer4_send ? std::make_unique<HoldReplication>() : nullptr;
+        gHoldInBuffer4Send = holdOn && librariesFollow();
+        const bool buffer4Send = gHoldInBuffer4Send || (holdOn && others);
+        if (buffer4Send) handle.registerCallout("buffer4_send", holdInBuffer4Send);
+        gReplication = buffer4Send ? std::make_unique<HoldReplication>() : nullptr;
         const char* const where =
-            g_hold_in_buffer4_send ? " (ROM holds in buffer4_send: a library follows)"
-            : buffer4_send ? " (buffer4_send registered: ROM holds wait for it when a library has "
-                             "leases4_committed callouts, e.g. Kea's HA hook)"
-                           : "";
+            gHoldInBuffer4Send ? " (ROM holds in buffer4_send: a library follows)"
+            : buffer4Send ? " (buffer4_send registered: ROM holds wait for it when a library has "
+                            "leases4_committed callouts, e.g. Kea's HA hook)"
+                          : "";
         LOG_INFO(logger, RPI_NETBOOT_LOAD_OK)
             .arg(logic->config().summary() + where +
                  (cfg.events.kind != SinkSpec::Kind::None ? " events to " + events::describe()
                                                           : std::string()));
-        if (logic->config().menu_text.find(kDefaultMenuText) == std::string::npos) {
-            LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menu_text);
+        if (logic->config().menuText.find(kDefaultMenuText) == std::string::npos) {
+            LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menuText);
         }
         identity::load(handle, logic);
-        g_logic = std::move(logic);
-        g_holds = std::move(holds);
+        gLogic = std::move(logic);
+        gHolds = std::move(holds);
         events::commit();
         return 0;
     } catch (const std::exception& e) {
@@ -320,11 +320,11 @@ int load(LibraryHandle& handle) {
 int unload() {
     try {
         identity::unload();
-        g_logic.reset();
-        g_replication.reset();
+        gLogic.reset();
+        gReplication.reset();
         events::stop();  // writes out what is queued, then stops its thread
-        if (g_holds) g_holds->removeStats();
-        g_holds.reset();
+        if (gHolds) gHolds->removeStats();
+        gHolds.reset();
         stats::remove();
         LOG_INFO(logger, RPI_NETBOOT_UNLOAD);
     } catch (...) {
@@ -345,7 +345,7 @@ int pkt4_receive(CalloutHandle& handle) {
             identity::receiveOs(handle, *query);
             return 0;
         }
-        const auto logic = g_logic;
+        const auto logic = gLogic;
         if (!logic) return 0;
         // The reason is logged at debug level only (but for a malformed query, which is always
         // explained): not built per packet when that level is off.
@@ -353,7 +353,7 @@ int pkt4_receive(CalloutHandle& handle) {
             *query, +[] { return logger.isDebugEnabled(kDebugPacket); });
         // Only a Pi's reply is patched, so only a Pi's decision travels to pkt4_send: the other
         // queries (most of them) cost Kea no callout context.
-        if (result.decision.is_pi) {
+        if (result.decision.isPi) {
             handle.setContext(kContextKey, result.decision);
             events::received(*query, result.decision);
         } else if (result.outcome == ReceiveOutcome::NotPxe) {
@@ -374,7 +374,7 @@ int pkt4_receive(CalloutHandle& handle) {
 int pkt4_send(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
-        const auto logic = g_logic;
+        const auto logic = gLogic;
         if (!logic) return 0;
         Pkt4Ptr query, response;
         handle.getArgument(kQueryArg, query);
@@ -395,10 +395,10 @@ int pkt4_send(CalloutHandle& handle) {
         if (!response) return 0;
         const bool held = logic->needsRomHold(decision, *response);
         if (held) {
-            const HoldReplication* replication = g_replication.get();
-            if (g_hold_in_buffer4_send || (replication && replication->wanted())) {
+            const HoldReplication* replication = gReplication.get();
+            if (gHoldInBuffer4Send || (replication && replication->wanted())) {
                 response->addClass(kHoldMark);
-            } else if (const auto holds = g_holds; holds && !hold(*holds, decision, *response)) {
+            } else if (const auto holds = gHolds; holds && !hold(*holds, decision, *response)) {
                 handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
                 return 0;
             }
@@ -407,7 +407,7 @@ int pkt4_send(CalloutHandle& handle) {
         const SendResult sent = logic->onSend(decision, *response, query.get());
         if (!sent.patched) return 0;
         stats::add(stats::kAnswered);
-        if (!sent.tftp_server) {
+        if (!sent.tftpServer) {
             LOG_WARN(logger, RPI_NETBOOT_NO_TFTP_SERVER)
                 .arg(query->getLabel())
                 .arg(response->getName())
@@ -418,7 +418,7 @@ int pkt4_send(CalloutHandle& handle) {
             .arg(response->getName())
             .arg(decision.mac.str())
             .arg(menuTextOf(*sent.option43))
-            .arg(sent.tftp_server ? ipv4ToString(*sent.tftp_server) : std::string("(none)"));
+            .arg(sent.tftpServer ? ipv4ToString(*sent.tftpServer) : std::string("(none)"));
     } catch (const std::exception& e) {
         LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("pkt4_send").arg(e.what());
     } catch (...) {

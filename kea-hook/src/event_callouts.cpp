@@ -20,11 +20,11 @@ constexpr std::chrono::seconds kDropLogInterval(10);
 const char* const kOsEventKey = "rpi-netboot-os-event";
 
 // Set by load(), cleared by unload(); Kea runs no callout concurrently with either.
-std::unique_ptr<HookEventWriter> g_writer;
-std::unique_ptr<HookEventWriter> g_pending;
+std::unique_ptr<HookEventWriter> gWriter;
+std::unique_ptr<HookEventWriter> gPending;
 
 void push(const HookEvent& record) {
-    HookEventWriter* writer = g_writer.get();
+    HookEventWriter* writer = gWriter.get();
     if (writer->push(record)) return;
     // Full: the writer is behind. Counted, logged once per interval; Kea's packet goes on.
     isc::stats::StatsMgr::instance().addValue(kDroppedStat, static_cast<std::int64_t>(1));
@@ -39,63 +39,63 @@ void push(const HookEvent& record) {
 }  // namespace
 
 void start(const HookConfig& config, std::shared_ptr<const NetbootLogic> logic) {
-    g_pending.reset();
+    gPending.reset();
     if (config.events.kind == SinkSpec::Kind::None) return;
     std::string error;
     auto sink = makeSink(config.events, error);
     if (!sink) throw ConfigError("parameter 'events': " + error);
-    g_pending = std::make_unique<HookEventWriter>(
+    gPending = std::make_unique<HookEventWriter>(
         std::move(sink), kRingSize, [logic = std::move(logic)](const HookEvent& r, BootEvent& out) {
             renderEvent(r, *logic, out);
         });
 }
 
 void commit() {
-    g_writer = std::move(g_pending);
-    if (g_writer) {
+    gWriter = std::move(gPending);
+    if (gWriter) {
         isc::stats::StatsMgr::instance().setValue(kDroppedStat, static_cast<std::int64_t>(0));
     }
 }
 
 void stop() {
-    g_pending.reset();
-    if (g_writer) {
-        g_writer.reset();
+    gPending.reset();
+    if (gWriter) {
+        gWriter.reset();
         isc::stats::StatsMgr::instance().del(kDroppedStat);
     }
 }
 
 bool enabled() {
-    return g_writer != nullptr;
+    return gWriter != nullptr;
 }
 
 std::string describe() {
-    const HookEventWriter* w = g_writer ? g_writer.get() : g_pending.get();
+    const HookEventWriter* w = gWriter ? gWriter.get() : gPending.get();
     return w ? w->describe() : std::string();
 }
 
 void received(const isc::dhcp::Pkt4& query, const PiDecision& decision) {
-    if (!g_writer) return;
+    if (!gWriter) return;
     if (const auto step = receivedStep(query.getType())) {
         push(dhcpEvent(*step, decision, query.getCiaddr().toUint32()));
     }
 }
 
 void sent(const isc::dhcp::Pkt4& response, const PiDecision& decision, bool held) {
-    if (!g_writer) return;
+    if (!gWriter) return;
     if (const auto step = sentStep(response.getType(), held)) {
         push(dhcpEvent(*step, decision, response.getYiaddr().toUint32()));
     }
 }
 
 void refused(const isc::dhcp::Pkt4& query, const PiDecision& decision) {
-    if (!g_writer) return;
+    if (!gWriter) return;
     if (const auto step = receivedStep(query.getType())) push(refusedEvent(*step, decision));
 }
 
 void osReceived(isc::hooks::CalloutHandle& handle, const isc::dhcp::Pkt4& query,
                 const PiRecord& known) {
-    if (!g_writer) return;
+    if (!gWriter) return;
     if (const auto step = receivedStep(query.getType())) {
         const HookEvent e = osEvent(*step, known, query.getCiaddr().toUint32());
         push(e);
@@ -104,7 +104,7 @@ void osReceived(isc::hooks::CalloutHandle& handle, const isc::dhcp::Pkt4& query,
 }
 
 void osSent(isc::hooks::CalloutHandle& handle) {
-    if (!g_writer) return;
+    if (!gWriter) return;
     HookEvent e;
     try {
         handle.getContext(kOsEventKey, e);

@@ -18,7 +18,7 @@ bool nextStage(PiModel before, PiModel now) {
 }  // namespace
 
 HoldPlan HoldBook::plan(const MacAddress& mac, PiModel stage, std::uint32_t subnet,
-                        std::uint32_t offered_lifetime, std::time_t now) {
+                        std::uint32_t offeredLifetime, std::time_t now) {
     HoldPlan plan;
     const auto it = entries_.find(mac);
     if (it != entries_.end()) {
@@ -27,18 +27,18 @@ HoldPlan HoldBook::plan(const MacAddress& mac, PiModel stage, std::uint32_t subn
         // under pressure: the Pi itself does not know and comes back all the same).
         const bool alive =
             e.confirmed ? now < e.hold.cltt + static_cast<std::time_t>(e.hold.lifetime)
-                        : now < e.seen + static_cast<std::time_t>(limits_.unconfirmed_lifetime);
+                        : now < e.seen + static_cast<std::time_t>(limits_.unconfirmedLifetime);
         plan.confirmed = alive && (e.confirmed || nextStage(e.stage, stage));
         // Its own slot is not room another MAC must make: record() queues it again.
         if (e.queued) dequeue(e);
     }
-    plan.lifetime = plan.confirmed ? offered_lifetime
-                                   : std::min(offered_lifetime, limits_.unconfirmed_lifetime);
+    plan.lifetime =
+        plan.confirmed ? offeredLifetime : std::min(offeredLifetime, limits_.unconfirmedLifetime);
     if (plan.confirmed) return plan;
 
     Subnet& s = subnets_[subnet];
     expire(s, now);
-    while (!s.unconfirmed.empty() && s.unconfirmed.size() >= limits_.max_unconfirmed) {
+    while (!s.unconfirmed.empty() && s.unconfirmed.size() >= limits_.maxUnconfirmed) {
         Entry& oldest = entries_.at(s.unconfirmed.front());
         plan.release.push_back(oldest.hold);
         oldest.ours = false;  // the caller gives its lease back
@@ -56,14 +56,14 @@ bool HoldBook::record(const HoldRecord& hold, PiModel stage, bool confirmed, boo
     e.ours = ours;
     e.seen = hold.cltt;
     e.generation = ++generation_;
-    remember_order_.emplace_back(hold.mac, e.generation);
+    rememberOrder_.emplace_back(hold.mac, e.generation);
     bool reached = false;
     if (ours && !confirmed) {
         Subnet& s = subnets_[hold.subnet];
         e.position = s.unconfirmed.insert(s.unconfirmed.end(), hold.mac);
         e.queued = true;
-        if (s.unconfirmed.size() >= limits_.max_unconfirmed && !s.at_cap) {
-            s.at_cap = true;
+        if (s.unconfirmed.size() >= limits_.maxUnconfirmed && !s.atCap) {
+            s.atCap = true;
             reached = true;
         }
     }
@@ -98,7 +98,7 @@ void HoldBook::expire(Subnet& s, std::time_t now) {
         e.ours = false;
         dequeue(e);
     }
-    if (s.at_cap && s.unconfirmed.size() * 2 < limits_.max_unconfirmed) s.at_cap = false;
+    if (s.atCap && s.unconfirmed.size() * 2 < limits_.maxUnconfirmed) s.atCap = false;
 }
 
 void HoldBook::dequeue(Entry& e) {
@@ -106,37 +106,37 @@ void HoldBook::dequeue(Entry& e) {
     e.queued = false;
     // Out of the queue it may be forgotten in time: give it a place in the forgetting order.
     e.generation = ++generation_;
-    remember_order_.emplace_back(e.hold.mac, e.generation);
+    rememberOrder_.emplace_back(e.hold.mac, e.generation);
 }
 
 void HoldBook::forgetOld(std::time_t now) {
-    while (!remember_order_.empty()) {
-        const auto [mac, generation] = remember_order_.front();
+    while (!rememberOrder_.empty()) {
+        const auto [mac, generation] = rememberOrder_.front();
         const auto it = entries_.find(mac);
         if (it == entries_.end() || it->second.generation != generation) {
-            remember_order_.pop_front();  // superseded by a later record
+            rememberOrder_.pop_front();  // superseded by a later record
             continue;
         }
         const Entry& e = it->second;
         const std::time_t until =
             e.confirmed ? e.hold.cltt + static_cast<std::time_t>(e.hold.lifetime)
-                        : e.seen + static_cast<std::time_t>(limits_.unconfirmed_lifetime);
+                        : e.seen + static_cast<std::time_t>(limits_.unconfirmedLifetime);
         if (entries_.size() <= kMaxRemembered && now < until) break;
         // A queued hold is forgotten only once out of its queue (dequeue() re-enters it).
         if (!e.queued) entries_.erase(it);
-        remember_order_.pop_front();
+        rememberOrder_.pop_front();
     }
     // Superseded records behind a live one: compact when they pile up (a MAC held again and
     // again within its lifetime).
-    if (remember_order_.size() > 4 * kMaxRemembered) {
+    if (rememberOrder_.size() > 4 * kMaxRemembered) {
         std::deque<std::pair<MacAddress, std::uint64_t>> live;
-        for (const auto& [mac, generation] : remember_order_) {
+        for (const auto& [mac, generation] : rememberOrder_) {
             const auto it = entries_.find(mac);
             if (it != entries_.end() && it->second.generation == generation) {
                 live.emplace_back(mac, generation);
             }
         }
-        remember_order_.swap(live);
+        rememberOrder_.swap(live);
     }
 }
 

@@ -26,8 +26,8 @@
 namespace rpinetboot::kea {
 
 struct HoldLimits {
-    std::uint32_t unconfirmed_lifetime;  // seconds an unconfirmed hold lasts
-    std::uint32_t max_unconfirmed;       // per subnet
+    std::uint32_t unconfirmedLifetime;  // seconds an unconfirmed hold lasts
+    std::uint32_t maxUnconfirmed;       // per subnet
 };
 
 // The lease a hold wrote: enough to recognise it later (Kea may have replaced it meanwhile).
@@ -49,12 +49,12 @@ class HoldBook {
   public:
     explicit HoldBook(HoldLimits limits) : limits_(limits) {}
 
-    // Before holding an OFFER of `offered_lifetime` seconds to `mac` at stage `stage` in
+    // Before holding an OFFER of `offeredLifetime` seconds to `mac` at stage `stage` in
     // `subnet`. Forgets expired holds; decides whether the Pi has come back at a later stage
     // (confirmed: the OFFER's own lifetime) or not (the short lifetime, and room is made under
     // the subnet's cap by handing back the oldest unconfirmed holds, removed from the book here).
     HoldPlan plan(const MacAddress& mac, PiModel stage, std::uint32_t subnet,
-                  std::uint32_t offered_lifetime, std::time_t now);
+                  std::uint32_t offeredLifetime, std::time_t now);
 
     // The hold is in the lease database as `hold`. `ours` false: the client already had a lease
     // the hook did not write (Kea's own, e.g. from a REQUEST or offer-lifetime), left as it was;
@@ -86,7 +86,7 @@ class HoldBook {
     };
     struct Subnet {
         std::list<MacAddress> unconfirmed;  // oldest first
-        bool at_cap = false;
+        bool atCap = false;
     };
 
     void expire(Subnet& subnet, std::time_t now);
@@ -97,7 +97,7 @@ class HoldBook {
     std::map<MacAddress, Entry> entries_;
     std::map<std::uint32_t, Subnet> subnets_;
     // Every entry once per record(), oldest first, so the oldest can be forgotten.
-    std::deque<std::pair<MacAddress, std::uint64_t>> remember_order_;
+    std::deque<std::pair<MacAddress, std::uint64_t>> rememberOrder_;
     std::uint64_t generation_ = 0;
 };
 

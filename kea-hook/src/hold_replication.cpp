@@ -36,10 +36,10 @@ OfferStep offerStepFor(bool ran, CalloutHandle::CalloutNextStep status) {
 }
 
 HoldReplication::HoldReplication()
-    : hook_index_(isc::hooks::ServerHooks::getServerHooks().findIndex(kCommitted)) {}
+    : hookIndex_(isc::hooks::ServerHooks::getServerHooks().findIndex(kCommitted)) {}
 
 bool HoldReplication::wanted() const {
-    return hook_index_ >= 0 && HooksManager::calloutsPresent(hook_index_);
+    return hookIndex_ >= 0 && HooksManager::calloutsPresent(hookIndex_);
 }
 
 OfferStep HoldReplication::replicate(const isc::dhcp::Pkt4Ptr& response,
@@ -58,7 +58,7 @@ OfferStep HoldReplication::replicate(const isc::dhcp::Pkt4Ptr& response,
     // may unpark it on another thread before callCallouts returns.
     HooksManager::park(kCommitted, response, send);
     try {
-        HooksManager::callCallouts(hook_index_, *handle);
+        HooksManager::callCallouts(hookIndex_, *handle);
     } catch (...) {
         HooksManager::drop(kCommitted, response);
         throw;

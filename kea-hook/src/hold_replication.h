@@ -51,7 +51,7 @@ class HoldReplication {
                         const std::function<void()>& send) const;
 
   private:
-    int hook_index_ = -1;
+    int hookIndex_ = -1;
 };
 
 // Sends an OFFER that waited for the partner (packed already: buffer4_send) as kea-dhcp4 sends

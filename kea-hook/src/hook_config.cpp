@@ -32,20 +32,20 @@ void parseAllowPair(HookConfig& cfg, const std::string& name, const ConstElement
     std::optional<Serial> serial;
     std::optional<MacAddress> mac;
     for (const auto& [key, item] : value->mapValue()) {
-        const std::string item_name = name + "." + key;
+        const std::string itemName = name + "." + key;
         if (key == "serial") {
-            serial = serialOf(item_name, item);
+            serial = serialOf(itemName, item);
         } else if (key == "mac") {
-            mac = MacAddress::parse(stringOf(item_name, item));
+            mac = MacAddress::parse(stringOf(itemName, item));
             if (!mac)
-                failParameter(item_name, item,
+                failParameter(itemName, item,
                               "must be a MAC address such as \"dc:a6:32:01:36:c2\"");
         } else {
-            failParameter(item_name, item, "unknown key (expected \"serial\", \"mac\")");
+            failParameter(itemName, item, "unknown key (expected \"serial\", \"mac\")");
         }
     }
     if (!serial || !mac) failParameter(name, value, "needs a \"serial\" and a \"mac\"");
-    if (!cfg.allow_pairs.emplace(*serial, *mac).second) {
+    if (!cfg.allowPairs.emplace(*serial, *mac).second) {
         failParameter(name, value, "serial " + serial->str() + " appears twice in allow-pairs");
     }
 }
@@ -56,30 +56,30 @@ void parseClient(HookConfig& cfg, const std::string& name, const ConstElementPtr
     std::optional<std::uint32_t> server;
     IdentityOverride identity;
     for (const auto& [key, item] : value->mapValue()) {
-        const std::string item_name = name + "." + key;
+        const std::string itemName = name + "." + key;
         if (key == "serial") {
-            serial = serialOf(item_name, item);
+            serial = serialOf(itemName, item);
         } else if (key == "tftp-server") {
-            server = unicastOf(item_name, item);
+            server = unicastOf(itemName, item);
         } else if (key == "hostname") {
-            identity.hostname = parseTemplate(item_name, item, true);
+            identity.hostname = parseTemplate(itemName, item, true);
         } else if (key == "root-path") {
-            identity.root_path = parseTemplate(item_name, item, false);
+            identity.rootPath = parseTemplate(itemName, item, false);
         } else {
-            failParameter(item_name, item,
+            failParameter(itemName, item,
                           "unknown key (expected \"serial\", \"tftp-server\", \"hostname\", "
                           "\"root-path\")");
         }
     }
     if (!serial) failParameter(name, value, "needs a \"serial\"");
-    if (!server && !identity.hostname && !identity.root_path) {
+    if (!server && !identity.hostname && !identity.rootPath) {
         failParameter(name, value, "needs a \"tftp-server\", \"hostname\" or \"root-path\"");
     }
-    if (cfg.client_tftp_servers.count(*serial) || cfg.identity.overrides.count(*serial)) {
+    if (cfg.clientTftpServers.count(*serial) || cfg.identity.overrides.count(*serial)) {
         failParameter(name, value, "serial " + serial->str() + " appears twice in clients");
     }
-    if (server) cfg.client_tftp_servers.emplace(*serial, *server);
-    if (identity.hostname || identity.root_path) {
+    if (server) cfg.clientTftpServers.emplace(*serial, *server);
+    if (identity.hostname || identity.rootPath) {
         cfg.identity.overrides.emplace(*serial, std::move(identity));
     }
 }
@@ -94,18 +94,18 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
     }
     for (const auto& [key, value] : parameters->mapValue()) {
         if (key == "tftp-server") {
-            cfg.tftp_server = unicastOf(key, value);
+            cfg.tftpServer = unicastOf(key, value);
         } else if (key == "menu-text") {
-            cfg.menu_text = stringOf(key, value);
-            if (auto why = validateMenuText(cfg.menu_text)) failParameter(key, value, *why);
+            cfg.menuText = stringOf(key, value);
+            if (auto why = validateMenuText(cfg.menuText)) failParameter(key, value, *why);
         } else if (key == "rom-padding") {
             const std::string mode = stringOf(key, value);
             if (mode == "auto") {
-                cfg.rom_padding = RomPadding::Auto;
+                cfg.romPadding = RomPadding::Auto;
             } else if (mode == "always") {
-                cfg.rom_padding = RomPadding::Always;
+                cfg.romPadding = RomPadding::Always;
             } else if (mode == "never") {
-                cfg.rom_padding = RomPadding::Never;
+                cfg.romPadding = RomPadding::Never;
             } else {
                 failParameter(key, value, "must be \"auto\", \"always\" or \"never\"");
             }
@@ -117,17 +117,17 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
             });
         } else if (key == "require-oui") {
             expectType(key, value, Element::boolean);
-            cfg.classifier.require_oui = value->boolValue();
+            cfg.classifier.requireOui = value->boolValue();
         } else if (key == "allow-serials") {
             forEachListItem(key, value, [&cfg](const std::string& n, const ConstElementPtr& v) {
-                cfg.allow_serials.insert(serialOf(n, v));
+                cfg.allowSerials.insert(serialOf(n, v));
             });
         } else if (key == "allow-macs") {
             forEachListItem(key, value, [&cfg](const std::string& n, const ConstElementPtr& v) {
                 const auto mac = MacAddress::parse(stringOf(n, v));
                 if (!mac)
                     failParameter(n, v, "must be a MAC address such as \"dc:a6:32:01:36:c2\"");
-                cfg.allow_macs.insert(*mac);
+                cfg.allowMacs.insert(*mac);
             });
         } else if (key == "allow-pairs") {
             forEachListItem(key, value, [&cfg](const std::string& n, const ConstElementPtr& v) {
@@ -139,42 +139,42 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
             });
         } else if (key == "hold-rom-offers") {
             expectType(key, value, Element::boolean);
-            cfg.hold_rom_offers = value->boolValue();
+            cfg.holdRomOffers = value->boolValue();
         } else if (key == "events") {
             std::string why;
             if (!parseSinkSpec(stringOf(key, value), cfg.events, why))
                 failParameter(key, value, why);
         } else if (key == "rom-hold-lifetime") {
-            cfg.rom_hold_lifetime = integerIn(key, value, kMinRomHoldLifetime, kMaxRomHoldLifetime);
+            cfg.romHoldLifetime = integerIn(key, value, kMinRomHoldLifetime, kMaxRomHoldLifetime);
         } else if (key == "rom-hold-max-unconfirmed") {
-            cfg.rom_hold_max_unconfirmed = integerIn(key, value, 1, kMaxMaxUnconfirmedHolds);
+            cfg.romHoldMaxUnconfirmed = integerIn(key, value, 1, kMaxMaxUnconfirmedHolds);
         } else if (key == "tftp-groups") {
-            cfg.tftp_groups = parseTftpGroups(key, value);
+            cfg.tftpGroups = parseTftpGroups(key, value);
         } else if (key == "hostname-template") {
             cfg.identity.hostname = parseTemplate(key, value, true);
         } else if (key == "root-path-template") {
-            cfg.identity.root_path = parseTemplate(key, value, false);
+            cfg.identity.rootPath = parseTemplate(key, value, false);
         } else if (key == "hostname-policy") {
             const std::string mode = stringOf(key, value);
             if (mode == "template") {
-                cfg.identity.hostname_policy = HostnamePolicy::Template;
+                cfg.identity.hostnamePolicy = HostnamePolicy::Template;
             } else if (mode == "client") {
-                cfg.identity.hostname_policy = HostnamePolicy::Client;
+                cfg.identity.hostnamePolicy = HostnamePolicy::Client;
             } else {
                 failParameter(key, value, "must be \"template\" or \"client\"");
             }
         } else if (key == "root-path-policy") {
             const std::string mode = stringOf(key, value);
             if (mode == "requested") {
-                cfg.identity.root_path_policy = RootPathPolicy::Requested;
+                cfg.identity.rootPathPolicy = RootPathPolicy::Requested;
             } else if (mode == "always") {
-                cfg.identity.root_path_policy = RootPathPolicy::Always;
+                cfg.identity.rootPathPolicy = RootPathPolicy::Always;
             } else {
                 failParameter(key, value, "must be \"requested\" or \"always\"");
             }
         } else if (key == "keep-pi-leases-on-release") {
             expectType(key, value, Element::boolean);
-            cfg.identity.keep_pi_leases_on_release = value->boolValue();
+            cfg.identity.keepPiLeasesOnRelease = value->boolValue();
         } else {
             failParameter(
                 key, value,
@@ -191,25 +191,25 @@ HookConfig HookConfig::parse(const ConstElementPtr& parameters) {
 
 std::string HookConfig::summary() const {
     std::ostringstream out;
-    out << "tftp-server=" << (tftp_server ? ipv4ToString(*tftp_server) : "option 54")
-        << " menu-text=\"" << menu_text << "\" rom-padding="
-        << (rom_padding == RomPadding::Auto     ? "auto"
-            : rom_padding == RomPadding::Always ? "always"
-                                                : "never")
-        << " require-oui=" << (classifier.require_oui ? "true" : "false")
-        << " allow-serials=" << allow_serials.size() << " allow-macs=" << allow_macs.size()
-        << " allow-pairs=" << allow_pairs.size() << " clients=" << client_tftp_servers.size()
-        << " hold-rom-offers=" << (hold_rom_offers ? "true" : "false")
-        << " rom-hold-lifetime=" << rom_hold_lifetime
-        << " rom-hold-max-unconfirmed=" << rom_hold_max_unconfirmed;
-    if (!tftp_groups.empty()) out << " tftp-groups=" << describeTftpGroups(tftp_groups);
+    out << "tftp-server=" << (tftpServer ? ipv4ToString(*tftpServer) : "option 54")
+        << " menu-text=\"" << menuText << "\" rom-padding="
+        << (romPadding == RomPadding::Auto     ? "auto"
+            : romPadding == RomPadding::Always ? "always"
+                                               : "never")
+        << " require-oui=" << (classifier.requireOui ? "true" : "false")
+        << " allow-serials=" << allowSerials.size() << " allow-macs=" << allowMacs.size()
+        << " allow-pairs=" << allowPairs.size() << " clients=" << clientTftpServers.size()
+        << " hold-rom-offers=" << (holdRomOffers ? "true" : "false")
+        << " rom-hold-lifetime=" << romHoldLifetime
+        << " rom-hold-max-unconfirmed=" << romHoldMaxUnconfirmed;
+    if (!tftpGroups.empty()) out << " tftp-groups=" << describeTftpGroups(tftpGroups);
     out << " hostname-template=\"" << (identity.hostname ? identity.hostname->text() : "")
-        << "\" root-path-template=\"" << (identity.root_path ? identity.root_path->text() : "")
+        << "\" root-path-template=\"" << (identity.rootPath ? identity.rootPath->text() : "")
         << "\" hostname-policy="
-        << (identity.hostname_policy == HostnamePolicy::Template ? "template" : "client")
+        << (identity.hostnamePolicy == HostnamePolicy::Template ? "template" : "client")
         << " root-path-policy="
-        << (identity.root_path_policy == RootPathPolicy::Always ? "always" : "requested")
-        << " keep-pi-leases-on-release=" << (identity.keep_pi_leases_on_release ? "true" : "false");
+        << (identity.rootPathPolicy == RootPathPolicy::Always ? "always" : "requested")
+        << " keep-pi-leases-on-release=" << (identity.keepPiLeasesOnRelease ? "true" : "false");
     return out.str();
 }
 

@@ -45,25 +45,25 @@ class ConfigError : public std::runtime_error {
 };
 
 struct HookConfig {
-    std::optional<std::uint32_t> tftp_server;  // host order; unset = the reply's option 54
-    std::string menu_text{kDefaultMenuText};
-    RomPadding rom_padding = RomPadding::Auto;
+    std::optional<std::uint32_t> tftpServer;  // host order; unset = the reply's option 54
+    std::string menuText{kDefaultMenuText};
+    RomPadding romPadding = RomPadding::Auto;
     ClassifierConfig classifier;  // built-in OUIs + extra-ouis, require-oui
-    std::set<Serial> allow_serials;
-    std::set<MacAddress> allow_macs;
+    std::set<Serial> allowSerials;
+    std::set<MacAddress> allowMacs;
     // allow-pairs: a serial answered only from its MAC (a device that sends a listed serial from
     // another MAC is refused); docs/kea.md, "Identity".
-    std::map<Serial, MacAddress> allow_pairs;
-    std::map<Serial, std::uint32_t> client_tftp_servers;  // clients[].tftp-server by serial
-    bool hold_rom_offers = true;
-    std::uint32_t rom_hold_lifetime = kDefaultRomHoldLifetime;             // seconds
-    std::uint32_t rom_hold_max_unconfirmed = kDefaultMaxUnconfirmedHolds;  // per subnet
+    std::map<Serial, MacAddress> allowPairs;
+    std::map<Serial, std::uint32_t> clientTftpServers;  // clients[].tftp-server by serial
+    bool holdRomOffers = true;
+    std::uint32_t romHoldLifetime = kDefaultRomHoldLifetime;            // seconds
+    std::uint32_t romHoldMaxUnconfirmed = kDefaultMaxUnconfirmedHolds;  // per subnet
     // events: where DISCOVER/OFFER/REQUEST/ACK boot events of Pis go (README.md, "Boot events
     // and bootloader logs"); the sink itself is opened by load().
     SinkSpec events{SinkSpec::Kind::None, {}};
     // tftp-groups: several rpi-tftpd nodes, chosen per subnet, class or serial range and spread
     // by serial (tftp_nodes.h). Empty: option 66 as before (clients, tftp-server, option 54).
-    std::vector<TftpNodeGroup> tftp_groups;
+    std::vector<TftpNodeGroup> tftpGroups;
     // hostname-template, root-path-template, hostname-policy, root-path-policy and the clients[]
     // hostname / root-path overrides: what the OS phase is sent (identity_config.h).
     IdentityConfig identity;

@@ -58,24 +58,24 @@ HookEvent record(BootStep step, const MacAddress& mac, const std::optional<Seria
 }
 }  // namespace
 
-std::optional<BootStep> receivedStep(std::uint8_t message_type) {
-    if (message_type == kDiscover) return BootStep::Discover;
-    if (message_type == kRequest) return BootStep::Request;
+std::optional<BootStep> receivedStep(std::uint8_t messageType) {
+    if (messageType == kDiscover) return BootStep::Discover;
+    if (messageType == kRequest) return BootStep::Request;
     return std::nullopt;
 }
 
-std::optional<BootStep> sentStep(std::uint8_t message_type, bool held) {
-    if (message_type == kOffer) return held ? BootStep::OfferHeld : BootStep::OfferSent;
-    if (message_type == kAck) return BootStep::Ack;
+std::optional<BootStep> sentStep(std::uint8_t messageType, bool held) {
+    if (messageType == kOffer) return held ? BootStep::OfferHeld : BootStep::OfferSent;
+    if (messageType == kAck) return BootStep::Ack;
     return std::nullopt;
 }
 
 HookEvent dhcpEvent(BootStep step, const PiDecision& decision, std::uint32_t address) noexcept {
-    return record(step, decision.mac, decision.serial, decision.pi_class, address);
+    return record(step, decision.mac, decision.serial, decision.piClass, address);
 }
 
 HookEvent refusedEvent(BootStep step, const PiDecision& decision) noexcept {
-    HookEvent e = record(step, decision.mac, decision.serial, decision.pi_class, 0);
+    HookEvent e = record(step, decision.mac, decision.serial, decision.piClass, 0);
     e.refused = true;
     return e;
 }
@@ -110,7 +110,7 @@ void renderEvent(const HookEvent& r, const NetbootLogic& logic, BootEvent& out) 
     out.text.clear();
     if (r.refused) {
         PiDecision d;
-        d.pi_class = r.model;
+        d.piClass = r.model;
         d.serial = serial;
         d.mac = MacAddress(r.mac);
         out.outcome = Outcome::Failed;

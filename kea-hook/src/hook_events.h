@@ -18,9 +18,9 @@
 namespace rpinetboot::kea {
 
 // DISCOVER or REQUEST for those DHCP message types (RFC 2132, option 53), else nothing.
-std::optional<BootStep> receivedStep(std::uint8_t message_type);
+std::optional<BootStep> receivedStep(std::uint8_t messageType);
 // OFFER_SENT (or OFFER_HELD when `held`) or ACK, else nothing.
-std::optional<BootStep> sentStep(std::uint8_t message_type, bool held);
+std::optional<BootStep> sentStep(std::uint8_t messageType, bool held);
 
 // The record stamped now. `address` in host order; 0 leaves it out.
 HookEvent dhcpEvent(BootStep step, const PiDecision& decision, std::uint32_t address) noexcept;

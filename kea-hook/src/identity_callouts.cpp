@@ -34,13 +34,13 @@ namespace {
 
 // Set by load(), cleared by unload(). The registry outlives reconfigurations only as the leases
 // do: each load() starts empty and dhcp4_srv_configured (or the first query after it) refills it
-// from the lease store. g_os refers to *g_logic. Kea runs no callout beside load() or unload(), so
+// from the lease store. gOs refers to *gLogic. Kea runs no callout beside load() or unload(), so
 // callouts use them through plain pointers: no reference count touched per packet.
-std::shared_ptr<const NetbootLogic> g_logic;
-std::shared_ptr<PiRegistry> g_registry;
-std::shared_ptr<const OsPhase> g_os;
-std::unique_ptr<LeaseMisses> g_misses;
-std::mutex g_registry_load_mutex;
+std::shared_ptr<const NetbootLogic> gLogic;
+std::shared_ptr<PiRegistry> gRegistry;
+std::shared_ptr<const OsPhase> gOs;
+std::unique_ptr<LeaseMisses> gMisses;
+std::mutex gRegistryLoadMutex;
 // Callout context: the registry's record of an OS-phase query's MAC (pkt4_receive), and the
 // record written with a query's lease (lease4_select, lease4_renew) for pkt4_send.
 const char* const kOsContextKey = "rpi-netboot-os";
@@ -78,7 +78,7 @@ MacAddress macOfHw(const isc::dhcp::HWAddrPtr& hw) {
 // Fills the registry from the lease store once per configuration, when Kea has opened it.
 void ensureRegistryLoaded(PiRegistry& registry) {
     if (registry.loaded()) return;
-    const std::lock_guard<std::mutex> lock(g_registry_load_mutex);
+    const std::lock_guard<std::mutex> lock(gRegistryLoadMutex);
     if (registry.loaded() || !isc::dhcp::LeaseMgrFactory::haveInstance()) return;
     try {
         const RebuildResult r = rebuildRegistry(registry);
@@ -95,7 +95,7 @@ void ensureRegistryLoaded(PiRegistry& registry) {
 }
 
 void putRecord(PiRegistry& registry, const PiRecord& record) {
-    if (LeaseMisses* const misses = g_misses.get()) misses->forget(record.mac);
+    if (LeaseMisses* const misses = gMisses.get()) misses->forget(record.mac);
     if (!registry.put(record)) {
         LOG_WARN(logger, RPI_NETBOOT_REGISTRY_FULL).arg(registry.size()).arg(record.mac.str());
     }
@@ -104,9 +104,9 @@ void putRecord(PiRegistry& registry, const PiRecord& record) {
 // lease4_select and lease4_renew: the lease Kea is about to store for a Pi carries its record.
 // `select`: lease4_select, whose fake_allocation (a DISCOVER's) stores nothing.
 void recordLease(CalloutHandle& handle, bool select) {
-    PiRegistry* const registry = g_registry.get();
-    const OsPhase* const os = g_os.get();
-    const NetbootLogic* const logic = g_logic.get();
+    PiRegistry* const registry = gRegistry.get();
+    const OsPhase* const os = gOs.get();
+    const NetbootLogic* const logic = gLogic.get();
     if (!registry || !os || !logic) return;
     // Only a query pkt4_receive tagged (a Pi's boot or OS phase) carries a record in its callout
     // context. The class test spares every other client the context look-ups, which Kea answers
@@ -123,7 +123,7 @@ void recordLease(CalloutHandle& handle, bool select) {
     PiDecision decision;
     PiRecord known;
     const std::uint32_t address = lease->addr_.toUint32();
-    if (contextOf(handle, kDecisionContextKey, decision) && decision.is_pi) {
+    if (contextOf(handle, kDecisionContextKey, decision) && decision.isPi) {
         record = OsPhase::bootRecord(decision, address, registry->byMac(decision.mac), now());
     } else if (contextOf(handle, kOsContextKey, known)) {
         record = os->osRecord(known, address, now());
@@ -148,7 +148,7 @@ int commandCallout(CalloutHandle& handle, bool list) {
         isc::data::ConstElementPtr command, arguments;
         handle.getArgument("command", command);
         isc::config::parseCommand(arguments, command);
-        const auto registry = g_registry;
+        const auto registry = gRegistry;
         if (!registry) {
             answer = isc::config::createAnswer(isc::config::CONTROL_RESULT_ERROR,
                                                "rpi-netboot hook not loaded");
@@ -182,17 +182,17 @@ int getCommand(CalloutHandle& handle) {
 void load(isc::hooks::LibraryHandle& handle, std::shared_ptr<const NetbootLogic> logic) {
     handle.registerCommandCallout(kListCommand, listCommand);
     handle.registerCommandCallout(kGetCommand, getCommand);
-    g_os = std::make_shared<const OsPhase>(*logic);
-    g_registry = std::make_shared<PiRegistry>();
-    g_misses = std::make_unique<LeaseMisses>();
-    g_logic = std::move(logic);
+    gOs = std::make_shared<const OsPhase>(*logic);
+    gRegistry = std::make_shared<PiRegistry>();
+    gMisses = std::make_unique<LeaseMisses>();
+    gLogic = std::move(logic);
 }
 
 void unload() {
-    g_misses.reset();
-    g_os.reset();
-    g_registry.reset();
-    g_logic.reset();
+    gMisses.reset();
+    gOs.reset();
+    gRegistry.reset();
+    gLogic.reset();
 }
 
 namespace {
@@ -201,13 +201,13 @@ namespace {
 // and seen within the last minute (a ROM retry), where the registry alone is updated.
 bool leaseWriteDue(const std::optional<PiRecord>& previous, const PiRecord& record) {
     return !(previous && previous->address == record.address && previous->phase == PiPhase::Boot &&
-             previous->model == record.model && record.last_seen - previous->last_seen < 60);
+             previous->model == record.model && record.lastSeen - previous->lastSeen < 60);
 }
 
 }  // namespace
 
 std::optional<PiRecord> recordForHold(const PiDecision& d, const isc::dhcp::Pkt4& response) {
-    const auto registry = g_registry;
+    const auto registry = gRegistry;
     if (!registry) return std::nullopt;
     const std::uint32_t address = response.getYiaddr().toUint32();
     const auto previous = registry->byMac(d.mac);
@@ -220,7 +220,7 @@ std::optional<PiRecord> recordForHold(const PiDecision& d, const isc::dhcp::Pkt4
 // ROM repeats its DISCOVER every 5 s: an unchanged record seen within the last minute is
 // refreshed in memory only, as a hold is (rom_hold.cpp).
 void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response, const PiRecord* written) {
-    const auto registry = g_registry;
+    const auto registry = gRegistry;
     if (!registry) return;
     if (written) {
         putRecord(*registry, *written);
@@ -260,9 +260,9 @@ void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response, const PiRe
 
 // pkt4_receive, for a query that is not a Pi's PXE query: the OS phase of a Pi known by MAC.
 void receiveOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
-    PiRegistry* const registry = g_registry.get();
-    const OsPhase* const os = g_os.get();
-    const NetbootLogic* const logic = g_logic.get();
+    PiRegistry* const registry = gRegistry.get();
+    const OsPhase* const os = gOs.get();
+    const NetbootLogic* const logic = gLogic.get();
     if (!registry || !os || !logic) return;
     if (!registry->loaded()) ensureRegistryLoaded(*registry);
     const MacAddress mac = macOfHw(query.getHWAddr());
@@ -275,7 +275,7 @@ void receiveOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
     // for a MAC the store has no record of.
     if (!known && logic->config().classifier.ouis.contains(mac) &&
         isc::dhcp::LeaseMgrFactory::haveInstance()) {
-        LeaseMisses* const misses = g_misses.get();
+        LeaseMisses* const misses = gMisses.get();
         const std::int64_t t = now();
         if (!misses || !misses->recent(mac, t)) {
             known = recordFromLeases(mac);
@@ -300,8 +300,8 @@ void receiveOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
 // pkt4_send for an OS-phase reply: options 12 and 17.
 bool sendOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
     if (!query.inClass(kClassOs)) return false;
-    const auto os = g_os;
-    const auto registry = g_registry;
+    const auto os = gOs;
+    const auto registry = gRegistry;
     if (!os || !registry) return true;
     PiRecord record;
     if (!contextOf(handle, kRecordContextKey, record) &&
@@ -318,10 +318,10 @@ bool sendOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
         if (const auto current = registry->byMac(record.mac);
             current && current->address == record.address &&
             ((sent.hostname && current->hostname != *sent.hostname) ||
-             (sent.root_path && current->root_path != *sent.root_path))) {
+             (sent.rootPath && current->rootPath != *sent.rootPath))) {
             PiRecord updated = *current;
             if (sent.hostname) updated.hostname = *sent.hostname;
-            if (sent.root_path) updated.root_path = *sent.root_path;
+            if (sent.rootPath) updated.rootPath = *sent.rootPath;
             putRecord(*registry, updated);
         }
     }
@@ -330,7 +330,7 @@ bool sendOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
         .arg(response->getName())
         .arg(record.mac.str())
         .arg(sent.hostname.value_or(""))
-        .arg(sent.root_path.value_or(""));
+        .arg(sent.rootPath.value_or(""));
     return true;
 }
 
@@ -343,7 +343,7 @@ extern "C" {
 
 int dhcp4_srv_configured(CalloutHandle&) {
     try {
-        if (const auto registry = g_registry) ensureRegistryLoaded(*registry);
+        if (const auto registry = gRegistry) ensureRegistryLoaded(*registry);
     } catch (...) {
         // ensureRegistryLoaded logs its own failures; a callout never throws.
     }
@@ -377,7 +377,7 @@ int lease4_renew(CalloutHandle& handle) {
 // A lease that ends takes its Pi out of the index (the registry is bounded by the leases).
 int forgetLease(CalloutHandle& handle, const char* point) {
     try {
-        PiRegistry* const registry = g_registry.get();
+        PiRegistry* const registry = gRegistry.get();
         if (!registry) return 0;
         isc::dhcp::Lease4Ptr lease;
         handle.getArgument("lease4", lease);
@@ -401,8 +401,8 @@ int lease4_expire(CalloutHandle& handle) {
 int lease4_release(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
-        const auto registry = g_registry;
-        const auto logic = g_logic;
+        const auto registry = gRegistry;
+        const auto logic = gLogic;
         if (!registry || !logic) return 0;
         isc::dhcp::Lease4Ptr lease;
         handle.getArgument("lease4", lease);
@@ -410,8 +410,8 @@ int lease4_release(CalloutHandle& handle) {
         ensureRegistryLoaded(*registry);
         const rpinetboot::MacAddress mac = macOfHw(lease->hwaddr_);
         const ReleaseDecision decision =
-            decideRelease(logic->config().identity.keep_pi_leases_on_release, lease->getContext(),
-                          mac, lease->addr_.toUint32(), registry->byMac(mac));
+            decideRelease(logic->config().identity.keepPiLeasesOnRelease, lease->getContext(), mac,
+                          lease->addr_.toUint32(), registry->byMac(mac));
         if (decision.keep) {
             handle.setStatus(CalloutHandle::NEXT_STEP_SKIP);
             Pkt4Ptr query;

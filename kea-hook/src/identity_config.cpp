@@ -73,8 +73,8 @@ std::optional<std::string> IdentityTemplate::expand(const IdentityValues& v) con
                 out += ipv4ToString(v.address);
                 break;
             case Field::TftpServer:
-                if (!v.tftp_server) return std::nullopt;
-                out += ipv4ToString(*v.tftp_server);
+                if (!v.tftpServer) return std::nullopt;
+                out += ipv4ToString(*v.tftpServer);
                 break;
         }
     }
@@ -103,11 +103,11 @@ std::optional<std::string> IdentityConfig::hostnameFor(const IdentityValues& v) 
 std::optional<std::string> IdentityConfig::rootPathFor(const IdentityValues& v) const {
     if (v.serial) {
         const auto it = overrides.find(*v.serial);
-        if (it != overrides.end() && it->second.root_path) {
-            return usable(it->second.root_path->expand(v));
+        if (it != overrides.end() && it->second.rootPath) {
+            return usable(it->second.rootPath->expand(v));
         }
     }
-    return root_path ? usable(root_path->expand(v)) : std::nullopt;
+    return rootPath ? usable(rootPath->expand(v)) : std::nullopt;
 }
 
 std::optional<std::string> checkHostnameTemplate(const IdentityTemplate& t) {

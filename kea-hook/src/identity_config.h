@@ -22,8 +22,8 @@ struct IdentityValues {
     std::optional<Serial> serial;
     MacAddress mac;
     PiModel model = PiModel::Pi4;
-    std::uint32_t address = 0;                 // host order
-    std::optional<std::uint32_t> tftp_server;  // host order
+    std::uint32_t address = 0;                // host order
+    std::optional<std::uint32_t> tftpServer;  // host order
 };
 
 // A text with placeholders {serial} {mac} {model} {address} {tftp-server}. {serial} of a Pi
@@ -60,16 +60,16 @@ enum class RootPathPolicy {
 };
 
 struct IdentityOverride {
-    std::optional<IdentityTemplate> hostname, root_path;
+    std::optional<IdentityTemplate> hostname, rootPath;
 };
 
 struct IdentityConfig {
-    std::optional<IdentityTemplate> hostname, root_path;
-    HostnamePolicy hostname_policy = HostnamePolicy::Template;
-    RootPathPolicy root_path_policy = RootPathPolicy::Requested;
+    std::optional<IdentityTemplate> hostname, rootPath;
+    HostnamePolicy hostnamePolicy = HostnamePolicy::Template;
+    RootPathPolicy rootPathPolicy = RootPathPolicy::Requested;
     std::map<Serial, IdentityOverride> overrides;  // clients[].hostname / clients[].root-path
     // keep-pi-leases-on-release: a Pi's DHCPRELEASE leaves its lease (release_keep.h).
-    bool keep_pi_leases_on_release = true;
+    bool keepPiLeasesOnRelease = true;
 
     // The hostname / root path for a Pi: its serial's override, else the template; nullopt when
     // neither is set (or it expands to nothing usable: empty or over option's 255 bytes).

@@ -43,7 +43,7 @@ class ReadOnlyLookup {
 };
 
 OptionPtr readOption(Pkt4& pkt, std::uint16_t code) {
-    const ReadOnlyLookup no_clone(pkt);
+    const ReadOnlyLookup noClone(pkt);
     return pkt.getOption(code);
 }
 
@@ -80,8 +80,8 @@ std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, OptionScratch&
             if (fields == 1) return ByteSpan(custom.readBinary(0));
             std::size_t size = 0;
             for (std::uint32_t i = 0; i < fields; ++i) size += custom.readBinary(i).size();
-            std::uint8_t* out = scratch.inline_bytes.data();
-            if (size > scratch.inline_bytes.size()) {
+            std::uint8_t* out = scratch.inlineBytes.data();
+            if (size > scratch.inlineBytes.size()) {
                 scratch.heap.resize(size);
                 out = scratch.heap.data();
             }
@@ -103,7 +103,7 @@ namespace {
 // The reply's server identifier (option 54), host order. Kea puts it in as an ipv4-address
 // option (Option4AddrLst): read as one, without packing it; other forms through optionView.
 std::optional<std::uint32_t> serverIdentifier(Pkt4& response) {
-    const ReadOnlyLookup no_clone(response);
+    const ReadOnlyLookup noClone(response);
     const OptionPtr opt = response.getOption(isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER);
     if (!opt) return std::nullopt;
     const Option& option = *opt;
@@ -113,8 +113,8 @@ std::optional<std::uint32_t> serverIdentifier(Pkt4& response) {
         return std::nullopt;
     }
     OptionScratch scratch;
-    const auto server_id = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
-    if (server_id && server_id->size() == 4) return readBe32(server_id->data());
+    const auto serverId = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
+    if (serverId && serverId->size() == 4) return readBe32(serverId->data());
     return std::nullopt;
 }
 
@@ -130,31 +130,31 @@ OptionPtr textOption(std::uint16_t code, const std::string& text) {
 
 NetbootLogic::NetbootLogic(HookConfig config)
     : config_(std::move(config)),
-      option43_plain_(encodeOption43(config_.menu_text, false)),
-      option43_padded_(encodeOption43(config_.menu_text, true)),
-      option43_plain_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_plain_)),
-      option43_padded_opt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43_padded_)),
+      option43Plain_(encodeOption43(config_.menuText, false)),
+      option43Padded_(encodeOption43(config_.menuText, true)),
+      option43PlainOpt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43Plain_)),
+      option43PaddedOpt_(rawOption(isc::dhcp::DHO_VENDOR_ENCAPSULATED_OPTIONS, option43Padded_)),
       option60_(textOption(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, std::string(kReplyVendorClass))),
-      tftp_nodes_(config_.tftp_groups),
-      class_all_(kClassAll),
-      class_rom3_(className(PiModel::Rom3)),
-      class_bootcode_(className(PiModel::Bootcode)),
-      class_pi4_(className(PiModel::Pi4)),
-      class_pi5_(className(PiModel::Pi5)) {
-    if (config_.tftp_server) {
-        default_tftp_server_ = TftpServer{
-            *config_.tftp_server,
-            textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(*config_.tftp_server))};
+      tftpNodes_(config_.tftpGroups),
+      classAll_(kClassAll),
+      classRom3_(className(PiModel::Rom3)),
+      classBootcode_(className(PiModel::Bootcode)),
+      classPi4_(className(PiModel::Pi4)),
+      classPi5_(className(PiModel::Pi5)) {
+    if (config_.tftpServer) {
+        defaultTftpServer_ = TftpServer{
+            *config_.tftpServer,
+            textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(*config_.tftpServer))};
     }
-    for (const auto& [serial, server] : config_.client_tftp_servers) {
-        client_tftp_servers_.emplace(serial,
-                                     TftpServer{server, textOption(isc::dhcp::DHO_TFTP_SERVER_NAME,
-                                                                   tftpServerText(server))});
+    for (const auto& [serial, server] : config_.clientTftpServers) {
+        clientTftpServers_.emplace(serial,
+                                   TftpServer{server, textOption(isc::dhcp::DHO_TFTP_SERVER_NAME,
+                                                                 tftpServerText(server))});
     }
-    for (const auto& group : config_.tftp_groups) {
+    for (const auto& group : config_.tftpGroups) {
         for (const auto& node : group.nodes) {
-            tftp_node_options66_.emplace(node.address, textOption(isc::dhcp::DHO_TFTP_SERVER_NAME,
-                                                                  tftpServerText(node.address)));
+            tftpNodeOptions66_.emplace(node.address, textOption(isc::dhcp::DHO_TFTP_SERVER_NAME,
+                                                                tftpServerText(node.address)));
         }
     }
 }
@@ -187,30 +187,29 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool explain) const {
 ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
     ReceiveResult result;
     // Views into the query's options where Kea's storage allows it: this runs for every query.
-    OptionScratch vendor_buf, list_buf, option97_buf;
-    const auto vendor = optionView(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, vendor_buf);
-    const std::string_view vendor_text =
+    OptionScratch vendorBuf, listBuf, option97Buf;
+    const auto vendor = optionView(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, vendorBuf);
+    const std::string_view vendorText =
         vendor ? std::string_view(reinterpret_cast<const char*>(vendor->data()), vendor->size())
                : std::string_view();
-    if (!vendor || vendor_text != kPiVendorClass) return result;  // NotPxe: says it all
+    if (!vendor || vendorText != kPiVendorClass) return result;  // NotPxe: says it all
     // One switch of Kea's option copying for the look-ups below (each would switch it again).
-    const ReadOnlyLookup no_clone(query);
+    const ReadOnlyLookup noClone(query);
     const bool explain = explain_fn();
     result.explained = explain;
     DhcpRequestView view;
-    view.vendor_class = vendor_text;
-    const auto request_list =
-        optionView(query, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST, list_buf);
+    view.vendorClass = vendorText;
+    const auto requestList = optionView(query, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST, listBuf);
     // Option 97 is RFC 4578's client machine identifier (Kea: uuid-guid), not option 61.
-    const auto option97 = optionView(query, isc::dhcp::DHO_UUID_GUID, option97_buf);
-    view.request_list = request_list;
+    const auto option97 = optionView(query, isc::dhcp::DHO_UUID_GUID, option97Buf);
+    view.requestList = requestList;
     view.option97 = option97;
     view.mac = macOf(query);
     view.xid = query.getTransid();
 
     PiDecision& d = result.decision;
     d.mac = view.mac;
-    if (request_list && request_list->empty()) {
+    if (requestList && requestList->empty()) {
         result.outcome = ReceiveOutcome::Malformed;
         result.reason = "empty option 55";
         return result;
@@ -221,56 +220,55 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
         result.outcome = ReceiveOutcome::Malformed;
         return result;
     }
-    if (!c.is_pi) {
+    if (!c.isPi) {
         result.outcome = ReceiveOutcome::NotPi;
         return result;
     }
-    d.pi_class = c.pi_class;
+    d.piClass = c.piClass;
     d.serial = c.serial;
-    if (c.option97) d.board_revision = c.option97->board_revision;
+    if (c.option97) d.boardRevision = c.option97->boardRevision;
     if (!allowed(d)) {
         result.outcome = ReceiveOutcome::NotAllowed;
         return result;
     }
-    d.is_pi = true;
+    d.isPi = true;
     result.outcome = ReceiveOutcome::Pi;
-    query.addClass(class_all_);
-    query.addClass(classOf(c.pi_class));
+    query.addClass(classAll_);
+    query.addClass(classOf(c.piClass));
     return result;
 }
 
 const std::string& NetbootLogic::classOf(PiModel cls) const {
     switch (cls) {
         case PiModel::Rom3:
-            return class_rom3_;
+            return classRom3_;
         case PiModel::Bootcode:
-            return class_bootcode_;
+            return classBootcode_;
         case PiModel::Pi4:
-            return class_pi4_;
+            return classPi4_;
         case PiModel::Pi5:
-            return class_pi5_;
+            return classPi5_;
     }
-    return class_pi4_;
+    return classPi4_;
 }
 
 bool NetbootLogic::allowed(const PiDecision& d) const {
-    if (config_.allow_serials.empty() && config_.allow_macs.empty() &&
-        config_.allow_pairs.empty()) {
+    if (config_.allowSerials.empty() && config_.allowMacs.empty() && config_.allowPairs.empty()) {
         return true;
     }
     // A paired serial is answered from its own MAC only, whatever the other lists say.
     if (d.serial) {
-        const auto pair = config_.allow_pairs.find(*d.serial);
-        if (pair != config_.allow_pairs.end()) return pair->second == d.mac;
+        const auto pair = config_.allowPairs.find(*d.serial);
+        if (pair != config_.allowPairs.end()) return pair->second == d.mac;
     }
-    if (d.serial && config_.allow_serials.count(*d.serial)) return true;
-    return config_.allow_macs.count(d.mac) != 0;
+    if (d.serial && config_.allowSerials.count(*d.serial)) return true;
+    return config_.allowMacs.count(d.mac) != 0;
 }
 
 std::string NetbootLogic::refusal(const PiDecision& d) const {
     if (d.serial) {
-        const auto pair = config_.allow_pairs.find(*d.serial);
-        if (pair != config_.allow_pairs.end() && pair->second != d.mac) {
+        const auto pair = config_.allowPairs.find(*d.serial);
+        if (pair != config_.allowPairs.end() && pair->second != d.mac) {
             return "not allowed: serial " + d.serial->str() + " is paired with MAC " +
                    pair->second.str() + " in allow-pairs, not " + d.mac.str();
         }
@@ -282,19 +280,19 @@ std::string NetbootLogic::refusal(const PiDecision& d) const {
         why += why.empty() ? "not allowed: " : ", ";
         why += part;
     };
-    if (!config_.allow_serials.empty() || !config_.allow_pairs.empty()) {
-        const char* lists = config_.allow_pairs.empty()     ? "allow-serials"
-                            : config_.allow_serials.empty() ? "allow-pairs"
-                                                            : "allow-serials or allow-pairs";
+    if (!config_.allowSerials.empty() || !config_.allowPairs.empty()) {
+        const char* lists = config_.allowPairs.empty()     ? "allow-serials"
+                            : config_.allowSerials.empty() ? "allow-pairs"
+                                                           : "allow-serials or allow-pairs";
         add(d.serial ? "serial " + d.serial->str() + " not in " + lists
                      : std::string("no serial (the Pi 3B ROM sends none) for ") + lists);
     }
-    if (!config_.allow_macs.empty()) add("MAC " + d.mac.str() + " not in allow-macs");
+    if (!config_.allowMacs.empty()) add("MAC " + d.mac.str() + " not in allow-macs");
     return why.empty() ? std::string("not allowed") : why;
 }
 
 bool NetbootLogic::padded(PiModel cls) const {
-    switch (config_.rom_padding) {
+    switch (config_.romPadding) {
         case RomPadding::Auto:
             return cls == PiModel::Rom3;  // only the Pi 3B ROM miscounts the text length
         case RomPadding::Always:
@@ -306,24 +304,24 @@ bool NetbootLogic::padded(PiModel cls) const {
 }
 
 Bytes NetbootLogic::option43For(PiModel cls) const {
-    return padded(cls) ? option43_padded_ : option43_plain_;
+    return padded(cls) ? option43Padded_ : option43Plain_;
 }
 
 std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDecision& d,
                                                                     Pkt4& response,
                                                                     Pkt4& query) const {
     if (d.serial) {
-        auto it = client_tftp_servers_.find(*d.serial);
-        if (it != client_tftp_servers_.end()) return it->second;
+        auto it = clientTftpServers_.find(*d.serial);
+        if (it != clientTftpServers_.end()) return it->second;
     }
-    if (!tftp_nodes_.empty()) {
+    if (!tftpNodes_.empty()) {
         TftpNodeQuery q{d.serial, d.mac, response.getYiaddr().toUint32(),
                         [&query](const std::string& name) { return query.inClass(name); }};
-        if (const auto choice = tftp_nodes_.select(q)) {
-            return TftpServer{choice->address, tftp_node_options66_.at(choice->address)};
+        if (const auto choice = tftpNodes_.select(q)) {
+            return TftpServer{choice->address, tftpNodeOptions66_.at(choice->address)};
         }
     }
-    if (default_tftp_server_) return default_tftp_server_;
+    if (defaultTftpServer_) return defaultTftpServer_;
     if (const auto address = serverIdentifier(response)) {
         return TftpServer{*address, serverOption66(*address)};
     }
@@ -333,38 +331,38 @@ std::optional<NetbootLogic::TftpServer> NetbootLogic::tftpServerFor(const PiDeci
 std::optional<std::uint32_t> NetbootLogic::tftpServerAddress(const std::optional<Serial>& serial,
                                                              Pkt4* response) const {
     if (serial) {
-        const auto it = config_.client_tftp_servers.find(*serial);
-        if (it != config_.client_tftp_servers.end()) return it->second;
+        const auto it = config_.clientTftpServers.find(*serial);
+        if (it != config_.clientTftpServers.end()) return it->second;
     }
-    if (config_.tftp_server) return config_.tftp_server;
+    if (config_.tftpServer) return config_.tftpServer;
     if (!response) return std::nullopt;
     return serverIdentifier(*response);
 }
 
 isc::dhcp::OptionPtr NetbootLogic::serverOption66(std::uint32_t address) const {
     {
-        const std::lock_guard<std::mutex> lock(server_option66_mutex_);
-        const auto it = server_option66_.find(address);
-        if (it != server_option66_.end()) return it->second;
+        const std::lock_guard<std::mutex> lock(serverOption66Mutex_);
+        const auto it = serverOption66_.find(address);
+        if (it != serverOption66_.end()) return it->second;
     }
     OptionPtr opt = textOption(isc::dhcp::DHO_TFTP_SERVER_NAME, tftpServerText(address));
-    const std::lock_guard<std::mutex> lock(server_option66_mutex_);
-    if (server_option66_.size() < kMaxServerOptions66) server_option66_.emplace(address, opt);
+    const std::lock_guard<std::mutex> lock(serverOption66Mutex_);
+    if (serverOption66_.size() < kMaxServerOptions66) serverOption66_.emplace(address, opt);
     return opt;
 }
 
 SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response, Pkt4* query) const {
     SendResult result;
-    if (!d.is_pi) return result;
+    if (!d.isPi) return result;
     const auto type = response.getType();
     if (type != isc::dhcp::DHCPOFFER && type != isc::dhcp::DHCPACK) return result;
 
-    const bool pad = padded(d.pi_class);
-    result.option43 = pad ? &option43_padded_ : &option43_plain_;
-    replaceOption(response, pad ? option43_padded_opt_ : option43_plain_opt_);
+    const bool pad = padded(d.piClass);
+    result.option43 = pad ? &option43Padded_ : &option43Plain_;
+    replaceOption(response, pad ? option43PaddedOpt_ : option43PlainOpt_);
     replaceOption(response, option60_);
     if (const auto server = tftpServerFor(d, response, query ? *query : response)) {
-        result.tftp_server = server->address;
+        result.tftpServer = server->address;
         replaceOption(response, server->option66);
     }
     result.patched = true;
@@ -372,7 +370,7 @@ SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response, Pkt4* query
 }
 
 bool NetbootLogic::needsRomHold(const PiDecision& d, const Pkt4& response) const {
-    return d.is_pi && !sendsRequest(d.pi_class) && config_.hold_rom_offers &&
+    return d.isPi && !sendsRequest(d.piClass) && config_.holdRomOffers &&
            response.getType() == isc::dhcp::DHCPOFFER && !response.getYiaddr().isV4Zero();
 }
 

@@ -22,11 +22,11 @@ namespace rpinetboot::kea {
 
 // What pkt4_receive decided about one query; carried to pkt4_send in the callout context.
 struct PiDecision {
-    bool is_pi = false;  // classified and allowed: classes added, replies patched
-    PiModel pi_class = PiModel::Pi4;
+    bool isPi = false;  // classified and allowed: classes added, replies patched
+    PiModel piClass = PiModel::Pi4;
     std::optional<Serial> serial;
     MacAddress mac;
-    std::uint32_t board_revision = 0;  // option 97 of Pi 4/5 (shape C); 0 otherwise
+    std::uint32_t boardRevision = 0;  // option 97 of Pi 4/5 (shape C); 0 otherwise
 };
 
 enum class ReceiveOutcome {
@@ -45,9 +45,9 @@ struct ReceiveResult {
 };
 
 struct SendResult {
-    bool patched = false;                      // options 43/60/66 written
-    const Bytes* option43 = nullptr;           // what was written, owned by the NetbootLogic
-    std::optional<std::uint32_t> tftp_server;  // option 66 written, host order
+    bool patched = false;                     // options 43/60/66 written
+    const Bytes* option43 = nullptr;          // what was written, owned by the NetbootLogic
+    std::optional<std::uint32_t> tftpServer;  // option 66 written, host order
 };
 
 class NetbootLogic {
@@ -66,7 +66,7 @@ class NetbootLogic {
 
     // Whether onReceive tagged this query as a Pi (RPI_NETBOOT): pkt4_send's first, cheap test,
     // so that a non-Pi reply costs one class lookup and no callout context.
-    bool taggedPi(isc::dhcp::Pkt4& query) const { return query.inClass(class_all_); }
+    bool taggedPi(isc::dhcp::Pkt4& query) const { return query.inClass(classAll_); }
 
     // pkt4_send. Writes options 43, 60 and 66 into an OFFER or ACK for a Pi decision, replacing
     // any Kea put there; touches nothing otherwise. tftp-groups' client-class selectors test the
@@ -105,21 +105,21 @@ class NetbootLogic {
     // (never reached in practice) it is built per reply instead.
     isc::dhcp::OptionPtr serverOption66(std::uint32_t address) const;
     static constexpr std::size_t kMaxServerOptions66 = 64;
-    mutable std::mutex server_option66_mutex_;
-    mutable std::map<std::uint32_t, isc::dhcp::OptionPtr> server_option66_;
+    mutable std::mutex serverOption66Mutex_;
+    mutable std::map<std::uint32_t, isc::dhcp::OptionPtr> serverOption66_;
 
     HookConfig config_;
     // The replies' options are the same for every Pi of a kind: built once here and shared by
     // every reply, as Kea shares its configured option-data (options are only read after this).
-    Bytes option43_plain_, option43_padded_;
-    isc::dhcp::OptionPtr option43_plain_opt_, option43_padded_opt_, option60_;
-    std::optional<TftpServer> default_tftp_server_;
-    std::map<Serial, TftpServer> client_tftp_servers_;
-    TftpNodeSelector tftp_nodes_;
-    std::map<std::uint32_t, isc::dhcp::OptionPtr> tftp_node_options66_;  // one per node address
+    Bytes option43Plain_, option43Padded_;
+    isc::dhcp::OptionPtr option43PlainOpt_, option43PaddedOpt_, option60_;
+    std::optional<TftpServer> defaultTftpServer_;
+    std::map<Serial, TftpServer> clientTftpServers_;
+    TftpNodeSelector tftpNodes_;
+    std::map<std::uint32_t, isc::dhcp::OptionPtr> tftpNodeOptions66_;  // one per node address
     // Kea's addClass takes a std::string: made once, not per packet.
-    std::string class_all_;
-    std::string class_rom3_, class_bootcode_, class_pi4_, class_pi5_;
+    std::string classAll_;
+    std::string classRom3_, classBootcode_, classPi4_, classPi5_;
     const std::string& classOf(PiModel cls) const;
 };
 
@@ -130,7 +130,7 @@ std::optional<Bytes> optionPayload(isc::dhcp::Pkt4& pkt, std::uint16_t code);
 // Room for an option payload that has to be assembled: inline up to 64 bytes (every option the
 // classifier reads is shorter), on the heap beyond.
 struct OptionScratch {
-    std::array<std::uint8_t, 64> inline_bytes;  // not zeroed: written before it is read
+    std::array<std::uint8_t, 64> inlineBytes;  // not zeroed: written before it is read
     Bytes heap;
 };
 

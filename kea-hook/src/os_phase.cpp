@@ -20,19 +20,19 @@ PiRecord OsPhase::bootRecord(const PiDecision& d, std::uint32_t address,
     PiRecord r;
     r.mac = d.mac;
     r.serial = d.serial;
-    r.model = d.pi_class;
-    r.board_revision = d.board_revision;
+    r.model = d.piClass;
+    r.boardRevision = d.boardRevision;
     // A later stage of the same boot (bootcode.bin after the ROM) sends no revision: keep it.
-    if (!r.board_revision && previous && previous->serial == d.serial) {
-        r.board_revision = previous->board_revision;
+    if (!r.boardRevision && previous && previous->serial == d.serial) {
+        r.boardRevision = previous->boardRevision;
     }
     r.address = address;
     r.phase = PiPhase::Boot;
-    r.first_seen = previous ? previous->first_seen : now;
-    r.last_seen = now;
+    r.firstSeen = previous ? previous->firstSeen : now;
+    r.lastSeen = now;
     if (previous) {
         r.hostname = previous->hostname;
-        r.root_path = previous->root_path;
+        r.rootPath = previous->rootPath;
     }
     return r;
 }
@@ -43,7 +43,7 @@ IdentityValues OsPhase::valuesOf(const PiRecord& r, Pkt4* response) const {
     v.mac = r.mac;
     v.model = r.model;
     v.address = r.address;
-    v.tftp_server = logic_.tftpServerAddress(r.serial, response);
+    v.tftpServer = logic_.tftpServerAddress(r.serial, response);
     return v;
 }
 
@@ -51,11 +51,11 @@ PiRecord OsPhase::osRecord(const PiRecord& known, std::uint32_t address, std::in
     PiRecord r = known;
     r.address = address;
     r.phase = PiPhase::Os;
-    r.last_seen = now;
+    r.lastSeen = now;
     const auto& identity = logic_.config().identity;
     const IdentityValues v = valuesOf(r, nullptr);
     if (auto h = identity.hostnameFor(v)) r.hostname = *h;
-    if (auto p = identity.rootPathFor(v)) r.root_path = *p;
+    if (auto p = identity.rootPathFor(v)) r.rootPath = *p;
     return r;
 }
 
@@ -83,18 +83,18 @@ OsSendResult OsPhase::onSend(const PiRecord& r, Pkt4& query, Pkt4& response) con
     PiRecord at = r;
     if (!response.getYiaddr().isV4Zero()) at.address = response.getYiaddr().toUint32();
     const IdentityValues v = valuesOf(at, &response);
-    const bool client_named = static_cast<bool>(optionPayload(query, isc::dhcp::DHO_HOST_NAME));
-    if (identity.hostname_policy == HostnamePolicy::Template || !client_named) {
+    const bool clientNamed = static_cast<bool>(optionPayload(query, isc::dhcp::DHO_HOST_NAME));
+    if (identity.hostnamePolicy == HostnamePolicy::Template || !clientNamed) {
         if (auto h = identity.hostnameFor(v)) {
             replaceText(response, isc::dhcp::DHO_HOST_NAME, *h);
             out.hostname = std::move(h);
         }
     }
-    if (identity.root_path_policy == RootPathPolicy::Always ||
+    if (identity.rootPathPolicy == RootPathPolicy::Always ||
         requested(query, isc::dhcp::DHO_ROOT_PATH)) {
         if (auto p = identity.rootPathFor(v)) {
             replaceText(response, isc::dhcp::DHO_ROOT_PATH, *p);
-            out.root_path = std::move(p);
+            out.rootPath = std::move(p);
         }
     }
     return out;

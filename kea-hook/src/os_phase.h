@@ -20,8 +20,8 @@ namespace rpinetboot::kea {
 inline constexpr const char* kClassOs = "RPI_NETBOOT_OS";
 
 struct OsSendResult {
-    std::optional<std::string> hostname;   // option 12 written
-    std::optional<std::string> root_path;  // option 17 written
+    std::optional<std::string> hostname;  // option 12 written
+    std::optional<std::string> rootPath;  // option 17 written
 };
 
 class OsPhase {

@@ -17,14 +17,14 @@ const char* phaseName(PiPhase phase) {
 
 bool PiRecord::operator==(const PiRecord& o) const {
     return mac == o.mac && serial == o.serial && model == o.model &&
-           board_revision == o.board_revision && address == o.address && phase == o.phase &&
-           first_seen == o.first_seen && last_seen == o.last_seen && hostname == o.hostname &&
-           root_path == o.root_path;
+           boardRevision == o.boardRevision && address == o.address && phase == o.phase &&
+           firstSeen == o.firstSeen && lastSeen == o.lastSeen && hostname == o.hostname &&
+           rootPath == o.rootPath;
 }
 
 bool differsBeyondLastSeen(const PiRecord& a, const PiRecord& b) {
     PiRecord same = b;
-    same.last_seen = a.last_seen;
+    same.lastSeen = a.lastSeen;
     return a != same;
 }
 
@@ -57,18 +57,18 @@ ElementPtr toElement(const PiRecord& r) {
     m->set("mac", Element::create(r.mac.str()));
     m->set("model", Element::create(std::string(piModelName(r.model))));
     m->set("class", Element::create(std::string(className(r.model))));
-    if (r.board_revision) {
-        m->set("board-revision", Element::create(hex32(r.board_revision)));
-        if (const auto decoded = decodeBoardRevision(r.board_revision)) {
+    if (r.boardRevision) {
+        m->set("board-revision", Element::create(hex32(r.boardRevision)));
+        if (const auto decoded = decodeBoardRevision(r.boardRevision)) {
             m->set("board", Element::create(decoded->describe()));
         }
     }
     m->set("address", Element::create(ipv4ToString(r.address)));
     m->set("phase", Element::create(std::string(phaseName(r.phase))));
-    m->set("first-seen", Element::create(static_cast<long long>(r.first_seen)));
-    m->set("last-seen", Element::create(static_cast<long long>(r.last_seen)));
+    m->set("first-seen", Element::create(static_cast<long long>(r.firstSeen)));
+    m->set("last-seen", Element::create(static_cast<long long>(r.lastSeen)));
     if (!r.hostname.empty()) m->set("hostname", Element::create(r.hostname));
-    if (!r.root_path.empty()) m->set("root-path", Element::create(r.root_path));
+    if (!r.rootPath.empty()) m->set("root-path", Element::create(r.rootPath));
     return m;
 }
 
@@ -81,18 +81,18 @@ std::optional<PiRecord> recordFromElement(const ConstElementPtr& e, std::string*
         if (!e || e->getType() != Element::map) return fail("not a map");
         PiRecord r;
         const auto mac = stringAt(e, "mac");
-        const auto parsed_mac = mac ? MacAddress::parse(*mac) : std::nullopt;
-        if (!parsed_mac) return fail("no valid \"mac\"");
-        r.mac = *parsed_mac;
+        const auto parsedMac = mac ? MacAddress::parse(*mac) : std::nullopt;
+        if (!parsedMac) return fail("no valid \"mac\"");
+        r.mac = *parsedMac;
         if (e->contains("serial")) {
             const auto serial = stringAt(e, "serial");
             r.serial = serial ? Serial::parse(*serial) : std::nullopt;
             if (!r.serial) return fail("\"serial\" is not a Pi serial");
         }
         const auto model = stringAt(e, "model");
-        const auto parsed_model = model ? parsePiModel(*model) : std::nullopt;
-        if (!parsed_model) return fail("no valid \"model\"");
-        r.model = *parsed_model;
+        const auto parsedModel = model ? parsePiModel(*model) : std::nullopt;
+        if (!parsedModel) return fail("no valid \"model\"");
+        r.model = *parsedModel;
         if (e->contains("board-revision")) {
             const auto rev = stringAt(e, "board-revision");
             unsigned v = 0;
@@ -100,12 +100,12 @@ std::optional<PiRecord> recordFromElement(const ConstElementPtr& e, std::string*
             if (!rev || std::sscanf(rev->c_str(), "0x%x%c", &v, &tail) != 1) {
                 return fail("\"board-revision\" is not 0x and hex digits");
             }
-            r.board_revision = v;
+            r.boardRevision = v;
         }
         const auto address = stringAt(e, "address");
-        const auto parsed_address = address ? parseIpv4(*address) : std::nullopt;
-        if (!parsed_address) return fail("no valid \"address\"");
-        r.address = *parsed_address;
+        const auto parsedAddress = address ? parseIpv4(*address) : std::nullopt;
+        if (!parsedAddress) return fail("no valid \"address\"");
+        r.address = *parsedAddress;
         const auto phase = stringAt(e, "phase");
         if (phase == std::optional<std::string>("boot")) {
             r.phase = PiPhase::Boot;
@@ -119,10 +119,10 @@ std::optional<PiRecord> recordFromElement(const ConstElementPtr& e, std::string*
         if (!first || !last || *first < 0 || *last < *first) {
             return fail("\"first-seen\"/\"last-seen\" missing or out of order");
         }
-        r.first_seen = *first;
-        r.last_seen = *last;
+        r.firstSeen = *first;
+        r.lastSeen = *last;
         r.hostname = stringAt(e, "hostname").value_or("");
-        r.root_path = stringAt(e, "root-path").value_or("");
+        r.rootPath = stringAt(e, "root-path").value_or("");
         return r;
     } catch (const std::exception& ex) {
         return fail(ex.what());
@@ -147,8 +147,8 @@ std::optional<PiRecord> recordInContext(const ConstElementPtr& context, std::str
 
 std::optional<PiRecord> PiRegistry::byMac(const MacAddress& mac) const {
     const std::lock_guard<std::mutex> lock(mutex_);
-    const auto it = by_mac_.find(mac);
-    if (it == by_mac_.end()) return std::nullopt;
+    const auto it = byMac_.find(mac);
+    if (it == byMac_.end()) return std::nullopt;
     return it->second;
 }
 
@@ -167,15 +167,15 @@ bool PiRegistry::mayKnow(const MacAddress& mac) const noexcept {
 std::optional<PiRecord> PiRegistry::bySerial(Serial serial) const {
     const std::lock_guard<std::mutex> lock(mutex_);
     const PiRecord* best = nullptr;
-    for (const auto& [mac, r] : by_mac_) {
-        if (r.serial == serial && (!best || r.last_seen > best->last_seen)) best = &r;
+    for (const auto& [mac, r] : byMac_) {
+        if (r.serial == serial && (!best || r.lastSeen > best->lastSeen)) best = &r;
     }
     return best ? std::optional<PiRecord>(*best) : std::nullopt;
 }
 
 std::optional<PiRecord> PiRegistry::byAddress(std::uint32_t address) const {
     const std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& [mac, r] : by_mac_) {
+    for (const auto& [mac, r] : byMac_) {
         if (r.address == address) return r;
     }
     return std::nullopt;
@@ -184,25 +184,25 @@ std::optional<PiRecord> PiRegistry::byAddress(std::uint32_t address) const {
 std::vector<PiRecord> PiRegistry::all() const {
     const std::lock_guard<std::mutex> lock(mutex_);
     std::vector<PiRecord> out;
-    out.reserve(by_mac_.size());
-    for (const auto& [mac, r] : by_mac_) out.push_back(r);
+    out.reserve(byMac_.size());
+    for (const auto& [mac, r] : byMac_) out.push_back(r);
     return out;
 }
 
 std::size_t PiRegistry::size() const {
     const std::lock_guard<std::mutex> lock(mutex_);
-    return by_mac_.size();
+    return byMac_.size();
 }
 
 bool PiRegistry::put(const PiRecord& record) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    const auto it = by_mac_.find(record.mac);
-    if (it != by_mac_.end()) {
+    const auto it = byMac_.find(record.mac);
+    if (it != byMac_.end()) {
         it->second = record;
         return true;
     }
-    if (by_mac_.size() >= max_) return false;
-    by_mac_.emplace(record.mac, record);
+    if (byMac_.size() >= max_) return false;
+    byMac_.emplace(record.mac, record);
     const std::size_t bit = filterBit(record.mac);
     filter_[bit / 64].fetch_or(std::uint64_t{1} << (bit % 64), std::memory_order_release);
     return true;
@@ -210,15 +210,15 @@ bool PiRegistry::put(const PiRecord& record) {
 
 bool PiRegistry::remove(const MacAddress& mac, std::uint32_t address) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    const auto it = by_mac_.find(mac);
-    if (it == by_mac_.end() || it->second.address != address) return false;
-    by_mac_.erase(it);
+    const auto it = byMac_.find(mac);
+    if (it == byMac_.end() || it->second.address != address) return false;
+    byMac_.erase(it);
     return true;
 }
 
 void PiRegistry::clear() {
     const std::lock_guard<std::mutex> lock(mutex_);
-    by_mac_.clear();
+    byMac_.clear();
     for (auto& word : filter_) word.store(0, std::memory_order_release);
     loaded_ = false;
 }

@@ -38,15 +38,15 @@ const char* phaseName(PiPhase phase);
 
 struct PiRecord {
     MacAddress mac;
-    std::optional<Serial> serial;      // none from the Pi 3B ROM (DISCOVER shape A)
-    PiModel model = PiModel::Pi4;      // the boot stage last seen in the boot phase
-    std::uint32_t board_revision = 0;  // Pi 4/5 option 97 only; 0 = not sent
-    std::uint32_t address = 0;         // host order: the lease's address
+    std::optional<Serial> serial;     // none from the Pi 3B ROM (DISCOVER shape A)
+    PiModel model = PiModel::Pi4;     // the boot stage last seen in the boot phase
+    std::uint32_t boardRevision = 0;  // Pi 4/5 option 97 only; 0 = not sent
+    std::uint32_t address = 0;        // host order: the lease's address
     PiPhase phase = PiPhase::Boot;
-    std::int64_t first_seen = 0;  // seconds since the epoch
-    std::int64_t last_seen = 0;
-    std::string hostname;   // what the OS phase was sent (option 12), if anything
-    std::string root_path;  // option 17, likewise
+    std::int64_t firstSeen = 0;  // seconds since the epoch
+    std::int64_t lastSeen = 0;
+    std::string hostname;  // what the OS phase was sent (option 12), if anything
+    std::string rootPath;  // option 17, likewise
 
     bool operator==(const PiRecord& o) const;
     bool operator!=(const PiRecord& o) const { return !(*this == o); }
@@ -78,7 +78,7 @@ inline constexpr std::size_t kMaxRegistryRecords = 1u << 20;
 
 class PiRegistry {
   public:
-    explicit PiRegistry(std::size_t max_records = kMaxRegistryRecords) : max_(max_records) {}
+    explicit PiRegistry(std::size_t maxRecords = kMaxRegistryRecords) : max_(maxRecords) {}
 
     std::optional<PiRecord> byMac(const MacAddress& mac) const;
     // Lock-free, for the test every query makes: false when `mac` has no record. True may be
@@ -107,7 +107,7 @@ class PiRegistry {
     static std::size_t filterBit(const MacAddress& mac) noexcept;
 
     mutable std::mutex mutex_;
-    std::map<MacAddress, PiRecord> by_mac_;
+    std::map<MacAddress, PiRecord> byMac_;
     std::size_t max_;
     std::atomic<bool> loaded_{false};
     std::array<std::atomic<std::uint64_t>, kFilterWords> filter_{};
@@ -121,8 +121,8 @@ class LeaseMisses {
   public:
     static constexpr std::int64_t kDefaultTtl = 10;
     static constexpr std::size_t kDefaultMax = 4096;
-    explicit LeaseMisses(std::int64_t ttl = kDefaultTtl, std::size_t max_entries = kDefaultMax)
-        : ttl_(ttl), max_(max_entries) {}
+    explicit LeaseMisses(std::int64_t ttl = kDefaultTtl, std::size_t maxEntries = kDefaultMax)
+        : ttl_(ttl), max_(maxEntries) {}
 
     // Whether `mac` missed less than ttl seconds before `now` (an expired entry is dropped).
     bool recent(const MacAddress& mac, std::int64_t now);

@@ -28,11 +28,11 @@ constexpr int kEmpty = isc::config::CONTROL_RESULT_EMPTY;
 // resolve last-seen: a record another server wrote within the same second is also a tie.
 std::optional<PiRecord> newer(std::optional<PiRecord> indexed, std::optional<PiRecord> stored) {
     if (!stored) return indexed;
-    if (!indexed || indexed->last_seen < stored->last_seen) return stored;
-    if (indexed->last_seen > stored->last_seen) return indexed;
+    if (!indexed || indexed->lastSeen < stored->lastSeen) return stored;
+    if (indexed->lastSeen > stored->lastSeen) return indexed;
     if (indexed->address == stored->address && indexed->phase == stored->phase) {
         if (!indexed->hostname.empty()) stored->hostname = indexed->hostname;
-        if (!indexed->root_path.empty()) stored->root_path = indexed->root_path;
+        if (!indexed->rootPath.empty()) stored->rootPath = indexed->rootPath;
     }
     return stored;
 }

@@ -62,7 +62,7 @@ RebuildResult rebuildRegistry(PiRegistry& registry) {
         if (!record) continue;
         // Two leases of one MAC (another subnet): the one seen last wins.
         const auto known = registry.byMac(record->mac);
-        if (known && known->last_seen > record->last_seen) continue;
+        if (known && known->lastSeen > record->lastSeen) continue;
         if (registry.put(*record)) ++result.records;
     }
     registry.setLoaded(true);
@@ -78,7 +78,7 @@ std::optional<PiRecord> recordFromLeases(const MacAddress& mac) {
         if (!lease || !active(*lease)) continue;
         const auto record = recordInContext(lease->getContext(), nullptr);
         if (!record || !recordMatchesLease(*record, *lease)) continue;
-        if (!best || record->last_seen > best->last_seen) best = record;
+        if (!best || record->lastSeen > best->lastSeen) best = record;
     }
     return best;
 }

@@ -10,18 +10,18 @@ bool names(const PiRecord& record, const MacAddress& mac, std::uint32_t address)
 
 }  // namespace
 
-ReleaseDecision decideRelease(bool keep_pi_leases, const isc::data::ConstElementPtr& lease_context,
-                              const MacAddress& lease_mac, std::uint32_t lease_address,
+ReleaseDecision decideRelease(bool keepPiLeases, const isc::data::ConstElementPtr& leaseContext,
+                              const MacAddress& leaseMac, std::uint32_t leaseAddress,
                               const std::optional<PiRecord>& indexed) {
     ReleaseDecision decision;
-    if (!keep_pi_leases) return decision;
+    if (!keepPiLeases) return decision;
     // A record copied with a lease to another address or MAC is not believed (as when the
     // registry is rebuilt from the leases, registry_store.h).
-    if (const auto stored = recordInContext(lease_context, nullptr);
-        stored && names(*stored, lease_mac, lease_address)) {
+    if (const auto stored = recordInContext(leaseContext, nullptr);
+        stored && names(*stored, leaseMac, leaseAddress)) {
         decision.keep = true;
         decision.record = stored;
-    } else if (indexed && names(*indexed, lease_mac, lease_address)) {
+    } else if (indexed && names(*indexed, leaseMac, leaseAddress)) {
         decision.keep = true;
         decision.record = indexed;
     }

@@ -21,14 +21,14 @@ struct ReleaseDecision {
     std::optional<PiRecord> record;  // the Pi's record that decided it (keep only)
 };
 
-// `keep_pi_leases` is the keep-pi-leases-on-release parameter; `lease_context` the released
-// lease's user-context, `lease_mac` / `lease_address` (host order) its hardware address and
+// `keepPiLeases` is the keep-pi-leases-on-release parameter; `leaseContext` the released
+// lease's user-context, `leaseMac` / `leaseAddress` (host order) its hardware address and
 // address; `indexed` the registry's record for that MAC. Kept: a lease whose user-context holds
 // a record of this MAC and address, or whose address is the one the registry has for the MAC.
 // Any other lease (another client's, a Pi's second lease elsewhere, an unreadable record) is
 // released as Kea would without the hook.
-ReleaseDecision decideRelease(bool keep_pi_leases, const isc::data::ConstElementPtr& lease_context,
-                              const MacAddress& lease_mac, std::uint32_t lease_address,
+ReleaseDecision decideRelease(bool keepPiLeases, const isc::data::ConstElementPtr& leaseContext,
+                              const MacAddress& leaseMac, std::uint32_t leaseAddress,
                               const std::optional<PiRecord>& indexed);
 
 }  // namespace rpinetboot::kea

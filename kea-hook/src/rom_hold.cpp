@@ -35,15 +35,15 @@ std::uint32_t offeredLifetime(isc::dhcp::Pkt4& response) {
     const auto option = response.getOption(isc::dhcp::DHO_DHCP_LEASE_TIME);
     response.setCopyRetrievedOptions(copying);
     if (option) {
-        const isc::dhcp::Option& lease_time = *option;  // typeid of a reference: no side effects
-        if (typeid(lease_time) == typeid(isc::dhcp::OptionUint32) &&
-            lease_time.getOptions().empty()) {
-            return static_cast<const isc::dhcp::OptionUint32&>(lease_time).getValue();
+        const isc::dhcp::Option& leaseTime = *option;  // typeid of a reference: no side effects
+        if (typeid(leaseTime) == typeid(isc::dhcp::OptionUint32) &&
+            leaseTime.getOptions().empty()) {
+            return static_cast<const isc::dhcp::OptionUint32&>(leaseTime).getValue();
         }
     }
-    const auto lease_time = optionPayload(response, isc::dhcp::DHO_DHCP_LEASE_TIME);
-    if (!lease_time || lease_time->size() != 4) return kFallbackHoldSeconds;
-    return readBe32(lease_time->data());
+    const auto leaseTime = optionPayload(response, isc::dhcp::DHO_DHCP_LEASE_TIME);
+    if (!leaseTime || leaseTime->size() != 4) return kFallbackHoldSeconds;
+    return readBe32(leaseTime->data());
 }
 
 // Kea 2.3.8 added per-pool statistics (subnet[S].pool[P].assigned-addresses) and Lease::pool_id_
@@ -69,8 +69,8 @@ void setPoolId(L&, std::uint64_t, long) {}
 }  // namespace
 
 struct Placement {
-    isc::dhcp::SubnetID subnet_id = 0;
-    std::optional<std::uint64_t> pool_id;  // set only where Kea keeps per-pool statistics
+    isc::dhcp::SubnetID subnetId = 0;
+    std::optional<std::uint64_t> poolId;  // set only where Kea keeps per-pool statistics
 };
 
 namespace {
@@ -80,10 +80,10 @@ Placement placementOf(const isc::asiolink::IOAddress& addr) {
     const auto subnets = isc::dhcp::CfgMgr::instance().getCurrentCfg()->getCfgSubnets4()->getAll();
     for (const auto& subnet : *subnets) {
         if (!subnet->inRange(addr)) continue;
-        where.subnet_id = subnet->getID();
+        where.subnetId = subnet->getID();
 #if RPI_NETBOOT_KEA_HOOKS_VERSION >= 20400
         const auto pool = subnet->getPool(isc::dhcp::Lease::TYPE_V4, addr, false);
-        if (pool) where.pool_id = poolIdOf(*pool, 0);
+        if (pool) where.poolId = poolIdOf(*pool, 0);
 #endif
         break;
     }
@@ -91,8 +91,8 @@ Placement placementOf(const isc::asiolink::IOAddress& addr) {
 }
 
 void assignTo(Lease4& lease, const Placement& where) {
-    lease.subnet_id_ = where.subnet_id;
-    if (where.pool_id) setPoolId(lease, *where.pool_id, 0);
+    lease.subnet_id_ = where.subnetId;
+    if (where.poolId) setPoolId(lease, *where.poolId, 0);
 }
 
 MacAddress macOf(const isc::dhcp::HWAddrPtr& hw) {
@@ -198,7 +198,7 @@ HoldRecord recordOf(const MacAddress& mac, const Lease4& lease, isc::dhcp::Subne
 
 const std::string& RomHolds::statName(StatName kind, std::uint32_t subnet, std::uint64_t pool) {
     using isc::stats::StatsMgr;
-    auto& name = stat_names_[std::make_tuple(kind, subnet, pool)];
+    auto& name = statNames_[std::make_tuple(kind, subnet, pool)];
     if (name.empty()) {
         switch (kind) {
             case StatName::Assigned:
@@ -219,11 +219,11 @@ const std::string& RomHolds::statName(StatName kind, std::uint32_t subnet, std::
 void RomHolds::countAssigned(const Placement& where, std::int64_t delta) {
     // As Kea's allocator (+1) and release (-1) do, so that reclaiming the lease later balances
     // the counts.
-    const auto subnet = static_cast<std::uint32_t>(where.subnet_id);
+    const auto subnet = static_cast<std::uint32_t>(where.subnetId);
     auto& stats = isc::stats::StatsMgr::instance();
     stats.addValue(statName(StatName::Assigned, subnet), delta);
-    if (where.pool_id) {
-        stats.addValue(statName(StatName::PoolAssigned, subnet, *where.pool_id), delta);
+    if (where.poolId) {
+        stats.addValue(statName(StatName::PoolAssigned, subnet, *where.poolId), delta);
     }
 }
 
@@ -248,7 +248,7 @@ std::size_t RomHolds::release(const std::vector<HoldRecord>& holds,
         if (!leases.deleteLease(lease)) continue;
         if (out) out->push_back(detachedCopy(*lease));
         Placement where = placementOf(addr);
-        if (where.subnet_id == 0) where.subnet_id = lease->subnet_id_;
+        if (where.subnetId == 0) where.subnetId = lease->subnet_id_;
         countAssigned(where, -1);
         ++released;
     }
@@ -260,46 +260,46 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage, Leas
     HoldResult result;
     if (copies == LeaseCopies::Make) {
         result.lease.reset(new isc::dhcp::Lease4Collection);
-        result.released_leases.reset(new isc::dhcp::Lease4Collection);
+        result.releasedLeases.reset(new isc::dhcp::Lease4Collection);
     }
     const auto& addr = response.getYiaddr();
     const Placement where = placementOf(addr);
-    if (where.subnet_id == 0) return result;
-    result.subnet = static_cast<std::uint32_t>(where.subnet_id);
+    if (where.subnetId == 0) return result;
+    result.subnet = static_cast<std::uint32_t>(where.subnetId);
 
     // Everything that may end up shared with the lease database (the lease and its HWAddr) is
     // made and released under the lock, so their last reference is never dropped beside a
     // database read. The lease gets its own HWAddr: the packet's is freed with the packet.
     const std::lock_guard<std::mutex> lock(mutex_);
-    const auto reply_hw = response.getHWAddr();
-    const isc::dhcp::HWAddrPtr hwaddr(reply_hw ? new isc::dhcp::HWAddr(*reply_hw) : nullptr);
+    const auto replyHw = response.getHWAddr();
+    const isc::dhcp::HWAddrPtr hwaddr(replyHw ? new isc::dhcp::HWAddr(*replyHw) : nullptr);
     const MacAddress mac = macOf(hwaddr);
     const std::uint32_t offered = offeredLifetime(response);
     auto& leases = LeaseMgrFactory::instance();
 
     const time_t now = time(nullptr);
     Lease4Ptr existing = leases.getLease4(addr);
-    const bool same_client =
+    const bool sameClient =
         existing && existing->hwaddr_ && hwaddr && *existing->hwaddr_ == *hwaddr;
     // A hold this server did not write but that is marked as one (its HA partner's, replicated
     // before a failover): adopted, so that the Pi's next stage confirms it here.
-    if (same_client && !existing->expired() &&
-        !book_.isOurs(recordOf(mac, *existing, where.subnet_id))) {
+    if (sameClient && !existing->expired() &&
+        !book_.isOurs(recordOf(mac, *existing, where.subnetId))) {
         if (const auto mark = holdMarkOf(*existing)) {
-            book_.record(recordOf(mac, *existing, where.subnet_id), mark->stage, mark->confirmed,
+            book_.record(recordOf(mac, *existing, where.subnetId), mark->stage, mark->confirmed,
                          true);
         }
     }
     const HoldPlan plan = book_.plan(mac, stage, result.subnet, offered, now);
     result.confirmed = plan.confirmed;
     result.lifetime = plan.lifetime;
-    result.released = release(plan.release, result.released_leases.get());
+    result.released = release(plan.release, result.releasedLeases.get());
 
     const auto finish = [&](HoldOutcome outcome, const Lease4& lease, bool ours) {
         result.outcome = outcome;
         if (result.lease) result.lease->push_back(detachedCopy(lease));
-        result.cap_reached =
-            book_.record(recordOf(mac, lease, where.subnet_id), stage, plan.confirmed, ours);
+        result.capReached =
+            book_.record(recordOf(mac, lease, where.subnetId), stage, plan.confirmed, ours);
         result.unconfirmed = book_.unconfirmed(result.subnet);
         isc::stats::StatsMgr::instance().setValue(statName(StatName::Unconfirmed, result.subnet),
                                                   static_cast<int64_t>(result.unconfirmed));
@@ -323,8 +323,8 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage, Leas
     };
 
     if (!existing) {
-        Lease4Ptr lease(new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), plan.lifetime, now,
-                                   where.subnet_id));
+        Lease4Ptr lease(
+            new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), plan.lifetime, now, where.subnetId));
         assignTo(*lease, where);
         mark(*lease);
         // addLease fails if another thread added this address meanwhile.
@@ -336,11 +336,11 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage, Leas
         if (heldElsewhere(leases, *lease)) return yield(lease);
         return finish(HoldOutcome::Held, *lease, true);
     }
-    if (!same_client && !existing->expired()) {
+    if (!sameClient && !existing->expired()) {
         result.outcome = HoldOutcome::Conflict;
         return result;
     }
-    if (same_client && !existing->expired()) {
+    if (sameClient && !existing->expired()) {
         // Another server may be giving back a hold of this Pi at another address right now
         // (heldElsewhere): until one of the two is gone, offering either could be the second
         // address the Pi is offered.
@@ -351,7 +351,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage, Leas
         // A hold of the hook's own is renewed (a ROM retry, or the Pi's next stage). Any other
         // lease is Kea's (a REQUEST's, or Kea 2.4+'s offer-lifetime lease for this very OFFER):
         // neither lengthened nor shortened, and never counted again.
-        const bool ours = book_.isOurs(recordOf(mac, *existing, where.subnet_id));
+        const bool ours = book_.isOurs(recordOf(mac, *existing, where.subnetId));
         // A hold renewed moments ago (less than an eighth of its lifetime) is left as it is: the
         // ROM asks every 5 s and each renewal is a lease database write, while the hold still
         // outlasts the next query by far. A change of lifetime (confirmation) is always written.

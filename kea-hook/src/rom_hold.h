@@ -40,7 +40,7 @@ struct HoldResult {
     std::uint32_t subnet = 0;
     std::size_t released = 0;     // unconfirmed holds given back to make room
     std::size_t unconfirmed = 0;  // in the subnet, after this hold
-    bool cap_reached = false;     // this hold filled the subnet's cap (reported once)
+    bool capReached = false;      // this hold filled the subnet's cap (reported once)
     // The lease backing the OFFER was written by this hold with `decorate` applied (a hold left
     // as it was, or Kea's own lease, is not written: decorate was not applied).
     bool decorated = false;
@@ -48,7 +48,7 @@ struct HoldResult {
     // a copy of the lease now backing the OFFER (the hold, or Kea's own lease of this client),
     // and of the holds deleted to make room. Empty for Conflict and NoSubnet.
     isc::dhcp::Lease4CollectionPtr lease;
-    isc::dhcp::Lease4CollectionPtr released_leases;
+    isc::dhcp::Lease4CollectionPtr releasedLeases;
 };
 
 // Whether holdRomOffer copies the leases it wrote and deleted into its HoldResult. Only an HA
@@ -86,7 +86,7 @@ class RomHolds {
     const std::string& statName(StatName kind, std::uint32_t subnet, std::uint64_t pool = 0);
     std::mutex mutex_;
     HoldBook book_;
-    std::map<std::tuple<StatName, std::uint32_t, std::uint64_t>, std::string> stat_names_;
+    std::map<std::tuple<StatName, std::uint32_t, std::uint64_t>, std::string> statNames_;
 };
 
 // "subnet[N].rpi-netboot-unconfirmed-holds"

@@ -44,8 +44,8 @@ std::optional<Ipv4Prefix> Ipv4Prefix::parse(const std::string& text) {
 }
 
 bool TftpNodeGroup::matchesSerial(const std::optional<Serial>& serial) const {
-    if (!serial_first) return true;
-    return serial && !(*serial < *serial_first) && !(*serial_last < *serial);
+    if (!serialFirst) return true;
+    return serial && !(*serial < *serialFirst) && !(*serialLast < *serial);
 }
 
 TftpNodeSelector::TftpNodeSelector(std::vector<TftpNodeGroup> groups)
@@ -70,20 +70,20 @@ std::optional<TftpNodeChoice> TftpNodeSelector::select(const TftpNodeQuery& quer
             continue;
         }
         if (!group.matchesSerial(query.serial)) continue;
-        if (group.client_class && !(query.in_class && query.in_class(*group.client_class))) {
+        if (group.clientClass && !(query.inClass && query.inClass(*group.clientClass))) {
             continue;
         }
         if (!key) key = keyOf(query.serial, query.mac);
         std::optional<TftpNodeChoice> best;
-        std::uint64_t best_weight = 0;
+        std::uint64_t bestWeight = 0;
         for (const TftpNode& node : group.nodes) {
             if (node.drain) continue;
             const std::uint64_t w = weight(*key, node.address);
             // Ties (never seen: two addresses would need equal 64-bit weights) go to the lower
             // address, so the choice never depends on the order of the list.
-            if (!best || w > best_weight || (w == best_weight && node.address < best->address)) {
+            if (!best || w > bestWeight || (w == bestWeight && node.address < best->address)) {
                 best = TftpNodeChoice{node.address, g};
-                best_weight = w;
+                bestWeight = w;
             }
         }
         // Configuration refuses a group with every node drained; a group that matched is final.

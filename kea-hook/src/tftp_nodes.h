@@ -34,10 +34,10 @@ struct TftpNode {
 
 struct TftpNodeGroup {
     // What a Pi must match to use this group; an unset selector matches every Pi.
-    std::optional<Ipv4Prefix> subnet;                 // the address offered to the Pi lies in it
-    std::optional<std::string> client_class;          // the query is in this Kea client class
-    std::optional<Serial> serial_first, serial_last;  // both or neither; inclusive
-    std::vector<TftpNode> nodes;                      // at least one not drained
+    std::optional<Ipv4Prefix> subnet;               // the address offered to the Pi lies in it
+    std::optional<std::string> clientClass;         // the query is in this Kea client class
+    std::optional<Serial> serialFirst, serialLast;  // both or neither; inclusive
+    std::vector<TftpNode> nodes;                    // at least one not drained
 
     bool matchesSerial(const std::optional<Serial>& serial) const;
 };
@@ -48,7 +48,7 @@ struct TftpNodeQuery {
     MacAddress mac;
     std::uint32_t offered = 0;  // yiaddr, host order; 0 matches no subnet
     // Whether the query is in a client class (Kea's Pkt4::inClass in the hook).
-    std::function<bool(const std::string&)> in_class;
+    std::function<bool(const std::string&)> inClass;
 };
 
 struct TftpNodeChoice {

@@ -19,80 +19,80 @@ TftpNode parseNode(const std::string& name, const ConstElementPtr& value) {
         failParameter(name, value, "must be an address string or a map {\"address\", \"drain\"}");
     }
     TftpNode node;
-    bool has_address = false;
+    bool hasAddress = false;
     for (const auto& [key, item] : value->mapValue()) {
-        const std::string item_name = name + "." + key;
+        const std::string itemName = name + "." + key;
         if (key == "address") {
-            node.address = unicastOf(item_name, item);
-            has_address = true;
+            node.address = unicastOf(itemName, item);
+            hasAddress = true;
         } else if (key == "drain") {
             if (item->getType() != Element::boolean)
-                failParameter(item_name, item, "must be a boolean");
+                failParameter(itemName, item, "must be a boolean");
             node.drain = item->boolValue();
         } else {
-            failParameter(item_name, item, "unknown key (expected \"address\", \"drain\")");
+            failParameter(itemName, item, "unknown key (expected \"address\", \"drain\")");
         }
     }
-    if (!has_address) failParameter(name, value, "needs an \"address\"");
+    if (!hasAddress) failParameter(name, value, "needs an \"address\"");
     return node;
 }
 
 TftpNodeGroup parseGroup(const std::string& name, const ConstElementPtr& value) {
     if (value->getType() != Element::map) failParameter(name, value, "must be a map");
     TftpNodeGroup group;
-    bool has_nodes = false;
+    bool hasNodes = false;
     for (const auto& [key, item] : value->mapValue()) {
-        const std::string item_name = name + "." + key;
+        const std::string itemName = name + "." + key;
         if (key == "subnet") {
-            group.subnet = Ipv4Prefix::parse(stringOf(item_name, item));
+            group.subnet = Ipv4Prefix::parse(stringOf(itemName, item));
             if (!group.subnet) {
-                failParameter(item_name, item,
+                failParameter(itemName, item,
                               "must be an IPv4 prefix with zero host bits, e.g. "
                               "\"192.0.2.0/24\"");
             }
         } else if (key == "client-class") {
-            group.client_class = stringOf(item_name, item);
-            if (group.client_class->empty()) failParameter(item_name, item, "must not be empty");
+            group.clientClass = stringOf(itemName, item);
+            if (group.clientClass->empty()) failParameter(itemName, item, "must not be empty");
         } else if (key == "serial-range") {
             if (item->getType() != Element::list || item->size() != 2) {
-                failParameter(item_name, item, "must be a list of two serials [first, last]");
+                failParameter(itemName, item, "must be a list of two serials [first, last]");
             }
-            group.serial_first = serialOf(item_name + "[0]", item->get(0));
-            group.serial_last = serialOf(item_name + "[1]", item->get(1));
-            if (*group.serial_last < *group.serial_first) {
-                failParameter(item_name, item, "the first serial is above the last");
+            group.serialFirst = serialOf(itemName + "[0]", item->get(0));
+            group.serialLast = serialOf(itemName + "[1]", item->get(1));
+            if (*group.serialLast < *group.serialFirst) {
+                failParameter(itemName, item, "the first serial is above the last");
             }
         } else if (key == "nodes") {
             if (item->getType() != Element::list || item->empty()) {
-                failParameter(item_name, item, "must be a non-empty list of nodes");
+                failParameter(itemName, item, "must be a non-empty list of nodes");
             }
-            has_nodes = true;
+            hasNodes = true;
             std::set<std::uint32_t> seen;
-            bool any_active = false;
+            bool anyActive = false;
             for (std::size_t i = 0; i < item->size(); ++i) {
-                const std::string node_name = item_name + "[" + std::to_string(i) + "]";
-                const TftpNode node = parseNode(node_name, item->get(static_cast<int>(i)));
+                const std::string nodeName = itemName + "[" + std::to_string(i) + "]";
+                const TftpNode node = parseNode(nodeName, item->get(static_cast<int>(i)));
                 if (!seen.insert(node.address).second) {
                     failParameter(
-                        node_name, item->get(static_cast<int>(i)),
+                        nodeName, item->get(static_cast<int>(i)),
                         "address " + ipv4ToString(node.address) + " appears twice in the group");
                 }
-                any_active = any_active || !node.drain;
+                anyActive = anyActive || !node.drain;
                 group.nodes.push_back(node);
             }
-            if (!any_active) {
+            if (!anyActive) {
                 failParameter(
-                    item_name, item,
+                    itemName, item,
                     "every node is drained: undrain one, or remove the group (its Pis then "
                     "fall through to the next group or to tftp-server)");
             }
         } else {
-            failParameter(item_name, item,
+            failParameter(itemName, item,
                           "unknown key (expected \"subnet\", \"client-class\", \"serial-range\", "
                           "\"nodes\")");
         }
     }
-    if (!has_nodes) failParameter(name, value, "needs \"nodes\"");
+    if (!hasNodes) failParameter(name, value, "needs \"nodes\"");
     return group;
 }
 

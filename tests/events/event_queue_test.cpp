@@ -21,8 +21,8 @@ class RecordingSink : public EventSink {
         {
             std::unique_lock<std::mutex> lock(mutex_);
             entered_ = true;
-            entered_cv_.notify_all();
-            release_cv_.wait(lock, [this] { return !blocked_; });
+            enteredCv_.notify_all();
+            releaseCv_.wait(lock, [this] { return !blocked_; });
             events_.push_back(event);
         }
     }
@@ -36,11 +36,11 @@ class RecordingSink : public EventSink {
             std::lock_guard<std::mutex> lock(mutex_);
             blocked_ = false;
         }
-        release_cv_.notify_all();
+        releaseCv_.notify_all();
     }
     bool waitEntered(std::chrono::milliseconds timeout) {
         std::unique_lock<std::mutex> lock(mutex_);
-        return entered_cv_.wait_for(lock, timeout, [this] { return entered_; });
+        return enteredCv_.wait_for(lock, timeout, [this] { return entered_; });
     }
     std::vector<BootEvent> events() {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -49,7 +49,7 @@ class RecordingSink : public EventSink {
 
   private:
     std::mutex mutex_;
-    std::condition_variable entered_cv_, release_cv_;
+    std::condition_variable enteredCv_, releaseCv_;
     bool entered_ = false;
     bool blocked_ = false;
     std::vector<BootEvent> events_;

@@ -37,7 +37,7 @@ void printReply(const char* phase, const DhcpReply& r) {
         << "\",\"src_ip\":\"" << ipv4ToString(r.srcIp) << "\",\"dst_ip\":\""
         << ipv4ToString(r.dstIp) << "\",\"server_mac\":\"" << r.serverMac.str()
         << "\",\"udp_checksum_ok\":" << (r.udpChecksumOk ? "true" : "false")
-        << ",\"has_pad\":" << (p.has_pad ? "true" : "false") << ",\"options\":[";
+        << ",\"has_pad\":" << (p.hasPad ? "true" : "false") << ",\"options\":[";
     for (std::size_t i = 0; i < p.options.size(); ++i) {
         out << (i ? "," : "") << "{\"code\":" << int(p.options[i].first) << ",\"hex\":\""
             << toHex(p.options[i].second) << "\"}";
@@ -59,8 +59,8 @@ int usage(const std::string& why) {
 int main(int argc, char** argv) {
     std::string interface, model_name, mac_text, serial_text, payload_hex;
     std::optional<std::uint32_t> xid;
-    bool no_request = false, payload_request = false;
-    long window_ms = 3000;
+    bool noRequest = false, payloadRequest = false;
+    long windowMs = 3000;
     std::size_t expect = 64;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -82,11 +82,11 @@ int main(int argc, char** argv) {
             else if (arg == "--xid")
                 xid = static_cast<std::uint32_t>(std::stoul(value(), nullptr, 16));
             else if (arg == "--no-request")
-                no_request = true;
+                noRequest = true;
             else if (arg == "--request")
-                payload_request = true;
+                payloadRequest = true;
             else if (arg == "--window-ms")
-                window_ms = std::stol(value());
+                windowMs = std::stol(value());
             else if (arg == "--expect")
                 expect = std::stoul(value());
             else
@@ -96,8 +96,8 @@ int main(int argc, char** argv) {
         }
     }
     if (interface.empty()) return usage("--interface is required");
-    if (window_ms <= 0 || window_ms > 60000) return usage("--window-ms must be 1..60000");
-    const auto window = std::chrono::milliseconds(window_ms);
+    if (windowMs <= 0 || windowMs > 60000) return usage("--window-ms must be 1..60000");
+    const auto window = std::chrono::milliseconds(windowMs);
 
     Bytes discover;
     MacAddress mac;
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
         pi->model = *model;
         pi->mac = *m;
         pi->serial = *serial;
-        pi->board_revision = facts(*model).emulatedBoardRevision;
+        pi->boardRevision = facts(*model).emulatedBoardRevision;
         pi->xid = xid ? *xid : std::random_device{}();
         mac = *m;
         discover = buildDiscover(*pi);
@@ -133,8 +133,8 @@ int main(int argc, char** argv) {
         client.send(mac, discover);
         const auto offers = client.collect(*xid, mac, window, expect);
         for (const auto& r : offers) printReply("discover", r);
-        const bool wants_request = pi ? (sendsRequest(pi->model) && !no_request) : payload_request;
-        if (!wants_request || offers.empty()) return 0;
+        const bool wantsRequest = pi ? (sendsRequest(pi->model) && !noRequest) : payloadRequest;
+        if (!wantsRequest || offers.empty()) return 0;
         const DhcpPacket& offer = offers.front().packet;
         const auto serverId = offer.serverId();
         if (!serverId) {

@@ -50,8 +50,8 @@ struct Client {
     Phase phase = Phase::Discover;
     Bytes query;  // what is sent (again) in this phase
     unsigned attempts = 0;
-    Clock::time_point sent_at;
-    bool in_flight = false;
+    Clock::time_point sentAt;
+    bool inFlight = false;
     unsigned discovers = 0, requests = 0, late = 0, naks = 0;
     json replies = json::array();
     std::string error;
@@ -129,7 +129,7 @@ int usage(const std::string& why) {
 
 int main(int argc, char** argv) {
     std::string interface;
-    unsigned long in_flight = 64, timeout_ms = 1500, attempts = 3, deadline_s = 60;
+    unsigned long inFlight = 64, timeoutMs = 1500, attempts = 3, deadlineS = 60;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (i + 1 >= argc) return usage(arg + " needs a value");
@@ -145,20 +145,20 @@ int main(int argc, char** argv) {
             return usage("bad value for " + arg);
         }
         if (arg == "--in-flight" && n >= 1 && n <= 4096)
-            in_flight = n;
+            inFlight = n;
         else if (arg == "--timeout-ms" && n >= 10 && n <= 60000)
-            timeout_ms = n;
+            timeoutMs = n;
         else if (arg == "--attempts" && n >= 1 && n <= 10)
             attempts = n;
         else if (arg == "--deadline-s" && n >= 1 && n <= 600)
-            deadline_s = n;
+            deadlineS = n;
         else
             return usage("unknown argument or value out of range: " + arg + " " + value);
     }
     if (interface.empty()) return usage("--interface is required");
 
     std::vector<Client> clients;
-    std::map<MacAddress, std::size_t> by_mac;
+    std::map<MacAddress, std::size_t> byMac;
     std::mt19937 rng(std::random_device{}());
     std::string line;
     while (std::getline(std::cin, line)) {
@@ -186,7 +186,7 @@ int main(int argc, char** argv) {
                 pi.model = *model;
                 pi.mac = *mac;
                 pi.serial = *serial;
-                pi.board_revision = facts(*model).emulatedBoardRevision;
+                pi.boardRevision = facts(*model).emulatedBoardRevision;
                 pi.xid = rng();
                 c.pi = pi;
                 c.mac = *mac;
@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
         } catch (const std::exception& e) {
             return usage(std::string("bad client line: ") + e.what());
         }
-        if (!by_mac.emplace(c.mac, clients.size()).second) return usage("MAC twice: " + line);
+        if (!byMac.emplace(c.mac, clients.size()).second) return usage("MAC twice: " + line);
         clients.push_back(std::move(c));
     }
 
@@ -206,16 +206,16 @@ int main(int argc, char** argv) {
         // emulated MACs), with a receive buffer for a storm's burst of replies.
         RawDhcpClient client(interface);
         client.setReceiveBuffer(8 << 20);
-        const auto deadline = Clock::now() + std::chrono::seconds(deadline_s);
-        const auto timeout = std::chrono::milliseconds(timeout_ms);
-        std::size_t next_new = 0, flying = 0, done = 0;
+        const auto deadline = Clock::now() + std::chrono::seconds(deadlineS);
+        const auto timeout = std::chrono::milliseconds(timeoutMs);
+        std::size_t nextNew = 0, flying = 0, done = 0;
         while (done < clients.size() && Clock::now() < deadline) {
             // Send: retransmissions of timed-out queries first, then new clients while there is
             // room in flight.
             const auto now = Clock::now();
             auto send = [&](Client& c) {
                 client.send(c.mac, c.query);
-                c.sent_at = Clock::now();
+                c.sentAt = Clock::now();
                 ++c.attempts;
                 const bool request = c.phase == Phase::Request;
                 ++(request ? c.requests : c.discovers);
@@ -224,23 +224,23 @@ int main(int argc, char** argv) {
                                                                             : c.pi->model))
                          : "other";
                 ++sent[model + (request ? "-request" : "-discover")];
-                if (!c.in_flight) ++flying;
-                c.in_flight = true;
+                if (!c.inFlight) ++flying;
+                c.inFlight = true;
             };
-            for (std::size_t i = 0; i < next_new; ++i) {
+            for (std::size_t i = 0; i < nextNew; ++i) {
                 Client& c = clients[i];
-                if (!c.in_flight || now - c.sent_at < timeout) continue;
+                if (!c.inFlight || now - c.sentAt < timeout) continue;
                 if (c.attempts >= attempts) {
                     c.error = std::string("no reply in phase ") + phaseName(c.phase);
                     c.phase = Phase::Done;
-                    c.in_flight = false;
+                    c.inFlight = false;
                     --flying;
                     ++done;
                 } else {
                     send(c);
                 }
             }
-            while (flying < in_flight && next_new < clients.size()) send(clients[next_new++]);
+            while (flying < inFlight && nextNew < clients.size()) send(clients[nextNew++]);
 
             // Receive for a while (bounded): every reply is recorded against its client.
             const auto until = Clock::now() + std::chrono::milliseconds(20);
@@ -248,15 +248,15 @@ int main(int argc, char** argv) {
                 const auto received = client.receive(std::chrono::milliseconds(5));
                 if (!received) continue;
                 const DhcpPacket* reply = &received->packet;
-                const auto it = by_mac.find(reply->chaddr);
-                if (it == by_mac.end()) continue;
+                const auto it = byMac.find(reply->chaddr);
+                if (it == byMac.end()) continue;
                 Client& c = clients[it->second];
                 if (reply->xid != c.xid) continue;
                 c.replies.push_back(describe(*reply, c.phase));
                 const auto type = reply->messageType().value_or(0);
-                const bool awaited = c.in_flight && ((c.phase == Phase::Request && type == 5) ||
-                                                     (c.phase != Phase::Request && type == 2));
-                if (c.in_flight && c.phase == Phase::Request && type == 6) {
+                const bool awaited = c.inFlight && ((c.phase == Phase::Request && type == 5) ||
+                                                    (c.phase != Phase::Request && type == 2));
+                if (c.inFlight && c.phase == Phase::Request && type == 6) {
                     // A NAK (the address went to another client meanwhile): start again with a
                     // DISCOVER, as RFC 2131 section 3.1 step 5 has a client do.
                     ++c.naks;
@@ -270,7 +270,7 @@ int main(int argc, char** argv) {
                     ++c.late;  // e.g. the OFFER to a retransmitted DISCOVER
                     continue;
                 }
-                c.in_flight = false;
+                c.inFlight = false;
                 --flying;
                 advance(c, *reply);
                 if (c.phase == Phase::Done) {

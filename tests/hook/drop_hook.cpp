@@ -12,10 +12,10 @@ using isc::hooks::CalloutHandle;
 
 namespace {
 
-CalloutHandle::CalloutNextStep g_status = CalloutHandle::NEXT_STEP_DROP;
+CalloutHandle::CalloutNextStep gStatus = CalloutHandle::NEXT_STEP_DROP;
 
 int setStatus(CalloutHandle& handle) {
-    handle.setStatus(g_status);
+    handle.setStatus(gStatus);
     return 0;
 }
 
@@ -42,7 +42,7 @@ int load(isc::hooks::LibraryHandle& handle) {
     const std::string status = stringParameter(handle, "status");
     if (point != "pkt4_receive" && point != "pkt4_send") return 1;
     if (status != "drop" && status != "skip") return 1;
-    g_status = status == "drop" ? CalloutHandle::NEXT_STEP_DROP : CalloutHandle::NEXT_STEP_SKIP;
+    gStatus = status == "drop" ? CalloutHandle::NEXT_STEP_DROP : CalloutHandle::NEXT_STEP_SKIP;
     handle.registerCallout(point, setStatus);
     return 0;
 }

@@ -40,26 +40,26 @@ const char* const kHook = "leases4_committed";
 
 // What the test callout saw and what it does.
 enum class Behaviour { Park, ParkAndUnparkAtOnce, Continue, Drop };
-Behaviour g_behaviour = Behaviour::Park;
-ParkingLotHandlePtr g_lot;
-Pkt4Ptr g_query, g_response;
-Lease4CollectionPtr g_leases, g_deleted;
-int g_calls = 0;
+Behaviour gBehaviour = Behaviour::Park;
+ParkingLotHandlePtr gLot;
+Pkt4Ptr gQuery, gResponse;
+Lease4CollectionPtr gLeases, gDeleted;
+int gCalls = 0;
 
 int committed(CalloutHandle& handle) {
-    ++g_calls;
-    handle.getArgument("query4", g_query);
-    handle.getArgument("response4", g_response);
-    handle.getArgument("leases4", g_leases);
-    handle.getArgument("deleted_leases4", g_deleted);
-    switch (g_behaviour) {
+    ++gCalls;
+    handle.getArgument("query4", gQuery);
+    handle.getArgument("response4", gResponse);
+    handle.getArgument("leases4", gLeases);
+    handle.getArgument("deleted_leases4", gDeleted);
+    switch (gBehaviour) {
         case Behaviour::Park:
         case Behaviour::ParkAndUnparkAtOnce:
-            g_lot = handle.getParkingLotHandlePtr();
-            g_lot->reference(g_query);
+            gLot = handle.getParkingLotHandlePtr();
+            gLot->reference(gQuery);
             handle.setStatus(CalloutHandle::NEXT_STEP_PARK);
             // As HA's lease update answered on another thread before this callout returned.
-            if (g_behaviour == Behaviour::ParkAndUnparkAtOnce) g_lot->unpark(g_query);
+            if (gBehaviour == Behaviour::ParkAndUnparkAtOnce) gLot->unpark(gQuery);
             break;
         case Behaviour::Continue:
             break;
@@ -70,8 +70,8 @@ int committed(CalloutHandle& handle) {
     return 0;
 }
 
-// A fresh hooks framework with `with_callout` deciding whether leases4_committed has a callout.
-void resetHooks(bool with_callout) {
+// A fresh hooks framework with `withCallout` deciding whether leases4_committed has a callout.
+void resetHooks(bool withCallout) {
     static const bool logging = [] {  // Kea's hooks framework logs
         isc::log::initLogger("kea_hook_test", isc::log::WARN);
         return true;
@@ -81,13 +81,13 @@ void resetHooks(bool with_callout) {
     HooksManager::unloadLibraries();
     REQUIRE(HooksManager::loadLibraries(isc::hooks::HookLibsCollection()));
     ServerHooks::getServerHooks().getParkingLotsPtr()->clear();
-    if (with_callout) HooksManager::preCalloutsLibraryHandle().registerCallout(kHook, committed);
-    g_lot.reset();
-    g_query.reset();
-    g_response.reset();
-    g_leases.reset();
-    g_deleted.reset();
-    g_calls = 0;
+    if (withCallout) HooksManager::preCalloutsLibraryHandle().registerCallout(kHook, committed);
+    gLot.reset();
+    gQuery.reset();
+    gResponse.reset();
+    gLeases.reset();
+    gDeleted.reset();
+    gCalls = 0;
 }
 
 std::size_t parked() {
@@ -141,25 +141,25 @@ TEST_CASE("a parking callout (HA) gets the hold and the released holds and the O
     const auto step = replication.replicate(response, leases("192.0.2.100"), leases("192.0.2.101"),
                                             [&] { ++sent; });
     REQUIRE(step == OfferStep::SendOnAck);
-    CHECK(g_calls == 1);
-    CHECK(g_query == response);
-    CHECK(g_response == response);
-    REQUIRE(g_leases->size() == 1);
-    CHECK(g_leases->front()->addr_.toText() == "192.0.2.100");
-    REQUIRE(g_deleted->size() == 1);
-    CHECK(g_deleted->front()->addr_.toText() == "192.0.2.101");
+    CHECK(gCalls == 1);
+    CHECK(gQuery == response);
+    CHECK(gResponse == response);
+    REQUIRE(gLeases->size() == 1);
+    CHECK(gLeases->front()->addr_.toText() == "192.0.2.100");
+    REQUIRE(gDeleted->size() == 1);
+    CHECK(gDeleted->front()->addr_.toText() == "192.0.2.101");
     CHECK(sent == 0);
     CHECK(parked() == 1);
 
     SECTION("the partner answered: unparked, the OFFER is sent once") {
-        g_lot->unpark(g_query);
+        gLot->unpark(gQuery);
         CHECK(sent == 1);
         CHECK(parked() == 0);
-        g_lot->unpark(g_query);  // a second unpark finds nothing
+        gLot->unpark(gQuery);  // a second unpark finds nothing
         CHECK(sent == 1);
     }
     SECTION("the partner did not answer: dropped, the OFFER is never sent") {
-        g_lot->drop(g_query);
+        gLot->drop(gQuery);
         CHECK(sent == 0);
         CHECK(parked() == 0);
     }
@@ -167,42 +167,42 @@ TEST_CASE("a parking callout (HA) gets the hold and the released holds and the O
 
 TEST_CASE("an unpark before the callouts return still sends the OFFER exactly once") {
     resetHooks(true);
-    g_behaviour = Behaviour::ParkAndUnparkAtOnce;
+    gBehaviour = Behaviour::ParkAndUnparkAtOnce;
     const HoldReplication replication;
     int sent = 0;
     CHECK(replication.replicate(offer(), leases("192.0.2.100"), leases(nullptr), [&] { ++sent; }) ==
           OfferStep::SendOnAck);
     CHECK(sent == 1);
     CHECK(parked() == 0);
-    g_behaviour = Behaviour::Park;
+    gBehaviour = Behaviour::Park;
 }
 
 TEST_CASE("no update due (HA in partner-down): not parked and the OFFER goes at once") {
     resetHooks(true);
-    g_behaviour = Behaviour::Continue;
+    gBehaviour = Behaviour::Continue;
     const HoldReplication replication;
     const Pkt4Ptr response = offer();
     int sent = 0;
     CHECK(replication.replicate(response, leases("192.0.2.100"), leases(nullptr),
                                 [&] { ++sent; }) == OfferStep::SendNow);
-    CHECK(g_calls == 1);
+    CHECK(gCalls == 1);
     CHECK(sent == 0);
     CHECK(parked() == 0);  // our park was taken back: the same reply may be parked again
     CHECK(replication.replicate(response, leases("192.0.2.100"), leases(nullptr),
                                 [&] { ++sent; }) == OfferStep::SendNow);
-    g_behaviour = Behaviour::Park;
+    gBehaviour = Behaviour::Park;
 }
 
 TEST_CASE("a dropping callout drops the OFFER") {
     resetHooks(true);
-    g_behaviour = Behaviour::Drop;
+    gBehaviour = Behaviour::Drop;
     const HoldReplication replication;
     int sent = 0;
     CHECK(replication.replicate(offer(), leases("192.0.2.100"), leases(nullptr), [&] { ++sent; }) ==
           OfferStep::Drop);
     CHECK(sent == 0);
     CHECK(parked() == 0);
-    g_behaviour = Behaviour::Park;
+    gBehaviour = Behaviour::Park;
 }
 
 TEST_CASE("nothing to send: the callouts are not called") {
@@ -211,6 +211,6 @@ TEST_CASE("nothing to send: the callouts are not called") {
     int sent = 0;
     CHECK(replication.replicate(offer(), leases(nullptr), leases(nullptr), [&] { ++sent; }) ==
           OfferStep::SendNow);
-    CHECK(g_calls == 0);
+    CHECK(gCalls == 0);
     CHECK(parked() == 0);
 }

@@ -28,16 +28,16 @@ std::string errorOf(const std::string& json) {
 
 TEST_CASE("no parameters gives the documented defaults") {
     for (const auto& cfg : {HookConfig::parse(nullptr), parse("{}")}) {
-        CHECK_FALSE(cfg.tftp_server);
-        CHECK(cfg.menu_text == "Raspberry Pi Boot");
-        CHECK(cfg.rom_padding == RomPadding::Auto);
-        CHECK_FALSE(cfg.classifier.require_oui);
-        CHECK(cfg.allow_serials.empty());
-        CHECK(cfg.allow_macs.empty());
-        CHECK(cfg.client_tftp_servers.empty());
-        CHECK(cfg.hold_rom_offers);
-        CHECK(cfg.rom_hold_lifetime == 60);
-        CHECK(cfg.rom_hold_max_unconfirmed == 64);
+        CHECK_FALSE(cfg.tftpServer);
+        CHECK(cfg.menuText == "Raspberry Pi Boot");
+        CHECK(cfg.romPadding == RomPadding::Auto);
+        CHECK_FALSE(cfg.classifier.requireOui);
+        CHECK(cfg.allowSerials.empty());
+        CHECK(cfg.allowMacs.empty());
+        CHECK(cfg.clientTftpServers.empty());
+        CHECK(cfg.holdRomOffers);
+        CHECK(cfg.romHoldLifetime == 60);
+        CHECK(cfg.romHoldMaxUnconfirmed == 64);
     }
 }
 
@@ -48,23 +48,23 @@ TEST_CASE("every parameter is read") {
         "allow-serials": ["10000000BF9FED6F", "12abcdef"], "allow-macs": ["B8-27-EB-12-34-56"],
         "clients": [{"serial": "bf9fed6f", "tftp-server": "192.0.2.54"}],
         "hold-rom-offers": false, "rom-hold-lifetime": 90, "rom-hold-max-unconfirmed": 8})");
-    CHECK(cfg.tftp_server == rpinetboot::parseIpv4("192.0.2.53"));
-    CHECK(cfg.menu_text == "Lab Boot");
-    CHECK(cfg.rom_padding == RomPadding::Never);
+    CHECK(cfg.tftpServer == rpinetboot::parseIpv4("192.0.2.53"));
+    CHECK(cfg.menuText == "Lab Boot");
+    CHECK(cfg.romPadding == RomPadding::Never);
     CHECK(cfg.classifier.ouis.contains(0x021122));
     CHECK(cfg.classifier.ouis.contains(0x0a1122));
     CHECK(cfg.classifier.ouis.contains(0xdca632));  // built-ins stay
-    CHECK(cfg.classifier.require_oui);
-    CHECK(cfg.allow_serials.count(*rpinetboot::Serial::parse("bf9fed6f")));
-    CHECK(cfg.allow_serials.size() == 2);
-    CHECK(cfg.allow_macs.count(*rpinetboot::MacAddress::parse("b8:27:eb:12:34:56")));
-    CHECK(cfg.client_tftp_servers.at(*rpinetboot::Serial::parse("bf9fed6f")) ==
+    CHECK(cfg.classifier.requireOui);
+    CHECK(cfg.allowSerials.count(*rpinetboot::Serial::parse("bf9fed6f")));
+    CHECK(cfg.allowSerials.size() == 2);
+    CHECK(cfg.allowMacs.count(*rpinetboot::MacAddress::parse("b8:27:eb:12:34:56")));
+    CHECK(cfg.clientTftpServers.at(*rpinetboot::Serial::parse("bf9fed6f")) ==
           *rpinetboot::parseIpv4("192.0.2.54"));
-    CHECK_FALSE(cfg.hold_rom_offers);
-    CHECK(cfg.rom_hold_lifetime == 90);
-    CHECK(cfg.rom_hold_max_unconfirmed == 8);
-    CHECK(parse(R"({"rom-padding": "always"})").rom_padding == RomPadding::Always);
-    CHECK(parse(R"({"rom-padding": "auto"})").rom_padding == RomPadding::Auto);
+    CHECK_FALSE(cfg.holdRomOffers);
+    CHECK(cfg.romHoldLifetime == 90);
+    CHECK(cfg.romHoldMaxUnconfirmed == 8);
+    CHECK(parse(R"({"rom-padding": "always"})").romPadding == RomPadding::Always);
+    CHECK(parse(R"({"rom-padding": "auto"})").romPadding == RomPadding::Auto);
 }
 
 TEST_CASE("each error names the parameter and the value") {
@@ -111,7 +111,7 @@ TEST_CASE("each error names the parameter and the value") {
                Contains("parameter 'rom-hold-max-unconfirmed' value -5"));
     CHECK_THAT(errorOf(R"({"rom-hold-max-unconfirmed": 2.5})"),
                Contains("parameter 'rom-hold-max-unconfirmed' value 2.5"));
-    CHECK(parse(R"({"rom-hold-lifetime": 10, "rom-hold-max-unconfirmed": 1})").rom_hold_lifetime ==
+    CHECK(parse(R"({"rom-hold-lifetime": 10, "rom-hold-max-unconfirmed": 1})").romHoldLifetime ==
           10);
     CHECK_THAT(errorOf(R"({"tftp_server": "192.0.2.1"})"),
                Contains("parameter 'tftp_server' value \"192.0.2.1\": unknown parameter"));

@@ -57,8 +57,8 @@ rpinetboot::BootEvent rendered(const HookEvent& record, const NetbootLogic& logi
 
 TEST_CASE("an event carries the decision's identity and the address") {
     PiDecision d;
-    d.is_pi = true;
-    d.pi_class = rpinetboot::PiModel::Pi4;
+    d.isPi = true;
+    d.piClass = rpinetboot::PiModel::Pi4;
     d.serial = rpinetboot::Serial::parse("bf9fed6f");
     d.mac = *rpinetboot::MacAddress::parse("e4:5f:01:98:e0:82");
     auto e = rendered(dhcpEvent(BootStep::Ack, d, *rpinetboot::parseIpv4("192.0.2.100")));
@@ -79,7 +79,7 @@ TEST_CASE("an event carries the decision's identity and the address") {
 
 TEST_CASE("the writer's own formatting of serial, MAC and address matches core's") {
     PiDecision d;
-    d.pi_class = rpinetboot::PiModel::Pi4;
+    d.piClass = rpinetboot::PiModel::Pi4;
     rpinetboot::BootEvent e;
     std::uint32_t x = 0x12345678;
     for (int i = 0; i < 2000; ++i) {
@@ -101,7 +101,7 @@ TEST_CASE("the writer's own formatting of serial, MAC and address matches core's
 
 TEST_CASE("rendering into a used event leaves nothing of the previous one") {
     PiDecision d;
-    d.pi_class = rpinetboot::PiModel::Pi5;
+    d.piClass = rpinetboot::PiModel::Pi5;
     d.serial = rpinetboot::Serial::parse("1a2b3c04");
     d.mac = *rpinetboot::MacAddress::parse("d8:3a:dd:00:00:01");
     rpinetboot::BootEvent e;
@@ -149,7 +149,7 @@ TEST_CASE("a Pi the allow lists refuse: its event fails with the reason") {
         pi.model = rpinetboot::PiModel::Pi4;
         pi.mac = *rpinetboot::MacAddress::parse(mac);
         pi.serial = *rpinetboot::Serial::parse(serial);
-        pi.board_revision = 0x00d03115;
+        pi.boardRevision = 0x00d03115;
         pi.xid = 0x01020304;
         const rpinetboot::Bytes wire = rpinetboot::buildDiscover(pi);
         isc::dhcp::Pkt4 query(wire.data(), wire.size());
@@ -180,7 +180,7 @@ TEST_CASE("a Pi the allow lists refuse: its event fails with the reason") {
     const NetbootLogic serials(
         HookConfig::parse(Element::fromJSON(R"({"allow-serials": ["1a2b3c05"]})")));
     PiDecision rom;
-    rom.pi_class = rpinetboot::PiModel::Rom3;
+    rom.piClass = rpinetboot::PiModel::Rom3;
     rom.mac = *rpinetboot::MacAddress::parse("b8:27:eb:00:00:0a");
     CHECK(serials.refusal(rom) ==
           "not allowed: no serial (the Pi 3B ROM sends none) for allow-serials");

@@ -48,7 +48,7 @@ PiIdentity identity(PiModel model, const char* mac = "e4:5f:01:98:e0:82",
     pi.model = model;
     pi.mac = *MacAddress::parse(mac);
     pi.serial = *Serial::parse(serial);
-    pi.board_revision = 0x00d03115;
+    pi.boardRevision = 0x00d03115;
     pi.xid = 0x01020304;
     return pi;
 }
@@ -101,7 +101,7 @@ TEST_CASE("every Pi stage gets RPI_NETBOOT and exactly its stage class") {
             const ReceiveResult r = logic.onReceive(*query);
             INFO(cls << (request ? " REQUEST" : " DISCOVER") << ": " << r.reason);
             CHECK(r.outcome == ReceiveOutcome::Pi);
-            CHECK(r.decision.is_pi);
+            CHECK(r.decision.isPi);
             CHECK(query->inClass("RPI_NETBOOT"));
             CHECK(logic.taggedPi(*query));  // what pkt4_send tests first
             for (const auto& [other_model, other_cls] : stages) {
@@ -123,14 +123,14 @@ TEST_CASE("non-Pi clients are not classified") {
     // An x86 PXE client: the Pi's vendor class but a PC request list and a non-Pi MAC.
     pi.mac = *MacAddress::parse("00:1b:21:aa:bb:cc");
     pxe = buildDiscover(pi);
-    const std::size_t list_at = kBootpFixedLength + 4 + 3;  // after 53
-    REQUIRE(pxe[list_at] == 55);
-    const std::uint8_t pc_list[14] = {1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28};
-    std::copy(pc_list, pc_list + 14, pxe.begin() + static_cast<long>(list_at) + 2);
+    const std::size_t listAt = kBootpFixedLength + 4 + 3;  // after 53
+    REQUIRE(pxe[listAt] == 55);
+    const std::uint8_t pcList[14] = {1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28};
+    std::copy(pcList, pcList + 14, pxe.begin() + static_cast<long>(listAt) + 2);
     // ...and a PXE UUID in option 97 (no Pi FourCC).
-    const std::size_t uuid_at = list_at + 2 + 14 + 4 + 5 + 3;
-    REQUIRE(pxe[uuid_at - 3] == 97);
-    for (std::size_t i = 0; i < 16; ++i) pxe[uuid_at + i] = static_cast<std::uint8_t>(0xa0 + i);
+    const std::size_t uuidAt = listAt + 2 + 14 + 4 + 5 + 3;
+    REQUIRE(pxe[uuidAt - 3] == 97);
+    for (std::size_t i = 0; i < 16; ++i) pxe[uuidAt + i] = static_cast<std::uint8_t>(0xa0 + i);
     Pkt4Ptr query = fromWire(pxe);
     CHECK(logic.onReceive(*query).outcome == ReceiveOutcome::NotPi);
     CHECK_FALSE(query->inClass("RPI_NETBOOT"));
@@ -168,7 +168,7 @@ TEST_CASE("an empty option 55 makes a Pi packet a non-Pi one") {
     const ReceiveResult r = logic.onReceive(*query);
     CHECK(r.outcome == ReceiveOutcome::Malformed);
     CHECK(r.reason == "empty option 55");
-    CHECK_FALSE(r.decision.is_pi);
+    CHECK_FALSE(r.decision.isPi);
     CHECK_FALSE(query->inClass("RPI_NETBOOT"));
 }
 
@@ -186,7 +186,7 @@ TEST_CASE("OFFER and ACK get options 43, 60 and 66, replacing Kea's") {
             CHECK(*wire.option(43) == (model == PiModel::Rom3 ? kPadded43 : kPlain43));
             CHECK(*wire.option(60) == text("PXEClient"));
             CHECK(*wire.option(66) == text("192.0.2.1"));  // from option 54, no NUL
-            CHECK_FALSE(wire.has_pad);
+            CHECK_FALSE(wire.hasPad);
         }
     }
 }
@@ -194,14 +194,14 @@ TEST_CASE("OFFER and ACK get options 43, 60 and 66, replacing Kea's") {
 TEST_CASE("replies to non-Pis, and NAKs, are not touched") {
     const NetbootLogic logic(config());
     Pkt4Ptr query(new Pkt4(isc::dhcp::DHCPDISCOVER, 7));
-    const PiDecision not_pi = logic.onReceive(*query).decision;
+    const PiDecision notPi = logic.onReceive(*query).decision;
     Pkt4Ptr reply = keaReply(isc::dhcp::DHCPOFFER, *query);
-    CHECK_FALSE(logic.onSend(not_pi, *reply).patched);
+    CHECK_FALSE(logic.onSend(notPi, *reply).patched);
     CHECK(*onWire(*reply).option(43) == Bytes{1, 2, 3, 4});
 
-    Pkt4Ptr pi_query = fromWire(buildDiscover(identity(PiModel::Pi4)));
-    const PiDecision pi = logic.onReceive(*pi_query).decision;
-    Pkt4Ptr nak = keaReply(isc::dhcp::DHCPNAK, *pi_query);
+    Pkt4Ptr piQuery = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    const PiDecision pi = logic.onReceive(*piQuery).decision;
+    Pkt4Ptr nak = keaReply(isc::dhcp::DHCPNAK, *piQuery);
     CHECK_FALSE(logic.onSend(pi, *nak).patched);
     CHECK(*onWire(*nak).option(60) == text("NotAPi"));
 }
@@ -233,7 +233,7 @@ TEST_CASE("without tftp-server or option 54 no option 66 is invented") {
     Pkt4Ptr reply(new Pkt4(isc::dhcp::DHCPOFFER, query->getTransid()));
     const SendResult sent = logic.onSend(d, *reply);
     CHECK(sent.patched);
-    CHECK_FALSE(sent.tftp_server);
+    CHECK_FALSE(sent.tftpServer);
     CHECK_FALSE(reply->getOption(66));
     CHECK(reply->getOption(43));
 }
@@ -241,15 +241,15 @@ TEST_CASE("without tftp-server or option 54 no option 66 is invented") {
 TEST_CASE("allow-lists and require-oui") {
     const NetbootLogic logic(
         config(R"({"allow-serials": ["bf9fed6f"], "allow-macs": ["b8:27:eb:12:34:56"]})"));
-    Pkt4Ptr by_serial = fromWire(buildDiscover(identity(PiModel::Pi4)));
-    Pkt4Ptr by_mac = fromWire(buildDiscover(identity(PiModel::Rom3, "b8:27:eb:12:34:56")));
+    Pkt4Ptr bySerial = fromWire(buildDiscover(identity(PiModel::Pi4)));
+    Pkt4Ptr byMac = fromWire(buildDiscover(identity(PiModel::Rom3, "b8:27:eb:12:34:56")));
     Pkt4Ptr neither =
         fromWire(buildDiscover(identity(PiModel::Bootcode, "b8:27:eb:ab:cd:ef", "12abcdef")));
-    CHECK(logic.onReceive(*by_serial).outcome == ReceiveOutcome::Pi);
-    CHECK(logic.onReceive(*by_mac).outcome == ReceiveOutcome::Pi);
+    CHECK(logic.onReceive(*bySerial).outcome == ReceiveOutcome::Pi);
+    CHECK(logic.onReceive(*byMac).outcome == ReceiveOutcome::Pi);
     const ReceiveResult r = logic.onReceive(*neither);
     CHECK(r.outcome == ReceiveOutcome::NotAllowed);
-    CHECK_FALSE(r.decision.is_pi);
+    CHECK_FALSE(r.decision.isPi);
     CHECK_FALSE(neither->inClass("RPI_NETBOOT"));
 
     const NetbootLogic oui(config(R"({"require-oui": true, "extra-ouis": ["02:11:22"]})"));
@@ -263,17 +263,17 @@ TEST_CASE("only OFFERs to stages that never REQUEST are held, and only with hold
     const NetbootLogic hold(config()), no_hold(config(R"({"hold-rom-offers": false})"));
     Pkt4Ptr rom = fromWire(buildDiscover(identity(PiModel::Rom3, "b8:27:eb:12:34:56")));
     Pkt4Ptr pi4 = fromWire(buildDiscover(identity(PiModel::Pi4)));
-    const PiDecision rom_d = hold.onReceive(*rom).decision;
-    const PiDecision pi4_d = hold.onReceive(*pi4).decision;
-    CHECK(hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPOFFER, *rom)));
-    CHECK_FALSE(hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPACK, *rom)));
-    CHECK_FALSE(no_hold.needsRomHold(rom_d, *keaReply(isc::dhcp::DHCPOFFER, *rom)));
-    CHECK_FALSE(hold.needsRomHold(pi4_d, *keaReply(isc::dhcp::DHCPOFFER, *pi4)));
+    const PiDecision romD = hold.onReceive(*rom).decision;
+    const PiDecision pi4D = hold.onReceive(*pi4).decision;
+    CHECK(hold.needsRomHold(romD, *keaReply(isc::dhcp::DHCPOFFER, *rom)));
+    CHECK_FALSE(hold.needsRomHold(romD, *keaReply(isc::dhcp::DHCPACK, *rom)));
+    CHECK_FALSE(no_hold.needsRomHold(romD, *keaReply(isc::dhcp::DHCPOFFER, *rom)));
+    CHECK_FALSE(hold.needsRomHold(pi4D, *keaReply(isc::dhcp::DHCPOFFER, *pi4)));
     // bootcode.bin sends no REQUEST either (docs/protocol/dhcp.md): its OFFER is held too.
     Pkt4Ptr bootcode = fromWire(buildDiscover(identity(PiModel::Bootcode, "b8:27:eb:12:34:57")));
-    const PiDecision bootcode_d = hold.onReceive(*bootcode).decision;
-    REQUIRE(bootcode_d.pi_class == PiModel::Bootcode);
-    CHECK(hold.needsRomHold(bootcode_d, *keaReply(isc::dhcp::DHCPOFFER, *bootcode)));
+    const PiDecision bootcodeD = hold.onReceive(*bootcode).decision;
+    REQUIRE(bootcodeD.piClass == PiModel::Bootcode);
+    CHECK(hold.needsRomHold(bootcodeD, *keaReply(isc::dhcp::DHCPOFFER, *bootcode)));
 }
 
 TEST_CASE("with Kea's option copying on (as in callouts) decisions are the same, flag kept") {
@@ -289,12 +289,12 @@ TEST_CASE("with Kea's option copying on (as in callouts) decisions are the same,
         CHECK(copying->isCopyRetrievedOptions());
         CHECK_FALSE(plain->isCopyRetrievedOptions());
         CHECK(a.outcome == b.outcome);
-        CHECK(a.decision.pi_class == b.decision.pi_class);
+        CHECK(a.decision.piClass == b.decision.piClass);
         CHECK(a.decision.serial == b.decision.serial);
         CHECK(a.reason == b.reason);
         Pkt4Ptr reply = keaReply(isc::dhcp::DHCPOFFER, *copying);
         reply->setCopyRetrievedOptions(true);
-        CHECK(logic.onSend(b.decision, *reply).tftp_server == 0xc0000201u);
+        CHECK(logic.onSend(b.decision, *reply).tftpServer == 0xc0000201u);
         CHECK(reply->isCopyRetrievedOptions());
         CHECK(*onWire(*reply).option(66) == text("192.0.2.1"));
     }
@@ -311,7 +311,7 @@ TEST_CASE("without explain only a malformed query has a reason, and the decision
     CHECK(full.explained);
     CHECK_FALSE(quiet.explained);
     CHECK(quiet.outcome == full.outcome);
-    CHECK(quiet.decision.pi_class == full.decision.pi_class);
+    CHECK(quiet.decision.piClass == full.decision.piClass);
     CHECK(quiet.decision.serial == full.decision.serial);
     CHECK(b->inClass("RPI_NETBOOT_PI4"));
     Pkt4Ptr empty55 = fromWire(buildDiscover(identity(PiModel::Pi4)));
@@ -324,11 +324,11 @@ TEST_CASE("option 66 from option 54: one per server address, each naming its own
     const NetbootLogic logic(config());
     Pkt4Ptr query = fromWire(buildDiscover(identity(PiModel::Pi4)));
     const PiDecision d = logic.onReceive(*query).decision;
-    auto replyFrom = [&](const Bytes& server_id) {
+    auto replyFrom = [&](const Bytes& serverId) {
         Pkt4Ptr reply(new Pkt4(isc::dhcp::DHCPOFFER, query->getTransid()));
         // Kea builds option 54 as a typed option: the hook reads it through toBinary then.
         reply->addOption(OptionPtr(
-            new isc::dhcp::OptionInt<std::uint32_t>(Option::V4, 54, readBe32(server_id.data()))));
+            new isc::dhcp::OptionInt<std::uint32_t>(Option::V4, 54, readBe32(serverId.data()))));
         logic.onSend(d, *reply);
         return reply;
     };

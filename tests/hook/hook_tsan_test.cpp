@@ -111,7 +111,7 @@ int main() {
         R"({"hostname-template": "pi-{serial}", "root-path-template": "{tftp-server}:/{serial}"})")));
     const OsPhase os(named);
     PiRegistry registry;
-    std::mutex macs_mutex;
+    std::mutex macsMutex;
     std::set<MacAddress> macs;
 
     std::vector<std::thread> threads;
@@ -145,16 +145,16 @@ int main() {
                 ++pis;
                 Pkt4Ptr r = offer(*q, n);
                 const SendResult sent = logic.onSend(rr.decision, *r);
-                if (!sent.patched || !sent.tftp_server) ++refused;
+                if (!sent.patched || !sent.tftpServer) ++refused;
                 Pkt4Ptr r2 = offer(*q, n);
-                const auto node = spread.onSend(rr.decision, *r2, q.get()).tftp_server;
+                const auto node = spread.onSend(rr.decision, *r2, q.get()).tftpServer;
                 const bool pi4 = model == PiModel::Pi4;
                 if (!node ||
                     (pi4 ? *node != 0xc0000205u : (*node != 0xc0000201u && *node != 0xc0000202u))) {
                     ++refused;
                 }
                 {
-                    const std::lock_guard<std::mutex> lock(macs_mutex);
+                    const std::lock_guard<std::mutex> lock(macsMutex);
                     macs.insert(rr.decision.mac);
                 }
                 const auto previous = registry.byMac(rr.decision.mac);
@@ -165,11 +165,11 @@ int main() {
                     ++refused;
                 } else {
                     os.classify(*q, *known);
-                    Pkt4Ptr os_reply = offer(*q, n);
-                    if (!os.onSend(*known, *q, *os_reply).hostname) ++refused;
+                    Pkt4Ptr osReply = offer(*q, n);
+                    if (!os.onSend(*known, *q, *osReply).hostname) ++refused;
                 }
                 if (!logic.needsRomHold(rr.decision, *r)) continue;
-                const HoldResult h = holds.holdRomOffer(*r, rr.decision.pi_class);
+                const HoldResult h = holds.holdRomOffer(*r, rr.decision.piClass);
                 if (h.outcome == HoldOutcome::Held || h.outcome == HoldOutcome::Refreshed) ++held;
                 if (h.unconfirmed > kCap) ++refused;
             }
@@ -187,9 +187,9 @@ int main() {
     check(unconfirmed >= 1 && unconfirmed <= static_cast<std::int64_t>(kCap),
           "unconfirmed holds within the cap");
     const auto leases = isc::dhcp::LeaseMgrFactory::instance().getLeases4(isc::dhcp::SubnetID(1));
-    std::int64_t short_leases = 0;
-    for (const auto& lease : leases) short_leases += lease->valid_lft_ <= 60 ? 1 : 0;
-    check(short_leases <= static_cast<std::int64_t>(kCap), "short-lived leases within the cap");
+    std::int64_t shortLeases = 0;
+    for (const auto& lease : leases) shortLeases += lease->valid_lft_ <= 60 ? 1 : 0;
+    check(shortLeases <= static_cast<std::int64_t>(kCap), "short-lived leases within the cap");
     check(stat("subnet[1].assigned-addresses") == static_cast<std::int64_t>(leases.size()),
           "assigned-addresses equals the leases left in the database");
     std::printf("pis=%d held=%d leases=%zu unconfirmed=%lld assigned=%lld\n", pis.load(),

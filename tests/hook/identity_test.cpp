@@ -34,13 +34,13 @@ PiRecord pi4Record() {
     r.mac = *MacAddress::parse("e4:5f:01:98:e0:82");
     r.serial = Serial::parse("bf9fed6f");
     r.model = PiModel::Pi4;
-    r.board_revision = 0x00d03115;
+    r.boardRevision = 0x00d03115;
     r.address = *parseIpv4("192.0.2.100");
     r.phase = PiPhase::Os;
-    r.first_seen = 1700000000;
-    r.last_seen = 1700000100;
+    r.firstSeen = 1700000000;
+    r.lastSeen = 1700000100;
     r.hostname = "pi-bf9fed6f";
-    r.root_path = "192.0.2.1:/srv/nfs/pi/bf9fed6f";
+    r.rootPath = "192.0.2.1:/srv/nfs/pi/bf9fed6f";
     return r;
 }
 
@@ -49,7 +49,7 @@ PiRecord rom3Record() {
     r.mac = *MacAddress::parse("b8:27:eb:2b:3c:01");
     r.model = PiModel::Rom3;
     r.address = *parseIpv4("192.0.2.101");
-    r.first_seen = r.last_seen = 1700000000;
+    r.firstSeen = r.lastSeen = 1700000000;
     return r;
 }
 
@@ -205,7 +205,7 @@ TEST_CASE("the answers include the lease store's records: an HA partner's or ano
     stored.put(pi4Record());
     PiRecord rom3Later = rom3Record();
     rom3Later.phase = PiPhase::Os;
-    rom3Later.last_seen += 30;
+    rom3Later.lastSeen += 30;
     stored.put(rom3Later);
 
     const auto list = listAnswer(indexed, &stored);
@@ -228,7 +228,7 @@ TEST_CASE("the answers include the lease store's records: an HA partner's or ano
           "os");
     PiRecord rom3Newest = rom3Later;
     rom3Newest.phase = PiPhase::Boot;
-    rom3Newest.last_seen += 30;
+    rom3Newest.lastSeen += 30;
     indexed.put(rom3Newest);
     CHECK(get(R"({"address": "192.0.2.101"})")->get("arguments")->get("phase")->stringValue() ==
           "boot");
@@ -264,7 +264,7 @@ TEST_CASE("templates: placeholders, the ROM3 fallback and refused parameters") {
     v.mac = *MacAddress::parse("e4:5f:01:98:e0:82");
     v.model = PiModel::Pi4;
     v.address = *parseIpv4("192.0.2.100");
-    v.tftp_server = *parseIpv4("192.0.2.1");
+    v.tftpServer = *parseIpv4("192.0.2.1");
     CHECK(cfg.identity.hostnameFor(v) == std::optional<std::string>("pi-bf9fed6f"));
     CHECK(cfg.identity.rootPathFor(v) ==
           std::optional<std::string>(
@@ -280,9 +280,9 @@ TEST_CASE("templates: placeholders, the ROM3 fallback and refused parameters") {
     rom.serial.reset();
     CHECK(cfg.identity.hostnameFor(rom) == std::optional<std::string>("pi-e4-5f-01-98-e0-82"));
     // No TFTP server to name: no root path rather than a wrong one.
-    IdentityValues no_server = v;
-    no_server.tftp_server.reset();
-    CHECK_FALSE(cfg.identity.rootPathFor(no_server));
+    IdentityValues noServer = v;
+    noServer.tftpServer.reset();
+    CHECK_FALSE(cfg.identity.rootPathFor(noServer));
     // No templates: nothing.
     CHECK_FALSE(config("{}").identity.hostnameFor(v));
 
@@ -321,20 +321,20 @@ struct Exchange {
     Pkt4Ptr query, reply;
 };
 
-Exchange osExchange(std::vector<std::uint8_t> request_list, const char* client_name) {
+Exchange osExchange(std::vector<std::uint8_t> requestList, const char* clientName) {
     Exchange x;
     x.query.reset(new Pkt4(isc::dhcp::DHCPREQUEST, 0x1234));
     x.query->setHWAddr(isc::dhcp::HWAddrPtr(new isc::dhcp::HWAddr(
         std::vector<std::uint8_t>{0xe4, 0x5f, 0x01, 0x98, 0xe0, 0x82}, isc::dhcp::HTYPE_ETHER)));
     x.query->addOption(OptionPtr(new isc::dhcp::OptionUint8Array(
-        Option::V4, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST, request_list)));
+        Option::V4, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST, requestList)));
     x.reply.reset(new Pkt4(isc::dhcp::DHCPACK, 0x1234));
     x.reply->setYiaddr(isc::asiolink::IOAddress("192.0.2.100"));
     x.reply->addOption(
         OptionPtr(new Option(Option::V4, 54, std::vector<std::uint8_t>{192, 0, 2, 1})));
-    if (client_name) {
-        x.query->addOption(OptionPtr(new isc::dhcp::OptionString(Option::V4, 12, client_name)));
-        x.reply->addOption(OptionPtr(new isc::dhcp::OptionString(Option::V4, 12, client_name)));
+    if (clientName) {
+        x.query->addOption(OptionPtr(new isc::dhcp::OptionString(Option::V4, 12, clientName)));
+        x.reply->addOption(OptionPtr(new isc::dhcp::OptionString(Option::V4, 12, clientName)));
     }
     return x;
 }
@@ -355,7 +355,7 @@ TEST_CASE("OS-phase replies: hostname and root path per policy") {
         R"("hostname-template": "pi-{serial}", "root-path-template": "{tftp-server}:/srv/nfs/pi/{serial}")";
     PiRecord r = pi4Record();
     r.hostname.clear();
-    r.root_path.clear();
+    r.rootPath.clear();
 
     SECTION("defaults: the template's name replaces the client's; 17 only when asked for") {
         const NetbootLogic logic(config("{" + templates + "}"));
@@ -395,7 +395,7 @@ TEST_CASE("OS-phase replies: hostname and root path per policy") {
         CHECK(textOf(*n.reply, 12) == std::optional<std::string>("raspberrypi"));
         CHECK_FALSE(n.reply->getOption(17));
         CHECK_FALSE(sent.hostname);
-        CHECK_FALSE(sent.root_path);
+        CHECK_FALSE(sent.rootPath);
     }
     SECTION("classes of a known MAC, and the records of both phases") {
         const NetbootLogic logic(config("{" + templates + R"(, "tftp-server": "192.0.2.1"})"));
@@ -406,24 +406,24 @@ TEST_CASE("OS-phase replies: hostname and root path per policy") {
         CHECK(k.query->inClass("RPI_NETBOOT_OS"));
         CHECK(k.query->inClass("RPI_NETBOOT_PI4"));
         CHECK_FALSE(k.query->inClass("RPI_NETBOOT_PI5"));
-        const PiRecord os_rec = os.osRecord(r, *parseIpv4("192.0.2.101"), 1700000200);
-        CHECK(os_rec.phase == PiPhase::Os);
-        CHECK(os_rec.first_seen == r.first_seen);
-        CHECK(os_rec.last_seen == 1700000200);
-        CHECK(os_rec.hostname == "pi-bf9fed6f");
-        CHECK(os_rec.root_path == "192.0.2.1:/srv/nfs/pi/bf9fed6f");
+        const PiRecord osRec = os.osRecord(r, *parseIpv4("192.0.2.101"), 1700000200);
+        CHECK(osRec.phase == PiPhase::Os);
+        CHECK(osRec.firstSeen == r.firstSeen);
+        CHECK(osRec.lastSeen == 1700000200);
+        CHECK(osRec.hostname == "pi-bf9fed6f");
+        CHECK(osRec.rootPath == "192.0.2.1:/srv/nfs/pi/bf9fed6f");
         PiDecision d;
-        d.is_pi = true;
+        d.isPi = true;
         d.mac = r.mac;
         d.serial = r.serial;
-        d.pi_class = PiModel::Pi4;
-        const PiRecord boot = OsPhase::bootRecord(d, r.address, os_rec, 1700000300);
+        d.piClass = PiModel::Pi4;
+        const PiRecord boot = OsPhase::bootRecord(d, r.address, osRec, 1700000300);
         CHECK(boot.phase == PiPhase::Boot);
-        CHECK(boot.first_seen == r.first_seen);
-        CHECK(boot.board_revision == r.board_revision);  // kept from the earlier record
+        CHECK(boot.firstSeen == r.firstSeen);
+        CHECK(boot.boardRevision == r.boardRevision);  // kept from the earlier record
         CHECK(boot.hostname == "pi-bf9fed6f");
         const PiRecord fresh = OsPhase::bootRecord(d, r.address, std::nullopt, 1700000300);
-        CHECK(fresh.first_seen == 1700000300);
+        CHECK(fresh.firstSeen == 1700000300);
     }
 }
 
@@ -436,7 +436,7 @@ TEST_CASE("allow-pairs: a listed serial is answered from its own MAC only") {
         pi.model = PiModel::Pi4;
         pi.mac = *MacAddress::parse(mac);
         pi.serial = *Serial::parse(serial);
-        pi.board_revision = 0x00d03115;
+        pi.boardRevision = 0x00d03115;
         pi.xid = 0x01020304;
         const Bytes wire = buildDiscover(pi);
         Pkt4Ptr query(new Pkt4(wire.data(), wire.size()));

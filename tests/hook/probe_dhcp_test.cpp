@@ -15,7 +15,7 @@ PiIdentity pi4() {
     pi.model = PiModel::Pi4;
     pi.mac = *MacAddress::parse("e4:5f:01:98:e0:82");
     pi.serial = *Serial::parse("bf9fed6f");
-    pi.board_revision = 0x00d03115;
+    pi.boardRevision = 0x00d03115;
     pi.xid = 0x12345678;
     return pi;
 }
@@ -86,9 +86,9 @@ TEST_CASE("frames that are not IPv4 UDP are rejected") {
     Bytes fragment = frame;
     fragment[14 + 6] = 0x20;  // more fragments
     CHECK_FALSE(parseUdpFrame(fragment));
-    Bytes long_ip = frame;
-    long_ip[14 + 2] = 0xff;  // IP total length beyond the frame
-    CHECK_FALSE(parseUdpFrame(long_ip));
+    Bytes longIp = frame;
+    longIp[14 + 2] = 0xff;  // IP total length beyond the frame
+    CHECK_FALSE(parseUdpFrame(longIp));
 }
 
 TEST_CASE("a REQUEST derived from a DISCOVER equals the core's Pi 4 REQUEST") {

@@ -39,8 +39,8 @@ PiRecord record(const char* address, const char* mac, const char* serial) {
     r.serial = Serial::parse(serial);
     r.model = PiModel::Pi4;
     r.address = *parseIpv4(address);
-    r.first_seen = 1700000000;
-    r.last_seen = 1700000100;
+    r.firstSeen = 1700000000;
+    r.lastSeen = 1700000100;
     return r;
 }
 
@@ -107,11 +107,11 @@ TEST_CASE("a changed record makes Kea write a lease it would reuse (lease cachin
     PiRecord boot = record("192.0.2.100", "e4:5f:01:98:e0:82", "bf9fed6f");
     storeRecord(*l, boot);
     PiRecord later = boot;
-    later.last_seen += 20;
+    later.lastSeen += 20;
     l->reuseable_valid_lft_ = 500;
     CHECK_FALSE(storeRecordForWrite(*l, later));  // only last-seen: the reuse stands
     CHECK(l->reuseable_valid_lft_ == 500);
-    CHECK(recordInContext(l->getContext(), nullptr)->last_seen == later.last_seen);
+    CHECK(recordInContext(l->getContext(), nullptr)->lastSeen == later.lastSeen);
     PiRecord os = later;
     os.phase = PiPhase::Os;
     os.hostname = "pi-bf9fed6f";

@@ -22,8 +22,8 @@ PiRecord piRecord() {
     r.model = PiModel::Pi4;
     r.address = *parseIpv4("192.0.2.100");
     r.phase = PiPhase::Os;
-    r.first_seen = 1700000000;
-    r.last_seen = 1700000100;
+    r.firstSeen = 1700000000;
+    r.lastSeen = 1700000100;
     return r;
 }
 
@@ -81,11 +81,11 @@ TEST_CASE("release: an unreadable record is no reason to keep a lease", "[releas
 }
 
 TEST_CASE("release: keep-pi-leases-on-release parameter", "[release][config]") {
-    CHECK(HookConfig::parse(Element::fromJSON("{}")).identity.keep_pi_leases_on_release);
+    CHECK(HookConfig::parse(Element::fromJSON("{}")).identity.keepPiLeasesOnRelease);
     CHECK_FALSE(HookConfig::parse(Element::fromJSON(R"({"keep-pi-leases-on-release": false})"))
-                    .identity.keep_pi_leases_on_release);
+                    .identity.keepPiLeasesOnRelease);
     CHECK(HookConfig::parse(Element::fromJSON(R"({"keep-pi-leases-on-release": true})"))
-              .identity.keep_pi_leases_on_release);
+              .identity.keepPiLeasesOnRelease);
     for (const char* bad :
          {R"({"keep-pi-leases-on-release": "false"})", R"({"keep-pi-leases-on-release": 0})"}) {
         CHECK_THROWS_WITH(HookConfig::parse(Element::fromJSON(bad)),

@@ -87,19 +87,19 @@ std::int64_t assigned() {
 
 TEST_CASE("a hold at another address than the other server's hold for the Pi is given back") {
     SharedDatabase db;
-    RomHolds server_a(HoldLimits{60, 64});
-    RomHolds server_b(HoldLimits{60, 64});
+    RomHolds serverA(HoldLimits{60, 64});
+    RomHolds serverB(HoldLimits{60, 64});
     auto a = offer(kMacX, "192.0.2.10");
-    CHECK(server_a.holdRomOffer(a, PiModel::Rom3).outcome == HoldOutcome::Held);
+    CHECK(serverA.holdRomOffer(a, PiModel::Rom3).outcome == HoldOutcome::Held);
     // Server B's allocator chose before A's hold was written.
     auto b = offer(kMacX, "192.0.2.11");
-    CHECK(server_b.holdRomOffer(b, PiModel::Rom3).outcome == HoldOutcome::Conflict);
+    CHECK(serverB.holdRomOffer(b, PiModel::Rom3).outcome == HoldOutcome::Conflict);
     CHECK(leasesOf(kMacX) == 1);
     CHECK(!isc::dhcp::LeaseMgrFactory::instance().getLease4(IOAddress("192.0.2.11")));
     CHECK(assigned() == 1);  // B's +1 and -1, A's +1 (one statistics manager for both here)
     // Once B's allocator sees A's hold it offers the same address, which B leaves as it is.
     auto again = offer(kMacX, "192.0.2.10");
-    const HoldResult same = server_b.holdRomOffer(again, PiModel::Rom3);
+    const HoldResult same = serverB.holdRomOffer(again, PiModel::Rom3);
     CHECK(same.outcome == HoldOutcome::Refreshed);
     CHECK(leasesOf(kMacX) == 1);
     CHECK(assigned() == 1);
@@ -149,7 +149,7 @@ TEST_CASE("a hold applies its decorator to the lease it writes, and copies lease
     CHECK(held.decorated);
     CHECK(applied == 1);
     CHECK_FALSE(held.lease);
-    CHECK_FALSE(held.released_leases);
+    CHECK_FALSE(held.releasedLeases);
     const auto stored = isc::dhcp::LeaseMgrFactory::instance().getLease4(IOAddress("192.0.2.10"));
     REQUIRE(stored);
     CHECK(stored->hostname_ == "decorated");
@@ -164,9 +164,9 @@ TEST_CASE("a hold applies its decorator to the lease it writes, and copies lease
     CHECK_FALSE(again.decorated);
     CHECK(applied == 1);
     REQUIRE(again.lease);
-    REQUIRE(again.released_leases);
+    REQUIRE(again.releasedLeases);
     CHECK(again.lease->size() == 1);
-    CHECK(again.released_leases->empty());
+    CHECK(again.releasedLeases->empty());
 
     // The Pi's next stage confirms the hold: a new lifetime, written, so decorated again.
     auto next = offer(kMacX, "192.0.2.10");

@@ -82,9 +82,9 @@ TEST_CASE("the weights are fixed arithmetic: known values") {
 
 TEST_CASE("spreading is deterministic and even, and draining moves only the drained node's Pis") {
     const TftpNodeSelector all({group({kA, kB, kC})});
-    TftpNodeGroup drained_b = group({kA, kB, kC});
-    drained_b.nodes[1].drain = true;
-    const TftpNodeSelector without_b({drained_b});
+    TftpNodeGroup drainedB = group({kA, kB, kC});
+    drainedB.nodes[1].drain = true;
+    const TftpNodeSelector withoutB({drainedB});
     // The list's order does not matter.
     const TftpNodeSelector reordered({group({kC, kA, kB})});
 
@@ -97,7 +97,7 @@ TEST_CASE("spreading is deterministic and even, and draining moves only the drai
         CHECK(before == nodeOf(all, q));
         CHECK(before == nodeOf(reordered, q));
         ++count[before];
-        const std::uint32_t after = nodeOf(without_b, q);
+        const std::uint32_t after = nodeOf(withoutB, q);
         CHECK(after != kB);
         if (before == kB) {
             ++moved;
@@ -116,8 +116,8 @@ TEST_CASE("spreading is deterministic and even, and draining moves only the drai
     const TftpNodeSelector two({group({kA, kB})});
     for (int i = 0; i < 500; ++i) {
         const auto q = piWithSerial(0x2000u + static_cast<std::uint32_t>(i));
-        const std::uint32_t with_three = nodeOf(all, q);
-        if (with_three != kC) CHECK(with_three == nodeOf(two, q));
+        const std::uint32_t withThree = nodeOf(all, q);
+        if (withThree != kC) CHECK(withThree == nodeOf(two, q));
     }
 }
 
@@ -136,41 +136,41 @@ TEST_CASE("a Pi without a serial is spread by its MAC") {
 }
 
 TEST_CASE("the first group a Pi matches decides, and its selectors combine") {
-    TftpNodeGroup by_serial = group({kA});
-    by_serial.serial_first = Serial(0x10000000);
-    by_serial.serial_last = Serial(0x1fffffff);
-    TftpNodeGroup by_class = group({kB});
-    by_class.client_class = "RPI_NETBOOT_PI5";
-    TftpNodeGroup by_subnet = group({kC});
-    by_subnet.subnet = Ipv4Prefix::parse("198.51.100.0/24");
-    const TftpNodeSelector s({by_serial, by_class, by_subnet});
+    TftpNodeGroup bySerial = group({kA});
+    bySerial.serialFirst = Serial(0x10000000);
+    bySerial.serialLast = Serial(0x1fffffff);
+    TftpNodeGroup byClass = group({kB});
+    byClass.clientClass = "RPI_NETBOOT_PI5";
+    TftpNodeGroup bySubnet = group({kC});
+    bySubnet.subnet = Ipv4Prefix::parse("198.51.100.0/24");
+    const TftpNodeSelector s({bySerial, byClass, bySubnet});
 
     TftpNodeQuery q = piWithSerial(0x12345678, ip("198.51.100.7"));
-    q.in_class = [](const std::string& c) { return c == "RPI_NETBOOT_PI5"; };
+    q.inClass = [](const std::string& c) { return c == "RPI_NETBOOT_PI5"; };
     CHECK(nodeOf(s, q) == kA);  // in all three: the first
     CHECK(s.select(q)->group == 0);
     q.serial = Serial(0x20000000);
     CHECK(nodeOf(s, q) == kB);
-    q.in_class = [](const std::string&) { return false; };
+    q.inClass = [](const std::string&) { return false; };
     CHECK(nodeOf(s, q) == kC);
     q.offered = ip("192.0.2.7");
     CHECK_FALSE(s.select(q));  // no group: the caller falls back to tftp-server
     q.offered = 0;
     CHECK_FALSE(s.select(q));  // no address offered matches no subnet
     q.serial.reset();          // no serial: never in a serial range
-    q.in_class = [](const std::string& c) { return c == "RPI_NETBOOT_PI5"; };
+    q.inClass = [](const std::string& c) { return c == "RPI_NETBOOT_PI5"; };
     CHECK(nodeOf(s, q) == kB);
-    TftpNodeQuery no_classes = piWithSerial(0x20000000, ip("198.51.100.7"));
-    CHECK(nodeOf(s, no_classes) == kC);  // no class predicate: in no class
+    TftpNodeQuery noClasses = piWithSerial(0x20000000, ip("198.51.100.7"));
+    CHECK(nodeOf(s, noClasses) == kC);  // no class predicate: in no class
 
     TftpNodeGroup both = group({kA});
     both.subnet = Ipv4Prefix::parse("192.0.2.0/24");
-    both.client_class = "X";
-    const TftpNodeSelector and_of_selectors({both});
+    both.clientClass = "X";
+    const TftpNodeSelector andOfSelectors({both});
     TftpNodeQuery r = piWithSerial(1, ip("192.0.2.9"));
-    CHECK_FALSE(and_of_selectors.select(r));
-    r.in_class = [](const std::string& c) { return c == "X"; };
-    CHECK(nodeOf(and_of_selectors, r) == kA);
+    CHECK_FALSE(andOfSelectors.select(r));
+    r.inClass = [](const std::string& c) { return c == "X"; };
+    CHECK(nodeOf(andOfSelectors, r) == kA);
 }
 
 TEST_CASE("tftp-groups is parsed") {
@@ -179,16 +179,16 @@ TEST_CASE("tftp-groups is parsed") {
          "serial-range": ["10000000", "1FFFFFFF"], "nodes": ["192.0.2.1"]},
         {"nodes": ["192.0.2.1", {"address": "192.0.2.2", "drain": true},
                    {"address": "192.0.2.3", "drain": false}]}]})"));
-    REQUIRE(cfg.tftp_groups.size() == 2);
-    const auto& g0 = cfg.tftp_groups[0];
+    REQUIRE(cfg.tftpGroups.size() == 2);
+    const auto& g0 = cfg.tftpGroups[0];
     CHECK(g0.subnet->str() == "198.51.100.0/24");
-    CHECK(*g0.client_class == "RPI_NETBOOT_PI5");
-    CHECK(g0.serial_first->value() == 0x10000000u);
-    CHECK(g0.serial_last->value() == 0x1fffffffu);
-    const auto& g1 = cfg.tftp_groups[1];
+    CHECK(*g0.clientClass == "RPI_NETBOOT_PI5");
+    CHECK(g0.serialFirst->value() == 0x10000000u);
+    CHECK(g0.serialLast->value() == 0x1fffffffu);
+    const auto& g1 = cfg.tftpGroups[1];
     CHECK_FALSE(g1.subnet);
-    CHECK_FALSE(g1.client_class);
-    CHECK_FALSE(g1.serial_first);
+    CHECK_FALSE(g1.clientClass);
+    CHECK_FALSE(g1.serialFirst);
     REQUIRE(g1.nodes.size() == 3);
     CHECK((g1.nodes[1].address == kB && g1.nodes[1].drain));
     CHECK((g1.nodes[2].address == kC && !g1.nodes[2].drain));
@@ -251,13 +251,13 @@ TEST_CASE("option 66 from tftp-groups: clients override, tftp-server when no gro
         "tftp-groups": [{"client-class": "RPI_NETBOOT_PI5", "nodes": ["192.0.2.1", "192.0.2.2"]}]
     })"));
     const NetbootLogic logic(cfg);
-    const TftpNodeSelector selector(cfg.tftp_groups);
+    const TftpNodeSelector selector(cfg.tftpGroups);
     auto sendTo = [&logic](PiModel model, const char* mac, const char* serial) {
         PiIdentity pi;
         pi.model = model;
         pi.mac = *MacAddress::parse(mac);
         pi.serial = *Serial::parse(serial);
-        pi.board_revision = 0x00d03115;
+        pi.boardRevision = 0x00d03115;
         pi.xid = 0x01020304;
         const Bytes wire = buildDiscover(pi);
         isc::dhcp::Pkt4Ptr query(new isc::dhcp::Pkt4(wire.data(), wire.size()));
@@ -269,8 +269,8 @@ TEST_CASE("option 66 from tftp-groups: clients override, tftp-server when no gro
         const auto opt = reply->getOption(66);
         REQUIRE(opt);
         const auto& data = opt->getData();
-        CHECK(std::string(data.begin(), data.end()) == ipv4ToString(*sent.tftp_server));
-        return *sent.tftp_server;
+        CHECK(std::string(data.begin(), data.end()) == ipv4ToString(*sent.tftpServer));
+        return *sent.tftpServer;
     };
     CHECK(sendTo(PiModel::Pi5, "2c:cf:67:00:00:05", "bf9fed6f") == ip("192.0.2.54"));  // clients
     CHECK(sendTo(PiModel::Pi4, "e4:5f:01:00:00:01", "5a5a0001") == ip("192.0.2.53"));  // no group
@@ -281,7 +281,7 @@ TEST_CASE("option 66 from tftp-groups: clients override, tftp-server when no gro
         const std::uint32_t node = sendTo(PiModel::Pi5, "2c:cf:67:00:00:05", serial);
         CHECK(node == nodeOf(selector, [&] {
                   TftpNodeQuery q = piWithSerial(0x5a5a0000u + i);
-                  q.in_class = [](const std::string& c) { return c == "RPI_NETBOOT_PI5"; };
+                  q.inClass = [](const std::string& c) { return c == "RPI_NETBOOT_PI5"; };
                   return q;
               }()));
         ++count[node];

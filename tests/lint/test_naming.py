@@ -20,12 +20,11 @@ import unittest
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# The directories converted to the rule, and kept there by this test. kea-hook/ and tftpd/ are
-# not yet: see docs/CONTRIBUTING.md.
-CHECKED = ["core", "daemon", "netconsole", "nfs-export-helper", "probe"]
-# core/ members that kea-hook/ and the hook's tests read, renamed together with them.
-NOT_YET = {"core": {"board_revision", "has_pad", "is_pi", "menu_text", "pi_class", "request_list",
-                    "require_oui", "vendor_class"}}
+# Every directory with C++ in it follows the rule, kept there by this test.
+CHECKED = ["bench", "core", "daemon", "kea-hook", "netconsole", "nfs-export-helper", "probe",
+           "tests", "tftpd", "timeline"]
+# Names a directory may still declare in snake_case (none).
+NOT_YET = {}
 # Names another project chose that our code declares: liburing's types (liburing.h), forward-
 # declared or given a stand-in where liburing is absent, and Linux's `struct inotify_event`
 # (inotify(7)). Functions with C linkage (Kea's hook entry points and callouts such as `version`,
@@ -33,7 +32,7 @@ NOT_YET = {"core": {"board_revision", "has_pad", "is_pi", "menu_text", "pi_class
 # are skipped wherever they are declared `extern "C"`.
 FOREIGN = {"io_uring", "io_uring_sqe", "io_uring_cqe", "inotify_event"}
 
-SNAKE = r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+"
+SNAKE = r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+_?"  # `by_mac_` too: members keep one `_`
 KEYWORDS = {"return", "case", "else", "throw", "delete", "new", "sizeof", "goto", "co_return",
             "co_yield", "and", "or", "not", "typename", "using", "namespace", "template",
             "operator", "alignof", "decltype", "noexcept", "static_assert", "default", "public",
@@ -184,6 +183,7 @@ class Naming(unittest.TestCase):
         self.assertEqual(names("std::vector<std::string> file_names{};"), ["file_names"])
         self.assertEqual(names("for (auto& one_pi : pis) {"), ["one_pi"])
         self.assertEqual(names("std::optional<int> max_replies;"), ["max_replies"])
+        self.assertEqual(names("int by_mac_;"), ["by_mac_"])
         # Uses, expressions, comments, strings, other projects' names: not declarations.
         self.assertEqual(names("return server_id;\nif (a && has_pad) f(x * y_z);"), [])
         self.assertEqual(names("addr.sll_family = AF_PACKET;\nauto v = o.value_or(0);"), [])

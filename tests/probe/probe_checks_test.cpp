@@ -95,10 +95,10 @@ TEST_CASE("option 66 must be text, not binary or a host name", "[probe]") {
     CHECK(has(name, "option66-hostname", Verdict::Fail));
     auto nul = vectors::text("192.0.2.5");
     nul.push_back(0);
-    auto with_nul =
+    auto withNul =
         assessOffer(offer({{43, vectors::option43Unpadded()}, {66, nul}}), PiModel::Pi4, kServer);
-    CHECK(has(with_nul, "option66-nul", Verdict::Warn));
-    CHECK(ipv4ToString(with_nul.tftpServer) == "192.0.2.5");
+    CHECK(has(withNul, "option66-nul", Verdict::Warn));
+    CHECK(ipv4ToString(withNul.tftpServer) == "192.0.2.5");
 }
 
 TEST_CASE("siaddr alone is ignored by the Pi", "[probe]") {
@@ -111,7 +111,7 @@ TEST_CASE("siaddr alone is ignored by the Pi", "[probe]") {
 
 TEST_CASE("pad options warn for EEPROM Pis only", "[probe]") {
     auto p = offer({{43, vectors::option43Unpadded()}});
-    p.has_pad = true;
+    p.hasPad = true;
     CHECK(has(assessOffer(p, PiModel::Pi4, kServer), "pad-options", Verdict::Warn));
     CHECK_FALSE(has(assessOffer(p, PiModel::Bootcode, kServer), "pad-options", Verdict::Warn));
 }
@@ -142,8 +142,8 @@ TEST_CASE("cmdline.txt NFS root checks", "[probe]") {
     CHECK(good.nfsroot->version == 3);
     CHECK(good.findings.empty());
 
-    auto no_vers = assessCmdline("root=/dev/nfs nfsroot=192.0.2.1:/srv/nfs/pi/x rw ip=dhcp");
-    CHECK(has(no_vers, "cmdline-no-vers"));
+    auto noVers = assessCmdline("root=/dev/nfs nfsroot=192.0.2.1:/srv/nfs/pi/x rw ip=dhcp");
+    CHECK(has(noVers, "cmdline-no-vers"));
     CHECK(has(assessCmdline("root=/dev/nfs rw"), "cmdline-no-nfsroot"));
     CHECK(has(assessCmdline("root=/dev/nfs nfsroot=/x,vers=3 ip=dhcp"), "cmdline-bad-nfsroot"));
     CHECK(has(assessCmdline("root=/dev/nfs nfsroot=192.0.2.1:/x,vers=abc ip=dhcp"),
@@ -249,10 +249,10 @@ TEST_CASE("tsize and blksize must both come back in an OACK", "[probe][tftp]") {
 }
 
 TEST_CASE("the block counter limit fails old firmware and warns EEPROMs", "[probe][tftp]") {
-    const BootFileStep rom_kernel{
+    const BootFileStep romKernel{
         StepKind::File, "kernel8.img", true, {true, std::nullopt}, FilePurpose::Kernel};
-    CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 65534ull * 512, 512));
-    auto big = blockCounterFinding(PiModel::Rom3, rom_kernel, "s/kernel8.img", 40ull << 20, 512);
+    CHECK_FALSE(blockCounterFinding(PiModel::Rom3, romKernel, "k", 65534ull * 512, 512));
+    auto big = blockCounterFinding(PiModel::Rom3, romKernel, "s/kernel8.img", 40ull << 20, 512);
     REQUIRE(big);
     CHECK(big->code == "kernel-too-many-blocks");
     CHECK(big->verdict == Verdict::Fail);
@@ -265,15 +265,14 @@ TEST_CASE("the block counter limit fails old firmware and warns EEPROMs", "[prob
                                       "i", 64ull << 20, 512);
     REQUIRE(initrd);
     CHECK(initrd->code == "file-too-many-blocks");
-    CHECK_FALSE(blockCounterFinding(PiModel::Rom3, rom_kernel, "k", 1, 0));
+    CHECK_FALSE(blockCounterFinding(PiModel::Rom3, romKernel, "k", 1, 0));
 }
 
 TEST_CASE("a proxyDHCP reply gives the boot options, another OFFER the address", "[probe]") {
-    auto proxy_packet =
-        offer({{43, vectors::option43Unpadded()}, {60, vectors::text("PXEClient")}});
-    proxy_packet.yiaddr = 0;
-    const std::uint32_t proxy_server = *parseIpv4("192.0.2.2");
-    auto proxy = assessOffer(proxy_packet, PiModel::Pi4, proxy_server);
+    auto proxyPacket = offer({{43, vectors::option43Unpadded()}, {60, vectors::text("PXEClient")}});
+    proxyPacket.yiaddr = 0;
+    const std::uint32_t proxyServer = *parseIpv4("192.0.2.2");
+    auto proxy = assessOffer(proxyPacket, PiModel::Pi4, proxyServer);
     CHECK(proxy.proxy);
     CHECK(proxy.netboot);
     CHECK(has(proxy, "proxy-offer", Verdict::Info));
@@ -439,13 +438,13 @@ TEST_CASE("the findings table: one row per id in order, codes stable, no code an
           "[probe][findings]") {
     const auto& table = findingTable();
     std::set<std::pair<std::string_view, Verdict>> pairs;
-    const std::regex code_form("[a-z0-9]+(-[a-z0-9]+)*");
+    const std::regex codeForm("[a-z0-9]+(-[a-z0-9]+)*");
     for (std::size_t i = 0; i < table.size(); ++i) {
         const FindingSpec& row = table[i];
         INFO(row.code);
         CHECK(static_cast<std::size_t>(row.id) == i);  // findingSpec indexes by id
         CHECK(&findingSpec(row.id) == &row);
-        CHECK(std::regex_match(std::string(row.code), code_form));
+        CHECK(std::regex_match(std::string(row.code), codeForm));
         CHECK(pairs.insert({row.code, row.verdict}).second);
         CHECK_FALSE(row.text.empty());
     }
@@ -467,12 +466,12 @@ TEST_CASE("every row of the findings table is produced by a check from recorded 
     auto with66 = [](Bytes value) {
         return offer({{43, vectors::option43Unpadded()}, {66, std::move(value)}});
     };
-    TransferObservation no_oack = seen(O::Found);
-    no_oack.asked = {"tsize", "blksize"};
+    TransferObservation noOack = seen(O::Found);
+    noOack.asked = {"tsize", "blksize"};
     const BootFileStep initrd{StepKind::File, "initrd", true, {}, FilePurpose::Initramfs};
     RequestFact nak{*parseIpv4("192.0.2.100"), a, ReplyFact{goodOffer(), a, true}};
     nak.reply->packet.options[0].second = {6};
-    ExportFacts not_exported{"192.0.2.1", "/srv/rpi/a", b, true, "", {}, false};
+    ExportFacts notExported{"192.0.2.1", "/srv/rpi/a", b, true, "", {}, false};
 
     const std::map<FindingId, std::function<std::vector<Finding>()>> producers = {
         {F::NoOffer, [&] { return judgeOffers(PiModel::Pi4, {}, "e").findings; }},
@@ -527,7 +526,7 @@ TEST_CASE("every row of the findings table is produced by a check from recorded 
         {F::PadOptions,
          [&] {
              DhcpPacket p = goodOffer();
-             p.has_pad = true;
+             p.hasPad = true;
              return assessed(p);
          }},
         {F::AddressOffer,
@@ -563,9 +562,9 @@ TEST_CASE("every row of the findings table is produced by a check from recorded 
         {F::TftpProtocol,
          [&] { return assessTransfer(kKernel, "k", seen(O::ProtocolError), "x"); }},
         {F::NoOackEeprom,
-         [&] { return std::vector<Finding>{*missingOack(PiModel::Pi4, "c", no_oack)}; }},
+         [&] { return std::vector<Finding>{*missingOack(PiModel::Pi4, "c", noOack)}; }},
         {F::NoOackFirmware,
-         [&] { return std::vector<Finding>{*missingOack(PiModel::Bootcode, "c", no_oack)}; }},
+         [&] { return std::vector<Finding>{*missingOack(PiModel::Bootcode, "c", noOack)}; }},
         {F::KernelTooManyBlocksFirmware,
          [&] {
              return std::vector<Finding>{
@@ -604,7 +603,7 @@ TEST_CASE("every row of the findings table is produced by a check from recorded 
          [&] {
              return judgeExports({"192.0.2.1", "/srv/rpi/a", b, false, "timed out", {}, false});
          }},
-        {F::NfsNotExported, [&] { return judgeExports(not_exported); }},
+        {F::NfsNotExported, [&] { return judgeExports(notExported); }},
     };
     // The boot-event rows are produced, and checked likewise, by timeline_test.
     const auto probeRows =

@@ -22,9 +22,9 @@ ParseOutcome parse(std::vector<std::string> args) {
 TEST_CASE("the probe needs an interface and a known model", "[probe][cli]") {
     CHECK(parse({"--model", "pi4"}).exitCode == 2);
     CHECK(parse({"--interface", "eth1"}).exitCode == 2);
-    auto bad_model = parse({"--interface", "eth1", "--model", "pi9"});
-    CHECK(bad_model.exitCode == 2);
-    CHECK(bad_model.message.find("pi9") != std::string::npos);
+    auto badModel = parse({"--interface", "eth1", "--model", "pi9"});
+    CHECK(badModel.exitCode == 2);
+    CHECK(badModel.message.find("pi9") != std::string::npos);
     CHECK(parse({"--interface", "eth1", "--model", "pi4", "--serial", "xyz"}).exitCode == 2);
     CHECK(parse({"--interface", "eth1", "--model", "pi4", "--mac", "1:2"}).exitCode == 2);
     CHECK(

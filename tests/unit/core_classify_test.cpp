@@ -18,8 +18,8 @@ struct Req {
 
     Classification run(const ClassifierConfig& config = {}, bool explain = true) const {
         DhcpRequestView v;
-        v.vendor_class = vendor;
-        if (!list.empty()) v.request_list = ByteSpan(list);
+        v.vendorClass = vendor;
+        if (!list.empty()) v.requestList = ByteSpan(list);
         if (!opt97.empty()) v.option97 = ByteSpan(opt97);
         v.mac = *MacAddress::parse(mac);
         v.xid = xid;
@@ -51,81 +51,81 @@ TEST_CASE("request lists match as sets, order tells the stage", "[classify]") {
 TEST_CASE("each shape lands in exactly its class", "[classify]") {
     Req a{kPxe, vectors::kList55A, encodeOption97Rom(), "b8:27:eb:01:02:03", kRomXid};
     auto ca = a.run();
-    CHECK(ca.is_pi);
-    CHECK(ca.pi_class == PiModel::Rom3);
+    CHECK(ca.isPi);
+    CHECK(ca.piClass == PiModel::Rom3);
     CHECK_FALSE(ca.serial);
 
     Req b{kPxe, vectors::kList55B, encodeOption97Serial(Serial(0x01020304)), "b8:27:eb:02:03:04",
           kRomXid};
     auto cb = b.run();
-    CHECK(cb.is_pi);
-    CHECK(cb.pi_class == PiModel::Bootcode);
+    CHECK(cb.isPi);
+    CHECK(cb.piClass == PiModel::Bootcode);
     CHECK(cb.serial == Serial(0x01020304));
 
     Req c{kPxe, vectors::kList55C, vectors::kPi4Option97, vectors::kPi4Mac};
     auto cc = c.run();
-    CHECK(cc.is_pi);
-    CHECK(cc.pi_class == PiModel::Pi4);
+    CHECK(cc.isPi);
+    CHECK(cc.piClass == PiModel::Pi4);
     CHECK(cc.serial->str() == "bf9fed6f");
-    CHECK(className(cc.pi_class) == "RPI_NETBOOT_PI4");
+    CHECK(className(cc.piClass) == "RPI_NETBOOT_PI4");
 
     auto mac5 = *MacAddress::parse("2c:cf:67:11:22:33");
     Req d{kPxe, vectors::kList55C,
           encodeOption97FourCC(5, false, 0xd04170, mac5, Serial(0xa1b2c3d4)), "2c:cf:67:11:22:33"};
     auto cd = d.run();
-    CHECK(cd.pi_class == PiModel::Pi5);
-    CHECK(className(cd.pi_class) == "RPI_NETBOOT_PI5");
+    CHECK(cd.piClass == PiModel::Pi5);
+    CHECK(className(cd.piClass) == "RPI_NETBOOT_PI5");
 }
 
 TEST_CASE("some late 3B boards send shape B from ROM: classified by shape", "[classify]") {
     Req b{kPxe, vectors::kList55B, encodeOption97Serial(Serial(0x00aabbcc)), "b8:27:eb:aa:bb:cc",
           kRomXid};
-    CHECK(b.run().pi_class == PiModel::Bootcode);
+    CHECK(b.run().piClass == PiModel::Bootcode);
 }
 
 TEST_CASE("an x86 PXE client with the Pi's vendor class is not a Pi", "[classify]") {
     Req pc{kPxe, kPcList, {}, "52:54:00:12:34:56"};
     auto c = pc.run();
-    CHECK_FALSE(c.is_pi);
+    CHECK_FALSE(c.isPi);
     CHECK_FALSE(c.malformed);
     // A PXE UUID in option 97 is not a Pi signal either.
     Bytes uuid = {0,    0x4c, 0x4c, 0x45, 0x44, 0,    0x10, 0x80, 0x33,
                   0x80, 0xb8, 0xc0, 0x4f, 0x50, 0x33, 0x32, 0x31};
     pc.opt97 = uuid;
-    CHECK_FALSE(pc.run().is_pi);
+    CHECK_FALSE(pc.run().isPi);
 }
 
 TEST_CASE("every Pi signal alone is enough, the vendor class is required", "[classify]") {
-    Req only_list{kPxe, vectors::kList55A, {}, "52:54:00:12:34:56", kRomXid};
-    CHECK(only_list.run().is_pi);
-    Req only_97{kPxe, kPcList, vectors::kPi4Option97, vectors::kPi4Mac};
-    only_97.mac = "52:54:00:98:e0:82";
-    CHECK(only_97.run().is_pi);
-    Req only_oui{kPxe, kPcList, {}, "d8:3a:dd:00:00:01"};
-    CHECK(only_oui.run().is_pi);
-    Req no_vendor = only_list;
-    no_vendor.vendor = "PXEClient:Arch:00007:UNDI:003016";
-    CHECK_FALSE(no_vendor.run().is_pi);
-    no_vendor.vendor = "";
-    CHECK_FALSE(no_vendor.run().is_pi);
+    Req onlyList{kPxe, vectors::kList55A, {}, "52:54:00:12:34:56", kRomXid};
+    CHECK(onlyList.run().isPi);
+    Req only97{kPxe, kPcList, vectors::kPi4Option97, vectors::kPi4Mac};
+    only97.mac = "52:54:00:98:e0:82";
+    CHECK(only97.run().isPi);
+    Req onlyOui{kPxe, kPcList, {}, "d8:3a:dd:00:00:01"};
+    CHECK(onlyOui.run().isPi);
+    Req noVendor = onlyList;
+    noVendor.vendor = "PXEClient:Arch:00007:UNDI:003016";
+    CHECK_FALSE(noVendor.run().isPi);
+    noVendor.vendor = "";
+    CHECK_FALSE(noVendor.run().isPi);
 }
 
 TEST_CASE("require-oui and extra OUIs", "[classify]") {
     ClassifierConfig strict;
-    strict.require_oui = true;
+    strict.requireOui = true;
     Req foreign{kPxe, vectors::kList55C, vectors::kPi4Option97, "02:00:00:98:e0:82"};
-    CHECK(foreign.run().is_pi);
+    CHECK(foreign.run().isPi);
     auto c = foreign.run(strict);
-    CHECK_FALSE(c.is_pi);
+    CHECK_FALSE(c.isPi);
     CHECK(c.reason.find("require-oui") != std::string::npos);
     strict.ouis.add(0x020000);
-    CHECK(foreign.run(strict).is_pi);
+    CHECK(foreign.run(strict).isPi);
 }
 
 TEST_CASE("malformed option 97 makes the packet non-Pi, with the reason", "[classify]") {
     Req bad{kPxe, vectors::kList55C, Bytes{0, 1, 2}, vectors::kPi4Mac};
     auto c = bad.run();
-    CHECK_FALSE(c.is_pi);
+    CHECK_FALSE(c.isPi);
     CHECK(c.malformed);
     CHECK(c.reason.find("option 97") != std::string::npos);
 }
@@ -133,7 +133,7 @@ TEST_CASE("malformed option 97 makes the packet non-Pi, with the reason", "[clas
 TEST_CASE("without explain: the same decision, a reason only for a malformed request",
           "[classify]") {
     ClassifierConfig strict;
-    strict.require_oui = true;
+    strict.requireOui = true;
     const std::pair<Req, ClassifierConfig> cases[] = {
         {{kPxe, vectors::kList55A, encodeOption97Rom(), "b8:27:eb:01:02:03", kRomXid}, {}},
         {{kPxe, vectors::kList55C, vectors::kPi4Option97, vectors::kPi4Mac}, {}},
@@ -147,11 +147,11 @@ TEST_CASE("without explain: the same decision, a reason only for a malformed req
         INFO(full.reason);
         CHECK_FALSE(full.reason.empty());
         CHECK(quiet.reason.empty());
-        CHECK(quiet.is_pi == full.is_pi);
+        CHECK(quiet.isPi == full.isPi);
         CHECK(quiet.malformed == full.malformed);
-        CHECK(quiet.pi_class == full.pi_class);
+        CHECK(quiet.piClass == full.piClass);
         CHECK(quiet.serial == full.serial);
-        CHECK(quiet.request_list == full.request_list);
+        CHECK(quiet.requestList == full.requestList);
         CHECK(quiet.ouiMatch == full.ouiMatch);
         CHECK(quiet.option97.has_value() == full.option97.has_value());
     }

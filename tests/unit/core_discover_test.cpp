@@ -14,7 +14,7 @@ PiIdentity identity(PiModel model) {
     pi.model = model;
     pi.mac = *MacAddress::parse(vectors::kPi4Mac);
     pi.serial = Serial(vectors::kPi4Serial);
-    pi.board_revision = vectors::kPi4Revision;
+    pi.boardRevision = vectors::kPi4Revision;
     pi.xid = 0x5eed1234;
     return pi;
 }
@@ -49,7 +49,7 @@ TEST_CASE("DISCOVER lengths, option order and xid per shape", "[discover]") {
         CHECK(p->xid == (c.romXid ? kRomXid : 0x5eed1234u));
         CHECK(p->chaddr == *MacAddress::parse(vectors::kPi4Mac));
         CHECK(codes(*p) == std::vector<std::uint8_t>{53, 55, 93, 94, 97, 60});
-        CHECK_FALSE(p->has_pad);
+        CHECK_FALSE(p->hasPad);
         CHECK(p->messageType() == 1);
         CHECK(*p->option(55) == c.list);
         CHECK(*p->option(93) == Bytes{0, 0});
@@ -89,6 +89,6 @@ TEST_CASE("the DHCP reader rejects truncated packets", "[dhcp]") {
     Bytes cut(wire.begin(), wire.end() - 10);
     CHECK_FALSE(parseDhcpPacket(cut, &error));
     CHECK(error.find("truncated") != std::string::npos);
-    Bytes no_end(wire.begin(), wire.end() - 1);
-    CHECK_FALSE(parseDhcpPacket(no_end, &error));
+    Bytes noEnd(wire.begin(), wire.end() - 1);
+    CHECK_FALSE(parseDhcpPacket(noEnd, &error));
 }

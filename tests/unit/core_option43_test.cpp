@@ -19,7 +19,7 @@ TEST_CASE("option 43 decodes back, padding kept", "[option43]") {
     auto d = decodeOption43(vectors::option43Padded(), nullptr);
     REQUIRE(d);
     CHECK(d->discoveryControl == 3);
-    CHECK(d->menu_text == "Raspberry Pi Boot   ");
+    CHECK(d->menuText == "Raspberry Pi Boot   ");
     CHECK(d->hasEnd);
     std::string error;
     auto truncated = vectors::option43Unpadded();

@@ -17,7 +17,7 @@ TEST_CASE("the published Pi 4 option 97 decodes to its serial, revision and MAC"
     CHECK(o->form == Option97Form::FourCC);
     CHECK(o->fourccModel == 4);
     CHECK(o->serial->str() == "bf9fed6f");
-    CHECK(o->board_revision == vectors::kPi4Revision);
+    CHECK(o->boardRevision == vectors::kPi4Revision);
     CHECK(o->macTailMatches);
     CHECK_FALSE(o->macTailZero);
 }
@@ -28,10 +28,10 @@ TEST_CASE("the FourCC encoder reproduces the published vector", "[option97]") {
 }
 
 TEST_CASE("both magic byte orders and Pi 5 are recognised", "[option97]") {
-    for (bool rpi_order : {true, false}) {
+    for (bool rpiOrder : {true, false}) {
         for (int model : {4, 5}) {
-            auto bytes = encodeOption97FourCC(model, rpi_order, 0xc04170, kMac, Serial(0x12345678));
-            CHECK(bytes[rpi_order ? 4 : 1] == '0' + model);
+            auto bytes = encodeOption97FourCC(model, rpiOrder, 0xc04170, kMac, Serial(0x12345678));
+            CHECK(bytes[rpiOrder ? 4 : 1] == '0' + model);
             auto o = parseOption97(bytes, kMac, nullptr);
             REQUIRE(o);
             CHECK(o->form == Option97Form::FourCC);
@@ -91,9 +91,9 @@ TEST_CASE("malformed option 97 is an error, not a guess", "[option97]") {
     CHECK_FALSE(parseOption97(Bytes{}, kMac, &error));
     CHECK(error.find("0 bytes") != std::string::npos);
     CHECK_FALSE(parseOption97(Bytes(16, 0), kMac, &error));
-    auto wrong_type = vectors::kPi4Option97;
-    wrong_type[0] = 1;
-    CHECK_FALSE(parseOption97(wrong_type, kMac, &error));
+    auto wrongType = vectors::kPi4Option97;
+    wrongType[0] = 1;
+    CHECK_FALSE(parseOption97(wrongType, kMac, &error));
     CHECK(error.find("type byte") != std::string::npos);
     CHECK_FALSE(parseOption97(Bytes(18, 0), kMac, &error));
 }

@@ -42,20 +42,20 @@ TEST_CASE("the table's DHCP columns are what the builder sends and the classifie
         pi.model = m;
         pi.mac = *MacAddress::parse(vectors::kPi4Mac);
         pi.serial = Serial(vectors::kPi4Serial);
-        pi.board_revision = vectors::kPi4Revision;
+        pi.boardRevision = vectors::kPi4Revision;
         pi.xid = 0x5eed1234;
         const auto packet = parseDhcpPacket(buildDiscover(pi), nullptr);
         REQUIRE(packet);
         const Bytes* list = packet->option(55);
         REQUIRE(list);
-        CHECK(matchRequestList(*list) == facts(m).request_list);
+        CHECK(matchRequestList(*list) == facts(m).requestList);
         DhcpRequestView view;
-        view.vendor_class = kPiVendorClass;
-        view.request_list = ByteSpan(*list);
+        view.vendorClass = kPiVendorClass;
+        view.requestList = ByteSpan(*list);
         view.option97 = ByteSpan(*packet->option(97));
         view.mac = pi.mac;
         view.xid = packet->xid;
-        CHECK(classify(view, {}).pi_class == m);
+        CHECK(classify(view, {}).piClass == m);
         // Only shape C has its own xid: the ROM stages send a constant one.
         CHECK((packet->xid == kRomXid) == (shapeOf(m) != DiscoverShape::C));
     }
@@ -70,11 +70,11 @@ TEST_CASE("the table's DHCP columns are what the builder sends and the classifie
 
 TEST_CASE("emulated Pis get their board family's OUI and, in shape C, a board revision",
           "[pi_model]") {
-    const OuiSet pi_ouis;  // the built-in list
+    const OuiSet piOuis;  // the built-in list
     for (PiModel m : kPiModels) {
         INFO(piModelName(m));
         const MacAddress mac = MacAddress::fromOui(facts(m).emulatedOui, 0x123456);
-        CHECK(pi_ouis.contains(mac));
+        CHECK(piOuis.contains(mac));
         CHECK(mac.oui() == facts(m).emulatedOui);
         CHECK((facts(m).emulatedBoardRevision != 0) == (shapeOf(m) == DiscoverShape::C));
     }

@@ -24,25 +24,25 @@ inline constexpr std::uint32_t kRomXid = 0x26f30339;
 
 // What the classifier looks at, borrowed from the packet.
 struct DhcpRequestView {
-    std::optional<std::string_view> vendor_class;  // option 60
-    std::optional<ByteSpan> request_list;          // option 55
-    std::optional<ByteSpan> option97;              // option 97
-    MacAddress mac;                                // chaddr
+    std::optional<std::string_view> vendorClass;  // option 60
+    std::optional<ByteSpan> requestList;          // option 55
+    std::optional<ByteSpan> option97;             // option 97
+    MacAddress mac;                               // chaddr
     std::uint32_t xid = 0;
 };
 
 struct ClassifierConfig {
     OuiSet ouis;
-    bool require_oui = false;
+    bool requireOui = false;
 };
 
 struct Classification {
-    bool is_pi = false;
-    bool malformed = false;           // option 97 malformed: logged, treated as non-Pi
-    PiModel pi_class = PiModel::Pi4;  // the boot stage that sent it
+    bool isPi = false;
+    bool malformed = false;          // option 97 malformed: logged, treated as non-Pi
+    PiModel piClass = PiModel::Pi4;  // the boot stage that sent it
     std::optional<Serial> serial;
     std::optional<Option97> option97;
-    RequestListMatch request_list = RequestListMatch::None;
+    RequestListMatch requestList = RequestListMatch::None;
     bool ouiMatch = false;
     std::string reason;  // one line, for logs: why it is or is not a Pi (see `explain`)
 };

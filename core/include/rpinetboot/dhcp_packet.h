@@ -28,7 +28,7 @@ struct DhcpPacket {
     std::string sname, file;  // up to the first NUL
     // Options in wire order, pad and end excluded; a repeated code appears repeatedly.
     std::vector<std::pair<std::uint8_t, Bytes>> options;
-    bool has_pad = false;  // any pad (0) option: pre-2020 Pi 4 EEPROMs drop such replies
+    bool hasPad = false;  // any pad (0) option: pre-2020 Pi 4 EEPROMs drop such replies
 
     const Bytes* option(std::uint8_t code) const;
     std::optional<std::uint8_t> messageType() const;  // option 53

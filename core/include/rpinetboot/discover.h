@@ -17,9 +17,9 @@ struct PiIdentity {
     PiModel model = PiModel::Pi4;
     MacAddress mac;
     Serial serial{0};
-    std::uint32_t board_revision = 0;  // shape C only
-    bool fourccWireOrderRpi = false;   // shape C: "RPi4" (old EEPROMs) rather than "4iPR"
-    std::uint32_t xid = 0;             // shape C only; A and B use the constant kRomXid
+    std::uint32_t boardRevision = 0;  // shape C only
+    bool fourccWireOrderRpi = false;  // shape C: "RPi4" (old EEPROMs) rather than "4iPR"
+    std::uint32_t xid = 0;            // shape C only; A and B use the constant kRomXid
 };
 
 // DHCPDISCOVER: options 53, 55, 93, 94, 97, 60, end; 320 bytes (A) or 322 bytes (B, C).

@@ -29,13 +29,13 @@ inline constexpr std::size_t kMaxMenuTextLength = 64;
 std::optional<std::string> validateMenuText(std::string_view text);
 
 // Sub-option 6 = 3, sub-option 10 = {0, "PXE"}, sub-option 9 = {type 0, text}, end.
-// Precondition: validateMenuText(menu_text) succeeded.
-Bytes encodeOption43(std::string_view menu_text, bool romPadding);
+// Precondition: validateMenuText(menuText) succeeded.
+Bytes encodeOption43(std::string_view menuText, bool romPadding);
 
 struct DecodedOption43 {
     std::map<std::uint8_t, Bytes> suboptions;  // the last one wins on duplicates
     std::optional<std::uint8_t> discoveryControl;
-    std::optional<std::string> menu_text;  // sub-option 9's text, as sent (padding included)
+    std::optional<std::string> menuText;  // sub-option 9's text, as sent (padding included)
     bool hasEnd = false;
 };
 

@@ -30,7 +30,7 @@ struct Option97 {
     // FourCC and CustomMagic only:
     std::array<std::uint8_t, 4> magic{};    // as on the wire
     int fourccModel = 0;                    // 4 or 5 (FourCC only)
-    std::uint32_t board_revision = 0;       // le32 of bytes 5..8
+    std::uint32_t boardRevision = 0;        // le32 of bytes 5..8
     std::array<std::uint8_t, 4> macTail{};  // MAC bytes 2..5 as sent
     bool macTailZero = false;               // early Pi 4 firmware (rpi-eeprom#103)
     bool macTailMatches = false;            // equals chaddr bytes 2..5
@@ -44,7 +44,7 @@ std::optional<Option97> parseOption97(ByteSpan data, const MacAddress& chaddr, s
 Bytes encodeOption97Rom();
 Bytes encodeOption97Serial(Serial serial);
 // `model` is 4 or 5; `wireOrderRpi` true sends "RPi4" (EEPROMs up to 2022-01), false "4iPR".
-Bytes encodeOption97FourCC(int model, bool wireOrderRpi, std::uint32_t board_revision,
+Bytes encodeOption97FourCC(int model, bool wireOrderRpi, std::uint32_t boardRevision,
                            const MacAddress& mac, Serial serial);
 
 }  // namespace rpinetboot

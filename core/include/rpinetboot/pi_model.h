@@ -43,7 +43,7 @@ struct PiModelFacts {
     std::string_view className;  // the Kea client class the hook assigns
     std::string_view board;      // in plain words, for people
     DiscoverShape shape;
-    RequestListMatch request_list;  // the option 55 signature it sends
+    RequestListMatch requestList;  // the option 55 signature it sends
     // False for the stages that never send DHCPREQUEST and use the OFFERed address as it is (the
     // Pi 3B ROM; none seen from bootcode.bin): a server must hold their offers.
     bool sendsRequest;

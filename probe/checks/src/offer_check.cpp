@@ -67,7 +67,7 @@ OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_
     } else {
         std::string error;
         auto decoded = decodeOption43(*o43, &error);
-        const std::string menu = decoded && decoded->menu_text ? *decoded->menu_text : "";
+        const std::string menu = decoded && decoded->menuText ? *decoded->menuText : "";
         if (!decoded || menu.find(kDefaultMenuText) == std::string::npos) {
             add(a, FindingId::NoPiBootText, {decoded ? std::string() : " (" + error + ")"});
         } else if (facts(model).needsPaddedMenu && menu.size() < kDefaultMenuText.size() + 3) {
@@ -90,7 +90,7 @@ OfferAssessment assessOffer(const DhcpPacket& offer, PiModel model, std::uint32_
     if (offer.siaddr != 0 && a.tftpServer != 0 && offer.siaddr != a.tftpServer) {
         add(a, FindingId::SiaddrIgnored, {ipv4ToString(offer.siaddr), ipv4ToString(a.tftpServer)});
     }
-    if (offer.has_pad && shapeOf(model) == DiscoverShape::C) {
+    if (offer.hasPad && shapeOf(model) == DiscoverShape::C) {
         add(a, FindingId::PadOptions);
     }
     return a;

@@ -191,7 +191,7 @@ ParseOutcome parseOptions(const std::vector<std::string>& args) {
     opt.pi.serial = *serial;
     // Without --mac: the model's OUI and the serial's low three bytes, as on Pi 1-3 boards.
     opt.pi.mac = mac ? *mac : MacAddress::fromOui(facts(*model).emulatedOui, serial->value());
-    opt.pi.board_revision = facts(*model).emulatedBoardRevision;
+    opt.pi.boardRevision = facts(*model).emulatedBoardRevision;
     opt.pi.xid = std::random_device{}();
     opt.json = vm.count("json") > 0;
     if (vm.count("tftp-only")) {

@@ -77,8 +77,8 @@ std::string summary(const TftpResult& r) {
 class Walk {
   public:
     Walk(const ProbeOptions& opt, std::uint32_t server, Report& report)
-        : opt_(opt), report_(report), server_text_(ipv4ToString(server)) {
-        server_ = *TftpServer::parse(server_text_);
+        : opt_(opt), report_(report), serverText_(ipv4ToString(server)) {
+        server_ = *TftpServer::parse(serverText_);
     }
 
     TftpWalkOutcome run() {
@@ -118,16 +118,16 @@ class Walk {
             }
             if (!fileStep(step)) return out;
             out.reached = true;
-            if (step.purpose == FilePurpose::Config && last_data_) {
+            if (step.purpose == FilePurpose::Config && lastData_) {
                 // A Pi 4 that got no OACK ignores config.txt (firmware#1012): so does the walk.
-                if (!(oack_missing_ && shapeOf(model) == DiscoverShape::C)) {
-                    config = parseConfigTxt(*last_data_, model);
+                if (!(oackMissing_ && shapeOf(model) == DiscoverShape::C)) {
+                    config = parseConfigTxt(*lastData_, model);
                 } else {
                     report_.step("tftp", "config.txt ignored", Verdict::Warn,
                                  "no OACK: the firmware boots with its defaults");
                 }
             }
-            if (step.purpose == FilePurpose::Cmdline && last_data_) out.cmdline = last_data_;
+            if (step.purpose == FilePurpose::Cmdline && lastData_) out.cmdline = lastData_;
         }
         return out;
     }
@@ -138,14 +138,14 @@ class Walk {
         if (config.kernel) {
             kernel.file = *config.kernel;
             fileStep(kernel);
-            if (last_found_) kernel_ = kernel.file;
+            if (lastFound_) kernel_ = kernel.file;
             return;
         }
         const auto names = defaultKernels(opt_.pi.model);
         for (std::size_t i = 0; i < names.size(); ++i) {
             kernel.file = names[i];
             kernel.required = i + 1 == names.size();
-            if (fileStep(kernel) && last_found_) {
+            if (fileStep(kernel) && lastFound_) {
                 kernel_ = kernel.file;
                 break;
             }
@@ -173,8 +173,8 @@ class Walk {
     }
 
     bool fileStepOnce(const BootFileStep& step) {
-        last_data_.reset();
-        last_found_ = false;
+        lastData_.reset();
+        lastFound_ = false;
         const bool prefixProbe = step.kind == StepKind::PrefixProbe;
         std::string name = step.file;
         if (prefixProbe) {
@@ -189,13 +189,13 @@ class Walk {
         const TftpResult first = request(name, step.dialect, EarlyStop::AfterOack, keep);
         const TransferObservation obs = observe(first, asked);
         const bool found = obs.outcome == Outcome::Found;
-        last_found_ = found;
+        lastFound_ = found;
         const bool quietMiss = obs.outcome == Outcome::Missing && (!step.required || prefixProbe);
         report_.step("tftp", "RRQ " + name + (options ? " (probe)" : ""),
                      found || quietMiss ? Verdict::Ok : Verdict::Fail, summary(first));
         if (!contacted_) {
             contacted_ = true;
-            if (auto f = unreachable(obs, server_text_)) {
+            if (auto f = unreachable(obs, serverText_)) {
                 report_.finding(*f, "tftp");
                 report_.file({name, false, 0, false});
                 return false;
@@ -211,20 +211,20 @@ class Walk {
                 if (obs.outcome == Outcome::Missing) {
                     report_.finding(prefixFallback(opt_.pi.serial.str(), step.file), "tftp");
                 } else {
-                    for (const auto& f : assessTransfer(step, name, obs, server_text_)) {
+                    for (const auto& f : assessTransfer(step, name, obs, serverText_)) {
                         report_.finding(f, "tftp");
                     }
                 }
             }
         } else {
-            for (const auto& f : assessTransfer(step, name, obs, server_text_)) {
+            for (const auto& f : assessTransfer(step, name, obs, serverText_)) {
                 report_.finding(f, "tftp");
             }
         }
         if (obs.outcome == Outcome::NoAnswer) return false;
-        if (!oack_missing_) {
+        if (!oackMissing_) {
             if (auto f = missingOack(opt_.pi.model, name, obs)) {
-                oack_missing_ = true;
+                oackMissing_ = true;
                 report_.finding(*f, "tftp");
             }
         }
@@ -249,28 +249,28 @@ class Walk {
             report_.step("tftp", "RRQ " + name,
                          got.outcome == Outcome::Found ? Verdict::Ok : Verdict::Fail,
                          summary(fetched));
-            for (const auto& f : assessTransfer(step, name, got, server_text_)) {
+            for (const auto& f : assessTransfer(step, name, got, serverText_)) {
                 report_.finding(f, "tftp");
             }
             if (got.outcome == Outcome::NoAnswer) return false;
         }
         const bool complete = fetched.outcome == TftpOutcome::Complete;
         report_.file({name, complete, fetched.bytes, first.oackReceived});
-        if (complete && keep) last_data_ = std::string(fetched.data.begin(), fetched.data.end());
+        if (complete && keep) lastData_ = std::string(fetched.data.begin(), fetched.data.end());
         return true;
     }
 
     const ProbeOptions& opt_;
     Report& report_;
-    std::string server_text_;
+    std::string serverText_;
     TftpServer server_;
     std::string prefix_;
     bool contacted_ = false;
-    bool oack_missing_ = false;
-    bool last_found_ = false;
+    bool oackMissing_ = false;
+    bool lastFound_ = false;
     bool gone_ = false;
     std::string kernel_;  // the kernel the walk found: auto_initramfs names the initramfs after it
-    std::optional<std::string> last_data_;
+    std::optional<std::string> lastData_;
 };
 
 }  // namespace
