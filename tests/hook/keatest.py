@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import bootp_options  # noqa: E402
 import kea_control  # noqa: E402
 import netlab  # noqa: E402
 
@@ -368,17 +369,10 @@ def relay_exchange(lab, payload_hex, timeout=3.0):
 
 
 def parse_bootp(reply):
-    """(yiaddr, giaddr, {code: hex}) of a BOOTREPLY; each option code once (Kea's replies)."""
-    assert reply[:1] == b"\x02" and reply[236:240] == bytes.fromhex("63825363"), reply.hex()
-    opts, i = {}, 240
-    while i < len(reply) and reply[i] != 255:
-        if reply[i] == 0:
-            i += 1
-            continue
-        code, length = reply[i], reply[i + 1]
-        opts[code] = reply[i + 2:i + 2 + length].hex()
-        i += 2 + length
-    return socket.inet_ntoa(reply[16:20]), socket.inet_ntoa(reply[24:28]), opts
+    """(yiaddr, giaddr, {code: hex}) of a BOOTREPLY; each option code once (Kea's replies), a
+    malformed reply or a repeated code is an error (bootp_options)."""
+    m = bootp_options.Message(reply, ops=(bootp_options.BOOTREPLY,))
+    return m.yiaddr, m.giaddr, {code: value.hex() for code, value in m.options.items()}
 
 
 # Option 97 of docs/protocol/dhcp.md's Pi 4 (serial bf9fed6f, MAC e4:5f:01:98:e0:82).
