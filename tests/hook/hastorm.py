@@ -90,8 +90,8 @@ class Packets(list):
 def read_pcap(path):
     """DHCP packets in a classic pcap file of Ethernet frames, parsed here: a list of dicts op
     (1 request, 2 reply), time (epoch s), src (IP source), type (option 53), yiaddr, mac, xid,
-    options (set of codes), lease_time (option 51, s). Frames that are not IPv4/UDP/BOOTP are skipped;
-    BOOTP frames with malformed options are skipped and counted (Packets.rejected)."""
+    options (set of codes), lease_time (option 51, s). Frames that are not IPv4/UDP/BOOTP are
+    skipped; BOOTP frames with malformed options are skipped and counted (Packets.rejected)."""
     with open(path, "rb") as f:
         data = f.read()
     out = Packets()

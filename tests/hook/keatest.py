@@ -154,6 +154,67 @@ class Lab:
                                 stderr=subprocess.PIPE, text=True)
 
 
+def lab_for(test, server_ifname=None):
+    """A Lab that `test` (a unittest.TestCase) closes when it ends, pass or fail: unittest runs
+    cleanups last-registered first, so whatever is started in the lab afterwards stops before."""
+    lab = Lab(server_ifname)
+    test.addCleanup(lab.close)
+    return lab
+
+
+def paths_for(test):
+    """INSTALL.new_paths(), removed when `test` ends (KeaServer.stop removes them too; twice is
+    harmless)."""
+    paths = INSTALL.new_paths()
+    test.addCleanup(paths.remove)
+    return paths
+
+
+def kea_for(test, lab, **kw):
+    """A KeaServer(lab, **kw), started and not yet waited for, that `test` stops when it ends."""
+    kea = KeaServer(lab, **kw)
+    test.addCleanup(kea.stop)
+    return kea
+
+
+# The hook and the files examples/*.conf name (Debian's kea-dhcp4-server layout).
+EXAMPLE_HOOK = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_rpi_netboot.so"
+EXAMPLE_FILES = {"leases": "/var/lib/kea/kea-leases4.csv", "log": "/var/log/kea/kea-dhcp4.log",
+                 "socket": "/run/kea/kea4-ctrl-socket"}
+
+
+def example_text(name):
+    with open(os.path.join(netlab.source_dir(), "examples", name)) as f:
+        return f.read()
+
+
+def config_check(netns, text, paths):
+    """kea-dhcp4 -t on the configuration `text` (what the examples' headers tell an admin to run),
+    in `netns`, as that server's files `paths`: (exit code, output)."""
+    path = os.path.join(paths.tmp, "kea-dhcp4.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    res = netns.exec(INSTALL.argv(["-t", path], paths), check=False, timeout=30)
+    return res.returncode, res.stdout + res.stderr
+
+
+def own_example_files(text, paths, files=("leases", "log", "socket")):
+    """An example's hook and `files` (EXAMPLE_FILES keys), each of which must stand in it once,
+    replaced by this server's own: on 2.6 and 3.0 a name of this run in the same directory (the
+    hooks directory, /run/kea, /var/log/kea, /var/lib/kea), which their path rules accept, so that
+    concurrent runs in one chroot never share a hook library or a file; on 2.2 (no path rules)
+    this build's hook and files in the server's temp dir. paths.remove() deletes them all."""
+    replaced = [(EXAMPLE_HOOK, paths.hook())] + [(EXAMPLE_FILES[f], getattr(paths, f))
+                                                 for f in files]
+    for old, new in replaced:
+        if text.count(old) != 1:
+            raise AssertionError(f"{old} stands {text.count(old)} times in the example, not once")
+        if old == new or (INSTALL.chroot and os.path.dirname(old) != os.path.dirname(new)):
+            raise AssertionError(f"{old} -> {new}: not a file of this run in the same directory")
+        text = text.replace(old, new)
+    return text
+
+
 def finish_exchange(popen, timeout=30):
     out, err = popen.communicate(timeout=timeout)
     if popen.returncode != 0:
