@@ -198,6 +198,18 @@ def config_check(netns, text, paths):
     return res.returncode, res.stdout + res.stderr
 
 
+def start_example(test, name):
+    """examples/`name` with this run's own files (own_example_files), accepted by kea-dhcp4 -t and
+    started, ready, in a lab whose server interface is eth0 as the examples name it; all of it
+    ends with `test`. Returns (lab, the configuration text, the KeaServer)."""
+    lab = lab_for(test, server_ifname="eth0")
+    paths = paths_for(test)
+    text = own_example_files(example_text(name), paths)
+    code, output = config_check(lab.server, text, paths)
+    test.assertEqual(code, 0, output)
+    return lab, text, kea_for(test, lab, config_text=text, paths=paths).wait_ready()
+
+
 def own_example_files(text, paths, files=("leases", "log", "socket")):
     """An example's hook and `files` (EXAMPLE_FILES keys), each of which must stand in it once,
     replaced by this server's own: on 2.6 and 3.0 a name of this run in the same directory (the

@@ -292,12 +292,7 @@ class ExampleTest(unittest.TestCase):
     drain procedure (edit "drain", config-reload) moves only the drained node's Pis."""
 
     def test_example_spreads_and_drains(self):
-        lab = keatest.lab_for(self, server_ifname="eth0")
-        paths = keatest.paths_for(self)
-        text = keatest.own_example_files(keatest.example_text(EXAMPLE), paths)
-        code, output = keatest.config_check(lab.server, text, paths)
-        self.assertEqual(code, 0, output)
-        kea = keatest.kea_for(self, lab, config_text=text, paths=paths).wait_ready()
+        lab, text, kea = keatest.start_example(self, EXAMPLE)
         self.assertIn("tftp-groups=2 groups, 3 nodes", kea.log())
 
         spread = ["192.0.2.10", "192.0.2.11"]
