@@ -27,7 +27,7 @@ import time
 
 import halab
 import keatest
-from keatest import netlab
+from keatest import bootp_options, netlab
 
 NODE_A, NODE_B = "192.0.2.3", "192.0.2.4"
 PRIMARY, SECONDARY = "server1", "server2"
@@ -81,20 +81,28 @@ def build_tree(base, fleet):
 
 # -- the capture ---------------------------------------------------------------------------------
 
+class Packets(list):
+    """read_pcap's packets; `rejected` counts the BOOTP frames whose options bootp_options refused
+    (a truncated or overlong option), which are left out."""
+    rejected = 0
+
+
 def read_pcap(path):
     """DHCP packets in a classic pcap file of Ethernet frames, parsed here: a list of dicts op
     (1 request, 2 reply), time (epoch s), src (IP source), type (option 53), yiaddr, mac, xid,
-    options (set of codes), lease_time (option 51, s). Frames that are not IPv4/UDP/BOOTP are skipped."""
+    options (set of codes), lease_time (option 51, s). Frames that are not IPv4/UDP/BOOTP are
+    skipped; BOOTP frames with malformed options are skipped and counted (Packets.rejected)."""
     with open(path, "rb") as f:
         data = f.read()
+    out = Packets()
     if len(data) < 24:
-        return []
+        return out
     magic = struct.unpack("<I", data[:4])[0]
     endian = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
     nano = magic in (0xa1b23c4d, 0x4d3cb2a1)
     if struct.unpack(endian + "I", data[20:24])[0] != 1:
         raise AssertionError(f"{path}: not an Ethernet capture")
-    out, at = [], 24
+    at = 24
     while at + 16 <= len(data):
         sec, frac, incl, _ = struct.unpack(endian + "IIII", data[at:at + 16])
         frame = data[at + 16:at + 16 + incl]
@@ -109,28 +117,19 @@ def read_pcap(path):
         if struct.unpack("!HH", udp[0:4]) not in ((67, 68), (68, 67)):
             continue
         bootp = udp[8:]
-        if len(bootp) < 240 or bootp[0] not in (1, 2) or bootp[236:240] != b"\x63\x82\x53\x63":
+        try:
+            bootp_options.check_message(bootp)
+        except bootp_options.OptionError:
             continue
-        options, i, mtype, lease_time = set(), 240, 0, None
-        while i < len(bootp) and bootp[i] != 255:
-            if bootp[i] == 0:
-                i += 1
-                continue
-            if i + 1 >= len(bootp):
-                break
-            code, length = bootp[i], bootp[i + 1]
-            if code == 53 and length == 1:
-                mtype = bootp[i + 2]
-            if code == 51 and length == 4:
-                lease_time = struct.unpack("!I", bootp[i + 2:i + 6])[0]
-            options.add(code)
-            i += 2 + length
-        out.append({"op": bootp[0], "time": sec + frac / (1e9 if nano else 1e6),
+        try:
+            m = bootp_options.Message(bootp, concatenate=True)
+        except bootp_options.OptionError:
+            out.rejected += 1
+            continue
+        out.append({"op": m.op, "time": sec + frac / (1e9 if nano else 1e6),
                     "src": ".".join(str(b) for b in ip[12:16]),
-                    "type": mtype, "yiaddr": ".".join(str(b) for b in bootp[16:20]),
-                    "mac": ":".join(f"{b:02x}" for b in bootp[28:34]),
-                    "xid": struct.unpack("!I", bootp[4:8])[0], "options": options,
-                    "lease_time": lease_time})
+                    "type": m.message_type() or 0, "yiaddr": m.yiaddr, "mac": m.mac,
+                    "xid": m.xid, "options": set(m.options), "lease_time": m.u32(51)})
     return out
 
 

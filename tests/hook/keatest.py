@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import bootp_options  # noqa: E402
 import kea_control  # noqa: E402
 import netlab  # noqa: E402
 
@@ -151,6 +152,79 @@ class Lab:
                 self.client_if, "--window-ms", str(window_ms), "--expect", str(expect)]
         return subprocess.Popen(argv + [str(a) for a in args], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
+
+
+def lab_for(test, server_ifname=None):
+    """A Lab that `test` (a unittest.TestCase) closes when it ends, pass or fail: unittest runs
+    cleanups last-registered first, so whatever is started in the lab afterwards stops before."""
+    lab = Lab(server_ifname)
+    test.addCleanup(lab.close)
+    return lab
+
+
+def paths_for(test):
+    """INSTALL.new_paths(), removed when `test` ends (KeaServer.stop removes them too; twice is
+    harmless)."""
+    paths = INSTALL.new_paths()
+    test.addCleanup(paths.remove)
+    return paths
+
+
+def kea_for(test, lab, **kw):
+    """A KeaServer(lab, **kw), started and not yet waited for, that `test` stops when it ends."""
+    kea = KeaServer(lab, **kw)
+    test.addCleanup(kea.stop)
+    return kea
+
+
+# The hook and the files examples/*.conf name (Debian's kea-dhcp4-server layout).
+EXAMPLE_HOOK = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_rpi_netboot.so"
+EXAMPLE_FILES = {"leases": "/var/lib/kea/kea-leases4.csv", "log": "/var/log/kea/kea-dhcp4.log",
+                 "socket": "/run/kea/kea4-ctrl-socket"}
+
+
+def example_text(name):
+    with open(os.path.join(netlab.source_dir(), "examples", name)) as f:
+        return f.read()
+
+
+def config_check(netns, text, paths):
+    """kea-dhcp4 -t on the configuration `text` (what the examples' headers tell an admin to run),
+    in `netns`, as that server's files `paths`: (exit code, output)."""
+    path = os.path.join(paths.tmp, "kea-dhcp4.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    res = netns.exec(INSTALL.argv(["-t", path], paths), check=False, timeout=30)
+    return res.returncode, res.stdout + res.stderr
+
+
+def start_example(test, name):
+    """examples/`name` with this run's own files (own_example_files), accepted by kea-dhcp4 -t and
+    started, ready, in a lab whose server interface is eth0 as the examples name it; all of it
+    ends with `test`. Returns (lab, the configuration text, the KeaServer)."""
+    lab = lab_for(test, server_ifname="eth0")
+    paths = paths_for(test)
+    text = own_example_files(example_text(name), paths)
+    code, output = config_check(lab.server, text, paths)
+    test.assertEqual(code, 0, output)
+    return lab, text, kea_for(test, lab, config_text=text, paths=paths).wait_ready()
+
+
+def own_example_files(text, paths, files=("leases", "log", "socket")):
+    """An example's hook and `files` (EXAMPLE_FILES keys), each of which must stand in it once,
+    replaced by this server's own: on 2.6 and 3.0 a name of this run in the same directory (the
+    hooks directory, /run/kea, /var/log/kea, /var/lib/kea), which their path rules accept, so that
+    concurrent runs in one chroot never share a hook library or a file; on 2.2 (no path rules)
+    this build's hook and files in the server's temp dir. paths.remove() deletes them all."""
+    replaced = [(EXAMPLE_HOOK, paths.hook())] + [(EXAMPLE_FILES[f], getattr(paths, f))
+                                                 for f in files]
+    for old, new in replaced:
+        if text.count(old) != 1:
+            raise AssertionError(f"{old} stands {text.count(old)} times in the example, not once")
+        if old == new or (INSTALL.chroot and os.path.dirname(old) != os.path.dirname(new)):
+            raise AssertionError(f"{old} -> {new}: not a file of this run in the same directory")
+        text = text.replace(old, new)
+    return text
 
 
 def finish_exchange(popen, timeout=30):
@@ -368,17 +442,10 @@ def relay_exchange(lab, payload_hex, timeout=3.0):
 
 
 def parse_bootp(reply):
-    """(yiaddr, giaddr, {code: hex}) of a BOOTREPLY; each option code once (Kea's replies)."""
-    assert reply[:1] == b"\x02" and reply[236:240] == bytes.fromhex("63825363"), reply.hex()
-    opts, i = {}, 240
-    while i < len(reply) and reply[i] != 255:
-        if reply[i] == 0:
-            i += 1
-            continue
-        code, length = reply[i], reply[i + 1]
-        opts[code] = reply[i + 2:i + 2 + length].hex()
-        i += 2 + length
-    return socket.inet_ntoa(reply[16:20]), socket.inet_ntoa(reply[24:28]), opts
+    """(yiaddr, giaddr, {code: hex}) of a BOOTREPLY; each option code once (Kea's replies), a
+    malformed reply or a repeated code is an error (bootp_options)."""
+    m = bootp_options.Message(reply, ops=(bootp_options.BOOTREPLY,))
+    return m.yiaddr, m.giaddr, {code: value.hex() for code, value in m.options.items()}
 
 
 # Option 97 of docs/protocol/dhcp.md's Pi 4 (serial bf9fed6f, MAC e4:5f:01:98:e0:82).

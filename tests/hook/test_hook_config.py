@@ -172,45 +172,39 @@ class ControlSocketTest(unittest.TestCase):
     were "sanity checked"): it cannot see hook parameters, which the README states."""
 
     def test_config_test_and_config_set(self):
-        lab = Lab()
-        kea = None
+        lab = keatest.lab_for(self)
         refused = CONFIG_SET_REFUSED[keatest.VERSION]
-        try:
-            kea = KeaServer(lab, hook_params={"tftp-server": "192.0.2.53"}).wait_ready()
-            bad = keatest.base_config(lab.server_if, kea.paths,
-                                      hook_params={"allow-macs": ["b8:27:eb:12:34"]})
-            expected = "parameter 'allow-macs[0]' value \"b8:27:eb:12:34\""
-            res = kea.command("config-test", bad)
-            self.assertEqual(res["result"], 0, "Kea's config-test now checks hook parameters: "
-                             f"update README section kea-hook: {res}")
-            self.assertNotIn(expected, kea.log())
-            res = kea.command("config-set", bad)
-            self.assertEqual(res["result"], refused, f"config-set accepted a bad parameter: {res}")
-            self.assertIn(expected, kea.log())
-            # config-reload (what SIGHUP and systemctl reload do) re-reads the file: same refusal.
-            with open(kea.config_path, "w") as f:
-                json.dump(keatest.base_config(lab.server_if, kea.paths,
-                                              hook_params={"rom-padding": "often"}), f)
-            res = kea.command("config-reload")
-            self.assertEqual(res["result"], 1, f"config-reload accepted a bad parameter: {res}")
-            self.assertIn("parameter 'rom-padding' value \"often\"", kea.log())
-            self.assertTrue(kea.proc.alive())
-            pi4 = pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f")
-            for r in lab.exchange(*pi4):  # still the configuration it started with
-                self.assertEqual(options(r)[66], "192.0.2.53".encode().hex())
-            good = keatest.base_config(lab.server_if, kea.paths,
-                                       hook_params={"tftp-server": "192.0.2.54"})
-            self.assertEqual(kea.command("config-test", good)["result"], 0)
-            res = kea.command("config-set", good)
-            self.assertEqual(res["result"], 0, res)
-            for r in lab.exchange(*pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f", xid="1234abcd")):
-                self.assertEqual(options(r)[66], "192.0.2.54".encode().hex())
-            # The reloaded hook registered its statistics afresh: one Pi 4 DISCOVER + REQUEST.
-            self.assertEqual(kea.statistics()["pkt4-rpi-netboot-answered"], 2)
-        finally:
-            if kea:
-                kea.stop()
-            lab.close()
+        kea = keatest.kea_for(self, lab, hook_params={"tftp-server": "192.0.2.53"}).wait_ready()
+        bad = keatest.base_config(lab.server_if, kea.paths,
+                                  hook_params={"allow-macs": ["b8:27:eb:12:34"]})
+        expected = "parameter 'allow-macs[0]' value \"b8:27:eb:12:34\""
+        res = kea.command("config-test", bad)
+        self.assertEqual(res["result"], 0, "Kea's config-test now checks hook parameters: "
+                         f"update README section kea-hook: {res}")
+        self.assertNotIn(expected, kea.log())
+        res = kea.command("config-set", bad)
+        self.assertEqual(res["result"], refused, f"config-set accepted a bad parameter: {res}")
+        self.assertIn(expected, kea.log())
+        # config-reload (what SIGHUP and systemctl reload do) re-reads the file: same refusal.
+        with open(kea.config_path, "w") as f:
+            json.dump(keatest.base_config(lab.server_if, kea.paths,
+                                          hook_params={"rom-padding": "often"}), f)
+        res = kea.command("config-reload")
+        self.assertEqual(res["result"], 1, f"config-reload accepted a bad parameter: {res}")
+        self.assertIn("parameter 'rom-padding' value \"often\"", kea.log())
+        self.assertTrue(kea.proc.alive())
+        pi4 = pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f")
+        for r in lab.exchange(*pi4):  # still the configuration it started with
+            self.assertEqual(options(r)[66], "192.0.2.53".encode().hex())
+        good = keatest.base_config(lab.server_if, kea.paths,
+                                   hook_params={"tftp-server": "192.0.2.54"})
+        self.assertEqual(kea.command("config-test", good)["result"], 0)
+        res = kea.command("config-set", good)
+        self.assertEqual(res["result"], 0, res)
+        for r in lab.exchange(*pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f", xid="1234abcd")):
+            self.assertEqual(options(r)[66], "192.0.2.54".encode().hex())
+        # The reloaded hook registered its statistics afresh: one Pi 4 DISCOVER + REQUEST.
+        self.assertEqual(kea.statistics()["pkt4-rpi-netboot-answered"], 2)
 
 
 # How Kea refuses the other version's build (as measured on 2.2, 2.6.3 and 3.0.4): the dynamic
@@ -233,13 +227,10 @@ class ForeignBuildTest(unittest.TestCase):
             if keatest.netlab.in_ci():
                 self.fail(f"no Kea {other.version} build of the hook at {build}")
             self.skipTest(f"no Kea {other.version} build of the hook at {build}")
-        lab = Lab()
-        try:
-            kea = KeaServer(lab, hook_build=other.build)
-            library = kea.paths.installed_hooks[0] if kea.paths.installed_hooks else build
-            code, log = kea.wait_exit()
-        finally:
-            lab.close()
+        lab = keatest.lab_for(self)
+        kea = keatest.kea_for(self, lab, hook_build=other.build)
+        library = kea.paths.installed_hooks[0] if kea.paths.installed_hooks else build
+        code, log = kea.wait_exit()
         self.assertNotEqual(code, 0, "kea-dhcp4 started with a hook built for another Kea")
         self.assertNotIn("RPI_NETBOOT_LOAD_OK", log)
         self.assertRegex(log, FOREIGN_REFUSAL.format(lib=re.escape(library)))
@@ -255,28 +246,22 @@ class PathRulesTest(unittest.TestCase):
     Deployment"); Kea 2.2 has no such rules and starts with all three in a temp dir."""
 
     def start(self, misplace):
-        lab = Lab()
-        kea = None
-        try:
-            paths = keatest.INSTALL.new_paths()
-            config = None
-            if misplace == "hook":
-                library = os.path.join(paths.tmp, kea_install.HOOK_NAME)
-                shutil.copyfile(os.path.join(keatest.INSTALL.build, "kea-hook",
-                                             kea_install.HOOK_NAME), library)
-                config = keatest.base_config(lab.server_if, paths, with_hook=False)
-                config["Dhcp4"]["hooks-libraries"] = [{"library": library}]
-            else:
-                setattr(paths, misplace, os.path.join(paths.tmp, misplace))
-            kea = KeaServer(lab, config=config, paths=paths)
-            if keatest.INSTALL.chroot:
-                return kea.wait_exit()
-            kea.wait_ready()
-            return 0, kea.log()
-        finally:
-            if kea:
-                kea.stop()
-            lab.close()
+        lab = keatest.lab_for(self)
+        paths = keatest.paths_for(self)
+        config = None
+        if misplace == "hook":
+            library = os.path.join(paths.tmp, kea_install.HOOK_NAME)
+            shutil.copyfile(os.path.join(keatest.INSTALL.build, "kea-hook",
+                                         kea_install.HOOK_NAME), library)
+            config = keatest.base_config(lab.server_if, paths, with_hook=False)
+            config["Dhcp4"]["hooks-libraries"] = [{"library": library}]
+        else:
+            setattr(paths, misplace, os.path.join(paths.tmp, misplace))
+        kea = keatest.kea_for(self, lab, config=config, paths=paths)
+        if keatest.INSTALL.chroot:
+            return kea.wait_exit()
+        kea.wait_ready()
+        return 0, kea.log()
 
     def check(self, misplace, supported, what):
         code, log = self.start(misplace)
@@ -302,64 +287,29 @@ class PathRulesTest(unittest.TestCase):
 # notes): kea-dhcp4.conf loads on all three (3.0 logs the deprecation), kea-dhcp4-3.0.conf is the
 # same configuration in 3.0's words and loads there without any deprecation.
 EXAMPLES = {"kea-dhcp4.conf": ("2.2", "2.6", "3.0"), "kea-dhcp4-3.0.conf": ("3.0",)}
-EXAMPLE_HOOK = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_rpi_netboot.so"
-EXAMPLE_FILES = {"leases": "/var/lib/kea/kea-leases4.csv", "log": "/var/log/kea/kea-dhcp4.log",
-                 "socket": "/run/kea/kea4-ctrl-socket"}
 
 
 class ExampleConfigTest(unittest.TestCase):
     def run_example(self, name):
-        with open(os.path.join(keatest.netlab.source_dir(), "examples", name)) as f:
-            text = f.read()
-        for path in [EXAMPLE_HOOK] + list(EXAMPLE_FILES.values()):
-            self.assertEqual(text.count(path), 1, path)
-        lab = Lab(server_ifname="eth0")
-        kea = None
-        paths = keatest.INSTALL.new_paths()
-        try:
-            # The example's paths, each replaced by this server's own: on 2.6 and 3.0 a name of
-            # this run in the same directory (the hooks directory, /run/kea, /var/log/kea,
-            # /var/lib/kea), which their path rules accept, so that concurrent runs in one chroot
-            # never share a hook library or a file; on 2.2 (no path rules) this build's hook and
-            # files in the server's temp dir. paths.remove() deletes them all.
-            replaced = ((EXAMPLE_HOOK, paths.hook()), (EXAMPLE_FILES["leases"], paths.leases),
-                        (EXAMPLE_FILES["log"], paths.log), (EXAMPLE_FILES["socket"], paths.socket))
-            for old, new in replaced:
-                self.assertNotEqual(old, new)
-                if keatest.INSTALL.chroot:
-                    self.assertEqual(os.path.dirname(old), os.path.dirname(new))
-                text = text.replace(old, new)
-            # kea-dhcp4 -t (what the file's header tells admins to run) accepts it as well.
-            path = os.path.join(paths.tmp, "kea-dhcp4.conf")
-            with open(path, "w") as f:
-                f.write(text)
-            checked = lab.server.exec(keatest.INSTALL.argv(["-t", path], paths),
-                                      check=False, timeout=30)
-            self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
-            kea = KeaServer(lab, config_text=text, paths=paths)
-            kea.wait_ready()
-            replies = lab.exchange(*pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f"))
-            self.assertEqual([r["message_type"] for r in replies], [2, 5], kea.log()[-3000:])
-            for r in replies:
-                self.assertEqual(options(r)[66], "192.0.2.2".encode().hex())  # clients[] entry
-                self.assertEqual(options(r)[43], keatest.PLAIN_OPTION43)
-                addr = ipaddress.ip_address(r["yiaddr"])
-                self.assertTrue(ipaddress.ip_address("192.0.2.100") <= addr <=
-                                ipaddress.ip_address("192.0.2.149"), addr)
-            log = kea.log()
-            self.assertIn("RPI_NETBOOT_LOAD_OK", log)
-            self.assertNotIn("ERROR", log)
-            self.assertNotIn("WARN  [kea-dhcp4.rpi-netboot", log)  # the hook has no complaint
-            self.assertIn("DHCP4_MULTI_THREADING_INFO enabled: yes", log)
-            self.assertEqual(kea.command("statistic-get", {"name": "pkt4-rpi-netboot-answered"})
-                             ["arguments"]["pkt4-rpi-netboot-answered"][0][0], 2)
-            return log
-        finally:
-            if kea:
-                kea.stop()
-            else:
-                paths.remove()
-            lab.close()
+        # kea-dhcp4 -t (what the file's header tells admins to run) accepts it as well, and it
+        # starts with this run's own files (keatest.start_example).
+        lab, _, kea = keatest.start_example(self, name)
+        replies = lab.exchange(*pi("pi4", "e4:5f:01:98:e0:82", "bf9fed6f"))
+        self.assertEqual([r["message_type"] for r in replies], [2, 5], kea.log()[-3000:])
+        for r in replies:
+            self.assertEqual(options(r)[66], "192.0.2.2".encode().hex())  # clients[] entry
+            self.assertEqual(options(r)[43], keatest.PLAIN_OPTION43)
+            addr = ipaddress.ip_address(r["yiaddr"])
+            self.assertTrue(ipaddress.ip_address("192.0.2.100") <= addr <=
+                            ipaddress.ip_address("192.0.2.149"), addr)
+        log = kea.log()
+        self.assertIn("RPI_NETBOOT_LOAD_OK", log)
+        self.assertNotIn("ERROR", log)
+        self.assertNotIn("WARN  [kea-dhcp4.rpi-netboot", log)  # the hook has no complaint
+        self.assertIn("DHCP4_MULTI_THREADING_INFO enabled: yes", log)
+        self.assertEqual(kea.command("statistic-get", {"name": "pkt4-rpi-netboot-answered"})
+                         ["arguments"]["pkt4-rpi-netboot-answered"][0][0], 2)
+        return log
 
     def test_example_config_starts_and_answers_a_pi(self):
         log = self.run_example("kea-dhcp4.conf")
@@ -373,22 +323,12 @@ class ExampleConfigTest(unittest.TestCase):
             return
         # Older Keas do not know a pool's "client-classes": they refuse the file, which is why
         # kea-dhcp4.conf keeps "client-class".
-        lab = Lab(server_ifname="eth0")
-        try:
-            path = os.path.join(keatest.netlab.source_dir(), "examples", "kea-dhcp4-3.0.conf")
-            paths = keatest.INSTALL.new_paths()
-            try:
-                with open(path) as f, open(os.path.join(paths.tmp, "kea.conf"), "w") as out:
-                    out.write(f.read())
-                checked = lab.server.exec(keatest.INSTALL.argv(
-                    ["-t", os.path.join(paths.tmp, "kea.conf")], paths),
-                                          check=False, timeout=30)
-            finally:
-                paths.remove()
-            self.assertNotEqual(checked.returncode, 0)
-            self.assertIn("client-classes", checked.stdout + checked.stderr)
-        finally:
-            lab.close()
+        lab = keatest.lab_for(self, server_ifname="eth0")
+        paths = keatest.paths_for(self)
+        code, output = keatest.config_check(lab.server, keatest.example_text("kea-dhcp4-3.0.conf"),
+                                            paths)
+        self.assertNotEqual(code, 0)
+        self.assertIn("client-classes", output)
 
 
 def deprecations(log):

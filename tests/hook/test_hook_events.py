@@ -16,7 +16,7 @@ import time
 import unittest
 
 import keatest
-from keatest import KeaServer, Lab, netlab, pi
+from keatest import KeaServer, netlab, pi
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import os_clients  # noqa: E402
@@ -34,13 +34,8 @@ def read_events(path):
 
 class HookEventsTest(unittest.TestCase):
     def setUp(self):
-        self.lab = Lab()
+        self.lab = keatest.lab_for(self)
         self.kea = None
-
-    def tearDown(self):
-        if self.kea:
-            self.kea.stop()
-        self.lab.close()
 
     def start(self, events=None, extra=None):
         paths = keatest.INSTALL.new_paths()
@@ -49,7 +44,7 @@ class HookEventsTest(unittest.TestCase):
         self.paths = paths
         params = {} if events is None else {"events": events.replace("PATH", self.events_kea_path)}
         params.update(extra or {})
-        self.kea = KeaServer(self.lab, paths=paths, hook_params=params).wait_ready()
+        self.kea = keatest.kea_for(self, self.lab, paths=paths, hook_params=params).wait_ready()
 
     def test_pi_steps_are_events(self):
         self.start("json:PATH")

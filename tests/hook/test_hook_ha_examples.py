@@ -12,13 +12,10 @@ import unittest
 
 import halab
 import keatest
-from keatest import netlab, pi
+from keatest import pi
 from test_hook_ha import ADDR, PLAIN_MAC, PRIMARY, STANDBY, mac, offers, rom
 
-EXAMPLE_HOOK = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_rpi_netboot.so"
-EXAMPLE_KEA_HOOKS = "/usr/lib/x86_64-linux-gnu/kea/hooks/"
-EXAMPLE_FILES = {"leases": "/var/lib/kea/kea-leases4.csv", "log": "/var/log/kea/kea-dhcp4.log",
-                 "socket": "/run/kea/kea4-ctrl-socket"}
+EXAMPLE_KEA_HOOKS = os.path.dirname(keatest.EXAMPLE_HOOK) + "/"  # Kea's own libraries' dir
 
 
 class ExampleTest(unittest.TestCase):
@@ -28,29 +25,23 @@ class ExampleTest(unittest.TestCase):
     gets its address from the pool the example gives it."""
 
     def example(self, mode, server, paths):
+        """The example with this server's name and this run's own hook, lease file, log and
+        socket (keatest.own_example_files: the two servers and concurrent runs share none)."""
         name = f"kea-dhcp4-ha-{mode}{'-3.0' if keatest.VERSION == '3.0' else ''}.conf"
-        with open(os.path.join(netlab.source_dir(), "examples", name)) as f:
-            text = f.read()
-        for path in [EXAMPLE_HOOK, '"this-server-name": "server1"'] + list(EXAMPLE_FILES.values()):
-            self.assertEqual(text.count(path), 1, path)
-        text = text.replace(EXAMPLE_HOOK, paths.hook())
+        text = keatest.example_text(name)
+        self.assertEqual(text.count('"this-server-name": "server1"'), 1)
+        text = keatest.own_example_files(text, paths)
         text = text.replace(EXAMPLE_KEA_HOOKS, halab.hooks_dir().rstrip("/") + "/")
-        for attr, path in EXAMPLE_FILES.items():
-            text = text.replace(path, getattr(paths, attr))
         return text.replace('"this-server-name": "server1"', f'"this-server-name": "{server}"')
 
     def run_pair(self, mode):
         pair = halab.Pair(mode, server_ifname="eth0")
         self.addCleanup(pair.close)
         for server in ADDR:
-            paths = keatest.INSTALL.new_paths()
+            paths = keatest.INSTALL.new_paths()  # the pair's server removes them when it stops
             text = self.example(mode, server, paths)
-            path = os.path.join(paths.tmp, "kea-dhcp4.conf")
-            with open(path, "w") as f:
-                f.write(text)
-            checked = pair.ns[server].exec(keatest.INSTALL.argv(["-t", path], paths),
-                                           check=False, timeout=30)
-            self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
+            code, output = keatest.config_check(pair.ns[server], text, paths)
+            self.assertEqual(code, 0, output)
             pair.start(server, wait=False, config_text=text, paths=paths)
         for server in ADDR:
             pair.kea[server].wait_ready()

@@ -31,10 +31,6 @@ import unittest
 import keatest
 from keatest import KeaServer, Lab, options, pi
 
-EXAMPLE_HOOK = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_rpi_netboot.so"
-EXAMPLE_FILES = {"leases": "/var/lib/kea/kea-leases4.csv", "log": "/var/log/kea/kea-dhcp4.log",
-                 "socket": "/run/kea/kea4-ctrl-socket"}
-
 PI4 = ("pi4", "e4:5f:01:98:e0:82", "bf9fed6f")
 PI5 = ("pi5", "2c:cf:67:2b:3c:05", "1a2b3c05")
 ROM3 = ("rom3", "b8:27:eb:2b:3c:01", "1a2b3c01")
@@ -94,18 +90,12 @@ class IdentityTest(unittest.TestCase):
         cls.paths = keatest.INSTALL.new_paths()
         newer = tuple(int(x) for x in keatest.VERSION.split(".")) >= (3, 0)
         name = "kea-dhcp4-3.0.conf" if newer else "kea-dhcp4.conf"
-        with open(os.path.join(keatest.netlab.source_dir(), "examples", name)) as f:
-            text = f.read()
+        text = keatest.own_example_files(keatest.example_text(name), cls.paths)
         lease_cmds = os.path.join(keatest.INSTALL.hooks_dir, "libdhcp_lease_cmds.so")
-        for old, new in ((EXAMPLE_HOOK, cls.paths.hook()),
-                         (EXAMPLE_FILES["leases"], cls.paths.leases),
-                         (EXAMPLE_FILES["log"], cls.paths.log),
-                         (EXAMPLE_FILES["socket"], cls.paths.socket),
-                         ('"hooks-libraries": [',
-                          '"hooks-libraries": [ { "library": "%s" },' % lease_cmds)):
-            assert text.count(old) == 1, old
-            text = text.replace(old, new)
-        cls.config_text = text
+        old = '"hooks-libraries": ['
+        assert text.count(old) == 1, old
+        cls.config_text = text.replace(old, '"hooks-libraries": [ { "library": "%s" },'
+                                       % lease_cmds)
         cls.kea = None
         cls.xid = 0x10d00000
 
@@ -294,48 +284,42 @@ class PolicyTest(unittest.TestCase):
     """hostname-policy "client", root-path-policy "always" and a clients[] override."""
 
     def test_policies_and_override(self):
-        lab = Lab()
-        kea = None
-        try:
-            params = {"tftp-server": "192.0.2.1", "hostname-template": "pi-{serial}",
-                      "root-path-template": "{tftp-server}:/srv/nfs/pi/{serial}",
-                      "hostname-policy": "client", "root-path-policy": "always",
-                      "clients": [{"serial": PI5[2], "hostname": "build-{model}",
-                                   "root-path": "192.0.2.9:/export/{serial}"}]}
-            subnet = {"id": 1, "subnet": "192.0.2.0/24", "match-client-id": False,
-                      "pools": [dict(pool="192.0.2.100 - 192.0.2.149",
-                                     **keatest.pool_class("RPI_NETBOOT")),
-                                {"pool": "192.0.2.150 - 192.0.2.199"}]}
-            kea = KeaServer(lab, hook_params=params, subnet=subnet).wait_ready()
-            xid = 0x20d00000
-            for model, mac, serial in (PI4, PI5):
-                boot = lab.exchange(*pi(model, mac, serial))
-                self.assertEqual([r["message_type"] for r in boot], [2, 5], kea.log()[-3000:])
-                addr = boot[-1]["yiaddr"]
-                for client in ("networkd", "udhcpc", "kernel"):
-                    xid += 1
-                    replies = lab.exchange("--payload-hex", os_discover(client, mac, xid),
-                                           "--request")
-                    self.assertEqual([r["message_type"] for r in replies], [2, 5], client)
-                    opts = options(replies[-1])
-                    what = f"{model} {client}"
-                    self.assertEqual(replies[-1]["yiaddr"], addr, what)
-                    named = OS_CLIENTS[client][3]
-                    if model == "pi5":
-                        want_name = "build-pi5"
-                        want_root = f"192.0.2.9:/export/{serial}"
-                    else:
-                        want_name = f"pi-{serial}"
-                        want_root = f"192.0.2.1:/srv/nfs/pi/{serial}"
-                    # "client": a name the client sends is kept; the others get the template's.
-                    self.assertEqual(bytes.fromhex(opts.get(12, "")).decode(),
-                                     named.decode() if named else want_name, what)
-                    # "always": 17 even to clients that do not ask for it.
-                    self.assertEqual(bytes.fromhex(opts.get(17, "")).decode(), want_root, what)
-        finally:
-            if kea:
-                kea.stop()
-            lab.close()
+        lab = keatest.lab_for(self)
+        params = {"tftp-server": "192.0.2.1", "hostname-template": "pi-{serial}",
+                  "root-path-template": "{tftp-server}:/srv/nfs/pi/{serial}",
+                  "hostname-policy": "client", "root-path-policy": "always",
+                  "clients": [{"serial": PI5[2], "hostname": "build-{model}",
+                               "root-path": "192.0.2.9:/export/{serial}"}]}
+        subnet = {"id": 1, "subnet": "192.0.2.0/24", "match-client-id": False,
+                  "pools": [dict(pool="192.0.2.100 - 192.0.2.149",
+                                 **keatest.pool_class("RPI_NETBOOT")),
+                            {"pool": "192.0.2.150 - 192.0.2.199"}]}
+        kea = keatest.kea_for(self, lab, hook_params=params, subnet=subnet).wait_ready()
+        xid = 0x20d00000
+        for model, mac, serial in (PI4, PI5):
+            boot = lab.exchange(*pi(model, mac, serial))
+            self.assertEqual([r["message_type"] for r in boot], [2, 5], kea.log()[-3000:])
+            addr = boot[-1]["yiaddr"]
+            for client in ("networkd", "udhcpc", "kernel"):
+                xid += 1
+                replies = lab.exchange("--payload-hex", os_discover(client, mac, xid),
+                                       "--request")
+                self.assertEqual([r["message_type"] for r in replies], [2, 5], client)
+                opts = options(replies[-1])
+                what = f"{model} {client}"
+                self.assertEqual(replies[-1]["yiaddr"], addr, what)
+                named = OS_CLIENTS[client][3]
+                if model == "pi5":
+                    want_name = "build-pi5"
+                    want_root = f"192.0.2.9:/export/{serial}"
+                else:
+                    want_name = f"pi-{serial}"
+                    want_root = f"192.0.2.1:/srv/nfs/pi/{serial}"
+                # "client": a name the client sends is kept; the others get the template's.
+                self.assertEqual(bytes.fromhex(opts.get(12, "")).decode(),
+                                 named.decode() if named else want_name, what)
+                # "always": 17 even to clients that do not ask for it.
+                self.assertEqual(bytes.fromhex(opts.get(17, "")).decode(), want_root, what)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import time
 import unittest
 
 import keatest
-from keatest import KeaServer, Lab, pool_class
+from keatest import pool_class
 
 PIS = 500
 OTHERS = 500
@@ -118,149 +118,144 @@ class MtStormTest(unittest.TestCase):
         self.run_storm(None, lease_cmds_after=True)
 
     def run_storm(self, offer_lifetime, lease_cmds_after=False):
-        lab = Lab()
-        kea = None
-        try:
-            paths = keatest.INSTALL.new_paths()
-            kea = KeaServer(lab, config=config(lab, paths, offer_lifetime, lease_cmds_after),
-                            paths=paths).wait_ready()
-            log = kea.log()
-            self.assertIn("DHCP4_MULTI_THREADING_INFO enabled: yes, number of threads: 4", log)
-            # (Kea refuses to start with a library that is not multi-threading compatible.)
-            self.assertNotIn("HOOKS_LIBRARY_MULTI_THREADING_NOT_COMPATIBLE", log)
-            self.assertEqual("ROM holds in buffer4_send" in log, lease_cmds_after)
+        lab = keatest.lab_for(self)
+        paths = keatest.paths_for(self)
+        kea = keatest.kea_for(self, lab,
+                              config=config(lab, paths, offer_lifetime, lease_cmds_after),
+                              paths=paths).wait_ready()
+        log = kea.log()
+        self.assertIn("DHCP4_MULTI_THREADING_INFO enabled: yes, number of threads: 4", log)
+        # (Kea refuses to start with a library that is not multi-threading compatible.)
+        self.assertNotIn("HOOKS_LIBRARY_MULTI_THREADING_NOT_COMPATIBLE", log)
+        self.assertEqual("ROM holds in buffer4_send" in log, lease_cmds_after)
 
-            started = time.monotonic()
-            results, summary = storm(lab, fleet())
-            took = time.monotonic() - started
-            print(f"storm: {summary} in {took:.1f} s", flush=True)
-            self.assertTrue(kea.proc.alive(), "kea-dhcp4 died in the storm:\n" + kea.log()[-4000:])
-            self.assertEqual(summary["clients"], PIS + OTHERS)
-            failed = [(r["mac"], r["error"]) for r in results if not r["done"]]
-            self.assertEqual(failed, [], "clients without their replies")
+        started = time.monotonic()
+        results, summary = storm(lab, fleet())
+        took = time.monotonic() - started
+        print(f"storm: {summary} in {took:.1f} s", flush=True)
+        self.assertTrue(kea.proc.alive(), "kea-dhcp4 died in the storm:\n" + kea.log()[-4000:])
+        self.assertEqual(summary["clients"], PIS + OTHERS)
+        failed = [(r["mac"], r["error"]) for r in results if not r["done"]]
+        self.assertEqual(failed, [], "clients without their replies")
 
-            final = {}  # Pi MAC -> its address at the end
-            answered = offers = acks = held = confirmed = naks = 0
-            for r in results:
-                replies = r["replies"]
-                types = [x["message_type"] for x in replies]
-                offers += types.count(2)
-                acks += types.count(5)
-                if r["kind"] == "other":
-                    for x in replies:
-                        self.assertEqual((x["o43"], x["o60"], x["o66"]), (None, None, None),
-                                         f"{r['mac']}: a non-Pi reply with netboot options")
-                    self.assertEqual(r["requests"], 0)
-                    continue
-                model, mac = r["model"], r["mac"]
-                answered += len(replies)
-                naks += r["naks"]
-                self.assertEqual(types.count(6), r["naks"])
-                # A reply is told apart by its option 43 rather than by the phase it arrived
-                # in: an OFFER to a retransmitted query can arrive after the client moved on.
+        final = {}  # Pi MAC -> its address at the end
+        answered = offers = acks = held = confirmed = naks = 0
+        for r in results:
+            replies = r["replies"]
+            types = [x["message_type"] for x in replies]
+            offers += types.count(2)
+            acks += types.count(5)
+            if r["kind"] == "other":
                 for x in replies:
-                    if x["message_type"] == 6:
-                        continue
-                    self.assertIn(x["o43"], (keatest.ROM_OPTION43, keatest.PLAIN_OPTION43)
-                                  if model == "rom3" else (keatest.PLAIN_OPTION43,),
-                                  f"{model} {mac} {x['phase']}")
-                    self.assertEqual(x["o60"], o("PXEClient"), f"{model} {mac}")
-                    self.assertEqual(x["o66"], o(TFTP), f"{model} {mac}")
-                if model in ("rom3", "bootcode"):
-                    addresses = {x["yiaddr"] for x in replies}
-                    self.assertEqual(len(addresses), 1, f"{model} {mac}: the address moved")
-                    final[mac] = addresses.pop()
-                    held += len(replies)
-                    if model == "rom3":
-                        rom = [x for x in replies if x["o43"] == keatest.ROM_OPTION43]
-                        self.assertTrue(rom and replies[0] == rom[0], f"{mac}: no ROM OFFER")
-                        # bootcode.bin's OFFERs: the Pi came back at its next stage.
-                        confirmed += len(replies) - len(rom)
-                    else:
-                        confirmed += len(replies) - 1  # a second bootcode.bin query confirms
+                    self.assertEqual((x["o43"], x["o60"], x["o66"]), (None, None, None),
+                                     f"{r['mac']}: a non-Pi reply with netboot options")
+                self.assertEqual(r["requests"], 0)
+                continue
+            model, mac = r["model"], r["mac"]
+            answered += len(replies)
+            naks += r["naks"]
+            self.assertEqual(types.count(6), r["naks"])
+            # A reply is told apart by its option 43 rather than by the phase it arrived
+            # in: an OFFER to a retransmitted query can arrive after the client moved on.
+            for x in replies:
+                if x["message_type"] == 6:
+                    continue
+                self.assertIn(x["o43"], (keatest.ROM_OPTION43, keatest.PLAIN_OPTION43)
+                              if model == "rom3" else (keatest.PLAIN_OPTION43,),
+                              f"{model} {mac} {x['phase']}")
+                self.assertEqual(x["o60"], o("PXEClient"), f"{model} {mac}")
+                self.assertEqual(x["o66"], o(TFTP), f"{model} {mac}")
+            if model in ("rom3", "bootcode"):
+                addresses = {x["yiaddr"] for x in replies}
+                self.assertEqual(len(addresses), 1, f"{model} {mac}: the address moved")
+                final[mac] = addresses.pop()
+                held += len(replies)
+                if model == "rom3":
+                    rom = [x for x in replies if x["o43"] == keatest.ROM_OPTION43]
+                    self.assertTrue(rom and replies[0] == rom[0], f"{mac}: no ROM OFFER")
+                    # bootcode.bin's OFFERs: the Pi came back at its next stage.
+                    confirmed += len(replies) - len(rom)
                 else:
-                    acked = [x["yiaddr"] for x in replies if x["message_type"] == 5]
-                    self.assertTrue(acked, f"{model} {mac}: no ACK")
-                    final[mac] = acked[-1]
-            self.assertEqual(len(final), PIS)
-            # Every held ROM/bootcode OFFER and every Pi 4/5 lease at a different address.
-            self.assertEqual(len(set(final.values())), PIS, "an address went to two Pis")
-
-            leases = kea.command("lease4-get-all")
-            self.assertEqual(leases["result"], 0, leases)
-            db = {lease["hw-address"]: lease["ip-address"]
-                  for lease in leases["arguments"]["leases"]}
-            self.assertEqual(len(leases["arguments"]["leases"]), PIS, "leases beside the Pis'")
-            self.assertEqual(db, final, "the lease database disagrees with the replies")
-
-            sent = summary["sent"]
-            stats = kea.statistics()
-            pi_sent = {m: sent.get(f"{m}-discover", 0) + sent.get(f"{m}-request", 0)
-                       for m in MODELS}
-            total_sent = sum(sent.values())
-            dropped = (pi_sent["rom3"] + pi_sent["bootcode"]) - held
-            expected = {
-                "pkt4-received": total_sent,
-                "pkt4-receive-drop": 0,
-                "pkt4-offer-sent": offers,
-                "pkt4-ack-sent": acks,
-                "pkt4-nak-sent": naks,
-                "pkt4-rpi-netboot-received": sum(pi_sent.values()),
-                "pkt4-rpi-netboot-rom3-received": pi_sent["rom3"],
-                "pkt4-rpi-netboot-bootcode-received": pi_sent["bootcode"],
-                "pkt4-rpi-netboot-pi4-received": pi_sent["pi4"],
-                "pkt4-rpi-netboot-pi5-received": pi_sent["pi5"],
-                "pkt4-rpi-netboot-answered": answered - naks,
-                "pkt4-rpi-netboot-rom-offers-held": held,
-                "pkt4-rpi-netboot-rom-offers-dropped": dropped,
-                "pkt4-rpi-netboot-rom-holds-released": 0,
-                "pkt4-rpi-netboot-not-allowed": 0,
-                "pkt4-rpi-netboot-malformed": 0,
-                "subnet[1].assigned-addresses": sum(a.startswith("192.0.2.") for a in db.values()),
-                "subnet[2].assigned-addresses": sum(a.startswith("198.51.100.")
-                                                    for a in db.values()),
-            }
-            # Counted from the replies the Pis received: under load the kernel can lose a reply
-            # after the hook counted it (the client then gets a later one), so these two may
-            # exceed what arrived by a few, never fall below it.
-            for key in ("pkt4-rpi-netboot-answered", "pkt4-rpi-netboot-rom-offers-held"):
-                received = expected.pop(key)
-                self.assertGreaterEqual(stats.get(key), received, key)
-                self.assertLessEqual(stats.get(key), received + max(3, received // 100), key)
-            self.assertEqual({k: stats.get(k) for k in expected}, expected)
-            # Each bootcode.bin OFFER after a ROM OFFER confirms; so does a ROM query that Kea
-            # takes after bootcode.bin's, possible only for a retransmitted one.
-            retransmitted = total_sent - (PIS + OTHERS) - PIS // 4 - PIS // 2 - 2 * naks
-            self.assertGreaterEqual(stats["pkt4-rpi-netboot-rom-holds-confirmed"], confirmed)
-            self.assertLessEqual(stats["pkt4-rpi-netboot-rom-holds-confirmed"],
-                                 confirmed + retransmitted)
-            # Each Pi 3B+ hold stays unconfirmed (one query); each Pi 3B's was confirmed.
-            unconfirmed = sum(stats.get(f"subnet[{n}].rpi-netboot-unconfirmed-holds", 0)
-                              for n in (1, 2))
-            if offer_lifetime:
-                # Every ROM/bootcode lease is Kea's, at offer-lifetime, the confirmed Pi 3Bs'
-                # too; Pi 4/5 leases are the ACKed ones.
-                self.assertEqual(unconfirmed, 0)
-                self.assertEqual(naks, 0)
-                lifetimes = {lease["hw-address"]: lease["valid-lft"]
-                             for lease in leases["arguments"]["leases"]}
-                for r in results:
-                    if r["kind"] == "pi":
-                        self.assertEqual(lifetimes[r["mac"]], offer_lifetime if r["model"] in
-                                         ("rom3", "bootcode") else 600, r["mac"])
+                    confirmed += len(replies) - 1  # a second bootcode.bin query confirms
             else:
-                self.assertEqual(unconfirmed, PIS // 4)
-            self.assertEqual(pi_sent["rom3"] + pi_sent["bootcode"] + pi_sent["pi4"] +
-                             pi_sent["pi5"] + sent.get("other-discover", 0), total_sent)
-            log = kea.log()
-            for bad in ("RPI_NETBOOT_CALLOUT_ERROR", "DHCP4_PACKET_QUEUE_FULL", "FATAL"):
-                self.assertNotIn(bad, log)
-            print(f"NAKs {naks}, ROM OFFERs dropped {dropped}, retransmissions "
-                  f"{retransmitted}", flush=True)
-        finally:
-            if kea:
-                kea.stop()
-            lab.close()
+                acked = [x["yiaddr"] for x in replies if x["message_type"] == 5]
+                self.assertTrue(acked, f"{model} {mac}: no ACK")
+                final[mac] = acked[-1]
+        self.assertEqual(len(final), PIS)
+        # Every held ROM/bootcode OFFER and every Pi 4/5 lease at a different address.
+        self.assertEqual(len(set(final.values())), PIS, "an address went to two Pis")
+
+        leases = kea.command("lease4-get-all")
+        self.assertEqual(leases["result"], 0, leases)
+        db = {lease["hw-address"]: lease["ip-address"]
+              for lease in leases["arguments"]["leases"]}
+        self.assertEqual(len(leases["arguments"]["leases"]), PIS, "leases beside the Pis'")
+        self.assertEqual(db, final, "the lease database disagrees with the replies")
+
+        sent = summary["sent"]
+        stats = kea.statistics()
+        pi_sent = {m: sent.get(f"{m}-discover", 0) + sent.get(f"{m}-request", 0)
+                   for m in MODELS}
+        total_sent = sum(sent.values())
+        dropped = (pi_sent["rom3"] + pi_sent["bootcode"]) - held
+        expected = {
+            "pkt4-received": total_sent,
+            "pkt4-receive-drop": 0,
+            "pkt4-offer-sent": offers,
+            "pkt4-ack-sent": acks,
+            "pkt4-nak-sent": naks,
+            "pkt4-rpi-netboot-received": sum(pi_sent.values()),
+            "pkt4-rpi-netboot-rom3-received": pi_sent["rom3"],
+            "pkt4-rpi-netboot-bootcode-received": pi_sent["bootcode"],
+            "pkt4-rpi-netboot-pi4-received": pi_sent["pi4"],
+            "pkt4-rpi-netboot-pi5-received": pi_sent["pi5"],
+            "pkt4-rpi-netboot-answered": answered - naks,
+            "pkt4-rpi-netboot-rom-offers-held": held,
+            "pkt4-rpi-netboot-rom-offers-dropped": dropped,
+            "pkt4-rpi-netboot-rom-holds-released": 0,
+            "pkt4-rpi-netboot-not-allowed": 0,
+            "pkt4-rpi-netboot-malformed": 0,
+            "subnet[1].assigned-addresses": sum(a.startswith("192.0.2.") for a in db.values()),
+            "subnet[2].assigned-addresses": sum(a.startswith("198.51.100.")
+                                                for a in db.values()),
+        }
+        # Counted from the replies the Pis received: under load the kernel can lose a reply
+        # after the hook counted it (the client then gets a later one), so these two may
+        # exceed what arrived by a few, never fall below it.
+        for key in ("pkt4-rpi-netboot-answered", "pkt4-rpi-netboot-rom-offers-held"):
+            received = expected.pop(key)
+            self.assertGreaterEqual(stats.get(key), received, key)
+            self.assertLessEqual(stats.get(key), received + max(3, received // 100), key)
+        self.assertEqual({k: stats.get(k) for k in expected}, expected)
+        # Each bootcode.bin OFFER after a ROM OFFER confirms; so does a ROM query that Kea
+        # takes after bootcode.bin's, possible only for a retransmitted one.
+        retransmitted = total_sent - (PIS + OTHERS) - PIS // 4 - PIS // 2 - 2 * naks
+        self.assertGreaterEqual(stats["pkt4-rpi-netboot-rom-holds-confirmed"], confirmed)
+        self.assertLessEqual(stats["pkt4-rpi-netboot-rom-holds-confirmed"],
+                             confirmed + retransmitted)
+        # Each Pi 3B+ hold stays unconfirmed (one query); each Pi 3B's was confirmed.
+        unconfirmed = sum(stats.get(f"subnet[{n}].rpi-netboot-unconfirmed-holds", 0)
+                          for n in (1, 2))
+        if offer_lifetime:
+            # Every ROM/bootcode lease is Kea's, at offer-lifetime, the confirmed Pi 3Bs'
+            # too; Pi 4/5 leases are the ACKed ones.
+            self.assertEqual(unconfirmed, 0)
+            self.assertEqual(naks, 0)
+            lifetimes = {lease["hw-address"]: lease["valid-lft"]
+                         for lease in leases["arguments"]["leases"]}
+            for r in results:
+                if r["kind"] == "pi":
+                    self.assertEqual(lifetimes[r["mac"]], offer_lifetime if r["model"] in
+                                     ("rom3", "bootcode") else 600, r["mac"])
+        else:
+            self.assertEqual(unconfirmed, PIS // 4)
+        self.assertEqual(pi_sent["rom3"] + pi_sent["bootcode"] + pi_sent["pi4"] +
+                         pi_sent["pi5"] + sent.get("other-discover", 0), total_sent)
+        log = kea.log()
+        for bad in ("RPI_NETBOOT_CALLOUT_ERROR", "DHCP4_PACKET_QUEUE_FULL", "FATAL"):
+            self.assertNotIn(bad, log)
+        print(f"NAKs {naks}, ROM OFFERs dropped {dropped}, retransmissions "
+              f"{retransmitted}", flush=True)
 
 
 if __name__ == "__main__":

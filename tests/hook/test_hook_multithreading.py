@@ -14,7 +14,7 @@ import sys
 import unittest
 
 import keatest
-from keatest import KeaServer, Lab, PLAIN_OPTION43, ROM_OPTION43, finish_exchange, options, pi
+from keatest import PLAIN_OPTION43, ROM_OPTION43, finish_exchange, options, pi
 
 MT = {"multi-threading": {"enable-multi-threading": True, "thread-pool-size": 4,
                           "packet-queue-size": 64}}
@@ -26,47 +26,42 @@ PIS = [("rom3", "b8:27:eb:00:01:01", "00000101"), ("rom3", "b8:27:eb:00:01:02", 
 
 class MultiThreadingTest(unittest.TestCase):
     def test_pis_booting_at_once_under_kea_multi_threading(self):
-        lab = Lab()
-        kea = None
-        try:
-            kea = KeaServer(lab, hook_params={"tftp-server": "192.0.2.53"}, extra=MT).wait_ready()
-            log = kea.log()
-            self.assertIn("DHCP4_MULTI_THREADING_INFO enabled: yes, number of threads: 4", log)
-            self.assertIn("reports its multi-threading compatibility as 1", log)
-            self.assertNotIn("HOOKS_LIBRARY_MULTI_THREADING_NOT_COMPATIBLE", log)
+        lab = keatest.lab_for(self)
+        kea = keatest.kea_for(self, lab, hook_params={"tftp-server": "192.0.2.53"},
+                              extra=MT).wait_ready()
+        log = kea.log()
+        self.assertIn("DHCP4_MULTI_THREADING_INFO enabled: yes, number of threads: 4", log)
+        self.assertIn("reports its multi-threading compatibility as 1", log)
+        self.assertNotIn("HOOKS_LIBRARY_MULTI_THREADING_NOT_COMPATIBLE", log)
 
-            running = [(model, mac, lab.start_exchange(*pi(model, mac, serial)))
-                       for model, mac, serial in PIS]
-            addresses = {}
-            for model, mac, popen in running:
-                replies = finish_exchange(popen)
-                want = [2] if model in ("rom3", "bootcode") else [2, 5]
-                self.assertEqual([r["message_type"] for r in replies], want, f"{model} {mac}")
-                for r in replies:
-                    opts = options(r)
-                    self.assertEqual(opts.get(43), ROM_OPTION43 if model == "rom3" else
-                                     PLAIN_OPTION43, f"{model} {mac}")
-                    self.assertEqual(opts.get(60), b"PXEClient".hex())
-                    self.assertEqual(opts.get(66), b"192.0.2.53".hex())
-                addresses[mac] = {r["yiaddr"] for r in replies}
-            for mac, addrs in addresses.items():
-                self.assertEqual(len(addrs), 1, f"{mac}: OFFER and ACK differ: {addrs}")
-            flat = [a for addrs in addresses.values() for a in addrs]
-            self.assertEqual(len(set(flat)), len(PIS), f"two Pis share an address: {addresses}")
+        running = [(model, mac, lab.start_exchange(*pi(model, mac, serial)))
+                   for model, mac, serial in PIS]
+        addresses = {}
+        for model, mac, popen in running:
+            replies = finish_exchange(popen)
+            want = [2] if model in ("rom3", "bootcode") else [2, 5]
+            self.assertEqual([r["message_type"] for r in replies], want, f"{model} {mac}")
+            for r in replies:
+                opts = options(r)
+                self.assertEqual(opts.get(43), ROM_OPTION43 if model == "rom3" else
+                                 PLAIN_OPTION43, f"{model} {mac}")
+                self.assertEqual(opts.get(60), b"PXEClient".hex())
+                self.assertEqual(opts.get(66), b"192.0.2.53".hex())
+            addresses[mac] = {r["yiaddr"] for r in replies}
+        for mac, addrs in addresses.items():
+            self.assertEqual(len(addrs), 1, f"{mac}: OFFER and ACK differ: {addrs}")
+        flat = [a for addrs in addresses.values() for a in addrs]
+        self.assertEqual(len(set(flat)), len(PIS), f"two Pis share an address: {addresses}")
 
-            stats = kea.statistics()
-            expected = {"pkt4-rpi-netboot-received": 12, "pkt4-rpi-netboot-answered": 12,
-                        "pkt4-rpi-netboot-rom3-received": 3,
-                        "pkt4-rpi-netboot-bootcode-received": 1,
-                        "pkt4-rpi-netboot-pi4-received": 4, "pkt4-rpi-netboot-pi5-received": 4,
-                        "pkt4-rpi-netboot-rom-offers-held": 4,  # 3 ROM3 + 1 bootcode
-                        "pkt4-rpi-netboot-rom-offers-dropped": 0, "pkt4-rpi-netboot-malformed": 0}
-            self.assertEqual({k: stats.get(k) for k in expected}, expected)
-            self.assertNotIn("RPI_NETBOOT_CALLOUT_ERROR", kea.log())
-        finally:
-            if kea:
-                kea.stop()
-            lab.close()
+        stats = kea.statistics()
+        expected = {"pkt4-rpi-netboot-received": 12, "pkt4-rpi-netboot-answered": 12,
+                    "pkt4-rpi-netboot-rom3-received": 3,
+                    "pkt4-rpi-netboot-bootcode-received": 1,
+                    "pkt4-rpi-netboot-pi4-received": 4, "pkt4-rpi-netboot-pi5-received": 4,
+                    "pkt4-rpi-netboot-rom-offers-held": 4,  # 3 ROM3 + 1 bootcode
+                    "pkt4-rpi-netboot-rom-offers-dropped": 0, "pkt4-rpi-netboot-malformed": 0}
+        self.assertEqual({k: stats.get(k) for k in expected}, expected)
+        self.assertNotIn("RPI_NETBOOT_CALLOUT_ERROR", kea.log())
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import unittest
 
 import keatest
 from keatest import netlab
-from keatest import KeaServer, Lab, PLAIN_OPTION43, ROM_OPTION43, options, pi
+from keatest import PLAIN_OPTION43, ROM_OPTION43, options, pi
 
 PIS = {  # model: (MAC, serial); Pi 4 values are docs/protocol/dhcp.md's (serial bf9fed6f)
     "rom3": ("b8:27:eb:12:34:56", "00123456"),
@@ -53,16 +53,12 @@ def lab_config(lab, kea_tmp_unused=None):
 
 class PiHookTest(unittest.TestCase):
     def setUp(self):
-        self.lab = Lab()
+        self.lab = keatest.lab_for(self)
         self.kea = None
 
-    def tearDown(self):
-        if self.kea:
-            self.kea.stop()
-        self.lab.close()
-
     def start(self, params):
-        self.kea = KeaServer(self.lab, hook_params=params, **lab_config(self.lab)).wait_ready()
+        self.kea = keatest.kea_for(self, self.lab, hook_params=params,
+                                   **lab_config(self.lab)).wait_ready()
         return self.kea
 
     def run_pi(self, model, mac=None, serial=None):

@@ -21,6 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bootp_options  # noqa: E402
 import netlab  # noqa: E402
 
 KLIBC_IPCONFIG = "/usr/lib/klibc/bin/ipconfig"
@@ -267,20 +268,10 @@ def parse_shell_vars(text):
 
 
 def parse_bootp_reply(data):
-    """(yiaddr, {code: bytes}) of a BOOTREPLY (RFC 2131 section 2 layout, options after the magic
-    cookie at 236); raises ValueError on anything else."""
-    if len(data) < 240 or data[0] != 2 or data[236:240] != bytes.fromhex("63825363"):
-        raise ValueError("not a BOOTREPLY")
-    opts, i = {}, 240
-    while i < len(data) and data[i] != 255:
-        if data[i] == 0:
-            i += 1
-            continue
-        if i + 2 > len(data) or i + 2 + data[i + 1] > len(data):
-            raise ValueError("truncated option")
-        opts[data[i]] = opts.get(data[i], b"") + data[i + 2:i + 2 + data[i + 1]]
-        i += 2 + data[i + 1]
-    return ".".join(str(b) for b in data[16:20]), opts
+    """(yiaddr, {code: bytes}) of a BOOTREPLY, repeated codes concatenated (RFC 3396); raises
+    ValueError (bootp_options.OptionError) on anything else."""
+    m = bootp_options.Message(data, ops=(bootp_options.BOOTREPLY,), concatenate=True)
+    return m.yiaddr, m.options
 
 
 def _text(value):

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "rpinetboot/boot_plan.h"
 #include "rpinetboot/dhcp_packet.h"
@@ -139,7 +141,9 @@ TEST_CASE("cmdline.txt NFS root checks", "[probe]") {
     REQUIRE(good.nfsroot);
     CHECK(good.nfsroot->server == "192.0.2.1");
     CHECK(good.nfsroot->path == "/srv/nfs/pi/bf9fed6f");
-    CHECK(good.nfsroot->version == 3);
+    REQUIRE(good.nfsroot->version);
+    CHECK(good.nfsroot->version->major == 3);
+    CHECK_FALSE(good.nfsroot->version->minor);
     CHECK(good.findings.empty());
 
     auto noVers = assessCmdline("root=/dev/nfs nfsroot=192.0.2.1:/srv/nfs/pi/x rw ip=dhcp");
@@ -152,6 +156,41 @@ TEST_CASE("cmdline.txt NFS root checks", "[probe]") {
     auto sd = assessCmdline("console=tty1 root=PARTUUID=abcd-02 rootfstype=ext4 rootwait");
     CHECK(has(sd, "not-nfs-root"));
     CHECK_FALSE(sd.nfsroot);
+}
+
+TEST_CASE("nfsroot vers= takes major and NFSv4 minor versions as nfs(5) writes them", "[probe]") {
+    auto version = [](const std::string& value) {
+        return assessCmdline("root=/dev/nfs nfsroot=192.0.2.1:/srv/nfs/pi/x,tcp," + value +
+                             " ip=dhcp");
+    };
+    const std::vector<std::tuple<std::string, unsigned, std::optional<unsigned>>> good = {
+        {"vers=3", 3, std::nullopt}, {"vers=4", 4, std::nullopt}, {"vers=4.0", 4, 0u},
+        {"vers=4.1", 4, 1u},         {"vers=4.2", 4, 2u},         {"nfsvers=4.1", 4, 1u},
+        {"vers=2", 2, std::nullopt}};
+    for (const auto& [text, major, minor] : good) {
+        INFO(text);
+        auto a = version(text);
+        REQUIRE(a.nfsroot);
+        REQUIRE(a.nfsroot->version);
+        CHECK(a.nfsroot->version->major == major);
+        CHECK(a.nfsroot->version->minor == minor);
+        CHECK(a.findings.empty());
+    }
+    for (const std::string bad : {"vers=", "vers=abc", "vers=4.", "vers=.1", "vers=4.3", "vers=3.1",
+                                  "vers=5", "vers=1", "vers=0", "vers=-3", "vers=+4", "vers=4.1.1",
+                                  "vers=4x", "vers=99999999999999999999", "nfsvers=4.x"}) {
+        INFO(bad);
+        auto a = version(bad);
+        REQUIRE(a.nfsroot);
+        CHECK_FALSE(a.nfsroot->version);
+        CHECK(has(a, "cmdline-bad-vers"));
+        CHECK_FALSE(has(a, "cmdline-no-vers"));
+    }
+    CHECK(parseNfsVersion("4.1")->minor == 1u);
+    CHECK_FALSE(parseNfsVersion(""));
+    CHECK_FALSE(parseNfsVersion(" 4"));
+    CHECK_FALSE(parseNfsVersion("4 "));
+    CHECK_FALSE(parseNfsVersion("4.1 "));
 }
 
 namespace {

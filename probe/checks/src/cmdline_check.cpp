@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "rpinetboot/util/decimal.h"
+
 namespace rpinetboot::probe {
 
 namespace {
@@ -19,6 +21,22 @@ void add(CmdlineAssessment& a, FindingId id, std::initializer_list<std::string> 
 }
 
 }  // namespace
+
+std::optional<NfsVersion> parseNfsVersion(std::string_view text) {
+    const auto dot = text.find('.');
+    // Versions 2 to 4 only, and minor versions 0 to 2 of NFSv4 (nfs(5), "vers=n" and
+    // "minorversion=n"; RFC 7530, RFC 8881, RFC 7862).
+    const auto major = parseDecimal(text.substr(0, dot), 4);
+    if (!major || *major < 2) return std::nullopt;
+    NfsVersion version;
+    version.major = static_cast<unsigned>(*major);
+    if (dot == std::string_view::npos) return version;
+    if (version.major != 4) return std::nullopt;
+    const auto minor = parseDecimal(text.substr(dot + 1), 2);
+    if (!minor) return std::nullopt;
+    version.minor = static_cast<unsigned>(*minor);
+    return version;
+}
 
 CmdlineAssessment assessCmdline(const std::string& cmdline) {
     CmdlineAssessment a;
@@ -48,17 +66,18 @@ CmdlineAssessment assessCmdline(const std::string& cmdline) {
     NfsRoot rootFs;
     rootFs.server = target.substr(0, colon);
     rootFs.path = target.substr(colon + 1);
+    bool versGiven = false;
     for (std::size_t i = 1; i < parts.size(); ++i) {
         rootFs.options.push_back(parts[i]);
-        if (parts[i].rfind("vers=", 0) == 0) {
-            try {
-                rootFs.version = std::stoi(parts[i].substr(5));
-            } catch (const std::exception&) {
-                add(a, FindingId::CmdlineBadVers, {parts[i]});
-            }
-        }
+        // nfs(5): nfsvers= is the older spelling of vers=.
+        const auto eq = parts[i].find('=');
+        const std::string key = parts[i].substr(0, eq);
+        if (eq == std::string::npos || (key != "vers" && key != "nfsvers")) continue;
+        versGiven = true;
+        rootFs.version = parseNfsVersion(std::string_view(parts[i]).substr(eq + 1));
+        if (!rootFs.version) add(a, FindingId::CmdlineBadVers, {parts[i]});
     }
-    if (!rootFs.version) {
+    if (!versGiven) {
         add(a, FindingId::CmdlineNoVers);
     }
     if (!ipDhcp) {

@@ -122,7 +122,9 @@ const std::vector<FindingSpec> kTable = {
      "cmdline.txt says root=/dev/nfs but has no nfsroot=SERVER:/path."},
     {F::CmdlineBadNfsroot, "cmdline-bad-nfsroot", kFail,
      "nfsroot={} is not of the form SERVER:/path."},
-    {F::CmdlineBadVers, "cmdline-bad-vers", kFail, "nfsroot has an unreadable {}."},
+    {F::CmdlineBadVers, "cmdline-bad-vers", kFail,
+     "nfsroot has an unreadable {}; the Linux NFS client takes vers=3, 4, 4.0, 4.1 or 4.2 "
+     "(nfs(5))."},
     // Debian 12's nfs-kernel-server no longer offers NFSv2.
     {F::CmdlineNoVers, "cmdline-no-vers", kFail,
      "nfsroot= has no vers= option; the kernel may try NFSv2, which Debian 12's server no longer "
