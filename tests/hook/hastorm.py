@@ -4,8 +4,10 @@ bench/failover in `make bench`). On halab's pair (two kea-dhcp4 + libdhcp_ha + t
 - emulated Pis (rpinetboot-bench-storm: ROM3, bootcode.bin, Pi 4, Pi 5 in turn, each with its
   loader's own DHCP retry pattern) and plain clients (dhcp_storm, DISCOVER + REQUEST) boot over
   `spread_s`; at half of it an event hits a server: SIGKILL, its link cut (its bridge port down),
-  in load-balancing the secondary killed, or (HA through kea-ctrl-agent) only the primary's
-  agent killed;
+  in load-balancing the secondary killed, only the primary's kea-ctrl-agent killed (HA through
+  the agents on Kea 2.2; on 2.6 and 3.0 HA on its own listener and the agents for the admin's
+  commands, EVENT_AGENT), or the two servers cut from each other only (the bridge drops what
+  one sends the other; the clients reach both);
 - the Pis fetch their boot files from two rpi-tftpd nodes that option 66 spreads them over
   (the hook's tftp-groups, docs/kea.md "Several TFTP nodes"); node B is stopped (by PID) at the
   event: the Pis option 66 sends there afterwards fail visibly; then B is drained on the live
@@ -31,7 +33,19 @@ from keatest import netlab
 
 NODE_A, NODE_B = "192.0.2.3", "192.0.2.4"
 PRIMARY, SECONDARY = "server1", "server2"
-EVENTS = ("kill-primary", "cut-primary", "kill-secondary", "kill-agent")
+EVENTS = ("kill-primary", "cut-primary", "kill-secondary", "kill-agent", "cut-between")
+# HA's max-unacked-clients in a cut between the servers: Kea's default (ARM, "Hot-Standby
+# Configuration"), as an admin whose servers can lose each other keeps it; with 0 a server takes
+# over as soon as it cannot reach its partner, so both would serve one pool.
+CUT_BETWEEN_UNACKED = 10
+
+
+def ha_via_agent():
+    """Whether HA goes through kea-ctrl-agent in the agent variant: what an admin of the Kea
+    under test deploys. Kea 2.2's HA+MT is off by default (HA through the agents); 2.6 and 3.0
+    turn it on with its own listener by default, and the agent is left for the admin's commands
+    (ARM "Multi-Threaded Configuration (HA+MT)"; 3.0 deprecates the agent, "Control Agent")."""
+    return keatest.INSTALL.version == "2.2"
 
 # Boot files by name, in bytes, about a hundredth of a Raspberry Pi OS boot partition's: the
 # storm measures DHCP and the failover, not the copying of kernels on a shared 2-core machine.
@@ -143,18 +157,19 @@ class FailoverStorm:
     """One storm: `pis` Pis and `plain` plain clients over `spread_s`, `event` at half of it."""
 
     def __init__(self, mode, event, pis, plain, spread_s, log=print):
-        if event not in EVENTS or (event == "kill-secondary" and mode != "load-balancing") or \
-                (event == "kill-agent" and mode != "hot-standby"):
+        if event not in EVENTS or (event == "kill-secondary" and mode != "load-balancing"):
             raise ValueError(f"event {event} in {mode}")
         self.mode, self.event, self.pis, self.plain = mode, event, pis, plain
         self.spread_s, self.log = spread_s, log
         self.victim = SECONDARY if event == "kill-secondary" else PRIMARY
         self.survivor = PRIMARY if self.victim == SECONDARY else SECONDARY
-        if event == "kill-agent":  # only the primary's agent dies: the primary still serves
+        if event in ("kill-agent", "cut-between"):  # both still reach their clients
             self.survivor = PRIMARY
         self.work = tempfile.mkdtemp(prefix="rpinb-hastorm-")
         os.chmod(self.work, 0o755)
         self.procs, self.pair, self.result, self.plain_runs = [], None, {}, []
+        # kill-agent: admin_commands() just before and just after the agent's SIGKILL.
+        self.commands_before = self.commands_after = None
 
     def close(self):
         for proc in self.procs:
@@ -230,20 +245,65 @@ class FailoverStorm:
         return [json.loads(line) for line in proc.output().splitlines()
                 if line.startswith("{") and '"summary"' not in line]
 
+    def cut_between(self, cut):
+        """Drops (cut) or passes again what one server's bridge port sends the other's (nftables'
+        bridge family in the switch namespace): the clients still reach both servers."""
+        table = "rpinb_cut"
+        if not cut:
+            self.pair.switch.exec(["nft", "delete", "table", "bridge", table])
+            return
+        a, b = self.pair.port[PRIMARY], self.pair.port[SECONDARY]
+        rules = os.path.join(self.work, "cut.nft")
+        with open(rules, "w") as f:
+            f.write(f"table bridge {table} {{\n chain forward {{\n"
+                    f"  type filter hook forward priority 0; policy accept;\n"
+                    f"  iifname \"{a}\" oifname \"{b}\" drop\n"
+                    f"  iifname \"{b}\" oifname \"{a}\" drop\n }}\n}}\n")
+        self.pair.switch.exec(["nft", "-f", rules])
+
+    def admin_commands(self):
+        """An admin's status-get through the primary's agent and straight to its kea-dhcp4's
+        control socket: each answer's result, or None (no answer)."""
+        through = self.pair.agent_command(PRIMARY, "status-get")
+        try:
+            direct = self.pair.kea[PRIMARY].command("status-get", timeout=5)
+        except OSError:
+            direct = None
+        return {"agent": None if through is None else through.get("result"),
+                "direct": None if direct is None else direct.get("result")}
+
     def hit(self):
         """The event; returns its wall-clock time."""
         at = time.time()
         if self.event == "cut-primary":
             self.pair.switch.exec(["ip", "link", "set", self.pair.port[PRIMARY], "down"])
+        elif self.event == "cut-between":
+            self.cut_between(True)
         elif self.event == "kill-agent":
+            self.commands_before = self.admin_commands()
             self.pair.kill_agent(PRIMARY)
+            self.commands_after = self.admin_commands()
         else:
             self.pair.kill(self.victim)
         return at
 
     def wait_takeover(self, at, timeout=60):
         """Seconds from the event until the survivor is in partner-down; with only the primary's
-        agent killed, until the standby logs that it cannot reach the primary."""
+        agent killed, until the other server logs that it cannot reach the primary (none: HA
+        on its own listener, where it never does); cut between the servers, until each has
+        left its mode or logged that it cannot reach the other."""
+        if self.event == "kill-agent" and not self.pair.via_agent:
+            return 0.0
+        if self.event == "cut-between":
+            # A server that took over stops heartbeating in time (its first failure may come
+            # half a minute later): leaving its mode is its notice.
+            def noticed(name):
+                return self.pair.state(name) != self.mode or \
+                    "HA_HEARTBEAT_COMMUNICATIONS_FAILED" in self.pair.kea[name].log()
+            netlab.wait_for(lambda: all(noticed(n) for n in halab.SERVERS),
+                            timeout=timeout, interval=0.1,
+                            what="both servers noticing they cannot reach each other")
+            return time.time() - at
         if self.event == "kill-agent":
             netlab.wait_for(lambda: "HA_HEARTBEAT_COMMUNICATIONS_FAILED" in
                             self.pair.kea[SECONDARY].log(), timeout=timeout, interval=0.1,
@@ -265,8 +325,12 @@ class FailoverStorm:
         # OS stage that confirms a hold, so their holds would lapse mid-run and "one lease per
         # client" could not be checked for them (kea-hook/src/hook_config.h, rom-hold-lifetime).
         params = {"tftp-groups": [{"nodes": nodes}], "rom-hold-lifetime": 600}
+        agent = self.event == "kill-agent"
         self.pair = halab.Pair(self.mode, hook_params=params, persist=True,
-                               via_agent=self.event == "kill-agent")
+                               via_agent=agent and ha_via_agent(),
+                               admin_agent=agent and not ha_via_agent(),
+                               max_unacked_clients=CUT_BETWEEN_UNACKED
+                               if self.event == "cut-between" else None)
         self.pair.add_host("tftp", nodes)
         for name in halab.SERVERS:
             self.pair.start(name, wait=False)
@@ -294,8 +358,9 @@ class FailoverStorm:
         b_stopped = time.time()
         second_plain = self.start_plain([c for _, c in plain[half:]])
         takeover = self.wait_takeover(event_at)
-        what = ("the standby logged it cannot reach the primary" if self.event == "kill-agent"
-                else f"{self.survivor} in partner-down")
+        what = {"kill-agent": "the partner logged it cannot reach the primary",
+                "cut-between": "both noticed they cannot reach each other"}.get(
+                    self.event, f"{self.survivor} in partner-down")
         self.log(f"{self.mode}, {self.event}: {what} {takeover:.1f} s after the event", flush=True)
         booted = self.pis_output(pis, timeout=self.spread_s + 240)
         storm_s = time.time() - started
@@ -313,12 +378,19 @@ class FailoverStorm:
         live = [n for n in halab.SERVERS if n in self.pair.kea]
         if self.event == "cut-primary":
             live = [self.survivor]  # the cut server's clients cannot reach it anyway
-        if self.event == "kill-agent":
-            # The agent returns first: a config-reload restarts HA, and a standby that cannot
-            # reach its primary would wait for it.
-            self.pair.start_agent(PRIMARY)
+        if self.event in ("kill-agent", "cut-between"):
+            # The agent returns (the cut heals) first: a config-reload restarts HA, and a server
+            # that cannot reach its partner would wait for it, or take over.
+            if self.event == "kill-agent":
+                self.pair.start_agent(PRIMARY)
+            else:
+                self.cut_between(False)
             for name in halab.SERVERS:
                 self.pair.wait_state(name, self.mode, timeout=120)
+            healed_s = time.time() - started
+            self.log(f"both servers back in {self.mode} after the "
+                     f"{'agent' if self.event == 'kill-agent' else 'cut'} came back: "
+                     f"{healed_s:.1f} s", flush=True)
         for name in live:
             self.pair.reload_hook(name, drained)
         for name in live:  # config-reload restarts HA's state machine: wait for it
@@ -334,7 +406,7 @@ class FailoverStorm:
         if self.event == "cut-primary":
             self.pair.switch.exec(["ip", "link", "set", self.pair.port[PRIMARY], "up"])
             self.pair.reload_hook(PRIMARY, drained)
-        elif self.event != "kill-agent":
+        elif self.event not in ("kill-agent", "cut-between"):
             self.pair.start(self.victim)
         for name in halab.SERVERS:
             self.pair.wait_state(name, self.mode, timeout=120)
@@ -352,7 +424,9 @@ class FailoverStorm:
             "stores": stores,
             "stats": stats, "logs": logs, "event_at": event_at, "b_stopped": b_stopped,
             "started": started, "takeover_s": takeover, "storm_s": storm_s,
-            "victim": self.victim, "survivor": self.survivor, "states_after_storm": states}
+            "victim": self.victim, "survivor": self.survivor, "states_after_storm": states,
+            "commands_before": self.commands_before, "commands_after": self.commands_after,
+            "ha_via_agent": self.pair.via_agent}
         return self.result
 
 
