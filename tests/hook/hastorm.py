@@ -148,6 +148,20 @@ def read_pcap(path):
     return out
 
 
+def log_since(text, at):
+    """The lines of a Kea log written at or after `at` (epoch s). Kea starts each line with its
+    local time, "YYYY-MM-DD HH:MM:SS.mmm", so the strings compare in time order; a line without
+    one (a continued message) goes with the line before it."""
+    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at)) + f".{int(at % 1 * 1000):03d}"
+    out, keep = [], False
+    for line in text.splitlines():
+        if len(line) >= 23 and line[4] == "-" and line[10] == " " and line[19] == ".":
+            keep = line[:23] >= since
+        if keep:
+            out.append(line)
+    return "\n".join(out)
+
+
 def plain_discover(n):
     mac = f"52:54:00:00:30:{n:02x}"
     return mac, {"payload_hex": keatest.linux_discover(mac, 0x30300000 + n), "request": True}
@@ -365,6 +379,10 @@ class FailoverStorm:
         booted = self.pis_output(pis, timeout=self.spread_s + 240)
         storm_s = time.time() - started
         states = {name: self.pair.state(name) for name in self.pair.kea}
+        # The logs from the event to here: before it the servers started (one may have failed
+        # to reach the other, not yet listening), after it the drain's config-reloads restart HA
+        # (a partner may see that as a short outage of its own).
+        storm_logs = {name: log_since(log, event_at) for name, log in self.pair.logs().items()}
         self.log(f"states at the storm's end: {states}", flush=True)
         plain_lines = self.finish_plain(first_plain) + self.finish_plain(second_plain)
         self.log(f"the storm took {storm_s:.1f} s, its plain clients "
@@ -425,6 +443,7 @@ class FailoverStorm:
             "stats": stats, "logs": logs, "event_at": event_at, "b_stopped": b_stopped,
             "started": started, "takeover_s": takeover, "storm_s": storm_s,
             "victim": self.victim, "survivor": self.survivor, "states_after_storm": states,
+            "logs_since_event": storm_logs,
             "commands_before": self.commands_before, "commands_after": self.commands_after,
             "ha_via_agent": self.pair.via_agent}
         return self.result
@@ -505,9 +524,12 @@ def problems(r):
         bad.append(f"the stores differ: {sorted(set(a.items()) ^ set(b.items()))[:10]}")
     # 7. No callout failed.
     for name, log in r["logs"].items():
+        lines = log.splitlines()
         for word in ("HOOKS_CALLOUT_ERROR", "HOOKS_CALLOUT_EXCEPTION", "RPI_NETBOOT_CALLOUT_ERROR"):
-            if word in log:
-                bad.append(f"{name} logged {word}")
+            at = next((i for i, line in enumerate(lines) if word in line), None)
+            if at is not None:  # with the lines before it: which library failed, and why
+                context = " | ".join(line[:300] for line in lines[max(0, at - 3):at + 1])
+                bad.append(f"{name} logged {word}: {context}")
     return bad
 
 

@@ -43,21 +43,21 @@ class AgentKilled(storm.StormTest):
                          stats["pkt4-rpi-netboot-rom-holds-to-partner"])
         for name in halab.SERVERS:
             self.assertNotEqual(r["states_after_storm"][name], "partner-down")
-            self.assertNotIn("to partner-down state", r["logs"][name].lower())
+            self.assertNotIn("to partner-down state", r["logs_since_event"][name].lower())
         if self.mode == "hot-standby":
             self.assertEqual([x for x in r["replies"] if x["src"] == partner], [])
         else:
             self.assertTrue([x for x in r["replies"] if x["src"] == partner and
                              x["time"] > r["event_at"]])
         if r["ha_via_agent"]:
-            self.assertIn("HA_HEARTBEAT_COMMUNICATIONS_FAILED", r["logs"]["server2"])
+            self.assertIn("HA_HEARTBEAT_COMMUNICATIONS_FAILED", r["logs_since_event"]["server2"])
             if self.mode == "load-balancing":
                 self.assertEqual(r["states_after_storm"]["server2"], "communication-recovery")
         else:
             # HA never noticed: no failed heartbeat or update, both in their mode throughout.
             for name in halab.SERVERS:
                 for word in FAILED:
-                    self.assertNotIn(word, r["logs"][name], name)
+                    self.assertNotIn(word, r["logs_since_event"][name], name)
                 self.assertEqual(r["states_after_storm"][name], self.mode)
             stats = r["stats"]["server2"]
             self.assertEqual(stats.get("pkt4-rpi-netboot-rom-holds-partner-acked", 0),

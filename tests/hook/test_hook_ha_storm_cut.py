@@ -34,17 +34,17 @@ class CutBetween(storm.StormTest):
         first, second = halab.SERVERS["server1"], halab.SERVERS["server2"]
         states = r["states_after_storm"]
         if self.mode == "hot-standby":
-            self.assertIn("HA_HEARTBEAT_COMMUNICATIONS_FAILED", r["logs"]["server2"])
+            self.assertIn("HA_HEARTBEAT_COMMUNICATIONS_FAILED", r["logs_since_event"]["server2"])
             self.assertEqual(states["server1"], "partner-down")
             self.assertEqual(states["server2"], "hot-standby")
-            self.assertNotIn("to partner-down state", r["logs"]["server2"].lower())
+            self.assertNotIn("to partner-down state", r["logs_since_event"]["server2"].lower())
             self.assertEqual([x for x in r["replies"] if x["src"] == second], [])
             self.assertTrue([x for x in r["replies"] if x["src"] == first and
                              x["time"] > r["event_at"] + m["takeover_s"]])
         else:
             for name, addr in halab.SERVERS.items():
                 self.assertEqual(states[name], "communication-recovery", name)
-                self.assertNotIn("to partner-down state", r["logs"][name].lower())
+                self.assertNotIn("to partner-down state", r["logs_since_event"][name].lower())
                 self.assertTrue([x for x in r["replies"] if x["src"] == addr and
                                  x["time"] > r["event_at"] + m["takeover_s"]], name)
 
