@@ -4,8 +4,9 @@ with its loader's DHCP retry pattern) and 16 plain clients boot over 20 s agains
 (libdhcp_ha + lease_cmds + this hook, tests/hook/halab.py) while a server is hit at 10 s, and
 fetch their boot files from two rpi-tftpd nodes (tftp-groups) of which one stops at 10 s.
 
-Variants: hot-standby with the primary SIGKILLed, with its link cut, and (HA through
-kea-ctrl-agent) with only its agent SIGKILLed; load-balancing with the primary and with the
+Variants, in both HA modes: the primary SIGKILLed, its link cut, only its kea-ctrl-agent
+SIGKILLed (HA through the agents on Kea 2.2, on its own listener on 2.6 and 3.0:
+hastorm.ha_via_agent), the two servers cut from each other only; in load-balancing also the
 secondary SIGKILLed. Each is checked as the test (tests/hook/hastorm.py:
 the capture of both servers' replies, the Pis' boots, both lease stores after the dead server
 returns) and measured: the takeover (event to partner-down), the longest wait of a client that
@@ -16,6 +17,7 @@ Runs on the host's Kea (2.2); RPI_NETBOOT_KEA selects another as in the tests.
 import argparse
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import benchlib  # noqa: E402
@@ -23,8 +25,10 @@ from benchlib import netlab  # noqa: E402
 
 sys.path.insert(0, os.path.join(benchlib.SOURCE_DIR, "tests", "hook"))
 VARIANTS = [("hot-standby", "kill-primary"), ("hot-standby", "cut-primary"),
-            ("hot-standby", "kill-agent"),
-            ("load-balancing", "kill-primary"), ("load-balancing", "kill-secondary")]
+            ("hot-standby", "kill-agent"), ("hot-standby", "cut-between"),
+            ("load-balancing", "kill-primary"), ("load-balancing", "kill-secondary"),
+            ("load-balancing", "cut-primary"), ("load-balancing", "kill-agent"),
+            ("load-balancing", "cut-between")]
 
 
 def parse_args():
@@ -35,6 +39,8 @@ def parse_args():
     ap.add_argument("--plain", type=int, default=16)
     ap.add_argument("--spread-s", type=float, default=20.0)
     ap.add_argument("--smoke", action="store_true", help="8 Pis, 2 clients, one variant")
+    ap.add_argument("--variants", help="comma-separated MODE/EVENT subset, e.g. "
+                    "load-balancing/cut-between (default: all)")
     args = ap.parse_args()
     if args.smoke:
         args.pis, args.plain, args.spread_s = 8, 2, 6.0
@@ -56,10 +62,16 @@ def main():
         netlab.skip_or_fail("not built or not installed: " + ", ".join(missing))
     results, failed = [], []
     import keatest
-    variants = VARIANTS[:1] if args.smoke else VARIANTS
-    if keatest.INSTALL.chroot:  # the chroots have no kea-ctrl-agent (deps/hook.txt)
-        variants = [v for v in variants if v[1] != "kill-agent"]
+    variants = VARIANTS[:1] if args.smoke and not args.variants else VARIANTS
+    if args.variants:
+        wanted = {tuple(v.split("/", 1)) for v in args.variants.split(",")}
+        unknown = wanted - set(VARIANTS)
+        if unknown:
+            benchlib.fail(f"unknown variants {sorted(unknown)}; known: "
+                          + ", ".join(f"{m}/{e}" for m, e in VARIANTS))
+        variants = [v for v in variants if v in wanted]
     for mode, event in variants:
+        began = time.monotonic()
         storm = hastorm.FailoverStorm(mode, event, args.pis, args.plain, args.spread_s)
         try:
             r = storm.run()
@@ -67,7 +79,8 @@ def main():
             m = hastorm.measures(r)
         finally:
             storm.close()
-        m.update({"mode": mode, "event": event, "problems": found})
+        m.update({"mode": mode, "event": event, "problems": found,
+                  "variant_s": time.monotonic() - began})
         results.append(m)
         wait = m["longest_wait_s"]
         print(f"failover_storm: {mode}, {event}: takeover {m['takeover_s']:.1f} s, longest wait "
@@ -75,7 +88,8 @@ def main():
               f"{'-' if wait is None else f'{wait:.1f} s'}, last file {m['last_file_s']:.1f} s, "
               f"{m['booted_first_time']}/{m['pis']} booted at once, {m['failed_on_b']} failed on "
               f"node B and {m['failed_on_b_then_booted_from_a']} of them booted from A after the "
-              f"drain; {len(found)} problems", flush=True)
+              f"drain; {len(found)} problems; the variant took {m['variant_s']:.0f} s",
+              flush=True)
         for p in found[:20]:
             print(f"failover_storm:   {p}", file=sys.stderr)
         if found:

@@ -3,7 +3,9 @@ their own network namespaces and a client namespace, all on one bridge (192.0.2.
 server1 192.0.2.1, server2 192.0.2.2, clients 192.0.2.254. Each server loads lease_cmds, Kea's HA
 hook and this hook. The HA link is the same bridge: each server's HA hook answers its partner on
 its own HTTP listener (HA "multi-threading" with "http-dedicated-listener", Kea ARM "Multi-Threaded
-Configuration (HA+MT)"), so no kea-ctrl-agent runs. Every process is stopped by PID (netlab).
+Configuration (HA+MT)"), so no kea-ctrl-agent is in HA's path unless Pair(via_agent=True) puts
+it there (Pair(admin_agent=True): agents for the admin's commands only). Every process is stopped
+by PID (netlab).
 """
 
 import json
@@ -41,11 +43,12 @@ def missing():
     return None
 
 
-def ha_config(this, mode, via_agent=False):
+def ha_config(this, mode, via_agent=False, max_unacked_clients=None):
     """via_agent: each peer's URL is its kea-ctrl-agent, which passes HA's commands to
     kea-dhcp4's control socket (Kea ARM, "High Availability Hook": the set-up before HA+MT, what
     Kea 2.2 installations mostly run); max-unacked-clients is Kea's default then, so the standby
-    takes over only when clients go unanswered, not merely when the primary's agent does."""
+    takes over only when clients go unanswered, not merely when the primary's agent does.
+    max_unacked_clients: that parameter's value instead of TIMING's 0 (e.g. Kea's default, 10)."""
     roles = (["primary", "standby"] if mode == "hot-standby" else ["primary", "secondary"])
     port = AGENT_PORT if via_agent else HA_PORT
     cfg = {"this-server-name": this, "mode": mode, **TIMING,
@@ -57,6 +60,8 @@ def ha_config(this, mode, via_agent=False):
     else:
         cfg["multi-threading"] = {"enable-multi-threading": True, "http-dedicated-listener": True,
                                   "http-listener-threads": 1, "http-client-threads": 1}
+    if max_unacked_clients is not None:
+        cfg["max-unacked-clients"] = max_unacked_clients
     return {"high-availability": [cfg]}
 
 
@@ -70,7 +75,7 @@ def pools(mode):
 
 
 def server_config(interface, paths, this, mode, hook_params=None, valid_lifetime=600,
-                  via_agent=False):
+                  via_agent=False, max_unacked_clients=None):
     threads = {"enable-multi-threading": not via_agent}
     if not via_agent:
         threads.update({"thread-pool-size": 2, "packet-queue-size": 64})
@@ -79,7 +84,8 @@ def server_config(interface, paths, this, mode, hook_params=None, valid_lifetime
         subnet={"id": 1, "subnet": "192.0.2.0/24", "pools": pools(mode)},
         libraries_before=[{"library": kea_library("libdhcp_lease_cmds.so")},
                           {"library": kea_library("libdhcp_ha.so"),
-                           "parameters": ha_config(this, mode, via_agent)}],
+                           "parameters": ha_config(this, mode, via_agent,
+                                                   max_unacked_clients)}],
         extra={"multi-threading": threads,
                "valid-lifetime": valid_lifetime,
                "expired-leases-processing": {"reclaim-timer-wait-time": 1,
@@ -94,14 +100,19 @@ class Pair:
     """The bridge, the two servers' and the client's namespaces; servers started by start()."""
 
     def __init__(self, mode, hook_params=None, valid_lifetime=600, server_ifname=None,
-                 persist=False, via_agent=False):
+                 persist=False, via_agent=False, admin_agent=False, max_unacked_clients=None):
         """server_ifname: the servers' interface name (e.g. eth0, as the examples name it).
         persist: memfile writes its lease file, as installed servers do; without it a
         config-reload starts from an empty lease store.
         via_agent: HA goes through a kea-ctrl-agent beside each server (ha_config), started
-        and stopped with it; the host's Kea only (the chroots have no agent)."""
+        and stopped with it.
+        admin_agent: a kea-ctrl-agent beside each server for the admin's commands only, HA on
+        its own listener (HA+MT, Kea 2.6's and 3.0's default; ARM "Control Agent
+        Configuration": "the commands should still be sent via CA").
+        max_unacked_clients: HA's max-unacked-clients (ha_config)."""
         self.mode, self.hook_params, self.valid_lifetime = mode, hook_params, valid_lifetime
         self.persist, self.via_agent, self.agent = persist, via_agent, {}
+        self.admin_agent, self.max_unacked_clients = admin_agent, max_unacked_clients
         self.switch = netlab.Netns("sw")
         self.switch.exec(["ip", "link", "add", "br0", "type", "bridge"])
         self.switch.exec(["ip", "link", "set", "br0", "up"])
@@ -130,14 +141,14 @@ class Pair:
         paths = paths or INSTALL.new_paths()
         config = None if config_text else server_config(
             self.ifname[name], paths, name, self.mode, self.hook_params, self.valid_lifetime,
-            self.via_agent)
+            self.via_agent, self.max_unacked_clients)
         if config and self.persist and config["Dhcp4"]["lease-database"]["type"] == "memfile":
             config["Dhcp4"]["lease-database"].update({"persist": True, "name": paths.leases})
         self.kea[name] = KeaServer(lab, config=config, config_text=config_text, paths=paths)
-        if self.via_agent:
-            self.start_agent(name)
-        if wait:
+        if wait or self.via_agent or self.admin_agent:
             self.kea[name].wait_ready()
+        if self.via_agent or self.admin_agent:
+            self.start_agent(name)
         return self.kea[name]
 
     def add_host(self, name, addresses):
@@ -168,22 +179,29 @@ class Pair:
 
     def start_agent(self, name):
         """kea-ctrl-agent for server `name` on its address, AGENT_PORT, passing commands to its
-        kea-dhcp4's control socket; started by PID, ready once it listens."""
+        kea-dhcp4's control socket; started by PID, ready once it listens. A chroot's agent runs
+        in its kea-dhcp4's mount namespace and root (nsenter), where that server's control
+        socket, log directory and temp dir are, under the same Kea's path rules."""
         kea, addr = self.kea[name], SERVERS[name]
+        chroot = INSTALL.chroot
+        socket_name = kea.paths.socket if chroot else kea.socket_path
+        log = kea.paths.log + ".agent" if chroot else os.path.join(kea.tmp, "agent.log")
         config = {"Control-agent": {
             "http-host": addr, "http-port": AGENT_PORT,
             "control-sockets": {"dhcp4": {"socket-type": "unix",
-                                          "socket-name": kea.socket_path}},
+                                          "socket-name": socket_name}},
             "loggers": [{"name": "kea-ctrl-agent", "severity": "INFO",
-                         "output_options": [{"output": os.path.join(kea.tmp, "agent.log")}]}]}}
+                         "output_options": [{"output": log}]}]}}
         path = os.path.join(kea.tmp, "kea-ctrl-agent.conf")
         with open(path, "w") as f:
             json.dump(config, f, indent=2)
         piddir = os.path.join(kea.tmp, "agent-pid")
         os.makedirs(piddir, exist_ok=True)
         env = dict(os.environ, KEA_PIDFILE_DIR=piddir, KEA_LOCKFILE_DIR=piddir)
-        proc = self.ns[name].start(["kea-ctrl-agent", "-c", path], env=env,
-                                   name=f"kea-ctrl-agent-{name}",
+        argv = ["kea-ctrl-agent", "-c", path]
+        if chroot:
+            argv = ["nsenter", "--target", str(kea.proc.pid), "--mount", "--root", "--wd"] + argv
+        proc = self.ns[name].start(argv, env=env, name=f"kea-ctrl-agent-{name}",
                                    log=os.path.join(kea.tmp, "agent.out"))
         self.agent[name] = proc
 
@@ -199,6 +217,20 @@ class Pair:
         proc.signal(9)
         proc.popen.wait(timeout=10)
         proc.stop()
+
+    def agent_command(self, name, command, timeout=5):
+        """`command` through server `name`'s kea-ctrl-agent over HTTP (curl in the client
+        namespace, as an admin's tool would send it); Kea's answer, or None when the agent did
+        not answer (e.g. it is dead)."""
+        body = json.dumps({"command": command, "service": ["dhcp4"]})
+        res = self.client.exec(["curl", "-s", "-m", str(timeout), "-X", "POST", "-H",
+                                "Content-Type: application/json", "-d", body,
+                                f"http://{SERVERS[name]}:{AGENT_PORT}/"],
+                               check=False, timeout=timeout + 5)
+        if res.returncode != 0 or not res.stdout.strip():
+            return None
+        answer = json.loads(res.stdout)
+        return answer[0] if isinstance(answer, list) else answer
 
     def kill(self, name):
         """SIGKILL, as a crash: the partner must notice by itself."""

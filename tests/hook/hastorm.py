@@ -4,8 +4,10 @@ bench/failover in `make bench`). On halab's pair (two kea-dhcp4 + libdhcp_ha + t
 - emulated Pis (rpinetboot-bench-storm: ROM3, bootcode.bin, Pi 4, Pi 5 in turn, each with its
   loader's own DHCP retry pattern) and plain clients (dhcp_storm, DISCOVER + REQUEST) boot over
   `spread_s`; at half of it an event hits a server: SIGKILL, its link cut (its bridge port down),
-  in load-balancing the secondary killed, or (HA through kea-ctrl-agent) only the primary's
-  agent killed;
+  in load-balancing the secondary killed, only the primary's kea-ctrl-agent killed (HA through
+  the agents on Kea 2.2; on 2.6 and 3.0 HA on its own listener and the agents for the admin's
+  commands, EVENT_AGENT), or the two servers cut from each other only (the bridge drops what
+  one sends the other; the clients reach both);
 - the Pis fetch their boot files from two rpi-tftpd nodes that option 66 spreads them over
   (the hook's tftp-groups, docs/kea.md "Several TFTP nodes"); node B is stopped (by PID) at the
   event: the Pis option 66 sends there afterwards fail visibly; then B is drained on the live
@@ -31,7 +33,19 @@ from keatest import bootp_options, netlab
 
 NODE_A, NODE_B = "192.0.2.3", "192.0.2.4"
 PRIMARY, SECONDARY = "server1", "server2"
-EVENTS = ("kill-primary", "cut-primary", "kill-secondary", "kill-agent")
+EVENTS = ("kill-primary", "cut-primary", "kill-secondary", "kill-agent", "cut-between")
+# HA's max-unacked-clients in a cut between the servers: Kea's default (ARM, "Hot-Standby
+# Configuration"), as an admin whose servers can lose each other keeps it; with 0 a server takes
+# over as soon as it cannot reach its partner, so both would serve one pool.
+CUT_BETWEEN_UNACKED = 10
+
+
+def ha_via_agent():
+    """Whether HA goes through kea-ctrl-agent in the agent variant: what an admin of the Kea
+    under test deploys. Kea 2.2's HA+MT is off by default (HA through the agents); 2.6 and 3.0
+    turn it on with its own listener by default, and the agent is left for the admin's commands
+    (ARM "Multi-Threaded Configuration (HA+MT)"; 3.0 deprecates the agent, "Control Agent")."""
+    return keatest.INSTALL.version == "2.2"
 
 # Boot files by name, in bytes, about a hundredth of a Raspberry Pi OS boot partition's: the
 # storm measures DHCP and the failover, not the copying of kernels on a shared 2-core machine.
@@ -133,6 +147,20 @@ def read_pcap(path):
     return out
 
 
+def log_since(text, at):
+    """The lines of a Kea log written at or after `at` (epoch s). Kea starts each line with its
+    local time, "YYYY-MM-DD HH:MM:SS.mmm", so the strings compare in time order; a line without
+    one (a continued message) goes with the line before it."""
+    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at)) + f".{int(at % 1 * 1000):03d}"
+    out, keep = [], False
+    for line in text.splitlines():
+        if len(line) >= 23 and line[4] == "-" and line[10] == " " and line[19] == ".":
+            keep = line[:23] >= since
+        if keep:
+            out.append(line)
+    return "\n".join(out)
+
+
 def plain_discover(n):
     mac = f"52:54:00:00:30:{n:02x}"
     return mac, {"payload_hex": keatest.linux_discover(mac, 0x30300000 + n), "request": True}
@@ -142,18 +170,19 @@ class FailoverStorm:
     """One storm: `pis` Pis and `plain` plain clients over `spread_s`, `event` at half of it."""
 
     def __init__(self, mode, event, pis, plain, spread_s, log=print):
-        if event not in EVENTS or (event == "kill-secondary" and mode != "load-balancing") or \
-                (event == "kill-agent" and mode != "hot-standby"):
+        if event not in EVENTS or (event == "kill-secondary" and mode != "load-balancing"):
             raise ValueError(f"event {event} in {mode}")
         self.mode, self.event, self.pis, self.plain = mode, event, pis, plain
         self.spread_s, self.log = spread_s, log
         self.victim = SECONDARY if event == "kill-secondary" else PRIMARY
         self.survivor = PRIMARY if self.victim == SECONDARY else SECONDARY
-        if event == "kill-agent":  # only the primary's agent dies: the primary still serves
+        if event in ("kill-agent", "cut-between"):  # both still reach their clients
             self.survivor = PRIMARY
         self.work = tempfile.mkdtemp(prefix="rpinb-hastorm-")
         os.chmod(self.work, 0o755)
         self.procs, self.pair, self.result, self.plain_runs = [], None, {}, []
+        # kill-agent: admin_commands() just before and just after the agent's SIGKILL.
+        self.commands_before = self.commands_after = None
 
     def close(self):
         for proc in self.procs:
@@ -229,20 +258,65 @@ class FailoverStorm:
         return [json.loads(line) for line in proc.output().splitlines()
                 if line.startswith("{") and '"summary"' not in line]
 
+    def cut_between(self, cut):
+        """Drops (cut) or passes again what one server's bridge port sends the other's (nftables'
+        bridge family in the switch namespace): the clients still reach both servers."""
+        table = "rpinb_cut"
+        if not cut:
+            self.pair.switch.exec(["nft", "delete", "table", "bridge", table])
+            return
+        a, b = self.pair.port[PRIMARY], self.pair.port[SECONDARY]
+        rules = os.path.join(self.work, "cut.nft")
+        with open(rules, "w") as f:
+            f.write(f"table bridge {table} {{\n chain forward {{\n"
+                    f"  type filter hook forward priority 0; policy accept;\n"
+                    f"  iifname \"{a}\" oifname \"{b}\" drop\n"
+                    f"  iifname \"{b}\" oifname \"{a}\" drop\n }}\n}}\n")
+        self.pair.switch.exec(["nft", "-f", rules])
+
+    def admin_commands(self):
+        """An admin's status-get through the primary's agent and straight to its kea-dhcp4's
+        control socket: each answer's result, or None (no answer)."""
+        through = self.pair.agent_command(PRIMARY, "status-get")
+        try:
+            direct = self.pair.kea[PRIMARY].command("status-get", timeout=5)
+        except OSError:
+            direct = None
+        return {"agent": None if through is None else through.get("result"),
+                "direct": None if direct is None else direct.get("result")}
+
     def hit(self):
         """The event; returns its wall-clock time."""
         at = time.time()
         if self.event == "cut-primary":
             self.pair.switch.exec(["ip", "link", "set", self.pair.port[PRIMARY], "down"])
+        elif self.event == "cut-between":
+            self.cut_between(True)
         elif self.event == "kill-agent":
+            self.commands_before = self.admin_commands()
             self.pair.kill_agent(PRIMARY)
+            self.commands_after = self.admin_commands()
         else:
             self.pair.kill(self.victim)
         return at
 
     def wait_takeover(self, at, timeout=60):
         """Seconds from the event until the survivor is in partner-down; with only the primary's
-        agent killed, until the standby logs that it cannot reach the primary."""
+        agent killed, until the other server logs that it cannot reach the primary (none: HA
+        on its own listener, where it never does); cut between the servers, until each has
+        left its mode or logged that it cannot reach the other."""
+        if self.event == "kill-agent" and not self.pair.via_agent:
+            return 0.0
+        if self.event == "cut-between":
+            # A server that took over stops heartbeating in time (its first failure may come
+            # half a minute later): leaving its mode is its notice.
+            def noticed(name):
+                return self.pair.state(name) != self.mode or \
+                    "HA_HEARTBEAT_COMMUNICATIONS_FAILED" in self.pair.kea[name].log()
+            netlab.wait_for(lambda: all(noticed(n) for n in halab.SERVERS),
+                            timeout=timeout, interval=0.1,
+                            what="both servers noticing they cannot reach each other")
+            return time.time() - at
         if self.event == "kill-agent":
             netlab.wait_for(lambda: "HA_HEARTBEAT_COMMUNICATIONS_FAILED" in
                             self.pair.kea[SECONDARY].log(), timeout=timeout, interval=0.1,
@@ -264,8 +338,12 @@ class FailoverStorm:
         # OS stage that confirms a hold, so their holds would lapse mid-run and "one lease per
         # client" could not be checked for them (kea-hook/src/hook_config.h, rom-hold-lifetime).
         params = {"tftp-groups": [{"nodes": nodes}], "rom-hold-lifetime": 600}
+        agent = self.event == "kill-agent"
         self.pair = halab.Pair(self.mode, hook_params=params, persist=True,
-                               via_agent=self.event == "kill-agent")
+                               via_agent=agent and ha_via_agent(),
+                               admin_agent=agent and not ha_via_agent(),
+                               max_unacked_clients=CUT_BETWEEN_UNACKED
+                               if self.event == "cut-between" else None)
         self.pair.add_host("tftp", nodes)
         for name in halab.SERVERS:
             self.pair.start(name, wait=False)
@@ -293,12 +371,17 @@ class FailoverStorm:
         b_stopped = time.time()
         second_plain = self.start_plain([c for _, c in plain[half:]])
         takeover = self.wait_takeover(event_at)
-        what = ("the standby logged it cannot reach the primary" if self.event == "kill-agent"
-                else f"{self.survivor} in partner-down")
+        what = {"kill-agent": "the partner logged it cannot reach the primary",
+                "cut-between": "both noticed they cannot reach each other"}.get(
+                    self.event, f"{self.survivor} in partner-down")
         self.log(f"{self.mode}, {self.event}: {what} {takeover:.1f} s after the event", flush=True)
         booted = self.pis_output(pis, timeout=self.spread_s + 240)
         storm_s = time.time() - started
         states = {name: self.pair.state(name) for name in self.pair.kea}
+        # The logs from the event to here: before it the servers started (one may have failed
+        # to reach the other, not yet listening), after it the drain's config-reloads restart HA
+        # (a partner may see that as a short outage of its own).
+        storm_logs = {name: log_since(log, event_at) for name, log in self.pair.logs().items()}
         self.log(f"states at the storm's end: {states}", flush=True)
         plain_lines = self.finish_plain(first_plain) + self.finish_plain(second_plain)
         self.log(f"the storm took {storm_s:.1f} s, its plain clients "
@@ -312,12 +395,19 @@ class FailoverStorm:
         live = [n for n in halab.SERVERS if n in self.pair.kea]
         if self.event == "cut-primary":
             live = [self.survivor]  # the cut server's clients cannot reach it anyway
-        if self.event == "kill-agent":
-            # The agent returns first: a config-reload restarts HA, and a standby that cannot
-            # reach its primary would wait for it.
-            self.pair.start_agent(PRIMARY)
+        if self.event in ("kill-agent", "cut-between"):
+            # The agent returns (the cut heals) first: a config-reload restarts HA, and a server
+            # that cannot reach its partner would wait for it, or take over.
+            if self.event == "kill-agent":
+                self.pair.start_agent(PRIMARY)
+            else:
+                self.cut_between(False)
             for name in halab.SERVERS:
                 self.pair.wait_state(name, self.mode, timeout=120)
+            healed_s = time.time() - started
+            self.log(f"both servers back in {self.mode} after the "
+                     f"{'agent' if self.event == 'kill-agent' else 'cut'} came back: "
+                     f"{healed_s:.1f} s", flush=True)
         for name in live:
             self.pair.reload_hook(name, drained)
         for name in live:  # config-reload restarts HA's state machine: wait for it
@@ -333,7 +423,7 @@ class FailoverStorm:
         if self.event == "cut-primary":
             self.pair.switch.exec(["ip", "link", "set", self.pair.port[PRIMARY], "up"])
             self.pair.reload_hook(PRIMARY, drained)
-        elif self.event != "kill-agent":
+        elif self.event not in ("kill-agent", "cut-between"):
             self.pair.start(self.victim)
         for name in halab.SERVERS:
             self.pair.wait_state(name, self.mode, timeout=120)
@@ -351,7 +441,10 @@ class FailoverStorm:
             "stores": stores,
             "stats": stats, "logs": logs, "event_at": event_at, "b_stopped": b_stopped,
             "started": started, "takeover_s": takeover, "storm_s": storm_s,
-            "victim": self.victim, "survivor": self.survivor, "states_after_storm": states}
+            "victim": self.victim, "survivor": self.survivor, "states_after_storm": states,
+            "logs_since_event": storm_logs,
+            "commands_before": self.commands_before, "commands_after": self.commands_after,
+            "ha_via_agent": self.pair.via_agent}
         return self.result
 
 
@@ -430,9 +523,12 @@ def problems(r):
         bad.append(f"the stores differ: {sorted(set(a.items()) ^ set(b.items()))[:10]}")
     # 7. No callout failed.
     for name, log in r["logs"].items():
+        lines = log.splitlines()
         for word in ("HOOKS_CALLOUT_ERROR", "HOOKS_CALLOUT_EXCEPTION", "RPI_NETBOOT_CALLOUT_ERROR"):
-            if word in log:
-                bad.append(f"{name} logged {word}")
+            at = next((i for i, line in enumerate(lines) if word in line), None)
+            if at is not None:  # with the lines before it: which library failed, and why
+                context = " | ".join(line[:300] for line in lines[max(0, at - 3):at + 1])
+                bad.append(f"{name} logged {word}: {context}")
     return bad
 
 
