@@ -151,7 +151,11 @@ bool Server::openEngine(std::string& error) {
     std::string why;
     uring_ = TransferUring::open(io_, why);
     if (uring_) {
-        LOG4CPLUS_INFO(logger(), "transfer I/O: io_uring");
+        // Multishot: one receive entry per transfer; else one per datagram (RPI_TFTPD_MULTISHOT=0
+        // or a kernel that refused the provided-buffer ring).
+        LOG4CPLUS_INFO(logger(), "transfer I/O: io_uring, "
+                                     << (uring_->multishot() ? "multishot receive"
+                                                             : "one receive per datagram"));
         return true;
     }
     if (want == "io_uring") {
