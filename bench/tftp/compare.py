@@ -103,11 +103,15 @@ def atftpd_binary(build, fetch):
     return "/usr/sbin/atftpd"  # installed by hand instead (tftpd-hpa then is not)
 
 
-def servers(build, tree, log, addr, fetch):
+def servers(build, tree, log, addr, fetch, base_tftpd=None):
     """name -> (argv, why-not) for every server listening on addr:69."""
     tftpd = benchlib.find_binary(build, "tftpd/rpi-tftpd")
     floor = benchlib.find_binary(build, "bench/tftp/rpi-tftp-floor")
     return {
+        # Another build of the daemon (--base-tftpd), run like rpi-tftpd: an A/B interleaved
+        # in the same runs, so that both meet the same load.
+        "rpi-tftpd-base": ([base_tftpd, "--config", "/dev/null", "--root", tree, "--listen",
+                            f"{addr}:69"] if base_tftpd else None, "no --base-tftpd given"),
         # Defaults otherwise (info logging: one line per transfer).
         "rpi-tftpd": ([tftpd, "--config", "/dev/null", "--root", tree, "--listen",
                        f"{addr}:69"] if tftpd else None, "not built"),
@@ -732,6 +736,8 @@ def main():
     ap.add_argument("--lossy-initramfs-mb", type=float, default=0,
                     help="initramfs of the lossy boots (each lost block costs a timeout)")
     ap.add_argument("--timeout-ms", type=int, default=1000, help="the Pis' re-send timeout")
+    ap.add_argument("--base-tftpd", default=None,
+                    help="another rpi-tftpd binary, the server rpi-tftpd-base (A/B runs)")
     args = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -783,7 +789,8 @@ def main():
     peer = netlab.Netns("tftpbench-peer")
     netlab.link(ns, "198.51.100.1/24", peer, "198.51.100.2/24")
     log = os.path.join(base, "server.log")
-    table = servers(build, tree, log, LOOP_SERVER, fetch="atftpd" in chosen and not args.smoke)
+    table = servers(build, tree, log, LOOP_SERVER, fetch="atftpd" in chosen and not args.smoke,
+                    base_tftpd=args.base_tftpd)
     available, skipped = [], {}
     for name in chosen:
         if name not in table:
@@ -834,7 +841,8 @@ def main():
         link = lossy_link(srv, cli, lossy_pis)
         extra = (["--timeout-ms", str(args.timeout_ms)]
                  + {"emulated": EMULATED, "nft": DELAY_ONLY}.get(link, []))
-        lossy_table = servers(build, tree, log, LOSSY_SERVER, fetch=False)
+        lossy_table = servers(build, tree, log, LOSSY_SERVER, fetch=False,
+                              base_tftpd=args.base_tftpd)
         # Smoke: 0.2% sizes, so that a Pi rarely meets a loss (each costs a timeout or more).
         wl = Workload("bootset", base, tree, args.smoke,
                       args.initramfs_mb if args.smoke else args.lossy_initramfs_mb, 0.002)

@@ -126,6 +126,33 @@ TEST_CASE("file cache: one shared copy per file version, loaded off the caller's
     CHECK(cache.bytesHeld() == 33);
 }
 
+TEST_CASE("file cache: find returns a cached version without a descriptor, else nothing",
+          "[cache]") {
+    Loop loop;
+    FileReader reader(loop.post());
+    FileCache cache({1 << 20, 1 << 20}, reader);
+    Dir d;
+    const auto path = d.write("kernel8.img", "kernel");
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK(cache.find(st) == nullptr);  // never seen: the caller opens the file
+    CHECK(cache.hits() == 0);
+    auto f1 = get(cache, path);
+    CHECK(cache.find(st) == f1);
+    CHECK(cache.hits() == 1);
+    REQUIRE(loop.runUntil([&] { return f1->loaded() == f1->size(); }));
+    // Another version of the file (size and mtime differ): not the cached one.
+    d.write("kernel8.img", "kernel, rebuilt");
+    struct stat changed {};
+    REQUIRE(::stat(path.c_str(), &changed) == 0);
+    CHECK(cache.find(changed) == nullptr);
+    // Past the per-file limit a file is streamed, never cached: find keeps missing it.
+    FileCache small({1 << 20, 4}, reader);
+    auto streamed = get(small, path);
+    CHECK_FALSE(streamed->inMemory());
+    CHECK(small.find(changed) == nullptr);
+}
+
 TEST_CASE("file cache: memory in use by transfers counts, past the limit files stream", "[cache]") {
     Loop loop;
     FileReader reader(loop.post());

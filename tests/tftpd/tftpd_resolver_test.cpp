@@ -109,6 +109,77 @@ TEST_CASE("per-serial, MAC and symlinked trees resolve inside the root", "[resol
     CHECK(missing.error == ResolveError::NotFound);
 }
 
+TEST_CASE("path-only results decide alike and open the same file later", "[resolver]") {
+    TempTree t;
+    ResolverConfig c;
+    c.allowRoots = {t.base + "/trees"};
+    auto r = t.resolver(c);
+    // Plain names (one openat2 beneath the root), names through symlinks (the walk), missing
+    // files in both, escapes, loops and special files: PathOnly must answer as Readable does,
+    // with the openat2 fast path and with the component walk.
+    const std::vector<std::string> names = {"bf9fed6f/start4.elf",
+                                            "bootcode.bin",
+                                            "dc-a6-32-01-36-c2/config.txt",
+                                            "e45f0198/overlays/a.dtbo",
+                                            "aaaabbbb/cmdline.txt",
+                                            "bf9fed6f/missing",
+                                            "deadbeef/start4.elf",
+                                            "e45f0198/missing",
+                                            "escape/secret",
+                                            "shared/up",
+                                            "loop1/x",
+                                            "magic",
+                                            "fifo",
+                                            "shared",
+                                            "bootcode.bin/x"};
+    for (bool openat2 : {true, false}) {
+        PathResolver::useOpenat2(openat2);
+        for (const auto& name : names) {
+            INFO(name << (openat2 ? " (openat2)" : " (walk)"));
+            auto readable = r.resolve(name, "192.0.2.1");
+            auto pathOnly = r.resolve(name, "192.0.2.1", PathResolver::Open::PathOnly);
+            REQUIRE(static_cast<bool>(readable.file) == static_cast<bool>(pathOnly.file));
+            if (!readable.file) {
+                CHECK(readable.error == pathOnly.error);
+                continue;
+            }
+            CHECK(readable.file->readable());
+            CHECK_FALSE(pathOnly.file->readable());
+            CHECK(pathOnly.file->st.st_ino == readable.file->st.st_ino);
+            char c1 = 0;
+            CHECK(::pread(pathOnly.file->fd.get(), &c1, 1, 0) < 0);  // O_PATH: not readable
+            ResolveError error{};
+            const char* reason = "";
+            REQUIRE(r.openForReading(*pathOnly.file, error, reason));
+            CHECK(pathOnly.file->readable());
+            CHECK(content(pathOnly) == content(readable));
+            CHECK(r.openForReading(*pathOnly.file, error, reason));  // once is enough
+        }
+    }
+    PathResolver::useOpenat2(true);
+    // Missing files keep their answer: not found, never an access violation.
+    auto missing = r.resolve("bf9fed6f/missing", "192.0.2.1", PathResolver::Open::PathOnly);
+    CHECK(missing.error == ResolveError::NotFound);
+    CHECK(r.resolve("escape/secret", "192.0.2.1", PathResolver::Open::PathOnly).error ==
+          ResolveError::AccessViolation);
+    // Without /proc the later open is by name, and must still be the inode checked.
+    PathResolver::useProcReopen(false);
+    auto byName = r.resolve("bf9fed6f/start4.elf", "192.0.2.1", PathResolver::Open::PathOnly);
+    REQUIRE(byName.file);
+    t.write("/root/bf9fed6f/start4.elf.new", "replaced");
+    REQUIRE(::rename((t.base + "/root/bf9fed6f/start4.elf.new").c_str(),
+                     (t.base + "/root/bf9fed6f/start4.elf").c_str()) == 0);
+    ResolveError error{};
+    const char* reason = "";
+    CHECK_FALSE(r.openForReading(*byName.file, error, reason));
+    CHECK(error == ResolveError::NotFound);
+    auto again = r.resolve("bf9fed6f/start4.elf", "192.0.2.1", PathResolver::Open::PathOnly);
+    REQUIRE(again.file);
+    CHECK(r.openForReading(*again.file, error, reason));
+    CHECK(content(again) == "replaced");
+    PathResolver::useProcReopen(true);
+}
+
 TEST_CASE("nothing outside the allowed roots can be opened", "[resolver]") {
     TempTree t;
     for (bool openat2 : {true, false}) {

@@ -32,15 +32,20 @@ bool FileCache::makeRoom(std::uint64_t need) {
     return resident_->load() + need <= limits_.maxBytes;
 }
 
+FilePtr FileCache::find(const struct stat& st) {
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    auto it = entries_.find(Key{st.st_dev, st.st_ino, size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec});
+    if (it == entries_.end() || it->second.file->failed()) return nullptr;
+    ++hits_;
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return it->second.file;
+}
+
 FilePtr FileCache::get(UniqueFd fd, const struct stat& st) {
+    if (auto hit = find(st)) return hit;
     const auto size = static_cast<std::uint64_t>(st.st_size);
     Key key{st.st_dev, st.st_ino, size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
     auto it = entries_.find(key);
-    if (it != entries_.end() && !it->second.file->failed()) {
-        ++hits_;
-        lru_.splice(lru_.begin(), lru_, it->second.lru);
-        return it->second.file;
-    }
     if (it != entries_.end()) {  // a failed load: forget it, try again
         lru_.erase(it->second.lru);
         entries_.erase(it);

@@ -77,6 +77,9 @@ class FileCache {
     // Takes the open descriptor of a resolved regular file and returns its shared contents:
     // in memory (loading in the background when new) or, past the limits, to be streamed.
     FilePtr get(UniqueFd fd, const struct stat& st);
+    // The cached contents of the file version `st` (a hit, counted as one), or null: then the
+    // caller opens the file and calls get(). Saves a hit the open and close of the file.
+    FilePtr find(const struct stat& st);
 
     // Forgets every entry (SIGHUP). Files in use stay alive, and counted, for their transfers.
     void clear();

@@ -469,7 +469,7 @@ std::optional<std::string> PathResolver::canonicalise(const std::string& baseDir
 }
 
 ResolveResult PathResolver::openChecked(const Root& root, const std::string& canonical,
-                                        std::string_view clientIp) const {
+                                        std::string_view clientIp, Open open) const {
     if (pinnedToOthers(canonical, clientIp)) {
         return fail(ResolveError::AccessViolation, "tree pinned to other clients");
     }
@@ -481,9 +481,31 @@ ResolveResult PathResolver::openChecked(const Root& root, const std::string& can
                                                      : ResolveError::NotFound,
                     "changed while resolving");
     }
+    return checkOpened(root, canonical, rel, std::move(path), open);
+}
+
+ResolveResult PathResolver::checkOpened(const Root& root, const std::string& canonical,
+                                        const std::string& rel, UniqueFd path, Open open) const {
     ResolvedFile f;
     if (::fstat(path.get(), &f.st) != 0) return fail(ResolveError::NotFound, "fstat failed");
     if (!S_ISREG(f.st.st_mode)) return fail(ResolveError::NotFound, "not a regular file");
+    f.fd = std::move(path);
+    f.serverPath = canonical;
+    f.rootFd = root.fd.get();
+    f.rel = rel;
+    if (open == Open::Readable) {
+        ResolveError error{};
+        const char* reason = "";
+        if (!openForReading(f, error, reason)) return fail(error, reason);
+    }
+    ResolveResult r;
+    r.file = std::move(f);
+    return r;
+}
+
+bool PathResolver::openForReading(ResolvedFile& f, ResolveError& error, const char*& reason) const {
+    if (f.readable()) return true;
+    UniqueFd path = std::move(f.fd);
     UniqueFd file;
     bool reopened = false;
     if (!gNoProcReopen.load(std::memory_order_relaxed)) {
@@ -499,31 +521,34 @@ ResolveResult PathResolver::openChecked(const Root& root, const std::string& can
         // Without /proc: by name again, symlinks still forbidden, then the same inode is
         // required. A file swapped for a special file in between is opened (non-blocking) before
         // this check refuses it; only here can that happen.
-        file = UniqueFd(openNoSymlinks(root.fd.get(), rel, kReadFlags));
+        file = UniqueFd(openNoSymlinks(f.rootFd, f.rel, kReadFlags));
     }
     if (!file) {
-        return fail(errno == EACCES || errno == EPERM ? ResolveError::AccessViolation
-                                                      : ResolveError::NotFound,
-                    errno == EACCES || errno == EPERM ? "permission denied" : "open failed");
+        const bool denied = errno == EACCES || errno == EPERM;
+        error = denied ? ResolveError::AccessViolation : ResolveError::NotFound;
+        reason = denied ? "permission denied" : "open failed";
+        return false;
     }
     if (!reopened) {
         // Opened by name again: it may be another file now. (A reopened O_PATH descriptor is
         // the inode fstat just checked: no second fstat on the path every request takes.)
         struct stat st {};
         if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode) || !sameFile(st, f.st)) {
-            return fail(ResolveError::NotFound, "changed while resolving");
+            error = ResolveError::NotFound;
+            reason = "changed while resolving";
+            return false;
         }
         f.st = st;
     }
     f.fd = std::move(file);
-    f.serverPath = canonical;
-    ResolveResult r;
-    r.file = std::move(f);
-    return r;
+    f.rootFd = -1;
+    f.rel.clear();
+    return true;
 }
 
 std::optional<ResolveResult> PathResolver::resolveLayout(const std::vector<std::string>& parts,
-                                                         std::string_view clientIp) const {
+                                                         std::string_view clientIp,
+                                                         Open open) const {
     const std::string component = layoutBefore_ + parts[0] + layoutAfter_;
     if (component.size() > kMaxComponent) return std::nullopt;
     const char* why = "";
@@ -554,10 +579,11 @@ std::optional<ResolveResult> PathResolver::resolveLayout(const std::vector<std::
     }
     const Root* root = inLayout ? &*layoutDir_ : rootFor(*canonical);
     if (!root) return fail(ResolveError::AccessViolation, "outside the allowed roots");
-    return openChecked(*root, *canonical, clientIp);
+    return openChecked(*root, *canonical, clientIp, open);
 }
 
-ResolveResult PathResolver::resolve(std::string_view requestName, std::string_view clientIp) const {
+ResolveResult PathResolver::resolve(std::string_view requestName, std::string_view clientIp,
+                                    Open open) const {
     const char* reason = "";
     auto parts = splitRequestName(requestName, &reason);
     if (!parts) return fail(ResolveError::AccessViolation, reason);
@@ -572,13 +598,40 @@ ResolveResult PathResolver::resolve(std::string_view requestName, std::string_vi
         }
     }
     if (layoutDir_ && parts->size() >= 2) {
-        if (auto r = resolveLayout(*parts, clientIp)) return std::move(*r);
+        if (auto r = resolveLayout(*parts, clientIp, open)) return std::move(*r);
+    } else if (!gNoOpenat2.load(std::memory_order_relaxed)) {
+        // Fast path: one openat2 beneath --root with every symlink refused. When it opens, the
+        // name has no symlink anywhere, so its canonical path is the root's plus the name, and
+        // the walk below would find just that; when it says ENOENT, every component before the
+        // missing one is a real directory, so the walk would fail there too ("not found";
+        // unless case folding may still find it). Anything else (a symlink on the way) takes
+        // the walk. A Pi's boot probes many missing files (docs/protocol/tftp.md): each is
+        // then one system call.
+        std::string rel;
+        for (const auto& part : *parts) {
+            if (!rel.empty()) rel += '/';
+            rel += part;
+        }
+        const Root& root = roots_[0];
+        UniqueFd path(sysOpenat2(root.fd.get(), rel.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW,
+                                 kBeneathNoSymlinks));
+        if (path) {
+            std::string canonical = childOf(root.path, rel);
+            if (pinnedToOthers(canonical, clientIp)) {
+                return fail(ResolveError::AccessViolation, "tree pinned to other clients");
+            }
+            return checkOpened(root, canonical, rel, std::move(path), open);
+        }
+        if (errno == ENOENT && !config_.caseInsensitive) {
+            return fail(ResolveError::NotFound, "not found");
+        }
+        if (openat2Missing(errno)) gNoOpenat2.store(true, std::memory_order_relaxed);
     }
     auto canonical = canonicalise(roots_[0].path, *parts, &reason);
     if (!canonical) return fail(ResolveError::NotFound, reason);
     const Root* root = rootFor(*canonical);
     if (!root) return fail(ResolveError::AccessViolation, "outside the allowed roots");
-    return openChecked(*root, *canonical, clientIp);
+    return openChecked(*root, *canonical, clientIp, open);
 }
 
 }  // namespace rpinetboot::tftpd

@@ -41,9 +41,17 @@ struct ResolverConfig {
 enum class ResolveError { NotFound, AccessViolation };
 
 struct ResolvedFile {
-    UniqueFd fd;  // opened O_RDONLY, a regular file
+    // Opened O_RDONLY, a regular file; with Open::PathOnly its O_PATH descriptor (readable()
+    // false) until PathResolver::openForReading.
+    UniqueFd fd;
     struct stat st {};
     std::string serverPath;  // for debug logs only, never sent to clients
+    bool readable() const { return rootFd < 0; }
+
+  private:
+    friend class PathResolver;
+    int rootFd = -1;  // PathOnly: the root it lies beneath (borrowed) and its path there
+    std::string rel;
 };
 
 struct ResolveResult {
@@ -87,7 +95,15 @@ class PathResolver {
     // root contain one another.
     static std::optional<PathResolver> create(const ResolverConfig& config, std::string* error);
 
-    ResolveResult resolve(std::string_view requestName, std::string_view clientIp) const;
+    // Readable: the file opened for reading. PathOnly: checked the same way, but left an O_PATH
+    // descriptor, so that a caller holding the file's contents already (the file cache, keyed
+    // by the fstat) need not open it; openForReading opens it later if needed.
+    enum class Open { Readable, PathOnly };
+    ResolveResult resolve(std::string_view requestName, std::string_view clientIp,
+                          Open open = Open::Readable) const;
+    // Opens a PathOnly result for reading (the same inode), in place; false with `error` set
+    // (the descriptor is then closed). Call before the resolver is reloaded.
+    bool openForReading(ResolvedFile& file, ResolveError& error, const char*& reason) const;
 
     // Tests force the O_NOFOLLOW walk used where openat2 is missing (kernels before 5.6), and
     // the by-name reopen used where /proc is not mounted.
@@ -106,9 +122,12 @@ class PathResolver {
     PathResolver() = default;
 
     std::optional<ResolveResult> resolveLayout(const std::vector<std::string>& parts,
-                                               std::string_view clientIp) const;
+                                               std::string_view clientIp, Open open) const;
     ResolveResult openChecked(const Root& root, const std::string& canonical,
-                              std::string_view clientIp) const;
+                              std::string_view clientIp, Open open) const;
+    // openChecked's part after the O_PATH open of `rel` beneath `root`.
+    ResolveResult checkOpened(const Root& root, const std::string& canonical,
+                              const std::string& rel, UniqueFd path, Open open) const;
     std::optional<std::string> canonicalise(const std::string& baseDir,
                                             const std::vector<std::string>& components,
                                             const char** reason) const;

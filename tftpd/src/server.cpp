@@ -151,7 +151,11 @@ bool Server::openEngine(std::string& error) {
     std::string why;
     uring_ = TransferUring::open(io_, why);
     if (uring_) {
-        LOG4CPLUS_INFO(logger(), "transfer I/O: io_uring");
+        // Multishot: one receive entry per transfer; else one per datagram (RPI_TFTPD_MULTISHOT=0
+        // or a kernel that refused the provided-buffer ring).
+        LOG4CPLUS_INFO(logger(), "transfer I/O: io_uring, "
+                                     << (uring_->multishot() ? "multishot receive"
+                                                             : "one receive per datagram"));
         return true;
     }
     if (want == "io_uring") {
@@ -428,7 +432,8 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         sessionEnded(old.get());
     }
     const auto clientIp = TransferPolicy::canonical(origin.client.address());
-    auto resolved = resolver_->resolve(req.filename, clientIp.to_string());
+    auto resolved =
+        resolver_->resolve(req.filename, clientIp.to_string(), PathResolver::Open::PathOnly);
     if (!resolved.file) {
         const bool denied = resolved.error == ResolveError::AccessViolation;
         metrics_.failed(denied ? FailReason::Access : FailReason::NotFound);
@@ -440,6 +445,27 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
                    denied ? tftp::ErrorCode::AccessViolation : tftp::ErrorCode::FileNotFound,
                    denied ? "Access violation" : "File not found");
         return;
+    }
+    LOG4CPLUS_TRACE(logger(), "\"" << logName << "\" is " << resolved.file->serverPath);
+    auto st = resolved.file->st;
+    // A cached version needs no open of the file; only a miss opens it (for the reader), and
+    // loads it once admitted.
+    FilePtr file = cache_.find(st);
+    if (!file) {
+        ResolveError openError{};
+        const char* why = "";
+        if (!resolver_->openForReading(*resolved.file, openError, why)) {
+            const bool denied = openError == ResolveError::AccessViolation;
+            metrics_.failed(denied ? FailReason::Access : FailReason::NotFound);
+            LOG4CPLUS_INFO(logger(),
+                           "failed \"" << logName << "\" to " << origin.client << ": " << why);
+            refusedEvent(origin, req.filename, denied ? "access violation" : "file not found",
+                         requestAt);
+            replyError(l, origin,
+                       denied ? tftp::ErrorCode::AccessViolation : tftp::ErrorCode::FileNotFound,
+                       denied ? "Access violation" : "File not found");
+            return;
+        }
     }
     const auto now = Transfer::Clock::now();
     const auto decision = policy_.admit(clientIp, now);
@@ -454,9 +480,7 @@ void Server::handleRead(Listener& l, const Origin& origin, tftp::Request req) {
         replyError(l, origin, tftp::ErrorCode::NotDefined, "Server busy, try again");
         return;
     }
-    LOG4CPLUS_TRACE(logger(), "\"" << logName << "\" is " << resolved.file->serverPath);
-    auto st = resolved.file->st;
-    FilePtr file = cache_.get(std::move(resolved.file->fd), st);
+    if (!file) file = cache_.get(std::move(resolved.file->fd), st);
     if (cache_.takeFullNotice()) {
         LOG4CPLUS_WARN(logger(), "file cache full: "
                                      << (cache_.bytesHeld() >> 20) << " MiB of file contents held "

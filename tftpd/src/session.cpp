@@ -46,7 +46,7 @@ Session::Session(Server& server, std::uint64_t id, TransferSocket socket,
         recvOp_.session = this;
         recvOp_.receive = true;
         sendOp_.session = this;
-        recvBuf_.resize(kMaxClientDatagram);
+        if (!uring_->multishot()) recvBuf_.resize(kMaxClientDatagram);
     }
 }
 
@@ -77,32 +77,45 @@ void Session::releaseIo() {
 }
 
 void Session::armReceive() {
-    recvIov_ = {recvBuf_.data(), recvBuf_.size()};
-    recvMsg_ = {};
-    recvMsg_.msg_name = &recvName_;
-    recvMsg_.msg_namelen = sizeof recvName_;
-    recvMsg_.msg_iov = &recvIov_;
-    recvMsg_.msg_iovlen = 1;
-    uring_->recvmsg(socket_.fd(), &recvMsg_, &recvOp_);
+    if (uring_->multishot()) {
+        // One entry for the whole transfer: each ACK arrives in a buffer of the engine's.
+        uring_->recvMultishot(socket_.fd(), &recvOp_);
+    } else {
+        recvIov_ = {recvBuf_.data(), recvBuf_.size()};
+        recvMsg_ = {};
+        recvMsg_.msg_name = &recvName_;
+        recvMsg_.msg_namelen = sizeof recvName_;
+        recvMsg_.msg_iov = &recvIov_;
+        recvMsg_.msg_iovlen = 1;
+        uring_->recvmsg(socket_.fd(), &recvMsg_, &recvOp_);
+    }
     receiveQueued_ = true;
     holdIo();
 }
 
-void Session::onReceived(int res) {
+void Session::onReceived(int res, unsigned flags) {
     auto keep = shared_from_this();
-    receiveQueued_ = false;
-    releaseIo();
-    if (done_) return;
-    if (res >= 0) {
-        if (socket_.fromPeer(recvMsg_)) {
-            onPacket(ByteSpan(recvBuf_.data(), static_cast<std::size_t>(res)),
-                     Transfer::Clock::now());
-        }
-    } else if (res != -ECANCELED) {
-        // A pending ICMP error is reported as the receive's error.
-        checkErrors();
+    const bool armed = TransferUring::more(flags);  // a multishot entry still queued
+    if (!armed) {
+        receiveQueued_ = false;
+        releaseIo();
     }
-    if (!done_) armReceive();
+    if (uring_->multishot()) {
+        TransferUring::Datagram d;
+        if (uring_->datagram(res, flags, d)) {
+            if (!done_ && socket_.fromPeer(d.msg)) {
+                onPacket(ByteSpan(d.data, d.size), Transfer::Clock::now());
+            }
+            uring_->release(flags);
+        }
+    } else if (res >= 0 && !done_ && socket_.fromPeer(recvMsg_)) {
+        onPacket(ByteSpan(recvBuf_.data(), static_cast<std::size_t>(res)), Transfer::Clock::now());
+    }
+    if (done_) return;
+    // A pending ICMP error is reported as the receive's error (-ENOBUFS: the engine's
+    // buffers ran out for a moment; armed again below).
+    if (res < 0 && res != -ECANCELED && res != -ENOBUFS) checkErrors();
+    if (!done_ && !armed) armReceive();
 }
 
 void Session::onSent(int res) {

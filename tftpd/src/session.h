@@ -37,7 +37,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void onReadable();
     void onWritable();
     // From the io_uring engine: a receive or a send completed with `res` (bytes or -errno).
-    void onReceived(int res);
+    void onReceived(int res, unsigned flags);
     void onSent(int res);
     int fd() const { return socket_.fd(); }
     // Ends the transfer without telling the client (replaced by a new request, evicted, exit).
@@ -108,8 +108,8 @@ class Session : public std::enable_shared_from_this<Session> {
     struct UringOp final : TransferUring::Op {
         Session* session = nullptr;
         bool receive = false;
-        void completed(int res) override {
-            receive ? session->onReceived(res) : session->onSent(res);
+        void completed(int res, unsigned flags) override {
+            receive ? session->onReceived(res, flags) : session->onSent(res);
         }
     };
     TransferUring* uring_ = nullptr;

@@ -2,7 +2,11 @@
 
 #include <liburing.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <vector>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
@@ -19,7 +23,29 @@ namespace {
 constexpr unsigned kEntries = 4096;
 // Completions handled per wake-up before timers and listeners get a turn.
 constexpr unsigned kReapBatch = 1024;
+// Multishot receive buffers: clients send ACKs and ERRORs (an ERROR's text beyond 1024 bytes is
+// cut, harmlessly), each buffer also holds io_uring_recvmsg_out and the sender's address. As
+// many as the completions reaped per turn: each returns to the ring as soon as it is handled.
+constexpr unsigned kBufferCount = 1024;  // a power of two (the ring's size)
+constexpr std::size_t kBufferPayload = 1024;
+constexpr std::size_t kBufferSize =
+    sizeof(io_uring_recvmsg_out) + sizeof(sockaddr_storage) + kBufferPayload;
+constexpr unsigned short kBufferGroup = 0;
 }  // namespace
+
+struct TransferUring::BufferRing {
+    io_uring_buf_ring* ring = nullptr;
+    std::size_t ringBytes = 0;
+    std::vector<std::uint8_t> memory;
+    std::uint8_t* buffer(unsigned id) { return memory.data() + id * kBufferSize; }
+    void add(unsigned id, unsigned offset) {
+        io_uring_buf_ring_add(ring, buffer(id), kBufferSize, static_cast<unsigned short>(id),
+                              io_uring_buf_ring_mask(kBufferCount), static_cast<int>(offset));
+    }
+    ~BufferRing() {
+        if (ring) ::munmap(ring, ringBytes);
+    }
+};
 
 std::unique_ptr<TransferUring> TransferUring::open(boost::asio::io_context& io, std::string& why) {
     auto ring = std::make_unique<io_uring>();
@@ -52,12 +78,75 @@ std::unique_ptr<TransferUring> TransferUring::open(boost::asio::io_context& io, 
 
 TransferUring::TransferUring(boost::asio::io_context& io, std::unique_ptr<io_uring> ring,
                              int eventFd)
-    : io_(io), ring_(std::move(ring)), wake_(io, eventFd) {}
+    : io_(io), ring_(std::move(ring)), wake_(io, eventFd) {
+    // RPI_TFTPD_MULTISHOT=0 keeps one receive entry per datagram (for A/B measurements).
+    const char* want = std::getenv("RPI_TFTPD_MULTISHOT");
+    if (!(want && std::string(want) == "0")) setupBuffers();
+}
+
+bool TransferUring::setupBuffers() {
+    auto b = std::make_unique<BufferRing>();
+    b->ringBytes = kBufferCount * sizeof(io_uring_buf);
+    void* mem =
+        ::mmap(nullptr, b->ringBytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (mem == MAP_FAILED) return false;
+    b->ring = static_cast<io_uring_buf_ring*>(mem);
+    io_uring_buf_ring_init(b->ring);
+    io_uring_buf_reg reg{};
+    reg.ring_addr = reinterpret_cast<std::uint64_t>(b->ring);
+    reg.ring_entries = kBufferCount;
+    reg.bgid = kBufferGroup;
+    // Refused before kernel 5.19: receives then stay one entry per datagram.
+    if (io_uring_register_buf_ring(ring_.get(), &reg, 0) != 0) return false;
+    b->memory.resize(kBufferCount * kBufferSize);
+    for (unsigned i = 0; i < kBufferCount; ++i) b->add(i, i);
+    io_uring_buf_ring_advance(b->ring, static_cast<int>(kBufferCount));
+    recvShape_ = {};
+    recvShape_.msg_namelen = sizeof(sockaddr_storage);
+    buffers_ = std::move(b);
+    return true;
+}
 
 TransferUring::~TransferUring() {
     boost::system::error_code ignored;
     wake_.close(ignored);
-    io_uring_queue_exit(ring_.get());
+    io_uring_queue_exit(ring_.get());  // before the buffers it may still name
+}
+
+void TransferUring::recvMultishot(int fd, Op* op) {
+    io_uring_sqe* sqe = entry();
+    io_uring_prep_recvmsg_multishot(sqe, fd, &recvShape_, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = kBufferGroup;
+    io_uring_sqe_set_data(sqe, op);
+    ++outstanding_;
+}
+
+bool TransferUring::more(unsigned flags) {
+    return (flags & IORING_CQE_F_MORE) != 0;
+}
+
+bool TransferUring::datagram(int res, unsigned flags, Datagram& out) {
+    if (res < 0 || !(flags & IORING_CQE_F_BUFFER) || !buffers_) return false;
+    const unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
+    if (id >= kBufferCount) return false;
+    msghdr shape = recvShape_;
+    auto* o = io_uring_recvmsg_validate(buffers_->buffer(id), res, &shape);
+    if (!o) return false;
+    out.data = static_cast<const std::uint8_t*>(io_uring_recvmsg_payload(o, &shape));
+    out.size = io_uring_recvmsg_payload_length(o, res, &shape);
+    out.msg = {};
+    out.msg.msg_name = io_uring_recvmsg_name(o);
+    out.msg.msg_namelen = o->namelen;
+    return true;
+}
+
+void TransferUring::release(unsigned flags) {
+    if (!(flags & IORING_CQE_F_BUFFER) || !buffers_) return;
+    const unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
+    if (id >= kBufferCount) return;
+    buffers_->add(id, 0);
+    io_uring_buf_ring_advance(buffers_->ring, 1);
 }
 
 io_uring_sqe* TransferUring::entry() {
@@ -117,10 +206,14 @@ void TransferUring::settle(int ms) {
 void TransferUring::complete(io_uring_cqe* cqe) {
     auto* op = static_cast<Op*>(io_uring_cqe_get_data(cqe));
     const int res = cqe->res;
+    const unsigned flags = cqe->flags;
     io_uring_cqe_seen(ring_.get(), cqe);
-    if (!op) return;
-    --outstanding_;
-    op->completed(res);
+    if (!op) {
+        release(flags);  // a buffer nobody will read
+        return;
+    }
+    if (!more(flags)) --outstanding_;  // a multishot entry is queued until its last one
+    op->completed(res, flags);
 }
 
 void TransferUring::submitSoon() {

@@ -27,9 +27,10 @@ namespace rpinetboot::tftpd {
 
 class TransferUring {
   public:
-    // One queued operation's owner; `res` is the syscall's result (bytes, or -errno).
+    // One queued operation's owner; `res` is the syscall's result (bytes, or -errno), `flags`
+    // the completion's (a multishot receive: see more() and datagram()).
     struct Op {
-        virtual void completed(int res) = 0;
+        virtual void completed(int res, unsigned flags) = 0;
 
       protected:
         ~Op() = default;
@@ -42,6 +43,23 @@ class TransferUring {
 
     // One receive into `msg` (its name, iovec and lengths set by the caller).
     void recvmsg(int fd, msghdr* msg, Op* op);
+    // Multishot receive (kernel 6.0+, io_uring(7) "provided buffers"): one entry that stays
+    // armed and completes once per datagram, into a buffer of the engine's ring, so an ACK
+    // costs no new submission entry. Only when multishot() (the ring's buffers registered).
+    bool multishot() const { return buffers_ != nullptr; }
+    void recvMultishot(int fd, Op* op);
+    // A completion of recvMultishot: true while the entry stays armed (else the owner arms a
+    // new one if it still wants datagrams).
+    static bool more(unsigned flags);
+    // The datagram a multishot completion carries, or false (an error, or no buffer). Valid
+    // until release(flags), which the owner calls once done with it.
+    struct Datagram {
+        const std::uint8_t* data = nullptr;
+        std::size_t size = 0;
+        msghdr msg{};  // msg_name and msg_namelen: the sender
+    };
+    bool datagram(int res, unsigned flags, Datagram& out);
+    void release(unsigned flags);
     // Sends `count` datagrams, in order; each completes on its own.
     void sendmsgs(int fd, mmsghdr* msgs, std::size_t count, Op* op);
     // Asks the kernel to cancel `op`'s queued receive; it completes with -ECANCELED (or with
@@ -75,6 +93,12 @@ class TransferUring {
     std::uint64_t outstanding_ = 0;  // operations with an owner, not completed yet
     bool submitPosted_ = false;
     bool stopped_ = false;
+    // Multishot receive: the provided-buffer ring (null when the kernel refused it), its
+    // buffers, and the msghdr shape every multishot entry receives with.
+    bool setupBuffers();
+    struct BufferRing;
+    std::unique_ptr<BufferRing> buffers_;
+    msghdr recvShape_{};
 };
 
 }  // namespace rpinetboot::tftpd
