@@ -24,14 +24,15 @@ import benchlib  # noqa: E402
 from benchlib import netlab  # noqa: E402
 
 BINARY = "bench/rpinetboot-bench-events"
-# mode, events (full run), function whose inclusive count is the path's, what it is
+# mode, events (full run), function(s) whose inclusive count is the path's (the writer's thread
+# function: QueuedSink's own before the shared queue, the queue's since), what it is
 CASES = [
     ("render", 3000, "measureRender", "JSON renderer (toJson), per event"),
     ("jsonlines", 2560, "measureJsonLines", "JSON-lines sink (render + one write per 256), per event"),
     ("journal", 2000, "measureJournal", "journal sink (sd_journal_sendv), per event"),
     ("tftpd-loop", 2000, "measureTftpdLoop",
      "rpi-tftpd event loop: TFTP_FILE event built and queued, per event"),
-    ("tftpd-writer", 2000, "rpinetboot::QueuedSink::run",
+    ("tftpd-writer", 2000, ["rpinetboot::QueuedSink::run", "rpinetboot::EventQueue<rpinetboot::BootEvent>::run"],
      "rpi-tftpd writer thread: taken from the queue (sink discards), per event"),
 ]
 SMOKE_EVENTS = 60
@@ -43,9 +44,10 @@ JOURNALD = "/lib/systemd/systemd-journald"
 def count(binary, mode, events, function, workdir):
     """Instructions inside `function` (every call, inclusive) while `binary MODE events` runs."""
     out_file = os.path.join(workdir, f"callgrind-{mode}.out")
-    argv = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
-            f"--toggle-collect=*{function}*", f"--callgrind-out-file={out_file}",
-            binary, mode, str(events)]
+    functions = function if isinstance(function, list) else [function]
+    argv = (["valgrind", "--tool=callgrind", "--collect-atstart=no"] +
+            [f"--toggle-collect=*{f}*" for f in functions] +
+            [f"--callgrind-out-file={out_file}", binary, mode, str(events)])
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         benchlib.fail(f"{mode}: exited {proc.returncode}:\n{proc.stdout[-1000:]}{proc.stderr[-2000:]}")
