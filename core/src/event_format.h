@@ -1,7 +1,8 @@
 // Formatting of boot events into a caller's buffer, shared by the JSON line and the journal entry.
 // A writer gets room for the worst case first (an upper bound from the fields' sizes), then writes
 // through a pointer: no allocation per field, no stream, no locale, no temporary string. Events
-// are rendered thousands of times a second on the writer threads (docs/events.md).
+// are rendered thousands of times a second on the writer threads (README.md, "Boot events and
+// bootloader logs").
 #pragma once
 
 #include <charconv>
