@@ -2,7 +2,7 @@
 """Turns the benchmark JSON files of one `make bench` into a Markdown report and PNG plots.
 
 Usage: report.py --raw DIR --md FILE.md [--plots-prefix PREFIX] [--elapsed S] [--readme README.md]
-Reads whichever of micro.json, hook_overhead.json, boot_storm.json exist in DIR, and the TFTP
+Reads whichever of micro.json, hook_overhead.json, events.json, boot_storm.json exist in DIR, and the TFTP
 comparison that bench/tftp/compare.py wrote into DIR/tftp: from its JSON format 2 on, its own
 Markdown (ranges, verdicts, floor, lossy link) is included as it is and the JSON rows are
 plotted; older JSON with the rows this report knows (server, pis, blksize, mb_per_s,
@@ -527,6 +527,24 @@ GOAL_PI_NS = 250  # classify + inject per Pi packet
 GOAL_NON_PI_NS = 30  # a non-Pi packet's time in pkt4_receive
 
 
+def events_section(d):
+    """Instructions per boot event on each events path (bench/micro/events.py, callgrind)."""
+    lines = ["## Boot events: instructions per event (callgrind)", ""]
+    lines.append("`bench/micro/events.py`: rpinetboot-bench-events runs a few thousand events "
+                 "through one path under callgrind, counting only inside the function that "
+                 "measures it. The JSON-lines sink is what the hook's writer thread pays per "
+                 "event to format and write; rpi-tftpd's loop figure is what its event loop "
+                 "pays per transfer that ends (the TFTP_FILE event built and queued).")
+    lines.append("")
+    lines.append("| path | events | instructions per event |")
+    lines.append("|---|---:|---:|")
+    for r in d.get("rows", []):
+        lines.append(f"| {r['what']} | {r['events']:,} | **{num(r['per_event'], 0)}** |")
+    for m in d.get("missing", []):
+        lines.append(f"| {m['case']}: not measured ({m['why']}) | | |")
+    return lines
+
+
 def micro_section(d):
     lines = ["## Per-packet cost (Google Benchmark)", ""]
     cost = d.get("per_packet_cost", [])
@@ -851,19 +869,22 @@ def main():
     micro, hook = load(args.raw, "micro"), load(args.raw, "hook_overhead")
     tftp, storm = load_tftp(args.raw), load(args.raw, "boot_storm")
     failover = load(args.raw, "failover_storm")
-    first = next((d for d in (micro, hook, (tftp or {}).get("json"), storm, failover) if d), None)
+    events = load(args.raw, "events")
+    first = next((d for d in (micro, hook, (tftp or {}).get("json"), storm, failover, events)
+                  if d), None)
     if first is None:
         print(f"report: no results in {args.raw}", file=sys.stderr)
         return 1
     date = first.get("finished_utc", "")[:10]
     smoke = any((d or {}).get("smoke") or (d or {}).get("parameters", {}).get("smoke")
-                for d in (micro, hook, (tftp or {}).get("json"), storm, failover))
+                for d in (micro, hook, (tftp or {}).get("json"), storm, failover, events))
     body = []
     body.append(f"Measured {date} on: {machine_line(first)}."
                 + (f" `make bench` took {args.elapsed / 60:.1f} minutes." if args.elapsed else "")
                 + (" **Smoke sizes: not a measurement.**" if smoke else ""))
     body.append("")
-    for data, section in ((hook, hook_section), (micro, micro_section), (tftp, tftp_section),
+    for data, section in ((hook, hook_section), (micro, micro_section), (events, events_section),
+                          (tftp, tftp_section),
                           (storm, storm_section), (failover, failover_section)):
         if data:
             body += section(data)

@@ -3,7 +3,7 @@
 # and the README's bench section). Needs root (network namespaces) and deps/bench.txt installed.
 #   bench/run.sh [--build DIR] [--smoke] [--out DIR] [--no-readme] [--only LIST]
 # --smoke runs every benchmark with tiny sizes (what the ctest smoke tests do) into --out.
-# --only takes a comma-separated subset of: micro,hook,tftp,storm,failover.
+# --only takes a comma-separated subset of: micro,hook,events,tftp,storm,failover.
 # Only a full default run (no --smoke, --only or --out) writes the published results:
 # bench/results/<date>.md, its plots, bench/results/raw/<date>/ and README.md's bench section.
 # With --smoke, --only or --out the raw JSON, report.md and plots go into --out (default: a new
@@ -15,7 +15,7 @@ build="$src/build"
 smoke=0
 out=""
 readme=1
-only="micro,hook,tftp,storm,failover"
+only="micro,hook,events,tftp,storm,failover"
 partial=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 for name in ${only//,/ }; do
-    case "$name" in micro|hook|tftp|storm|failover) ;; *) echo "bench: --only: unknown benchmark '$name' (micro,hook,tftp,storm,failover)" >&2; exit 2 ;; esac
+    case "$name" in micro|hook|events|tftp|storm|failover) ;; *) echo "bench: --only: unknown benchmark '$name' (micro,hook,events,tftp,storm,failover)" >&2; exit 2 ;; esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
 py=/usr/bin/python3
@@ -64,6 +64,9 @@ step() {  # step NAME COMMAND...: runs one benchmark, timing it; a failure does 
 }
 step micro "$py" "$here/micro/micro.py" --build "$build" --out "$out" "${size[@]}"
 step hook "$py" "$here/dhcp/hook_overhead.py" --build "$build" --out "$out" "${size[@]}"
+# Instructions per boot event on each events path (renderer, JSON-lines and journal sinks,
+# rpi-tftpd's queue), under callgrind; build target rpinetboot-bench-events. Some 15 s.
+step events "$py" "$here/micro/events.py" --build "$build" --out "$out" "${size[@]}"
 # The TFTP comparison (bench/tftp/compare.py: server CPU per MB from a cgroup per server, 5
 # interleaved runs, a floor server, the Pi boot sets, a lossy link) writes its JSON and Markdown
 # into its own directory, which report.py picks up. Its build targets: rpi-tftpd,

@@ -1,12 +1,18 @@
 // JSON rendering of a boot event (RFC 8259): strings escaped by hand so that the core needs no
-// JSON library and any byte string, a bootloader's line included, gives valid output.
-#include <charconv>
-#include <cstdio>
+// JSON library and any byte string, a bootloader's line included, gives valid output. Written
+// into room reserved for the worst case (event_format.h); plain text is checked and copied eight
+// bytes at a time.
+#include <cstring>
 
+#include "event_format.h"
 #include "rpinetboot/boot_event.h"
 
 namespace rpinetboot {
 namespace {
+
+using detail::putLiteral;
+using detail::putRaw;
+using detail::putU64;
 
 // Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no surrogates,
 // nothing above U+10FFFF), or 0.
@@ -44,108 +50,136 @@ struct PlainBytes {
     }
 };
 constexpr PlainBytes kPlain;
-bool plain(unsigned char c) {
-    return kPlain.is[c];
+
+// Whether any of the eight bytes of `w` is not plain: below 0x20, 0x7f or above, '"' or '\\'
+// (the word-at-a-time tests of https://graphics.stanford.edu/~seander/bithacks.html,
+// "Determine if a word has a byte less than n" and "... has a zero byte").
+bool anyNotPlain(std::uint64_t w) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    const auto hasZero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+    const std::uint64_t below20 = (w - kOnes * 0x20) & ~w & kHigh;
+    return ((below20 | (w & kHigh) | hasZero(w ^ (kOnes * '"')) | hasZero(w ^ (kOnes * '\\')) |
+             hasZero(w ^ (kOnes * 0x7f))) != 0);
 }
 
-void appendString(std::string& out, std::string_view s) {
-    out += '"';
-    for (std::size_t i = 0; i < s.size();) {
-        // Runs of plain bytes (nearly all of an event: names, hex, addresses) in one append.
-        std::size_t run = i;
-        while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
-        if (run > i) {
-            out.append(s.data() + i, run - i);
-            i = run;
+constexpr char kHex[] = "0123456789abcdef";
+
+// `s` escaped, without the quotes; at most 6 bytes out per byte in ("\u00XX", "\ufffd").
+char* putEscaped(char* p, std::string_view s) {
+    const char* in = s.data();
+    const char* const end = in + s.size();
+    while (in < end) {
+        if (end - in >= 8) {
+            std::uint64_t w;
+            std::memcpy(&w, in, 8);
+            if (!anyNotPlain(w)) {
+                std::memcpy(p, in, 8);
+                p += 8;
+                in += 8;
+                continue;
+            }
+        }
+        const auto c = static_cast<unsigned char>(*in);
+        if (kPlain.is[c]) {
+            *p++ = static_cast<char>(c);
+            ++in;
             continue;
         }
-        const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
-            const std::size_t n = utf8Length(s, i);
+            const std::size_t at = static_cast<std::size_t>(in - s.data());
+            const std::size_t n = utf8Length(s, at);
             if (n == 0) {
-                out += "\\ufffd";
-                ++i;
+                p = putLiteral(p, "\\ufffd");
+                ++in;
             } else {
-                out.append(s.substr(i, n));
-                i += n;
+                p = putRaw(p, s.substr(at, n));
+                in += n;
             }
             continue;
         }
+        *p++ = '\\';
         switch (c) {
             case '"':
-                out += "\\\"";
+                *p++ = '"';
                 break;
             case '\\':
-                out += "\\\\";
+                *p++ = '\\';
                 break;
             case '\n':
-                out += "\\n";
+                *p++ = 'n';
                 break;
             case '\r':
-                out += "\\r";
+                *p++ = 'r';
                 break;
             case '\t':
-                out += "\\t";
+                *p++ = 't';
                 break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
+            default:  // the other control characters and DEL
+                p = putLiteral(p, "u00");
+                *p++ = kHex[c >> 4];
+                *p++ = kHex[c & 15];
         }
-        ++i;
+        ++in;
     }
-    out += '"';
+    return p;
 }
 
-// `name`: one of this file's own key literals, plain ASCII: written as it is.
-void key(std::string& out, const char* name) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    out += name;
-    out += "\":";
+char* putString(char* p, std::string_view s) {
+    *p++ = '"';
+    p = putEscaped(p, s);
+    *p++ = '"';
+    return p;
 }
 
-void field(std::string& out, const char* name, std::string_view value) {
-    key(out, name);
-    appendString(out, value);
+// `,"name":` — `key` is one of this file's own literals with the comma and quotes in it.
+template <std::size_t N>
+char* putOptional(char* p, const char (&key)[N], std::string_view value) {
+    if (value.empty()) return p;
+    p = putLiteral(p, key);
+    return putString(p, value);
 }
 
-void number(std::string& out, const char* name, std::uint64_t value) {
-    key(out, name);
-    char digits[20];  // 2^64 has 20
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    out.append(digits, static_cast<std::size_t>(end - digits));
-}
+// Keys, numbers and fixed words of one line, with room to spare: what is not a field's text.
+constexpr std::size_t kLineFixed = 512 + detail::kSummaryFixed;
 
 }  // namespace
 
+void appendJson(std::string& out, const BootEvent& e) {
+    // Each string byte is at most 6 bytes escaped, and most strings appear twice (their field
+    // and the message).
+    const std::size_t room = kLineFixed + 12 * detail::stringBytes(e);
+    detail::appendBounded(out, room, [&e](char* p) {
+        p = putLiteral(p, "{\"timestamp_us\":");
+        p = putU64(p, e.timestampUs);
+        p = putLiteral(p, ",\"step\":");
+        p = putString(p, stepName(e.step));
+        p = putOptional(p, ",\"source\":", e.source);
+        p = putOptional(p, ",\"serial\":", e.serial);
+        p = putOptional(p, ",\"mac\":", e.mac);
+        p = putOptional(p, ",\"address\":", e.address);
+        p = putOptional(p, ",\"model\":", e.model);
+        p = putOptional(p, ",\"file\":", e.file);
+        if (e.bytes) {
+            p = putLiteral(p, ",\"bytes\":");
+            p = putU64(p, *e.bytes);
+        }
+        if (e.durationUs) {
+            p = putLiteral(p, ",\"duration_us\":");
+            p = putU64(p, *e.durationUs);
+        }
+        p = putOptional(p, ",\"outcome\":", outcomeName(e.outcome));
+        p = putOptional(p, ",\"error\":", e.error);
+        p = putOptional(p, ",\"text\":", e.text);
+        p = putOptional(p, ",\"phase\":", e.phase);
+        p = putLiteral(p, ",\"message\":\"");
+        p = detail::putSummary(p, e, putEscaped);
+        return putLiteral(p, "\"}");
+    });
+}
+
 std::string toJson(const BootEvent& e) {
     std::string out;
-    out.reserve(320);  // a DHCP or TFTP event's line is some 250 bytes
-    out += '{';
-    number(out, "timestamp_us", e.timestampUs);
-    field(out, "step", stepName(e.step));
-    auto optional = [&out](const char* name, const std::string& value) {
-        if (!value.empty()) field(out, name, value);
-    };
-    optional("source", e.source);
-    optional("serial", e.serial);
-    optional("mac", e.mac);
-    optional("address", e.address);
-    optional("model", e.model);
-    optional("file", e.file);
-    if (e.bytes) number(out, "bytes", *e.bytes);
-    if (e.durationUs) number(out, "duration_us", *e.durationUs);
-    if (e.outcome != Outcome::None) field(out, "outcome", outcomeName(e.outcome));
-    optional("error", e.error);
-    optional("text", e.text);
-    optional("phase", e.phase);
-    field(out, "message", summary(e));
-    out += '}';
+    appendJson(out, e);
     return out;
 }
 

@@ -22,16 +22,10 @@ class JournalSink : public EventSink {
             failures_.fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        const auto fields = journalFields(event);
-        std::vector<std::string> entries;
-        entries.reserve(fields.size());
-        std::vector<iovec> iov;
-        iov.reserve(fields.size());
-        for (const auto& [name, value] : fields) {
-            entries.push_back(name + "=" + value);
-            iov.push_back({entries.back().data(), entries.back().size()});
-        }
-        if (::sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) < 0) {
+        // One entry per writer thread, reused: its text keeps its room, the iovecs are fixed.
+        thread_local JournalEntry entry;
+        buildJournalEntry(event, entry);
+        if (::sd_journal_sendv(entry.iov.data(), static_cast<int>(entry.count)) < 0) {
             failures_.fetch_add(1, std::memory_order_relaxed);
         }
     }

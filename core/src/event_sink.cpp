@@ -30,7 +30,8 @@ void EventSink::emitBatch(const BootEvent* events, std::size_t count) {
 }
 
 void JsonLinesSink::emit(const BootEvent& event) {
-    std::string line = toJson(event);
+    std::string line;
+    appendJson(line, event);
     line += '\n';
     writeAll(line);
 }
@@ -39,7 +40,7 @@ void JsonLinesSink::emitBatch(const BootEvent* events, std::size_t count) {
     std::string lines;
     lines.reserve(count * 320);  // a DHCP event's line is some 250 bytes
     for (std::size_t i = 0; i < count; ++i) {
-        lines += toJson(events[i]);
+        appendJson(lines, events[i]);
         lines += '\n';
     }
     writeAll(lines);

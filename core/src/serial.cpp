@@ -20,9 +20,12 @@ std::optional<Serial> Serial::parse(std::string_view text) {
 }
 
 std::string Serial::str() const {
-    char buf[9];
-    std::snprintf(buf, sizeof buf, "%08x", value_);
-    return buf;
+    // By hand, not snprintf("%08x"): rpi-tftpd names the serial in every transfer's boot event.
+    static constexpr char kHex[] = "0123456789abcdef";
+    char buf[8];
+    std::uint32_t v = value_;
+    for (int i = 7; i >= 0; --i, v >>= 4) buf[i] = kHex[v & 15];
+    return std::string(buf, sizeof buf);
 }
 
 }  // namespace rpinetboot

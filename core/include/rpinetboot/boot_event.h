@@ -2,6 +2,10 @@
 // bootloader logs").
 #pragma once
 
+#include <sys/uio.h>
+
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -62,10 +66,22 @@ std::string summary(const BootEvent& event);
 // The event as one JSON object on one line (no trailing newline). Bytes that are not valid UTF-8
 // become U+FFFD, control characters are escaped: any input gives valid JSON.
 std::string toJson(const BootEvent& event);
+// The same line appended to `out` (no newline): a writer that reuses its buffer allocates nothing.
+void appendJson(std::string& out, const BootEvent& event);
 
 // The journal fields, NAME=value pairs: MESSAGE, MESSAGE_ID, PRIORITY, SYSLOG_IDENTIFIER and the
 // RPI_* fields (empty ones left out). Values are raw bytes (the journal accepts any).
 std::vector<std::pair<std::string, std::string>> journalFields(const BootEvent& event);
+
+// The same fields as sd_journal_sendv(3) takes them: "NAME=value" items laid out in `text`, one
+// iovec each. Reused from one event to the next it allocates nothing once `text` has room.
+struct JournalEntry {
+    static constexpr std::size_t kMaxFields = 20;  // 18 at most today
+    std::string text;
+    std::array<iovec, kMaxFields> iov{};
+    std::size_t count = 0;
+};
+void buildJournalEntry(const BootEvent& event, JournalEntry& entry);
 
 // MESSAGE_ID shared by every boot event (`journalctl MESSAGE_ID=...`).
 constexpr const char* kBootEventMessageId = "4c0a6b1e9d2f4e3a8b57c1d0e2f3a4b5";

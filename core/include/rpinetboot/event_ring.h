@@ -1,7 +1,9 @@
-// A bounded lock-free ring of small trivially copyable records: many producers (Kea's packet
-// threads), one consumer (a writer thread). A producer never waits and never allocates: it claims
-// a slot with one compare-and-swap, or finds the ring full and gives up. Each slot carries a
-// sequence number that says whose turn it is (D. Vyukov's bounded MPMC queue,
+// A bounded lock-free ring of records: many producers (Kea's packet threads, a daemon's event
+// loop), one consumer (a writer thread). A producer never waits: it claims a slot with one
+// compare-and-swap, or finds the ring full and gives up. Small trivially copyable records are
+// copied as bytes and nothing is allocated; a record with strings (a BootEvent) is moved in and
+// out, so the slots and the consumer trade string buffers rather than free them. Each slot carries
+// a sequence number that says whose turn it is (D. Vyukov's bounded MPMC queue,
 // https://www.1024cores.net/home/lock-free-algorithms/queues/bounded-mpmc-queue), so a reader
 // never sees a half-written record.
 #pragma once
@@ -11,12 +13,13 @@
 #include <cstdint>
 #include <memory>
 #include <type_traits>
+#include <utility>
 
 namespace rpinetboot {
 
 template <typename T>
 class EventRing {
-    static_assert(std::is_trivially_copyable_v<T>, "records are copied as bytes, never built");
+    static_assert(std::is_nothrow_move_assignable_v<T>, "the consumer's pop must not throw");
 
   public:
     // `capacity` rounded up to a power of two, at least 2.
@@ -31,8 +34,11 @@ class EventRing {
 
     std::size_t capacity() const { return mask_ + 1; }
 
-    // False when the ring is full (nothing is written). Safe from any number of threads.
-    bool tryPush(const T& record) noexcept {
+    // False when the ring is full (nothing is written, an rvalue is not moved from). Safe from
+    // any number of threads.
+    template <typename R>
+    bool tryPush(R&& record) noexcept {
+        static_assert(std::is_nothrow_assignable_v<T&, R&&>, "a producer's push must not throw");
         std::size_t pos = pushPos_.load(std::memory_order_relaxed);
         Cell* cell = nullptr;
         for (;;) {
@@ -50,7 +56,7 @@ class EventRing {
                 pos = pushPos_.load(std::memory_order_relaxed);  // another producer took it
             }
         }
-        cell->record = record;
+        cell->record = std::forward<R>(record);
         cell->sequence.store(pos + 1, std::memory_order_release);
         return true;
     }
@@ -62,7 +68,7 @@ class EventRing {
         const std::size_t seq = cell.sequence.load(std::memory_order_acquire);
         // seq == pos + 1: written. Less: not yet written (or being written): empty for now.
         if (seq != pos + 1) return false;
-        out = cell.record;
+        out = std::move(cell.record);
         popPos_.store(pos + 1, std::memory_order_relaxed);
         // Free for the producer one lap ahead.
         cell.sequence.store(pos + mask_ + 1, std::memory_order_release);

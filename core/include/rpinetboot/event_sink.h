@@ -62,47 +62,39 @@ class JsonLinesSink : public EventSink {
     std::string name_;
 };
 
-// A bounded queue drained by its own thread into `target`. emit() only moves the event into a
-// preallocated ring slot under a mutex held for that move: no I/O, no allocation, no waiting for
-// the writer. When the ring is full the event is dropped and counted.
+template <typename Record>
+class EventQueue;  // event_queue.h
+
+// A bounded queue drained by its own thread into `target`: EventQueue (event_queue.h) over the
+// BootEvent itself. emit() and push() only move the event into a ring slot (one
+// compare-and-swap): no lock, no I/O, no waiting for the writer. When the ring is full the event
+// is dropped and counted. For daemons whose event loop must never wait (rpi-tftpd,
+// rpi-netconsoled).
 class QueuedSink : public EventSink {
   public:
+    // `capacity` is rounded up to a power of two.
     QueuedSink(std::unique_ptr<EventSink> target, std::size_t capacity);
     ~QueuedSink() override;  // drains what is queued, then stops the thread
     QueuedSink(const QueuedSink&) = delete;
     QueuedSink& operator=(const QueuedSink&) = delete;
 
     void emit(const BootEvent& event) override;  // copies, then push()
-    // The cheapest way in: the event is moved into the ring, nothing is allocated. False when the
-    // ring was full (the event is dropped and counted).
+    // The cheapest way in: the event is moved into the ring. False when the ring was full (the
+    // event is dropped and counted).
     bool push(BootEvent&& event);
     std::string describe() const override;
 
-    std::uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
-    std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
-    std::uint64_t written() const { return written_.load(std::memory_order_relaxed); }
-    std::size_t capacity() const { return ring_.size(); }
+    std::uint64_t accepted() const;
+    std::uint64_t dropped() const;
+    std::uint64_t written() const;
+    std::size_t capacity() const;
     // Waits (at most `timeout`) until every accepted event was handed to the target.
     bool flush(std::chrono::milliseconds timeout);
     // Test hook: while paused the drain thread takes nothing, so the ring fills up.
     void pauseDrain(bool paused);
 
   private:
-    void run();
-
-    std::unique_ptr<EventSink> target_;
-    std::vector<BootEvent> ring_;
-    std::size_t head_ = 0;  // next slot to drain
-    std::size_t size_ = 0;
-    bool stopping_ = false;
-    bool paused_ = false;
-    std::mutex mutex_;
-    std::condition_variable wake_;     // the drain thread waits here
-    std::condition_variable drained_;  // flush() waits here
-    std::atomic<std::uint64_t> accepted_{0};
-    std::atomic<std::uint64_t> dropped_{0};
-    std::atomic<std::uint64_t> written_{0};
-    std::thread thread_;
+    std::unique_ptr<EventQueue<BootEvent>> queue_;
 };
 
 // The sink chosen by a daemon's --events flag (or its configuration key):
