@@ -95,7 +95,7 @@ def tracked_files():
         if os.path.realpath(top) == ROOT:
             out = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], check=True,
                                  capture_output=True, timeout=60).stdout
-            return [p for p in out.decode().split("\0") if p]
+            return [p for p in out.decode().split("\0") if p and not _SKIP_FILES.search(p)]
     except (OSError, subprocess.SubprocessError):
         pass
     staged = {"debian/" + p for p in _debian_packages()}
