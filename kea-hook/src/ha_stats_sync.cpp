@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ha_sync_watch.h"
 #include "hook_log.h"
@@ -47,11 +48,17 @@ namespace {
 const std::string kHeartbeat = "ha-heartbeat";
 const std::string kSync = "ha-sync";
 
+// One HA relationship's state (a Kea 2.6+ hub-and-spoke server has several).
+struct Watched {
+    std::string server;  // its this-server-name, sent only when there are several
+    HaSyncWatch watch;
+    bool warned = false;  // its state could not be read (logged once until it can again)
+};
+
 struct Poller {
     IOServicePtr io;
     std::unique_ptr<IntervalTimer> timer;
-    HaSyncWatch watch;
-    bool warned = false;  // HA's state could not be read (logged once until it can again)
+    std::vector<Watched> relationships;
 };
 
 // Set and cleared on Kea's main thread only (callouts dhcp4_srv_configured, load, unload and the
@@ -74,11 +81,16 @@ auto poolIdOf(const P& pool, long) -> decltype(static_cast<std::uint64_t>(pool.g
 
 // The local HA state as HA's ha-heartbeat handler gives it (without a server-name: the first
 // relationship's, on a hub-and-spoke server of Kea 2.6+); empty, and `error` set, when none.
-std::string localHaState(std::string& error) {
+std::string localHaState(const std::string& server, std::string& error) {
     try {
         const auto handle = HooksManager::createCalloutHandle();
         ConstElementPtr response;
-        handle->setArgument("command", isc::config::createCommand(kHeartbeat));
+        isc::data::ElementPtr name;
+        if (!server.empty()) {
+            name = Element::createMap();
+            name->set("server-name", Element::create(server));
+        }
+        handle->setArgument("command", isc::config::createCommand(kHeartbeat, name));
         handle->setArgument("response", response);
         HooksManager::callCommandHandlers(kHeartbeat, *handle);
         handle->getArgument("response", response);
@@ -118,22 +130,31 @@ std::int64_t assignedInAllSubnets() {
 void sample() {
     if (!gPoller) return;
     Poller& p = *gPoller;
-    if (gSyncCommand.exchange(false)) p.watch.syncedByCommand();
-    std::string error;
-    const std::string state = localHaState(error);
-    if (state.empty()) {
-        if (!p.warned) {
-            LOG_WARN(logger, RPI_NETBOOT_HA_STATE_UNKNOWN).arg(error);
+    const bool command = gSyncCommand.exchange(false);
+    std::string why;  // the states that made the recount due
+    for (Watched& w : p.relationships) {
+        // ha-sync may name one relationship: every one is treated as synced (a spare recount).
+        if (command) w.watch.syncedByCommand();
+        std::string error;
+        const std::string state = localHaState(w.server, error);
+        if (state.empty()) {
+            if (!w.warned) {
+                LOG_WARN(logger, RPI_NETBOOT_HA_STATE_UNKNOWN).arg(error);
+            }
+            w.warned = true;
+            continue;
         }
-        p.warned = true;
-        return;
+        w.warned = false;
+        if (w.watch.observe(state)) {
+            why += (why.empty() ? "" : ", ") + (w.server.empty() ? state : w.server + " " + state);
+        }
     }
-    p.warned = false;
-    if (!p.watch.observe(state)) return;
+    if (why.empty()) return;
     if (recountLeaseStats()) {
-        LOG_INFO(logger, RPI_NETBOOT_HA_STATS_RECOUNTED).arg(state).arg(assignedInAllSubnets());
+        LOG_INFO(logger, RPI_NETBOOT_HA_STATS_RECOUNTED).arg(why).arg(assignedInAllSubnets());
     } else {
-        p.watch.syncedByCommand();  // still due: tried again at the next sample
+        // Still due: tried again at the next sample.
+        for (Watched& w : p.relationships) w.watch.syncedByCommand();
     }
 }
 
@@ -147,25 +168,13 @@ auto parametersOf(const I& info, long) -> decltype(ConstElementPtr(info.second))
     return info.second;
 }
 
-// The smallest heartbeat-delay of the HA relationships in hooks-libraries, if any is set.
-std::optional<long> heartbeatDelay() {
-    std::optional<long> smallest;
+// The HA relationships in hooks-libraries (Kea's HA hook's parameters).
+HaRelationships configuredRelationships() {
     for (const auto& info : HooksManager::getLibraryInfo()) {
-        const ConstElementPtr params = parametersOf(info, 0);
-        const ConstElementPtr ha = params && params->getType() == Element::map
-                                       ? params->get("high-availability")
-                                       : ConstElementPtr();
-        if (!ha || ha->getType() != Element::list) continue;
-        for (const auto& relationship : ha->listValue()) {
-            const ConstElementPtr delay = relationship && relationship->getType() == Element::map
-                                              ? relationship->get("heartbeat-delay")
-                                              : ConstElementPtr();
-            if (!delay || delay->getType() != Element::integer) continue;
-            const long ms = static_cast<long>(delay->intValue());
-            if (!smallest || ms < *smallest) smallest = ms;
-        }
+        HaRelationships found = haRelationshipsOf(parametersOf(info, 0));
+        if (!found.servers.empty()) return found;
     }
-    return smallest;
+    return {};
 }
 
 void stopPoller() {
@@ -199,10 +208,19 @@ void startPoller(const IOServicePtr& serverIo) {
     p->io = serverIo;
     p->timer = std::make_unique<IntervalTimer>(*p->io);
 #endif
-    const auto interval = pollIntervalFor(heartbeatDelay());
+    const HaRelationships ha = configuredRelationships();
+    for (const auto& server : ha.servers) {
+        p->relationships.emplace_back();
+        if (ha.servers.size() > 1) p->relationships.back().server = server;
+    }
+    // Unreadable parameters: the one relationship HA's heartbeat answers without a name.
+    if (p->relationships.empty()) p->relationships.emplace_back();
+    const auto interval = pollIntervalFor(ha.heartbeatDelay);
     p->timer->setup(sample, static_cast<long>(interval.count()), IntervalTimer::REPEATING);
     gPoller = std::move(p);
-    LOG_INFO(logger, RPI_NETBOOT_HA_STATS_WATCH).arg(interval.count());
+    LOG_INFO(logger, RPI_NETBOOT_HA_STATS_WATCH)
+        .arg(gPoller->relationships.size())
+        .arg(interval.count());
 }
 
 int srvConfigured(CalloutHandle& handle) {
@@ -283,6 +301,27 @@ bool recountLeaseStats() {
         LOG_ERROR(logger, RPI_NETBOOT_HA_STATS_FAILED).arg("unknown error");
     }
     return false;
+}
+
+HaRelationships haRelationshipsOf(const ConstElementPtr& parameters) {
+    HaRelationships found;
+    const ConstElementPtr ha = parameters && parameters->getType() == Element::map
+                                   ? parameters->get("high-availability")
+                                   : ConstElementPtr();
+    if (!ha || ha->getType() != Element::list) return found;
+    for (const auto& relationship : ha->listValue()) {
+        if (!relationship || relationship->getType() != Element::map) continue;
+        const ConstElementPtr name = relationship->get("this-server-name");
+        if (name && name->getType() == Element::string && !name->stringValue().empty()) {
+            found.servers.push_back(name->stringValue());
+        }
+        const ConstElementPtr delay = relationship->get("heartbeat-delay");
+        if (delay && delay->getType() == Element::integer) {
+            const long ms = static_cast<long>(delay->intValue());
+            if (!found.heartbeatDelay || ms < *found.heartbeatDelay) found.heartbeatDelay = ms;
+        }
+    }
+    return found;
 }
 
 }  // namespace rpinetboot::kea::haStats

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <asiolink/io_address.h>
+#include <cc/data.h>
 #include <dhcpsrv/cfgmgr.h>
 #include <dhcpsrv/lease_mgr_factory.h>
 #include <dhcpsrv/pool.h>
@@ -15,6 +16,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "ha_stats_sync.h"
 
@@ -70,7 +72,7 @@ constexpr bool kPoolStats = RPI_NETBOOT_KEA_HOOKS_VERSION >= 20400;
 
 }  // namespace
 
-TEST_CASE("HA stats recount: synced leases are counted, exactly, however often") {
+TEST_CASE("HA stats recount: synced leases are counted exactly however often") {
     Server server;
     // The server as a reconfiguration leaves it (Kea counts its leases then), plus one lease
     // Kea's allocator counted since.
@@ -94,7 +96,7 @@ TEST_CASE("HA stats recount: synced leases are counted, exactly, however often")
     }
 }
 
-TEST_CASE("HA stats recount: a count above the lease count comes down, none goes negative") {
+TEST_CASE("HA stats recount: a count above the lease count comes down and none goes negative") {
     Server server;
     syncedLease(1);
     StatsMgr::instance().setValue("subnet[1].assigned-addresses", std::int64_t(7));
@@ -110,4 +112,26 @@ TEST_CASE("HA stats recount: a count above the lease count comes down, none goes
         CHECK(shown("subnet[1].pool[0].assigned-addresses") == 1);
         CHECK(shown("subnet[1].pool[0].declined-addresses") == 0);
     }
+}
+
+TEST_CASE("HA stats: the relationships and heartbeat-delay read from HA's parameters") {
+    using isc::data::Element;
+    // Kea 2.2's one relationship, heartbeat-delay left to Kea's default.
+    auto one = haStats::haRelationshipsOf(Element::fromJSON(
+        R"({"high-availability": [{"this-server-name": "server1", "mode": "hot-standby"}]})"));
+    CHECK(one.servers == std::vector<std::string>{"server1"});
+    CHECK_FALSE(one.heartbeatDelay);
+    // A hub-and-spoke hub (Kea 2.6+): two relationships, the smaller delay wins.
+    auto hub = haStats::haRelationshipsOf(Element::fromJSON(
+        R"({"high-availability": [{"this-server-name": "hub-a", "heartbeat-delay": 3000},
+                                  {"this-server-name": "hub-b", "heartbeat-delay": 1000}]})"));
+    CHECK(hub.servers == std::vector<std::string>{"hub-a", "hub-b"});
+    CHECK(hub.heartbeatDelay == 1000L);
+    // Another library's parameters, or none, or a malformed list: nothing.
+    CHECK(haStats::haRelationshipsOf(Element::fromJSON(R"({"menu-text": "x"})")).servers.empty());
+    CHECK(haStats::haRelationshipsOf(isc::data::ConstElementPtr()).servers.empty());
+    auto bad = haStats::haRelationshipsOf(Element::fromJSON(
+        R"({"high-availability": [7, {"this-server-name": 1, "heartbeat-delay": "1"}]})"));
+    CHECK(bad.servers.empty());
+    CHECK_FALSE(bad.heartbeatDelay);
 }

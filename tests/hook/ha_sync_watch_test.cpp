@@ -27,7 +27,7 @@ using At = std::vector<std::size_t>;
 
 }  // namespace
 
-TEST_CASE("HA stats: a returning server recounts once, when it leaves syncing") {
+TEST_CASE("HA stats: a returning server recounts once when it leaves syncing") {
     HaSyncWatch watch;
     CHECK(recountsFor(watch, {"waiting", "waiting", "syncing", "syncing", "ready", "hot-standby",
                               "hot-standby"}) == At{4});
@@ -99,7 +99,7 @@ TEST_CASE("HA stats: only waiting and syncing may still write uncounted leases")
     }
 }
 
-TEST_CASE("HA stats: samples half a heartbeat-delay apart, within 100 ms and 1 s") {
+TEST_CASE("HA stats: samples half a heartbeat-delay apart within 100 ms and 1 s") {
     CHECK(pollIntervalFor(std::nullopt) == milliseconds(1000));  // Kea's default 10 s
     CHECK(pollIntervalFor(10000) == milliseconds(1000));
     CHECK(pollIntervalFor(1000) == milliseconds(500));
