@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "event_callouts.h"
+#include "ha_stats_sync.h"
 #include "hold_replication.h"
 #include "hook_config.h"
 #include "hook_log.h"
@@ -305,6 +306,7 @@ int load(LibraryHandle& handle) {
             LOG_WARN(logger, RPI_NETBOOT_MENU_TEXT_NOT_BOOTABLE).arg(logic->config().menuText);
         }
         identity::load(handle, logic);
+        haStats::load(handle);  // Kea's HA lease sync leaves statistics to recount
         gLogic = std::move(logic);
         gHolds = std::move(holds);
         events::commit();
@@ -319,6 +321,7 @@ int load(LibraryHandle& handle) {
 
 int unload() {
     try {
+        haStats::unload();
         identity::unload();
         gLogic.reset();
         gReplication.reset();
