@@ -164,7 +164,13 @@ std::string toLeaseText(const PiRecord& r) {
     out.reserve(96 + r.hostname.size() + r.rootPath.size());
     out += kLeaseTextVersion;
     out += ';';
-    out += r.mac.str();
+    // The MAC as MacAddress::str() writes it, without its stream (written per lease write).
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < r.mac.bytes().size(); ++i) {
+        if (i) out += ':';
+        out += kDigits[r.mac.bytes()[i] >> 4];
+        out += kDigits[r.mac.bytes()[i] & 15];
+    }
     out += ';';
     if (r.serial) out += r.serial->str();
     out += ';';
