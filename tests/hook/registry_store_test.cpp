@@ -100,6 +100,31 @@ TEST_CASE("the registry is rebuilt from the leases' user-context") {
     CHECK_FALSE(recordFromLeases(*MacAddress::parse("52:54:00:12:34:56")));
 }
 
+TEST_CASE("leases an older version wrote (the record as a map) load after an upgrade") {
+    const MemfileLeases store;
+    auto& leases = LeaseMgrFactory::instance();
+    auto older = lease("192.0.2.100", "e4:5f:01:98:e0:82");
+    const PiRecord r = record("192.0.2.100", "e4:5f:01:98:e0:82", "bf9fed6f");
+    // As versions before the lease text stored it: the map, through JSON text.
+    const auto context = Element::createMap();
+    context->set(kRegistryContextKey, Element::fromJSON(toElement(r)->str()));
+    older->setContext(context);
+    REQUIRE(leases.addLease(older));
+    PiRegistry registry;
+    const RebuildResult result = rebuildRegistry(registry);
+    CHECK(result.records == 1);
+    CHECK(result.malformed == 0);
+    CHECK(registry.byMac(r.mac) == r);
+    CHECK(recordFromLeases(r.mac) == r);
+    // Its next change is written as the lease text.
+    PiRecord os = r;
+    os.phase = PiPhase::Os;
+    CHECK(writeRecordToLease(os) == RecordWrite::Written);
+    const auto now = leases.getLease4(IOAddress("192.0.2.100"))->getContext();
+    CHECK(now->get(kRegistryContextKey)->getType() == Element::string);
+    CHECK(recordInContext(now, nullptr) == os);
+}
+
 TEST_CASE("a record is written into its ACK's lease only when it changed, not for last-seen") {
     const MemfileLeases store;
     auto& leases = LeaseMgrFactory::instance();
