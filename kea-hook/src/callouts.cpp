@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 
+#include "callout_names.h"
 #include "event_callouts.h"
 #include "ha_stats_sync.h"
 #include "hold_replication.h"
@@ -43,13 +44,7 @@ namespace {
 // Set by load(), cleared by unload(); Kea runs no callout concurrently with either.
 std::shared_ptr<const NetbootLogic> gLogic;
 std::shared_ptr<RomHolds> gHolds;
-// Kea's callout arguments and contexts are looked up by std::string: made once, not per packet.
-const std::string kContextKey = "rpi-netboot";
-const std::string kQueryArg = "query4";
-const std::string kResponseArg = "response4";
-// Marks, on the reply itself, an OFFER that buffer4_send must hold: Kea passes buffer4_send only
-// the reply, and a class test is far cheaper for the other replies than a missing context.
-const std::string kHoldMark = "RPI_NETBOOT_HOLD";
+// Kea's callout arguments, the callout contexts and the reply marks: callout_names.h.
 
 // Set by load(): whether every ROM hold waits for buffer4_send (a library follows ours).
 bool gHoldInBuffer4Send = false;
@@ -120,7 +115,7 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response,
         // (replicateHold), which only the buffer4_send path (`out`) serves.
         const std::optional<PiRecord> record = identity::recordForHold(d, response);
         const auto withRecord = [&record](isc::dhcp::Lease4& lease) {
-            storeRecord(lease, *record);
+            storeRecordIfChanged(lease, *record);
         };
         const HoldResult held =
             holds.holdRomOffer(response, d.piClass, out ? LeaseCopies::Make : LeaseCopies::Skip,
@@ -204,6 +199,51 @@ bool replicateHold(const HoldReplication& replication, const PiDecision& d, cons
     return true;
 }
 
+// An ACK's identity record (pkt4_send marked it kRecordMark) written into its lease, then that
+// lease handed to the leases4_committed callouts as a hold is: the ACK leaves once an HA partner
+// has the record (Kea's own leases4_committed sent the partner the lease before the record).
+void writeRecordInBuffer4Send(CalloutHandle& handle, const Pkt4Ptr& response) {
+    PiRecord record;
+    handle.getContext(kRecordContextKey, record);
+    isc::dhcp::Lease4Ptr written;
+    identity::writeRecord(record, *response, &written);
+    const HoldReplication* replication = gReplication.get();
+    if (!written || !replication) return;
+    const isc::dhcp::Lease4CollectionPtr leases(new isc::dhcp::Lease4Collection{written});
+    const isc::dhcp::Lease4CollectionPtr none(new isc::dhcp::Lease4Collection);
+    switch (
+        replication->replicate(response, leases, none, [response] { sendHeldOffer(response); })) {
+        case OfferStep::SendNow:
+            break;
+        case OfferStep::SendOnAck:
+            handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);  // sent when the partner has it
+            break;
+        case OfferStep::Drop:
+            // The partner did not take the update: the ACK is withheld, as kea-dhcp4 withholds
+            // one whose lease HA could not send. The Pi asks again; HA's lease sync gives the
+            // partner the lease (record included) when it returns.
+            handle.setStatus(RPI_NETBOOT_NEXT_STEP_DROP);
+            LOG_WARN(logger, RPI_NETBOOT_HOLD_REPLICATION_DROPPED)
+                .arg(response->getLabel())
+                .arg(response->getYiaddr().toText())
+                .arg(record.mac.str());
+            break;
+    }
+}
+
+// pkt4_send for an ACK whose lease must carry a new record (`due`): written at once, or, when
+// an HA partner is to get it (a library has leases4_committed callouts), in buffer4_send.
+void recordAck(CalloutHandle& handle, const Pkt4Ptr& response, const std::optional<PiRecord>& due) {
+    if (!due) return;
+    if (const HoldReplication* replication = gReplication.get();
+        replication && replication->wanted()) {
+        handle.setContext(kRecordContextKey, *due);
+        response->addClass(kRecordMark);
+        return;
+    }
+    identity::writeRecord(*due, *response);
+}
+
 // buffer4_send, registered by load() when another library is loaded: the ROM hold, for an OFFER
 // every library let through pkt4_send (Kea does not call buffer4_send for a reply one dropped),
 // then handed to that library's leases4_committed callouts (an HA partner's copy).
@@ -211,8 +251,13 @@ int holdInBuffer4Send(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
         Pkt4Ptr response;
-        handle.getArgument("response4", response);
-        if (!response || !response->inClass(kHoldMark)) return 0;
+        handle.getArgument(kResponseArg, response);
+        if (!response) return 0;
+        if (response->inClass(kRecordMark)) {
+            writeRecordInBuffer4Send(handle, response);
+            return 0;
+        }
+        if (!response->inClass(kHoldMark)) return 0;
         const auto holds = gHolds;
         if (!holds) return 0;
         PiDecision decision;
@@ -290,7 +335,8 @@ int load(LibraryHandle& handle) {
         const bool holdOn = logic->config().holdRomOffers;
         const bool others = isc::hooks::HooksManager::getLibraryNames().size() > 1;
         gHoldInBuffer4Send = holdOn && librariesFollow();
-        const bool buffer4Send = gHoldInBuffer4Send || (holdOn && others);
+        // Identity records of ACKs wait there for an HA partner too (recordAck), holds or not.
+        const bool buffer4Send = gHoldInBuffer4Send || others;
         if (buffer4Send) handle.registerCallout("buffer4_send", holdInBuffer4Send);
         gReplication = buffer4Send ? std::make_unique<HoldReplication>() : nullptr;
         const char* const where =
@@ -340,7 +386,7 @@ int pkt4_receive(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
         Pkt4Ptr query;
-        handle.getArgument("query4", query);
+        handle.getArgument(kQueryArg, query);
         if (!query) return 0;
         // The early exit of most queries: without option 60 a query is no Pi's PXE query
         // (onReceive would say NotPxe, and log nothing), at most a known Pi's OS phase.
@@ -382,8 +428,12 @@ int pkt4_send(CalloutHandle& handle) {
         Pkt4Ptr query, response;
         handle.getArgument(kQueryArg, query);
         if (!query || !logic->taggedPi(*query)) return 0;
-        if (identity::sendOs(handle, *query)) {
+        handle.getArgument(kResponseArg, response);
+        if (!response) return 0;
+        std::optional<PiRecord> due;
+        if (identity::sendOs(handle, *query, *response, due)) {
             events::osSent(handle);
+            recordAck(handle, response, due);
             return 0;
         }
         PiDecision decision;
@@ -394,8 +444,6 @@ int pkt4_send(CalloutHandle& handle) {
             // configuration itself assigns our class name.
             return 0;
         }
-        handle.getArgument(kResponseArg, response);
-        if (!response) return 0;
         const bool held = logic->needsRomHold(decision, *response);
         if (held) {
             const HoldReplication* replication = gReplication.get();
@@ -406,6 +454,7 @@ int pkt4_send(CalloutHandle& handle) {
                 return 0;
             }
         }
+        if (!held) recordAck(handle, response, identity::bootAckRecord(decision, *response));
         events::sent(*response, decision, held);
         const SendResult sent = logic->onSend(decision, *response, query.get());
         if (!sent.patched) return 0;

@@ -76,8 +76,11 @@ void sendHeldOffer(const isc::dhcp::Pkt4Ptr& response) {
         stats.addValue("pkt4-sent", static_cast<std::int64_t>(1));
         if (response->getType() == isc::dhcp::DHCPOFFER) {
             stats.addValue("pkt4-offer-sent", static_cast<std::int64_t>(1));
+            stats::add(stats::kRomPartnerAcked);
+        } else if (response->getType() == isc::dhcp::DHCPACK) {
+            // An ACK that waited for the partner to store its identity record (callouts.cpp).
+            stats.addValue("pkt4-ack-sent", static_cast<std::int64_t>(1));
         }
-        stats::add(stats::kRomPartnerAcked);
         LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_HOLD_REPLICATED)
             .arg(response->getLabel())
             .arg(response->getYiaddr().toText());

@@ -54,8 +54,9 @@ class HoldReplication {
     int hookIndex_ = -1;
 };
 
-// Sends an OFFER that waited for the partner (packed already: buffer4_send) as kea-dhcp4 sends
-// one, counting it in pkt4-sent and pkt4-offer-sent as kea-dhcp4 does. Never throws.
+// Sends an OFFER (or an ACK whose identity record was replicated) that waited for the partner
+// (packed already: buffer4_send) as kea-dhcp4 sends one, counting it in pkt4-sent and
+// pkt4-offer-sent or pkt4-ack-sent as kea-dhcp4 does. Never throws.
 void sendHeldOffer(const isc::dhcp::Pkt4Ptr& response);
 
 }  // namespace rpinetboot::kea

@@ -1,12 +1,12 @@
 // The identity's callouts (docs/kea.md, "Identity"): the registry kept in the leases
-// (lease4_select, lease4_renew, lease4_expire, lease4_release, dhcp4_srv_configured), the OS
-// phase in pkt4_receive/pkt4_send (called from callouts.cpp) and the control commands. Thin, as
-// callouts.cpp is: the logic is in pi_registry, os_phase, registry_store and registry_commands.
-// No exception leaves a callout.
+// (lease4_expire, lease4_release, dhcp4_srv_configured), the OS phase and the record written
+// into a Pi's lease in pkt4_receive/pkt4_send/buffer4_send (called from callouts.cpp), and the
+// control commands. No lease4_select or lease4_renew: Kea would run them for every client. Thin,
+// as callouts.cpp is: the logic is in pi_registry, os_phase, registry_store and
+// registry_commands. No exception leaves a callout.
 #include "identity_callouts.h"
 
 #include <cc/command_interpreter.h>
-#include <dhcpsrv/dhcpsrv_exceptions.h>
 #include <dhcpsrv/lease_mgr_factory.h>
 #include <hooks/hooks.h>
 
@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 
+#include "callout_names.h"
 #include "event_callouts.h"
 #include "hook_log.h"
 #include "kea_compat.h"
@@ -41,20 +42,13 @@ std::shared_ptr<PiRegistry> gRegistry;
 std::shared_ptr<const OsPhase> gOs;
 std::unique_ptr<LeaseMisses> gMisses;
 std::mutex gRegistryLoadMutex;
-// Callout context: the registry's record of an OS-phase query's MAC (pkt4_receive), and the
-// record written with a query's lease (lease4_select, lease4_renew) for pkt4_send.
-const char* const kOsContextKey = "rpi-netboot-os";
-const char* const kRecordContextKey = "rpi-netboot-record";
-// Where callouts.cpp's pkt4_receive keeps a boot-phase query's PiDecision.
-const char* const kDecisionContextKey = "rpi-netboot";
-
 bool settledElsewhere(const CalloutHandle& handle) {
     const auto status = handle.getStatus();
     return status == CalloutHandle::NEXT_STEP_DROP || status == CalloutHandle::NEXT_STEP_SKIP;
 }
 
 template <typename T>
-bool contextOf(CalloutHandle& handle, const char* key, T& out) {
+bool contextOf(CalloutHandle& handle, const std::string& key, T& out) {
     try {
         handle.getContext(key, out);
         return true;
@@ -99,46 +93,6 @@ void putRecord(PiRegistry& registry, const PiRecord& record) {
     if (!registry.put(record)) {
         LOG_WARN(logger, RPI_NETBOOT_REGISTRY_FULL).arg(registry.size()).arg(record.mac.str());
     }
-}
-
-// lease4_select and lease4_renew: the lease Kea is about to store for a Pi carries its record.
-// `select`: lease4_select, whose fake_allocation (a DISCOVER's) stores nothing.
-void recordLease(CalloutHandle& handle, bool select) {
-    PiRegistry* const registry = gRegistry.get();
-    const OsPhase* const os = gOs.get();
-    const NetbootLogic* const logic = gLogic.get();
-    if (!registry || !os || !logic) return;
-    // Only a query pkt4_receive tagged (a Pi's boot or OS phase) carries a record in its callout
-    // context. The class test spares every other client the context look-ups, which Kea answers
-    // with an exception when there is none (some 30,000 instructions per lease).
-    Pkt4Ptr query;
-    handle.getArgument("query4", query);
-    if (!query || !logic->taggedPi(*query)) return;
-    bool fake = false;
-    if (select) handle.getArgument("fake_allocation", fake);
-    isc::dhcp::Lease4Ptr lease;
-    handle.getArgument("lease4", lease);
-    if (!lease) return;
-    PiRecord record;
-    PiDecision decision;
-    PiRecord known;
-    const std::uint32_t address = lease->addr_.toUint32();
-    if (contextOf(handle, kDecisionContextKey, decision) && decision.isPi) {
-        record = OsPhase::bootRecord(decision, address, registry->byMac(decision.mac), now());
-    } else if (contextOf(handle, kOsContextKey, known)) {
-        record = os->osRecord(known, address, now());
-    } else {
-        return;
-    }
-    handle.setContext(kRecordContextKey, record);
-    if (fake) return;
-    storeRecordForWrite(*lease, record);
-    putRecord(*registry, record);
-    LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RECORDED)
-        .arg("lease")
-        .arg(record.mac.str())
-        .arg(lease->addr_.toText())
-        .arg(phaseName(record.phase));
 }
 
 // rpi-netboot-list and rpi-netboot-get over Kea's control channel.
@@ -197,65 +151,78 @@ void unload() {
 
 namespace {
 
-// Whether a hold's lease needs `record` written: not when the registry has it at this address
-// and seen within the last minute (a ROM retry), where the registry alone is updated.
-bool leaseWriteDue(const std::optional<PiRecord>& previous, const PiRecord& record) {
-    return !(previous && previous->address == record.address && previous->phase == PiPhase::Boot &&
-             previous->model == record.model && record.lastSeen - previous->lastSeen < 60);
+void logRecorded(const isc::dhcp::Pkt4& response, const PiRecord& record) {
+    LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RECORDED)
+        .arg(response.getLabel())
+        .arg(record.mac.str())
+        .arg(response.getYiaddr().toText())
+        .arg(phaseName(record.phase));
+}
+
+// `record` when its lease must be written (recordWriteDue against the registry's `previous`);
+// otherwise the registry alone takes it (its last-seen) and nothing is due.
+std::optional<PiRecord> dueOrIndexed(PiRegistry& registry, const std::optional<PiRecord>& previous,
+                                     const PiRecord& record) {
+    if (recordWriteDue(previous, record)) return record;
+    putRecord(registry, record);
+    return std::nullopt;
+}
+
+bool isAckWithAddress(const isc::dhcp::Pkt4& response) {
+    return response.getType() == isc::dhcp::DHCPACK && !response.getYiaddr().isV4Zero();
 }
 
 }  // namespace
 
 std::optional<PiRecord> recordForHold(const PiDecision& d, const isc::dhcp::Pkt4& response) {
-    const auto registry = gRegistry;
+    PiRegistry* const registry = gRegistry.get();
     if (!registry) return std::nullopt;
-    const std::uint32_t address = response.getYiaddr().toUint32();
-    const auto previous = registry->byMac(d.mac);
-    PiRecord record = OsPhase::bootRecord(d, address, previous, now());
-    if (!leaseWriteDue(previous, record)) return std::nullopt;
-    return record;
+    return OsPhase::bootRecord(d, response.getYiaddr().toUint32(), registry->byMac(d.mac), now());
 }
 
-// A ROM or bootcode.bin OFFER just held as a lease: the Pi's record goes into that lease. The
-// ROM repeats its DISCOVER every 5 s: an unchanged record seen within the last minute is
-// refreshed in memory only, as a hold is (rom_hold.cpp).
+// A ROM or bootcode.bin OFFER just held as a lease: the Pi's record goes into that lease (the
+// hold's own write carried it: `written`), or, when the hold wrote no lease (a hold renewed
+// moments ago, Kea's own lease of this client), into the lease as it is when it lacks it.
 void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response, const PiRecord* written) {
-    const auto registry = gRegistry;
+    PiRegistry* const registry = gRegistry.get();
     if (!registry) return;
     if (written) {
         putRecord(*registry, *written);
-        LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RECORDED)
-            .arg(response.getLabel())
-            .arg(d.mac.str())
-            .arg(response.getYiaddr().toText())
-            .arg(phaseName(written->phase));
+        logRecorded(response, *written);
         return;
     }
-    const std::uint32_t address = response.getYiaddr().toUint32();
     const auto previous = registry->byMac(d.mac);
-    const std::int64_t t = now();
-    const PiRecord record = OsPhase::bootRecord(d, address, previous, t);
-    if (!leaseWriteDue(previous, record)) {
-        putRecord(*registry, record);
-        return;
+    const PiRecord record =
+        OsPhase::bootRecord(d, response.getYiaddr().toUint32(), previous, now());
+    if (const auto due = dueOrIndexed(*registry, previous, record)) writeRecord(*due, response);
+}
+
+std::optional<PiRecord> bootAckRecord(const PiDecision& d, const isc::dhcp::Pkt4& response) {
+    PiRegistry* const registry = gRegistry.get();
+    if (!registry || !isAckWithAddress(response)) return std::nullopt;
+    const auto previous = registry->byMac(d.mac);
+    return dueOrIndexed(*registry, previous,
+                        OsPhase::bootRecord(d, response.getYiaddr().toUint32(), previous, now()));
+}
+
+void writeRecord(const PiRecord& record, const isc::dhcp::Pkt4& response,
+                 isc::dhcp::Lease4Ptr* written) {
+    PiRegistry* const registry = gRegistry.get();
+    if (!registry || !isc::dhcp::LeaseMgrFactory::haveInstance()) return;
+    switch (writeRecordToLease(record, written)) {
+        case RecordWrite::Written:
+            putRecord(*registry, record);
+            logRecorded(response, record);
+            break;
+        case RecordWrite::Unchanged:
+            putRecord(*registry, record);
+            break;
+        case RecordWrite::NoLease:
+        case RecordWrite::Lost:
+            // Not the Pi's lease (any more): the registry keeps what it had, so the Pi's next
+            // answer tries again.
+            break;
     }
-    auto& leases = isc::dhcp::LeaseMgrFactory::instance();
-    const auto lease = leases.getLease4(response.getYiaddr());
-    if (!lease || macOfHw(lease->hwaddr_) != d.mac) return;
-    storeRecord(*lease, record);
-    try {
-        leases.updateLease4(lease);
-    } catch (const isc::dhcp::NoSuchLease&) {
-        // Another server on a shared lease database changed or gave back this hold since it was
-        // read: the hold stands or falls there; the record is written at the Pi's next hold.
-        return;
-    }
-    putRecord(*registry, record);
-    LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RECORDED)
-        .arg(response.getLabel())
-        .arg(d.mac.str())
-        .arg(response.getYiaddr().toText())
-        .arg(phaseName(record.phase));
 }
 
 // pkt4_receive, for a query that is not a Pi's PXE query: the OS phase of a Pi known by MAC.
@@ -297,38 +264,27 @@ void receiveOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
         .arg(std::string(className(known->model)));
 }
 
-// pkt4_send for an OS-phase reply: options 12 and 17.
-bool sendOs(CalloutHandle& handle, isc::dhcp::Pkt4& query) {
+// pkt4_send for an OS-phase reply: options 12 and 17, and for an ACK the record due.
+bool sendOs(CalloutHandle& handle, isc::dhcp::Pkt4& query, isc::dhcp::Pkt4& response,
+            std::optional<PiRecord>& due) {
     if (!query.inClass(kClassOs)) return false;
-    const auto os = gOs;
-    const auto registry = gRegistry;
+    PiRegistry* const registry = gRegistry.get();
+    const OsPhase* const os = gOs.get();
     if (!os || !registry) return true;
-    PiRecord record;
-    if (!contextOf(handle, kRecordContextKey, record) &&
-        !contextOf(handle, kOsContextKey, record)) {
-        return true;
-    }
-    Pkt4Ptr response;
-    handle.getArgument("response4", response);
-    if (!response) return true;
-    const OsSendResult sent = os->onSend(record, query, *response);
-    if (response->getType() == isc::dhcp::DHCPACK) {
-        // The names as sent, for rpi-netboot-get (the lease has them from its next write when
-        // {tftp-server} came from the reply's option 54).
-        if (const auto current = registry->byMac(record.mac);
-            current && current->address == record.address &&
-            ((sent.hostname && current->hostname != *sent.hostname) ||
-             (sent.rootPath && current->rootPath != *sent.rootPath))) {
-            PiRecord updated = *current;
-            if (sent.hostname) updated.hostname = *sent.hostname;
-            if (sent.rootPath) updated.rootPath = *sent.rootPath;
-            putRecord(*registry, updated);
-        }
+    PiRecord known;
+    if (!contextOf(handle, kOsContextKey, known)) return true;
+    const OsSendResult sent = os->onSend(known, query, response);
+    if (isAckWithAddress(response)) {
+        // The names as sent (with {tftp-server} from the reply's option 54 when configured so).
+        PiRecord record = os->osRecord(known, response.getYiaddr().toUint32(), now());
+        if (sent.hostname) record.hostname = *sent.hostname;
+        if (sent.rootPath) record.rootPath = *sent.rootPath;
+        due = dueOrIndexed(*registry, registry->byMac(record.mac), record);
     }
     LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_OS_IDENTITY)
         .arg(query.getLabel())
-        .arg(response->getName())
-        .arg(record.mac.str())
+        .arg(response.getName())
+        .arg(known.mac.str())
         .arg(sent.hostname.value_or(""))
         .arg(sent.rootPath.value_or(""));
     return true;
@@ -350,37 +306,13 @@ int dhcp4_srv_configured(CalloutHandle&) {
     return 0;
 }
 
-int lease4_select(CalloutHandle& handle) {
-    try {
-        if (settledElsewhere(handle)) return 0;
-        recordLease(handle, true);
-    } catch (const std::exception& e) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_select").arg(e.what());
-    } catch (...) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_select").arg("unknown error");
-    }
-    return 0;
-}
-
-int lease4_renew(CalloutHandle& handle) {
-    try {
-        if (settledElsewhere(handle)) return 0;
-        recordLease(handle, false);
-    } catch (const std::exception& e) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_renew").arg(e.what());
-    } catch (...) {
-        LOG_ERROR(logger, RPI_NETBOOT_CALLOUT_ERROR).arg("lease4_renew").arg("unknown error");
-    }
-    return 0;
-}
-
 // A lease that ends takes its Pi out of the index (the registry is bounded by the leases).
 int forgetLease(CalloutHandle& handle, const char* point) {
     try {
         PiRegistry* const registry = gRegistry.get();
         if (!registry) return 0;
         isc::dhcp::Lease4Ptr lease;
-        handle.getArgument("lease4", lease);
+        handle.getArgument(kLeaseArg, lease);
         if (!lease) return 0;
         const rpinetboot::MacAddress mac = macOfHw(lease->hwaddr_);
         if (registry->mayKnow(mac)) registry->remove(mac, lease->addr_.toUint32());
@@ -405,7 +337,7 @@ int lease4_release(CalloutHandle& handle) {
         const auto logic = gLogic;
         if (!registry || !logic) return 0;
         isc::dhcp::Lease4Ptr lease;
-        handle.getArgument("lease4", lease);
+        handle.getArgument(kLeaseArg, lease);
         if (!lease) return 0;
         ensureRegistryLoaded(*registry);
         const rpinetboot::MacAddress mac = macOfHw(lease->hwaddr_);
@@ -415,7 +347,7 @@ int lease4_release(CalloutHandle& handle) {
         if (decision.keep) {
             handle.setStatus(CalloutHandle::NEXT_STEP_SKIP);
             Pkt4Ptr query;
-            handle.getArgument("query4", query);
+            handle.getArgument(kQueryArg, query);
             LOG_DEBUG(logger, kDebugPacket, RPI_NETBOOT_RELEASE_KEPT)
                 .arg(query ? query->getLabel() : std::string("(no query)"))
                 .arg(lease->addr_.toText())

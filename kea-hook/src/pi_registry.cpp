@@ -1,9 +1,12 @@
 #include "pi_registry.h"
 
+#include <cstdint>
 #include <cstdio>
 
 #include "rpinetboot/board_revision.h"
 #include "rpinetboot/dhcp_packet.h"
+#include "rpinetboot/util/decimal.h"
+#include "rpinetboot/util/hex.h"
 
 namespace rpinetboot::kea {
 
@@ -23,9 +26,13 @@ bool PiRecord::operator==(const PiRecord& o) const {
 }
 
 bool differsBeyondLastSeen(const PiRecord& a, const PiRecord& b) {
-    PiRecord same = b;
-    same.lastSeen = a.lastSeen;
-    return a != same;
+    return !(a.mac == b.mac && a.serial == b.serial && a.model == b.model &&
+             a.boardRevision == b.boardRevision && a.address == b.address && a.phase == b.phase &&
+             a.firstSeen == b.firstSeen && a.hostname == b.hostname && a.rootPath == b.rootPath);
+}
+
+bool recordWriteDue(const std::optional<PiRecord>& stored, const PiRecord& record) {
+    return !stored || differsBeyondLastSeen(*stored, record);
 }
 
 namespace {
@@ -129,12 +136,125 @@ std::optional<PiRecord> recordFromElement(const ConstElementPtr& e, std::string*
     }
 }
 
+namespace {
+
+constexpr std::string_view kLeaseTextVersion = "2";
+constexpr std::size_t kLeaseTextFields = 11;
+
+void appendHex8(std::string& out, std::uint32_t v) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (int shift = 28; shift >= 0; shift -= 4) out += kDigits[(v >> shift) & 15];
+}
+
+std::optional<std::uint32_t> parseHex8(std::string_view text) {
+    if (text.size() != 8) return std::nullopt;
+    std::uint32_t v = 0;
+    for (const char c : text) {
+        const auto d = hexDigit(c);
+        if (!d) return std::nullopt;
+        v = (v << 4) | *d;
+    }
+    return v;
+}
+
+}  // namespace
+
+std::string toLeaseText(const PiRecord& r) {
+    std::string out;
+    out.reserve(96 + r.hostname.size() + r.rootPath.size());
+    out += kLeaseTextVersion;
+    out += ';';
+    // The MAC as MacAddress::str() writes it, without its stream (written per lease write).
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < r.mac.bytes().size(); ++i) {
+        if (i) out += ':';
+        out += kDigits[r.mac.bytes()[i] >> 4];
+        out += kDigits[r.mac.bytes()[i] & 15];
+    }
+    out += ';';
+    if (r.serial) out += r.serial->str();
+    out += ';';
+    out += piModelName(r.model);
+    out += ';';
+    if (r.boardRevision) appendHex8(out, r.boardRevision);
+    out += ';';
+    out += ipv4ToString(r.address);
+    out += ';';
+    out += phaseName(r.phase);
+    out += ';';
+    out += std::to_string(r.firstSeen);
+    out += ';';
+    out += std::to_string(r.lastSeen);
+    out += ';';
+    // A hostname with ';' cannot come from a template (identity_config.h): never written so.
+    if (r.hostname.find(';') == std::string::npos) out += r.hostname;
+    out += ';';
+    out += r.rootPath;
+    return out;
+}
+
+std::optional<PiRecord> recordFromLeaseText(std::string_view text, std::string* error) {
+    const auto fail = [error](const char* why) -> std::optional<PiRecord> {
+        if (error) *error = why;
+        return std::nullopt;
+    };
+    std::array<std::string_view, kLeaseTextFields> f;
+    std::size_t n = 0;
+    std::size_t start = 0;
+    // The last field (the root path) is the rest of the text, ';' included.
+    while (n + 1 < kLeaseTextFields) {
+        const std::size_t end = text.find(';', start);
+        if (end == std::string_view::npos) break;
+        f[n++] = text.substr(start, end - start);
+        start = end + 1;
+    }
+    if (n + 1 != kLeaseTextFields) return fail("not a record: too few ';'-separated fields");
+    f[n] = text.substr(start);
+    if (f[0] != kLeaseTextVersion) return fail("not a record of format version 2");
+    PiRecord r;
+    const auto mac = MacAddress::parse(f[1]);
+    if (!mac) return fail("no valid MAC");
+    r.mac = *mac;
+    if (!f[2].empty()) {
+        r.serial = Serial::parse(f[2]);
+        if (!r.serial) return fail("the serial is not a Pi serial");
+    }
+    const auto model = parsePiModel(f[3]);
+    if (!model) return fail("no valid model");
+    r.model = *model;
+    if (!f[4].empty()) {
+        const auto rev = parseHex8(f[4]);
+        if (!rev) return fail("the board revision is not 8 hex digits");
+        r.boardRevision = *rev;
+    }
+    const auto address = parseIpv4(f[5]);
+    if (!address) return fail("no valid address");
+    r.address = *address;
+    if (f[6] == "boot") {
+        r.phase = PiPhase::Boot;
+    } else if (f[6] == "os") {
+        r.phase = PiPhase::Os;
+    } else {
+        return fail("no valid phase");
+    }
+    constexpr auto kMaxTime = static_cast<std::uint64_t>(INT64_MAX);
+    const auto first = parseDecimal(f[7], kMaxTime);
+    const auto last = parseDecimal(f[8], kMaxTime);
+    if (!first || !last || *last < *first)
+        return fail("first-seen/last-seen missing or out of order");
+    r.firstSeen = static_cast<std::int64_t>(*first);
+    r.lastSeen = static_cast<std::int64_t>(*last);
+    r.hostname = std::string(f[9]);
+    r.rootPath = std::string(f[10]);
+    return r;
+}
+
 ElementPtr contextWithRecord(const ConstElementPtr& context, const PiRecord& record) {
     ElementPtr out = Element::createMap();
     if (context && context->getType() == Element::map) {
         for (const auto& [key, value] : context->mapValue()) out->set(key, value);
     }
-    out->set(kRegistryContextKey, toElement(record));
+    out->set(kRegistryContextKey, Element::create(toLeaseText(record)));
     return out;
 }
 
@@ -142,6 +262,8 @@ std::optional<PiRecord> recordInContext(const ConstElementPtr& context, std::str
     if (!context || context->getType() != Element::map) return std::nullopt;
     const ConstElementPtr mine = context->get(kRegistryContextKey);
     if (!mine) return std::nullopt;
+    if (mine->getType() == Element::string) return recordFromLeaseText(mine->stringValue(), error);
+    // The map versions before the lease text wrote (leases from before an upgrade).
     return recordFromElement(mine, error);
 }
 

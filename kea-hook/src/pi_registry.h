@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rpinetboot/mac.h"
@@ -56,20 +57,38 @@ struct PiRecord {
 // a later last-seen may wait for the lease's next write (Kea's lease caching, registry_store.h).
 bool differsBeyondLastSeen(const PiRecord& a, const PiRecord& b);
 
-// The JSON form (user-context value and control command answers). Adds the decoded board
-// revision and the class name for people; fromElement reads back only what it needs.
+// Whether a lease must be written for `record` when `stored` is what the lease holds (the
+// registry's record of that MAC, which follows every write): when there is none, or it differs
+// in more than last-seen. Last-seen alone never costs a write: the lease's own cltt says when its
+// Pi was last answered, and the registry keeps the exact time for the control commands.
+bool recordWriteDue(const std::optional<PiRecord>& stored, const PiRecord& record);
+
+// The JSON map of the control command answers (and the user-context value older versions
+// wrote). Adds the decoded board revision and the class name for people; fromElement reads back
+// only what it needs.
 isc::data::ElementPtr toElement(const PiRecord& record);
-// nullopt and *error for anything that is not a record this or an older version wrote in a form
-// it can read: never throws, whatever the element holds.
+// nullopt and *error for anything that is not a record map this or an older version wrote in a
+// form it can read: never throws, whatever the element holds.
 std::optional<PiRecord> recordFromElement(const isc::data::ConstElementPtr& element,
                                           std::string* error);
 
-// `context` (a lease's user-context, possibly null or not a map) with the record set under
-// kRegistryContextKey and every other key kept (Kea's own "ISC" extended info, for example).
+// The record as a lease's user-context holds it: one string, so one JSON node where the map is
+// fourteen (Kea copies and frees a lease's whole user-context with every copy of the lease).
+// Fields, separated by ';': the format's version "2", MAC, serial (empty: none), model, board
+// revision (8 hex digits, empty: not sent), address, phase, first-seen, last-seen, hostname,
+// root path (last: it may contain ';'; a hostname cannot, identity_config.h). docs/kea.md,
+// "Identity", has an example.
+std::string toLeaseText(const PiRecord& record);
+// nullopt and *error for text that is not such a record; never throws.
+std::optional<PiRecord> recordFromLeaseText(std::string_view text, std::string* error);
+
+// `context` (a lease's user-context, possibly null or not a map) with the record's lease text
+// set under kRegistryContextKey and every other key kept (Kea's own "ISC" extended info).
 isc::data::ElementPtr contextWithRecord(const isc::data::ConstElementPtr& context,
                                         const PiRecord& record);
-// The record in a lease's user-context: nullopt without error when there is none, nullopt with
-// *error when there is one that cannot be read.
+// The record in a lease's user-context, in either form (the lease text, or the map versions
+// before it wrote): nullopt without error when there is none, nullopt with *error when there is
+// one that cannot be read.
 std::optional<PiRecord> recordInContext(const isc::data::ConstElementPtr& context,
                                         std::string* error);
 

@@ -1,5 +1,7 @@
 #include "registry_store.h"
 
+#include <asiolink/io_address.h>
+#include <dhcpsrv/dhcpsrv_exceptions.h>
 #include <dhcpsrv/lease_mgr_factory.h>
 
 #include <algorithm>
@@ -14,13 +16,9 @@ void storeRecord(Lease4& lease, const PiRecord& record) {
     lease.setContext(contextWithRecord(lease.getContext(), record));
 }
 
-bool storeRecordForWrite(Lease4& lease, const PiRecord& record) {
-    const auto stored = recordInContext(lease.getContext(), nullptr);
+bool storeRecordIfChanged(Lease4& lease, const PiRecord& record) {
+    if (!recordWriteDue(recordInContext(lease.getContext(), nullptr), record)) return false;
     storeRecord(lease, record);
-    if (lease.reuseable_valid_lft_ == 0 || (stored && !differsBeyondLastSeen(*stored, record))) {
-        return false;
-    }
-    lease.reuseable_valid_lft_ = 0;
     return true;
 }
 
@@ -67,6 +65,24 @@ RebuildResult rebuildRegistry(PiRegistry& registry) {
     }
     registry.setLoaded(true);
     return result;
+}
+
+RecordWrite writeRecordToLease(const PiRecord& record, isc::dhcp::Lease4Ptr* written) {
+    auto& leases = LeaseMgrFactory::instance();
+    const isc::dhcp::Lease4Ptr lease = leases.getLease4(isc::asiolink::IOAddress(record.address));
+    if (!lease || !active(*lease) || !recordMatchesLease(record, *lease)) {
+        return RecordWrite::NoLease;
+    }
+    if (!storeRecordIfChanged(*lease, record)) return RecordWrite::Unchanged;
+    try {
+        leases.updateLease4(lease);
+    } catch (const isc::dhcp::NoSuchLease&) {
+        // SQL back ends update a lease only while it is as it was read: another server changed
+        // or deleted it meanwhile. Its next answer to the Pi writes the record.
+        return RecordWrite::Lost;
+    }
+    if (written) *written = lease;
+    return RecordWrite::Written;
 }
 
 std::optional<PiRecord> recordFromLeases(const MacAddress& mac) {

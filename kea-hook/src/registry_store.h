@@ -13,18 +13,28 @@
 
 namespace rpinetboot::kea {
 
-// Sets `record` in the lease's user-context (kept: every other key). The caller's lease is the
-// one Kea is about to store (lease4_select, lease4_renew) or one it stores itself afterwards.
+// Sets `record` in the lease's user-context (kept: every other key).
 void storeRecord(isc::dhcp::Lease4& lease, const PiRecord& record);
 
-// storeRecord for the lease of lease4_select/lease4_renew, which Kea may reuse without writing
-// it: with lease caching (cache-threshold, cache-max-age; measured on by default in Kea 3.0's
-// DHCP4_LEASE_REUSE) renewLease4 decides the reuse before calling lease4_renew and then skips
-// the lease store's update, and HA sends the partner nothing (isc-projects/kea,
-// src/lib/dhcpsrv/alloc_engine.cc, renewLease4). When the record differs from the lease's in more
-// than last-seen (a new phase, address, names), the lease is made not reusable, so Kea writes it
-// and HA replicates it. Returns whether it did so.
-bool storeRecordForWrite(isc::dhcp::Lease4& lease, const PiRecord& record);
+// storeRecord, unless the lease's user-context holds the record already, differing at most in
+// last-seen (recordWriteDue). Returns whether it changed the lease. For a lease about to be
+// written anyway (a ROM hold's): an unchanged record then costs no JSON.
+bool storeRecordIfChanged(isc::dhcp::Lease4& lease, const PiRecord& record);
+
+enum class RecordWrite {
+    Written,    // the lease now carries the record
+    Unchanged,  // it carried it already (nothing written)
+    NoLease,    // no live lease of record.mac at record.address
+    Lost,       // another server on a shared database changed the lease since it was read
+};
+
+// Writes `record` into the lease of record.address in the lease store, read and updated here:
+// the lease Kea committed for the ACK this record is for. `written` (when not null) gets the
+// lease as written, for an HA partner (Written only). Kea's lease caching (cache-threshold,
+// cache-max-age; on by default in Kea 3.0) may have reused the lease without writing it
+// (isc-projects/kea, src/lib/dhcpsrv/alloc_engine.cc, renewLease4): this write does not depend on
+// Kea's. Throws what the lease manager throws for database errors.
+RecordWrite writeRecordToLease(const PiRecord& record, isc::dhcp::Lease4Ptr* written = nullptr);
 
 struct RebuildResult {
     std::size_t leases = 0;   // leases read

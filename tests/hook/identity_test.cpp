@@ -90,6 +90,61 @@ TEST_CASE("a record goes into a lease's user-context and comes back the same") {
     CHECK(recordFromElement(rom, &error) == rom3Record());
 }
 
+TEST_CASE("a lease carries the record as one string, and reads the older map form too") {
+    const PiRecord r = pi4Record();
+    CHECK(toLeaseText(r) ==
+          "2;e4:5f:01:98:e0:82;bf9fed6f;pi4;00d03115;192.0.2.100;os;1700000000;1700000100;"
+          "pi-bf9fed6f;192.0.2.1:/srv/nfs/pi/bf9fed6f");
+    std::string error;
+    CHECK(recordFromLeaseText(toLeaseText(r), &error) == r);
+    CHECK(toLeaseText(rom3Record()) ==
+          "2;b8:27:eb:2b:3c:01;;rom3;;192.0.2.101;boot;1700000000;1700000000;;");
+    CHECK(recordFromLeaseText(toLeaseText(rom3Record()), &error) == rom3Record());
+    // The root path is the rest of the text, ';' and all.
+    PiRecord odd = r;
+    odd.rootPath = "192.0.2.1:/srv/a;b";
+    CHECK(recordFromLeaseText(toLeaseText(odd), &error) == odd);
+    // One JSON node in the lease's user-context, through text as the back ends store it.
+    const auto context = contextWithRecord(ConstElementPtr(), r);
+    CHECK(context->get(kRegistryContextKey)->getType() == Element::string);
+    CHECK(recordInContext(Element::fromJSON(context->str()), &error) == r);
+    // A lease an older version wrote (the map): still read.
+    const auto older = Element::createMap();
+    older->set(kRegistryContextKey, Element::fromJSON(toElement(r)->str()));
+    CHECK(recordInContext(older, &error) == r);
+    const auto olderRom = Element::createMap();
+    olderRom->set(kRegistryContextKey, toElement(rom3Record()));
+    CHECK(recordInContext(olderRom, &error) == rom3Record());
+
+    const char* bad[] = {
+        "",
+        "garbage",
+        "1;e4:5f:01:98:e0:82;bf9fed6f;pi4;00d03115;192.0.2.100;os;1;2;h;p",
+        "2;e4:5f:01:98:e0:82;bf9fed6f;pi4;00d03115;192.0.2.100;os;1;2;h",
+        "2;zz;bf9fed6f;pi4;00d03115;192.0.2.100;os;1;2;h;p",
+        "2;e4:5f:01:98:e0:82;xyz;pi4;00d03115;192.0.2.100;os;1;2;h;p",
+        "2;e4:5f:01:98:e0:82;bf9fed6f;pi9;00d03115;192.0.2.100;os;1;2;h;p",
+        "2;e4:5f:01:98:e0:82;bf9fed6f;pi4;d03115;192.0.2.100;os;1;2;h;p",
+        "2;e4:5f:01:98:e0:82;bf9fed6f;pi4;00d0311g;192.0.2.100;os;1;2;h;p",
+        "2;e4:5f:01:98:e0:82;bf9fed6f;pi4;00d03115;192.0.2;os;1;2;h;p",
+        "2;e4:5f:01:98:e0:82;bf9fed6f;pi4;00d03115;192.0.2.100;up;1;2;h;p",
+        "2;e4:5f:01:98:e0:82;bf9fed6f;pi4;00d03115;192.0.2.100;os;2;1;h;p",
+        "2;e4:5f:01:98:e0:82;bf9fed6f;pi4;00d03115;192.0.2.100;os;-1;2;h;p",
+        "2;e4:5f:01:98:e0:82;bf9fed6f;pi4;00d03115;192.0.2.100;os;1;99999999999999999999;h;p",
+    };
+    for (const char* text : bad) {
+        INFO(text);
+        error.clear();
+        CHECK_FALSE(recordFromLeaseText(text, &error));
+        CHECK_FALSE(error.empty());
+        const auto c = Element::createMap();
+        c->set(kRegistryContextKey, Element::create(std::string(text)));
+        error.clear();
+        CHECK_FALSE(recordInContext(c, &error));
+        CHECK_FALSE(error.empty());
+    }
+}
+
 TEST_CASE("the record joins a lease's other user-context keys") {
     const auto context = Element::fromJSON(R"({"ISC": {"relay-agent-info": "0x0102"}, "x": 1})");
     const auto merged = contextWithRecord(context, pi4Record());

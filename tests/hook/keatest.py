@@ -460,3 +460,22 @@ def pi4_relayed(mac, xid, message_type, extra=()):
                                     (97, PI4_OPTION97),
                                     (60, b"PXEClient:Arch:00000:UNDI:002001")],
                          hops=1, giaddr=RELAY_ADDR)
+
+
+LEASE_RECORD_FIELDS = ("version", "mac", "serial", "model", "board-revision", "address", "phase",
+                       "first-seen", "last-seen", "hostname", "root-path")
+
+
+def lease_record(user_context):
+    """The hook's record in a lease's user-context (lease4-get), as a dict: the lease text
+    (kea-hook/src/pi_registry.h, toLeaseText) split into its fields, or an older version's map as
+    it is. None when the lease has none."""
+    value = (user_context or {}).get("rpi-netboot")
+    if not isinstance(value, str):
+        return value
+    fields = value.split(";", len(LEASE_RECORD_FIELDS) - 1)
+    assert len(fields) == len(LEASE_RECORD_FIELDS), value
+    record = dict(zip(LEASE_RECORD_FIELDS, fields))
+    for key in ("first-seen", "last-seen"):
+        record[key] = int(record[key])
+    return record

@@ -100,33 +100,101 @@ TEST_CASE("the registry is rebuilt from the leases' user-context") {
     CHECK_FALSE(recordFromLeases(*MacAddress::parse("52:54:00:12:34:56")));
 }
 
-TEST_CASE("a changed record makes Kea write a lease it would reuse (lease caching)") {
-    // Kea's renewLease4 marks a young lease reusable (reuseable_valid_lft_) before lease4_renew
-    // and then neither writes it nor has HA send it: a record that changed must undo that.
-    auto l = lease("192.0.2.100", "e4:5f:01:98:e0:82");
-    PiRecord boot = record("192.0.2.100", "e4:5f:01:98:e0:82", "bf9fed6f");
-    storeRecord(*l, boot);
+TEST_CASE("leases an older version wrote (the record as a map) load after an upgrade") {
+    const MemfileLeases store;
+    auto& leases = LeaseMgrFactory::instance();
+    auto older = lease("192.0.2.100", "e4:5f:01:98:e0:82");
+    const PiRecord r = record("192.0.2.100", "e4:5f:01:98:e0:82", "bf9fed6f");
+    // As versions before the lease text stored it: the map, through JSON text.
+    const auto context = Element::createMap();
+    context->set(kRegistryContextKey, Element::fromJSON(toElement(r)->str()));
+    older->setContext(context);
+    REQUIRE(leases.addLease(older));
+    PiRegistry registry;
+    const RebuildResult result = rebuildRegistry(registry);
+    CHECK(result.records == 1);
+    CHECK(result.malformed == 0);
+    CHECK(registry.byMac(r.mac) == r);
+    CHECK(recordFromLeases(r.mac) == r);
+    // Its next change is written as the lease text.
+    PiRecord os = r;
+    os.phase = PiPhase::Os;
+    CHECK(writeRecordToLease(os) == RecordWrite::Written);
+    const auto now = leases.getLease4(IOAddress("192.0.2.100"))->getContext();
+    CHECK(now->get(kRegistryContextKey)->getType() == Element::string);
+    CHECK(recordInContext(now, nullptr) == os);
+}
+
+TEST_CASE("a record is written into its ACK's lease only when it changed, not for last-seen") {
+    const MemfileLeases store;
+    auto& leases = LeaseMgrFactory::instance();
+    // The lease Kea committed for the Pi's ACK, with Kea's own extended info.
+    auto committed = lease("192.0.2.100", "e4:5f:01:98:e0:82");
+    committed->setContext(Element::fromJSON(R"({"ISC": {"x": 1}})"));
+    REQUIRE(leases.addLease(committed));
+    const PiRecord boot = record("192.0.2.100", "e4:5f:01:98:e0:82", "bf9fed6f");
+
+    Lease4Ptr written;
+    CHECK(writeRecordToLease(boot, &written) == RecordWrite::Written);
+    REQUIRE(written);
+    const auto stored = [&] { return leases.getLease4(IOAddress("192.0.2.100"))->getContext(); };
+    CHECK(*recordInContext(stored(), nullptr) == boot);
+    CHECK(stored()->contains("ISC"));
+    CHECK(*recordInContext(written->getContext(), nullptr) == boot);
+
+    // Only last-seen moved: the lease is left as it is.
     PiRecord later = boot;
     later.lastSeen += 20;
-    l->reuseable_valid_lft_ = 500;
-    CHECK_FALSE(storeRecordForWrite(*l, later));  // only last-seen: the reuse stands
-    CHECK(l->reuseable_valid_lft_ == 500);
-    CHECK(recordInContext(l->getContext(), nullptr)->lastSeen == later.lastSeen);
+    CHECK(writeRecordToLease(later) == RecordWrite::Unchanged);
+    CHECK(recordInContext(stored(), nullptr)->lastSeen == boot.lastSeen);
+    CHECK_FALSE(recordWriteDue(boot, later));
+    CHECK(recordWriteDue(std::nullopt, later));
+
+    // The OS phase (or new names, another address): written.
     PiRecord os = later;
     os.phase = PiPhase::Os;
     os.hostname = "pi-bf9fed6f";
-    CHECK(storeRecordForWrite(*l, os));
-    CHECK(l->reuseable_valid_lft_ == 0);
-    CHECK(*recordInContext(l->getContext(), nullptr) == os);
-    // A lease without a record yet, reused: written.
-    auto fresh = lease("192.0.2.101", "e4:5f:01:98:e0:83");
-    fresh->reuseable_valid_lft_ = 300;
-    CHECK(storeRecordForWrite(*fresh, record("192.0.2.101", "e4:5f:01:98:e0:83", "bf9fed70")));
-    CHECK(fresh->reuseable_valid_lft_ == 0);
-    // Not reusable anyway: nothing to undo.
-    auto written = lease("192.0.2.102", "e4:5f:01:98:e0:84");
-    CHECK_FALSE(
-        storeRecordForWrite(*written, record("192.0.2.102", "e4:5f:01:98:e0:84", "bf9fed71")));
-    CHECK(differsBeyondLastSeen(boot, os));
-    CHECK_FALSE(differsBeyondLastSeen(boot, later));
+    CHECK(recordWriteDue(boot, os));
+    CHECK(writeRecordToLease(os) == RecordWrite::Written);
+    CHECK(*recordInContext(stored(), nullptr) == os);
+
+    // No lease at the address, another client's lease there, or an ended one: nothing written.
+    CHECK(writeRecordToLease(record("192.0.2.101", "e4:5f:01:98:e0:82", "bf9fed6f")) ==
+          RecordWrite::NoLease);
+    REQUIRE(leases.addLease(lease("192.0.2.102", "52:54:00:12:34:56")));
+    CHECK(writeRecordToLease(record("192.0.2.102", "e4:5f:01:98:e0:82", "bf9fed6f")) ==
+          RecordWrite::NoLease);
+    CHECK_FALSE(recordInContext(leases.getLease4(IOAddress("192.0.2.102"))->getContext(), nullptr));
+    auto ended = lease("192.0.2.103", "e4:5f:01:98:e0:83");
+    ended->state_ = Lease::STATE_EXPIRED_RECLAIMED;
+    REQUIRE(leases.addLease(ended));
+    CHECK(writeRecordToLease(record("192.0.2.103", "e4:5f:01:98:e0:83", "bf9fed70")) ==
+          RecordWrite::NoLease);
+}
+
+TEST_CASE("a lease about to be written gets the record only when it lacks it") {
+    auto l = lease("192.0.2.100", "e4:5f:01:98:e0:82");
+    const PiRecord boot = record("192.0.2.100", "e4:5f:01:98:e0:82", "bf9fed6f");
+    CHECK(storeRecordIfChanged(*l, boot));
+    const auto context = l->getContext();
+    PiRecord later = boot;
+    later.lastSeen += 60;
+    CHECK_FALSE(storeRecordIfChanged(*l, later));
+    CHECK(l->getContext() == context);  // not even rebuilt
+    PiRecord moved = later;
+    moved.model = PiModel::Pi5;
+    CHECK(storeRecordIfChanged(*l, moved));
+    CHECK(*recordInContext(l->getContext(), nullptr) == moved);
+    // A lease with an older version's record (a map): replaced by the lease text when it differs.
+    auto old = lease("192.0.2.101", "e4:5f:01:98:e0:83");
+    const PiRecord r = record("192.0.2.101", "e4:5f:01:98:e0:83", "bf9fed70");
+    const auto map = Element::createMap();
+    map->set(kRegistryContextKey, toElement(r));
+    old->setContext(map);
+    CHECK_FALSE(storeRecordIfChanged(*old, r));
+    PiRecord os = r;
+    os.phase = PiPhase::Os;
+    CHECK(storeRecordIfChanged(*old, os));
+    CHECK(old->getContext()->get(kRegistryContextKey)->getType() == Element::string);
+    CHECK(*recordInContext(old->getContext(), nullptr) == os);
 }
