@@ -1,7 +1,5 @@
 #include "rpinetboot/serial.h"
 
-#include <cstdio>
-
 #include "hex.h"
 
 namespace rpinetboot {
@@ -20,9 +18,11 @@ std::optional<Serial> Serial::parse(std::string_view text) {
 }
 
 std::string Serial::str() const {
-    char buf[9];
-    std::snprintf(buf, sizeof buf, "%08x", value_);
-    return buf;
+    // "%08x" without snprintf (see mac.cpp): eight lower-case digits, most significant first.
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(8, '0');
+    for (int i = 0; i < 8; ++i) out[7 - i] = kDigits[(value_ >> (4 * i)) & 15];
+    return out;
 }
 
 }  // namespace rpinetboot

@@ -210,7 +210,7 @@ int holdInBuffer4Send(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
         Pkt4Ptr response;
-        handle.getArgument("response4", response);
+        handle.getArgument(kResponseArg, response);
         if (!response || !response->inClass(kHoldMark)) return 0;
         const auto holds = gHolds;
         if (!holds) return 0;
@@ -337,7 +337,7 @@ int pkt4_receive(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
         Pkt4Ptr query;
-        handle.getArgument("query4", query);
+        handle.getArgument(kQueryArg, query);
         if (!query) return 0;
         // The early exit of most queries: without option 60 a query is no Pi's PXE query
         // (onReceive would say NotPxe, and log nothing), at most a known Pi's OS phase.
@@ -345,7 +345,9 @@ int pkt4_receive(CalloutHandle& handle) {
             identity::receiveOs(handle, *query);
             return 0;
         }
-        const auto logic = gLogic;
+        // Not a shared_ptr copy (two atomic operations per query): load() and unload() never
+        // run beside a callout.
+        const NetbootLogic* const logic = gLogic.get();
         if (!logic) return 0;
         // The reason is logged at debug level only (but for a malformed query, which is always
         // explained): not built per packet when that level is off.
@@ -374,7 +376,7 @@ int pkt4_receive(CalloutHandle& handle) {
 int pkt4_send(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
-        const auto logic = gLogic;
+        const NetbootLogic* const logic = gLogic.get();  // as in pkt4_receive
         if (!logic) return 0;
         Pkt4Ptr query, response;
         handle.getArgument(kQueryArg, query);
