@@ -196,8 +196,9 @@ __attribute__((noinline)) bool nonPiFirstCallout(isc::hooks::CalloutHandle& hand
         status == isc::hooks::CalloutHandle::NEXT_STEP_SKIP) {
         return false;
     }
+    static const std::string kQueryArg = "query4";  // made once, as callouts.cpp does
     Pkt4Ptr query;
-    handle.getArgument("query4", query);
+    handle.getArgument(kQueryArg, query);
     if (query->options_.find(isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER) != query->options_.end()) {
         return !hook.onReceive(*query, kExplain).decision.isPi;
     }

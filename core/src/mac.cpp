@@ -1,7 +1,5 @@
 #include "rpinetboot/mac.h"
 
-#include <cstdio>
-
 #include "hex.h"
 
 namespace rpinetboot {
@@ -39,11 +37,16 @@ std::uint32_t MacAddress::oui() const {
 }
 
 namespace {
+// What "%02x:%02x:..." printed, without snprintf's format parsing (several thousand
+// instructions per call; MACs are formatted for logs and events on the Pi path).
 std::string format(const MacAddress::Bytes& b, char sep) {
-    char buf[18];
-    std::snprintf(buf, sizeof buf, "%02x%c%02x%c%02x%c%02x%c%02x%c%02x", b[0], sep, b[1], sep, b[2],
-                  sep, b[3], sep, b[4], sep, b[5]);
-    return buf;
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(17, sep);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        out[3 * i] = kDigits[b[i] >> 4];
+        out[3 * i + 1] = kDigits[b[i] & 15];
+    }
+    return out;
 }
 }  // namespace
 

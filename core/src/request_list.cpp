@@ -16,6 +16,11 @@ RequestListMatch matchRequestList(ByteSpan codes) {
     if (codes.size() != kRomRequestList.size() && codes.size() != kBootcodeRequestList.size()) {
         return RequestListMatch::None;
     }
+    // The lists as the Pis send them, first: what the set comparison below would conclude for
+    // them (each list holds its codes once), without building the sets on every Pi query.
+    if (sameOrder(codes, kRomRequestList)) return RequestListMatch::Rom12;
+    if (sameOrder(codes, kBootcodeRequestList)) return RequestListMatch::Bootcode14;
+    if (sameOrder(codes, kEepromRequestList)) return RequestListMatch::Eeprom14;
     std::bitset<256> seen;
     for (std::uint8_t c : codes) {
         if (seen.test(c)) return RequestListMatch::None;  // duplicates: not a Pi list

@@ -1,7 +1,5 @@
 #include "rpinetboot/serial.h"
 
-#include <cstdio>
-
 #include "hex.h"
 
 namespace rpinetboot {
@@ -20,12 +18,11 @@ std::optional<Serial> Serial::parse(std::string_view text) {
 }
 
 std::string Serial::str() const {
-    // By hand, not snprintf("%08x"): rpi-tftpd names the serial in every transfer's boot event.
-    static constexpr char kHex[] = "0123456789abcdef";
-    char buf[8];
-    std::uint32_t v = value_;
-    for (int i = 7; i >= 0; --i, v >>= 4) buf[i] = kHex[v & 15];
-    return std::string(buf, sizeof buf);
+    // "%08x" without snprintf (see mac.cpp): eight lower-case digits, most significant first.
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(8, '0');
+    for (int i = 0; i < 8; ++i) out[7 - i] = kDigits[(value_ >> (4 * i)) & 15];
+    return out;
 }
 
 }  // namespace rpinetboot

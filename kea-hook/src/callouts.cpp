@@ -394,7 +394,9 @@ int pkt4_receive(CalloutHandle& handle) {
             identity::receiveOs(handle, *query);
             return 0;
         }
-        const auto logic = gLogic;
+        // Not a shared_ptr copy (two atomic operations per query): load() and unload() never
+        // run beside a callout.
+        const NetbootLogic* const logic = gLogic.get();
         if (!logic) return 0;
         // The reason is logged at debug level only (but for a malformed query, which is always
         // explained): not built per packet when that level is off.
@@ -423,7 +425,7 @@ int pkt4_receive(CalloutHandle& handle) {
 int pkt4_send(CalloutHandle& handle) {
     try {
         if (settledElsewhere(handle)) return 0;
-        const auto logic = gLogic;
+        const NetbootLogic* const logic = gLogic.get();  // as in pkt4_receive
         if (!logic) return 0;
         Pkt4Ptr query, response;
         handle.getArgument(kQueryArg, query);

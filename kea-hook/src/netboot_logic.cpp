@@ -4,9 +4,12 @@
 #include <dhcp/option.h>
 #include <dhcp/option4_addrlst.h>
 #include <dhcp/option_custom.h>
+#include <dhcp/option_int.h>
 #include <dhcp/option_int_array.h>
 #include <dhcp/option_string.h>
 
+#include <cstdint>
+#include <iterator>
 #include <mutex>
 #include <string_view>
 #include <typeinfo>
@@ -25,77 +28,94 @@ namespace {
 
 // Kea turns option copying on for the packets it hands to callouts, so that a hook changing an
 // option cannot change one shared with the configuration: every getOption() then clones the
-// option. The helpers below only read, so they look options up without the clone.
-class ReadOnlyLookup {
-  public:
-    explicit ReadOnlyLookup(Pkt4& pkt) : pkt_(pkt), copying_(pkt.isCopyRetrievedOptions()) {
-        if (copying_) pkt_.setCopyRetrievedOptions(false);
-    }
-    ~ReadOnlyLookup() {
-        if (copying_) pkt_.setCopyRetrievedOptions(true);
-    }
-    ReadOnlyLookup(const ReadOnlyLookup&) = delete;
-    ReadOnlyLookup& operator=(const ReadOnlyLookup&) = delete;
+// option. The helpers below only read, so they look options up in place (Pkt::options_ is a
+// public member, dhcp/pkt.h): the first of a code, as getOption gives it; no clone, no shared_ptr
+// copy, no switch of the copying flag.
+const Option* storedOption(const Pkt4& pkt, std::uint16_t code) {
+    const auto it = pkt.options_.find(code);
+    return it == pkt.options_.end() ? nullptr : it->second.get();
+}
 
-  private:
-    Pkt4& pkt_;
-    bool copying_;
-};
+// How an option viewOf reads in place stores its payload. Exact types only: a subclass may pack
+// something else than what it stores. These pack their header, then exactly getData() (raw,
+// string), getValues() (uint8 array) or their fields' buffers (record), then their sub-options.
+enum class StoredAs { Data, Uint8Array, Record, Other };
 
-OptionPtr readOption(Pkt4& pkt, std::uint16_t code) {
-    const ReadOnlyLookup noClone(pkt);
-    return pkt.getOption(code);
+StoredAs storedAs(const Option& option) {
+    const std::type_info& type = typeid(option);
+    static const std::type_info* const kTypes[] = {
+        &typeid(Option), &typeid(isc::dhcp::OptionString), &typeid(isc::dhcp::OptionUint8Array),
+        &typeid(isc::dhcp::OptionCustom)};
+    static constexpr StoredAs kAs[] = {StoredAs::Data, StoredAs::Data, StoredAs::Uint8Array,
+                                       StoredAs::Record};
+    // Kea's option classes have one type_info each (in libkea-dhcp++), so their name pointers
+    // match; type_info's own compare (a string compare per mismatch) only when none does.
+    for (std::size_t i = 0; i < std::size(kTypes); ++i) {
+        if (type.name() == kTypes[i]->name()) return kAs[i];
+    }
+    for (std::size_t i = 0; i < std::size(kTypes); ++i) {
+        if (type == *kTypes[i]) return kAs[i];
+    }
+    return StoredAs::Other;
+}
+
+// The payload of one option as optionView gives it (see there).
+ByteSpan viewOf(const Option& option, OptionScratch& scratch) {
+    const StoredAs as = option.getOptions().empty() ? storedAs(option) : StoredAs::Other;
+    if (as == StoredAs::Data) return ByteSpan(option.getData());
+    if (as == StoredAs::Uint8Array) {
+        return ByteSpan(static_cast<const isc::dhcp::OptionUint8Array&>(option).getValues());
+    }
+    if (as == StoredAs::Record) {
+        // A record option (e.g. option 97, uuid-guid: a type byte and 16 bytes) packs its fields'
+        // buffers back to back (OptionCustom::pack): joined here without packing the option,
+        // which toBinary does through a buffer of its own on every Pi query.
+        const auto& record = static_cast<const isc::dhcp::OptionCustom&>(option);
+        const std::uint32_t fields = record.getDataFieldsNum();
+        if (fields == 1) return ByteSpan(record.readBinary(0));
+        std::size_t at = 0;
+        for (std::uint32_t i = 0; i < fields && at != SIZE_MAX; ++i) {
+            const auto& field = record.readBinary(i);
+            if (field.size() > scratch.inlineBytes.size() - at) {
+                at = SIZE_MAX;  // longer than any option the classifier reads: packed below
+            } else {
+                std::copy(field.begin(), field.end(), scratch.inlineBytes.data() + at);
+                at += field.size();
+            }
+        }
+        if (at != SIZE_MAX) return ByteSpan(scratch.inlineBytes.data(), at);
+    }
+    scratch.heap = option.toBinary(false);
+    return ByteSpan(scratch.heap);
 }
 
 }  // namespace
 
+std::uint8_t messageType(const Pkt4& pkt) {
+    // Kea parses option 53 as OptionInt<uint8_t>; its getType() finds it through a
+    // dynamic_pointer_cast (some 190 instructions): the exact type is tested instead, and
+    // anything else is left to getType().
+    if (const Option* opt = storedOption(pkt, isc::dhcp::DHO_DHCP_MESSAGE_TYPE)) {
+        const std::type_info& type = typeid(*opt);
+        const std::type_info& uint8 = typeid(isc::dhcp::OptionUint8);
+        if (type.name() == uint8.name() || type == uint8) {
+            return static_cast<const isc::dhcp::OptionUint8&>(*opt).getValue();
+        }
+    }
+    return pkt.getType();
+}
+
 std::optional<Bytes> optionPayload(Pkt4& pkt, std::uint16_t code) {
-    OptionPtr opt = readOption(pkt, code);
+    const Option* opt = storedOption(pkt, code);
     if (!opt) return std::nullopt;
     // toBinary packs typed options (option 55 is a uint8 array whose getData() is empty).
     return opt->toBinary(false);
 }
 
 std::optional<ByteSpan> optionView(Pkt4& pkt, std::uint16_t code, OptionScratch& scratch) {
-    const OptionPtr opt = readOption(pkt, code);
-    if (!opt) return std::nullopt;
-    // Exact types only: a subclass may pack something else than what it stores. These pack
-    // their header, then exactly getData() (raw, string), getValues() (uint8 array) or their
-    // fields' buffers (record), then their sub-options.
-    const Option& option = *opt;
-    if (option.getOptions().empty()) {
-        const std::type_info& type = typeid(option);
-        if (type == typeid(Option) || type == typeid(isc::dhcp::OptionString)) {
-            return ByteSpan(option.getData());
-        }
-        if (type == typeid(isc::dhcp::OptionUint8Array)) {
-            return ByteSpan(static_cast<const isc::dhcp::OptionUint8Array&>(option).getValues());
-        }
-        // A record option (e.g. option 97, uuid-guid: a type byte and 16 bytes) packs its fields'
-        // buffers back to back (OptionCustom::pack): joined here without packing the option,
-        // which toBinary does through a buffer of its own on every Pi query.
-        if (type == typeid(isc::dhcp::OptionCustom)) {
-            const auto& custom = static_cast<const isc::dhcp::OptionCustom&>(option);
-            const std::uint32_t fields = custom.getDataFieldsNum();
-            if (fields == 1) return ByteSpan(custom.readBinary(0));
-            std::size_t size = 0;
-            for (std::uint32_t i = 0; i < fields; ++i) size += custom.readBinary(i).size();
-            std::uint8_t* out = scratch.inlineBytes.data();
-            if (size > scratch.inlineBytes.size()) {
-                scratch.heap.resize(size);
-                out = scratch.heap.data();
-            }
-            std::size_t at = 0;
-            for (std::uint32_t i = 0; i < fields; ++i) {
-                const auto& field = custom.readBinary(i);
-                std::copy(field.begin(), field.end(), out + at);
-                at += field.size();
-            }
-            return ByteSpan(out, size);
-        }
-    }
-    scratch.heap = opt->toBinary(false);
-    return ByteSpan(scratch.heap);
+    const Option* option = storedOption(pkt, code);
+    if (!option) return std::nullopt;
+    return viewOf(*option, scratch);
 }
 
 namespace {
@@ -103,8 +123,7 @@ namespace {
 // The reply's server identifier (option 54), host order. Kea puts it in as an ipv4-address
 // option (Option4AddrLst): read as one, without packing it; other forms through optionView.
 std::optional<std::uint32_t> serverIdentifier(Pkt4& response) {
-    const ReadOnlyLookup noClone(response);
-    const OptionPtr opt = response.getOption(isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER);
+    const Option* opt = storedOption(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER);
     if (!opt) return std::nullopt;
     const Option& option = *opt;
     if (typeid(option) == typeid(isc::dhcp::Option4AddrLst) && option.getOptions().empty()) {
@@ -113,8 +132,8 @@ std::optional<std::uint32_t> serverIdentifier(Pkt4& response) {
         return std::nullopt;
     }
     OptionScratch scratch;
-    const auto serverId = optionView(response, isc::dhcp::DHO_DHCP_SERVER_IDENTIFIER, scratch);
-    if (serverId && serverId->size() == 4) return readBe32(serverId->data());
+    const ByteSpan serverId = viewOf(option, scratch);
+    if (serverId.size() == 4) return readBe32(serverId.data());
     return std::nullopt;
 }
 
@@ -186,22 +205,33 @@ ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool explain) const {
 
 ReceiveResult NetbootLogic::onReceive(Pkt4& query, bool (*explain_fn)()) const {
     ReceiveResult result;
-    // Views into the query's options where Kea's storage allows it: this runs for every query.
+    // One pass over the query's options (Kea keeps them ordered by code), read in place: this
+    // runs for every query that has an option 60.
+    const Option* vendorOpt = nullptr;
+    const Option* listOpt = nullptr;
+    const Option* option97Opt = nullptr;
+    const auto& options = query.options_;
+    for (auto it = options.lower_bound(isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST);
+         it != options.end() && it->first <= isc::dhcp::DHO_UUID_GUID; ++it) {
+        const Option** slot = it->first == isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER       ? &vendorOpt
+                              : it->first == isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST ? &listOpt
+                              : it->first == isc::dhcp::DHO_UUID_GUID ? &option97Opt
+                                                                      : nullptr;
+        if (slot && !*slot) *slot = it->second.get();  // the first of a code, as getOption's
+    }
     OptionScratch vendorBuf, listBuf, option97Buf;
-    const auto vendor = optionView(query, isc::dhcp::DHO_VENDOR_CLASS_IDENTIFIER, vendorBuf);
-    const std::string_view vendorText =
-        vendor ? std::string_view(reinterpret_cast<const char*>(vendor->data()), vendor->size())
-               : std::string_view();
-    if (!vendor || vendorText != kPiVendorClass) return result;  // NotPxe: says it all
-    // One switch of Kea's option copying for the look-ups below (each would switch it again).
-    const ReadOnlyLookup noClone(query);
+    if (!vendorOpt) return result;  // NotPxe: says it all
+    const ByteSpan vendor = viewOf(*vendorOpt, vendorBuf);
+    const std::string_view vendorText(reinterpret_cast<const char*>(vendor.data()), vendor.size());
+    if (vendorText != kPiVendorClass) return result;
     const bool explain = explain_fn();
     result.explained = explain;
     DhcpRequestView view;
     view.vendorClass = vendorText;
-    const auto requestList = optionView(query, isc::dhcp::DHO_DHCP_PARAMETER_REQUEST_LIST, listBuf);
+    std::optional<ByteSpan> requestList, option97;
+    if (listOpt) requestList = viewOf(*listOpt, listBuf);
     // Option 97 is RFC 4578's client machine identifier (Kea: uuid-guid), not option 61.
-    const auto option97 = optionView(query, isc::dhcp::DHO_UUID_GUID, option97Buf);
+    if (option97Opt) option97 = viewOf(*option97Opt, option97Buf);
     view.requestList = requestList;
     view.option97 = option97;
     view.mac = macOf(query);
@@ -354,7 +384,7 @@ isc::dhcp::OptionPtr NetbootLogic::serverOption66(std::uint32_t address) const {
 SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response, Pkt4* query) const {
     SendResult result;
     if (!d.isPi) return result;
-    const auto type = response.getType();
+    const auto type = messageType(response);
     if (type != isc::dhcp::DHCPOFFER && type != isc::dhcp::DHCPACK) return result;
 
     const bool pad = padded(d.piClass);
@@ -371,7 +401,7 @@ SendResult NetbootLogic::onSend(const PiDecision& d, Pkt4& response, Pkt4* query
 
 bool NetbootLogic::needsRomHold(const PiDecision& d, const Pkt4& response) const {
     return d.isPi && !sendsRequest(d.piClass) && config_.holdRomOffers &&
-           response.getType() == isc::dhcp::DHCPOFFER && !response.getYiaddr().isV4Zero();
+           messageType(response) == isc::dhcp::DHCPOFFER && !response.getYiaddr().isV4Zero();
 }
 
 }  // namespace rpinetboot::kea

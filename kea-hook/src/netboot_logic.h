@@ -123,6 +123,9 @@ class NetbootLogic {
     const std::string& classOf(PiModel cls) const;
 };
 
+// The packet's DHCP message type (option 53), as Pkt4::getType() gives it, without its cast.
+std::uint8_t messageType(const isc::dhcp::Pkt4& pkt);
+
 // An option's payload as sent on the wire (Kea may hold it as a typed option). Read-only: the
 // option is looked up without the clone Kea makes for callouts (the packet is left as it was).
 std::optional<Bytes> optionPayload(isc::dhcp::Pkt4& pkt, std::uint16_t code);

@@ -1,6 +1,9 @@
 // Serial, MAC and OUI forms (docs/protocol/dhcp.md: "Serial numbers and MAC prefixes", "MAC OUIs").
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <string>
+
 #include "rpinetboot/mac.h"
 #include "rpinetboot/oui.h"
 #include "rpinetboot/serial.h"
@@ -52,4 +55,29 @@ TEST_CASE("the built-in OUI list matches docs/protocol/dhcp.md and is extensible
     CHECK(parseOui("001122") == 0x001122u);
     CHECK_FALSE(parseOui("00:11-22"));
     CHECK_FALSE(parseOui("0011"));
+}
+
+// str() and dashed() are formatted by hand: byte-identical to the printf forms they replaced, for
+// every byte value in every position and for serials across the 32-bit range.
+TEST_CASE("MAC and serial text matches the printf forms", "[mac][serial]") {
+    for (unsigned v = 0; v < 256; ++v) {
+        for (std::size_t at = 0; at < 6; ++at) {
+            MacAddress::Bytes b{0x01, 0x23, 0x45, 0x67, 0x89, 0xab};
+            b[at] = static_cast<std::uint8_t>(v);
+            char colons[18], dashes[18];
+            std::snprintf(colons, sizeof colons, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2],
+                          b[3], b[4], b[5]);
+            std::snprintf(dashes, sizeof dashes, "%02x-%02x-%02x-%02x-%02x-%02x", b[0], b[1], b[2],
+                          b[3], b[4], b[5]);
+            CHECK(MacAddress(b).str() == std::string(colons));
+            CHECK(MacAddress(b).dashed() == std::string(dashes));
+        }
+    }
+    for (std::uint64_t v = 0; v <= 0xffffffffu; v += 0x00fedcbau) {
+        for (std::uint32_t s : {static_cast<std::uint32_t>(v), static_cast<std::uint32_t>(~v)}) {
+            char text[9];
+            std::snprintf(text, sizeof text, "%08x", s);
+            CHECK(Serial(s).str() == std::string(text));
+        }
+    }
 }
