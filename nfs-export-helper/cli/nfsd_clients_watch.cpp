@@ -63,13 +63,14 @@ void NfsdClientsWatch::poll(const std::function<int(std::vector<PiExport>&)>& lo
     if (!dir) {
         if (available_ != 0)
             rep_.warn(dir_ + ": " + std::strerror(errno) +
-                      "; NFSv4 mounts are not seen (no kernel NFS server with NFSv4 running, "
+                      "; NFSv4 mounts are not seen (no kernel NFS server, Linux before 5.3, "
                       "nfsd not mounted on /proc/fs/nfsd, or not root); rpc.mountd's log is "
                       "still watched");
         available_ = 0;
         return;
     }
-    if (available_ == 0) rep_.info("watching NFSv4 clients in " + dir_ + " again");
+    if (available_ != 1)
+        rep_.info("watching NFSv4 clients in " + dir_ + (available_ == 0 ? " again" : ""));
     available_ = 1;
     const int dirFd = ::dirfd(dir.get());
     std::vector<std::string> present;
