@@ -1,12 +1,7 @@
 // knfsd's /proc/fs/nfsd/clients/<id>/info and states parsed, and NFSv4 clients matched to the Pi
-// exports (rpinetboot/nfs/nfsd_clients.h). The inline texts follow fs/nfsd/nfs4state.c
-// (client_info_show, states_show) of Linux 6.1; the files under data/nfsd_clients were recorded
-// from the knfsd test guest (tests/lib/knfsd_guest.py) while a guest had its root mounted with
-// vers=4.1.
+// exports (rpinetboot/nfs/nfsd_clients.h). The texts follow fs/nfsd/nfs4state.c
+// (client_info_show, states_show) of Linux 6.1; none is recorded from a real server yet.
 #include <catch2/catch.hpp>
-
-#include <fstream>
-#include <sstream>
 
 #include "rpinetboot/nfs/nfsd_clients.h"
 
@@ -27,14 +22,6 @@ const char* const kInfo =
     "Implementation time: [0, 0]\n"
     "callback state: UP\n"
     "callback address: 192.0.2.10:0\n";
-
-[[maybe_unused]] std::string readData(const std::string& name) {
-    std::ifstream f(std::string(RPI_NETBOOT_NFS_DATA) + "/nfsd_clients/" + name, std::ios::binary);
-    REQUIRE(f);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
 PiExport record(const char* serial, const char* path, const char* client) {
     PiExport r;
