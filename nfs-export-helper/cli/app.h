@@ -108,10 +108,14 @@ int cmdCheck(const Config& cfg, const Reporter& rep);
 int cmdApply(const Config& cfg, const Reporter& rep);
 int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest& req);
 
-// watch-mounts: rpc.mountd log lines from `input` ("-": standard input) to NFS_MOUNT events.
+// watch-mounts: rpc.mountd log lines from `input` ("-": standard input, "none": no log) and
+// knfsd's NFSv4 clients in `nfsdClients` ("none": not watched), polled every `pollSeconds`, to
+// NFS_MOUNT events.
 struct WatchRequest {
     std::string input = "-";
     std::string events = "auto";
+    std::string nfsdClients = "/proc/fs/nfsd/clients";
+    int pollSeconds = 3;
 };
 int cmdWatchMounts(const Config& cfg, const Reporter& rep, const WatchRequest& req);
 

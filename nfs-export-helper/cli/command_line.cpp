@@ -149,16 +149,32 @@ const std::vector<CommandSpec>& commandSpecs() {
          {},
          "read rpc.mountd's log (plain lines, or journalctl -o json) and emit one NFS_MOUNT "
          "boot event per mount of a Pi root this tool exports, with the Pi's serial and "
-         "address; refused mounts are events with outcome failed",
+         "address; refused mounts are events with outcome failed. NFSv4 mounts never reach "
+         "mountd: knfsd's NFSv4 clients are polled beside the log, and a new client at a Pi's "
+         "address that opens a file on that Pi's root is one NFS_MOUNT event with the text "
+         "vers=4.MINOR. Ends where the log ends",
          [](po::options_description& o, CommandArgs& a) {
              o.add_options()(
                  "input",
                  po::value(&a.watch.input)->default_value(a.watch.input)->value_name("FILE"),
                  "mountd's log lines (- for standard input, e.g. from journalctl "
-                 "-u nfs-mountd -f -o json)")(
+                 "-u nfs-mountd -f -o json), or none to poll only --nfsd-clients until "
+                 "stopped")(
                  "events",
                  po::value(&a.watch.events)->default_value(a.watch.events)->value_name("SPEC"),
-                 "where events go: auto, journal, stderr, json:PATH or none");
+                 "where events go: auto, journal, stderr, json:PATH or none")(
+                 "nfsd-clients",
+                 po::value(&a.watch.nfsdClients)
+                     ->default_value(a.watch.nfsdClients)
+                     ->value_name("DIR"),
+                 "knfsd's NFSv4 client directory (Linux 5.3 or later), polled for NFSv4 "
+                 "mounts; none to watch only the log. Absent or unreadable: a warning, and "
+                 "the log is still watched")(
+                 "poll-interval",
+                 po::value(&a.watch.pollSeconds)
+                     ->default_value(a.watch.pollSeconds)
+                     ->value_name("S"),
+                 "seconds between two looks at --nfsd-clients (1..3600)");
          },
          [](const Config& cfg, const Reporter& rep, CommandArgs& a) {
              return cmdWatchMounts(cfg, rep, a.watch);

@@ -8,12 +8,18 @@ nfs-utils, rpcbind and this build's `rpi-nfs-exports`. Its init (written here) m
 everything it writes (/run, /var/lib/nfs, /srv, and /etc as links to the host's files with its
 own empty /etc/exports and /etc/exports.d), then starts rpcbind, `exportfs -ra`, rpc.mountd and
 rpc.nfsd, as nfs-utils' systemd units order them, and prints READY on its console (ttyS0, a file).
+NFSv3 and NFSv4 (4.0-4.2) are served; NFSv4's lease and grace period are set to their minimum
+(10 s, /proc/fs/nfsd/nfsv4leasetime and nfsv4gracetime) so that a v4 client's first OPEN is not
+held for the default 90 s.
 
 Exports are made on request over a second serial port (ttyS1, a Unix socket): `export()` sends
 the Pi's serial, its client address and a host directory holding its root; the guest copies that
 root into its tmpfs (knfsd cannot export 9p) under /srv/nfs/pi/<serial> and runs
 `rpi-nfs-exports add` (knfsd backend: its drop-in in /etc/exports.d, `exportfs -ra`, then its
 own live check over RPC against the guest's mountd), and answers with the tool's exit code.
+`start_watch()` starts `rpi-nfs-exports watch-mounts --input none` in the guest over its
+/proc/fs/nfsd/clients (its events, JSON lines, go to the console: `console_events()`), and
+`nfsd_clients()` prints that directory's files (info, states) on the console.
 
 Network: the guest has the static address ADDRESS on a tap device in the caller's namespace
 (normally the lab's server namespace), whose side is GATEWAY; that namespace forwards between
@@ -22,6 +28,7 @@ server by plain routing and the server sees the Pi's own address (what the expor
 QEMU runs with TCG, is stopped by PID, and every wait is bounded. Standard library only.
 """
 
+import json
 import os
 import re
 import shlex
@@ -42,6 +49,7 @@ NETMASK = "255.255.255.0"
 BASE = "/srv/nfs/pi"  # where rpi-nfs-exports keeps per-Pi roots (its default --base)
 READY = "RPI-NETBOOT-KNFSD-READY"
 FAILED = "RPI-NETBOOT-KNFSD-FAILED"
+DUMP = "RPI-NETBOOT-KNFSD-FILE"
 RESULT = "RPI-NETBOOT-KNFSD-RESULT"
 TAG = "rpinbroot"
 # What the guest needs from the host besides the kernel (all run inside the guest).
@@ -77,7 +85,8 @@ for f in /run/host-etc/* /run/host-etc/.[!.]*; do
 done
 rm -rf /etc/exports /etc/exports.d
 echo "# knfsd test guest: only rpi-nfs-exports' drop-in in /etc/exports.d" > /etc/exports
-mkdir -p /etc/exports.d /run/rpcbind /var/lib/nfs/sm "{base}" || fail "state directories"
+mkdir -p /etc/exports.d /run/rpcbind /var/lib/nfs/sm /var/lib/nfs/v4recovery "{base}" ||
+    fail "state directories"
 touch /var/lib/nfs/etab /var/lib/nfs/rmtab || fail "state files"
 mount -t nfsd nfsd /proc/fs/nfsd || fail "mount nfsd (CONFIG_NFSD)"
 rpcbind -f &
@@ -86,8 +95,12 @@ until rpcinfo -p 127.0.0.1 >/dev/null 2>&1; do
     i=$((i + 1)); [ $i -le 300 ] || fail "rpcbind did not answer"; sleep 0.1
 done
 exportfs -ra || fail "exportfs -ra"
-rpc.mountd -F -N 4 &
-rpc.nfsd -N 4 -N 4.1 -N 4.2 4 || fail "rpc.nfsd"
+# Present only with CONFIG_NFSD_V4; both must be set before nfsd starts.
+for f in nfsv4leasetime nfsv4gracetime; do
+    [ ! -e /proc/fs/nfsd/$f ] || echo 10 > /proc/fs/nfsd/$f || fail "$f"
+done
+rpc.mountd -F &
+rpc.nfsd 4 || fail "rpc.nfsd"
 i=0
 until rpcinfo -p 127.0.0.1 | grep -q " 100005 " && rpcinfo -p 127.0.0.1 | grep -q " 100003 "; do
     i=$((i + 1)); [ $i -le 300 ] || fail "mountd/nfsd did not register"; sleep 0.1
@@ -97,9 +110,26 @@ rpcinfo -p 127.0.0.1
 stty -F /dev/ttyS1 raw -echo || fail "stty ttyS1"
 exec 3<>/dev/ttyS1
 echo "{ready}"
-# One request a line: add SERIAL CLIENT HOST_DIR [FSID]
+# One request a line: add SERIAL CLIENT HOST_DIR [FSID], watch ID, clients ID
 while read -r cmd serial client dir fsid <&3; do
     case $cmd in
+        watch)
+            echo "request: watch-mounts"
+            {tool} --base "{base}" watch-mounts --input none --poll-interval 1 --events stderr \
+                2>&1 3<&- &
+            rc=0
+            ;;
+        clients)
+            for d in /proc/fs/nfsd/clients/*/; do
+                [ -d "$d" ] || continue
+                for f in info states; do
+                    echo "{dump} $d$f"
+                    cat "$d$f"
+                done
+            done
+            echo "{dump} end"
+            rc=0
+            ;;
         add)
             echo "request: add $serial for $client from $dir"
             rm -rf "{base}/$serial"
@@ -145,7 +175,7 @@ class Server:
         self.tap = f"ktp{tag}"[:15]
         init = os.path.join(self.dir, "init")
         with open(init, "w") as f:
-            f.write(INIT.format(failed=FAILED, ready=READY, result=RESULT, base=BASE,
+            f.write(INIT.format(failed=FAILED, ready=READY, result=RESULT, base=BASE, dump=DUMP,
                                 tool=shlex.quote(tool_path())))
         os.chmod(init, 0o755)
         try:
@@ -219,8 +249,50 @@ class Server:
         # but the Pi's kernel failed to mount the root. A fixed number per serial.
         fsid = self.fsids.setdefault(serial, 1000 + len(self.fsids))
         before = len(self.console())
-        self.sock.sendall(f"add {serial} {client} {root_dir} {fsid}\n".encode())
+        rc = self._request(f"add {serial} {client} {root_dir} {fsid}", serial, timeout)
+        output = self.console()[before:]
+        if rc != 0:
+            raise AssertionError(f"rpi-nfs-exports add {serial} --client {client} in the knfsd "
+                                 f"guest failed ({rc}):\n{output[-4000:]}")
+        return output
+
+    def start_watch(self, timeout=60):
+        """Starts `rpi-nfs-exports watch-mounts --input none --poll-interval 1 --events stderr`
+        in the guest (in the background, until the guest stops); its output goes to the console."""
+        self._request("watch watch", "watch", timeout)
+
+    def console_events(self):
+        """The JSON boot events watch-mounts printed on the console so far."""
+        events = []
+        for line in self.console().splitlines():
+            line = line.strip()
+            if line.startswith('{"'):
+                try:
+                    events.append(json.loads(line))
+                except ValueError:
+                    pass  # a line the kernel's own messages cut through
+        return events
+
+    def nfsd_clients(self, timeout=60):
+        """{path: text} of every file in the guest's /proc/fs/nfsd/clients/*/ (info, states)."""
+        before = len(self.console())
+        self._request("clients clients", "clients", timeout)
+        netlab.wait_for(lambda: f"{DUMP} end" in self.console()[before:], timeout=10,
+                        what="the guest's dump of /proc/fs/nfsd/clients")
+        text = self.console()[before:]
+        text = text[:text.index(f"{DUMP} end")]
+        files = {}
+        for part in text.split(DUMP + " ")[1:]:
+            path, _, body = part.partition("\n")
+            files[path.strip()] = body
+        return files
+
+    def _request(self, line, word, timeout):
+        """Sends one request line; returns the exit code the guest answers for `word`."""
+        before = len(self.console())
+        self.sock.sendall(f"{line}\n".encode())
         answer = b""
+        serial = word
         pattern = re.compile(rf"{RESULT} {re.escape(serial)} rc=(\d+)")
         deadline = time.monotonic() + timeout
         while not pattern.search(answer.decode(errors="replace")):
@@ -241,11 +313,7 @@ class Server:
         # The console line comes with the answer; give the file a moment to have it all.
         netlab.wait_for(lambda: f"{RESULT} {serial} rc={rc}" in self.console()[before:],
                         timeout=10, what="the guest's console")
-        output = self.console()[before:]
-        if rc != 0:
-            raise AssertionError(f"rpi-nfs-exports add {serial} --client {client} in the knfsd "
-                                 f"guest failed ({rc}):\n{output[-4000:]}")
-        return output
+        return rc
 
     def close(self):
         if self.sock:

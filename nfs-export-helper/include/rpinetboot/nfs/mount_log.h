@@ -4,7 +4,7 @@
 //   rpc.mountd: authenticated mount request from 192.0.2.10:850 for /srv/rpi/1a2b3c04
 //   (/srv/rpi/1a2b3c04) rpc.mountd: refused mount request from 192.0.2.10 for /srv/rpi/x (/): not
 //   exported
-// NFSv4 mounts do not go through mountd and are not seen here.
+// NFSv4 mounts do not go through mountd: nfsd_clients.h sees them.
 #pragma once
 
 #include <cstdint>
