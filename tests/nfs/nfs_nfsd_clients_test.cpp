@@ -18,7 +18,7 @@ const char* const kInfo =
     "name: \"Linux NFSv4.1 pi-1a2b3c04\"\n"
     "minor version: 1\n"
     "Implementation domain: \"kernel.org\"\n"
-    "Implementation name: \"Linux 6.1.0 #1 SMP x86_64\"\n"
+    "Implementation name: \"Linux 6.1.0-28-amd64 SMP x86_64\"\n"
     "Implementation time: [0, 0]\n"
     "callback state: UP\n"
     "callback address: 192.0.2.10:0\n";
