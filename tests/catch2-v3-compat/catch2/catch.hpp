@@ -21,6 +21,12 @@ inline StringContainsMatcher Contains(std::string const& str,
     return ContainsSubstring(str, caseSensitivity);
 }
 
+// A temporary string (e.g. "a" + s) would bind v3's forwarding Contains(T&&) before the const&.
+inline StringContainsMatcher Contains(std::string&& str,
+                                      CaseSensitive caseSensitivity = CaseSensitive::Yes) {
+    return ContainsSubstring(str, caseSensitivity);
+}
+
 template <std::size_t N>
 StringContainsMatcher Contains(const char (&str)[N],
                                CaseSensitive caseSensitivity = CaseSensitive::Yes) {
