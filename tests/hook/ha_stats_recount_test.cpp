@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ha_stats_sync.h"
+#include "memfile_lab.h"
 
 using isc::asiolink::IOAddress;
 using isc::stats::StatsMgr;
@@ -26,28 +27,8 @@ using namespace rpinetboot::kea;
 
 namespace {
 
-struct Server {
-    Server() {
-        static const bool logging = [] {
-            setenv("KEA_LOCKFILE_DIR", "none", 1);  // no logger lock file (Kea ARM, "Logging")
-            isc::log::initLogger("kea_ha_stats_test", isc::log::WARN);
-            return true;
-        }();
-        (void)logging;
-        auto subnet = isc::dhcp::Subnet4::create(IOAddress("192.0.2.0"), 24, 300, 500, 600, 1);
-        subnet->addPool(isc::dhcp::Pool4Ptr(
-            new isc::dhcp::Pool4(IOAddress("192.0.2.10"), IOAddress("192.0.2.250"))));
-        isc::dhcp::CfgMgr::instance().clear();
-        isc::dhcp::CfgMgr::instance().getStagingCfg()->getCfgSubnets4()->add(subnet);
-        isc::dhcp::CfgMgr::instance().commit();
-        StatsMgr::instance().removeAll();
-        isc::dhcp::LeaseMgrFactory::create("type=memfile universe=4 persist=false lfc-interval=0");
-    }
-    ~Server() {
-        isc::dhcp::LeaseMgrFactory::destroy();
-        isc::dhcp::CfgMgr::instance().clear();
-        StatsMgr::instance().removeAll();
-    }
+struct Server : test::MemfileLab {
+    Server() : test::MemfileLab("kea_ha_stats_test") {}
 };
 
 // A lease written as HA's sync writes one: straight into the database, counted nowhere.

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "memfile_lab.h"
 #include "rom_hold.h"
 
 using namespace rpinetboot;
@@ -30,27 +31,8 @@ namespace {
 const std::vector<std::uint8_t> kMacX{0xb8, 0x27, 0xeb, 0, 0, 0x0a};
 const std::vector<std::uint8_t> kMacY{0xb8, 0x27, 0xeb, 0, 0, 0x0b};
 
-struct SharedDatabase {
-    SharedDatabase() {
-        static const bool logging = [] {
-            setenv("KEA_LOCKFILE_DIR", "none", 1);  // no logger lock file (Kea ARM, "Logging")
-            isc::log::initLogger("kea_rom_hold_shared_test", isc::log::WARN);
-            return true;
-        }();
-        (void)logging;
-        auto subnet = isc::dhcp::Subnet4::create(IOAddress("192.0.2.0"), 24, 300, 500, 600, 1);
-        subnet->addPool(isc::dhcp::Pool4Ptr(
-            new isc::dhcp::Pool4(IOAddress("192.0.2.10"), IOAddress("192.0.2.250"))));
-        isc::dhcp::CfgMgr::instance().clear();
-        isc::dhcp::CfgMgr::instance().getStagingCfg()->getCfgSubnets4()->add(subnet);
-        isc::dhcp::CfgMgr::instance().commit();
-        isc::stats::StatsMgr::instance().removeAll();
-        isc::dhcp::LeaseMgrFactory::create("type=memfile universe=4 persist=false lfc-interval=0");
-    }
-    ~SharedDatabase() {
-        isc::dhcp::LeaseMgrFactory::destroy();
-        isc::dhcp::CfgMgr::instance().clear();
-    }
+struct SharedDatabase : test::MemfileLab {
+    SharedDatabase() : test::MemfileLab("kea_rom_hold_shared_test") {}
 };
 
 isc::dhcp::Pkt4 offer(const std::vector<std::uint8_t>& mac, const char* address) {

@@ -7,22 +7,15 @@
 #include <set>
 #include <sstream>
 
+#include "cli_run.h"
 #include "command_line.h"
 
 using namespace rpinetboot::nfs;
 
 namespace {
 
-struct Run {
-    int rc;
-    std::string out, err;
-};
-
-Run run(const std::vector<std::string>& argv) {
-    std::ostringstream out, err;
-    int rc = runCommandLine(argv, out, err);
-    return {rc, out.str(), err.str()};
-}
+using test::Run;
+using test::run;
 
 // Entries of one "Title:" section of help text: lines that start with exactly two spaces.
 std::vector<std::string> section(const std::string& help, const std::string& title) {

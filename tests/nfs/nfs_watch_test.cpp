@@ -1,6 +1,6 @@
 // watch-mounts end to end on files: a Pi export made by `add --no-reload`, a mountd log, and a
-// directory laid out as knfsd's /proc/fs/nfsd/clients (fs/nfsd/nfs4state.c; the real one is
-// exercised in the knfsd guest by nfsv4_watch.py). Checks the event count per client across
+// directory laid out as knfsd's /proc/fs/nfsd/clients (fs/nfsd/nfs4state.c; a real knfsd's is
+// not exercised yet: docs/nfs.md). Checks the event count per client across
 // polls, and that a missing directory or a bad client file costs a warning, not the log.
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_run.h"
 #include "command_line.h"
 
 using namespace rpinetboot::nfs;
@@ -19,16 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int rc;
-    std::string out, err;
-};
-
-Run run(const std::vector<std::string>& argv) {
-    std::ostringstream out, err;
-    int rc = runCommandLine(argv, out, err);
-    return {rc, out.str(), err.str()};
-}
+using test::Run;
+using test::run;
 
 void write(const fs::path& p, const std::string& text) {
     fs::create_directories(p.parent_path());
