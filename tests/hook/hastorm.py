@@ -433,6 +433,8 @@ class FailoverStorm:
         logs = self.pair.logs()
         capture.stop()
         packets = read_pcap(pcap)
+        self.log(f"capture: {len(packets)} BOOTP frames read, {packets.rejected} rejected as "
+                 "malformed", flush=True)
         replies = [x for x in packets if x["op"] == 2]
         requests = [x for x in packets if x["op"] == 1]
         self.result = {
