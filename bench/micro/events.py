@@ -15,6 +15,7 @@ does for the journal test), so the host's journal is never written to.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import benchlib  # noqa: E402
 from benchlib import netlab  # noqa: E402
+import private_journal  # noqa: E402  (tests/lib, on the path through benchlib)
 
 BINARY = "bench/rpinetboot-bench-events"
 # mode, events (full run), function(s) whose inclusive count is the path's (the writer's thread
@@ -37,8 +39,7 @@ CASES = [
 ]
 SMOKE_EVENTS = 60
 INNER = "RPINB_EVENTS_BENCH_JOURNAL"
-SOCKET = "/run/systemd/journal/socket"
-JOURNALD = "/lib/systemd/systemd-journald"
+JOURNALD = private_journal.JOURNALD
 
 
 def count(binary, mode, events, function, workdir):
@@ -62,7 +63,7 @@ def count(binary, mode, events, function, workdir):
 
 def journal_in_namespace(binary, events, workdir):
     """The journal case's count, from a re-run of this script in a private mount namespace."""
-    if os.geteuid() != 0 or not os.path.exists(JOURNALD) or not shutil_which("unshare"):
+    if os.geteuid() != 0 or not os.path.exists(JOURNALD) or not shutil.which("unshare"):
         return None, "needs root, unshare and systemd-journald"
     result = os.path.join(workdir, "journal-count")
     r = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable,
@@ -76,22 +77,10 @@ def journal_in_namespace(binary, events, workdir):
         return int(f.read()), None
 
 
-def shutil_which(tool):
-    import shutil
-    return shutil.which(tool)
-
-
 def inner_journal(args):
     """In the private namespace: a journald of our own on the default socket, then the count."""
-    for target in ("/run/systemd", "/run/log"):
-        os.makedirs(target, exist_ok=True)
-        netlab.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", target])
-    if os.path.isdir("/var/log/journal"):
-        netlab.run(["mount", "-t", "tmpfs", "tmpfs", "/var/log/journal"])
-    os.makedirs(os.path.dirname(SOCKET))
-    journald = netlab.Proc([JOURNALD], name="systemd-journald")
+    journald = private_journal.start_journald()
     try:
-        journald.wait_ready(lambda: os.path.exists(SOCKET), timeout=10, what="journald's socket")
         n = count(args.binary, "journal", args.events, "measureJournal", args.out)
     finally:
         journald.stop()

@@ -21,7 +21,9 @@ JOURNAL_DIR = "/run/log/journal"  # where the private journald keeps its files
 _INNER = "RPINB_PRIVATE_JOURNAL_SCRIPT"  # set to the script's path in its private re-run
 
 
-def _start_journald():
+def start_journald():
+    """In a private mount namespace: empty tmpfs over the journal's directories and a
+    systemd-journald of our own on the default socket; its Proc, once the socket exists."""
     for target in ("/run/systemd", "/run/log"):
         os.makedirs(target, exist_ok=True)
         netlab.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", target])
@@ -39,7 +41,7 @@ def run(script, on_system, in_private, tools=(), timeout=120):
     runs with journald started (its Proc: the test may stop it early) and stopped after."""
     script = os.path.abspath(script)
     if os.environ.get(_INNER) == script:
-        journald = _start_journald()
+        journald = start_journald()
         try:
             in_private(journald)
         finally:
