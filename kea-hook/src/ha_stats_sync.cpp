@@ -68,17 +68,6 @@ std::unique_ptr<Poller> gPoller;
 // listener threads too); read by the timer.
 std::atomic<bool> gSyncCommand{false};
 
-// Kea 2.3.8 added per-pool statistics (ChangeLog 2143); the getter's name is detected as in
-// rom_hold.cpp, as only some versions are built here.
-template <typename P>
-auto poolIdOf(const P& pool, int) -> decltype(static_cast<std::uint64_t>(pool.getID())) {
-    return pool.getID();
-}
-template <typename P>
-auto poolIdOf(const P& pool, long) -> decltype(static_cast<std::uint64_t>(pool.getId())) {
-    return pool.getId();
-}
-
 // The local HA state as HA's ha-heartbeat handler gives it (without a server-name: the first
 // relationship's, on a hub-and-spoke server of Kea 2.6+); empty, and `error` set, when none.
 std::string localHaState(const std::string& server, std::string& error) {

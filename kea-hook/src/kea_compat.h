@@ -48,6 +48,8 @@
 
 #include <hooks/hooks.h>
 
+#include <cstdint>
+
 #ifndef RPI_NETBOOT_KEA_HOOKS_VERSION
 #error "RPI_NETBOOT_KEA_HOOKS_VERSION must be set by the build (kea-hook/CMakeLists.txt)"
 #endif
@@ -60,3 +62,18 @@ static_assert(RPI_NETBOOT_KEA_HOOKS_VERSION >= 20200 && RPI_NETBOOT_KEA_HOOKS_VE
 
 // Callout status values were renamed nowhere in this range; kept in one place anyway.
 #define RPI_NETBOOT_NEXT_STEP_DROP isc::hooks::CalloutHandle::NEXT_STEP_DROP
+
+namespace rpinetboot::kea {
+
+// A Pool's id (2.3.8 added it, 2143): the getter is getID() or getId() depending on the
+// version, detected by name because only some versions are built here. Call as poolIdOf(pool, 0).
+template <typename P>
+auto poolIdOf(const P& pool, int) -> decltype(static_cast<std::uint64_t>(pool.getID())) {
+    return pool.getID();
+}
+template <typename P>
+auto poolIdOf(const P& pool, long) -> decltype(static_cast<std::uint64_t>(pool.getId())) {
+    return pool.getId();
+}
+
+}  // namespace rpinetboot::kea

@@ -50,15 +50,7 @@ std::uint32_t offeredLifetime(isc::dhcp::Pkt4& response) {
 // (Kea ChangeLog 2143; pool-id configurable since 2.4.0, 2156). From then on Kea's allocator counts
 // a lease in its pool too and reclamation subtracts it there, so a hold must do the same or the
 // pool's count goes negative when the hold expires. Kea 2.2 has neither. The getter's name and
-// the lease field are detected rather than assumed, because only 2.2 is build-tested here.
-template <typename P>
-auto poolIdOf(const P& pool, int) -> decltype(static_cast<std::uint64_t>(pool.getID())) {
-    return pool.getID();
-}
-template <typename P>
-auto poolIdOf(const P& pool, long) -> decltype(static_cast<std::uint64_t>(pool.getId())) {
-    return pool.getId();
-}
+// the lease field are detected rather than assumed (the getter: poolIdOf, kea_compat.h).
 template <typename L>
 auto setPoolId(L& lease, std::uint64_t id, int) -> decltype(void(lease.pool_id_ = 0)) {
     lease.pool_id_ = static_cast<decltype(lease.pool_id_)>(id);
