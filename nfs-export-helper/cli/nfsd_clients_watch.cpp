@@ -12,6 +12,20 @@
 #include <memory>
 
 namespace rpinetboot::nfs {
+
+BootEvent nfsMountEvent(const PiExport& record, const std::string& address, const std::string& file,
+                        std::int64_t timestampUs) {
+    BootEvent e;
+    e.step = BootStep::NfsMount;
+    e.timestampUs = timestampUs;
+    e.source = "rpi-nfs-exports";
+    e.serial = record.serial.str();
+    e.address = address;
+    e.file = file;
+    e.outcome = Outcome::Ok;
+    return e;
+}
+
 namespace {
 
 // Reads at most `limit` + 1 bytes (so that an oversized file is seen as such). nfsd's files report
@@ -135,14 +149,7 @@ void NfsdClientsWatch::poll(const std::function<int(std::vector<PiExport>&)>& lo
         // Until the Pi opens a file on its root (its init, right after the mount) nothing shows
         // which export it mounted: look again next poll.
         if (!statesOnDevice(states, major(root.st_dev), minor(root.st_dev))) continue;
-        BootEvent e;
-        e.step = BootStep::NfsMount;
-        e.timestampUs = c.createdUs;
-        e.source = "rpi-nfs-exports";
-        e.serial = record->serial.str();
-        e.address = info.address;
-        e.file = record->path;
-        e.outcome = Outcome::Ok;
+        BootEvent e = nfsMountEvent(*record, info.address, record->path, c.createdUs);
         e.text = nfsVersionText(info.minorVersion);
         emit(e);
         if (!seen_.insert(c.key) && !fullReported_) {

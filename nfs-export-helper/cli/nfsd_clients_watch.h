@@ -3,6 +3,7 @@
 // poll is one readdir and one fstatat per client; only new clients' files are read.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -12,6 +13,12 @@
 #include "rpinetboot/nfs/nfsd_clients.h"
 
 namespace rpinetboot::nfs {
+
+// The NFS_MOUNT boot event (outcome ok) of the Pi whose root `record` is, mounted as `file` from
+// `address`: what both of watch-mounts' sources emit (mountd's log for NFSv2/v3, knfsd's client
+// list for NFSv4), each adding what only it knows.
+BootEvent nfsMountEvent(const PiExport& record, const std::string& address, const std::string& file,
+                        std::int64_t timestampUs);
 
 class NfsdClientsWatch {
   public:

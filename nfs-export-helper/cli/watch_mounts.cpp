@@ -59,14 +59,9 @@ class Watcher {
                       " is not of a Pi root this tool exports; no event");
             return kOk;
         }
-        BootEvent e;
-        e.step = BootStep::NfsMount;
-        e.timestampUs = request->timestampUs.value_or(nowMicros());
-        e.source = "rpi-nfs-exports";
-        e.serial = record->serial.str();
-        e.address = request->address;
-        e.file = request->path;
-        e.outcome = request->refused ? Outcome::Failed : Outcome::Ok;
+        BootEvent e = nfsMountEvent(*record, request->address, request->path,
+                                    request->timestampUs.value_or(nowMicros()));
+        if (request->refused) e.outcome = Outcome::Failed;
         e.error = request->reason;
         if (request->refused && e.error.empty()) e.error = "refused";
         emit(e);
