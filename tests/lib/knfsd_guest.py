@@ -2,12 +2,16 @@
 
 The host's kernel may have no nfsd (and may load no modules), so the server runs in a second QEMU
 guest booting the same tiny kernel as the Pi (tests/lib/tiny_kernel.sh; its fragment builds in
-NFSD, 9p and tmpfs). The guest's root is the host's `/`, read-only over virtio 9p (a no-device
-root: `root=<tag> rootfstype=9p`, init/do_mounts.c mount_nodev_root), so it runs the host's own
-nfs-utils, rpcbind and this build's `rpi-nfs-exports`. Its init (written here) mounts tmpfs for
-everything it writes (/run, /var/lib/nfs, /srv, and /etc as links to the host's files with its
-own empty /etc/exports and /etc/exports.d), then starts rpcbind, `exportfs -ra`, rpc.mountd and
-rpc.nfsd, as nfs-utils' systemd units order them, and prints READY on its console (ttyS0, a file).
+NFSD, 9p and tmpfs). The kernel boots from the host's `/`, read-only over virtio 9p (a no-device
+root: `root=<tag> rootfstype=9p`, init/do_mounts.c mount_nodev_root), so the guest runs the
+host's own nfs-utils, rpcbind and this build's `rpi-nfs-exports`. Its init (written here) then
+pivots into a tmpfs root holding the host's top-level directories bound from 9p: NFSv4 clients
+walk down from the pseudo root "/", which knfsd cannot export on 9p (no export operations; the
+Pi's `vers=4.1` root mount failed with "VFS: Unable to mount root fs via NFS" and mountd logged
+"Cannot export /"). It mounts tmpfs for everything it writes (/run, /var/lib/nfs; /srv is in the
+root tmpfs; /etc is links to the host's files with its own empty /etc/exports and
+/etc/exports.d), then starts rpcbind, `exportfs -ra`, rpc.mountd and rpc.nfsd, as nfs-utils'
+systemd units order them, and prints READY on its console (ttyS0, a file).
 NFSv3 and NFSv4 (4.0-4.2) are served; NFSv4's lease and grace period are set to their minimum
 (10 s, /proc/fs/nfsd/nfsv4leasetime and nfsv4gracetime) so that a v4 client's first OPEN is not
 held for the default 90 s.
@@ -64,17 +68,38 @@ fail() {{
     echo "{failed}: $*"
     exec /bin/busybox poweroff -f
 }}
+# The root knfsd serves NFSv4 from must be exportable: NFSv4 has one pseudo root, "/", built by
+# rpc.mountd from the exports' parent directories (exports(5), "NFSv4"), and a 9p root has no
+# export operations, so mountd's "/" fails ("Cannot export /, possibly unsupported filesystem")
+# and a v4 client finds no path down to its export. So "/" becomes a tmpfs (nosuid,nodev: what
+# rpi-nfs-exports asks of a file system it exports no_root_squash; /srv is a directory in it)
+# holding the host's top-level directories bound read-only from 9p, and init pivots into it.
+mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /mnt || fail "tmpfs for the new root"
+for e in /*; do
+    name=${{e#/}}
+    if [ -L "$e" ]; then
+        ln -s "$(readlink "$e")" "/mnt/$name" || fail "link /$name"
+    elif [ -d "$e" ]; then
+        mkdir "/mnt/$name" || fail "mkdir /$name"
+        case $name in
+            proc|sys|dev|run|srv|etc|mnt) ;;
+            *) mount --bind "$e" "/mnt/$name" || fail "bind /$name" ;;
+        esac
+    fi
+done
+mkdir -p /mnt/oldroot /mnt/srv /mnt/etc || fail "new root directories"
+cd /mnt && pivot_root . oldroot || fail "pivot_root"
+cd /
 mount -t proc proc /proc || fail "mount /proc"
 mount -t sysfs sysfs /sys || fail "mount /sys"
+mount -t devtmpfs devtmpfs /dev || fail "mount /dev"
 for d in /run /var/lib/nfs; do
     mount -t tmpfs -o mode=0755 tmpfs "$d" || fail "tmpfs on $d"
 done
-# nosuid,nodev: what rpi-nfs-exports asks of a file system it exports no_root_squash.
-mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /srv || fail "tmpfs on /srv"
 # /etc: the host's files through links, but exports of our own (the host's /etc/exports is not
 # this server's, and /etc/exports.d may not exist on the host).
-mkdir /run/host-etc && mount --bind /etc /run/host-etc || fail "bind /etc"
-mount -t tmpfs -o mode=0755 tmpfs /etc || fail "tmpfs on /etc"
+mkdir /run/host-etc && mount --bind /oldroot/etc /run/host-etc || fail "bind /etc"
+umount -l /oldroot || fail "umount the 9p root's old place"
 for f in /run/host-etc/* /run/host-etc/.[!.]*; do
     name=${{f##*/}}
     if [ -L "$f" ]; then
