@@ -1,7 +1,10 @@
 // knfsd's /proc/fs/nfsd/clients/<id>/info and states parsed, and NFSv4 clients matched to the Pi
 // exports (rpinetboot/nfs/nfsd_clients.h). The texts follow fs/nfsd/nfs4state.c
-// (client_info_show, states_show) of Linux 6.1; none is recorded from a real server yet.
+// (client_info_show, states_show) of Linux 6.1; the last cases read the files a real knfsd wrote
+// (tests/nfs/data/nfsd_clients/README.md).
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "rpinetboot/nfs/nfsd_clients.h"
 
@@ -22,6 +25,14 @@ const char* const kInfo =
     "Implementation time: [0, 0]\n"
     "callback state: UP\n"
     "callback address: 192.0.2.10:0\n";
+
+std::string dataFile(const char* name) {
+    std::ifstream f(std::string(RPI_NETBOOT_NFS_DATA) + "/nfsd_clients/" + name, std::ios::binary);
+    REQUIRE(f);
+    std::ostringstream text;
+    text << f.rdbuf();
+    return text.str();
+}
 
 PiExport record(const char* serial, const char* path, const char* client) {
     PiExport r;
@@ -159,4 +170,26 @@ TEST_CASE("the seen clients are bounded and follow the directory", "[nfs][nfsd_c
     CHECK(seen.size() == 1);
     CHECK_FALSE(seen.contains("1@5"));
     CHECK(seen.insert("3@7"));
+}
+
+TEST_CASE("a real knfsd's info and states of a Pi's NFSv4.1 root client", "[nfs][nfsd_clients]") {
+    NfsdClientInfo info;
+    std::string error;
+    REQUIRE(parseNfsdClientInfo(dataFile("v4.1-info"), info, error));
+    CHECK(info.clientId == "0x844f1d7a6b15241f");
+    CHECK(info.address == "192.0.2.10");
+    CHECK(info.status == "confirmed");
+    CHECK(info.minorVersion == 1);
+    CHECK(nfsVersionText(info.minorVersion) == "vers=4.1");
+    std::vector<NfsdState> states;
+    REQUIRE(parseNfsdStates(dataFile("v4.1-states"), states, error));
+    REQUIRE(states.size() == 2);  // the Pi's init: busybox and the /sbin/init script
+    CHECK(states[0].type == "open");
+    CHECK(states[0].inode == 196);
+    CHECK(states[1].type == "open");
+    CHECK(states[1].inode == 198);
+    CHECK(statesOnDevice(states, 0, 0x0a));  // the server guest's root tmpfs
+    CHECK_FALSE(statesOnDevice(states, 0, 0x0b));
+    std::vector<PiExport> records{record("1a2b3c01", "/srv/nfs/pi/1a2b3c01", "192.0.2.10")};
+    CHECK(exportForClient(records, info.address) == &records[0]);
 }

@@ -1,6 +1,7 @@
 // watch-mounts end to end on files: a Pi export made by `add --no-reload`, a mountd log, and a
-// directory laid out as knfsd's /proc/fs/nfsd/clients (fs/nfsd/nfs4state.c; a real knfsd's is
-// not exercised yet: docs/nfs.md). Checks the event count per client across
+// directory laid out as knfsd's /proc/fs/nfsd/clients (fs/nfsd/nfs4state.c; one case reads the
+// files a real knfsd wrote, tests/nfs/data/nfsd_clients/README.md; tests/nfs/nfsv4_watch.py runs
+// watch-mounts against a real knfsd). Checks the event count per client across
 // polls, and that a missing directory or a bad client file costs a warning, not the log.
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -107,6 +108,36 @@ TEST_CASE("an NFSv4 client of a Pi with a file open on its root is one NFS_MOUNT
     CHECK_THAT(ev[0], Catch::Matchers::Contains("\"address\":\"192.0.2.10\""));
     CHECK_THAT(ev[0], Catch::Matchers::Contains("\"text\":\"vers=4.1\""));
     CHECK_THAT(ev[0], Catch::Matchers::Contains("\"file\":\"" + lab.root.string() + "\""));
+}
+
+TEST_CASE("a real knfsd's NFSv4.1 client files are one NFS_MOUNT event with vers=4.1",
+          "[nfs][watch]") {
+    Lab lab;
+    auto read = [](const char* name) {
+        std::ifstream f(std::string(RPI_NETBOOT_NFS_DATA) + "/nfsd_clients/" + name,
+                        std::ios::binary);
+        REQUIRE(f);
+        std::ostringstream text;
+        text << f.rdbuf();
+        return text.str();
+    };
+    // The recorded superblock is the server guest's root tmpfs (00:0a); here the Pi's root is
+    // lab.root, so its device replaces that one (the only change to the files).
+    std::string states = read("v4.1-states");
+    for (std::size_t at; (at = states.find("\"00:0a:")) != std::string::npos;)
+        states.replace(at + 1, 5, lab.device);
+    REQUIRE(states.find(lab.device + ":196") != std::string::npos);
+    write(lab.clients / "3" / "info", read("v4.1-info"));
+    write(lab.clients / "3" / "states", states);
+    // The recorded client is 192.0.2.10, which the Lab's export names (serial 1a2b3c04 here).
+    auto r = lab.watch("/dev/null", lab.clients.string());
+    INFO(r.err);
+    CHECK(r.rc == kOk);
+    auto ev = lines(lab.events);
+    REQUIRE(ev.size() == 1);
+    CHECK_THAT(ev[0], Catch::Matchers::Contains("\"step\":\"NFS_MOUNT\""));
+    CHECK_THAT(ev[0], Catch::Matchers::Contains("\"address\":\"192.0.2.10\""));
+    CHECK_THAT(ev[0], Catch::Matchers::Contains("\"text\":\"vers=4.1\""));
 }
 
 TEST_CASE("no event before the client opens a file on the Pi's root or while it is unconfirmed",
