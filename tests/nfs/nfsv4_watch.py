@@ -18,7 +18,7 @@ same Pi's serial, MAC and address, moved in time to just before this boot), says
 "nfs-root" with no anomaly, where without the event it does not. With RPI_NETBOOT_RECORD=DIR the
 client's info and states files are written to DIR (how tests/nfs/data/nfsd_clients was
 recorded). Exit 77 (skip) outside CI without root, QEMU, or the tiny kernel (tests/lib/
-tiny_kernel.sh builds it). About 75 s on an idle machine (two TCG guests).
+tiny_kernel.sh builds it). About 30 s on a quiet machine, 85 s on a loaded one (two TCG guests).
 """
 
 
