@@ -21,7 +21,7 @@
 //                    (--file NAME[,NAME...] [--expect-size BYTES] | --plan FILE[,FILE...])
 //                    [--rounds R] [--timeout-ms MS] [--retries N] [--max-seconds S]
 //                    [--distinct-sources 1 [--source-base IP]] [--loss P] [--delay-ms MS]
-//                    [--seed N]
+//                    [--seed N] [--latency-out FILE]
 // --loss P --delay-ms MS emulate a lossy, slow network inside the generator, for kernels
 // without the netem qdisc: every datagram, either way, is lost with probability P, and every
 // one sent is held MS first (give the round trip: the server's answers are not held).
@@ -111,6 +111,7 @@ struct Config {
     std::chrono::microseconds delay{0};
     std::uint64_t seed = 1;
     std::uint32_t sourceBase = (127u << 24) | (2u << 16) | 1u;  // 127.2.0.1
+    std::string latencyOut;  // --latency-out: every request's first answer, one line each
 };
 
 enum class State { Wait, Data, Done };  // Wait: the request's first answer
@@ -138,8 +139,19 @@ struct Pi {
     std::uint64_t bytes = 0;
 };
 
+// One request's first answer, for --latency-out: when the RRQ left (µs, CLOCK_REALTIME), how
+// long its first answer took, whose it was and what it asked.
+struct Answered {
+    double sentUs = 0;
+    double latencyUs = 0;
+    unsigned pi = 0;
+    const Step* step = nullptr;
+    std::uint16_t opcode = 0;  // of the answer: OACK, DATA or ERROR
+};
+
 struct Stats {
     std::vector<double> latencyUs;
+    std::vector<Answered> answered;   // with --latency-out only
     std::vector<double> bootSeconds;  // rounds that completed without a failure
     std::uint64_t bytes = 0;
     std::uint64_t answers = 0;  // server packets needed: first answers + new DATA blocks
@@ -370,6 +382,10 @@ class Generator {
             p.haveTid = true;
             ++stats_.answers;
             stats_.latencyUs.push_back(std::max(0.0, arrivedUs - p.sentAt));
+            if (!c_.latencyOut.empty()) {
+                stats_.answered.push_back({p.sentAt, stats_.latencyUs.back(), p.id, &step(p),
+                                           tftp::peekOpcode(pkt).value_or(0)});
+            }
         }
         p.lastHeard = now;
         p.tries = 0;
@@ -533,12 +549,27 @@ double percentile(std::vector<double> v, double p) {
     return v[std::min(rank, v.size()) - 1];
 }
 
+// --latency-out: "sent_us latency_us pi probe|fetch NAME answer-opcode", one request a line,
+// for finding which requests make up a tail (bench/results: where a burst's RRQs wait).
+bool writeLatencies(const std::string& path, const std::vector<Answered>& answered) {
+    std::ofstream out(path);
+    for (const auto& a : answered) {
+        const Bytes& r = a.step->request;
+        std::string name;
+        for (std::size_t i = 2; i < r.size() && r[i] != 0; ++i) name += static_cast<char>(r[i]);
+        out << std::fixed << a.sentUs << ' ' << a.latencyUs << ' ' << a.pi << ' '
+            << (a.step->probe ? "probe " : "fetch ") << name << ' ' << a.opcode << '\n';
+    }
+    return static_cast<bool>(out);
+}
+
 int usage() {
     std::cerr
         << "usage: rpi-tftp-loadgen --server IP --port N --pis N --blksize B "
            "(--file NAME[,NAME...] [--expect-size BYTES] | --plan FILE[,FILE...]) "
            "[--rounds R] [--timeout-ms MS] [--retries N] [--max-seconds S] "
-           "[--distinct-sources 0|1] [--source-base IP] [--loss P] [--delay-ms MS] [--seed N]\n";
+           "[--distinct-sources 0|1] [--source-base IP] [--loss P] [--delay-ms MS] [--seed N] "
+           "[--latency-out FILE]\n";
     return 2;
 }
 
@@ -577,6 +608,8 @@ int main(int argc, char** argv) {
                 c.delay = std::chrono::microseconds(std::llround(std::stod(v) * 1000));
             else if (k == "--seed")
                 c.seed = std::stoull(v);
+            else if (k == "--latency-out")
+                c.latencyOut = v;
             else if (k == "--source-base") {
                 const auto base = parseIpv4(v);
                 if (!base) return usage();
@@ -628,11 +661,16 @@ int main(int argc, char** argv) {
         std::cerr << "rpi-tftp-loadgen: " << e.what() << "\n";
         return 2;
     }
+    const std::string latencyOut = c.latencyOut;
     try {
         Generator gen(std::move(c), plans);
         cpu0 = cpuSeconds();
         s = gen.run(seconds);
         cpu1 = cpuSeconds();
+        if (!latencyOut.empty() && !writeLatencies(latencyOut, s.answered)) {
+            std::cerr << "rpi-tftp-loadgen: cannot write " << latencyOut << "\n";
+            return 2;
+        }
     } catch (const std::system_error& e) {
         std::cerr << "rpi-tftp-loadgen: " << e.what() << "\n";
         return 1;

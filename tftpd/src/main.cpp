@@ -50,7 +50,16 @@ int main(int argc, char** argv) {
             return 1;
         }
         server.start();
-        io.run();
+        // A burst of requests logs a line each (refused probes, finished fetches): they leave
+        // together, one write(2) per turn of the loop (a turn: what was ready, at most
+        // kHandlersPerFlush handlers), instead of one each (daemon/src/logging.cpp).
+        rpinetboot::daemon::setLogBatching(true);
+        constexpr int kHandlersPerFlush = 256;
+        while (io.run_one() > 0) {
+            for (int i = 0; i < kHandlersPerFlush && io.poll_one() > 0; ++i) {
+            }
+            rpinetboot::daemon::flushLog();
+        }
     } catch (const std::exception& e) {
         LOG4CPLUS_FATAL(logger(), "fatal: " << e.what());
         return 1;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "engine_choice.h"
 #include "logging.h"
 #include "negotiation.h"
 #include "rpinetboot/util/unique_fd.h"
@@ -138,31 +139,13 @@ bool Server::adoptListener(int fd, std::string& error) {
 }
 
 bool Server::openEngine(std::string& error) {
-    const char* forced = std::getenv("RPI_TFTPD_ENGINE");
-    const std::string want = forced ? forced : "";
-    if (!want.empty() && want != "epoll" && want != "io_uring") {
-        error = "RPI_TFTPD_ENGINE must be epoll or io_uring, not \"" + sanitize(want, 32) + "\"";
+    auto choice = chooseEngine(io_, std::getenv("RPI_TFTPD_ENGINE"));
+    if (!choice.error.empty()) {
+        error = std::move(choice.error);
         return false;
     }
-    if (want == "epoll") {
-        LOG4CPLUS_INFO(logger(), "transfer I/O: epoll (RPI_TFTPD_ENGINE=epoll)");
-        return true;
-    }
-    std::string why;
-    uring_ = TransferUring::open(io_, why);
-    if (uring_) {
-        // Multishot: one receive entry per transfer; else one per datagram (RPI_TFTPD_MULTISHOT=0
-        // or a kernel that refused the provided-buffer ring).
-        LOG4CPLUS_INFO(logger(), "transfer I/O: io_uring, "
-                                     << (uring_->multishot() ? "multishot receive"
-                                                             : "one receive per datagram"));
-        return true;
-    }
-    if (want == "io_uring") {
-        error = "RPI_TFTPD_ENGINE=io_uring, but io_uring is not available: " + why;
-        return false;
-    }
-    LOG4CPLUS_INFO(logger(), "transfer I/O: epoll (io_uring not available: " << why << ")");
+    uring_ = std::move(choice.uring);
+    LOG4CPLUS_INFO(logger(), choice.line);
     return true;
 }
 

@@ -15,4 +15,11 @@ void initLogging(const std::string& program, const std::string& level = "info");
 // One of kLogLevels (options.h); anything else means info.
 void setLogLevel(const std::string& level);
 
+// Each line leaves with its own write(2) unless batching is on. Batched, lines below WARN wait
+// (up to 64 KiB) for flushLog(), which a daemon's event loop calls once per turn, so a turn that
+// logs a line per request costs one write. WARN and above flush at once; so do exit(3) and the
+// crash signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, when their action is the default).
+void setLogBatching(bool on);
+void flushLog();
+
 }  // namespace rpinetboot::daemon
