@@ -274,18 +274,6 @@ std::optional<PiRecord> PiRegistry::byMac(const MacAddress& mac) const {
     return it->second;
 }
 
-std::size_t PiRegistry::filterBit(const MacAddress& mac) noexcept {
-    std::uint64_t v = 0;
-    for (const auto b : mac.bytes()) v = (v << 8) | b;
-    // Fibonacci hashing: the top 16 bits of the product mix every byte of the MAC.
-    return static_cast<std::size_t>((v * 0x9e3779b97f4a7c15ULL) >> 48);
-}
-
-bool PiRegistry::mayKnow(const MacAddress& mac) const noexcept {
-    const std::size_t bit = filterBit(mac);
-    return (filter_[bit / 64].load(std::memory_order_acquire) >> (bit % 64)) & 1u;
-}
-
 std::optional<PiRecord> PiRegistry::bySerial(Serial serial) const {
     const std::lock_guard<std::mutex> lock(mutex_);
     const PiRecord* best = nullptr;
