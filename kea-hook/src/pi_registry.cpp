@@ -268,11 +268,17 @@ std::optional<PiRecord> recordFromLeaseText(std::string_view text, std::string* 
 }
 
 ElementPtr contextWithRecord(const ConstElementPtr& context, const PiRecord& record) {
+    // A new top-level map whose other entries are the context's own, shared, not copied: the
+    // context may be the lease store's (Kea's copies of a lease share it), and Kea itself
+    // changes a user context only in a copy (docs/kea.md, "Identity").
+    static const std::string kKey = kRegistryContextKey;  // MapElement::set takes a string
     ElementPtr out = Element::createMap();
     if (context && context->getType() == Element::map) {
-        for (const auto& [key, value] : context->mapValue()) out->set(key, value);
+        for (const auto& [key, value] : context->mapValue()) {
+            if (key != kKey) out->set(key, value);
+        }
     }
-    out->set(kRegistryContextKey, Element::create(toLeaseText(record)));
+    out->set(kKey, Element::create(toLeaseText(record)));
     return out;
 }
 

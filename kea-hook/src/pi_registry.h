@@ -73,7 +73,7 @@ std::optional<PiRecord> recordFromElement(const isc::data::ConstElementPtr& elem
                                           std::string* error);
 
 // The record as a lease's user-context holds it: one string, so one JSON node where the map is
-// fourteen (Kea copies and frees a lease's whole user-context with every copy of the lease).
+// fourteen (built, read and written as JSON by the lease store per record write; docs/kea.md).
 // Fields, separated by ';': the format's version "2", MAC, serial (empty: none), model, board
 // revision (8 hex digits, empty: not sent), address, phase, first-seen, last-seen, hostname,
 // root path (last: it may contain ';'; a hostname cannot, identity_config.h). docs/kea.md,
