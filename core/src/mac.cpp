@@ -31,11 +31,6 @@ MacAddress MacAddress::fromOui(std::uint32_t oui, std::uint32_t low) {
                             byte(low, 0)});
 }
 
-std::uint32_t MacAddress::oui() const {
-    return static_cast<std::uint32_t>(bytes_[0]) << 16 |
-           static_cast<std::uint32_t>(bytes_[1]) << 8 | bytes_[2];
-}
-
 namespace {
 // What "%02x:%02x:..." printed, without snprintf's format parsing (several thousand
 // instructions per call; MACs are formatted for logs and events on the Pi path).

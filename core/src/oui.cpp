@@ -27,6 +27,8 @@ std::optional<std::uint32_t> parseOui(std::string_view text) {
     return detail::parseHex32(digits);
 }
 
-OuiSet::OuiSet() : ouis_(builtinPiOuis().begin(), builtinPiOuis().end()) {}
+OuiSet::OuiSet() {
+    for (const std::uint32_t oui : builtinPiOuis()) add(oui);
+}
 
 }  // namespace rpinetboot

@@ -114,8 +114,8 @@ bool hold(RomHolds& holds, const PiDecision& d, isc::dhcp::Pkt4& response,
         // and write of the lease after it). Copies of the leases only for an HA partner
         // (replicateHold), which only the buffer4_send path (`out`) serves.
         const std::optional<PiRecord> record = identity::recordForHold(d, response);
-        const auto withRecord = [&record](isc::dhcp::Lease4& lease) {
-            storeRecordIfChanged(lease, *record);
+        const auto withRecord = [&record](const isc::dhcp::Lease4& lease) {
+            return ContextEntry{&recordContextKey(), recordValueIfChanged(lease, *record)};
         };
         const HoldResult held =
             holds.holdRomOffer(response, d.piClass, out ? LeaseCopies::Make : LeaseCopies::Skip,

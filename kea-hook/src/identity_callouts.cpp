@@ -168,6 +168,15 @@ std::optional<PiRecord> dueOrIndexed(PiRegistry& registry, const std::optional<P
     return std::nullopt;
 }
 
+// The boot-phase record of the Pi `d` answered at the reply's address (recordHeld's and
+// bootAckRecord's): due for its lease, or taken by the registry alone (dueOrIndexed).
+std::optional<PiRecord> bootRecordDue(PiRegistry& registry, const PiDecision& d,
+                                      const isc::dhcp::Pkt4& response) {
+    const auto previous = registry.byMac(d.mac);
+    return dueOrIndexed(registry, previous,
+                        OsPhase::bootRecord(d, response.getYiaddr().toUint32(), previous, now()));
+}
+
 bool isAckWithAddress(const isc::dhcp::Pkt4& response) {
     return response.getType() == isc::dhcp::DHCPACK && !response.getYiaddr().isV4Zero();
 }
@@ -191,18 +200,13 @@ void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response, const PiRe
         logRecorded(response, *written);
         return;
     }
-    const auto previous = registry->byMac(d.mac);
-    const PiRecord record =
-        OsPhase::bootRecord(d, response.getYiaddr().toUint32(), previous, now());
-    if (const auto due = dueOrIndexed(*registry, previous, record)) writeRecord(*due, response);
+    if (const auto due = bootRecordDue(*registry, d, response)) writeRecord(*due, response);
 }
 
 std::optional<PiRecord> bootAckRecord(const PiDecision& d, const isc::dhcp::Pkt4& response) {
     PiRegistry* const registry = gRegistry.get();
     if (!registry || !isAckWithAddress(response)) return std::nullopt;
-    const auto previous = registry->byMac(d.mac);
-    return dueOrIndexed(*registry, previous,
-                        OsPhase::bootRecord(d, response.getYiaddr().toUint32(), previous, now()));
+    return bootRecordDue(*registry, d, response);
 }
 
 void writeRecord(const PiRecord& record, const isc::dhcp::Pkt4& response,

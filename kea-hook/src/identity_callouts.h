@@ -38,7 +38,7 @@ void writeRecord(const PiRecord& record, const isc::dhcp::Pkt4& response,
 void recordHeld(const PiDecision& d, const isc::dhcp::Pkt4& response,
                 const PiRecord* written = nullptr);
 // Before the hold: the record the hold's lease is to carry, for the hold to write it with the
-// lease (one lease database write, not two; storeRecordIfChanged: a lease that has it already
+// lease (one lease database write, not two; recordValueIfChanged: a lease that has it already
 // is not given it again); nothing without a registry.
 std::optional<PiRecord> recordForHold(const PiDecision& d, const isc::dhcp::Pkt4& response);
 

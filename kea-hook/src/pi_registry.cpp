@@ -1,5 +1,8 @@
 #include "pi_registry.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 
@@ -141,11 +144,6 @@ namespace {
 constexpr std::string_view kLeaseTextVersion = "2";
 constexpr std::size_t kLeaseTextFields = 11;
 
-void appendHex8(std::string& out, std::uint32_t v) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    for (int shift = 28; shift >= 0; shift -= 4) out += kDigits[(v >> shift) & 15];
-}
-
 std::optional<std::uint32_t> parseHex8(std::string_view text) {
     if (text.size() != 8) return std::nullopt;
     std::uint32_t v = 0;
@@ -160,34 +158,54 @@ std::optional<std::uint32_t> parseHex8(std::string_view text) {
 }  // namespace
 
 std::string toLeaseText(const PiRecord& r) {
-    std::string out;
-    out.reserve(96 + r.hostname.size() + r.rootPath.size());
-    out += kLeaseTextVersion;
-    out += ';';
-    // The MAC as MacAddress::str() writes it, without its stream (written per lease write).
+    // Written per lease write of a Pi: the fields before the names go into a buffer, and the
+    // text is made with one allocation (a string per field, as to_string and ipv4ToString make,
+    // cost more than the rest of the record).
     static constexpr char kDigits[] = "0123456789abcdef";
+    // Version, MAC, serial, model and phase names (a few characters each), board revision,
+    // address, two 64-bit decimals and ten separators: well under its size.
+    std::array<char, 192> head;
+    char* p = head.data();
+    const auto put = [&p](std::string_view name) { p = std::copy(name.begin(), name.end(), p); };
+    const auto putDecimal = [&put](std::int64_t v) {  // what std::to_string writes
+        char digits[24];
+        put(std::string_view(
+            digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, v).ptr -
+                                             digits)));
+    };
+    const auto putHex8 = [&p](std::uint32_t v) {
+        for (int shift = 28; shift >= 0; shift -= 4) *p++ = kDigits[(v >> shift) & 15];
+    };
+    put(kLeaseTextVersion);
+    *p++ = ';';
+    // The MAC as MacAddress::str() writes it.
     for (std::size_t i = 0; i < r.mac.bytes().size(); ++i) {
-        if (i) out += ':';
-        out += kDigits[r.mac.bytes()[i] >> 4];
-        out += kDigits[r.mac.bytes()[i] & 15];
+        if (i) *p++ = ':';
+        *p++ = kDigits[r.mac.bytes()[i] >> 4];
+        *p++ = kDigits[r.mac.bytes()[i] & 15];
     }
-    out += ';';
-    if (r.serial) out += r.serial->str();
-    out += ';';
-    out += piModelName(r.model);
-    out += ';';
-    if (r.boardRevision) appendHex8(out, r.boardRevision);
-    out += ';';
-    out += ipv4ToString(r.address);
-    out += ';';
-    out += phaseName(r.phase);
-    out += ';';
-    out += std::to_string(r.firstSeen);
-    out += ';';
-    out += std::to_string(r.lastSeen);
-    out += ';';
+    *p++ = ';';
+    if (r.serial) putHex8(r.serial->value());  // as Serial::str()
+    *p++ = ';';
+    put(piModelName(r.model));
+    *p++ = ';';
+    if (r.boardRevision) putHex8(r.boardRevision);
+    *p++ = ';';
+    p = writeIpv4(p, r.address);
+    *p++ = ';';
+    put(phaseName(r.phase));
+    *p++ = ';';
+    putDecimal(r.firstSeen);
+    *p++ = ';';
+    putDecimal(r.lastSeen);
+    *p++ = ';';
     // A hostname with ';' cannot come from a template (identity_config.h): never written so.
-    if (r.hostname.find(';') == std::string::npos) out += r.hostname;
+    const bool hostname = r.hostname.find(';') == std::string::npos;
+    std::string out;
+    out.reserve(static_cast<std::size_t>(p - head.data()) + r.hostname.size() + 1 +
+                r.rootPath.size());
+    out.append(head.data(), p);
+    if (hostname) out += r.hostname;
     out += ';';
     out += r.rootPath;
     return out;
@@ -250,11 +268,17 @@ std::optional<PiRecord> recordFromLeaseText(std::string_view text, std::string* 
 }
 
 ElementPtr contextWithRecord(const ConstElementPtr& context, const PiRecord& record) {
+    // A new top-level map whose other entries are the context's own, shared, not copied: the
+    // context may be the lease store's (Kea's copies of a lease share it), and Kea itself
+    // changes a user context only in a copy (docs/kea.md, "Identity").
+    static const std::string kKey = kRegistryContextKey;  // MapElement::set takes a string
     ElementPtr out = Element::createMap();
     if (context && context->getType() == Element::map) {
-        for (const auto& [key, value] : context->mapValue()) out->set(key, value);
+        for (const auto& [key, value] : context->mapValue()) {
+            if (key != kKey) out->set(key, value);
+        }
     }
-    out->set(kRegistryContextKey, Element::create(toLeaseText(record)));
+    out->set(kKey, Element::create(toLeaseText(record)));
     return out;
 }
 
@@ -272,18 +296,6 @@ std::optional<PiRecord> PiRegistry::byMac(const MacAddress& mac) const {
     const auto it = byMac_.find(mac);
     if (it == byMac_.end()) return std::nullopt;
     return it->second;
-}
-
-std::size_t PiRegistry::filterBit(const MacAddress& mac) noexcept {
-    std::uint64_t v = 0;
-    for (const auto b : mac.bytes()) v = (v << 8) | b;
-    // Fibonacci hashing: the top 16 bits of the product mix every byte of the MAC.
-    return static_cast<std::size_t>((v * 0x9e3779b97f4a7c15ULL) >> 48);
-}
-
-bool PiRegistry::mayKnow(const MacAddress& mac) const noexcept {
-    const std::size_t bit = filterBit(mac);
-    return (filter_[bit / 64].load(std::memory_order_acquire) >> (bit % 64)) & 1u;
 }
 
 std::optional<PiRecord> PiRegistry::bySerial(Serial serial) const {

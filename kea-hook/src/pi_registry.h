@@ -73,7 +73,7 @@ std::optional<PiRecord> recordFromElement(const isc::data::ConstElementPtr& elem
                                           std::string* error);
 
 // The record as a lease's user-context holds it: one string, so one JSON node where the map is
-// fourteen (Kea copies and frees a lease's whole user-context with every copy of the lease).
+// fourteen (built, read and written as JSON by the lease store per record write; docs/kea.md).
 // Fields, separated by ';': the format's version "2", MAC, serial (empty: none), model, board
 // revision (8 hex digits, empty: not sent), address, phase, first-seen, last-seen, hostname,
 // root path (last: it may contain ';'; a hostname cannot, identity_config.h). docs/kea.md,
@@ -102,8 +102,12 @@ class PiRegistry {
     std::optional<PiRecord> byMac(const MacAddress& mac) const;
     // Lock-free, for the test every query makes: false when `mac` has no record. True may be
     // wrong (a bit set by another MAC, or by a record since removed: bits are cleared only by
-    // clear()), so the caller then asks byMac. Most queries are not a Pi's: they stop here.
-    bool mayKnow(const MacAddress& mac) const noexcept;
+    // clear()), so the caller then asks byMac. Most queries are not a Pi's: they stop here
+    // (inline: it is most of what such a query costs the hook).
+    bool mayKnow(const MacAddress& mac) const noexcept {
+        const std::size_t bit = filterBit(mac);
+        return (filter_[bit / 64].load(std::memory_order_acquire) >> (bit % 64)) & 1u;
+    }
     std::optional<PiRecord> bySerial(Serial serial) const;  // the most recently seen
     std::optional<PiRecord> byAddress(std::uint32_t address) const;
     std::vector<PiRecord> all() const;  // by MAC
@@ -123,7 +127,15 @@ class PiRegistry {
   private:
     // 65,536 bits (8 KiB): a fleet of 1,000 Pis sets under 2% of them.
     static constexpr std::size_t kFilterWords = 1024;
-    static std::size_t filterBit(const MacAddress& mac) noexcept;
+    static std::size_t filterBit(const MacAddress& mac) noexcept {
+        // The MAC as a 48-bit number, spelt out (a loop over the bytes was not unrolled).
+        const auto& b = mac.bytes();
+        const std::uint64_t v = std::uint64_t{b[0]} << 40 | std::uint64_t{b[1]} << 32 |
+                                std::uint64_t{b[2]} << 24 | std::uint64_t{b[3]} << 16 |
+                                std::uint64_t{b[4]} << 8 | b[5];
+        // Fibonacci hashing: the top 16 bits of the product mix every byte of the MAC.
+        return static_cast<std::size_t>((v * 0x9e3779b97f4a7c15ULL) >> 48);
+    }
 
     mutable std::mutex mutex_;
     std::map<MacAddress, PiRecord> byMac_;

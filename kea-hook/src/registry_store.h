@@ -2,6 +2,7 @@
 // the in-memory index is rebuilt from the leases (pi_registry.h).
 #pragma once
 
+#include <cc/data.h>
 #include <dhcpsrv/lease.h>
 
 #include <cstddef>
@@ -20,6 +21,14 @@ void storeRecord(isc::dhcp::Lease4& lease, const PiRecord& record);
 // last-seen (recordWriteDue). Returns whether it changed the lease. For a lease about to be
 // written anyway (a ROM hold's): an unchanged record then costs no JSON.
 bool storeRecordIfChanged(isc::dhcp::Lease4& lease, const PiRecord& record);
+
+// The record's value for a lease's user context, under recordContextKey(), for a lease about to
+// be written anyway (a ROM hold's, which sets it in its own user-context change); null when the
+// lease holds the record already, differing at most in last-seen (recordWriteDue).
+isc::data::ConstElementPtr recordValueIfChanged(const isc::dhcp::Lease4& lease,
+                                                const PiRecord& record);
+// kRegistryContextKey as a string made once (MapElement::set takes one).
+const std::string& recordContextKey();
 
 enum class RecordWrite {
     Written,    // the lease now carries the record

@@ -139,27 +139,13 @@ Lease4Ptr detachedCopy(const Lease4& lease) {
 // back at its next stage, as the server that made it would. "expire" ties the mark to this very
 // lease write: a lease Kea renewed for a REQUEST (another cltt) is no longer a hold.
 // Beside, not inside, the Pi's identity record ("rpi-netboot", pi_registry.h): each has its own
-// key and writer, and neither replaces the other.
+// key, neither replaces the other, and a hold sets both in one change (RomHolds::mark).
 const char* const kMarkKey = "rpi-netboot-hold";
 
 struct HoldMark {
     PiModel stage = PiModel::Rom3;
     bool confirmed = false;
 };
-
-void markHold(Lease4& lease, PiModel stage, bool confirmed) {
-    using isc::data::Element;
-    const auto mark = Element::createMap();
-    mark->set("hold-stage", Element::create(std::string(piModelName(stage))));
-    mark->set("confirmed", Element::create(confirmed));
-    mark->set("expire", Element::create(static_cast<int64_t>(lease.getExpirationTime())));
-    const auto context = Element::createMap();
-    if (const auto previous = lease.getContext(); previous && previous->getType() == Element::map) {
-        for (const auto& [key, value] : previous->mapValue()) context->set(key, value);
-    }
-    context->set(kMarkKey, mark);
-    lease.setContext(context);
-}
 
 std::optional<HoldMark> holdMarkOf(const Lease4& lease) {
     using isc::data::Element;
@@ -187,6 +173,41 @@ HoldRecord recordOf(const MacAddress& mac, const Lease4& lease, isc::dhcp::Subne
 }
 
 }  // namespace
+
+RomHolds::RomHolds(HoldLimits limits) : book_(limits) {
+    using isc::data::Element;
+    for (const PiModel m : kPiModels) {
+        stageNames_[static_cast<std::size_t>(m)] = Element::create(std::string(piModelName(m)));
+    }
+    confirmed_ = Element::create(true);
+    unconfirmed_ = Element::create(false);
+}
+
+void RomHolds::mark(Lease4& lease, PiModel stage, bool confirmed, const ContextEntry& extra) const {
+    using isc::data::Element;
+    // Made once: MapElement::set copies its key into the map.
+    static const std::string kMark = kMarkKey;
+    static const std::string kStage = "hold-stage";
+    static const std::string kConfirmed = "confirmed";
+    static const std::string kExpire = "expire";
+    const auto mark = Element::createMap();
+    mark->set(kStage, stageNames_[static_cast<std::size_t>(stage)]);
+    mark->set(kConfirmed, confirmed ? confirmed_ : unconfirmed_);
+    mark->set(kExpire, Element::create(static_cast<int64_t>(lease.getExpirationTime())));
+    // A new map: the lease's own may be shared with the lease database's copy of it (Kea's
+    // lease copies share their user context), so it is never changed. Its other entries are
+    // kept as they are (Kea's "ISC" extended info).
+    const auto context = Element::createMap();
+    const bool withExtra = extra.key && extra.value;
+    if (const auto previous = lease.getContext(); previous && previous->getType() == Element::map) {
+        for (const auto& [key, value] : previous->mapValue()) {
+            if (key != kMark && !(withExtra && key == *extra.key)) context->set(key, value);
+        }
+    }
+    context->set(kMark, mark);
+    if (withExtra) context->set(*extra.key, extra.value);
+    lease.setContext(context);
+}
 
 const std::string& RomHolds::statName(StatName kind, std::uint32_t subnet, std::uint64_t pool) {
     using isc::stats::StatsMgr;
@@ -298,13 +319,14 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage, Leas
         return result;
     };
 
-    // What the lease about to be written carries besides the hold's mark.
-    const auto mark = [&](Lease4& lease) {
-        markHold(lease, stage, plan.confirmed);
+    // The hold's mark and what else the lease about to be written carries, in one change.
+    const auto markLease = [&](Lease4& lease) {
+        ContextEntry extra;
         if (decorate) {
-            decorate(lease);
+            extra = decorate(lease);
             result.decorated = true;
         }
+        mark(lease, stage, plan.confirmed, extra);
     };
 
     // Gives back a hold just written (counted) that lost to another server's (heldElsewhere).
@@ -318,7 +340,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage, Leas
         Lease4Ptr lease(
             new Lease4(addr, hwaddr, isc::dhcp::ClientIdPtr(), plan.lifetime, now, where.subnetId));
         assignTo(*lease, where);
-        mark(*lease);
+        markLease(*lease);
         // addLease fails if another thread added this address meanwhile.
         if (!leases.addLease(lease)) {
             result.outcome = HoldOutcome::Conflict;
@@ -353,7 +375,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage, Leas
         if (ours && !fresh) {
             existing->cltt_ = now;
             existing->valid_lft_ = plan.lifetime;
-            mark(*existing);
+            markLease(*existing);
             if (!updated(leases, existing)) {
                 result.outcome = HoldOutcome::Conflict;
                 return result;
@@ -376,7 +398,7 @@ HoldResult RomHolds::holdRomOffer(isc::dhcp::Pkt4& response, PiModel stage, Leas
     existing->hostname_.clear();
     existing->fqdn_fwd_ = existing->fqdn_rev_ = false;
     existing->state_ = Lease::STATE_DEFAULT;
-    mark(*existing);
+    markLease(*existing);
     if (!updated(leases, existing)) {
         result.outcome = HoldOutcome::Conflict;
         return result;

@@ -8,9 +8,11 @@
 // unconfirmed first (hold_book.h says why): random-MAC ROM DISCOVERs cannot empty a pool.
 #pragma once
 
+#include <cc/data.h>
 #include <dhcp/pkt4.h>
 #include <dhcpsrv/lease.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "hold_book.h"
+#include "rpinetboot/pi_model.h"
 
 namespace rpinetboot::kea {
 
@@ -56,16 +59,22 @@ struct HoldResult {
 // rest of a hold that needs no database write.
 enum class LeaseCopies { Make, Skip };
 
-// Applied to a hold's lease just before the hold writes it: what else the lease should carry
-// (the Pi's identity record), written in the same lease database write instead of a second one.
-using LeaseDecorator = std::function<void(isc::dhcp::Lease4&)>;
+// What else a hold's lease carries in its user context (the Pi's identity record): one entry,
+// set in the same user-context change as the hold's mark and written in the same lease database
+// write, instead of a second of each. No value: the lease has it already (left as it is).
+struct ContextEntry {
+    const std::string* key = nullptr;  // one the caller keeps, e.g. a constant
+    isc::data::ConstElementPtr value;
+};
+// Asked for the lease a hold is about to write (its user context as it is before the hold).
+using LeaseDecorator = std::function<ContextEntry(const isc::dhcp::Lease4&)>;
 
 // The hook's holds. One per load(); thread-safe: Kea 2.4+ runs callouts on several threads, and
 // one mutex serialises the hold decisions with their lease database writes (only ROM and
 // bootcode.bin OFFERs come here).
 class RomHolds {
   public:
-    explicit RomHolds(HoldLimits limits) : book_(limits) {}
+    explicit RomHolds(HoldLimits limits);
 
     // Holds response.yiaddr for response.chaddr, a Pi at `stage`. Throws on lease database
     // errors.
@@ -84,6 +93,14 @@ class RomHolds {
     // Kea's statistic names, built once (StatsMgr::generateName formats through a stream, dearer
     // than the update it names).
     const std::string& statName(StatName kind, std::uint32_t subnet, std::uint64_t pool = 0);
+    // The hold's mark and `extra` set in the lease's user context, in one new map.
+    void mark(isc::dhcp::Lease4& lease, PiModel stage, bool confirmed,
+              const ContextEntry& extra) const;
+    // The mark's values that never change, made once per configuration (Kea never changes a
+    // lease's user context in place: it changes a copy, so leases may share them).
+    std::array<isc::data::ConstElementPtr, kPiModels.size()> stageNames_;
+    isc::data::ConstElementPtr confirmed_;
+    isc::data::ConstElementPtr unconfirmed_;
     std::mutex mutex_;
     HoldBook book_;
     std::map<std::tuple<StatName, std::uint32_t, std::uint64_t>, std::string> statNames_;

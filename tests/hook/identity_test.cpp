@@ -152,6 +152,16 @@ TEST_CASE("the record joins a lease's other user-context keys") {
     CHECK(merged->get("x")->intValue() == 1);
     std::string error;
     CHECK(recordInContext(merged, &error) == pi4Record());
+    // The other entries are shared, and the context merged into is left as it was (it may be
+    // the lease store's own); a second record replaces the first.
+    CHECK(merged->get("ISC") == context->get("ISC"));
+    CHECK_FALSE(context->contains(kRegistryContextKey));
+    PiRecord moved = pi4Record();
+    moved.phase = PiPhase::Boot;
+    const auto again = contextWithRecord(merged, moved);
+    CHECK(again->size() == 3);
+    CHECK(recordInContext(again, &error) == moved);
+    CHECK(recordInContext(merged, &error) == pi4Record());
     // A context that is not a map (someone else's) is replaced by a map; null gives one too.
     CHECK(recordInContext(contextWithRecord(Element::create("text"), pi4Record()), &error));
     CHECK(recordInContext(contextWithRecord(ConstElementPtr(), pi4Record()), &error));

@@ -115,15 +115,18 @@ TEST_CASE("another Pi's lease elsewhere, or this Pi's expired one, does not stop
 }
 
 // What else a hold's lease carries (the Pi's identity record) goes out in the hold's own lease
-// write; a hold that writes nothing (renewed moments ago) applies nothing. Lease copies for an HA
-// partner are made only when asked for.
+// write, set in the same user-context change as the mark; a hold that writes nothing (renewed
+// moments ago) applies nothing. Lease copies for an HA partner are made only when asked for.
 TEST_CASE("a hold applies its decorator to the lease it writes, and copies leases only on demand") {
+    using isc::data::Element;
     SharedDatabase db;
     RomHolds server(HoldLimits{60, 64});
     int applied = 0;
-    const LeaseDecorator decorate = [&applied](isc::dhcp::Lease4& lease) {
+    static const std::string kKey = "test-entry";
+    isc::data::ConstElementPtr value = Element::create("decorated");
+    const LeaseDecorator decorate = [&applied, &value](const isc::dhcp::Lease4&) {
         ++applied;
-        lease.hostname_ = "decorated";
+        return ContextEntry{&kKey, value};
     };
     auto first = offer(kMacX, "192.0.2.10");
     const HoldResult held = server.holdRomOffer(first, PiModel::Rom3, LeaseCopies::Skip, decorate);
@@ -134,11 +137,17 @@ TEST_CASE("a hold applies its decorator to the lease it writes, and copies lease
     CHECK_FALSE(held.releasedLeases);
     const auto stored = isc::dhcp::LeaseMgrFactory::instance().getLease4(IOAddress("192.0.2.10"));
     REQUIRE(stored);
-    CHECK(stored->hostname_ == "decorated");
     // The hold's mark is there too, beside what the decorator set.
-    REQUIRE(stored->getContext());
-    CHECK(stored->getContext()->contains("rpi-netboot-hold"));
-
+    const auto context = stored->getContext();
+    REQUIRE(context);
+    CHECK(context->size() == 2);
+    REQUIRE(context->contains("test-entry"));
+    CHECK(context->get("test-entry")->stringValue() == "decorated");
+    REQUIRE(context->contains("rpi-netboot-hold"));
+    const auto mark = context->get("rpi-netboot-hold");
+    CHECK(mark->get("hold-stage")->stringValue() == "rom3");
+    CHECK_FALSE(mark->get("confirmed")->boolValue());
+    CHECK(mark->get("expire")->intValue() == static_cast<int64_t>(stored->getExpirationTime()));
     // A ROM retry seconds later: the hold is fresh, nothing is written, nothing applied.
     auto retry = offer(kMacX, "192.0.2.10");
     const HoldResult again = server.holdRomOffer(retry, PiModel::Rom3, LeaseCopies::Make, decorate);
@@ -150,7 +159,11 @@ TEST_CASE("a hold applies its decorator to the lease it writes, and copies lease
     CHECK(again.lease->size() == 1);
     CHECK(again.releasedLeases->empty());
 
-    // The Pi's next stage confirms the hold: a new lifetime, written, so decorated again.
+    // The Pi's next stage confirms the hold: a new lifetime, written, so decorated again. The
+    // decorator has nothing new (the lease has its entry): the entry stays as it was, the mark
+    // is the new one, and the user context the lease had is a new map, the old one unchanged
+    // (Kea's copies of a lease share it).
+    value.reset();
     auto next = offer(kMacX, "192.0.2.10");
     const HoldResult confirmed =
         server.holdRomOffer(next, PiModel::Bootcode, LeaseCopies::Skip, decorate);
@@ -158,4 +171,16 @@ TEST_CASE("a hold applies its decorator to the lease it writes, and copies lease
     CHECK(confirmed.confirmed);
     CHECK(confirmed.decorated);
     CHECK(applied == 2);
+    const auto after = isc::dhcp::LeaseMgrFactory::instance().getLease4(IOAddress("192.0.2.10"));
+    REQUIRE(after);
+    const auto now = after->getContext();
+    REQUIRE(now);
+    CHECK(now != context);
+    CHECK(now->size() == 2);
+    REQUIRE(now->contains("test-entry"));
+    CHECK(now->get("test-entry")->stringValue() == "decorated");
+    CHECK(now->get("rpi-netboot-hold")->get("hold-stage")->stringValue() == "bootcode");
+    CHECK(now->get("rpi-netboot-hold")->get("confirmed")->boolValue());
+    CHECK_FALSE(context->get("rpi-netboot-hold")->get("confirmed")->boolValue());
+    CHECK(context->get("rpi-netboot-hold")->get("hold-stage")->stringValue() == "rom3");
 }

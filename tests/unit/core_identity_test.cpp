@@ -1,6 +1,7 @@
 // Serial, MAC and OUI forms (docs/protocol/dhcp.md: "Serial numbers and MAC prefixes", "MAC OUIs").
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -55,6 +56,22 @@ TEST_CASE("the built-in OUI list matches docs/protocol/dhcp.md and is extensible
     CHECK(parseOui("001122") == 0x001122u);
     CHECK_FALSE(parseOui("00:11-22"));
     CHECK_FALSE(parseOui("0011"));
+}
+
+// contains() asks a 256-bit filter before the set: exact for every OUI, whether its filter bit
+// is clear, set by a member, or set by another OUI that shares it.
+TEST_CASE("OuiSet answers every OUI exactly, its filter in front", "[oui]") {
+    const OuiSet set;
+    const auto& builtin = builtinPiOuis();
+    for (std::uint32_t oui = 0; oui < (1u << 24); oui += 97) {
+        const bool member = std::find(builtin.begin(), builtin.end(), oui) != builtin.end();
+        if (set.contains(oui) != member) FAIL("OUI " << oui);
+    }
+    for (const std::uint32_t oui : builtin) {
+        CHECK(set.contains(oui));
+        CHECK(set.contains(MacAddress::fromOui(oui, 0xabcdef)));
+        CHECK_FALSE(set.contains(oui ^ 1u));  // a neighbour, which may share a member's bit
+    }
 }
 
 // str() and dashed() are formatted by hand: byte-identical to the printf forms they replaced, for

@@ -1,6 +1,8 @@
 // The one IPv4 text parser and formatter (host byte order).
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "rpinetboot/util/ipv4.h"
 
 using namespace rpinetboot;
@@ -27,4 +29,22 @@ TEST_CASE("ipv4ToString writes what parseIpv4 reads", "[util][ipv4]") {
     CHECK(ipv4ToString(0) == "0.0.0.0");
     for (std::uint32_t a : {0u, 1u, 0x0A000001u, 0xC6336464u, 0xFFFFFFFFu})
         CHECK(parseIpv4(ipv4ToString(a)) == a);
+}
+
+TEST_CASE("ipv4ToString writes each part as std::to_string does", "[util][ipv4]") {
+    // Every value of every part (the digit-by-digit writer against the library's decimal).
+    for (std::uint32_t v = 0; v < 256; ++v) {
+        for (int shift = 0; shift < 32; shift += 8) {
+            const std::uint32_t a = (v << shift) | (shift ? 7u : 0x07000000u);
+            std::string expected;
+            for (int s = 24; s >= 0; s -= 8) {
+                expected += std::to_string(a >> s & 255);
+                if (s) expected += '.';
+            }
+            INFO(expected);
+            CHECK(ipv4ToString(a) == expected);
+        }
+    }
+    char text[kMaxIpv4Text];
+    CHECK(writeIpv4(text, 0xFFFFFFFFu) - text == static_cast<long>(kMaxIpv4Text));
 }

@@ -24,7 +24,10 @@ class MacAddress {
     const Bytes& bytes() const { return bytes_; }
 
     // The 24-bit organisationally unique identifier, e.g. 0xdca632.
-    std::uint32_t oui() const;
+    std::uint32_t oui() const {
+        return static_cast<std::uint32_t>(bytes_[0]) << 16 |
+               static_cast<std::uint32_t>(bytes_[1]) << 8 | bytes_[2];
+    }
 
     // "dc:a6:32:01:36:c2"
     std::string str() const;

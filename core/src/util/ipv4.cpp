@@ -19,9 +19,21 @@ std::optional<std::uint32_t> parseIpv4(std::string_view text) {
     return addr;
 }
 
+char* writeIpv4(char* out, std::uint32_t a) {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        const unsigned part = a >> shift & 255;
+        // Decimal without leading zeros, as parseIpv4 requires.
+        if (part >= 100) *out++ = static_cast<char>('0' + part / 100);
+        if (part >= 10) *out++ = static_cast<char>('0' + part / 10 % 10);
+        *out++ = static_cast<char>('0' + part % 10);
+        if (shift) *out++ = '.';
+    }
+    return out;
+}
+
 std::string ipv4ToString(std::uint32_t a) {
-    return std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) + "." +
-           std::to_string(a >> 8 & 255) + "." + std::to_string(a & 255);
+    char text[kMaxIpv4Text];
+    return std::string(text, writeIpv4(text, a));
 }
 
 }  // namespace rpinetboot
