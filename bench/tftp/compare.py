@@ -784,8 +784,8 @@ def main():
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--runs", type=int, help="runs per case (default 5; smoke 2)")
     ap.add_argument("--max-minutes", type=float, default=0,
-                    help="start no further run after this many minutes (0: no limit); the "
-                         "report gives the runs completed")
+                    help="start no further run after this many minutes (0: no limit; the "
+                         "lossy runs count their own); the report gives the runs completed")
     ap.add_argument("--servers", default="rpi-tftpd,dnsmasq,floor,tftpd-hpa,atftpd")
     ap.add_argument("--workloads", default="1mb,bootset")
     ap.add_argument("--pis", default="32,128", help="simulated Pis per case")
@@ -921,7 +921,14 @@ def main():
         wl = Workload("bootset", base, tree, scale < 1,
                       args.initramfs_mb if args.smoke else args.lossy_initramfs_mb, scale)
         lossy_results = {}
+        t_lossy = time.monotonic()
         for run in range(lossy_runs):
+            if args.max_minutes and run > 0 and \
+                    time.monotonic() - t_lossy > args.max_minutes * 60:
+                print(f"--max-minutes {args.max_minutes} reached: {run} of {lossy_runs} lossy "
+                      "runs done", flush=True)
+                lossy_runs = run
+                break
             order = lossy_available[run % len(lossy_available):] + \
                 lossy_available[:run % len(lossy_available)]
             for name in order:
