@@ -522,6 +522,18 @@ def netem_counters(ends):
     return total
 
 
+def io_engine_line(log):
+    """rpi-tftpd's "transfer I/O: ..." start-up line (io_uring or epoll, and why), or None."""
+    try:
+        with open(log, errors="replace") as f:
+            for line in f:
+                if "transfer I/O:" in line:
+                    return line.split("transfer I/O:", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
 def ping_rtt_ms(ns, addr, count=10):
     """{"min", "avg", "max"} round trip in ms from ping(8) in `ns` to `addr`, or None."""
     r = ns.exec(["ping", "-n", "-q", "-c", str(count), "-i", "0.2", "-W", "2", addr],
@@ -577,7 +589,7 @@ def markdown(data):
     rows = data["rows"]
     if p.get("lossy_only"):
         return "\n".join(["## TFTP servers over a lossy link (bench/tftp/compare.py "
-                          "--lossy-only)", ""] + lossy_markdown(data)) + "\n"
+                          "--lossy-only)"] + lossy_markdown(data)) + "\n"
     loads = [x for r in rows for pair in r["loadavg"] for x in pair]
     lines = ["## TFTP servers side by side (bench/tftp/compare.py)", ""]
     if p.get("smoke"):
@@ -750,8 +762,10 @@ def lossy_markdown(data):
                 f"{fmt_range(r['server_resent_per_mb_range'])} | "
                 f"{fmt_range(r['client_timeouts_per_mb_range'])} | "
                 f"{fmt_range(r['cpu_ms_per_mb_range'])} | {min(load):.1f}-{max(load):.1f} |")
+        lines.append("")
+        lines += [f"- {r['server']}'s transfer I/O: {r['io_engine']}." for r in lossy["rows"]
+                  if r.get("io_engine")]
         if lossy["link"] in ("nft", "netem"):
-            lines.append("")
             lines += [f"- {r['server']}: the kernel dropped "
                       + ", ".join(str(x) for x in r.get("kernel_drops_per_run", []))
                       + " datagrams (per run; both directions"
@@ -843,7 +857,7 @@ def main():
         with open(os.path.join(tree, serial, "warm.bin"), "wb") as f:
             f.write(os.urandom(WARM_SIZE))
     workloads = [Workload(w, base, tree, args.smoke, args.initramfs_mb)
-                 for w in args.workloads.split(",") if w]
+                 for w in args.workloads.split(",") if w and not args.lossy_only]
     for dirpath, dirnames, filenames in os.walk(base):
         for d in dirnames:
             os.chmod(os.path.join(dirpath, d), 0o755)
@@ -938,6 +952,7 @@ def main():
                                   lossy_table[name][0], wl, lossy_pis, max_seconds,
                                   extra + ["--seed", str(run + 1)])
                 r["kernel_drops"] = (nft_dropped(srv, cli) - drops0) if link == "nft" else 0
+                r["io_engine"] = io_engine_line(os.path.join(bench.base, f"{name}.log.out"))
                 if qdisc0:  # warm-up included: it crosses the same link
                     qdisc1 = netem_counters(ends)
                     r["kernel_drops"] = qdisc1["dropped"] - qdisc0["dropped"]
@@ -959,6 +974,7 @@ def main():
             row["kernel_drops_per_run"] = [r["kernel_drops"] for r in lossy_results[row["server"]]]
             row["qdisc_sent_per_run"] = [r.get("qdisc_sent") for r in
                                          lossy_results[row["server"]]]
+            row["io_engine"] = lossy_results[row["server"]][-1].get("io_engine")
         lossy["verdict"] = lossy_verdict(lossy["rows"])
         srv.close()
         cli.close()
@@ -974,7 +990,7 @@ def main():
         "verdicts": verdicts(rows),
         "lossy": lossy,
         "skipped": skipped,
-        "cpu_source": rows[0]["cpu_source"] if rows else None,
+        "cpu_source": (rows or (lossy or {}).get("rows") or [{}])[0].get("cpu_source"),
         "elapsed_s": round(time.monotonic() - t0, 1),
         "machine": machine,
     }
@@ -1003,7 +1019,7 @@ def main():
             problems.append(f"server CPU read from {data['cpu_source']}, not a cgroup")
         if lossy_runs and not (lossy and len(lossy["rows"]) == len(lossy_available)):
             problems.append("no lossy-link rows")
-        if not data["verdicts"]:
+        if not data["verdicts"] and not args.lossy_only:
             problems.append("no verdicts")
         if problems:
             print("FAIL: " + "; ".join(problems), file=sys.stderr)
