@@ -79,8 +79,7 @@ def main():
                 + "echo \"guest_run: $(uname -r), $(nproc) CPUs, load "
                   "$(cut -d' ' -f1-3 /proc/loadavg)\"\n"
                 + "exec " + " ".join(shlex.quote(a) for a in argv) + "\n")
-    # The share must not be under the guest's tmpfs mounts' host paths it reads (it is its own
-    # mount), and must be writable by root in QEMU (security_model=none).
+    # The guest's /run/job: a read-write 9p share (QEMU runs as root, security_model=none).
     work = tempfile.mkdtemp(prefix="rpinb-guest-run-", dir="/var/tmp")
     netlab._cleanups.append(lambda: shutil.rmtree(work, ignore_errors=True))
     t0 = time.monotonic()

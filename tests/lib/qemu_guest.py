@@ -127,8 +127,8 @@ class ScriptGuest:
         os.makedirs(self.workdir, exist_ok=True)
         with open(os.path.join(self.workdir, "job.sh"), "w") as f:
             f.write(self.script(accel))
-        # The init must be on the root the kernel mounts (the host's `/`), outside the tmpfs
-        # mounts the init makes, so not under /tmp or /run.
+        # The init must be on the root the kernel mounts (the host's `/`); the shell has it open
+        # before the init mounts a tmpfs over /var/tmp.
         initdir = tempfile.mkdtemp(prefix="rpinb-guest-init-", dir="/var/tmp")
         init = os.path.join(initdir, "init")
         with open(init, "w") as f:
