@@ -36,7 +36,10 @@ trip (no qdisc can delay there); without nft either, both are emulated inside th
 generator (--loss 0.005 --delay-ms 2). The report says which. Every Pi boots
 (bootset) once; reported: boots completed, time to the last Pi's last block, and the
 server's re-sent packets per MB (datagrams the server sent, from its namespace's UDP
-counters, less those the Pis needed), next to the Pis' own timeouts.
+counters, less those the Pis needed), next to the Pis' own timeouts. Under netem the report
+also gives the link's round trip (ping) and the qdiscs' drops (tc -s qdisc). --lossy-scale F:
+the boot set's files at F times their real sizes; --lossy-only: the lossy part alone
+(bench/tftp/guest_run.py runs it so in a QEMU guest whose kernel has netem).
 
 Retransmits are counted on every run: server datagrams sent (UDP OutDatagrams of the
 namespace, less the generator's own) minus the answers the Pis needed (each request's first
