@@ -623,9 +623,15 @@ def load_tftp(raw):
     if mds:
         with open(mds[0]) as f:
             md = f.read()
-    if data is None and md is None:
+    # The lossy link under netem in a QEMU guest (bench/tftp/guest_run.py), beside it.
+    netem = None
+    path = os.path.join(raw, "tftp-netem", "tftp_compare.md")
+    if os.path.exists(path):
+        with open(path) as f:
+            netem = f.read()
+    if data is None and md is None and netem is None:
         return None
-    return {"json": data, "md": md}
+    return {"json": data, "md": md, "netem_md": netem}
 
 
 def tftp_rows_known(t):
@@ -634,6 +640,15 @@ def tftp_rows_known(t):
 
 
 def tftp_section(t):
+    lines = tftp_compare_section(t)
+    if t.get("netem_md"):
+        # Its own heading is "TFTP servers over a lossy link": one level down, as compare.py's.
+        lines += [""] + ["#" + line if line.startswith("#") else line
+                         for line in t["netem_md"].splitlines()]
+    return lines
+
+
+def tftp_compare_section(t):
     lines = ["## TFTP servers side by side", ""]
     if (t.get("json") or {}).get("format", 1) >= 2 and t.get("md"):
         # compare.py renders its own table (ranges, verdicts, floor, lossy link): included as

@@ -3,7 +3,7 @@
 # and the README's bench section). Needs root (network namespaces) and deps/bench.txt installed.
 #   bench/run.sh [--build DIR] [--smoke] [--out DIR] [--no-readme] [--only LIST]
 # --smoke runs every benchmark with tiny sizes (what the ctest smoke tests do) into --out.
-# --only takes a comma-separated subset of: micro,hook,events,tftp,storm,failover.
+# --only takes a comma-separated subset of: micro,hook,events,tftp,tftp-netem,storm,failover.
 # Only a full default run (no --smoke, --only or --out) writes the published results:
 # bench/results/<date>.md, its plots, bench/results/raw/<date>/ and README.md's bench section.
 # With --smoke, --only or --out the raw JSON, report.md and plots go into --out (default: a new
@@ -15,7 +15,7 @@ build="$src/build"
 smoke=0
 out=""
 readme=1
-only="micro,hook,events,tftp,storm,failover"
+only="micro,hook,events,tftp,tftp-netem,storm,failover"
 partial=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 for name in ${only//,/ }; do
-    case "$name" in micro|hook|events|tftp|storm|failover) ;; *) echo "bench: --only: unknown benchmark '$name' (micro,hook,events,tftp,storm,failover)" >&2; exit 2 ;; esac
+    case "$name" in micro|hook|events|tftp|tftp-netem|storm|failover) ;; *) echo "bench: --only: unknown benchmark '$name' (micro,hook,events,tftp,tftp-netem,storm,failover)" >&2; exit 2 ;; esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
 py=/usr/bin/python3
@@ -79,6 +79,14 @@ else
         skipped+=(tftp) ;;
     esac
 fi
+# compare.py's lossy link under a real `tc netem` qdisc (1 ms each way, 0.5% loss), in the tiny
+# kernel's QEMU guest (bench/tftp/guest_run.py: KVM, else TCG with a warning that its timings
+# mean nothing; builds tests/lib/tiny_kernel.sh's kernel if it is not cached): 128 Pis boot
+# from rpi-tftpd, dnsmasq and the floor, 5 interleaved runs (no new run after 40 min: under TCG
+# a full-size run takes far longer; the report says how many ran). Into $out/tftp-netem.
+netem_size=(--lossy-runs 5 --lossy-pis 128 --lossy-servers rpi-tftpd,dnsmasq,floor --max-minutes 40 --timeout 7200)
+[ $smoke -eq 1 ] && netem_size=(--lossy-runs 1 --lossy-pis 4 --lossy-scale 0.002 --lossy-servers rpi-tftpd,dnsmasq)
+step tftp-netem "$py" "$here/tftp/guest_run.py" --build "$build" --out "$out/tftp-netem" --build-kernel "${netem_size[@]}"
 step storm "$py" "$here/storm/boot_storm.py" --build "$build" --out "$out" "${size[@]}"
 # The HA failover storm (bench/failover): 64 Pis and 16 plain clients across a Kea HA failover,
 # with two rpi-tftpd nodes; build targets dhcp_exchange, dhcp_storm, rpinetboot-bench-storm,

@@ -36,7 +36,10 @@ trip (no qdisc can delay there); without nft either, both are emulated inside th
 generator (--loss 0.005 --delay-ms 2). The report says which. Every Pi boots
 (bootset) once; reported: boots completed, time to the last Pi's last block, and the
 server's re-sent packets per MB (datagrams the server sent, from its namespace's UDP
-counters, less those the Pis needed), next to the Pis' own timeouts.
+counters, less those the Pis needed), next to the Pis' own timeouts. Under netem the report
+also gives the link's round trip (ping) and the qdiscs' drops (tc -s qdisc). --lossy-scale F:
+the boot set's files at F times their real sizes; --lossy-only: the lossy part alone
+(bench/tftp/guest_run.py runs it so in a QEMU guest whose kernel has netem).
 
 Retransmits are counted on every run: server datagrams sent (UDP OutDatagrams of the
 namespace, less the generator's own) minus the answers the Pis needed (each request's first
@@ -57,6 +60,7 @@ import gzip
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -507,11 +511,50 @@ def nft_dropped(*namespaces):
     return total
 
 
-def lossy_link(server_ns, client_ns, pis):
+def netem_counters(ends):
+    """{"sent": packets, "dropped": packets} summed over the netem qdiscs on `ends` ((namespace,
+    interface) pairs), from `tc -s qdisc show` ("Sent N bytes M pkt (dropped D, ...")."""
+    total = {"sent": 0, "dropped": 0}
+    for ns, ifname in ends:
+        out = ns.exec(["tc", "-s", "qdisc", "show", "dev", ifname], check=False).stdout
+        for block in out.split("qdisc ")[1:]:
+            m = re.search(r"Sent \d+ bytes (\d+) pkt \(dropped (\d+)", block)
+            if block.startswith("netem") and m:
+                total["sent"] += int(m.group(1))
+                total["dropped"] += int(m.group(2))
+    return total
+
+
+def io_engine_line(log):
+    """rpi-tftpd's "transfer I/O: ..." start-up line (io_uring or epoll, and why), or None."""
+    try:
+        with open(log, errors="replace") as f:
+            for line in f:
+                if "transfer I/O:" in line:
+                    return line.split("transfer I/O:", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def ping_rtt_ms(ns, addr, count=10):
+    """{"min", "avg", "max"} round trip in ms from ping(8) in `ns` to `addr`, or None."""
+    r = ns.exec(["ping", "-n", "-q", "-c", str(count), "-i", "0.2", "-W", "2", addr],
+                check=False, timeout=count + 30)
+    m = re.search(r"= ([\d.]+)/([\d.]+)/([\d.]+)/", r.stdout)
+    if not m:
+        return None
+    return {"min": float(m.group(1)), "avg": float(m.group(2)), "max": float(m.group(3))}
+
+
+def lossy_link(server_ns, client_ns, pis, ends=None):
     """A veth pair between the two namespaces, Pi addresses on the client's end, netem on both
     ends when the kernel has it, else nftables' random drop on both ends' input. Returns
-    "netem", "nft" or "emulated" (neither: the generator loses and delays)."""
+    "netem", "nft" or "emulated" (neither: the generator loses and delays); `ends` (a list)
+    gets the (namespace, interface) pairs of the link."""
     if_s, if_c = netlab.link(server_ns, f"{LOSSY_SERVER}/24", client_ns, f"{LOSSY_PEER}/24")
+    if ends is not None:
+        ends += [(server_ns, if_s), (client_ns, if_c)]
     first = int(LOSSY_SOURCES.rsplit(".", 1)[1])
     prefix = LOSSY_SOURCES.rsplit(".", 1)[0]
     if first + pis > 255:
@@ -547,6 +590,9 @@ def fmt_range(s, digits=2):
 def markdown(data):
     p, m = data["parameters"], data["machine"]
     rows = data["rows"]
+    if p.get("lossy_only"):
+        return "\n".join(["## TFTP servers over a lossy link (bench/tftp/compare.py "
+                          "--lossy-only)"] + lossy_markdown(data)) + "\n"
     loads = [x for r in rows for pair in r["loadavg"] for x in pair]
     lines = ["## TFTP servers side by side (bench/tftp/compare.py)", ""]
     if p.get("smoke"):
@@ -659,6 +705,25 @@ def markdown(data):
                               for r in gig)
                   + " of one of these cores (server CPU includes the kernel's delivery of its "
                   "packets on loopback; a NIC adds interrupt work the floor shares)."]
+    return "\n".join(lines + lossy_markdown(data)) + "\n"
+
+
+def lossy_verdict(rows):
+    """rpi-tftpd's time to the last boot against dnsmasq's over the lossy link, from the min-max
+    ranges: "faster than dnsmasq", "slower than dnsmasq", "inconclusive against dnsmasq", or
+    None when either is missing."""
+    ours = next((r for r in rows if r["server"] == "rpi-tftpd"), None)
+    dnsmasq = next((r for r in rows if r["server"] == "dnsmasq"), None)
+    if not (ours and dnsmasq and ours["seconds_range"] and dnsmasq["seconds_range"]):
+        return None
+    c = compare(ours["seconds_range"], dnsmasq["seconds_range"])
+    return {"lower": "faster than dnsmasq", "higher": "slower than dnsmasq"}.get(
+        c, "inconclusive against dnsmasq")
+
+
+def lossy_markdown(data):
+    """The lossy link's section: its table, what the link was, the verdict."""
+    lines = []
     lossy = data.get("lossy")
     if lossy and lossy.get("rows"):
         lp = lossy["parameters"]
@@ -672,8 +737,19 @@ def markdown(data):
         }.get(lossy["link"], "emulated inside the load generator (this kernel has neither "
                              "netem nor nft): each datagram either way lost with probability "
                              "0.5%, a 2 ms round trip")
-        lines += ["", "### Loss and delay", "",
-                  f"{lp['pis']} Pis boot once each ({lp['workload']}) from the server in "
+        lines += ["", "### Loss and delay", ""]
+        if lossy.get("host"):
+            h = lossy["host"]
+            lines += [f"Where: {h.get('guest') or 'this machine'}; kernel {h['kernel']}, "
+                      f"{h['cpus']} CPUs, load average (1 min) {h['loadavg_before']:.2f} before "
+                      f"the lossy runs and {h['loadavg_after']:.2f} after"
+                      + (" (the guest's own)." if h.get("guest") else "."),
+                      ""]
+        if lossy.get("rtt_ms"):
+            t = lossy["rtt_ms"]
+            lines += [f"Round trip over the link (ping, before the runs): min {t['min']:.2f}, "
+                      f"avg {t['avg']:.2f}, max {t['max']:.2f} ms.", ""]
+        lines += [f"{lp['pis']} Pis boot once each ({lp['workload']}) from the server in "
                   f"another namespace over a veth pair with {how}; {lp['runs']} run(s), median "
                   "(min-max). The Pis re-send their last packet after "
                   f"{lp['timeout_ms']} ms. Re-sent/MB: server datagrams beyond those the Pis "
@@ -689,20 +765,22 @@ def markdown(data):
                 f"{fmt_range(r['server_resent_per_mb_range'])} | "
                 f"{fmt_range(r['client_timeouts_per_mb_range'])} | "
                 f"{fmt_range(r['cpu_ms_per_mb_range'])} | {min(load):.1f}-{max(load):.1f} |")
-        if lossy["link"] == "nft":
-            lines.append("")
+        lines.append("")
+        lines += [f"- {r['server']}'s transfer I/O: {r['io_engine']}." for r in lossy["rows"]
+                  if r.get("io_engine")]
+        if lossy["link"] in ("nft", "netem"):
             lines += [f"- {r['server']}: the kernel dropped "
                       + ", ".join(str(x) for x in r.get("kernel_drops_per_run", []))
-                      + " datagrams (per run; both directions)." for r in lossy["rows"]]
-        ours = next((r for r in lossy["rows"] if r["server"] == "rpi-tftpd"), None)
-        dnsmasq = next((r for r in lossy["rows"] if r["server"] == "dnsmasq"), None)
-        if ours and dnsmasq and ours["seconds_range"] and dnsmasq["seconds_range"]:
-            c = compare(ours["seconds_range"], dnsmasq["seconds_range"])
-            word = {"lower": "faster than dnsmasq", "higher": "slower than dnsmasq"}.get(
-                c, "inconclusive against dnsmasq")
+                      + " datagrams (per run; both directions"
+                      + (f"; the netem qdiscs passed on "
+                         f"{', '.join(str(x) for x in r.get('qdisc_sent_per_run', []))}"
+                         if lossy["link"] == "netem" else "")
+                      + ")." for r in lossy["rows"]]
+        word = lossy_verdict(lossy["rows"])
+        if word:
             lines.append(f"- rpi-tftpd's time to the last boot: **{word}** (goal: as fast or "
-                         "faster).")
-    return "\n".join(lines) + "\n"
+                         "faster; overlapping min-max ranges are inconclusive).")
+    return lines
 
 
 def cpu_model():
@@ -723,8 +801,8 @@ def main():
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--runs", type=int, help="runs per case (default 5; smoke 2)")
     ap.add_argument("--max-minutes", type=float, default=0,
-                    help="start no further run after this many minutes (0: no limit); the "
-                         "report gives the runs completed")
+                    help="start no further run after this many minutes (0: no limit; the "
+                         "lossy runs count their own); the report gives the runs completed")
     ap.add_argument("--servers", default="rpi-tftpd,dnsmasq,floor,tftpd-hpa,atftpd")
     ap.add_argument("--workloads", default="1mb,bootset")
     ap.add_argument("--pis", default="32,128", help="simulated Pis per case")
@@ -735,6 +813,12 @@ def main():
     ap.add_argument("--lossy-pis", type=int, default=128)
     ap.add_argument("--lossy-initramfs-mb", type=float, default=0,
                     help="initramfs of the lossy boots (each lost block costs a timeout)")
+    ap.add_argument("--lossy-scale", type=float, default=None,
+                    help="file sizes of the lossy boots, a fraction of the real ones (default 1; "
+                         "smoke 0.002)")
+    ap.add_argument("--lossy-only", action="store_true",
+                    help="only the lossy link (bench/tftp/guest_run.py runs it in a guest whose "
+                         "kernel has netem)")
     ap.add_argument("--timeout-ms", type=int, default=1000, help="the Pis' re-send timeout")
     ap.add_argument("--base-tftpd", default=None,
                     help="another rpi-tftpd binary, the server rpi-tftpd-base (A/B runs)")
@@ -776,7 +860,7 @@ def main():
         with open(os.path.join(tree, serial, "warm.bin"), "wb") as f:
             f.write(os.urandom(WARM_SIZE))
     workloads = [Workload(w, base, tree, args.smoke, args.initramfs_mb)
-                 for w in args.workloads.split(",") if w]
+                 for w in args.workloads.split(",") if w and not args.lossy_only]
     for dirpath, dirnames, filenames in os.walk(base):
         for d in dirnames:
             os.chmod(os.path.join(dirpath, d), 0o755)
@@ -810,7 +894,7 @@ def main():
     results = {}
     t0 = time.monotonic()
     planned = runs
-    for run in range(planned):
+    for run in range(0 if args.lossy_only else planned):
         if args.max_minutes and run > 0 and time.monotonic() - t0 > args.max_minutes * 60:
             # A busy machine: report the runs that completed, and say so.
             print(f"--max-minutes {args.max_minutes} reached: {run} of {planned} runs done",
@@ -838,43 +922,70 @@ def main():
     if lossy_runs > 0 and lossy_available:
         srv = netlab.Netns("tftploss-srv")
         cli = netlab.Netns("tftploss-pis")
-        link = lossy_link(srv, cli, lossy_pis)
+        ends = []
+        link = lossy_link(srv, cli, lossy_pis, ends)
+        # netem's delay, as the Pis meet it: 1 ms each way should give a round trip >= 2 ms
+        # (a tick-based timer would round it up to the tick).
+        rtt = ping_rtt_ms(srv, LOSSY_PEER) if link == "netem" else None
+        host = {"kernel": platform.release(), "cpus": os.cpu_count(),
+                "guest": os.environ.get("RPI_NETBOOT_GUEST"), "loadavg_before": loadavg()}
         extra = (["--timeout-ms", str(args.timeout_ms)]
                  + {"emulated": EMULATED, "nft": DELAY_ONLY}.get(link, []))
         lossy_table = servers(build, tree, log, LOSSY_SERVER, fetch=False,
                               base_tftpd=args.base_tftpd)
         # Smoke: 0.2% sizes, so that a Pi rarely meets a loss (each costs a timeout or more).
-        wl = Workload("bootset", base, tree, args.smoke,
-                      args.initramfs_mb if args.smoke else args.lossy_initramfs_mb, 0.002)
+        scale = args.lossy_scale or (0.002 if args.smoke else 1.0)
+        wl = Workload("bootset", base, tree, scale < 1,
+                      args.initramfs_mb if args.smoke else args.lossy_initramfs_mb, scale)
         lossy_results = {}
+        t_lossy = time.monotonic()
         for run in range(lossy_runs):
+            if args.max_minutes and run > 0 and \
+                    time.monotonic() - t_lossy > args.max_minutes * 60:
+                print(f"--max-minutes {args.max_minutes} reached: {run} of {lossy_runs} lossy "
+                      "runs done", flush=True)
+                lossy_runs = run
+                break
             order = lossy_available[run % len(lossy_available):] + \
                 lossy_available[:run % len(lossy_available)]
             for name in order:
                 drops0 = nft_dropped(srv, cli) if link == "nft" else 0
+                qdisc0 = netem_counters(ends) if link == "netem" else None
                 r = bench.one_run(srv, cli, LOSSY_SERVER, LOSSY_SOURCES, name,
                                   lossy_table[name][0], wl, lossy_pis, max_seconds,
                                   extra + ["--seed", str(run + 1)])
                 r["kernel_drops"] = (nft_dropped(srv, cli) - drops0) if link == "nft" else 0
+                r["io_engine"] = io_engine_line(os.path.join(bench.base, f"{name}.log.out"))
+                if qdisc0:  # warm-up included: it crosses the same link
+                    qdisc1 = netem_counters(ends)
+                    r["kernel_drops"] = qdisc1["dropped"] - qdisc0["dropped"]
+                    r["qdisc_sent"] = qdisc1["sent"] - qdisc0["sent"]
                 lossy_results.setdefault(name, []).append(r)
                 print(f"lossy run {run + 1}/{lossy_runs} {name:9}: {r['seconds']:.1f} s, "
                       f"{r['boots_ok']}/{lossy_pis} booted, re-sent {r['server_resent']}, "
                       f"Pi timeouts {r['client_timeouts']}, {r['failures']} failed, "
                       f"kernel drops {r['kernel_drops']}", flush=True)
         # The tree was rewritten with the lossy initramfs: the files are the same otherwise.
-        lossy = {"link": link,
+        host["loadavg_after"] = loadavg()
+        lossy = {"link": link, "rtt_ms": rtt, "host": host,
                  "parameters": {"runs": lossy_runs, "pis": lossy_pis,
-                                "workload": wl.describe, "timeout_ms": args.timeout_ms},
+                                "workload": wl.describe, "timeout_ms": args.timeout_ms,
+                                "netem": NETEM if link == "netem" else None},
                  "rows": [summarise(("bootset-lossy", lossy_pis, n), lossy_results[n])
                           for n in lossy_available]}
         for row in lossy["rows"]:
             row["kernel_drops_per_run"] = [r["kernel_drops"] for r in lossy_results[row["server"]]]
+            row["qdisc_sent_per_run"] = [r.get("qdisc_sent") for r in
+                                         lossy_results[row["server"]]]
+            row["io_engine"] = lossy_results[row["server"]][-1].get("io_engine")
+        lossy["verdict"] = lossy_verdict(lossy["rows"])
         srv.close()
         cli.close()
 
     data = {
         "format": 2,
-        "parameters": {"runs": runs, "runs_planned": planned, "smoke": args.smoke, "pis": pis_list, "blksize": BLKSIZE,
+        "parameters": {"runs": runs, "runs_planned": planned, "smoke": args.smoke,
+                       "lossy_only": args.lossy_only, "pis": pis_list, "blksize": BLKSIZE,
                        "servers": available,
                        "workloads": {w.name: w.describe for w in workloads},
                        "initramfs_mb": args.initramfs_mb},
@@ -882,7 +993,7 @@ def main():
         "verdicts": verdicts(rows),
         "lossy": lossy,
         "skipped": skipped,
-        "cpu_source": rows[0]["cpu_source"] if rows else None,
+        "cpu_source": (rows or (lossy or {}).get("rows") or [{}])[0].get("cpu_source"),
         "elapsed_s": round(time.monotonic() - t0, 1),
         "machine": machine,
     }
@@ -911,7 +1022,7 @@ def main():
             problems.append(f"server CPU read from {data['cpu_source']}, not a cgroup")
         if lossy_runs and not (lossy and len(lossy["rows"]) == len(lossy_available)):
             problems.append("no lossy-link rows")
-        if not data["verdicts"]:
+        if not data["verdicts"] and not args.lossy_only:
             problems.append("no verdicts")
         if problems:
             print("FAIL: " + "; ".join(problems), file=sys.stderr)

@@ -44,6 +44,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netlab  # noqa: E402
+import qemu_guest  # noqa: E402
 import qemu_kernel  # noqa: E402
 
 # TEST-NET-2 (RFC 5737): the server's own small network behind the lab's server namespace.
@@ -55,7 +56,7 @@ READY = "RPI-NETBOOT-KNFSD-READY"
 FAILED = "RPI-NETBOOT-KNFSD-FAILED"
 DUMP = "RPI-NETBOOT-KNFSD-FILE"
 RESULT = "RPI-NETBOOT-KNFSD-RESULT"
-TAG = "rpinbroot"
+TAG = qemu_guest.ROOT_TAG
 # What the guest needs from the host besides the kernel (all run inside the guest).
 GUEST_TOOLS = ("rpcbind", "rpcinfo", "rpc.mountd", "rpc.nfsd", "exportfs", "stty")
 
@@ -208,18 +209,14 @@ class Server:
             ns.exec(["ip", "addr", "add", f"{GATEWAY}/24", "dev", self.tap])
             ns.exec(["ip", "link", "set", self.tap, "up"])
             ns.exec(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
-            append = (f"console=ttyS0 root={TAG} rootfstype=9p ro "
-                      "rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose "
-                      f"ip={ADDRESS}::{GATEWAY}:{NETMASK}:knfsd:eth0:off "
-                      f"init={init} panic=-1")
+            append = (f"console=ttyS0 {qemu_guest.root_append(init)} "
+                      f"ip={ADDRESS}::{GATEWAY}:{NETMASK}:knfsd:eth0:off")
             argv = [qemu_kernel.QEMU, "-accel", "tcg", "-m", memory, "-smp", "1",
                     "-display", "none", "-monitor", "none", "-no-reboot",
                     "-serial", f"file:{self.console_path}",
                     "-chardev", f"socket,id=ctl,path={self.socket_path},server=on,wait=off",
                     "-serial", "chardev:ctl",
-                    "-kernel", kernel, "-append", append,
-                    "-virtfs", f"local,path=/,mount_tag={TAG},security_model=none,readonly=on,"
-                    "multidevs=remap",
+                    "-kernel", kernel, "-append", append] + qemu_guest.virtfs_root() + [
                     "-netdev", f"tap,id=n0,ifname={self.tap},script=no,downscript=no",
                     "-device", "virtio-net-pci,netdev=n0,mac=02:00:00:00:0b:02"]
             open(self.console_path, "w").close()
