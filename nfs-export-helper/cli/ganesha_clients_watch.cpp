@@ -125,7 +125,7 @@ GaneshaClientsWatch::GaneshaClientsWatch(std::string bus, const Reporter& rep)
     : bus_(std::move(bus)), rep_(rep) {}
 
 GaneshaClientsWatch::~GaneshaClientsWatch() {
-    sd_bus_flush_close_unref(conn_);
+    sd_bus_close_unref(conn_);
 }
 
 bool GaneshaClientsWatch::connect(std::string& error) {
@@ -148,11 +148,13 @@ bool GaneshaClientsWatch::connect(std::string& error) {
 }
 
 void GaneshaClientsWatch::unavailable(const std::string& why) {
-    if (available_ != 0)
+    // Once per reason: a ganesha that stays away is not reported at every poll.
+    if (available_ != 0 || why != lastProblem_)
         rep_.warn(why +
                   "; nfs-ganesha's mounts are not seen until it answers (asked again every "
                   "poll interval); the other sources are still watched");
     available_ = 0;
+    lastProblem_ = why;
 }
 
 void GaneshaClientsWatch::poll(const std::function<int(std::vector<PiExport>&)>& load,
@@ -183,7 +185,7 @@ void GaneshaClientsWatch::poll(const std::function<int(std::vector<PiExport>&)>&
         }
         // A broken connection (the bus restarted) is made anew at the next poll.
         if (!sd_bus_error_is_set(&err) || sd_bus_is_open(conn_) <= 0)
-            conn_ = sd_bus_flush_close_unref(conn_);
+            conn_ = sd_bus_close_unref(conn_);
         sd_bus_error_free(&err);
         unavailable(error);
         return;
