@@ -1,6 +1,7 @@
 // watch-mounts: rpc.mountd's log in, one NFS_MOUNT boot event per mount of a Pi's root out
 // (README.md, "Boot events and bootloader logs"), and knfsd's NFSv4 clients polled beside it
-// (nfsd_clients_watch.h), since NFSv4 mounts never reach mountd. The exports are re-read at every
+// (nfsd_clients_watch.h), since NFSv4 mounts never reach mountd, and nfs-ganesha's clients over
+// D-Bus (ganesha_clients_watch.h), since ganesha has neither. The exports are re-read at every
 // mount, so Pis added while it runs are known.
 #include <fcntl.h>
 #include <poll.h>

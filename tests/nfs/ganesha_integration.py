@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """rpi-nfs-exports --backend ganesha against the real nfs-ganesha (VFS FSAL).
 
-Three network namespaces: the server (192.0.2.1 towards the Pi, 198.51.100.1 towards another host)
+Network namespaces: the server (192.0.2.1 towards the Pi, 198.51.100.1 towards another host)
 runs rpcbind and ganesha.nfsd in a private mount namespace (nfs_ns.py); "pi" is the Pi at
 192.0.2.10, "other" a stranger at 198.51.100.66. The client is libnfs-utils (nfs-ls, nfs-cp), a
 user-space NFS client that sends AUTH_SYS uid 0 when run as root. `provision` clones a Raspberry Pi
@@ -358,17 +358,19 @@ class Ganesha(unittest.TestCase):
                 r = tool("--no-reload", "add", serial, "--client", client)
                 self.assertOk(r)
             GANESHA = start_ganesha()
-            r = self.nfs("gpi", "nfs-ls", f"nfs://{SERVER_PI_SIDE}{roots['0c0ffee2']}/etc?version=3")
+            pi_url = f"nfs://{SERVER_PI_SIDE}{roots['0c0ffee2']}/etc"
+            r = self.nfs("gpi", "nfs-ls", pi_url + "?version=3")
             self.assertOk(r)
             r = self.nfs("gpi2", "nfs-ls",
                          f"nfs://{SERVER_PI2_SIDE}{roots['0c0ffee3']}/etc?version=4")
             self.assertOk(r)
-            r = self.nfs("gother", "nfs-ls", f"nfs://198.51.100.1{SB.path('srv', 'shared')}?version=3")
+            r = self.nfs("gother", "nfs-ls",
+                         f"nfs://198.51.100.1{SB.path('srv', 'shared')}?version=3")
             self.assertOk(r)
             netlab.wait_for(lambda: len(mounts()) >= 2 and "198.51.100.66 is not a Pi" in logged(),
                             timeout=20, what="two NFS_MOUNT events and the stranger's warning")
             # The same Pi again, over NFSv4 this time: the same ganesha client, no second event.
-            r = self.nfs("gpi", "nfs-ls", f"nfs://{SERVER_PI_SIDE}{roots['0c0ffee2']}/etc?version=4")
+            r = self.nfs("gpi", "nfs-ls", pi_url + "?version=4")
             self.assertOk(r)
             time.sleep(3)  # three polls
             self.assertTrue(watch.alive(), logged())
@@ -386,7 +388,7 @@ class Ganesha(unittest.TestCase):
         # Each problem once, although watch-mounts polled several times meanwhile.
         self.assertEqual(text.count("nfs-ganesha is not on D-Bus"), 1, text)
         self.assertEqual(text.count("198.51.100.66 is not a Pi"), 1, text)
-        self.assertIn(f"watching nfs-ganesha's clients over D-Bus system bus again", text)
+        self.assertIn("watching nfs-ganesha's clients over D-Bus system bus again", text)
 
 
 if __name__ == "__main__":
