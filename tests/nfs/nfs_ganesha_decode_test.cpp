@@ -1,4 +1,5 @@
-// The ShowClients reply decoded from a D-Bus message (cli/ganesha_clients_watch.h). The messages
+// The ShowClients reply decoded from a D-Bus message (cli/ganesha_clients_watch.h), and
+// watch-mounts going on without a bus for ganesha. The messages
 // are built and sealed by sd-bus itself on a peer-to-peer connection over a socketpair, so the
 // decoder reads exactly what it reads from the bus: the shape of Debian 12's ganesha 4.3 (eight
 // protocols), a ganesha built with fewer, and replies no ganesha sends.
@@ -7,9 +8,13 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
+#include "cli_run.h"
 #include "ganesha_clients_watch.h"
 
 using namespace rpinetboot::nfs;
@@ -164,4 +169,43 @@ TEST_CASE("a reply with more clients than the bound is decoded up to it", "[nfs]
     REQUIRE(decodeShowClients(peer.reply(clients), list, error));
     CHECK(list.truncated);
     CHECK(list.clients.size() == kMaxGaneshaClients);
+}
+
+TEST_CASE("watch-mounts without a bus for ganesha still reads the log", "[nfs][ganesha][dbus]") {
+    namespace fs = std::filesystem;
+    std::string tmpl = (fs::temp_directory_path() / "rpinb-gwatch-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()));
+    const fs::path dir = tmpl;
+    fs::create_directories(dir / "base" / "1a2b3c04");
+    const std::vector<std::string> global{"--exports-d", (dir / "exports.d").string(),
+                                          "--base",      (dir / "base").string(),
+                                          "--exports",   "/dev/null",
+                                          "--no-reload"};
+    auto argv = global;
+    for (const char* a : {"add", "1a2b3c04", "--client", "192.0.2.10"}) argv.push_back(a);
+    REQUIRE(test::run(argv).rc == kOk);
+    const fs::path root = dir / "base" / "1a2b3c04";
+    {
+        std::ofstream log(dir / "mountd.log");
+        log << "rpc.mountd: authenticated mount request from 192.0.2.10:850 for " << root.string()
+            << " (" << root.string() << ")\n";
+    }
+    argv = global;
+    for (const std::string& a :
+         {std::string("watch-mounts"), std::string("--input"), (dir / "mountd.log").string(),
+          std::string("--nfsd-clients"), std::string("none"), std::string("--ganesha-bus"),
+          "unix:path=" + (dir / "no-bus.sock").string(), std::string("--events"),
+          "json:" + (dir / "events.jsonl").string()})
+        argv.push_back(a);
+    const auto r = test::run(argv);
+    CHECK(r.rc == kOk);
+    CHECK_THAT(r.err, Catch::Matchers::Contains("cannot connect to D-Bus unix:path="));
+    CHECK_THAT(r.err, Catch::Matchers::Contains("the other sources are still watched"));
+    std::ifstream events(dir / "events.jsonl");
+    std::string line;
+    REQUIRE(std::getline(events, line));
+    CHECK_THAT(line, Catch::Matchers::Contains("\"serial\":\"1a2b3c04\""));
+    CHECK_FALSE(std::getline(events, line));
+    std::error_code ec;
+    fs::remove_all(dir, ec);
 }
