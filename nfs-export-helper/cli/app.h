@@ -110,11 +110,14 @@ int cmdProvision(const Config& cfg, const Reporter& rep, const ProvisionRequest&
 
 // watch-mounts: rpc.mountd log lines from `input` ("-": standard input, "none": no log) and
 // knfsd's NFSv4 clients in `nfsdClients` ("none": not watched), polled every `pollSeconds`, to
-// NFS_MOUNT events.
+// NFS_MOUNT events. `ganeshaBus`: where nfs-ganesha's clients are asked (ganesha_clients_watch.h):
+// "auto" (the system bus with --backend ganesha, else not asked), "system", "none" or a D-Bus
+// address.
 struct WatchRequest {
     std::string input = "-";
     std::string events = "auto";
     std::string nfsdClients = "/proc/fs/nfsd/clients";
+    std::string ganeshaBus = "auto";
     int pollSeconds = 3;
 };
 int cmdWatchMounts(const Config& cfg, const Reporter& rep, const WatchRequest& req);

@@ -152,13 +152,16 @@ const std::vector<CommandSpec>& commandSpecs() {
          "address; refused mounts are events with outcome failed. NFSv4 mounts never reach "
          "mountd: knfsd's NFSv4 clients are polled beside the log, and a new client at a Pi's "
          "address that opens a file on that Pi's root is one NFS_MOUNT event with the text "
-         "vers=4.MINOR. Ends where the log ends",
+         "vers=4.MINOR. nfs-ganesha has neither: its clients are asked over D-Bus, and a new "
+         "client at a Pi's address that used NFS is one NFS_MOUNT event with the text vers=3 "
+         "or vers=4.MINOR. Ends where the log ends",
          [](po::options_description& o, CommandArgs& a) {
              o.add_options()(
                  "input",
                  po::value(&a.watch.input)->default_value(a.watch.input)->value_name("FILE"),
                  "mountd's log lines (- for standard input, e.g. from journalctl "
-                 "-u nfs-mountd -f -o json), or none to poll only --nfsd-clients until "
+                 "-u nfs-mountd -f -o json), or none to poll only (--nfsd-clients, "
+                 "--ganesha-bus) until "
                  "stopped")(
                  "events",
                  po::value(&a.watch.events)->default_value(a.watch.events)->value_name("SPEC"),
@@ -170,11 +173,20 @@ const std::vector<CommandSpec>& commandSpecs() {
                  "knfsd's NFSv4 client directory (Linux 5.3 or later), polled for NFSv4 "
                  "mounts; none to watch only the log. Absent or unreadable: a warning, and "
                  "the log is still watched")(
+                 "ganesha-bus",
+                 po::value(&a.watch.ganeshaBus)
+                     ->default_value(a.watch.ganeshaBus)
+                     ->value_name("BUS"),
+                 "where nfs-ganesha's clients are asked (ShowClients of its D-Bus client "
+                 "manager): system (the system bus, or DBUS_SYSTEM_BUS_ADDRESS), a D-Bus address "
+                 "such as unix:path=/run/dbus/system_bus_socket, none, or auto: system with "
+                 "--backend ganesha, else none. No bus or no ganesha on it: a warning, asked "
+                 "again every poll interval")(
                  "poll-interval",
                  po::value(&a.watch.pollSeconds)
                      ->default_value(a.watch.pollSeconds)
                      ->value_name("S"),
-                 "seconds between two looks at --nfsd-clients (1..3600)");
+                 "seconds between two looks at --nfsd-clients and nfs-ganesha's clients (1..3600)");
          },
          [](const Config& cfg, const Reporter& rep, CommandArgs& a) {
              return cmdWatchMounts(cfg, rep, a.watch);

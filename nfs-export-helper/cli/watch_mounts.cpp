@@ -1,6 +1,7 @@
 // watch-mounts: rpc.mountd's log in, one NFS_MOUNT boot event per mount of a Pi's root out
 // (README.md, "Boot events and bootloader logs"), and knfsd's NFSv4 clients polled beside it
-// (nfsd_clients_watch.h), since NFSv4 mounts never reach mountd. The exports are re-read at every
+// (nfsd_clients_watch.h), since NFSv4 mounts never reach mountd, and nfs-ganesha's clients over
+// D-Bus (ganesha_clients_watch.h), since ganesha has neither. The exports are re-read at every
 // mount, so Pis added while it runs are known.
 #include <fcntl.h>
 #include <poll.h>
@@ -11,10 +12,12 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <ostream>
 #include <thread>
 
 #include "app.h"
 #include "files.h"
+#include "ganesha_clients_watch.h"
 #include "nfsd_clients_watch.h"
 #include "rpinetboot/event_sink.h"
 #include "rpinetboot/nfs/mount_log.h"
@@ -116,12 +119,23 @@ class LineSplitter {
 int cmdWatchMounts(const Config& cfg, const Reporter& rep, const WatchRequest& req) {
     const bool watchV4 = req.nfsdClients != "none";
     const bool watchLog = req.input != "none";
+    // nfs-ganesha's clients are asked by default when it is the backend: with it there is no
+    // mountd log and no /proc/fs/nfsd, so nothing else would see a mount.
+    const std::string ganeshaBus = req.ganeshaBus != "auto"   ? req.ganeshaBus
+                                   : cfg.backend == "ganesha" ? "system"
+                                                              : "none";
+    const bool watchGanesha = ganeshaBus != "none";
+    const bool polling = watchV4 || watchGanesha;
+    if (ganeshaBus.empty()) {
+        rep.error("--ganesha-bus must be auto, system, none or a D-Bus address");
+        return kInvalid;
+    }
     if (req.pollSeconds < 1 || req.pollSeconds > 3600) {
         rep.error("--poll-interval must be 1..3600");
         return kInvalid;
     }
-    if (!watchV4 && !watchLog) {
-        rep.error("--input none and --nfsd-clients none: nothing to watch");
+    if (!polling && !watchLog) {
+        rep.error("--input none, --nfsd-clients none and no nfs-ganesha bus: nothing to watch");
         return kInvalid;
     }
     SinkSpec spec;
@@ -146,20 +160,28 @@ int cmdWatchMounts(const Config& cfg, const Reporter& rep, const WatchRequest& r
     }
     Watcher watcher(cfg, rep, sink.get());
     NfsdClientsWatch v4(req.nfsdClients, rep);
+    std::unique_ptr<GaneshaClientsWatch> ganesha;
+    if (watchGanesha) ganesha = std::make_unique<GaneshaClientsWatch>(ganeshaBus, rep);
     auto load = [&](std::vector<PiExport>& r) { return watcher.load(r); };
     auto emit = [&](BootEvent& e) { watcher.emit(e); };
     auto onLine = [&](const std::string& line) { return watcher.logLine(line); };
+    auto pollSources = [&] {
+        if (watchV4) v4.poll(load, emit);
+        if (ganesha) ganesha->poll(load, emit);
+        rep.out.flush();  // a long-running watcher's lines are read as they come
+    };
     const auto interval = std::chrono::seconds(req.pollSeconds);
     auto next = std::chrono::steady_clock::now();
     LineSplitter lines;
     int rc = kOk;
-    // The log is read as it comes; between reads, knfsd's clients are polled every interval.
+    // The log is read as it comes; between reads, knfsd's and ganesha's clients are polled every
+    // interval.
     // With a log, the command ends where the log ends (one last poll first); with --input none it
     // runs until it is stopped.
     while (rc == kOk) {
         const auto now = std::chrono::steady_clock::now();
-        if (watchV4 && now >= next) {
-            v4.poll(load, emit);
+        if (polling && now >= next) {
+            pollSources();
             next = now + interval;
         }
         if (!watchLog) {
@@ -167,7 +189,7 @@ int cmdWatchMounts(const Config& cfg, const Reporter& rep, const WatchRequest& r
             continue;
         }
         const int timeout =
-            watchV4 ? static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+            polling ? static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            next - std::chrono::steady_clock::now())
                                            .count()) +
                           1
@@ -191,7 +213,7 @@ int cmdWatchMounts(const Config& cfg, const Reporter& rep, const WatchRequest& r
         }
         if (n == 0) {
             rc = lines.finish(rep, onLine);
-            if (rc == kOk && watchV4) v4.poll(load, emit);
+            if (rc == kOk && polling) pollSources();
             break;
         }
         rc = lines.feed(buf, static_cast<std::size_t>(n), rep, onLine);

@@ -1,12 +1,18 @@
 #!/usr/bin/python3
 """rpi-nfs-exports --backend ganesha against the real nfs-ganesha (VFS FSAL).
 
-Three network namespaces: the server (192.0.2.1 towards the Pi, 198.51.100.1 towards another host)
+Network namespaces: the server (192.0.2.1 towards the Pi, 198.51.100.1 towards another host)
 runs rpcbind and ganesha.nfsd in a private mount namespace (nfs_ns.py); "pi" is the Pi at
 192.0.2.10, "other" a stranger at 198.51.100.66. The client is libnfs-utils (nfs-ls, nfs-cp), a
 user-space NFS client that sends AUTH_SYS uid 0 when run as root. `provision` clones a Raspberry Pi
 OS-shaped root (stock cmdline.txt and fstab forms, docs/nfs.md) and exports it; the Pi can then
 read and write it as root, the stranger is refused, and `remove` takes the Pi's access away.
+
+ganesha's D-Bus interface is on a private dbus-daemon (its address passed to ganesha in
+DBUS_SYSTEM_BUS_ADDRESS): `watch-mounts` asks ganesha's client manager for its clients and emits one
+NFS_MOUNT event per Pi client, with the NFS version, and none for the stranger. A second Pi
+("pi2", 192.0.2.130 behind the server's 192.0.2.129) is there because ganesha keys its clients by
+address: one address is one client, whatever versions it uses.
 """
 
 import json
@@ -22,9 +28,12 @@ from nfs_ns import netlab  # noqa: E402
 SERVER_PI_SIDE = "192.0.2.1"
 PI = "192.0.2.10"
 OTHER = "198.51.100.66"
+SERVER_PI2_SIDE = "192.0.2.129"
+PI2 = "192.0.2.130"
 SERIAL = "0c0ffee1"
 SB = None
 GANESHA = None
+BUS = None
 
 # Raspberry Pi OS (bookworm) writes these forms: cmdline.txt as one line with root=PARTUUID=...
 # and a firstboot init=, fstab mounting the two SD card partitions by PARTUUID.
@@ -40,15 +49,75 @@ STOCK_FSTAB = ("proc            /proc           proc    defaults          0     
 def paths():
     g = SB.path("ganesha")
     return {"conf": os.path.join(g, "ganesha.conf"), "include": os.path.join(g, "rpi-netboot.conf"),
-            "pid": os.path.join(g, "ganesha.pid"), "log": os.path.join(g, "ganesha.log")}
+            "pid": os.path.join(g, "ganesha.pid"), "log": os.path.join(g, "ganesha.log"),
+            "bus_conf": os.path.join(g, "bus.conf"), "bus": os.path.join(g, "bus.sock")}
+
+
+def bus_address():
+    return "unix:path=" + paths()["bus"]
+
+
+def start_bus():
+    """A private dbus-daemon for ganesha's D-Bus interface (the host's system bus is left alone):
+    root may own ganesha's name and call it, as Debian's nfs-ganesha-dbus.conf allows on the
+    system bus."""
+    p = paths()
+    with open(p["bus_conf"], "w") as f:
+        f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>{bus_address()}</listen>
+  <auth>EXTERNAL</auth>
+  <policy user="root">
+    <allow own="org.ganesha.nfsd"/>
+    <allow send_destination="org.ganesha.nfsd"/>
+  </policy>
+  <policy context="default">
+    <allow send_destination="org.freedesktop.DBus"/>
+    <allow send_type="method_return"/>
+    <allow send_type="error"/>
+    <allow send_type="signal"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+  </policy>
+</busconfig>
+""")
+    bus = netlab.Proc(["dbus-daemon", "--nofork", "--nopidfile", "--config-file", p["bus_conf"]],
+                      name="dbus-daemon", log=nfs_ns.log_path(SB, "dbus-daemon"))
+    netlab.wait_for(lambda: os.path.exists(p["bus"]), timeout=15, what="dbus-daemon's socket")
+    return bus
+
+
+def start_ganesha():
+    p = paths()
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus_address())
+    if os.path.exists(p["pid"]):
+        os.unlink(p["pid"])  # a stopped ganesha's: the wait below is for the new one's
+    proc = netlab.Proc(["ganesha.nfsd", "-F", "-f", p["conf"], "-L", p["log"], "-p", p["pid"],
+                        "-N", "NIV_EVENT"], name="ganesha", env=env,
+                       log=nfs_ns.log_path(SB, "ganesha-stdout"))
+    try:
+        netlab.wait_for(lambda: SB.nfs.registered(100003) and SB.nfs.registered(100005)
+                        and os.path.exists(p["pid"]), timeout=30, what="ganesha to register")
+    except TimeoutError:
+        with open(p["log"], errors="replace") as f:
+            sys.stderr.write(f.read()[-3000:])
+        raise
+    return proc
+
+
+def tool_argv(pid_file=None, conf=None):
+    p = paths()
+    return [nfs_ns.tool_path(), "--backend", "ganesha", "--base", SB.path("srv", "pi"),
+            "--ganesha-config", conf or p["conf"], "--ganesha-include", p["include"],
+            "--ganesha-pid-file", pid_file or p["pid"], "--verify-timeout", "30"]
 
 
 def tool(*args, pid_file=None, conf=None, timeout=120):
-    p = paths()
-    argv = [nfs_ns.tool_path(), "--backend", "ganesha", "--base", SB.path("srv", "pi"),
-            "--ganesha-config", conf or p["conf"], "--ganesha-include", p["include"],
-            "--ganesha-pid-file", pid_file or p["pid"], "--verify-timeout", "30"] + list(args)
-    return netlab.run(argv, check=False, timeout=timeout)
+    return netlab.run(tool_argv(pid_file, conf) + list(args), check=False, timeout=timeout)
 
 
 def make_base_root(root):
@@ -75,7 +144,7 @@ def make_base_root(root):
 
 
 def setUpModule():
-    global SB, GANESHA
+    global SB, GANESHA, BUS
     SB = nfs_ns.Sandbox()
     g = SB.path("ganesha")
     os.makedirs(g)
@@ -113,21 +182,15 @@ EXPORT {{
 """)
     open(p["include"], "w").close()
     SB.nfs.start_rpcbind(log=nfs_ns.log_path(SB, "rpcbind"))
-    GANESHA = netlab.Proc(["ganesha.nfsd", "-F", "-f", p["conf"], "-L", p["log"], "-p", p["pid"],
-                           "-N", "NIV_EVENT"], name="ganesha",
-                          log=nfs_ns.log_path(SB, "ganesha-stdout"))
-    try:
-        netlab.wait_for(lambda: SB.nfs.registered(100003) and SB.nfs.registered(100005)
-                        and os.path.exists(p["pid"]), timeout=30, what="ganesha to register")
-    except TimeoutError:
-        with open(p["log"], errors="replace") as f:
-            sys.stderr.write(f.read()[-3000:])
-        raise
+    BUS = start_bus()
+    GANESHA = start_ganesha()
 
 
 def tearDownModule():
     if GANESHA:
         GANESHA.stop(timeout=10)
+    if BUS:
+        BUS.stop(timeout=10)
     SB.close()
 
 
@@ -256,20 +319,91 @@ class Ganesha(unittest.TestCase):
         self.assertIn("nfs-ganesha is not running", r.stderr)
         with open(paths()["include"], "rb") as f:
             self.assertEqual(f.read(), before)
+        r = tool("watch-mounts", "--input", "none", "--nfsd-clients", "none", "--ganesha-bus", "")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--ganesha-bus must be", r.stderr)
+
+    def test_watch_mounts_sees_ganesha_clients(self):
+        """Runs last (unittest sorts by name): it restarts ganesha, whose client list (kept for its
+        lifetime) then starts empty."""
+        global GANESHA
+        GANESHA.stop(timeout=30)
+        events = SB.path("ganesha-events.jsonl")
+        watch_log = nfs_ns.log_path(SB, "watch-mounts")
+        # auto: the ganesha backend asks the system bus, which DBUS_SYSTEM_BUS_ADDRESS names.
+        watch = netlab.Proc(tool_argv() + ["watch-mounts", "--input", "none", "--nfsd-clients",
+                                           "none", "--poll-interval", "1", "--events",
+                                           "json:" + events],
+                            env=dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus_address()),
+                            name="watch-mounts", log=watch_log)
+        try:
+            def logged():
+                with open(watch_log, errors="replace") as f:
+                    return f.read()
+
+            def mounts():
+                if not os.path.exists(events):
+                    return []
+                with open(events) as f:
+                    return [json.loads(line) for line in f if line.strip()]
+
+            netlab.wait_for(lambda: "nfs-ganesha is not on D-Bus" in logged(), timeout=20,
+                            what="watch-mounts to find no ganesha on the bus")
+            roots = {}
+            for serial, client in (("0c0ffee2", PI), ("0c0ffee3", PI2)):
+                roots[serial] = SB.path("srv", "pi", serial)
+                os.makedirs(os.path.join(roots[serial], "etc"))
+                with open(os.path.join(roots[serial], "etc", "hostname"), "w") as f:
+                    f.write(f"pi-{serial}\n")
+                r = tool("--no-reload", "add", serial, "--client", client)
+                self.assertOk(r)
+            GANESHA = start_ganesha()
+            pi_url = f"nfs://{SERVER_PI_SIDE}{roots['0c0ffee2']}/etc"
+            r = self.nfs("gpi", "nfs-ls", pi_url + "?version=3")
+            self.assertOk(r)
+            r = self.nfs("gpi2", "nfs-ls",
+                         f"nfs://{SERVER_PI2_SIDE}{roots['0c0ffee3']}/etc?version=4")
+            self.assertOk(r)
+            r = self.nfs("gother", "nfs-ls",
+                         f"nfs://198.51.100.1{SB.path('srv', 'shared')}?version=3")
+            self.assertOk(r)
+            netlab.wait_for(lambda: len(mounts()) >= 2 and "198.51.100.66 is not a Pi" in logged(),
+                            timeout=20, what="two NFS_MOUNT events and the stranger's warning")
+            # The same Pi again, over NFSv4 this time: the same ganesha client, no second event.
+            r = self.nfs("gpi", "nfs-ls", pi_url + "?version=4")
+            self.assertOk(r)
+            time.sleep(3)  # three polls
+            self.assertTrue(watch.alive(), logged())
+        finally:
+            watch.stop(timeout=10)
+        got = sorted((e["step"], e["serial"], e["address"], e["file"], e["text"], e["outcome"])
+                     for e in mounts())
+        self.assertEqual(got, [("NFS_MOUNT", "0c0ffee2", PI, roots["0c0ffee2"], "vers=3", "ok"),
+                               ("NFS_MOUNT", "0c0ffee3", PI2, roots["0c0ffee3"], "vers=4.0", "ok")],
+                         logged())
+        for e in mounts():
+            # ganesha's time of the client's latest request: a real time, within the test's.
+            self.assertLess(abs(e["timestamp_us"] / 1e6 - time.time()), 120, e)
+        text = logged()
+        # Each problem once, although watch-mounts polled several times meanwhile.
+        self.assertEqual(text.count("nfs-ganesha is not on D-Bus"), 1, text)
+        self.assertEqual(text.count("198.51.100.66 is not a Pi"), 1, text)
+        self.assertIn("watching nfs-ganesha's clients over D-Bus system bus again", text)
 
 
 if __name__ == "__main__":
     if not nfs_ns.is_inner():
         netlab.require_tools("ganesha.nfsd", "rpcbind", "rpcinfo", "nfs-ls", "nfs-cp", "setfacl",
-                             "getfacl")
+                             "getfacl", "dbus-daemon")
         if not os.path.exists("/usr/lib/x86_64-linux-gnu/ganesha/libfsalvfs.so") and \
                 not any(os.path.exists(os.path.join(d, "libfsalvfs.so"))
                         for d in ("/usr/lib/ganesha", "/usr/lib64/ganesha")):
             netlab.skip_or_fail("nfs-ganesha-vfs (libfsalvfs.so) is not installed")
         sys.exit(nfs_ns.run_outer(
-            os.path.abspath(__file__), ["gsrv", "gpi", "gother"], timeout=240,
+            os.path.abspath(__file__), ["gsrv", "gpi", "gother", "gpi2"], timeout=280,
             links=[(0, f"{SERVER_PI_SIDE}/25", 1, f"{PI}/25"),
-                   (0, "198.51.100.1/24", 2, f"{OTHER}/24")]))
+                   (0, "198.51.100.1/24", 2, f"{OTHER}/24"),
+                   (0, f"{SERVER_PI2_SIDE}/25", 3, f"{PI2}/25")]))
     sys.argv.remove(nfs_ns.INNER_FLAG)
     started = time.monotonic()
     result = unittest.main(exit=False, verbosity=2).result
