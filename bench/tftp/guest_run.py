@@ -8,8 +8,9 @@ The host's kernel may have no netem qdisc (CONFIG_NET_SCH_NETEM), and may load n
 tiny guest kernel (tests/lib/tiny_kernel.sh) has it, with network namespaces, veth, cgroup v2,
 io_uring, high-resolution timers (a 1 ms netem delay is then 1 ms) and SMP. The guest
 (tests/lib/qemu_guest.py) boots under KVM with --smp vCPUs (TCG when /dev/kvm is not usable:
-then the timings mean nothing, and this says so), its root the host's `/` read-only over 9p, so
-it runs this tree's compare.py against the host's build (--build) and the host's dnsmasq;
+then CPU figures mean nothing and times hold only on an idle host: this says so), its root the
+host's `/` read-only over 9p, so it runs this tree's compare.py against the host's build
+(--build) and the host's dnsmasq;
 tmpfs for /tmp and /run, cgroup2 on /sys/fs/cgroup, and a read-write 9p share for the results.
 In it: `compare.py --lossy-only --build DIR --out SHARE COMPARE_ARGS...` (e.g. --lossy-runs 5
 --lossy-pis 128); then compare.py's tftp_compare.json and .md are copied into --out.
@@ -68,8 +69,8 @@ def main():
 
     def script(accel):
         guest = (f"QEMU {accel.upper()} guest, {args.smp} vCPUs, {args.memory}"
-                 + ("" if accel == "kvm" else " (TCG: an emulated CPU, timings and CPU figures "
-                    "mean nothing)") + " (bench/tftp/guest_run.py)")
+                 + ("" if accel == "kvm" else " (TCG: an emulated CPU, CPU figures mean "
+                    "nothing; times only on an idle host)") + " (bench/tftp/guest_run.py)")
         env = {"PYTHONDONTWRITEBYTECODE": "1", "RPI_NETBOOT_BUILD": build,
                "RPI_NETBOOT_SOURCE": SOURCE, "RPI_NETBOOT_GUEST": guest}
         if os.environ.get("CI"):
@@ -96,7 +97,8 @@ def main():
         print("guest_run: the guest ran under TCG (an emulated CPU: "
               + (f"KVM failed, {vm.kvm_failure}" if vm.kvm_failure else
                  "/dev/kvm is not usable" if not args.no_kvm else "--no-kvm")
-              + "): its timings and CPU figures mean nothing; only the pipeline is checked",
+              + "): its CPU figures mean nothing, and its times (set by the timers) hold "
+              "only on an idle host",
               file=sys.stderr, flush=True)
     print(f"guest_run: the guest ran {time.monotonic() - t0:.0f} s; compare.py exited {rc}",
           flush=True)
