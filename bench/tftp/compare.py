@@ -314,12 +314,38 @@ class Workload:
         return 1
 
 
+def pin_process(pid, cpu):
+    """Every thread of `pid` onto one CPU (threads it starts later inherit it)."""
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return
+    for tid in tids:
+        try:
+            os.sched_setaffinity(int(tid), {cpu})
+        except OSError:
+            pass  # a thread that has just exited
+
+
+def pin_cpus(mode):
+    """(generator CPU, server CPU) for --pin, or None: with "apart", the load generator on the
+    first CPU this process may use and the server on the second, so that a run never measures
+    the two sharing a core in some runs and not in others (on 2 cores that placement alone
+    moved a server's CPU per MB by a third between runs)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if mode == "none" or len(cpus) < 2:
+        return None
+    return cpus[0], cpus[1]
+
+
 class Bench:
     def __init__(self, args, build, gen, base, tree):
         self.args, self.build, self.gen, self.base, self.tree = args, build, gen, base, tree
+        self.pin = pin_cpus(getattr(args, "pin", "none"))
 
     def loadgen(self, ns, server, sources, pis, args, rounds, max_seconds, extra=()):
-        r = ns.exec([self.gen, "--server", server, "--port", "69", "--pis", str(pis),
+        taskset = ["taskset", "-c", str(self.pin[0])] if self.pin else []
+        r = ns.exec(taskset + [self.gen, "--server", server, "--port", "69", "--pis", str(pis),
                      "--blksize", str(BLKSIZE), "--rounds", str(rounds), "--distinct-sources",
                      "1", "--source-base", sources, "--max-seconds", str(max_seconds)]
                     + list(args) + list(extra), check=False, timeout=max_seconds + 60)
@@ -335,6 +361,8 @@ class Bench:
         meter = None
         try:
             server_ns.wait_udp(proc, addr, 69)
+            if self.pin:
+                pin_process(proc.pid, self.pin[1])
             # Warm-up, the same for every server, so that the run measures a daemon that has
             # been up for a while (as in production) rather than its first-ever burst: every
             # file read once, then a burst of as many Pis as measured fetching one block.
@@ -616,7 +644,9 @@ def markdown(data):
         "time; RRQ p99 = request to first answer; re-sent/MB = server datagrams beyond those the "
         "Pis needed (0 expected without loss); loadgen = the generator's largest share of one "
         "core in any run (near 1: it set the pace) and its own CPU per MB. "
-        f"Blksize {BLKSIZE}; loopback in a network namespace.", ""]
+        f"Blksize {BLKSIZE}; loopback in a network namespace"
+        + (f"; the load generator pinned to CPU {p['pin'][0]}, the server to CPU {p['pin'][1]}."
+           if p.get("pin") else "; neither the server nor the generator pinned to a CPU."), ""]
     for w, text in p["workloads"].items():
         lines.append(f"- **{w}**: {text}.")
     lines.append("")
@@ -820,6 +850,9 @@ def main():
                     help="only the lossy link (bench/tftp/guest_run.py runs it in a guest whose "
                          "kernel has netem)")
     ap.add_argument("--timeout-ms", type=int, default=1000, help="the Pis' re-send timeout")
+    ap.add_argument("--pin", choices=("apart", "none"), default="apart",
+                    help="apart: the load generator and the server each on a CPU of its own "
+                         "(the default; none: wherever the scheduler puts them)")
     ap.add_argument("--base-tftpd", default=None,
                     help="another rpi-tftpd binary, the server rpi-tftpd-base (A/B runs)")
     args = ap.parse_args()
@@ -988,7 +1021,8 @@ def main():
                        "lossy_only": args.lossy_only, "pis": pis_list, "blksize": BLKSIZE,
                        "servers": available,
                        "workloads": {w.name: w.describe for w in workloads},
-                       "initramfs_mb": args.initramfs_mb},
+                       "initramfs_mb": args.initramfs_mb,
+                       "pin": list(bench.pin) if bench.pin else None},
         "rows": rows,
         "verdicts": verdicts(rows),
         "lossy": lossy,
