@@ -4,20 +4,14 @@
 // IPv4-mapped addresses.
 #include <catch2/catch.hpp>
 
+#include "pi_export_record.h"
 #include "rpinetboot/nfs/ganesha_clients.h"
 
 using namespace rpinetboot;
 using namespace rpinetboot::nfs;
+using rpinetboot::nfs::test::record;
 
 namespace {
-
-PiExport record(const char* serial, const char* path, const char* client) {
-    PiExport r;
-    r.serial = *Serial::parse(serial);
-    r.path = path;
-    r.client = *parseClient(client);
-    return r;
-}
 
 // A client as ganesha 4.3 lists it, using the protocols named in `used`.
 GaneshaClient client(const std::string& address, std::initializer_list<const char*> used,

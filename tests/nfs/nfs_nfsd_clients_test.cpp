@@ -6,10 +6,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "pi_export_record.h"
 #include "rpinetboot/nfs/nfsd_clients.h"
 
 using namespace rpinetboot;
 using namespace rpinetboot::nfs;
+using rpinetboot::nfs::test::record;
 
 namespace {
 
@@ -32,14 +34,6 @@ std::string dataFile(const char* name) {
     std::ostringstream text;
     text << f.rdbuf();
     return text.str();
-}
-
-PiExport record(const char* serial, const char* path, const char* client) {
-    PiExport r;
-    r.serial = *Serial::parse(serial);
-    r.path = path;
-    r.client = *parseClient(client);
-    return r;
 }
 
 }  // namespace
