@@ -46,13 +46,15 @@ std::string ganeshaNfsVersions(const std::vector<GaneshaProtocol>& protocols) {
         {"NFSv42", "vers=4.2"},
     }};
     std::string text;
-    for (const auto& [name, vers] : kVersions) {
+    for (const auto& version : kVersions) {
+        // A structured binding cannot be captured in C++17 (clang refuses it): name the member.
+        const std::string_view name = version.first;
         const bool used =
             std::any_of(protocols.begin(), protocols.end(),
                         [&](const GaneshaProtocol& p) { return p.used && p.name == name; });
         if (!used) continue;
         if (!text.empty()) text += ' ';
-        text += vers;
+        text += version.second;
     }
     return text;
 }
