@@ -168,7 +168,7 @@ void GaneshaClientsWatch::poll(const std::function<int(std::vector<PiExport>&)>&
     int r =
         sd_bus_message_new_method_call(conn_, &raw, kService, kObject, kInterface, "ShowClients");
     Message call(raw);
-    sd_bus_error err = SD_BUS_ERROR_NULL;
+    sd_bus_error err{};  // SD_BUS_ERROR_NULL without its C compound literal
     raw = nullptr;
     if (r >= 0) r = sd_bus_call(conn_, call.get(), kCallTimeoutUs, &err, &raw);
     Message reply(raw);
