@@ -98,6 +98,16 @@ struct Lab {
     }
 };
 
+// watch-mounts over the Lab's NFSv4 client directory, no log: the one event it must print.
+std::string watchOneEvent(Lab& lab) {
+    auto r = lab.watch("/dev/null", lab.clients.string());
+    INFO(r.err);
+    CHECK(r.rc == kOk);
+    auto ev = lines(lab.events);
+    REQUIRE(ev.size() == 1);
+    return ev[0];
+}
+
 }  // namespace
 
 TEST_CASE("an NFSv4 client of a Pi with a file open on its root is one NFS_MOUNT event",
@@ -105,14 +115,10 @@ TEST_CASE("an NFSv4 client of a Pi with a file open on its root is one NFS_MOUNT
     Lab lab;
     lab.client("1", "192.0.2.10", "confirmed", lab.openOnRoot());
     // One poll when it starts and one when the log ends: still one event.
-    auto r = lab.watch("/dev/null", lab.clients.string());
-    INFO(r.err);
-    CHECK(r.rc == kOk);
-    auto ev = lines(lab.events);
-    REQUIRE(ev.size() == 1);
-    checkV41Mount(ev[0], "192.0.2.10");
-    CHECK_THAT(ev[0], Catch::Matchers::Contains("\"serial\":\"1a2b3c04\""));
-    CHECK_THAT(ev[0], Catch::Matchers::Contains("\"file\":\"" + lab.root.string() + "\""));
+    const auto event = watchOneEvent(lab);
+    checkV41Mount(event, "192.0.2.10");
+    CHECK_THAT(event, Catch::Matchers::Contains("\"serial\":\"1a2b3c04\""));
+    CHECK_THAT(event, Catch::Matchers::Contains("\"file\":\"" + lab.root.string() + "\""));
 }
 
 TEST_CASE("a real knfsd's NFSv4.1 client files are one NFS_MOUNT event with vers=4.1",
@@ -135,12 +141,8 @@ TEST_CASE("a real knfsd's NFSv4.1 client files are one NFS_MOUNT event with vers
     write(lab.clients / "3" / "info", read("v4.1-info"));
     write(lab.clients / "3" / "states", states);
     // The recorded client is 192.0.2.10, which the Lab's export names (serial 1a2b3c04 here).
-    auto r = lab.watch("/dev/null", lab.clients.string());
-    INFO(r.err);
-    CHECK(r.rc == kOk);
-    auto ev = lines(lab.events);
-    REQUIRE(ev.size() == 1);
-    checkV41Mount(ev[0], "192.0.2.10");
+    const auto event = watchOneEvent(lab);
+    checkV41Mount(event, "192.0.2.10");
 }
 
 TEST_CASE("no event before the client opens a file on the Pi's root or while it is unconfirmed",
