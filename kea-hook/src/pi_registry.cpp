@@ -10,6 +10,7 @@
 #include "rpinetboot/dhcp_packet.h"
 #include "rpinetboot/util/decimal.h"
 #include "rpinetboot/util/hex.h"
+#include "user_context.h"
 
 namespace rpinetboot::kea {
 
@@ -267,19 +268,13 @@ std::optional<PiRecord> recordFromLeaseText(std::string_view text, std::string* 
     return r;
 }
 
+const std::string& recordContextKey() {
+    static const std::string key = kRegistryContextKey;
+    return key;
+}
+
 ElementPtr contextWithRecord(const ConstElementPtr& context, const PiRecord& record) {
-    // A new top-level map whose other entries are the context's own, shared, not copied: the
-    // context may be the lease store's (Kea's copies of a lease share it), and Kea itself
-    // changes a user context only in a copy (docs/kea.md, "Identity").
-    static const std::string kKey = kRegistryContextKey;  // MapElement::set takes a string
-    ElementPtr out = Element::createMap();
-    if (context && context->getType() == Element::map) {
-        for (const auto& [key, value] : context->mapValue()) {
-            if (key != kKey) out->set(key, value);
-        }
-    }
-    out->set(kKey, Element::create(toLeaseText(record)));
-    return out;
+    return contextWith(context, {{&recordContextKey(), Element::create(toLeaseText(record))}});
 }
 
 std::optional<PiRecord> recordInContext(const ConstElementPtr& context, std::string* error) {

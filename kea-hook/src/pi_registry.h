@@ -30,6 +30,8 @@ namespace rpinetboot::kea {
 
 // The user-context key of the record.
 inline constexpr const char* kRegistryContextKey = "rpi-netboot";
+// The same as a string made once (MapElement::set takes one).
+const std::string& recordContextKey();
 
 enum class PiPhase {
     Boot,  // the boot ROM, bootcode.bin or the EEPROM bootloader (PXE, option 60 PXEClient)

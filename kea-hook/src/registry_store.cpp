@@ -27,11 +27,6 @@ isc::data::ConstElementPtr recordValueIfChanged(const Lease4& lease, const PiRec
     return isc::data::Element::create(toLeaseText(record));
 }
 
-const std::string& recordContextKey() {
-    static const std::string key = kRegistryContextKey;
-    return key;
-}
-
 bool recordMatchesLease(const PiRecord& record, const Lease4& lease) {
     if (record.address != lease.addr_.toUint32() || !lease.hwaddr_) return false;
     const auto& hw = lease.hwaddr_->hwaddr_;

@@ -27,8 +27,6 @@ bool storeRecordIfChanged(isc::dhcp::Lease4& lease, const PiRecord& record);
 // lease holds the record already, differing at most in last-seen (recordWriteDue).
 isc::data::ConstElementPtr recordValueIfChanged(const isc::dhcp::Lease4& lease,
                                                 const PiRecord& record);
-// kRegistryContextKey as a string made once (MapElement::set takes one).
-const std::string& recordContextKey();
 
 enum class RecordWrite {
     Written,    // the lease now carries the record

@@ -194,19 +194,7 @@ void RomHolds::mark(Lease4& lease, PiModel stage, bool confirmed, const ContextE
     mark->set(kStage, stageNames_[static_cast<std::size_t>(stage)]);
     mark->set(kConfirmed, confirmed ? confirmed_ : unconfirmed_);
     mark->set(kExpire, Element::create(static_cast<int64_t>(lease.getExpirationTime())));
-    // A new map: the lease's own may be shared with the lease database's copy of it (Kea's
-    // lease copies share their user context), so it is never changed. Its other entries are
-    // kept as they are (Kea's "ISC" extended info).
-    const auto context = Element::createMap();
-    const bool withExtra = extra.key && extra.value;
-    if (const auto previous = lease.getContext(); previous && previous->getType() == Element::map) {
-        for (const auto& [key, value] : previous->mapValue()) {
-            if (key != kMark && !(withExtra && key == *extra.key)) context->set(key, value);
-        }
-    }
-    context->set(kMark, mark);
-    if (withExtra) context->set(*extra.key, extra.value);
-    lease.setContext(context);
+    lease.setContext(contextWith(lease.getContext(), {{&kMark, mark}, extra}));
 }
 
 const std::string& RomHolds::statName(StatName kind, std::uint32_t subnet, std::uint64_t pool) {

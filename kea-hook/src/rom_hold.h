@@ -24,6 +24,7 @@
 
 #include "hold_book.h"
 #include "rpinetboot/pi_model.h"
+#include "user_context.h"
 
 namespace rpinetboot::kea {
 
@@ -62,10 +63,6 @@ enum class LeaseCopies { Make, Skip };
 // What else a hold's lease carries in its user context (the Pi's identity record): one entry,
 // set in the same user-context change as the hold's mark and written in the same lease database
 // write, instead of a second of each. No value: the lease has it already (left as it is).
-struct ContextEntry {
-    const std::string* key = nullptr;  // one the caller keeps, e.g. a constant
-    isc::data::ConstElementPtr value;
-};
 // Asked for the lease a hold is about to write (its user context as it is before the hold).
 using LeaseDecorator = std::function<ContextEntry(const isc::dhcp::Lease4&)>;
 
