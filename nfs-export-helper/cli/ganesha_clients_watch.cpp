@@ -128,6 +128,10 @@ GaneshaClientsWatch::~GaneshaClientsWatch() {
     sd_bus_close_unref(conn_);
 }
 
+std::string GaneshaClientsWatch::busName() const {
+    return bus_ == "system" ? "system bus" : bus_;
+}
+
 bool GaneshaClientsWatch::connect(std::string& error) {
     if (conn_) return true;
     int r = 0;
@@ -140,8 +144,7 @@ bool GaneshaClientsWatch::connect(std::string& error) {
     }
     if (r < 0) {
         conn_ = sd_bus_unref(conn_);
-        error = "cannot connect to D-Bus " + (bus_ == "system" ? "system bus" : bus_) + ": " +
-                errnoText(r);
+        error = "cannot connect to D-Bus " + busName() + ": " + errnoText(r);
         return false;
     }
     return true;
@@ -175,8 +178,7 @@ void GaneshaClientsWatch::poll(const std::function<int(std::vector<PiExport>&)>&
     if (r < 0) {
         if (sd_bus_error_has_names(&err, SD_BUS_ERROR_SERVICE_UNKNOWN,
                                    SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
-            error = "nfs-ganesha is not on D-Bus " + (bus_ == "system" ? "system bus" : bus_) +
-                    " (no owner of " + kService + ")";
+            error = "nfs-ganesha is not on D-Bus " + busName() + " (no owner of " + kService + ")";
         } else {
             error = std::string("nfs-ganesha's ShowClients failed: ") +
                     (sd_bus_error_is_set(&err)
@@ -197,8 +199,7 @@ void GaneshaClientsWatch::poll(const std::function<int(std::vector<PiExport>&)>&
         return;
     }
     if (available_ != 1)
-        rep_.info("watching nfs-ganesha's clients over D-Bus " +
-                  (bus_ == "system" ? std::string("system bus") : bus_) +
+        rep_.info("watching nfs-ganesha's clients over D-Bus " + busName() +
                   (available_ == 0 ? " again" : ""));
     available_ = 1;
     std::vector<GaneshaMount> mounts;

@@ -41,6 +41,7 @@ class GaneshaClientsWatch {
 
   private:
     bool connect(std::string& error);
+    std::string busName() const;  // for messages: "system bus" or the address
     void unavailable(const std::string& why);
 
     std::string bus_;

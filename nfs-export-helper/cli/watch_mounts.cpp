@@ -175,9 +175,8 @@ int cmdWatchMounts(const Config& cfg, const Reporter& rep, const WatchRequest& r
     LineSplitter lines;
     int rc = kOk;
     // The log is read as it comes; between reads, knfsd's and ganesha's clients are polled every
-    // interval.
-    // With a log, the command ends where the log ends (one last poll first); with --input none it
-    // runs until it is stopped.
+    // interval. With a log, the command ends where the log ends (one last poll first); with
+    // --input none it runs until it is stopped.
     while (rc == kOk) {
         const auto now = std::chrono::steady_clock::now();
         if (polling && now >= next) {
