@@ -51,7 +51,7 @@ def main():
 
     if os.geteuid() != 0:
         netlab.skip_or_fail("needs root (QEMU's 9p export of /, the guest's namespaces)")
-    missing = qemu_guest.missing_tools()
+    missing = qemu_kernel.missing_tools()
     if missing:
         netlab.skip_or_fail("missing: " + ", ".join(missing))
     try:

@@ -191,7 +191,3 @@ class ScriptGuest:
 class _KvmDidNotStart(Exception):
     pass
 
-
-def missing_tools():
-    return [t for t in (qemu_kernel.QEMU, qemu_kernel.BUSYBOX)
-            if shutil.which(t) is None and not os.path.exists(t)]
