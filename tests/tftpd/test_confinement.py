@@ -171,7 +171,7 @@ class Confinement(unittest.TestCase):
                           self.tree.data(f"nfs/{lab.LAYOUT_SERIAL}/boot/kernel8.img"))
         for name in ("peer/boot/kernel8.img", "peer/etc/shadow", "peer-etc/shadow"):
             self.assertDenied(d, f"{lab.LAYOUT_SERIAL}/{name}", LAYOUT_PI)
-        self.assertIn("leaves the Pi's directory", d.log())
+        d.wait_log("leaves the Pi's directory")
 
     def test_roots_exposing_the_host_are_refused_at_start(self):
         t = self.tree
@@ -227,7 +227,7 @@ class Confinement(unittest.TestCase):
                 self.assertEqual(w.opens(), 0, f"{name} was opened")
             else:
                 print(f"this kernel reports O_PATH opens: only the refusal of {name} is checked")
-        self.assertIn("not a regular file", d.log())
+        d.wait_log("not a regular file")
 
 
 if __name__ == "__main__":

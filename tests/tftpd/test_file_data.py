@@ -90,7 +90,7 @@ class FileData(unittest.TestCase):
               f"(bound 128 + 64)")
         self.assertEqual(len(complete), 100, [o for o in outcomes if o not in complete][:3])
         self.assertLess(peak, 128 + 64)
-        self.assertIn("file cache full", d.log())
+        d.wait_log("file cache full")
 
     def next_data_delays(self, d, cold_name, cold_size):
         """A lock-step transfer of a warm file measures ACK -> next DATA while another client

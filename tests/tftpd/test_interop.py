@@ -92,7 +92,7 @@ class Interop(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(local, "rb") as f:
             self.assertTrue(f.read() == data)
-        self.assertIn("rolls over", self.d.log())
+        self.d.wait_log("rolls over")
 
     def test_missing_and_refused_fail_cleanly_for_real_clients(self):
         local = os.path.join(self.out, "missing")

@@ -165,6 +165,17 @@ class Daemon:
         with open(self.proc.log_path, errors="replace") as f:  # also after stop()
             return f.read()
 
+    def wait_log(self, text, count=1, timeout=5.0):
+        """Waits until `text` appears `count` times in the log; returns the log. The daemon
+        writes its log lines at the end of a loop turn, after that turn's replies went out,
+        so a reply can reach a test before the line describing it."""
+        try:
+            netlab.wait_for(lambda: self.log().count(text) >= count, timeout=timeout,
+                            what=f"{text!r} in the rpi-tftpd log")
+        except TimeoutError as e:
+            raise AssertionError(f"{e}\n{self.log()[-3000:]}") from None
+        return self.log()
+
     def rss_kib(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
