@@ -3,7 +3,7 @@
 allows it; epoll, with the reason logged, when io_uring_setup(2) is refused (here by a seccomp
 filter, as systemd's SystemCallFilter= or a container profile refuses it: no_io_uring.py);
 RPI_TFTPD_ENGINE=io_uring refused at start-up when io_uring is not there, and a bad value
-refused; io_uring's multishot receive, and the receive per datagram it falls back to. Each
+refused; io_uring's multishot receive and cooperative completions, and what it falls back to. Each
 daemon then serves a Pi 4 kernel byte-identical (curl and the Pi-pattern client)."""
 
 import os
@@ -49,21 +49,27 @@ class Engine(unittest.TestCase):
             netlab.skip_or_fail("io_uring not available to this build or kernel")
         d = lab.Daemon(self.tree, log_level="info")
         try:
-            # A kernel 6.0+ takes the provided-buffer ring: one receive entry per transfer.
-            major, minor = (int(x) for x in os.uname().release.split(".")[:2])
-            mode = "multishot receive" if (major, minor) >= (6, 0) else "one receive per datagram"
+            # A kernel 6.0+ takes the provided-buffer ring: one receive entry per transfer;
+            # 5.19+ cooperative task running (IORING_SETUP_COOP_TASKRUN).
+            release = tuple(int(x) for x in os.uname().release.split(".")[:2])
+            mode = "multishot receive" if release >= (6, 0) else "one receive per datagram"
+            if release >= (5, 19):
+                mode += ", cooperative completions"
             self.assertTrue(self.engine_line(d).endswith(f"transfer I/O: io_uring, {mode}"),
                             d.log())
             self.serves(d)
         finally:
             d.stop()
-        # The receive entry per datagram (kernels before 5.19, or RPI_TFTPD_MULTISHOT=0) serves
+        # The receive entry per datagram (kernels before 6.0, or RPI_TFTPD_MULTISHOT=0) and
+        # completions that interrupt the loop (before 5.19, or RPI_TFTPD_COOP_TASKRUN=0) serve
         # the same bytes.
-        os.environ["RPI_TFTPD_MULTISHOT"] = "0"  # inherited by the daemon
+        off = {"RPI_TFTPD_MULTISHOT": "0", "RPI_TFTPD_COOP_TASKRUN": "0"}
+        os.environ.update(off)  # inherited by the daemon
         try:
             d = lab.Daemon(self.tree, log_level="info")
         finally:
-            del os.environ["RPI_TFTPD_MULTISHOT"]
+            for k in off:
+                del os.environ[k]
         try:
             self.assertTrue(self.engine_line(d).endswith(
                 "transfer I/O: io_uring, one receive per datagram"), d.log())

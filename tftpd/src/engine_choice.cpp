@@ -21,7 +21,8 @@ EngineChoice chooseEngine(boost::asio::io_context& io, const char* forced) {
         // Multishot: one receive entry per transfer; else one per datagram (RPI_TFTPD_MULTISHOT=0
         // or a kernel that refused the provided-buffer ring).
         c.line = std::string("transfer I/O: io_uring, ") +
-                 (c.uring->multishot() ? "multishot receive" : "one receive per datagram");
+                 (c.uring->multishot() ? "multishot receive" : "one receive per datagram") +
+                 (c.uring->cooperative() ? ", cooperative completions" : "");
         return c;
     }
     if (want == "io_uring") {

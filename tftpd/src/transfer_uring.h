@@ -47,6 +47,8 @@ class TransferUring {
     // armed and completes once per datagram, into a buffer of the engine's ring, so an ACK
     // costs no new submission entry. Only when multishot() (the ring's buffers registered).
     bool multishot() const { return buffers_ != nullptr; }
+    // Completions wait for the loop's next system call rather than interrupting it (5.19+).
+    bool cooperative() const { return cooperative_; }
     void recvMultishot(int fd, Op* op);
     // A completion of recvMultishot: true while the entry stays armed (else the owner arms a
     // new one if it still wants datagrams).
@@ -92,6 +94,7 @@ class TransferUring {
     std::uint64_t wakeCount_ = 0;
     std::uint64_t outstanding_ = 0;  // operations with an owner, not completed yet
     bool submitPosted_ = false;
+    bool cooperative_ = false;
     bool stopped_ = false;
     // Multishot receive: the provided-buffer ring (null when the kernel refused it), its
     // buffers, and the msghdr shape every multishot entry receives with.
