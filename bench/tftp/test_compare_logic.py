@@ -68,6 +68,32 @@ class Compare(unittest.TestCase):
         self.assertEqual(v["bootset"]["goal_cpu_x_dnsmasq"], "not met")  # 1.0 > 0.5 * 1.9
         self.assertEqual(v["bootset"]["goal_cpu_x_floor"], "not met")  # 1.0 > 1.3 * 0.6
 
+    def test_paired_ratios_cancel_the_machines_slow_spells(self):
+        # Run 3 was slow for every server (a busy neighbour): the ranges overlap, the ratios
+        # within each run do not move.
+        def runs(server, values):
+            r = row(server, (min(values), max(values)))
+            r["per_run"] = [{"run": i, "cpu_ms_per_mb": v} for i, v in enumerate(values)]
+            return r
+        ours = runs("rpi-tftpd", [3.6, 3.0, 4.5, 2.9, 3.6])
+        floor = runs("floor", [3.2, 3.0, 4.1, 3.1, 2.9])
+        v = compare.verdicts([ours, floor])[0]
+        self.assertEqual(v["goal_cpu_x_floor"], "inconclusive")  # 4.5 vs 1.3 * 2.9
+        self.assertEqual(v["cpu_x_floor_paired"]["max"], round(3.6 / 2.9, 3))
+        self.assertEqual(v["goal_cpu_x_floor_paired"], "met")
+        # One run beyond the goal: inconclusive; every run beyond it: not met.
+        floor["per_run"][1]["cpu_ms_per_mb"] = 2.0
+        v = compare.verdicts([ours, floor])[0]
+        self.assertEqual(v["goal_cpu_x_floor_paired"], "inconclusive")
+        for r in floor["per_run"]:
+            r["cpu_ms_per_mb"] = 1.0
+        v = compare.verdicts([ours, floor])[0]
+        self.assertEqual(v["goal_cpu_x_floor_paired"], "not met")
+        # A run only one side took part in is left out, not paired with another run.
+        del floor["per_run"][0]
+        self.assertEqual(compare.paired_ratios(ours, floor)["n"], 4)
+        self.assertIsNone(compare.paired_ratios(ours, {"per_run": []}))
+
     def test_markdown_says_inconclusive(self):
         rows = []
         for server, cpu in (("rpi-tftpd", (1.0, 2.0)), ("dnsmasq", (1.5, 2.5)),
