@@ -124,8 +124,7 @@ class Events(unittest.TestCase):
         with open(d.config, "w") as f:
             f.write(f"root = {self.tree.root}\nevents = json:{other}\n")
         d.proc.signal(signal.SIGHUP)
-        netlab.wait_for(lambda: "--events and --user change only on restart" in d.log(),
-                        timeout=10, what="reload warning")
+        d.wait_log("--events and --user change only on restart", timeout=10)
         self.assertEqual(self.curl(d, FETCHED), 0)
         self.assertEqual(self.wait_events(path, 2)[1]["file"], FETCHED)
         self.assertFalse(os.path.exists(other))

@@ -123,8 +123,7 @@ class Forged(unittest.TestCase):
                             lab.rrq(FILE, options=PI4_OPTIONS))
             pi.step()
         self.assertTrue(pi.finish() == self.tree.data(FILE_REL), "transfer ended by forgery")
-        netlab.wait_for(lambda: f'sent "{FILE}" to 127.0.0.20:{pi_addr[1]}' in d.log(),
-                        timeout=5, what="the Pi's transfer logged as sent")
+        d.wait_log(f'sent "{FILE}" to 127.0.0.20:{pi_addr[1]}')
 
     def test_forged_icmp_does_not_end_a_transfer(self):
         d = self.daemon()

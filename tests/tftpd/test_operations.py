@@ -68,8 +68,7 @@ class Operations(unittest.TestCase):
         with open(d.config, "w") as f:
             f.write(f"root = {other}\nlog-level = info\n")
         d.proc.signal(signal.SIGHUP)
-        netlab.wait_for(lambda: "configuration reloaded; 1 transfers keep running" in d.log(),
-                        timeout=5, what="reload")
+        d.wait_log("configuration reloaded; 1 transfers keep running")
         self.assertTrue(held.finish() == t.data(FILE_REL), "held transfer corrupted by reload")
         result, data = self.fetch(d, "reloaded.txt")
         self.assertEqual(data, b"new root", result)
@@ -79,8 +78,7 @@ class Operations(unittest.TestCase):
         with open(d.config, "w") as f:
             f.write(f"root = {t.base}/does-not-exist\n")
         d.proc.signal(signal.SIGHUP)
-        netlab.wait_for(lambda: "reload failed, keeping the running configuration" in d.log(),
-                        timeout=5, what="failed reload")
+        d.wait_log("reload failed, keeping the running configuration")
         _, data = self.fetch(d, "reloaded.txt")
         self.assertEqual(data, b"new root")
         self.assertTrue(d.proc.alive())
@@ -298,7 +296,7 @@ class Operations(unittest.TestCase):
         b = established("127.0.0.2")
         refused("127.0.0.3")  # global limit (3), nothing half-open to evict
         b.abort()
-        netlab.wait_for(lambda: "ended by client" in d.log(), timeout=5, what="abort")
+        d.wait_log("ended by client")
         half = lab.RawClient(d, source="127.0.0.3")
         self.assertEqual(half.request(FILE, (("tsize", "0"),))[0], "oack")  # never ACKed
         fresh = established("127.0.0.4")  # evicts the half-open one instead of being refused
@@ -306,7 +304,7 @@ class Operations(unittest.TestCase):
         # Half-open transfers expire within seconds on their own.
         half2 = lab.RawClient(d, source="127.0.0.5")
         a1.abort()
-        netlab.wait_for(lambda: d.log().count("ended by client") >= 2, timeout=5, what="abort")
+        d.wait_log("ended by client", count=2)
         t0 = time.monotonic()
         self.assertEqual(half2.request(FILE, (("tsize", "0"),))[0], "oack")
         netlab.wait_for(lambda: "127.0.0.5" in d.log() and "(half-open)" in d.log(), timeout=5,
@@ -323,8 +321,7 @@ class Operations(unittest.TestCase):
         first = c.tid
         # The same RRQ again from the same port (the client's answer was slow): no new transfer.
         c.sock.sendto(lab.rrq(FILE, options=(("tsize", "0"),)), c.server)
-        netlab.wait_for(lambda: "repeated request, transfer kept" in d.log(), timeout=5,
-                        what="repeated request")
+        d.wait_log("repeated request, transfer kept")
         c.step()  # ACK 0 to the first answer's port: DATA 1 comes from there
         self.assertEqual(c.block, 1)
         self.assertEqual(c.tid, first)
