@@ -637,6 +637,14 @@ def fmt_range(s, digits=2):
     return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
 
 
+def paired_part(v, label, parts):
+    """The verdict's per-run ratios against `label` and their goal, when verdicts() made them."""
+    p = v.get(f"cpu_x_{label}_paired")
+    if p:
+        parts.append(f"paired per run x{fmt(p['min'])}-{fmt(p['max'])}: "
+                     f"**{v[f'goal_cpu_x_{label}_paired']}**")
+
+
 def markdown(data):
     p, m = data["parameters"], data["machine"]
     rows = data["rows"]
@@ -727,17 +735,11 @@ def markdown(data):
                 parts.append(f"against dnsmasq x{fmt(v['cpu_x_dnsmasq'])} (medians): "
                              f"**{v['cpu_vs_dnsmasq']}**; goal <= x{GOAL_CPU_X_DNSMASQ}: "
                              f"**{v['goal_cpu_x_dnsmasq']}**")
-            if "cpu_x_dnsmasq_paired" in v:
-                p = v["cpu_x_dnsmasq_paired"]
-                parts.append(f"paired per run x{fmt(p['min'])}-{fmt(p['max'])}: "
-                             f"**{v['goal_cpu_x_dnsmasq_paired']}**")
+            paired_part(v, "dnsmasq", parts)
             if "cpu_vs_floor" in v:
                 parts.append(f"against the floor x{fmt(v['cpu_x_floor'])}; goal <= "
                              f"x{GOAL_CPU_X_FLOOR}: **{v['goal_cpu_x_floor']}**")
-            if "cpu_x_floor_paired" in v:
-                p = v["cpu_x_floor_paired"]
-                parts.append(f"paired per run x{fmt(p['min'])}-{fmt(p['max'])}: "
-                             f"**{v['goal_cpu_x_floor_paired']}**")
+            paired_part(v, "floor", parts)
             if "mb_s_vs_dnsmasq" in v:
                 parts.append(f"MB/s x{fmt(v['mb_s_x_dnsmasq'])} dnsmasq "
                              f"({v['mb_s_vs_dnsmasq']})")
