@@ -161,8 +161,7 @@ const std::vector<CommandSpec>& commandSpecs() {
                  po::value(&a.watch.input)->default_value(a.watch.input)->value_name("FILE"),
                  "mountd's log lines (- for standard input, e.g. from journalctl "
                  "-u nfs-mountd -f -o json), or none to poll only (--nfsd-clients, "
-                 "--ganesha-bus) until "
-                 "stopped")(
+                 "--ganesha-bus) until stopped")(
                  "events",
                  po::value(&a.watch.events)->default_value(a.watch.events)->value_name("SPEC"),
                  "where events go: auto, journal, stderr, json:PATH or none")(
